@@ -1,0 +1,5 @@
+# The ppofw program: subcommands, thin over libppofw. Built at the top of the build tree.
+bin_PROGRAMS += ppofw
+ppofw_SOURCES = cli/ppofw.c
+ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+ppofw_LDADD = libppofw.la $(GLIB_LIBS)

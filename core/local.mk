@@ -1,0 +1,15 @@
+# libppofw: the core. Shared, so that the ppofw program and every plugin use one copy.
+lib_LTLIBRARIES += libppofw.la
+libppofw_la_SOURCES = \
+	core/ppo_error.c core/ppo_error_private.h \
+	core/ppo_rng.c \
+	core/ppo_yaml.c core/ppo_yaml_private.h \
+	core/ppo_params.c core/ppo_params_private.h \
+	core/ppo_host.c \
+	core/ppo_loader.c core/ppo_plugin_private.h
+libppofw_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS) $(BLAS_CFLAGS)
+libppofw_la_LIBADD = $(GLIB_LIBS) $(YAML_LIBS) $(BLAS_LIBS) -lm
+libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
+
+# the dense-math helpers (dist.h, nn.h) are kept in their own fragment
+include core/nn.mk

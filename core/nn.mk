@@ -1,0 +1,1 @@
+# libppofw's distribution and layer helpers (include/ppofw/dist.h, include/ppofw/nn.h).

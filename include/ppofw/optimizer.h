@@ -1,0 +1,36 @@
+/* ppofw — the optimizer plugin contract (plugin ABI 1).
+ *
+ * An optimizer updates the flat parameter array from the flat gradient array. Its per-parameter
+ * state (moments, momentum buffers) lives in an array the core owns, state_floats_per_param()
+ * floats per parameter laid out as that many consecutive (n) blocks, so the core checkpoints and
+ * broadcasts it like the parameters. The core zeroes it before the first step. The learning
+ * rate of each step comes from the core's schedule (ppo.lr_schedule scales the optimizer's
+ * `lr` parameter, which every optimizer declares).
+ */
+#ifndef PPOFW_OPTIMIZER_H
+#define PPOFW_OPTIMIZER_H
+
+#include <ppofw/plugin.h>
+
+PPO_BEGIN_DECLS
+
+/* The optimizer vtable (ABI 1.0). */
+typedef struct ppo_optimizer_vtable {
+    uint32_t struct_size; /* sizeof(ppo_optimizer_vtable_t) the plugin was built with */
+    uint32_t reserved0;
+    /* (required) Make an instance. Return NULL after host->error() on failure. */
+    void *(*create)(const ppo_host_t *host, const ppo_params_t *params);
+    /* (required) Free the instance. Accepts NULL. */
+    void (*destroy)(void *inst);
+    /* (required) Floats of state per parameter (0 for plain SGD, 2 for Adam). */
+    uint32_t (*state_floats_per_param)(void *inst);
+    /* (required) One step: params (n) -= update(grads (n), state (k * n)) at learning rate lr.
+     * `t` counts steps from 1 (for bias corrections). Return 0, or < 0 after host->error(). */
+    int (*step)(void *inst, float *params, const float *grads, float *state, size_t n, double lr,
+                uint64_t t);
+    void *reserved[8]; /* NULL */
+} ppo_optimizer_vtable_t;
+
+PPO_END_DECLS
+
+#endif /* PPOFW_OPTIMIZER_H */

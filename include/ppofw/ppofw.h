@@ -1,0 +1,24 @@
+/* ppofw — the SDK: the one header a plugin author includes.
+ *
+ * Build a plugin with `pkg-config --cflags --libs ppofw` and -fvisibility=hidden; define its
+ * descriptor with PPO_PLUGIN_DEFINE (plugin.h) and the vtable of its kind (env.h, policy.h,
+ * advantage.h, optimizer.h). The helpers (rng.h, dist.h, nn.h) live in libppofw.
+ *
+ * docs/plugin-guide.md walks through writing an env and a policy from zero.
+ */
+#ifndef PPOFW_PPOFW_H
+#define PPOFW_PPOFW_H
+
+#include <ppofw/advantage.h>
+#include <ppofw/dist.h>
+#include <ppofw/env.h>
+#include <ppofw/export.h>
+#include <ppofw/nn.h>
+#include <ppofw/optimizer.h>
+#include <ppofw/params.h>
+#include <ppofw/plugin.h>
+#include <ppofw/policy.h>
+#include <ppofw/rng.h>
+#include <ppofw/version.h>
+
+#endif /* PPOFW_PPOFW_H */

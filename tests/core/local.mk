@@ -1,0 +1,1 @@
+# tests of core/ (Check suites named test_<file>)

@@ -1,0 +1,23 @@
+# Tests: Check suites mirroring core/ and plugins/. Each area's fragment adds its own programs to
+# check_PROGRAMS and TESTS; the shared helpers and the environment are defined here.
+noinst_LTLIBRARIES += tests/libppotest.la
+tests_libppotest_la_SOURCES = tests/ppo_test.c tests/ppo_test.h
+tests_libppotest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS)
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GLIB_CFLAGS) -I$(top_srcdir)/tests
+TEST_LIBS = tests/libppotest.la libppofw.la $(CHECK_LIBS) $(GLIB_LIBS) -lm
+
+# tests see fixture plugins through PPOFW_PLUGIN_PATH and shipped plugins through the build tree;
+# never installed plugins
+AM_TESTS_ENVIRONMENT = \
+	PPOFW_PLUGIN_PATH='$(abs_top_builddir)/tests/fixtures/.libs'; export PPOFW_PLUGIN_PATH; \
+	PPO_TEST_SRCDIR='$(abs_top_srcdir)'; export PPO_TEST_SRCDIR; \
+	PPO_TEST_BUILDDIR='$(abs_top_builddir)'; export PPO_TEST_BUILDDIR; \
+	CK_DEFAULT_TIMEOUT=300; export CK_DEFAULT_TIMEOUT; \
+	ASAN_OPTIONS="$${ASAN_OPTIONS:-detect_leaks=1}"; export ASAN_OPTIONS; \
+	UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; export UBSAN_OPTIONS;
+
+EXTRA_DIST += tests/data
+
+include tests/core/local.mk
+include tests/fixtures/local.mk

@@ -1,0 +1,54 @@
+/* ppofw tests — shared helpers for Check suites.
+ *
+ * Loading real plugins from the build tree (with the core's own loader and checks), validated
+ * parameter blocks from flow YAML, the paths of reference data, and a small CSV reader for the
+ * reference files in tests/data/. Each helper aborts the running test with a clear message on
+ * failure, so tests stay short.
+ */
+#ifndef PPO_TEST_H
+#define PPO_TEST_H
+
+#include <check.h>
+#include <glib.h>
+
+#include <ppofw/ppofw.h>
+
+#include "ppo_params_private.h"
+#include "ppo_plugin_private.h"
+
+/* Load a plugin by name (search path: PPOFW_PLUGIN_PATH, then the build tree). Aborts the test
+ * when it cannot be loaded. (transfer none) */
+ppo_plugin_t *ppo_test_plugin(const char *name);
+
+/* Validated params for a plugin from flow YAML such as "{gamma: 0.9}" or "" (all defaults).
+ * Aborts the test on a validation error. Free with ppo_params_free. */
+ppo_params_t *ppo_test_params(const ppo_plugin_t *plugin, const char *flow_yaml);
+
+/* Absolute path of a file in the source tree's tests/data/ (transfer full). */
+char *ppo_test_data_path(const char *file);
+
+/* Absolute path of a file in the source tree (transfer full). */
+char *ppo_test_src_path(const char *relpath);
+
+/* A CSV file with a header row. Cells are kept as text; ppo_csv_num parses with strtod, which
+ * recovers Python repr() floats bit for bit. */
+typedef struct ppo_csv {
+    guint n_cols;
+    char **header;      /* (n_cols) */
+    GPtrArray *rows;    /* each a char ** of n_cols cells */
+} ppo_csv_t;
+
+/* Load a CSV (aborts the test if it cannot be read or a row has the wrong number of cells). */
+ppo_csv_t *ppo_csv_load(const char *path);
+void ppo_csv_free(ppo_csv_t *csv);
+/* Column index of `name`, or -1. */
+int ppo_csv_col(const ppo_csv_t *csv, const char *name);
+/* Number of columns whose name starts with `prefix` followed by a digit (s0..sK -> K+1). */
+guint ppo_csv_count_prefix(const ppo_csv_t *csv, const char *prefix);
+const char *ppo_csv_str(const ppo_csv_t *csv, guint row, int col);
+double ppo_csv_num(const ppo_csv_t *csv, guint row, int col);
+
+/* Run a Check suite (CK_FORK default) and return the process exit status. */
+int ppo_test_run(Suite *suite);
+
+#endif /* PPO_TEST_H */
