@@ -13,3 +13,5 @@ libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
 
 # the dense-math helpers (dist.h, nn.h) are kept in their own fragment
 include core/nn.mk
+
+include core/tboard.mk
