@@ -1,5 +1,8 @@
 # The ppofw program: subcommands, thin over libppofw. Built at the top of the build tree.
 bin_PROGRAMS += ppofw
-ppofw_SOURCES = cli/ppofw.c
+ppofw_SOURCES = \
+	cli/ppofw.c cli/cli_private.h cli/cli_util.c \
+	cli/cmd_run.c \
+	cli/cmd_validate.c
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 ppofw_LDADD = libppofw.la $(GLIB_LIBS)

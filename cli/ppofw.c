@@ -1,8 +1,115 @@
+/* ppofw CLI — the entry point: dispatch on the subcommand, global --help and --version.
+ * Leaves out everything a command does (cli/cmd_*.c, over libppofw). */
 #include "config.h"
+
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <ppofw/version.h>
-int main(void)
+
+#include "cli_private.h"
+#include "ppo_params_private.h"
+
+static int help_main(int argc, char **argv);
+
+static const ppo_cli_command_t help_command = {
+    "help", "[COMMAND]", "show help for ppofw or one command", help_main, NULL,
+};
+
+static const ppo_cli_command_t *const commands[] = {
+    &ppo_cli_run_command,
+    &ppo_cli_validate_command,
+    &help_command,
+    NULL,
+};
+
+static const ppo_cli_command_t *find_command(const char *name)
 {
-    printf("ppofw %s\n", PPO_VERSION_STRING);
-    return 0;
+    for (const ppo_cli_command_t *const *c = commands; *c != NULL; c++)
+        if (strcmp((*c)->name, name) == 0)
+            return *c;
+    return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+    fprintf(out, "Usage: ppofw COMMAND [OPTION...]\n\n"
+                 "Proximal Policy Optimization with plugins: envs, policies, advantage\n"
+                 "estimators and optimizers are shared objects named in a YAML pipeline.\n\n"
+                 "Commands:\n");
+    for (const ppo_cli_command_t *const *c = commands; *c != NULL; c++)
+        fprintf(out, "  %-14s %s\n", (*c)->name, (*c)->summary);
+    fprintf(out, "\nOptions:\n"
+                 "  -h, --help     show this help\n"
+                 "  --version      show the version and plugin ABI\n\n"
+                 "Run `ppofw help COMMAND` for a command's options.\n"
+                 "Exit codes: 0 ok, 1 internal error, 2 usage or pipeline error, 3 plugin error,\n"
+                 "4 numerical error, 5 checkpoint or I/O error, 130/143 interrupted.\n\n"
+                 "Example:\n  ppofw run configs/cartpole.yaml --set seed=2\n");
+}
+
+static int command_help(const ppo_cli_command_t *cmd)
+{
+    if (cmd->context == NULL) {
+        printf("Usage: ppofw %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
+        return PPO_EXIT_OK;
+    }
+    GOptionContext *ctx = cmd->context();
+    char *text = g_option_context_get_help(ctx, FALSE, NULL);
+    fputs(text, stdout);
+    g_free(text);
+    g_option_context_free(ctx);
+    return PPO_EXIT_OK;
+}
+
+static int help_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stdout);
+        return PPO_EXIT_OK;
+    }
+    const ppo_cli_command_t *cmd = find_command(argv[1]);
+    if (cmd == NULL) {
+        fprintf(stderr, "ppofw: help: unknown command \"%s\"; see ppofw --help\n", argv[1]);
+        return PPO_EXIT_USAGE;
+    }
+    return command_help(cmd);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return PPO_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        print_usage(stdout);
+        return PPO_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("ppofw %s (plugin ABI %d.%d)\n", PPO_VERSION_STRING, PPO_ABI_MAJOR, PPO_ABI_MINOR);
+        return PPO_EXIT_OK;
+    }
+    const ppo_cli_command_t *cmd = find_command(name);
+    if (cmd == NULL) {
+        const char *names[32];
+        size_t n = 0;
+        for (const ppo_cli_command_t *const *c = commands; *c != NULL && n < 31; c++)
+            names[n++] = (*c)->name;
+        names[n] = NULL;
+        const char *near = ppo_nearest_word(name, names);
+        if (name[0] == '-')
+            fprintf(stderr, "ppofw: unknown option \"%s\"; options come after the command, see "
+                            "ppofw --help\n",
+                    name);
+        else if (near != NULL)
+            fprintf(stderr, "ppofw: unknown command \"%s\"; did you mean \"%s\"? See ppofw --help\n",
+                    name, near);
+        else
+            fprintf(stderr, "ppofw: unknown command \"%s\"; see ppofw --help\n", name);
+        return PPO_EXIT_USAGE;
+    }
+    return cmd->main(argc - 1, argv + 1);
 }

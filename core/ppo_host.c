@@ -147,9 +147,3 @@ void ppo_plugin_set_current(const ppo_plugin_t *plugin)
 {
     tls_current = plugin;
 }
-
-int ppo_plugin_call_done_(int rc)
-{
-    tls_current = NULL;
-    return rc;
-}

@@ -528,7 +528,7 @@ ppo_params_t *ppo_params_build(const ppo_param_spec_t *specs, uint32_t n, const 
         char *at = ppo_mark_format(map->mark);
         char *got = ppo_ynode_describe(map);
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: %s: expected a mapping, got %s",
-                    at, section, got);
+                    at, *section != '\0' ? section : "pipeline", got);
         g_free(got);
         g_free(at);
         return NULL;
@@ -561,17 +561,18 @@ ppo_params_t *ppo_params_build(const ppo_param_spec_t *specs, uint32_t n, const 
         const char *near = ppo_nearest_word(key, (const char *const *)names->pdata);
         char *at = ppo_mark_format(map->keys[k]->mark);
         char *shown = ppo_ynode_describe(map->keys[k]);
+        char *in = *section != '\0' ? g_strdup(section) : g_strdup("the pipeline");
         if (near != NULL) {
             g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
-                        "%s: unknown key %s in %s; did you mean \"%s\"?", at, shown, section,
-                        near);
+                        "%s: unknown key %s in %s; did you mean \"%s\"?", at, shown, in, near);
         } else {
             char *list = names->len > 1 ? g_strjoinv(", ", (char **)names->pdata) : g_strdup("");
             g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
-                        "%s: unknown key %s in %s; %s%s", at, shown, section,
+                        "%s: unknown key %s in %s; %s%s", at, shown, in,
                         names->len > 1 ? "the keys are: " : "it takes no keys", list);
             g_free(list);
         }
+        g_free(in);
         g_free(shown);
         g_free(at);
         g_ptr_array_free(names, TRUE);
@@ -581,7 +582,8 @@ ppo_params_t *ppo_params_build(const ppo_param_spec_t *specs, uint32_t n, const 
 
     for (uint32_t i = 0; i < n; i++) {
         const ppo_param_spec_t *spec = &specs[i];
-        char *key_path = g_strdup_printf("%s.%s", section, spec->name);
+        char *key_path = *section != '\0' ? g_strdup_printf("%s.%s", section, spec->name)
+                                           : g_strdup(spec->name);
         const ppo_ynode_t *node = map != NULL ? ppo_ynode_get(map, spec->name) : NULL;
         const ppo_ynode_t *key = map != NULL ? ppo_ynode_get_key(map, spec->name) : NULL;
         bool ok;

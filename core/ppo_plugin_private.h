@@ -92,9 +92,4 @@ PPO_INTERNAL void ppo_log(ppo_log_level_t level, const char *fmt, ...) G_GNUC_PR
 PPO_INTERNAL const ppo_plugin_t *ppo_plugin_current(void);
 PPO_INTERNAL void ppo_plugin_set_current(const ppo_plugin_t *plugin);
 
-/* Run `call` with the thread's current plugin set to `plugin`. */
-#define PPO_PLUGIN_CALL(plugin, call)                                                            \
-    (ppo_plugin_set_current(plugin), ppo_plugin_call_done_((call)))
-PPO_INTERNAL int ppo_plugin_call_done_(int rc);
-
 #endif /* PPO_PLUGIN_PRIVATE_H */

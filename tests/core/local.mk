@@ -1,1 +1,21 @@
 # tests of core/ (Check suites named test_<file>)
+core_tests = \
+	tests/core/test_ppo_objective \
+	tests/core/test_ppo_normalizer \
+	tests/core/test_ppo_pool \
+	tests/core/test_ppo_model
+check_PROGRAMS += $(core_tests)
+TESTS += $(core_tests)
+
+tests_core_test_ppo_objective_SOURCES = tests/core/test_ppo_objective.c
+tests_core_test_ppo_objective_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_objective_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_normalizer_SOURCES = tests/core/test_ppo_normalizer.c
+tests_core_test_ppo_normalizer_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_normalizer_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_pool_SOURCES = tests/core/test_ppo_pool.c
+tests_core_test_ppo_pool_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_pool_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_model_SOURCES = tests/core/test_ppo_model.c
+tests_core_test_ppo_model_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_model_LDADD = $(TEST_LIBS)

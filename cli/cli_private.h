@@ -1,0 +1,37 @@
+/* ppofw CLI — the subcommands of the ppofw program, thin over libppofw.
+ *
+ * Each subcommand is a function taking its own argv (argv[0] is the command name) and returning
+ * an exit code of DESIGN.md §6. Parsing uses one GOptionContext per command; `ppofw CMD --help`
+ * and `ppofw help CMD` print the same text to stdout.
+ */
+#ifndef PPO_CLI_PRIVATE_H
+#define PPO_CLI_PRIVATE_H
+
+#include <stdbool.h>
+
+#include <glib.h>
+
+#include "ppo_error_private.h"
+
+typedef struct ppo_cli_command {
+    const char *name;
+    const char *args;      /* parameter string shown after the command name */
+    const char *summary;   /* one line */
+    int (*main)(int argc, char **argv);
+    /* fills the command's option entries into a context (for help) */
+    GOptionContext *(*context)(void);
+} ppo_cli_command_t;
+
+/* Print "ppofw: <message>" for an error and return its exit code. Frees the error. */
+int ppo_cli_fail(GError *error);
+
+/* Parse argv with ctx; prints the usage error and returns false with *exit_code = 2. */
+bool ppo_cli_parse(GOptionContext *ctx, int *argc, char ***argv, int *exit_code);
+
+/* The command line as one string (for run headers). */
+char *ppo_cli_command_line(int argc, char **argv);
+
+extern const ppo_cli_command_t ppo_cli_run_command;
+extern const ppo_cli_command_t ppo_cli_validate_command;
+
+#endif /* PPO_CLI_PRIVATE_H */

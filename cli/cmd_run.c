@@ -1,0 +1,102 @@
+/* ppofw CLI — `ppofw run`: train a pipeline, writing a run directory. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cli_private.h"
+#include "ppo_pipeline_private.h"
+#include "ppo_plugin_private.h"
+#include "ppo_run_private.h"
+#include "ppo_session_private.h"
+
+typedef struct {
+    char **sets;
+    char *run_dir;
+    char *resume;
+    gboolean overwrite;
+    char **plugin_path;
+    gboolean quiet;
+} run_args_t;
+
+static run_args_t args;
+
+static GOptionEntry run_entries[] = {
+    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &args.sets,
+     "override a pipeline key (dotted path; the value is YAML), e.g. --set ppo.clip=0.1",
+     "KEY=VALUE"},
+    {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.run_dir,
+     "write the run here (default: runs/NAME-YYYYmmdd-HHMMSS)", "DIR"},
+    {"overwrite", 0, 0, G_OPTION_ARG_NONE, &args.overwrite,
+     "replace the run files of an existing run directory", NULL},
+    {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.plugin_path,
+     "look for plugins in DIR first (repeatable)", "DIR"},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &args.quiet, "no progress lines", NULL},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static GOptionContext *run_context(void)
+{
+    GOptionContext *ctx = g_option_context_new("PIPELINE - train a PPO pipeline");
+    g_option_context_set_summary(ctx, "Trains the pipeline and writes a run directory with the\n"
+                                      "resolved pipeline.yaml, metrics.csv, TensorBoard events\n"
+                                      "(tb/) and checkpoints/.");
+    g_option_context_add_main_entries(ctx, run_entries, NULL);
+    return ctx;
+}
+
+static int run_main(int argc, char **argv)
+{
+    int code = PPO_EXIT_OK;
+    char *cmdline = ppo_cli_command_line(argc, argv);
+    GOptionContext *ctx = run_context();
+    if (!ppo_cli_parse(ctx, &argc, &argv, &code))
+        goto out;
+    if (argc != 2) {
+        fprintf(stderr, "ppofw: run takes one PIPELINE file%s; see ppofw run --help\n",
+                argc < 2 ? "" : ", got more");
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    GError *error = NULL;
+    ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
+    if (pl == NULL) {
+        code = ppo_cli_fail(error);
+        goto out;
+    }
+    ppo_search_t *search = ppo_search_new((const char *const *)args.plugin_path);
+    ppo_session_t *session = ppo_session_open(pl, search, &error);
+    if (session == NULL) {
+        code = ppo_cli_fail(error);
+    } else {
+        ppo_run_options_t opt = {
+            .run_dir = args.run_dir,
+            .overwrite = args.overwrite,
+            .command_line = cmdline,
+            .quiet = args.quiet,
+        };
+        char *dir = NULL;
+        if (!ppo_run(session, &opt, &dir, &error)) {
+            if (dir != NULL)
+                fprintf(stderr, "ppofw: the run directory is %s\n", dir);
+            code = ppo_cli_fail(error);
+        } else {
+            fprintf(stderr, "ppofw: done; the run is in %s\n", dir);
+        }
+        g_free(dir);
+        ppo_session_free(session);
+    }
+    ppo_search_free(search);
+    ppo_pipeline_free(pl);
+out:
+    g_option_context_free(ctx);
+    g_strfreev(args.sets);
+    g_strfreev(args.plugin_path);
+    g_free(args.run_dir);
+    g_free(args.resume);
+    g_free(cmdline);
+    return code;
+}
+
+const ppo_cli_command_t ppo_cli_run_command = {
+    "run", "PIPELINE", "train a pipeline and write a run directory", run_main, run_context,
+};

@@ -1,0 +1,303 @@
+/* ppofw core — collecting a rollout: act, step, time limit, auto-reset, normalization,
+ * truncation bootstrap, episode statistics.
+ *
+ * Worker tasks touch only their chunk's envs and rows; everything that combines envs (episode
+ * window, normalizer statistics) runs afterwards on the main thread in env order, so results do
+ * not depend on the number of threads. Allocates nothing.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ppo_collect_private.h"
+
+/* What a collection task reports back. */
+typedef struct {
+    ppo_trainer_t *tr;
+    uint32_t t;              /* the step being collected */
+    int *status;             /* (n_env_chunks) 0 ok, PPO_ERROR_PLUGIN or PPO_ERROR_NUMERIC */
+    char **message;          /* (n_env_chunks) the failure (transfer full) */
+} collect_ctx_t;
+
+static inline float clampf(float v, double lo, double hi)
+{
+    return v < lo ? (float)lo : v > hi ? (float)hi : v;
+}
+
+static bool all_finite(const float *x, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+static char *plugin_failure(const ppo_plugin_t *p, const char *callback, uint32_t env, int rc)
+{
+    GError *e = ppo_plugin_error(p, callback, rc);
+    char *msg = g_strdup_printf("%s (env %u)", e->message, env);
+    g_error_free(e);
+    return msg;
+}
+
+/* Reset env i into `obs_out`; on failure fills *msg. */
+static int reset_env(ppo_trainer_t *tr, uint32_t i, float *obs_out, char **msg)
+{
+    const ppo_plugin_t *envp = tr->session->env;
+    ppo_env_slot_t *slot = &tr->slots[i];
+    ppo_plugin_set_current(envp);
+    int rc = envp->vt.env.reset(slot->inst, &slot->env_rng, obs_out);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        *msg = plugin_failure(envp, "reset", i, rc);
+        return PPO_ERROR_PLUGIN;
+    }
+    if (!all_finite(obs_out, tr->D)) {
+        *msg = g_strdup_printf("plugin \"%s\" (%s): reset wrote a NaN or Inf observation "
+                               "(env %u, global step %" G_GUINT64_FORMAT "); fix the env",
+                               envp->name, envp->path, i, tr->global_step);
+        return PPO_ERROR_NUMERIC;
+    }
+    slot->ep_len = 0;
+    slot->ep_return = 0.0;
+    if (tr->has_reset_noise) {
+        const ppo_plugin_t *pp = tr->model->plugin;
+        ppo_plugin_set_current(pp);
+        rc = pp->vt.policy.reset_noise(tr->model->inst, i, &slot->act_rng);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            *msg = plugin_failure(pp, "reset_noise", i, rc);
+            return PPO_ERROR_PLUGIN;
+        }
+    }
+    return 0;
+}
+
+/* One collection chunk: act for its envs, then step them. */
+static void collect_task(void *vctx, uint32_t c, uint32_t worker)
+{
+    collect_ctx_t *ctx = vctx;
+    ppo_trainer_t *tr = ctx->tr;
+    const uint32_t N = tr->N, D = tr->D, A = tr->A, P = tr->P, t = ctx->t;
+    const uint32_t i0 = c * PPO_COLLECT_CHUNK, i1 = MIN(N, i0 + PPO_COLLECT_CHUNK);
+    const uint32_t B = i1 - i0;
+    const size_t row = (size_t)t * N + i0;
+    const ppo_plugin_t *pp = tr->model->plugin;
+    const ppo_plugin_t *envp = tr->session->env;
+    ppo_rng_t *rngs[PPO_COLLECT_CHUNK];
+    uint32_t env_index[PPO_COLLECT_CHUNK];
+    for (uint32_t k = 0; k < B; k++) {
+        rngs[k] = &tr->slots[i0 + k].act_rng;
+        env_index[k] = i0 + k;
+    }
+
+    /* act on the chunk's rows */
+    ppo_plugin_set_current(pp);
+    int rc = pp->vt.policy.act(tr->model->inst, tr->collect_ws[c], B, tr->ro.obs + row * D,
+                               env_index, rngs, 0, tr->ro.actions + row * A, tr->ro.logp + row,
+                               tr->ro.values + row, tr->ro.dist + row * P);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        ctx->status[c] = PPO_ERROR_PLUGIN;
+        ctx->message[c] = plugin_failure(pp, "act", i0, rc);
+        return;
+    }
+
+    /* step each env; the time limit and auto-reset are ours */
+    float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
+    for (uint32_t i = i0; i < i1; i++) {
+        ppo_env_slot_t *slot = &tr->slots[i];
+        const float *a = tr->ro.actions + ((size_t)t * N + i) * A;
+        float *env_a = tr->env_actions + (size_t)i * A;
+        if (tr->discrete) {
+            env_a[0] = a[0];
+        } else {
+            for (uint32_t k = 0; k < A; k++)
+                env_a[k] = clampf(a[k], tr->act_space.low[k], tr->act_space.high[k]);
+        }
+        double reward = 0.0;
+        int terminated = 0;
+        float *obs_i = next_obs + (size_t)i * D;
+        ppo_plugin_set_current(envp);
+        rc = envp->vt.env.step(slot->inst, env_a, &slot->env_rng, obs_i, &reward, &terminated);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            ctx->status[c] = PPO_ERROR_PLUGIN;
+            ctx->message[c] = plugin_failure(envp, "step", i, rc);
+            return;
+        }
+        if (!isfinite(reward) || !all_finite(obs_i, D)) {
+            ctx->status[c] = PPO_ERROR_NUMERIC;
+            ctx->message[c] = g_strdup_printf(
+                "plugin \"%s\" (%s): step returned a NaN or Inf %s (env %u, global step "
+                "%" G_GUINT64_FORMAT ", episode step %u); fix the env or check its params",
+                envp->name, envp->path, isfinite(reward) ? "observation" : "reward", i,
+                tr->global_step + (uint64_t)t * N * tr->world, slot->ep_len + 1);
+            return;
+        }
+        slot->ep_len++;
+        slot->ep_return += reward;
+        slot->raw_reward = reward;
+        const bool truncated = !terminated && tr->max_steps > 0 && slot->ep_len >= tr->max_steps;
+        const size_t r = (size_t)t * N + i;
+        tr->ro.terminated[r] = terminated ? 1.0f : 0.0f;
+        tr->ro.truncated[r] = truncated ? 1.0f : 0.0f;
+        slot->finished = terminated || truncated;
+        slot->truncated = truncated;
+        if (slot->finished) {
+            slot->fin_return = slot->ep_return;
+            slot->fin_len = slot->ep_len;
+            if (truncated)
+                memcpy(tr->final_obs + (size_t)i * D, obs_i, (size_t)D * sizeof(float));
+            int err = reset_env(tr, i, obs_i, &ctx->message[c]);
+            if (err != 0) {
+                ctx->status[c] = err;
+                return;
+            }
+        }
+    }
+    (void)worker;
+}
+
+/* Raise the first failing chunk's error (chunks in order), freeing the messages. */
+static bool chunk_errors(collect_ctx_t *ctx, uint32_t n_chunks, GError **error)
+{
+    bool ok = true;
+    for (uint32_t c = 0; c < n_chunks; c++) {
+        if (ctx->status[c] != 0 && ok) {
+            g_set_error_literal(error, PPO_ERROR, ctx->status[c], ctx->message[c]);
+            ok = false;
+        }
+        g_free(ctx->message[c]);
+        ctx->message[c] = NULL;
+        ctx->status[c] = 0;
+    }
+    return ok;
+}
+
+static void normalize_obs_rows(ppo_trainer_t *tr, float *rows, uint32_t n, bool update)
+{
+    if (!tr->pl->normalize.obs || n == 0)
+        return;
+    if (update)
+        ppo_rms_update(&tr->obs_rms, rows, n, tr->D);
+    ppo_rms_normalize(&tr->obs_rms, rows, n, tr->pl->normalize.epsilon, tr->pl->normalize.clip_obs);
+}
+
+bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
+{
+    for (uint32_t i = 0; i < tr->N; i++) {
+        char *msg = NULL;
+        int err = reset_env(tr, i, tr->ro.obs + (size_t)i * tr->D, &msg);
+        if (err != 0) {
+            g_set_error_literal(error, PPO_ERROR, err, msg);
+            g_free(msg);
+            return false;
+        }
+        tr->slots[i].ret_acc = 0.0;
+    }
+    normalize_obs_rows(tr, tr->ro.obs, tr->N, true);
+    return true;
+}
+
+/* Main-thread part of step t, in env order. */
+static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
+{
+    const uint32_t N = tr->N, D = tr->D;
+    float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
+
+    /* episode statistics on raw rewards */
+    for (uint32_t i = 0; i < N; i++) {
+        ppo_env_slot_t *slot = &tr->slots[i];
+        if (!slot->finished)
+            continue;
+        tr->win_return[tr->win_next] = slot->fin_return;
+        tr->win_len[tr->win_next] = slot->fin_len;
+        tr->win_next = (tr->win_next + 1) % PPO_EPISODE_WINDOW;
+        if (tr->win_count < PPO_EPISODE_WINDOW)
+            tr->win_count++;
+        tr->episodes++;
+    }
+
+    /* observations: statistics from the rows as the envs wrote them, then normalize in place;
+     * final observations of truncated episodes with the same statistics, not counted */
+    normalize_obs_rows(tr, next_obs, N, true);
+    uint32_t n_trunc = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        if (tr->slots[i].finished && tr->slots[i].truncated) {
+            memcpy(tr->trunc_obs + (size_t)n_trunc * D, tr->final_obs + (size_t)i * D,
+                   (size_t)D * sizeof(float));
+            tr->trunc_index[n_trunc++] = i;
+        }
+    }
+    normalize_obs_rows(tr, tr->trunc_obs, n_trunc, false);
+
+    /* rewards: scale by the std of the discounted return (no mean shift), then clip */
+    float *rewards = tr->ro.rewards + (size_t)t * N;
+    if (tr->pl->normalize.reward) {
+        for (uint32_t i = 0; i < N; i++) {
+            tr->slots[i].ret_acc = tr->slots[i].ret_acc * tr->norm_gamma + tr->slots[i].raw_reward;
+            tr->ret_scratch[i] = tr->slots[i].ret_acc;
+        }
+        ppo_rms_update_scalar(&tr->ret_rms, tr->ret_scratch, N);
+        const double scale = 1.0 / sqrt(tr->ret_rms.var[0] + tr->pl->normalize.epsilon);
+        const double clip = tr->pl->normalize.clip_reward;
+        for (uint32_t i = 0; i < N; i++) {
+            double r = tr->slots[i].raw_reward * scale;
+            rewards[i] = (float)(r < -clip ? -clip : r > clip ? clip : r);
+            if (tr->slots[i].finished)
+                tr->slots[i].ret_acc = 0.0;
+        }
+    } else {
+        for (uint32_t i = 0; i < N; i++)
+            rewards[i] = (float)tr->slots[i].raw_reward;
+    }
+
+    /* truncation: bootstrap from V(final observation) */
+    float *boot = tr->ro.bootstrap + (size_t)t * N;
+    memset(boot, 0, (size_t)N * sizeof(float));
+    if (n_trunc > 0) {
+        const ppo_plugin_t *pp = tr->model->plugin;
+        ppo_plugin_set_current(pp);
+        int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, n_trunc, tr->trunc_obs,
+                                     tr->trunc_values);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            *error = ppo_plugin_error(pp, "value", rc);
+            return false;
+        }
+        for (uint32_t k = 0; k < n_trunc; k++)
+            boot[tr->trunc_index[k]] = tr->trunc_values[k];
+    }
+    return true;
+}
+
+bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
+{
+    const uint32_t N = tr->N, D = tr->D;
+    collect_ctx_t ctx = {.tr = tr, .status = tr->chunk_status, .message = tr->chunk_message};
+
+    for (uint32_t t = 0; t < tr->T; t++) {
+        ctx.t = t;
+        tr->cur_t = t;
+        ppo_pool_run(tr->pool, tr->n_env_chunks, collect_task, &ctx);
+        if (!chunk_errors(&ctx, tr->n_env_chunks, error))
+            return false;
+        if (!finish_step(tr, t, error))
+            return false;
+    }
+
+    /* V of the observation after the last step, for the rollout cut */
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ppo_plugin_set_current(pp);
+    int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, N,
+                                 tr->ro.obs + (size_t)tr->T * N * D, tr->ro.last_values);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        *error = ppo_plugin_error(pp, "value", rc);
+        return false;
+    }
+    tr->global_step += (uint64_t)tr->T * N * tr->world;
+    return true;
+}

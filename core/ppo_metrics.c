@@ -1,0 +1,226 @@
+/* ppofw core — metrics.csv rows, TensorBoard scalars and progress lines from a metrics row.
+ * Leaves out when to write (the run loop decides) and the TensorBoard file format
+ * (ppo_tboard.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ppo_metrics_private.h"
+
+struct ppo_metrics {
+    FILE *f;
+    char *path;
+    uint64_t offset;
+    bool failed;
+};
+
+static bool io_error(GError **error, const char *path, const char *what, int err)
+{
+    g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot %s: %s%s", path, what, g_strerror(err),
+                err == ENOSPC || err == EFBIG ? " (free some disk space; the run can be resumed "
+                                                "from its last checkpoint)"
+                                              : "");
+    return false;
+}
+
+ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error)
+{
+    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    FILE *f = fopen(path, "wx");
+    if (f == NULL) {
+        io_error(error, path, "create", errno);
+        g_free(path);
+        return NULL;
+    }
+    ppo_metrics_t *m = g_new0(ppo_metrics_t, 1);
+    m->f = f;
+    m->path = path;
+    int n = fprintf(f, "%s\n", PPO_METRICS_HEADER);
+    if (n < 0 || fflush(f) != 0) {
+        io_error(error, path, "write", errno);
+        ppo_metrics_close(m, NULL);
+        return NULL;
+    }
+    m->offset = (uint64_t)n;
+    return m;
+}
+
+ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size, GError **error)
+{
+    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        io_error(error, path, "open", errno);
+        g_free(path);
+        return NULL;
+    }
+    if ((uint64_t)st.st_size < size) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: has %jd bytes, the checkpoint expects at least %" G_GUINT64_FORMAT
+                    "; it was cut or replaced since the checkpoint was written",
+                    path, (intmax_t)st.st_size, size);
+        g_free(path);
+        return NULL;
+    }
+    if (truncate(path, (off_t)size) != 0) {
+        io_error(error, path, "truncate", errno);
+        g_free(path);
+        return NULL;
+    }
+    FILE *f = fopen(path, "a");
+    if (f == NULL) {
+        io_error(error, path, "open", errno);
+        g_free(path);
+        return NULL;
+    }
+    ppo_metrics_t *m = g_new0(ppo_metrics_t, 1);
+    m->f = f;
+    m->path = path;
+    m->offset = size;
+    return m;
+}
+
+/* a number, or nothing for NaN */
+static int cell(char *buf, size_t size, double v)
+{
+    if (isnan(v)) {
+        buf[0] = '\0';
+        return 0;
+    }
+    return snprintf(buf, size, "%.10g", v);
+}
+
+bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **error)
+{
+    if (m->failed)
+        return io_error(error, m->path, "write after an earlier write error", EIO);
+    char c[13][32];
+    cell(c[0], sizeof(c[0]), row->ep_return_mean);
+    cell(c[1], sizeof(c[1]), row->ep_len_mean);
+    cell(c[2], sizeof(c[2]), row->time_s);
+    cell(c[3], sizeof(c[3]), row->sps);
+    cell(c[4], sizeof(c[4]), row->policy_loss);
+    cell(c[5], sizeof(c[5]), row->value_loss);
+    cell(c[6], sizeof(c[6]), row->entropy);
+    cell(c[7], sizeof(c[7]), row->approx_kl);
+    cell(c[8], sizeof(c[8]), row->clip_fraction);
+    cell(c[9], sizeof(c[9]), row->explained_variance);
+    cell(c[10], sizeof(c[10]), row->lr);
+    cell(c[11], sizeof(c[11]), row->clip_range);
+    cell(c[12], sizeof(c[12]), row->std);
+    char ev[32];
+    cell(ev, sizeof(ev), row->eval_return_mean);
+    int n = fprintf(m->f,
+                    "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                    ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+                    row->global_step, row->iteration, row->episodes, c[0], c[1], c[2], c[3], c[4],
+                    c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
+    if (n < 0) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    m->offset += (uint64_t)n;
+    return true;
+}
+
+bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)
+{
+    if (fflush(m->f) != 0) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    return true;
+}
+
+uint64_t ppo_metrics_offset(const ppo_metrics_t *m)
+{
+    return m->offset;
+}
+
+bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
+{
+    if (m == NULL)
+        return true;
+    bool ok = true;
+    if (fclose(m->f) != 0 && !m->failed)
+        ok = io_error(error, m->path, "write", errno);
+    g_free(m->path);
+    g_free(m);
+    return ok;
+}
+
+bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double wall_time,
+                        GError **error)
+{
+    const char *tags[20];
+    double values[20];
+    size_t n = 0;
+#define ADD(tag, v)                                                                              \
+    do {                                                                                         \
+        if (!isnan(v)) {                                                                         \
+            tags[n] = (tag);                                                                     \
+            values[n++] = (v);                                                                   \
+        }                                                                                        \
+    } while (0)
+    ADD("rollout/ep_rew_mean", row->ep_return_mean);
+    ADD("rollout/ep_len_mean", row->ep_len_mean);
+    ADD("rollout/episodes", (double)row->episodes);
+    ADD("time/fps", row->sps);
+    ADD("time/iterations", (double)row->iteration);
+    ADD("time/time_elapsed", row->time_s);
+    ADD("time/total_timesteps", (double)row->global_step);
+    ADD("train/policy_gradient_loss", row->policy_loss);
+    ADD("train/value_loss", row->value_loss);
+    ADD("train/entropy_loss", -row->entropy);
+    ADD("train/approx_kl", row->approx_kl);
+    ADD("train/clip_fraction", row->clip_fraction);
+    ADD("train/explained_variance", row->explained_variance);
+    ADD("train/learning_rate", row->lr);
+    ADD("train/clip_range", row->clip_range);
+    ADD("train/std", row->std);
+    ADD("train/loss", row->loss);
+    ADD("train/n_updates", (double)row->n_updates);
+    ADD("train/kl_beta", row->kl_beta);
+    ADD("eval/mean_reward", row->eval_return_mean);
+#undef ADD
+    return ppo_tboard_add_scalars(tb, (int64_t)row->global_step, wall_time, tags, values, n,
+                                  error);
+}
+
+static void human_count(char *buf, size_t size, double v)
+{
+    if (v >= 1e6)
+        snprintf(buf, size, "%.2fM", v / 1e6);
+    else if (v >= 1e4)
+        snprintf(buf, size, "%.0fk", v / 1e3);
+    else
+        snprintf(buf, size, "%.0f", v);
+}
+
+void ppo_metrics_progress(char *buf, size_t size, const char *name, const ppo_metrics_row_t *row,
+                          uint64_t total_steps)
+{
+    char sps[16], ret[48], eta[24];
+    human_count(sps, sizeof(sps), row->sps);
+    if (isnan(row->ep_return_mean))
+        snprintf(ret, sizeof(ret), "return -");
+    else
+        snprintf(ret, sizeof(ret), "return %.2f (len %.0f)", row->ep_return_mean,
+                 row->ep_len_mean);
+    const double left = total_steps > row->global_step ? (double)(total_steps - row->global_step)
+                                                       : 0.0;
+    const double secs = row->sps > 0 ? left / row->sps : 0.0;
+    snprintf(eta, sizeof(eta), "%d:%02d:%02d", (int)(secs / 3600), (int)fmod(secs / 60, 60),
+             (int)fmod(secs, 60));
+    snprintf(buf, size,
+             "%s: step %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " (%.0f%%) %s sps | %s | pg %.4f "
+             "vf %.4f ent %.3f kl %.4f clip %.3f ev %.2f | eta %s",
+             name, row->global_step, total_steps,
+             total_steps > 0 ? 100.0 * (double)row->global_step / (double)total_steps : 100.0, sps,
+             ret, row->policy_loss, row->value_loss, row->entropy, row->approx_kl,
+             row->clip_fraction, row->explained_variance, eta);
+}

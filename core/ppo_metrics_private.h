@@ -1,0 +1,43 @@
+/* ppofw core — metrics.csv and the per-iteration report (stderr progress and TensorBoard).
+ *
+ * metrics.csv has the fixed columns of DESIGN.md §6, one row per logged iteration, an empty
+ * cell where a value does not apply (NaN). The same values go to TensorBoard under
+ * Stable-Baselines3's tag names. Writing a row allocates nothing.
+ */
+#ifndef PPO_METRICS_PRIVATE_H
+#define PPO_METRICS_PRIVATE_H
+
+#include <stdio.h>
+
+#include "ppo_tboard_private.h"
+#include "ppo_trainer_private.h"
+
+/* The header line of metrics.csv, without the newline. */
+#define PPO_METRICS_HEADER                                                                       \
+    "global_step,iteration,episodes,ep_return_mean,ep_len_mean,time_s,sps,policy_loss,"         \
+    "value_loss,entropy,approx_kl,clip_fraction,explained_variance,lr,clip_range,std,"          \
+    "eval_return_mean"
+
+typedef struct ppo_metrics ppo_metrics_t;
+
+/* Create RUN_DIR/metrics.csv with its header. (transfer full: ppo_metrics_close) */
+PPO_INTERNAL ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error);
+/* Open an existing metrics.csv for appending after cutting it to `size` bytes (resume). */
+PPO_INTERNAL ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size,
+                                               GError **error);
+PPO_INTERNAL bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row,
+                                    GError **error);
+PPO_INTERNAL bool ppo_metrics_flush(ppo_metrics_t *m, GError **error);
+/* Bytes written so far. */
+PPO_INTERNAL uint64_t ppo_metrics_offset(const ppo_metrics_t *m);
+PPO_INTERNAL bool ppo_metrics_close(ppo_metrics_t *m, GError **error);
+
+/* Write the row's values to TensorBoard (skipping values that do not apply). */
+PPO_INTERNAL bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row,
+                                     double wall_time, GError **error);
+
+/* One progress line for stderr (no newline) into buf. */
+PPO_INTERNAL void ppo_metrics_progress(char *buf, size_t size, const char *name,
+                                       const ppo_metrics_row_t *row, uint64_t total_steps);
+
+#endif /* PPO_METRICS_PRIVATE_H */

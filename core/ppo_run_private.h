@@ -1,0 +1,30 @@
+/* ppofw core — a training run: its run directory, its files, and the loop that reports.
+ *
+ * Creates RUN_DIR (runs/<name>-<YYYYmmdd-HHMMSS> by default; an existing one is refused unless
+ * overwriting), writes the resolved pipeline.yaml with a header, runs the trainer and writes
+ * metrics.csv, TensorBoard events and progress lines as DESIGN.md §6 describes.
+ */
+#ifndef PPO_RUN_PRIVATE_H
+#define PPO_RUN_PRIVATE_H
+
+#include "ppo_session_private.h"
+#include "ppo_trainer_private.h"
+
+typedef struct ppo_run_options {
+    const char *run_dir;      /* NULL: runs/<name>-<timestamp> under the working directory */
+    bool overwrite;           /* replace the files of an existing run directory */
+    const char *command_line; /* recorded in pipeline.yaml's header */
+    bool quiet;               /* no progress lines */
+    uint64_t max_iterations;  /* stop after this many (0: run to ppo.total_steps) */
+} ppo_run_options_t;
+
+/* Train. On return *run_dir_out (transfer full, may be NULL) names the run directory, also on
+ * failure once it exists. */
+PPO_INTERNAL bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt,
+                          char **run_dir_out, GError **error);
+
+/* Make the run directory (and its checkpoints/ subdirectory). */
+PPO_INTERNAL char *ppo_run_dir_make(const ppo_pipeline_t *pipeline, const char *requested,
+                                    bool overwrite, GError **error);
+
+#endif /* PPO_RUN_PRIVATE_H */

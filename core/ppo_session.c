@@ -1,0 +1,194 @@
+/* ppofw core — loading a pipeline's plugins and validating their parameters (see
+ * ppo_session_private.h). Leaves out instances other than env probing: trainers, evaluators and
+ * exporters make their own. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "ppo_session_private.h"
+
+static ppo_plugin_t *load_one(const ppo_pipeline_t *pipeline, const ppo_search_t *search,
+                              const ppo_plugin_section_t *sec, ppo_kind_t kind, GError **error)
+{
+    GError *local = NULL;
+    ppo_plugin_t *p = ppo_plugin_load(search, sec->plugin, pipeline->dir, &local);
+    if (p == NULL) {
+        char *at = ppo_mark_format(sec->plugin_mark);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "%s: %s.plugin: %s", at, sec->key,
+                    local->message);
+        g_free(at);
+        g_error_free(local);
+        return NULL;
+    }
+    char *key = g_strdup_printf("%s.plugin", sec->key);
+    bool ok = ppo_plugin_require_kind(p, kind, sec->plugin_mark, key, error);
+    g_free(key);
+    return ok ? p : NULL;
+}
+
+static ppo_params_t *params_for(const ppo_plugin_t *plugin, const ppo_plugin_section_t *sec,
+                                GError **error)
+{
+    char *section = g_strdup_printf("%s.params", sec->key);
+    ppo_params_t *params = ppo_params_build(plugin->specs, plugin->n_specs, sec->params, section,
+                                            &sec->params_mark, NULL, error);
+    g_free(section);
+    return params;
+}
+
+ppo_session_t *ppo_session_open(const ppo_pipeline_t *pipeline, const ppo_search_t *search,
+                                GError **error)
+{
+    ppo_session_t *s = g_new0(ppo_session_t, 1);
+    s->pipeline = pipeline;
+    if ((s->env = load_one(pipeline, search, &pipeline->env, PPO_KIND_ENV, error)) == NULL ||
+        (s->policy = load_one(pipeline, search, &pipeline->policy, PPO_KIND_POLICY, error)) ==
+            NULL ||
+        (s->advantage = load_one(pipeline, search, &pipeline->advantage, PPO_KIND_ADVANTAGE,
+                                 error)) == NULL ||
+        (s->optimizer = load_one(pipeline, search, &pipeline->optimizer, PPO_KIND_OPTIMIZER,
+                                 error)) == NULL)
+        goto fail;
+    if ((s->env_params = params_for(s->env, &pipeline->env, error)) == NULL ||
+        (s->policy_params = params_for(s->policy, &pipeline->policy, error)) == NULL ||
+        (s->advantage_params = params_for(s->advantage, &pipeline->advantage, error)) == NULL ||
+        (s->optimizer_params = params_for(s->optimizer, &pipeline->optimizer, error)) == NULL)
+        goto fail;
+    s->gamma = 0.99;
+    const ppo_param_spec_t *g = ppo_params_spec(s->advantage_params, "gamma");
+    if (g != NULL && g->type == PPO_PARAM_DOUBLE && !ppo_params_is_null(s->advantage_params, "gamma"))
+        s->gamma = ppo_params_get_double(s->advantage_params, "gamma");
+    s->base_lr = ppo_params_get_double(s->optimizer_params, "lr");
+    s->max_episode_steps = pipeline->max_episode_steps != 0 ? pipeline->max_episode_steps
+                                                            : s->env->vt.env.max_episode_steps;
+    return s;
+fail:
+    ppo_session_free(s);
+    return NULL;
+}
+
+void ppo_session_free(ppo_session_t *s)
+{
+    if (s == NULL)
+        return;
+    ppo_params_free(s->env_params);
+    ppo_params_free(s->policy_params);
+    ppo_params_free(s->advantage_params);
+    ppo_params_free(s->optimizer_params);
+    g_free(s);
+}
+
+static bool space_problem(const ppo_space_t *sp, bool is_obs, char **why)
+{
+    if (sp->struct_size < sizeof(ppo_space_t)) {
+        *why = g_strdup("struct_size is smaller than ppo_space_t (the core sets it; do not "
+                        "overwrite it)");
+        return true;
+    }
+    if (sp->kind == PPO_SPACE_DISCRETE) {
+        if (is_obs) {
+            *why = g_strdup("is discrete; observations must be a box (one-hot encode them)");
+            return true;
+        }
+        if (sp->n < 2 || sp->n >= (1u << 24)) {
+            *why = g_strdup_printf("is discrete with n = %u; n must be in [2, 2^24)", sp->n);
+            return true;
+        }
+        return false;
+    }
+    if (sp->kind != PPO_SPACE_BOX) {
+        *why = g_strdup_printf("has kind %d, which ABI %d.%d does not support (box or discrete)",
+                               (int)sp->kind, PPO_ABI_MAJOR, PPO_ABI_MINOR);
+        return true;
+    }
+    if (sp->dim == 0 || sp->dim > (1u << 20)) {
+        *why = g_strdup_printf("is a box with dim = %u; dim must be in [1, 2^20]", sp->dim);
+        return true;
+    }
+    if (sp->low == NULL || sp->high == NULL) {
+        *why = g_strdup("is a box without low/high arrays");
+        return true;
+    }
+    for (uint32_t i = 0; i < sp->dim; i++) {
+        if (isnan(sp->low[i]) || isnan(sp->high[i]) || sp->low[i] > sp->high[i]) {
+            *why = g_strdup_printf("has bounds [%g, %g] at component %u", sp->low[i], sp->high[i],
+                                   i);
+            return true;
+        }
+        if (!is_obs && (!isfinite(sp->low[i]) || !isfinite(sp->high[i]))) {
+            *why = g_strdup_printf("is an action box with an infinite bound at component %u; "
+                                   "action bounds must be finite",
+                                   i);
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool same_space(const ppo_space_t *a, const ppo_space_t *b)
+{
+    if (a->kind != b->kind || a->n != b->n || a->dim != b->dim)
+        return false;
+    if (a->kind == PPO_SPACE_BOX)
+        for (uint32_t i = 0; i < a->dim; i++)
+            if (a->low[i] != b->low[i] || a->high[i] != b->high[i])
+                return false;
+    return true;
+}
+
+void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
+                          GError **error)
+{
+    const ppo_plugin_t *p = s->env;
+    ppo_plugin_set_current(p);
+    void *inst = p->vt.env.create(&p->host, s->env_params);
+    ppo_plugin_set_current(NULL);
+    if (inst == NULL) {
+        *error = ppo_plugin_error(p, "create", -1);
+        return NULL;
+    }
+    ppo_space_t obs = {.struct_size = sizeof(ppo_space_t)};
+    ppo_space_t act = {.struct_size = sizeof(ppo_space_t)};
+    ppo_plugin_set_current(p);
+    int rc = p->vt.env.spaces(inst, &obs, &act);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        *error = ppo_plugin_error(p, "spaces", rc);
+        p->vt.env.destroy(inst);
+        return NULL;
+    }
+    char *why = NULL;
+    const char *which = NULL;
+    if (space_problem(&obs, true, &why))
+        which = "observation space";
+    else if (space_problem(&act, false, &why))
+        which = "action space";
+    if (which != NULL) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "plugin \"%s\" (%s): its %s %s", p->name,
+                    p->path, which, why);
+        g_free(why);
+        p->vt.env.destroy(inst);
+        return NULL;
+    }
+    /* a later instance must describe the same spaces as the first (whose arrays callers keep) */
+    if (obs_space->struct_size != 0 && (!same_space(&obs, obs_space) || !same_space(&act, act_space))) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "plugin \"%s\" (%s): two instances with the same params report different "
+                    "spaces; spaces must depend on the params only",
+                    p->name, p->path);
+        p->vt.env.destroy(inst);
+        return NULL;
+    }
+    if (obs_space->struct_size == 0) {
+        *obs_space = obs;
+        *act_space = act;
+    }
+    return inst;
+}
+
+char *ppo_session_resolved_yaml(const ppo_session_t *s)
+{
+    return ppo_pipeline_to_yaml(s->pipeline, s->env_params, s->policy_params, s->advantage_params,
+                                s->optimizer_params);
+}

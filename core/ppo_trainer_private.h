@@ -1,0 +1,200 @@
+/* ppofw core — the training loop of DESIGN.md §4: collect → estimate → update → report.
+ *
+ * The trainer owns every instance of a run (N envs, the policy with its parameter store, the
+ * advantage estimator, the optimizer), the rollout storage, the random streams, the normalizer
+ * statistics and the counters — everything a checkpoint must hold to resume exactly. All memory is
+ * allocated in ppo_trainer_new; an iteration allocates nothing.
+ *
+ * Work is cut into fixed chunks whose results are combined in chunk order: collection runs envs
+ * in chunks of PPO_COLLECT_CHUNK, gradients are computed in chunks whose size depends only on the
+ * minibatch size. So ppo.threads never changes a result.
+ */
+#ifndef PPO_TRAINER_PRIVATE_H
+#define PPO_TRAINER_PRIVATE_H
+
+#include "ppo_model_private.h"
+#include "ppo_normalizer_private.h"
+#include "ppo_objective_private.h"
+#include "ppo_pool_private.h"
+#include "ppo_session_private.h"
+
+/* envs per collection chunk (a task of the worker pool) */
+#define PPO_COLLECT_CHUNK 8
+/* gradient chunks per minibatch at most, and the smallest chunk */
+#define PPO_GRAD_CHUNKS_MAX 8
+#define PPO_GRAD_CHUNK_MIN 32
+/* finished episodes averaged for ep_return_mean */
+#define PPO_EPISODE_WINDOW 100
+
+/* The rollout buffers, all float32, struct of arrays; one allocation. obs has T+1 rows. */
+#define PPO_ROLLOUT_FIELDS(X, T, N, D, A, P)                                                      \
+    X(obs, ((size_t)(T) + 1) * (N) * (D))   /* (T+1, N, D) what the policy saw */                 \
+    X(actions, (size_t)(T) * (N) * (A))     /* (T, N, A) as sampled (box: unclipped) */           \
+    X(logp, (size_t)(T) * (N))              /* (T, N) log-prob of the action at collection */     \
+    X(values, (size_t)(T) * (N))            /* (T, N) V(obs) at collection */                     \
+    X(dist, (size_t)(T) * (N) * (P))        /* (T, N, P) distribution parameters */               \
+    X(rewards, (size_t)(T) * (N))           /* (T, N) rewards the update sees (normalized?) */    \
+    X(terminated, (size_t)(T) * (N))        /* (T, N) 0/1 */                                      \
+    X(truncated, (size_t)(T) * (N))         /* (T, N) 0/1 */                                      \
+    X(bootstrap, (size_t)(T) * (N))         /* (T, N) V(final obs) on truncated steps */          \
+    X(advantages, (size_t)(T) * (N))        /* (T, N) */                                          \
+    X(returns, (size_t)(T) * (N))           /* (T, N) value targets */                            \
+    X(last_values, (size_t)(N))             /* (N) V(obs[T]) */
+
+typedef struct ppo_rollout {
+#define PPO_ROLLOUT_DECLARE(name, count) float *name;
+    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_DECLARE, 0, 0, 0, 0, 0)
+#undef PPO_ROLLOUT_DECLARE
+    void *block; /* the one allocation behind all fields */
+    size_t bytes;
+} ppo_rollout_t;
+
+/* Buffers of one gradient chunk: gathered inputs and per-sample outputs. */
+typedef struct ppo_grad_chunk {
+    void *ws;          /* policy workspace */
+    float *grads;      /* (n_params) this chunk's gradient */
+    float *obs;        /* (G, D) */
+    float *actions;    /* (G, A) */
+    float *old_dist;   /* (G, P) */
+    float *old_logp, *adv, *ret, *old_value;               /* (G) */
+    float *logp, *entropy, *kl, *value;                    /* (G) */
+    float *dlogp, *dentropy, *dkl, *dvalue;                /* (G) */
+    ppo_objective_sums_t sums;
+    uint32_t first, count;                                  /* rows of the minibatch */
+    int status;                                             /* 0, or the failing callback's rc */
+    char *error;                                            /* the plugin's message on failure */
+} ppo_grad_chunk_t;
+
+/* Per-env bookkeeping written by collection tasks and read in env order by the main thread. */
+typedef struct ppo_env_slot {
+    void *inst;            /* the env instance */
+    ppo_rng_t env_rng;     /* reset/step stream: (seed, "env", global index) */
+    ppo_rng_t act_rng;     /* sampler stream: (seed, "act", global index) */
+    uint32_t ep_len;       /* steps since reset (the time-limit counter) */
+    double ep_return;      /* raw return since reset */
+    double raw_reward;     /* this step's raw reward */
+    double ret_acc;        /* discounted return for reward scaling */
+    uint8_t finished;      /* this step ended an episode */
+    uint8_t truncated;     /* ... by the time limit (and not terminated) */
+    double fin_return;     /* the finished episode's raw return */
+    uint32_t fin_len;      /* ... and length */
+} ppo_env_slot_t;
+
+typedef struct ppo_metrics_row {
+    uint64_t global_step;
+    uint64_t iteration;
+    uint64_t episodes;
+    double ep_return_mean, ep_len_mean;   /* NaN until an episode finished */
+    double time_s, sps;
+    double policy_loss, value_loss, entropy, approx_kl, clip_fraction, explained_variance;
+    double lr, clip_range, std, eval_return_mean;  /* NaN where not applicable */
+    double loss, kl_beta;                          /* for TensorBoard */
+    uint64_t n_updates;
+} ppo_metrics_row_t;
+
+/* The whole state of a run. Fields marked [ckpt] are saved in checkpoints. */
+typedef struct ppo_trainer {
+    ppo_session_t *session;        /* borrowed: plugins and validated params */
+    const ppo_pipeline_t *pl;      /* borrowed: session->pipeline */
+
+    /* sizes */
+    uint32_t N;                    /* envs in this process */
+    uint32_t T;                    /* rollout steps */
+    uint32_t D;                    /* observation size */
+    uint32_t A;                    /* action size (1 for discrete) */
+    uint32_t P;                    /* distribution parameters per row */
+    bool discrete;
+    uint32_t max_steps;            /* time limit; 0: none */
+    uint32_t rank, world;          /* this process among `world` (1 without MPI) */
+    ppo_space_t obs_space, act_space;  /* arrays owned by env 0 */
+
+    /* instances */
+    ppo_env_slot_t *slots;         /* (N) [ckpt: streams, counters, returns, env state] */
+    ppo_model_t *model;            /* [ckpt: params, opt_state, policy state] */
+    void *adv_inst;
+    void *opt_inst;
+    bool has_reset_noise;          /* the policy implements reset_noise */
+
+    /* collection */
+    ppo_pool_t *pool;
+    uint32_t n_env_chunks;
+    void **collect_ws;             /* (n_env_chunks) policy workspaces */
+    int *chunk_status;             /* (n_env_chunks) a collection task's failure code */
+    char **chunk_message;          /* (n_env_chunks) ... and message */
+    void *main_ws;                 /* policy workspace for N rows on the main thread */
+    float *env_actions;            /* (N, A) actions as the env receives them (clipped) */
+    float *final_obs;              /* (N, D) final observation of truncated episodes */
+    float *trunc_obs;              /* (N, D) gathered final observations */
+    float *trunc_values;           /* (N) their values */
+    uint32_t *trunc_index;         /* (N) their envs */
+    ppo_rollout_t ro;              /* [ckpt: obs row 0 = the current observations] */
+    uint32_t cur_t;                /* collection step being run (for messages) */
+
+    /* update */
+    uint32_t mb_size;              /* samples per minibatch */
+    uint32_t n_grad_chunks;        /* chunks per minibatch */
+    uint32_t grad_chunk;           /* samples per chunk (the last may have fewer) */
+    ppo_grad_chunk_t *chunks;      /* (n_grad_chunks) */
+    uint32_t *perm;                /* (T N) sample order of the current epoch */
+    float *adv_batch;              /* (T N) advantages normalized over the batch */
+    const float *adv_src;          /* advantages the minibatches read */
+    double adv_mean, adv_scale;    /* minibatch normalization: (A - mean) * scale */
+    ppo_rng_t shuffle_rng;         /* [ckpt] */
+    uint32_t n_reduce_tasks;       /* parameter slices for the ordered gradient sum */
+    double *reduce_sq;             /* (n_reduce_tasks) partial sums of squares */
+
+    /* normalization */
+    ppo_rms_t obs_rms;             /* [ckpt] */
+    ppo_rms_t ret_rms;             /* [ckpt] */
+    double *ret_scratch;           /* (N) */
+    double norm_gamma;             /* discount of the scaled return */
+
+    /* episode statistics on raw rewards */
+    double win_return[PPO_EPISODE_WINDOW]; /* [ckpt] */
+    uint32_t win_len[PPO_EPISODE_WINDOW];  /* [ckpt] */
+    uint32_t win_count, win_next;          /* [ckpt] */
+
+    /* counters [ckpt] */
+    uint64_t global_step;          /* env steps over all ranks */
+    uint64_t iteration;            /* iterations done */
+    uint64_t n_iterations;         /* iterations planned */
+    uint64_t episodes;             /* finished episodes over all ranks */
+    uint64_t opt_steps;            /* optimizer steps (Adam's t) */
+    double kl_beta;                /* current KL penalty weight */
+
+    /* timing (not saved) */
+    gint64 t_start;                /* monotonic microseconds at the start of training */
+    uint64_t step_at_start;        /* global_step when this process started */
+    double time_offset;            /* time_s of the run before this process (resume) */
+} ppo_trainer_t;
+
+/* Where a run writes (owned by the caller; the trainer only uses it). */
+typedef struct ppo_run_output {
+    const char *run_dir;        /* NULL: write nothing (tests, bench) */
+    bool quiet;                 /* no progress lines */
+} ppo_run_output_t;
+
+/* Build a trainer for a validated session: make N env instances, the policy and its parameter
+ * store, the advantage and optimizer instances, the rollout, the pool and every buffer, seed the
+ * streams, initialize the parameters and reset the envs. Sizes that would need more memory than
+ * the machine has are refused before allocating. (transfer full: ppo_trainer_free) */
+PPO_INTERNAL ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error);
+PPO_INTERNAL void ppo_trainer_free(ppo_trainer_t *trainer);
+
+/* Run iterations until ppo.total_steps (or until `max_iterations` when > 0), reporting through
+ * `out`. Returns false with the error that stopped it. */
+PPO_INTERNAL bool ppo_trainer_run(ppo_trainer_t *trainer, const ppo_run_output_t *out,
+                                  uint64_t max_iterations, GError **error);
+
+/* One iteration (collect, estimate, update) without reporting; fills *row. */
+PPO_INTERNAL bool ppo_trainer_iterate(ppo_trainer_t *trainer, ppo_metrics_row_t *row,
+                                      GError **error);
+
+/* true once ppo.total_steps are done. */
+PPO_INTERNAL bool ppo_trainer_done(const ppo_trainer_t *trainer);
+
+/* Read access for tests, bench and checkpoints. */
+PPO_INTERNAL const ppo_model_t *ppo_trainer_model(const ppo_trainer_t *trainer);
+PPO_INTERNAL uint64_t ppo_trainer_global_step(const ppo_trainer_t *trainer);
+
+#endif /* PPO_TRAINER_PRIVATE_H */
