@@ -1,1 +1,6 @@
-# configs
+# Shipped pipelines, installed under $(pkgdatadir)/configs. tests/configs checks every one of
+# them runs.
+configsdir = $(pkgdatadir)/configs
+dist_configs_DATA = \
+	configs/cartpole.yaml \
+	configs/cartpole-mc.yaml
