@@ -74,3 +74,4 @@ tests_plugins_test_pendulum_LDADD = $(ENV_TEST_LIBS)
 TESTS += tests/plugins/test_pendulum
 
 # the MuJoCo envs keep their own fragment
+include plugins/envs/mujoco/local.mk
