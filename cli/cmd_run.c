@@ -8,6 +8,7 @@
 #include "ppo_plugin_private.h"
 #include "ppo_run_private.h"
 #include "ppo_session_private.h"
+#include "ppo_signal_private.h"
 
 typedef struct {
     char **sets;
@@ -26,6 +27,10 @@ static GOptionEntry run_entries[] = {
      "KEY=VALUE"},
     {"run-dir", 0, 0, G_OPTION_ARG_FILENAME, &args.run_dir,
      "write the run here (default: runs/NAME-YYYYmmdd-HHMMSS)", "DIR"},
+    {"resume", 0, 0, G_OPTION_ARG_FILENAME, &args.resume,
+     "continue a run from its newest checkpoint (a run directory) or from a .ckpt file; only "
+     "ppo.total_steps may differ from the checkpoint's pipeline",
+     "RUN_DIR|CKPT"},
     {"overwrite", 0, 0, G_OPTION_ARG_NONE, &args.overwrite,
      "replace the run files of an existing run directory", NULL},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.plugin_path,
@@ -57,6 +62,11 @@ static int run_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
+    if (args.resume != NULL && args.overwrite) {
+        fprintf(stderr, "ppofw: --resume and --overwrite exclude each other; choose one\n");
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
     GError *error = NULL;
     ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
     if (pl == NULL) {
@@ -71,10 +81,12 @@ static int run_main(int argc, char **argv)
         ppo_run_options_t opt = {
             .run_dir = args.run_dir,
             .overwrite = args.overwrite,
+            .resume = args.resume,
             .command_line = cmdline,
             .quiet = args.quiet,
         };
         char *dir = NULL;
+        ppo_signals_install();
         if (!ppo_run(session, &opt, &dir, &error)) {
             if (dir != NULL)
                 fprintf(stderr, "ppofw: the run directory is %s\n", dir);

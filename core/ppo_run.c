@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ppo_checkpoint_private.h"
 #include "ppo_metrics_private.h"
 #include "ppo_run_private.h"
+#include "ppo_signal_private.h"
 
 static bool io_fail(GError **error, const char *path, const char *what, int err)
 {
@@ -146,67 +149,246 @@ static double wall_clock(void)
     return (double)g_get_real_time() / 1e6;
 }
 
+/* The files and schedule state of one run loop. */
+typedef struct {
+    ppo_trainer_t *tr;
+    const ppo_run_options_t *opt;
+    char *dir;
+    ppo_metrics_t *metrics;
+    ppo_tboard_t *tb;
+    gint64 last_ckpt_time;
+} run_t;
+
+static bool write_checkpoint(run_t *r, const char *name, GError **error)
+{
+    char *tb_name = r->tb != NULL ? g_path_get_basename(ppo_tboard_path(r->tb)) : NULL;
+    ppo_ckpt_files_t files = {
+        .metrics_offset = ppo_metrics_offset(r->metrics),
+        .tboard_offset = r->tb != NULL ? ppo_tboard_offset(r->tb) : 0,
+        .tboard_name = tb_name,
+    };
+    char *path = g_build_filename(r->dir, "checkpoints", name, NULL);
+    bool ok = ppo_checkpoint_write(r->tr, &files, path, error);
+    g_free(path);
+    g_free(tb_name);
+    return ok;
+}
+
+static bool periodic_checkpoint(run_t *r, GError **error)
+{
+    ppo_trainer_t *tr = r->tr;
+    char name[64];
+    g_snprintf(name, sizeof(name), "ckpt-%012" G_GUINT64_FORMAT ".ckpt", tr->global_step);
+    if (!write_checkpoint(r, name, error) ||
+        !ppo_checkpoint_prune(r->dir, tr->pl->checkpoint.keep, error))
+        return false;
+    tr->last_ckpt_step = tr->global_step;
+    r->last_ckpt_time = g_get_monotonic_time();
+    return true;
+}
+
+static bool checkpoint_due(const run_t *r, bool last)
+{
+    const ppo_pipeline_t *pl = r->tr->pl;
+    if (last || ppo_stop_signal() != 0)
+        return true;
+    if (pl->checkpoint.every_steps > 0 &&
+        r->tr->global_step - r->tr->last_ckpt_step >= pl->checkpoint.every_steps)
+        return true;
+    return !isnan(pl->checkpoint.every_seconds) &&
+           (double)(g_get_monotonic_time() - r->last_ckpt_time) / 1e6 >=
+               pl->checkpoint.every_seconds;
+}
+
+/* Periodic evaluation: fills row->eval_return_mean; *improved when it beat the best so far. */
+static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *improved,
+                           GError **error)
+{
+    ppo_trainer_t *tr = r->tr;
+    const ppo_pipeline_t *pl = tr->pl;
+    *improved = false;
+    if (tr->eval == NULL ||
+        (tr->global_step - tr->last_eval_step < pl->eval.every_steps && !last))
+        return true;
+    double *returns = g_new0(double, pl->eval.episodes);
+    const bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
+                                      pl->normalize.obs ? &tr->obs_rms : NULL,
+                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
+                                      NULL, error);
+    if (ok) {
+        double sum = 0.0;
+        for (uint32_t k = 0; k < pl->eval.episodes; k++)
+            sum += returns[k];
+        row->eval_return_mean = sum / pl->eval.episodes;
+        tr->last_eval_step = tr->global_step;
+        if (row->eval_return_mean > tr->best_eval) {
+            tr->best_eval = row->eval_return_mean;
+            *improved = true;
+        }
+    }
+    g_free(returns);
+    return ok;
+}
+
+/* Open the run's files: fresh, or cut back to a checkpoint's offsets. */
+static bool open_files(run_t *r, const ppo_ckpt_files_t *resume, GError **error)
+{
+    const ppo_pipeline_t *pl = r->tr->pl;
+    if (resume == NULL) {
+        r->metrics = ppo_metrics_create(r->dir, error);
+        if (r->metrics == NULL)
+            return false;
+        if (pl->log.tensorboard && (r->tb = ppo_tboard_create(r->dir, wall_clock(), error)) == NULL)
+            return false;
+        return true;
+    }
+    r->metrics = ppo_metrics_reopen(r->dir, resume->metrics_offset, error);
+    if (r->metrics == NULL)
+        return false;
+    if (!pl->log.tensorboard)
+        return true;
+    if (resume->tboard_name != NULL && *resume->tboard_name != '\0') {
+        char *path = g_build_filename(r->dir, "tb", resume->tboard_name, NULL);
+        r->tb = ppo_tboard_reopen(path, resume->tboard_offset, error);
+        g_free(path);
+        return r->tb != NULL;
+    }
+    r->tb = ppo_tboard_create(r->dir, wall_clock(), error);
+    return r->tb != NULL;
+}
+
+/* Resolve --resume: the checkpoint file to load (NULL: none yet) and the run directory. */
+static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char **dir_out,
+                           GError **error)
+{
+    *ckpt_out = NULL;
+    *dir_out = NULL;
+    if (g_file_test(opt->resume, G_FILE_TEST_IS_DIR)) {
+        *dir_out = g_strdup(opt->run_dir != NULL ? opt->run_dir : opt->resume);
+        *ckpt_out = ppo_checkpoint_latest(opt->resume);
+        return true;
+    }
+    if (!g_file_test(opt->resume, G_FILE_TEST_EXISTS)) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: no such run directory or checkpoint; --resume takes a run directory or "
+                    "a .ckpt file",
+                    opt->resume);
+        return false;
+    }
+    *ckpt_out = g_strdup(opt->resume);
+    if (opt->run_dir != NULL) {
+        *dir_out = g_strdup(opt->run_dir);
+    } else {
+        /* RUN_DIR/checkpoints/FILE.ckpt */
+        char *ckdir = g_path_get_dirname(opt->resume);
+        *dir_out = g_path_get_dirname(ckdir);
+        g_free(ckdir);
+    }
+    return true;
+}
+
+static bool run_loop(run_t *r, GError **error)
+{
+    ppo_trainer_t *tr = r->tr;
+    const ppo_pipeline_t *pl = tr->pl;
+    const bool tty = isatty(STDERR_FILENO);
+    r->last_ckpt_time = g_get_monotonic_time();
+    while (!ppo_trainer_done(tr)) {
+        if (r->opt->max_iterations > 0 && tr->iteration >= r->opt->max_iterations)
+            break;
+        ppo_metrics_row_t row;
+        if (!ppo_trainer_iterate(tr, &row, error))
+            return false;
+        const bool last = ppo_trainer_done(tr) ||
+                          (r->opt->max_iterations > 0 && tr->iteration >= r->opt->max_iterations);
+        bool improved;
+        if (!maybe_evaluate(r, &row, last, &improved, error))
+            return false;
+        if (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean)) {
+            if (!ppo_metrics_write(r->metrics, &row, error) ||
+                !ppo_metrics_flush(r->metrics, error))
+                return false;
+            if (r->tb != NULL && (!ppo_metrics_tboard(r->tb, &row, wall_clock(), error) ||
+                                  !ppo_tboard_flush(r->tb, error)))
+                return false;
+            if (!r->opt->quiet) {
+                char line[512];
+                ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
+                fprintf(stderr, "%s%s", line, tty && !last ? "\x1b[K\r" : "\n");
+            }
+        }
+        if (improved && !write_checkpoint(r, "best.ckpt", error))
+            return false;
+        if (checkpoint_due(r, last) && !periodic_checkpoint(r, error))
+            return false;
+        const int sig = ppo_stop_signal();
+        if (sig != 0) {
+            if (tty && !r->opt->quiet)
+                fputc('\n', stderr);
+            ppo_error_set_interrupt_signal(sig);
+            g_set_error(error, PPO_ERROR, PPO_ERROR_INTERRUPTED,
+                        "interrupted by %s at step %" G_GUINT64_FORMAT "; a checkpoint is in "
+                        "%s/checkpoints — continue with: ppofw run %s --resume %s",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT", tr->global_step, r->dir,
+                        pl->path, r->dir);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_dir_out,
              GError **error)
 {
     const ppo_pipeline_t *pl = session->pipeline;
     bool ok = false;
-    ppo_metrics_t *metrics = NULL;
-    ppo_tboard_t *tb = NULL;
+    run_t r = {.opt = opt};
+    char *ckpt_path = NULL;
+    ppo_ckpt_t *ckpt = NULL;
+    ppo_ckpt_files_t resume_files;
     if (run_dir_out != NULL)
         *run_dir_out = NULL;
 
     /* make every instance before touching the disk: a bad plugin leaves no run directory */
-    ppo_trainer_t *tr = ppo_trainer_new(session, error);
-    if (tr == NULL)
+    r.tr = ppo_trainer_new(session, error);
+    if (r.tr == NULL)
         return false;
-    char *dir = ppo_run_dir_make(pl, opt->run_dir, opt->overwrite, error);
-    if (dir == NULL)
-        goto out_trainer;
-    if (run_dir_out != NULL)
-        *run_dir_out = g_strdup(dir);
-    if (!write_pipeline(session, dir, opt->command_line, error))
-        goto out_dir;
-    metrics = ppo_metrics_create(dir, error);
-    if (metrics == NULL)
-        goto out_dir;
-    if (pl->log.tensorboard) {
-        tb = ppo_tboard_create(dir, wall_clock(), error);
-        if (tb == NULL)
-            goto out_files;
-    }
-
-    const bool tty = isatty(STDERR_FILENO);
-    while (!ppo_trainer_done(tr)) {
-        if (opt->max_iterations > 0 && tr->iteration >= opt->max_iterations)
-            break;
-        ppo_metrics_row_t row;
-        if (!ppo_trainer_iterate(tr, &row, error))
-            goto out_files;
-        const bool last = ppo_trainer_done(tr) ||
-                          (opt->max_iterations > 0 && tr->iteration >= opt->max_iterations);
-        if (row.iteration % pl->log.every_iterations != 0 && !last)
-            continue;
-        if (!ppo_metrics_write(metrics, &row, error) || !ppo_metrics_flush(metrics, error))
-            goto out_files;
-        if (tb != NULL && (!ppo_metrics_tboard(tb, &row, wall_clock(), error) ||
-                           !ppo_tboard_flush(tb, error)))
-            goto out_files;
-        if (!opt->quiet) {
-            char line[512];
-            ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
-            fprintf(stderr, "%s%s", line, tty && !last ? "\x1b[K\r" : "\n");
+    if (opt->resume != NULL) {
+        if (!resolve_resume(opt, &ckpt_path, &r.dir, error))
+            goto out;
+        if (ckpt_path != NULL) {
+            ckpt = ppo_checkpoint_read(ckpt_path, error);
+            if (ckpt == NULL || !ppo_checkpoint_restore(r.tr, ckpt, &resume_files, error))
+                goto out;
+            ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r.dir,
+                    ckpt_path, r.tr->global_step);
+        } else {
+            /* no checkpoint yet: start afresh in that directory */
+            char *d = ppo_run_dir_make(pl, r.dir, true, error);
+            if (d == NULL)
+                goto out;
+            g_free(d);
         }
+    } else {
+        r.dir = ppo_run_dir_make(pl, opt->run_dir, opt->overwrite, error);
+        if (r.dir == NULL)
+            goto out;
     }
-    ok = true;
-out_files:
-    if (!ppo_metrics_close(metrics, ok ? error : NULL))
+    if (run_dir_out != NULL)
+        *run_dir_out = g_strdup(r.dir);
+    if (ckpt == NULL && !write_pipeline(session, r.dir, opt->command_line, error))
+        goto out;
+    if (!open_files(&r, ckpt != NULL ? &resume_files : NULL, error))
+        goto out;
+    ok = run_loop(&r, error);
+out:
+    if (!ppo_metrics_close(r.metrics, ok ? error : NULL))
         ok = false;
-    if (!ppo_tboard_close(tb, ok ? error : NULL))
+    if (!ppo_tboard_close(r.tb, ok ? error : NULL))
         ok = false;
-out_dir:
-    g_free(dir);
-out_trainer:
-    ppo_trainer_free(tr);
+    ppo_checkpoint_free(ckpt);
+    g_free(ckpt_path);
+    g_free(r.dir);
+    ppo_trainer_free(r.tr);
     return ok;
 }

@@ -13,6 +13,7 @@
 typedef struct ppo_run_options {
     const char *run_dir;      /* NULL: runs/<name>-<timestamp> under the working directory */
     bool overwrite;           /* replace the files of an existing run directory */
+    const char *resume;       /* a run directory (its newest checkpoint) or a .ckpt file */
     const char *command_line; /* recorded in pipeline.yaml's header */
     bool quiet;               /* no progress lines */
     uint64_t max_iterations;  /* stop after this many (0: run to ppo.total_steps) */

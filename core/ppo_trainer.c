@@ -137,6 +137,7 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     if (tr == NULL)
         return;
     ppo_pool_free(tr->pool);
+    ppo_evaluator_free(tr->eval);
     if (tr->chunks != NULL)
         for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
             grad_chunk_free(tr, &tr->chunks[k]);
@@ -299,6 +300,14 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     ppo_rms_init(&tr->obs_rms, tr->D);
     ppo_rms_init(&tr->ret_rms, 1);
     tr->norm_gamma = isnan(pl->normalize.gamma) ? session->gamma : pl->normalize.gamma;
+
+    tr->best_eval = -INFINITY;
+    if (pl->eval.every_steps > 0) {
+        tr->eval = ppo_evaluator_new(session, tr->model, MIN(pl->eval.episodes, 16u), pl->seed,
+                                     error);
+        if (tr->eval == NULL)
+            goto fail;
+    }
 
     tr->pool = ppo_pool_new(pl->ppo.threads);
     const uint64_t per_iter = (uint64_t)tr->T * tr->N * tr->world;

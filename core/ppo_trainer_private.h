@@ -12,6 +12,7 @@
 #ifndef PPO_TRAINER_PRIVATE_H
 #define PPO_TRAINER_PRIVATE_H
 
+#include "ppo_eval_private.h"
 #include "ppo_model_private.h"
 #include "ppo_normalizer_private.h"
 #include "ppo_objective_private.h"
@@ -161,6 +162,12 @@ typedef struct ppo_trainer {
     uint64_t episodes;             /* finished episodes over all ranks */
     uint64_t opt_steps;            /* optimizer steps (Adam's t) */
     double kl_beta;                /* current KL penalty weight */
+
+    /* periodic evaluation */
+    ppo_evaluator_t *eval;         /* NULL without eval.every_steps [ckpt: its streams] */
+    double best_eval;              /* best eval_return_mean so far (-inf) [ckpt] */
+    uint64_t last_eval_step;       /* global_step of the last evaluation [ckpt] */
+    uint64_t last_ckpt_step;       /* global_step of the last checkpoint [ckpt] */
 
     /* timing (not saved) */
     gint64 t_start;                /* monotonic microseconds at the start of training */

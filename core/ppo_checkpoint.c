@@ -1,0 +1,840 @@
+/* ppofw core — writing, verifying and restoring checkpoints (format in
+ * ppo_checkpoint_private.h and docs/file-formats.md).
+ *
+ * Leaves out when to checkpoint (the run loop) and file naming beyond RUN_DIR/checkpoints.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ppo_checkpoint_private.h"
+#include "ppo_collect_private.h"
+#include "ppo_crc32c_private.h"
+
+#define BOM 0x01020304u
+
+struct ppo_ckpt {
+    char *path;
+    guint8 *data;        /* the whole file */
+    gsize size;
+    GHashTable *sections; /* tag string -> GBytes-like (offset, length) packed in a section_t */
+    GHashTable *info;     /* key -> value */
+    char *pipeline;       /* PIPE, NUL-terminated */
+};
+
+typedef struct {
+    const guint8 *data;
+    uint64_t len;
+} section_t;
+
+/* ---- writing ---- */
+
+static void put_bytes(GByteArray *b, const void *p, size_t n)
+{
+    g_byte_array_append(b, p, (guint)n);
+}
+
+static void put_u32(GByteArray *b, uint32_t v)
+{
+    put_bytes(b, &v, sizeof(v));
+}
+
+static void put_u64(GByteArray *b, uint64_t v)
+{
+    put_bytes(b, &v, sizeof(v));
+}
+
+static void put_f64(GByteArray *b, double v)
+{
+    put_bytes(b, &v, sizeof(v));
+}
+
+static void put_rng(GByteArray *b, const ppo_rng_t *r)
+{
+    for (int i = 0; i < 4; i++)
+        put_u64(b, r->s[i]);
+    put_f64(b, r->spare_normal);
+    put_u32(b, r->has_spare);
+}
+
+/* Start a section: returns where its length goes. */
+static guint begin_section(GByteArray *b, const char tag[4])
+{
+    put_bytes(b, tag, 4);
+    guint at = b->len;
+    put_u64(b, 0);
+    return at;
+}
+
+static void end_section(GByteArray *b, guint at)
+{
+    uint64_t len = b->len - at - sizeof(uint64_t);
+    memcpy(b->data + at, &len, sizeof(len));
+}
+
+static void info_add(GString *s, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void info_add(GString *s, const char *key, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_printf(s, "%s=", key);
+    g_string_append_vprintf(s, fmt, ap);
+    g_string_append_c(s, '\n');
+    va_end(ap);
+}
+
+static void info_plugin(GString *s, const char *kind, const ppo_plugin_t *p,
+                        const ppo_params_t *params)
+{
+    char key[64];
+    g_snprintf(key, sizeof(key), "%s.name", kind);
+    info_add(s, key, "%s", p->name);
+    g_snprintf(key, sizeof(key), "%s.version", kind);
+    info_add(s, key, "%s", p->version);
+    g_snprintf(key, sizeof(key), "%s.params_hash", kind);
+    info_add(s, key, "%016" G_GINT64_MODIFIER "x", ppo_params_hash(params));
+}
+
+static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files)
+{
+    const ppo_session_t *ss = tr->session;
+    const ppo_model_t *m = tr->model;
+    GByteArray *b = g_byte_array_sized_new((guint)(m->n_params * 4 * (2 + m->state_floats) +
+                                                   (size_t)tr->N * tr->D * 4 + 65536));
+    put_bytes(b, PPO_CKPT_MAGIC, 8);
+    put_u32(b, PPO_CKPT_FORMAT);
+    put_u32(b, BOM);
+    put_u32(b, PPO_ABI_MAJOR);
+    put_u32(b, PPO_ABI_MINOR);
+
+    /* INFO: readable key=value lines */
+    GString *info = g_string_new(NULL);
+    info_add(info, "ppofw_version", "%s", PPO_VERSION_STRING);
+    info_plugin(info, "env", ss->env, ss->env_params);
+    info_plugin(info, "policy", ss->policy, ss->policy_params);
+    info_plugin(info, "advantage", ss->advantage, ss->advantage_params);
+    info_plugin(info, "optimizer", ss->optimizer, ss->optimizer_params);
+    info_add(info, "n_params", "%zu", m->n_params);
+    info_add(info, "state_floats", "%u", m->state_floats);
+    info_add(info, "num_envs", "%u", tr->N);
+    info_add(info, "world", "%u", tr->world);
+    info_add(info, "obs_dim", "%u", tr->D);
+    info_add(info, "act_dim", "%u", tr->A);
+    info_add(info, "dist_size", "%u", tr->P);
+    info_add(info, "rollout_steps", "%u", tr->T);
+    info_add(info, "normalize_obs", "%d", tr->pl->normalize.obs ? 1 : 0);
+    info_add(info, "clip_obs", "%a", tr->pl->normalize.clip_obs);
+    info_add(info, "norm_epsilon", "%a", tr->pl->normalize.epsilon);
+    info_add(info, "global_step", "%" G_GUINT64_FORMAT, tr->global_step);
+    info_add(info, "iteration", "%" G_GUINT64_FORMAT, tr->iteration);
+    info_add(info, "episodes", "%" G_GUINT64_FORMAT, tr->episodes);
+    info_add(info, "opt_steps", "%" G_GUINT64_FORMAT, tr->opt_steps);
+    info_add(info, "total_steps", "%" G_GUINT64_FORMAT, tr->pl->ppo.total_steps);
+    info_add(info, "kl_beta", "%a", tr->kl_beta);
+    info_add(info, "best_eval", "%a", tr->best_eval);
+    info_add(info, "last_eval_step", "%" G_GUINT64_FORMAT, tr->last_eval_step);
+    const double elapsed =
+        tr->t_start != 0 ? (double)(g_get_monotonic_time() - tr->t_start) / 1e6 : 0.0;
+    info_add(info, "time_s", "%a", tr->time_offset + elapsed);
+    info_add(info, "metrics_offset", "%" G_GUINT64_FORMAT, files->metrics_offset);
+    info_add(info, "tboard_offset", "%" G_GUINT64_FORMAT, files->tboard_offset);
+    info_add(info, "tboard_file", "%s", files->tboard_name != NULL ? files->tboard_name : "");
+    guint at = begin_section(b, "INFO");
+    put_bytes(b, info->str, info->len);
+    end_section(b, at);
+    g_string_free(info, TRUE);
+
+    char *yaml = ppo_session_resolved_yaml(ss);
+    at = begin_section(b, "PIPE");
+    put_bytes(b, yaml, strlen(yaml));
+    end_section(b, at);
+    g_free(yaml);
+
+    at = begin_section(b, "PARM");
+    put_bytes(b, m->params, m->n_params * sizeof(float));
+    end_section(b, at);
+    at = begin_section(b, "OPTS");
+    if (m->opt_state != NULL)
+        put_bytes(b, m->opt_state, m->n_params * m->state_floats * sizeof(float));
+    end_section(b, at);
+
+    at = begin_section(b, "PSTA");
+    const ppo_policy_vtable_t *pvt = &m->plugin->vt.policy;
+    if (pvt->state_size != NULL) {
+        const size_t n = pvt->state_size(m->inst);
+        double *st = g_new0(double, MAX(n, 1));
+        if (pvt->get_state(m->inst, st) == 0)
+            put_bytes(b, st, n * sizeof(double));
+        g_free(st);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, "NORM");
+    const ppo_rms_t *rms[2] = {&tr->obs_rms, &tr->ret_rms};
+    for (int k = 0; k < 2; k++) {
+        put_u32(b, rms[k]->dim);
+        put_f64(b, rms[k]->count);
+        put_bytes(b, rms[k]->mean, rms[k]->dim * sizeof(double));
+        put_bytes(b, rms[k]->var, rms[k]->dim * sizeof(double));
+    }
+    end_section(b, at);
+
+    at = begin_section(b, "RNGS");
+    put_rng(b, &tr->shuffle_rng);
+    for (uint32_t i = 0; i < tr->N; i++) {
+        put_rng(b, &tr->slots[i].env_rng);
+        put_rng(b, &tr->slots[i].act_rng);
+    }
+    const uint32_t n_eval = tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : 0;
+    put_u32(b, n_eval);
+    for (uint32_t i = 0; i < 2 * n_eval; i++)
+        put_rng(b, &ppo_evaluator_rngs(tr->eval)[i]);
+    end_section(b, at);
+
+    at = begin_section(b, "ENVS");
+    const ppo_env_vtable_t *evt = &ss->env->vt.env;
+    for (uint32_t i = 0; i < tr->N; i++) {
+        const ppo_env_slot_t *sl = &tr->slots[i];
+        put_u32(b, sl->ep_len);
+        put_f64(b, sl->ep_return);
+        put_f64(b, sl->ret_acc);
+        uint64_t n = evt->state_size != NULL ? evt->state_size(sl->inst) : 0;
+        double *st = g_new0(double, MAX(n, 1));
+        if (n > 0 && evt->get_state(sl->inst, st) != 0)
+            n = 0;
+        put_u64(b, n);
+        put_bytes(b, st, n * sizeof(double));
+        g_free(st);
+    }
+    end_section(b, at);
+
+    at = begin_section(b, "OBSV");
+    put_bytes(b, tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
+    end_section(b, at);
+
+    at = begin_section(b, "WIND");
+    put_u32(b, tr->win_count);
+    put_u32(b, tr->win_next);
+    put_bytes(b, tr->win_return, sizeof(tr->win_return));
+    put_bytes(b, tr->win_len, sizeof(tr->win_len));
+    end_section(b, at);
+
+    put_u32(b, ppo_crc32c_update(0, b->data, b->len));
+    return b;
+}
+
+static bool write_all(int fd, const guint8 *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static bool fsync_dir(const char *path)
+{
+    char *dir = g_path_get_dirname(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    g_free(dir);
+    if (fd < 0)
+        return false;
+    bool ok = fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
+bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                          const char *path, GError **error)
+{
+    GByteArray *b = serialize(tr, files);
+    char *tmp = g_strconcat(path, ".tmp", NULL);
+    bool ok = false;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot write a checkpoint: %s (the previous checkpoint is intact)", tmp,
+                    g_strerror(errno));
+        goto out;
+    }
+    if (!write_all(fd, b->data, b->len) || fsync(fd) != 0) {
+        const int err = errno;
+        close(fd);
+        unlink(tmp);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot write a checkpoint: %s%s (the previous checkpoint is intact)",
+                    path, g_strerror(err),
+                    err == ENOSPC || err == EFBIG ? "; free some disk space" : "");
+        goto out;
+    }
+    if (close(fd) != 0 || rename(tmp, path) != 0) {
+        const int err = errno;
+        unlink(tmp);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot write a checkpoint: %s (the previous checkpoint is intact)", path,
+                    g_strerror(err));
+        goto out;
+    }
+    fsync_dir(path);
+    ok = true;
+out:
+    g_free(tmp);
+    g_byte_array_free(b, TRUE);
+    return ok;
+}
+
+/* ---- reading ---- */
+
+void ppo_checkpoint_free(ppo_ckpt_t *c)
+{
+    if (c == NULL)
+        return;
+    if (c->sections != NULL)
+        g_hash_table_destroy(c->sections);
+    if (c->info != NULL)
+        g_hash_table_destroy(c->info);
+    g_free(c->pipeline);
+    g_free(c->data);
+    g_free(c->path);
+    g_free(c);
+}
+
+static bool corrupt(GError **error, const char *path, const char *why)
+{
+    g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                "%s: %s; the file is damaged or not a ppofw checkpoint — resume from another "
+                "checkpoint in the same directory",
+                path, why);
+    return false;
+}
+
+ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error)
+{
+    ppo_ckpt_t *c = g_new0(ppo_ckpt_t, 1);
+    c->path = g_strdup(path);
+    GError *local = NULL;
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: is a directory; give a .ckpt file (or a run directory to --resume)",
+                    path);
+        goto fail;
+    }
+    if (!g_file_get_contents(path, (char **)&c->data, &c->size, &local)) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT, "%s: cannot read: %s", path,
+                    local->message);
+        g_error_free(local);
+        goto fail;
+    }
+    const gsize head = 8 + 4 * 4;
+    if (c->size < head + 4) {
+        corrupt(error, path, "too short to be a checkpoint (truncated?)");
+        goto fail;
+    }
+    if (memcmp(c->data, PPO_CKPT_MAGIC, 8) != 0) {
+        corrupt(error, path, "does not start with the checkpoint magic");
+        goto fail;
+    }
+    uint32_t format, bom, abi_major, abi_minor, crc;
+    memcpy(&format, c->data + 8, 4);
+    memcpy(&bom, c->data + 12, 4);
+    memcpy(&abi_major, c->data + 16, 4);
+    memcpy(&abi_minor, c->data + 20, 4);
+    memcpy(&crc, c->data + c->size - 4, 4);
+    if (bom != BOM) {
+        corrupt(error, path, "was written on a machine of the other byte order");
+        goto fail;
+    }
+    if (format > PPO_CKPT_FORMAT) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: checkpoint format %u is newer than this ppofw reads (%u); upgrade ppofw "
+                    "to %s or later to use it",
+                    path, format, PPO_CKPT_FORMAT, "the version that wrote it");
+        goto fail;
+    }
+    if (ppo_crc32c_update(0, c->data, c->size - 4) != crc) {
+        corrupt(error, path, "its checksum does not match (truncated or modified)");
+        goto fail;
+    }
+    c->sections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    gsize at = head;
+    while (at < c->size - 4) {
+        uint64_t len;
+        if (c->size - 4 - at < 12) {
+            corrupt(error, path, "a section header runs past the end");
+            goto fail;
+        }
+        char tag[5] = {0};
+        memcpy(tag, c->data + at, 4);
+        memcpy(&len, c->data + at + 4, 8);
+        at += 12;
+        if (len > c->size - 4 - at) {
+            corrupt(error, path, "a section runs past the end");
+            goto fail;
+        }
+        section_t *s = g_new(section_t, 1);
+        s->data = c->data + at;
+        s->len = len;
+        g_hash_table_replace(c->sections, g_strdup(tag), s);
+        at += len;
+    }
+    static const char *const required[] = {"INFO", "PIPE", "PARM", "OPTS", "PSTA", "NORM",
+                                           "RNGS", "ENVS", "OBSV", "WIND", NULL};
+    for (const char *const *r = required; *r != NULL; r++) {
+        if (!g_hash_table_contains(c->sections, *r)) {
+            char *why = g_strdup_printf("the %s section is missing", *r);
+            corrupt(error, path, why);
+            g_free(why);
+            goto fail;
+        }
+    }
+    const section_t *info = g_hash_table_lookup(c->sections, "INFO");
+    c->info = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char *text = g_strndup((const char *)info->data, info->len);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        char *eq = strchr(*l, '=');
+        if (eq != NULL)
+            g_hash_table_replace(c->info, g_strndup(*l, (gsize)(eq - *l)), g_strdup(eq + 1));
+    }
+    g_strfreev(lines);
+    g_free(text);
+    const section_t *pipe = g_hash_table_lookup(c->sections, "PIPE");
+    c->pipeline = g_strndup((const char *)pipe->data, pipe->len);
+    return c;
+fail:
+    ppo_checkpoint_free(c);
+    return NULL;
+}
+
+const char *ppo_checkpoint_pipeline(const ppo_ckpt_t *c)
+{
+    return c->pipeline;
+}
+
+const char *ppo_checkpoint_info(const ppo_ckpt_t *c, const char *key)
+{
+    return g_hash_table_lookup(c->info, key);
+}
+
+static uint64_t info_u64(const ppo_ckpt_t *c, const char *key)
+{
+    const char *v = ppo_checkpoint_info(c, key);
+    return v != NULL ? g_ascii_strtoull(v, NULL, 10) : 0;
+}
+
+static double info_f64(const ppo_ckpt_t *c, const char *key)
+{
+    const char *v = ppo_checkpoint_info(c, key);
+    return v != NULL ? g_ascii_strtod(v, NULL) : NAN;
+}
+
+/* A cursor over a section's payload. */
+typedef struct {
+    const guint8 *p;
+    uint64_t left;
+    bool short_read;
+} cursor_t;
+
+static cursor_t cursor(const ppo_ckpt_t *c, const char *tag)
+{
+    const section_t *s = g_hash_table_lookup(c->sections, tag);
+    cursor_t cur = {s->data, s->len, false};
+    return cur;
+}
+
+static void take(cursor_t *cur, void *out, size_t n)
+{
+    if (cur->left < n) {
+        cur->short_read = true;
+        memset(out, 0, n);
+        return;
+    }
+    memcpy(out, cur->p, n);
+    cur->p += n;
+    cur->left -= n;
+}
+
+static uint32_t take_u32(cursor_t *cur)
+{
+    uint32_t v;
+    take(cur, &v, sizeof(v));
+    return v;
+}
+
+static uint64_t take_u64(cursor_t *cur)
+{
+    uint64_t v;
+    take(cur, &v, sizeof(v));
+    return v;
+}
+
+static double take_f64(cursor_t *cur)
+{
+    double v;
+    take(cur, &v, sizeof(v));
+    return v;
+}
+
+static void take_rng(cursor_t *cur, ppo_rng_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    for (int i = 0; i < 4; i++)
+        r->s[i] = take_u64(cur);
+    r->spare_normal = take_f64(cur);
+    r->has_spare = take_u32(cur);
+}
+
+/* ---- fitting a checkpoint to a pipeline ---- */
+
+/* The resolved YAML without the lines that may differ on resume. */
+static GPtrArray *comparable_lines(const char *yaml)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    char **lines = g_strsplit(yaml, "\n", -1);
+    char *section = g_strdup("");
+    for (char **l = lines; *l != NULL; l++) {
+        const char *line = *l;
+        if (*line == '#' || *line == '\0')
+            continue;
+        if (*line != ' ') {
+            g_free(section);
+            section = g_strndup(line, strcspn(line, ":"));
+        }
+        const char *key = line + strspn(line, " ");
+        /* total_steps and threads may change; plugins are compared by name and version */
+        if ((strcmp(section, "ppo") == 0 && (g_str_has_prefix(key, "total_steps:") ||
+                                              g_str_has_prefix(key, "threads:"))) ||
+            g_str_has_prefix(key, "plugin:"))
+            continue;
+        g_ptr_array_add(out, g_strdup_printf("%s|%s", section, line));
+    }
+    g_free(section);
+    g_strfreev(lines);
+    return out;
+}
+
+static bool check_fit(const ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **error)
+{
+    const ppo_session_t *ss = tr->session;
+    const char *path = c->path;
+    const struct {
+        const char *kind;
+        const ppo_plugin_t *p;
+        const ppo_params_t *params;
+    } plugins[] = {{"env", ss->env, ss->env_params},
+                   {"policy", ss->policy, ss->policy_params},
+                   {"advantage", ss->advantage, ss->advantage_params},
+                   {"optimizer", ss->optimizer, ss->optimizer_params}};
+    for (size_t i = 0; i < G_N_ELEMENTS(plugins); i++) {
+        char key[64];
+        g_snprintf(key, sizeof(key), "%s.name", plugins[i].kind);
+        const char *name = ppo_checkpoint_info(c, key);
+        g_snprintf(key, sizeof(key), "%s.version", plugins[i].kind);
+        const char *version = ppo_checkpoint_info(c, key);
+        if (name == NULL || strcmp(name, plugins[i].p->name) != 0) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: written for %s plugin \"%s\", this pipeline uses \"%s\"; use the "
+                        "pipeline the checkpoint came from or drop --resume",
+                        path, plugins[i].kind, name != NULL ? name : "?", plugins[i].p->name);
+            return false;
+        }
+        if (version == NULL || strcmp(version, plugins[i].p->version) != 0)
+            ppo_log(PPO_LOG_WARNING,
+                    "%s: written with %s plugin \"%s\" version %s, now version %s; results may "
+                    "differ from an uninterrupted run",
+                    path, plugins[i].kind, name, version != NULL ? version : "?",
+                    plugins[i].p->version);
+    }
+    const uint64_t n_params = info_u64(c, "n_params");
+    if (n_params != tr->model->n_params) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written for policy \"%s\" with %" G_GUINT64_FORMAT " parameters, this "
+                    "pipeline builds %zu; check policy.params in %s or drop --resume",
+                    path, ss->policy->name, n_params, tr->model->n_params, tr->pl->path);
+        return false;
+    }
+    if (info_u64(c, "obs_dim") != tr->D || info_u64(c, "act_dim") != tr->A) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written for observations of %" G_GUINT64_FORMAT " and actions of %"
+                    G_GUINT64_FORMAT " components, this env has %u and %u; check env.params",
+                    path, info_u64(c, "obs_dim"), info_u64(c, "act_dim"), tr->D, tr->A);
+        return false;
+    }
+    if (info_u64(c, "world") != tr->world || info_u64(c, "num_envs") != tr->N) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written by %" G_GUINT64_FORMAT " process(es) with %" G_GUINT64_FORMAT
+                    " envs each; this run has %u with %u; resume with the same number of ranks "
+                    "and env.num_envs",
+                    path, info_u64(c, "world"), info_u64(c, "num_envs"), tr->world, tr->N);
+        return false;
+    }
+    /* every other resolved key must be equal */
+    char *now = ppo_session_resolved_yaml(ss);
+    GPtrArray *a = comparable_lines(c->pipeline), *b = comparable_lines(now);
+    g_free(now);
+    bool ok = true;
+    for (guint i = 0; ok && i < MAX(a->len, b->len); i++) {
+        const char *la = i < a->len ? g_ptr_array_index(a, i) : "(nothing)|";
+        const char *lb = i < b->len ? g_ptr_array_index(b, i) : "(nothing)|";
+        if (strcmp(la, lb) == 0)
+            continue;
+        const char *sa = strchr(la, '|'), *sb = strchr(lb, '|');
+        char *va = g_strstrip(g_strdup(sa + 1)), *vb = g_strstrip(g_strdup(sb + 1));
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: the checkpoint's pipeline has \"%.*s: %s\" where %s has \"%.*s: %s\"; "
+                    "only ppo.total_steps may change on resume — restore the setting or drop "
+                    "--resume",
+                    path, (int)(sa - la), la, va, tr->pl->path, (int)(sb - lb), lb, vb);
+        g_free(va);
+        g_free(vb);
+        ok = false;
+    }
+    g_ptr_array_free(a, TRUE);
+    g_ptr_array_free(b, TRUE);
+    return ok;
+}
+
+static bool restore_rms(cursor_t *cur, ppo_rms_t *rms)
+{
+    const uint32_t dim = take_u32(cur);
+    if (dim != rms->dim)
+        return false;
+    rms->count = take_f64(cur);
+    take(cur, rms->mean, dim * sizeof(double));
+    take(cur, rms->var, dim * sizeof(double));
+    return !cur->short_read;
+}
+
+bool ppo_checkpoint_restore_model(const ppo_ckpt_t *c, ppo_model_t *model, ppo_rms_t *obs_rms,
+                                  bool *obs_norm_on, GError **error)
+{
+    if (model != NULL) {
+        if (info_u64(c, "n_params") != model->n_params) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: holds %" G_GUINT64_FORMAT " parameters, policy \"%s\" with these "
+                        "params has %zu; use the pipeline stored in the checkpoint",
+                        c->path, info_u64(c, "n_params"), model->plugin->name, model->n_params);
+            return false;
+        }
+        cursor_t cur = cursor(c, "PARM");
+        take(&cur, model->params, model->n_params * sizeof(float));
+        if (cur.short_read)
+            return corrupt(error, c->path, "the PARM section is short");
+    }
+    if (obs_rms != NULL) {
+        cursor_t cur = cursor(c, "NORM");
+        if (!restore_rms(&cur, obs_rms))
+            return corrupt(error, c->path, "the NORM section does not fit the observation size");
+    }
+    if (obs_norm_on != NULL)
+        *obs_norm_on = info_u64(c, "normalize_obs") != 0;
+    return true;
+}
+
+bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_files_t *files_out,
+                            GError **error)
+{
+    if (!check_fit(tr, c, error))
+        return false;
+    ppo_model_t *m = tr->model;
+    if (!ppo_checkpoint_restore_model(c, m, NULL, NULL, error))
+        return false;
+
+    cursor_t cur = cursor(c, "OPTS");
+    if (cur.left != m->n_params * m->state_floats * sizeof(float))
+        return corrupt(error, c->path, "the optimizer state does not fit the optimizer");
+    if (m->opt_state != NULL)
+        take(&cur, m->opt_state, m->n_params * m->state_floats * sizeof(float));
+
+    cur = cursor(c, "PSTA");
+    const ppo_policy_vtable_t *pvt = &m->plugin->vt.policy;
+    if (pvt->state_size != NULL) {
+        const size_t n = pvt->state_size(m->inst);
+        if (cur.left != n * sizeof(double))
+            return corrupt(error, c->path, "the policy state does not fit the policy");
+        double *st = g_new0(double, MAX(n, 1));
+        take(&cur, st, n * sizeof(double));
+        int rc = pvt->set_state(m->inst, st);
+        g_free(st);
+        if (rc != 0) {
+            *error = ppo_plugin_error(m->plugin, "set_state", rc);
+            return false;
+        }
+    }
+
+    cur = cursor(c, "NORM");
+    if (!restore_rms(&cur, &tr->obs_rms) || !restore_rms(&cur, &tr->ret_rms))
+        return corrupt(error, c->path, "the NORM section does not fit the observation size");
+
+    cur = cursor(c, "RNGS");
+    take_rng(&cur, &tr->shuffle_rng);
+    for (uint32_t i = 0; i < tr->N; i++) {
+        take_rng(&cur, &tr->slots[i].env_rng);
+        take_rng(&cur, &tr->slots[i].act_rng);
+    }
+    const uint32_t n_eval = take_u32(&cur);
+    if (n_eval != (tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : 0))
+        return corrupt(error, c->path, "the evaluation streams do not fit the eval section");
+    for (uint32_t i = 0; i < 2 * n_eval; i++)
+        take_rng(&cur, &ppo_evaluator_rngs(tr->eval)[i]);
+    if (cur.short_read)
+        return corrupt(error, c->path, "the RNGS section is short");
+
+    cur = cursor(c, "ENVS");
+    const ppo_plugin_t *envp = tr->session->env;
+    bool stateless = false;
+    for (uint32_t i = 0; i < tr->N; i++) {
+        ppo_env_slot_t *sl = &tr->slots[i];
+        sl->ep_len = take_u32(&cur);
+        sl->ep_return = take_f64(&cur);
+        sl->ret_acc = take_f64(&cur);
+        const uint64_t n = take_u64(&cur);
+        if (n > cur.left / sizeof(double))
+            return corrupt(error, c->path, "the ENVS section is short");
+        double *st = g_new0(double, MAX(n, 1));
+        take(&cur, st, n * sizeof(double));
+        if (n == 0 || envp->vt.env.set_state == NULL) {
+            stateless = true;
+        } else if (envp->vt.env.state_size(sl->inst) != n) {
+            g_free(st);
+            return corrupt(error, c->path, "an env state does not fit the env's state size");
+        } else {
+            ppo_plugin_set_current(envp);
+            int rc = envp->vt.env.set_state(sl->inst, st, NULL);
+            ppo_plugin_set_current(NULL);
+            if (rc != 0) {
+                g_free(st);
+                *error = ppo_plugin_error(envp, "set_state", rc);
+                return false;
+            }
+        }
+        g_free(st);
+    }
+    if (cur.short_read)
+        return corrupt(error, c->path, "the ENVS section is short");
+
+    cur = cursor(c, "OBSV");
+    if (cur.left != (uint64_t)tr->N * tr->D * sizeof(float))
+        return corrupt(error, c->path, "the OBSV section does not fit the observation size");
+    take(&cur, tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
+    if (stateless) {
+        /* without env states the episodes restart; the observations must match the envs */
+        ppo_log(PPO_LOG_WARNING,
+                "env \"%s\" has no get_state/set_state: resumed episodes restart from a reset, so "
+                "the run will not be identical to an uninterrupted one",
+                envp->name);
+        if (!ppo_collect_reset_all(tr, error))
+            return false;
+    }
+
+    cur = cursor(c, "WIND");
+    tr->win_count = take_u32(&cur);
+    tr->win_next = take_u32(&cur);
+    take(&cur, tr->win_return, sizeof(tr->win_return));
+    take(&cur, tr->win_len, sizeof(tr->win_len));
+    if (cur.short_read || tr->win_count > PPO_EPISODE_WINDOW || tr->win_next >= PPO_EPISODE_WINDOW)
+        return corrupt(error, c->path, "the WIND section is damaged");
+
+    tr->global_step = info_u64(c, "global_step");
+    tr->iteration = info_u64(c, "iteration");
+    tr->episodes = info_u64(c, "episodes");
+    tr->opt_steps = info_u64(c, "opt_steps");
+    tr->kl_beta = info_f64(c, "kl_beta");
+    tr->best_eval = info_f64(c, "best_eval");
+    tr->last_eval_step = info_u64(c, "last_eval_step");
+    tr->last_ckpt_step = tr->global_step;
+    tr->time_offset = info_f64(c, "time_s");
+    tr->t_start = 0;
+    const uint64_t old_total = info_u64(c, "total_steps");
+    if (old_total != tr->pl->ppo.total_steps)
+        ppo_log(PPO_LOG_INFO,
+                "resuming with ppo.total_steps %" G_GUINT64_FORMAT " instead of %" G_GUINT64_FORMAT
+                ": the learning-rate and clip schedules now run to the new total",
+                tr->pl->ppo.total_steps, old_total);
+    if (files_out != NULL) {
+        files_out->metrics_offset = info_u64(c, "metrics_offset");
+        files_out->tboard_offset = info_u64(c, "tboard_offset");
+        files_out->tboard_name = ppo_checkpoint_info(c, "tboard_file");
+    }
+    return true;
+}
+
+/* ---- files in a run directory ---- */
+
+static bool parse_step(const char *name, uint64_t *step)
+{
+    if (!g_str_has_prefix(name, "ckpt-") || !g_str_has_suffix(name, ".ckpt"))
+        return false;
+    const char *digits = name + 5;
+    const size_t n = strlen(digits) - 5;
+    if (n != 12)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_isdigit(digits[i]))
+            return false;
+    *step = g_ascii_strtoull(digits, NULL, 10);
+    return true;
+}
+
+/* g_ptr_array_sort passes pointers to the elements */
+static gint compare_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Periodic checkpoints of a run directory, sorted by step, oldest first. */
+static GPtrArray *list_checkpoints(const char *run_dir)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    char *dir = g_build_filename(run_dir, "checkpoints", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d != NULL) {
+        const char *name;
+        uint64_t step;
+        while ((name = g_dir_read_name(d)) != NULL)
+            if (parse_step(name, &step))
+                g_ptr_array_add(out, g_build_filename(dir, name, NULL));
+        g_dir_close(d);
+    }
+    g_free(dir);
+    /* zero-padded names sort by step */
+    g_ptr_array_sort(out, compare_paths);
+    return out;
+}
+
+char *ppo_checkpoint_latest(const char *run_dir)
+{
+    GPtrArray *all = list_checkpoints(run_dir);
+    char *latest = all->len > 0 ? g_strdup(g_ptr_array_index(all, all->len - 1)) : NULL;
+    g_ptr_array_free(all, TRUE);
+    return latest;
+}
+
+bool ppo_checkpoint_prune(const char *run_dir, uint32_t keep, GError **error)
+{
+    GPtrArray *all = list_checkpoints(run_dir);
+    bool ok = true;
+    for (guint i = 0; ok && all->len > keep && i < all->len - keep; i++) {
+        const char *path = g_ptr_array_index(all, i);
+        if (unlink(path) != 0 && errno != ENOENT) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot remove an old checkpoint: %s",
+                        path, g_strerror(errno));
+            ok = false;
+        }
+    }
+    g_ptr_array_free(all, TRUE);
+    return ok;
+}

@@ -1,0 +1,65 @@
+/* ppofw core — checkpoints: the whole state of a run in one file, written crash-safely, and
+ * restored for an exact resume or for evaluation and export.
+ *
+ * File format (version 1; docs/file-formats.md): the magic "PPOFWCKP", the format version, a
+ * byte-order mark and the plugin ABI, then tagged sections (4-byte tag, 8-byte length, payload),
+ * then a CRC-32C of everything before it. Sections: INFO (key=value text: versions, plugins with
+ * their versions and params hashes, sizes, counters, file offsets), PIPE (the resolved pipeline
+ * YAML), PARM (parameters), OPTS (optimizer state), PSTA (policy state such as gSDE noise), NORM
+ * (normalizer statistics), RNGS (every stream), ENVS (per env: time-limit counter, partial
+ * return, running discounted return, simulator state), OBSV (current observations), WIND (the
+ * episode window).
+ *
+ * Writing goes to NAME.tmp, fsync, rename, fsync of the directory: a crash or a full disk never
+ * leaves a partial file under a .ckpt name and never touches the previous checkpoint.
+ */
+#ifndef PPO_CHECKPOINT_PRIVATE_H
+#define PPO_CHECKPOINT_PRIVATE_H
+
+#include "ppo_trainer_private.h"
+
+#define PPO_CKPT_MAGIC "PPOFWCKP"
+#define PPO_CKPT_FORMAT 1
+
+/* Offsets of the run's append-only files at the checkpoint. */
+typedef struct ppo_ckpt_files {
+    uint64_t metrics_offset;
+    uint64_t tboard_offset;      /* 0: no TensorBoard file */
+    const char *tboard_name;     /* basename of the events file, or NULL */
+} ppo_ckpt_files_t;
+
+/* Write a checkpoint of the trainer to `path` (crash-safe). */
+PPO_INTERNAL bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                                       const char *path, GError **error);
+
+/* A checkpoint read and verified (CRC, magic, version) but not applied. */
+typedef struct ppo_ckpt ppo_ckpt_t;
+
+PPO_INTERNAL ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error);
+PPO_INTERNAL void ppo_checkpoint_free(ppo_ckpt_t *ckpt);
+
+/* The resolved pipeline stored in the checkpoint (transfer none). */
+PPO_INTERNAL const char *ppo_checkpoint_pipeline(const ppo_ckpt_t *ckpt);
+/* A value of the INFO section (transfer none), or NULL. */
+PPO_INTERNAL const char *ppo_checkpoint_info(const ppo_ckpt_t *ckpt, const char *key);
+
+/* Check the checkpoint fits this trainer's pipeline (same plugins, versions, parameters and
+ * sizes; only ppo.total_steps may differ) and restore every piece of state. files_out receives
+ * the offsets to cut metrics.csv and the events file back to. */
+PPO_INTERNAL bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *ckpt,
+                                         ppo_ckpt_files_t *files_out, GError **error);
+
+/* Restore only what evaluation and export need: parameters and observation statistics into
+ * `model` and `obs_rms` (either may be NULL), after checking the policy's parameter count. */
+PPO_INTERNAL bool ppo_checkpoint_restore_model(const ppo_ckpt_t *ckpt, ppo_model_t *model,
+                                               ppo_rms_t *obs_rms, bool *obs_norm_on,
+                                               GError **error);
+
+/* The newest checkpoint in RUN_DIR/checkpoints (by step), or NULL when there is none
+ * (transfer full). */
+PPO_INTERNAL char *ppo_checkpoint_latest(const char *run_dir);
+
+/* Delete periodic checkpoints beyond the newest `keep` (best.ckpt is kept). */
+PPO_INTERNAL bool ppo_checkpoint_prune(const char *run_dir, uint32_t keep, GError **error);
+
+#endif /* PPO_CHECKPOINT_PRIVATE_H */

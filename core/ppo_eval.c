@@ -1,0 +1,239 @@
+/* ppofw core — evaluation episodes on separate envs, streams and policy instance. Leaves out
+ * scheduling (the run loop) and reporting (callers print or log the returns). */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ppo_eval_private.h"
+
+struct ppo_evaluator {
+    const ppo_session_t *session;
+    const ppo_model_t *model;
+    uint32_t E, D, A, P;
+    bool discrete;
+    ppo_space_t obs_space, act_space;
+    void **envs;           /* (E) */
+    void *policy;          /* a view of the model */
+    void *ws;
+    ppo_rng_t *rngs;       /* (2 E): env i's reset stream at 2i, its sampler at 2i+1 */
+    ppo_rng_t **act_rngs;  /* (E) pointers for act() */
+    uint32_t *env_index;   /* (E) */
+    float *obs, *actions, *env_actions, *logp, *values, *dist;
+};
+
+void ppo_evaluator_free(ppo_evaluator_t *ev)
+{
+    if (ev == NULL)
+        return;
+    const ppo_plugin_t *pp = ev->model->plugin;
+    if (ev->ws != NULL)
+        pp->vt.policy.ws_destroy(ev->policy, ev->ws);
+    if (ev->policy != NULL)
+        pp->vt.policy.destroy(ev->policy);
+    for (uint32_t i = ev->E; ev->envs != NULL && i-- > 0;)
+        if (ev->envs[i] != NULL)
+            ev->session->env->vt.env.destroy(ev->envs[i]);
+    g_free(ev->envs);
+    g_free(ev->rngs);
+    g_free(ev->act_rngs);
+    g_free(ev->env_index);
+    g_free(ev->obs);
+    g_free(ev->actions);
+    g_free(ev->env_actions);
+    g_free(ev->logp);
+    g_free(ev->values);
+    g_free(ev->dist);
+    g_free(ev);
+}
+
+ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model_t *model,
+                                   uint32_t n_envs, uint64_t seed, GError **error)
+{
+    ppo_evaluator_t *ev = g_new0(ppo_evaluator_t, 1);
+    ev->session = session;
+    ev->model = model;
+    ev->E = n_envs;
+    ev->envs = g_new0(void *, n_envs);
+    ev->rngs = g_new0(ppo_rng_t, 2 * (size_t)n_envs);
+    ev->act_rngs = g_new0(ppo_rng_t *, n_envs);
+    ev->env_index = g_new0(uint32_t, n_envs);
+    for (uint32_t i = 0; i < n_envs; i++) {
+        ev->envs[i] = ppo_session_env_new(session, &ev->obs_space, &ev->act_space, error);
+        if (ev->envs[i] == NULL)
+            goto fail;
+        ppo_rng_seed(&ev->rngs[2 * i], seed, "eval-env", i);
+        ppo_rng_seed(&ev->rngs[2 * i + 1], seed, "eval-act", i);
+        ev->act_rngs[i] = &ev->rngs[2 * i + 1];
+    }
+    ev->D = ev->obs_space.dim;
+    ev->discrete = ev->act_space.kind == PPO_SPACE_DISCRETE;
+    ev->A = ev->discrete ? 1 : ev->act_space.dim;
+    ev->P = model->dist_size;
+    ev->policy = ppo_model_new_view(model, session->policy_params, &ev->obs_space, &ev->act_space,
+                                    n_envs, error);
+    if (ev->policy == NULL)
+        goto fail;
+    ev->ws = model->plugin->vt.policy.ws_create(ev->policy, n_envs);
+    if (ev->ws == NULL) {
+        *error = ppo_plugin_error(model->plugin, "ws_create", -1);
+        goto fail;
+    }
+    ev->obs = g_new0(float, (size_t)n_envs * ev->D);
+    ev->actions = g_new0(float, (size_t)n_envs * ev->A);
+    ev->env_actions = g_new0(float, (size_t)n_envs * ev->A);
+    ev->logp = g_new0(float, n_envs);
+    ev->values = g_new0(float, n_envs);
+    ev->dist = g_new0(float, (size_t)n_envs * ev->P);
+    return ev;
+fail:
+    ppo_evaluator_free(ev);
+    return NULL;
+}
+
+uint32_t ppo_evaluator_n_envs(const ppo_evaluator_t *ev)
+{
+    return ev->E;
+}
+
+ppo_rng_t *ppo_evaluator_rngs(ppo_evaluator_t *ev)
+{
+    return ev->rngs;
+}
+
+static bool env_call_failed(const ppo_evaluator_t *ev, const char *what, int rc, uint32_t i,
+                            GError **error)
+{
+    GError *e = ppo_plugin_error(ev->session->env, what, rc);
+    g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "%s (evaluation env %u)", e->message, i);
+    g_error_free(e);
+    return false;
+}
+
+static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
+{
+    const ppo_plugin_t *envp = ev->session->env;
+    float *o = ev->obs + (size_t)i * ev->D;
+    ppo_plugin_set_current(envp);
+    int rc = envp->vt.env.reset(ev->envs[i], &ev->rngs[2 * i], o);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0)
+        return env_call_failed(ev, "reset", rc, i, error);
+    const ppo_plugin_t *pp = ev->model->plugin;
+    if (pp->vt.policy.reset_noise != NULL) {
+        ppo_plugin_set_current(pp);
+        rc = pp->vt.policy.reset_noise(ev->policy, i, &ev->rngs[2 * i + 1]);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            *error = ppo_plugin_error(pp, "reset_noise", rc);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministic,
+                       const ppo_rms_t *obs_rms, double obs_eps, double obs_clip,
+                       double *returns_out, uint32_t *lengths_out, FILE *render, GError **error)
+{
+    const ppo_plugin_t *envp = ev->session->env, *pp = ev->model->plugin;
+    const uint32_t E = ev->E, D = ev->D, A = ev->A;
+    const uint32_t limit = ev->session->max_episode_steps;
+    uint32_t *target = g_new0(uint32_t, E), *done = g_new0(uint32_t, E);
+    uint32_t *ep_len = g_new0(uint32_t, E);
+    double *ep_ret = g_new0(double, E);
+    bool *active = g_new0(bool, E);
+    float *norm_obs = g_new0(float, (size_t)E * D);
+    uint32_t recorded = 0, n_active = 0;
+    bool ok = false;
+
+    for (uint32_t i = 0; i < E; i++) {
+        target[i] = (episodes + i) / E;
+        active[i] = target[i] > 0;
+        n_active += active[i];
+        if (active[i] && !reset_one(ev, i, error))
+            goto out;
+    }
+    while (n_active > 0) {
+        /* act on every env (finished ones too: rows are independent) */
+        memcpy(norm_obs, ev->obs, (size_t)E * D * sizeof(float));
+        if (obs_rms != NULL)
+            ppo_rms_normalize(obs_rms, norm_obs, E, obs_eps, obs_clip);
+        for (uint32_t i = 0; i < E; i++)
+            ev->env_index[i] = i;
+        ppo_plugin_set_current(pp);
+        int rc = pp->vt.policy.act(ev->policy, ev->ws, E, norm_obs, ev->env_index,
+                                   deterministic ? NULL : ev->act_rngs, deterministic ? 1 : 0,
+                                   ev->actions, ev->logp, ev->values, ev->dist);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            *error = ppo_plugin_error(pp, "act", rc);
+            goto out;
+        }
+        for (uint32_t i = 0; i < E; i++) {
+            if (!active[i])
+                continue;
+            const float *a = ev->actions + (size_t)i * A;
+            float *ea = ev->env_actions + (size_t)i * A;
+            for (uint32_t k = 0; k < A; k++) {
+                float v = a[k];
+                if (!ev->discrete)
+                    v = v < ev->act_space.low[k]    ? (float)ev->act_space.low[k]
+                        : v > ev->act_space.high[k] ? (float)ev->act_space.high[k]
+                                                    : v;
+                ea[k] = v;
+            }
+            double reward = 0.0;
+            int terminated = 0;
+            float *o = ev->obs + (size_t)i * D;
+            ppo_plugin_set_current(envp);
+            rc = envp->vt.env.step(ev->envs[i], ea, &ev->rngs[2 * i], o, &reward, &terminated);
+            ppo_plugin_set_current(NULL);
+            if (rc != 0) {
+                env_call_failed(ev, "step", rc, i, error);
+                goto out;
+            }
+            if (!isfinite(reward)) {
+                g_set_error(error, PPO_ERROR, PPO_ERROR_NUMERIC,
+                            "plugin \"%s\" (%s): step returned a NaN or Inf reward (evaluation "
+                            "env %u, episode step %u)",
+                            envp->name, envp->path, i, ep_len[i] + 1);
+                goto out;
+            }
+            if (render != NULL && i == 0 && envp->vt.env.render_text != NULL)
+                envp->vt.env.render_text(ev->envs[0], render);
+            ep_len[i]++;
+            ep_ret[i] += reward;
+            const bool truncated = !terminated && limit > 0 && ep_len[i] >= limit;
+            if (!terminated && !truncated)
+                continue;
+            if (returns_out != NULL)
+                returns_out[recorded] = ep_ret[i];
+            if (lengths_out != NULL)
+                lengths_out[recorded] = ep_len[i];
+            recorded++;
+            done[i]++;
+            ep_len[i] = 0;
+            ep_ret[i] = 0.0;
+            if (render != NULL && i == 0)
+                fprintf(render, "-- episode %u: return %.3f\n", done[0],
+                        returns_out != NULL ? returns_out[recorded - 1] : 0.0);
+            if (done[i] >= target[i]) {
+                active[i] = false;
+                n_active--;
+            } else if (!reset_one(ev, i, error)) {
+                goto out;
+            }
+        }
+    }
+    ok = true;
+out:
+    g_free(target);
+    g_free(done);
+    g_free(ep_len);
+    g_free(ep_ret);
+    g_free(active);
+    g_free(norm_obs);
+    return ok;
+}
