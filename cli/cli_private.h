@@ -33,5 +33,7 @@ char *ppo_cli_command_line(int argc, char **argv);
 
 extern const ppo_cli_command_t ppo_cli_run_command;
 extern const ppo_cli_command_t ppo_cli_validate_command;
+extern const ppo_cli_command_t ppo_cli_eval_command;
+extern const ppo_cli_command_t ppo_cli_export_command;
 
 #endif /* PPO_CLI_PRIVATE_H */

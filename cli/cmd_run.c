@@ -91,7 +91,7 @@ static int run_main(int argc, char **argv)
             if (dir != NULL)
                 fprintf(stderr, "ppofw: the run directory is %s\n", dir);
             code = ppo_cli_fail(error);
-        } else {
+        } else if (!args.quiet) {
             fprintf(stderr, "ppofw: done; the run is in %s\n", dir);
         }
         g_free(dir);

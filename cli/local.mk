@@ -3,6 +3,8 @@ bin_PROGRAMS += ppofw
 ppofw_SOURCES = \
 	cli/ppofw.c cli/cli_private.h cli/cli_util.c \
 	cli/cmd_run.c \
-	cli/cmd_validate.c
+	cli/cmd_validate.c \
+	cli/cmd_eval.c \
+	cli/cmd_export.c
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 ppofw_LDADD = libppofw.la $(GLIB_LIBS)

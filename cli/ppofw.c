@@ -20,6 +20,8 @@ static const ppo_cli_command_t help_command = {
 static const ppo_cli_command_t *const commands[] = {
     &ppo_cli_run_command,
     &ppo_cli_validate_command,
+    &ppo_cli_eval_command,
+    &ppo_cli_export_command,
     &help_command,
     NULL,
 };

@@ -838,3 +838,68 @@ bool ppo_checkpoint_prune(const char *run_dir, uint32_t keep, GError **error)
     g_ptr_array_free(all, TRUE);
     return ok;
 }
+
+/* ---- a checkpoint's policy, for eval and export ---- */
+
+void ppo_loaded_policy_free(ppo_loaded_policy_t *lp)
+{
+    if (lp == NULL)
+        return;
+    ppo_model_free(lp->model);
+    if (lp->probe_env != NULL)
+        lp->session->env->vt.env.destroy(lp->probe_env);
+    if (lp->obs_rms.mean != NULL)
+        ppo_rms_clear(&lp->obs_rms);
+    ppo_session_free(lp->session);
+    ppo_pipeline_free(lp->pipeline);
+    g_free(lp);
+}
+
+ppo_loaded_policy_t *ppo_loaded_policy_open(const char *ckpt_path, const char *pipeline_path,
+                                            const char *const *overrides,
+                                            const ppo_search_t *search, GError **error)
+{
+    ppo_ckpt_t *c = ppo_checkpoint_read(ckpt_path, error);
+    if (c == NULL)
+        return NULL;
+    ppo_loaded_policy_t *lp = g_new0(ppo_loaded_policy_t, 1);
+    if (pipeline_path != NULL) {
+        lp->pipeline = ppo_pipeline_load(pipeline_path, overrides, error);
+    } else {
+        char *source = g_strdup_printf("%s (its pipeline)", ckpt_path);
+        lp->pipeline = ppo_pipeline_parse(source, ".", c->pipeline, strlen(c->pipeline),
+                                          overrides, error);
+        g_free(source);
+    }
+    if (lp->pipeline == NULL)
+        goto fail;
+    lp->session = ppo_session_open(lp->pipeline, search, error);
+    if (lp->session == NULL)
+        goto fail;
+    lp->probe_env = ppo_session_env_new(lp->session, &lp->obs_space, &lp->act_space, error);
+    if (lp->probe_env == NULL)
+        goto fail;
+    if (info_u64(c, "obs_dim") != lp->obs_space.dim) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written for observations of %" G_GUINT64_FORMAT " components, env \"%s\" "
+                    "has %u; use the pipeline the checkpoint came from",
+                    ckpt_path, info_u64(c, "obs_dim"), lp->session->env->name,
+                    lp->obs_space.dim);
+        goto fail;
+    }
+    lp->model = ppo_model_new(lp->session->policy, lp->session->policy_params, &lp->obs_space,
+                              &lp->act_space, 1, 0, error);
+    if (lp->model == NULL)
+        goto fail;
+    ppo_rms_init(&lp->obs_rms, lp->obs_space.dim);
+    if (!ppo_checkpoint_restore_model(c, lp->model, &lp->obs_rms, &lp->obs_norm, error))
+        goto fail;
+    lp->obs_eps = info_f64(c, "norm_epsilon");
+    lp->obs_clip = info_f64(c, "clip_obs");
+    ppo_checkpoint_free(c);
+    return lp;
+fail:
+    ppo_checkpoint_free(c);
+    ppo_loaded_policy_free(lp);
+    return NULL;
+}

@@ -55,6 +55,27 @@ PPO_INTERNAL bool ppo_checkpoint_restore_model(const ppo_ckpt_t *ckpt, ppo_model
                                                ppo_rms_t *obs_rms, bool *obs_norm_on,
                                                GError **error);
 
+/* Everything needed to run a checkpoint's policy: its pipeline (the given one, or the one stored
+ * in the checkpoint), the loaded plugins, the policy with the saved parameters, and the frozen
+ * observation statistics. (transfer full: ppo_loaded_policy_free) */
+typedef struct ppo_loaded_policy {
+    ppo_pipeline_t *pipeline;
+    ppo_session_t *session;
+    ppo_model_t *model;
+    ppo_space_t obs_space, act_space; /* arrays owned by probe_env */
+    void *probe_env;                  /* one env instance, for the spaces */
+    ppo_rms_t obs_rms;
+    bool obs_norm;                    /* observations were normalized in training */
+    double obs_eps, obs_clip;
+} ppo_loaded_policy_t;
+
+PPO_INTERNAL ppo_loaded_policy_t *ppo_loaded_policy_open(const char *ckpt_path,
+                                                         const char *pipeline_path,
+                                                         const char *const *overrides,
+                                                         const ppo_search_t *search,
+                                                         GError **error);
+PPO_INTERNAL void ppo_loaded_policy_free(ppo_loaded_policy_t *lp);
+
 /* The newest checkpoint in RUN_DIR/checkpoints (by step), or NULL when there is none
  * (transfer full). */
 PPO_INTERNAL char *ppo_checkpoint_latest(const char *run_dir);
