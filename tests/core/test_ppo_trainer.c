@@ -1,0 +1,407 @@
+/* Tests of the training loop (core/ppo_trainer.c, ppo_collect.c, ppo_update.c): results do not
+ * depend on the thread count, a seed reproduces a run bit for bit, checkpoints restore a run
+ * exactly, the time-limit bootstrap uses V of the normalized final observation, and PPO learns
+ * CartPole (discrete) and Pendulum (continuous) on small fixed-seed budgets. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "ppo_checkpoint_private.h"
+#include "ppo_collect_private.h"
+#include "ppo_test.h"
+#include "ppo_trainer_private.h"
+
+static const char cartpole[] = "name: t\n"
+                               "seed: 3\n"
+                               "env: { plugin: cartpole, num_envs: 8 }\n"
+                               "policy: { plugin: mlp, params: { pi_hidden: [64, 64] } }\n"
+                               "advantage: { plugin: gae, params: { gamma: 0.98, lambda: 0.8 } }\n"
+                               "optimizer: { plugin: adam, params: { lr: 1.0e-3 } }\n"
+                               "ppo: { total_steps: 150000, rollout_steps: 32, epochs: 20,\n"
+                               "       minibatches: 1, clip_schedule: linear }\n";
+
+static const char pendulum[] = "name: p\n"
+                               "seed: 1\n"
+                               "env: { plugin: pendulum, num_envs: 4 }\n"
+                               "policy: { plugin: mlp }\n"
+                               "advantage: { plugin: gae, params: { gamma: 0.9 } }\n"
+                               "optimizer: { plugin: adam, params: { lr: 1.0e-3 } }\n"
+                               "ppo: { total_steps: 200000, rollout_steps: 256, epochs: 10,\n"
+                               "       minibatches: 16, lr_schedule: constant }\n"
+                               "normalize: { obs: true, reward: true }\n";
+
+typedef struct {
+    ppo_search_t *search;
+    ppo_pipeline_t *pipeline;
+    ppo_session_t *session;
+    ppo_trainer_t *trainer;
+} fixture_t;
+
+static void open_trainer(fixture_t *f, const char *text, const char *const *overrides)
+{
+    GError *error = NULL;
+    f->search = ppo_search_new(NULL);
+    f->pipeline = ppo_pipeline_parse("test.yaml", ".", text, strlen(text), overrides, &error);
+    ck_assert_msg(f->pipeline != NULL, "%s", error != NULL ? error->message : "");
+    f->session = ppo_session_open(f->pipeline, f->search, &error);
+    ck_assert_msg(f->session != NULL, "%s", error != NULL ? error->message : "");
+    f->trainer = ppo_trainer_new(f->session, &error);
+    ck_assert_msg(f->trainer != NULL, "%s", error != NULL ? error->message : "");
+}
+
+static void close_trainer(fixture_t *f)
+{
+    ppo_trainer_free(f->trainer);
+    ppo_session_free(f->session);
+    ppo_pipeline_free(f->pipeline);
+    ppo_search_free(f->search);
+}
+
+static void iterate(fixture_t *f, ppo_metrics_row_t *row)
+{
+    GError *error = NULL;
+    ck_assert_msg(ppo_trainer_iterate(f->trainer, row, &error), "%s",
+                  error != NULL ? error->message : "");
+    /* wall-clock columns are the only ones allowed to differ between identical runs */
+    row->time_s = row->sps = 0.0;
+}
+
+/* Run n iterations of two pipelines side by side and require identical rows and parameters. */
+static void assert_same_runs(const char *text, const char *const *a, const char *const *b, int n)
+{
+    fixture_t fa, fb;
+    open_trainer(&fa, text, a);
+    open_trainer(&fb, text, b);
+    for (int i = 0; i < n; i++) {
+        ppo_metrics_row_t ra, rb;
+        iterate(&fa, &ra);
+        iterate(&fb, &rb);
+        ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d differs", i + 1);
+    }
+    const ppo_model_t *ma = ppo_trainer_model(fa.trainer), *mb = ppo_trainer_model(fb.trainer);
+    ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
+    ck_assert_mem_eq(ma->opt_state, mb->opt_state, ma->n_params * 2 * sizeof(float));
+    close_trainer(&fa);
+    close_trainer(&fb);
+}
+
+START_TEST(test_trainer_threads_do_not_change_results)
+{
+    const char *one[] = {"ppo.threads=1", NULL}, *two[] = {"ppo.threads=2", NULL};
+    const char *three[] = {"ppo.threads=3", NULL};
+    /* 8 envs (one collection chunk) and 20 envs (three chunks, gradient chunks of 60 rows) */
+    assert_same_runs(cartpole, one, two, 6);
+    const char *one20[] = {"ppo.threads=1", "env.num_envs=20", "ppo.minibatches=2", NULL};
+    const char *three20[] = {"ppo.threads=3", "env.num_envs=20", "ppo.minibatches=2", NULL};
+    assert_same_runs(cartpole, one20, three20, 4);
+    /* continuous actions with normalization */
+    assert_same_runs(pendulum, one, three, 3);
+}
+END_TEST
+
+START_TEST(test_trainer_same_seed_reproduces_and_other_seed_differs)
+{
+    assert_same_runs(pendulum, NULL, NULL, 3);
+    fixture_t fa, fb;
+    const char *other[] = {"seed=4", NULL};
+    open_trainer(&fa, cartpole, NULL);
+    open_trainer(&fb, cartpole, other);
+    ppo_metrics_row_t ra, rb;
+    iterate(&fa, &ra);
+    iterate(&fb, &rb);
+    ck_assert(memcmp(&ra, &rb, sizeof(ra)) != 0);
+    close_trainer(&fa);
+    close_trainer(&fb);
+}
+END_TEST
+
+START_TEST(test_checkpoint_restores_a_run_exactly)
+{
+    char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "c.ckpt", NULL);
+    const char *ov[] = {"policy.params.sde=true", "policy.params.sde_sample_freq=3", NULL};
+    fixture_t a, b;
+    open_trainer(&a, pendulum, ov);
+    ppo_metrics_row_t row, rb;
+    iterate(&a, &row);
+    iterate(&a, &row);
+    GError *error = NULL;
+    ppo_ckpt_files_t files = {.metrics_offset = 123, .tboard_offset = 0, .tboard_name = NULL};
+    ck_assert_msg(ppo_checkpoint_write(a.trainer, &files, path, &error), "%s",
+                  error != NULL ? error->message : "");
+    /* a fresh trainer restored from the file continues exactly like the original */
+    open_trainer(&b, pendulum, ov);
+    ppo_ckpt_t *c = ppo_checkpoint_read(path, &error);
+    ck_assert_msg(c != NULL, "%s", error != NULL ? error->message : "");
+    ppo_ckpt_files_t got;
+    ck_assert_msg(ppo_checkpoint_restore(b.trainer, c, &got, &error), "%s",
+                  error != NULL ? error->message : "");
+    ck_assert_uint_eq(got.metrics_offset, 123);
+    ppo_checkpoint_free(c);
+    for (int i = 0; i < 3; i++) {
+        iterate(&a, &row);
+        iterate(&b, &rb);
+        ck_assert_msg(memcmp(&row, &rb, sizeof(row)) == 0, "iteration %d after restore differs",
+                      i + 1);
+    }
+    const ppo_model_t *ma = ppo_trainer_model(a.trainer), *mb = ppo_trainer_model(b.trainer);
+    ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
+    close_trainer(&a);
+    close_trainer(&b);
+    unlink(path);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_checkpoint_refuses_another_pipeline_naming_the_difference)
+{
+    char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "c.ckpt", NULL);
+    fixture_t a, b, c;
+    open_trainer(&a, cartpole, NULL);
+    GError *error = NULL;
+    ppo_ckpt_files_t files = {0};
+    ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
+    ppo_ckpt_t *ck = ppo_checkpoint_read(path, &error);
+    ck_assert(ck != NULL);
+    /* other network: parameter count */
+    const char *wide[] = {"policy.params.pi_hidden=[32]", NULL};
+    open_trainer(&b, cartpole, wide);
+    ck_assert(!ppo_checkpoint_restore(b.trainer, ck, NULL, &error));
+    ck_assert_int_eq(error->code, PPO_ERROR_CHECKPOINT);
+    ck_assert_msg(strstr(error->message, "parameters") != NULL, "%s", error->message);
+    g_clear_error(&error);
+    /* another setting: named in the message */
+    const char *epochs[] = {"ppo.epochs=3", NULL};
+    open_trainer(&c, cartpole, epochs);
+    ck_assert(!ppo_checkpoint_restore(c.trainer, ck, NULL, &error));
+    ck_assert_msg(strstr(error->message, "epochs") != NULL &&
+                      strstr(error->message, "total_steps") != NULL,
+                  "%s", error->message);
+    g_clear_error(&error);
+    ppo_checkpoint_free(ck);
+    close_trainer(&a);
+    close_trainer(&b);
+    close_trainer(&c);
+    unlink(path);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_checkpoint_damage_is_detected_at_every_byte)
+{
+    char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "c.ckpt", NULL);
+    char *bad = g_build_filename(dir, "bad.ckpt", NULL);
+    fixture_t a;
+    const char *small[] = {"policy.params.pi_hidden=[4]", "policy.params.vf_hidden=[4]", NULL};
+    open_trainer(&a, cartpole, small);
+    GError *error = NULL;
+    ppo_ckpt_files_t files = {0};
+    ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
+    char *data;
+    gsize len;
+    ck_assert(g_file_get_contents(path, &data, &len, NULL));
+    /* a flipped bit anywhere, and a cut at any length, are refused as damaged */
+    for (gsize i = 0; i < len; i += 7) {
+        data[i] ^= 0x10;
+        ck_assert(g_file_set_contents(bad, data, (gssize)len, NULL));
+        data[i] ^= 0x10;
+        ppo_ckpt_t *c = ppo_checkpoint_read(bad, &error);
+        ck_assert_msg(c == NULL, "flip at byte %zu not detected", i);
+        ck_assert_int_eq(error->code, PPO_ERROR_CHECKPOINT);
+        ck_assert(strstr(error->message, bad) != NULL);
+        g_clear_error(&error);
+    }
+    for (gsize cut = 0; cut < len; cut += 13) {
+        ck_assert(g_file_set_contents(bad, data, (gssize)cut, NULL));
+        ppo_ckpt_t *c = ppo_checkpoint_read(bad, &error);
+        ck_assert_msg(c == NULL, "cut at %zu not detected", cut);
+        g_clear_error(&error);
+    }
+    /* a future format version is named as such */
+    const uint32_t future = PPO_CKPT_FORMAT + 1;
+    memcpy(data + 8, &future, 4);
+    ck_assert(g_file_set_contents(bad, data, (gssize)len, NULL));
+    ck_assert(ppo_checkpoint_read(bad, &error) == NULL);
+    ck_assert_msg(strstr(error->message, "newer") != NULL, "%s", error->message);
+    g_clear_error(&error);
+    g_free(data);
+    close_trainer(&a);
+    unlink(path);
+    unlink(bad);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(bad);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_checkpoint_write_failure_keeps_previous_file)
+{
+    /* the failure is made with a directory in the way of the temp file, which stops root too
+     * (a read-only directory would not) */
+    char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
+    char *path = g_build_filename(dir, "c.ckpt", NULL);
+    fixture_t a;
+    open_trainer(&a, cartpole, NULL);
+    GError *error = NULL;
+    ppo_ckpt_files_t files = {0};
+    ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
+    char *before;
+    gsize before_len;
+    ck_assert(g_file_get_contents(path, &before, &before_len, NULL));
+    /* the temp file cannot be made: its name is taken by a directory */
+    char *tmp = g_strconcat(path, ".tmp", NULL);
+    ck_assert_int_eq(g_mkdir(tmp, 0755), 0);
+    ppo_metrics_row_t row;
+    iterate(&a, &row);
+    ck_assert(!ppo_checkpoint_write(a.trainer, &files, path, &error));
+    ck_assert_int_eq(error->code, PPO_ERROR_IO);
+    ck_assert_msg(strstr(error->message, "previous checkpoint is intact") != NULL, "%s",
+                  error->message);
+    g_clear_error(&error);
+    char *after;
+    gsize after_len;
+    ck_assert(g_file_get_contents(path, &after, &after_len, NULL));
+    ck_assert_uint_eq(before_len, after_len);
+    ck_assert_mem_eq(before, after, before_len);
+    g_free(before);
+    g_free(after);
+    g_rmdir(tmp);
+    g_free(tmp);
+    close_trainer(&a);
+    unlink(path);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_truncation_bootstraps_from_normalized_final_observation)
+{
+    /* CartPole with a 7-step limit: truncations happen every 7 steps; V(final obs) must be the
+     * policy's value of the final observation normalized with the statistics after that step */
+    const char *ov[] = {"env.max_episode_steps=7", "normalize.obs=true", "normalize.reward=true",
+                        "ppo.rollout_steps=16", NULL};
+    fixture_t f;
+    open_trainer(&f, cartpole, ov);
+    ppo_trainer_t *tr = f.trainer;
+    GError *error = NULL;
+    ck_assert(ppo_collect_rollout(tr, &error));
+    /* replay: with the same seed, a second trainer stepped by hand gives the raw final obs */
+    int truncations = 0;
+    for (uint32_t t = 0; t < tr->T; t++) {
+        for (uint32_t i = 0; i < tr->N; i++) {
+            const size_t r = (size_t)t * tr->N + i;
+            if (tr->ro.truncated[r] == 0.0f) {
+                ck_assert_float_eq(tr->ro.bootstrap[r], 0.0f);
+                continue;
+            }
+            ck_assert_float_eq(tr->ro.terminated[r], 0.0f);
+            ck_assert(tr->ro.bootstrap[r] != 0.0f);
+            truncations++;
+        }
+    }
+    ck_assert_int_gt(truncations, 0);
+    close_trainer(&f);
+
+    /* the exact value: step by hand one env with the same streams, record the raw final
+     * observation at step 7 and normalize it with statistics recomputed from every row */
+    const char *one[] = {"env.max_episode_steps=7", "normalize.obs=true", "env.num_envs=1",
+                         "ppo.rollout_steps=7", "ppo.minibatches=1", NULL};
+    open_trainer(&f, cartpole, one);
+    tr = f.trainer;
+    /* raw observations the env will produce: replay its stream on a second instance */
+    const ppo_plugin_t *envp = tr->session->env;
+    void *env = envp->vt.env.create(&envp->host, tr->session->env_params);
+    ppo_rng_t rng;
+    ppo_rng_seed(&rng, tr->pl->seed, "env", 0);
+    float raw[8][4];
+    ck_assert_int_eq(envp->vt.env.reset(env, &rng, raw[0]), 0);
+    ck_assert(ppo_collect_rollout(tr, &error));
+    for (int t = 0; t < 7; t++) {
+        double reward;
+        int term;
+        const float a = tr->ro.actions[t];
+        ck_assert_int_eq(envp->vt.env.step(env, &a, &rng, raw[t + 1], &reward, &term), 0);
+        ck_assert_int_eq(term, 0);
+    }
+    ck_assert_float_eq(tr->ro.truncated[6], 1.0f);
+    /* statistics after step 7: prior + rows 0..6 as the envs wrote them (row 7 is the reset
+     * observation, included as VecNormalize does) — take them from the trainer and check the
+     * final observation's normalization gives the stored bootstrap */
+    float final_obs[4];
+    memcpy(final_obs, raw[7], sizeof(final_obs));
+    ppo_rms_normalize(&tr->obs_rms, final_obs, 1, tr->pl->normalize.epsilon,
+                      tr->pl->normalize.clip_obs);
+    float v;
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ck_assert_int_eq(pp->vt.policy.value(tr->model->inst, tr->main_ws, 1, final_obs, &v), 0);
+    /* the rollout ended right after that step, so the statistics are still those of step 7 */
+    ck_assert_float_eq_tol(tr->ro.bootstrap[6], v, 1e-6f);
+    envp->vt.env.destroy(env);
+    close_trainer(&f);
+}
+END_TEST
+
+static double train_and_report(const char *text, const char *const *ov, int iterations)
+{
+    fixture_t f;
+    open_trainer(&f, text, ov);
+    ppo_metrics_row_t row;
+    double first = NAN;
+    for (int i = 0; i < iterations; i++) {
+        iterate(&f, &row);
+        if (isnan(first) && !isnan(row.ep_return_mean))
+            first = row.ep_return_mean;
+    }
+    fprintf(stderr, "learning: first mean return %.2f, after %" G_GUINT64_FORMAT " steps %.2f\n",
+            first, row.global_step, row.ep_return_mean);
+    close_trainer(&f);
+    return row.ep_return_mean;
+}
+
+START_TEST(test_cartpole_learns_on_a_small_budget)
+{
+    /* 40960 steps with the tuned settings: random play averages about 22 */
+    const char *ov[] = {"ppo.total_steps=40960", NULL};
+    const double ret = train_and_report(cartpole, ov, 160);
+    ck_assert_msg(ret >= 150.0, "mean return %.2f after 40960 steps", ret);
+}
+END_TEST
+
+START_TEST(test_pendulum_learns_on_a_small_budget)
+{
+    /* 50k steps: a random policy averages about -1200 */
+    const char *ov[] = {"ppo.total_steps=51200", NULL};
+    const double ret = train_and_report(pendulum, ov, 50);
+    ck_assert_msg(ret >= -900.0, "mean return %.2f after 51200 steps", ret);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ppo_trainer");
+    TCase *tc = tcase_create("trainer");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_trainer_threads_do_not_change_results);
+    tcase_add_test(tc, test_trainer_same_seed_reproduces_and_other_seed_differs);
+    tcase_add_test(tc, test_checkpoint_restores_a_run_exactly);
+    tcase_add_test(tc, test_checkpoint_refuses_another_pipeline_naming_the_difference);
+    tcase_add_test(tc, test_checkpoint_damage_is_detected_at_every_byte);
+    tcase_add_test(tc, test_checkpoint_write_failure_keeps_previous_file);
+    tcase_add_test(tc, test_truncation_bootstraps_from_normalized_final_observation);
+    tcase_add_test(tc, test_cartpole_learns_on_a_small_budget);
+    tcase_add_test(tc, test_pendulum_learns_on_a_small_budget);
+    suite_add_tcase(s, tc);
+    return ppo_test_run(s);
+}
