@@ -1,0 +1,272 @@
+/* ppofw core — action distributions for policies (include/ppofw/dist.h): categorical over
+ * logits and diagonal Gaussian over (means, log-stds), each with sampling, log-probability,
+ * entropy, KL(old || new) and the backward pass of those three.
+ *
+ * Inputs and outputs are float; every per-row sum (log-sum-exp, entropy, KL, the Gaussian's
+ * sums over components) is carried in double and rounded once at the end. A row's result
+ * depends only on that row. Sampling draws from the row's own stream: one ppo_rng_uniform per
+ * categorical row, one ppo_rng_normal per Gaussian component, in component order.
+ *
+ * Left out: masking of invalid actions, squashed (tanh) Gaussians, multi-discrete. Nothing here
+ * allocates.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stddef.h>
+
+#include <ppofw/dist.h>
+
+#define HALF_LOG_2PI 0.91893853320467274178
+
+/* ---- categorical ---- */
+
+/* max of a row of logits (NaN only when every entry is NaN) and s = sum_k exp(l_k - max) */
+static double row_lse(uint32_t n, const float *l, double *max_out)
+{
+    double m = l[0];
+    for (uint32_t k = 1; k < n; k++)
+        if (l[k] > m || m != m)
+            m = l[k];
+    double s = 0.0;
+    for (uint32_t k = 0; k < n; k++)
+        s += exp((double)l[k] - m);
+    *max_out = m;
+    return s;
+}
+
+/* the action index a float holds, or -1 when it is not an index in [0, n) */
+static inline int64_t action_index(float action, uint32_t n)
+{
+    if (!(action >= 0.0f && action < (float)n))
+        return -1;
+    return (int64_t)action;
+}
+
+void ppo_categorical_act(uint32_t B, uint32_t n, const float *logits, ppo_rng_t *const *rngs,
+                         int deterministic, float *actions_out, float *logp_out)
+{
+    if (n == 0)
+        return;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * n;
+        double m;
+        const double s = row_lse(n, l, &m);
+        uint32_t a = 0;
+        if (deterministic) {
+            /* argmax, the first one on ties */
+            for (uint32_t k = 1; k < n; k++)
+                if (l[k] > l[a])
+                    a = k;
+        } else {
+            /* inverse CDF; rounding can leave u at the total, then the last possible action */
+            const double u = ppo_rng_uniform(rngs[b]) * s;
+            double c = 0.0;
+            uint32_t last = 0;
+            a = n;
+            for (uint32_t k = 0; k < n; k++) {
+                const double e = exp((double)l[k] - m);
+                if (e > 0.0)
+                    last = k;
+                c += e;
+                if (u < c) {
+                    a = k;
+                    break;
+                }
+            }
+            if (a == n)
+                a = last;
+        }
+        actions_out[b] = (float)a;
+        if (logp_out != NULL)
+            logp_out[b] = (float)((double)l[a] - m - log(s));
+    }
+}
+
+void ppo_categorical_evaluate(uint32_t B, uint32_t n, const float *logits, const float *actions,
+                              const float *old_logits, float *logp_out, float *entropy_out,
+                              float *kl_out)
+{
+    if (n == 0)
+        return;
+    const int want_kl = old_logits != NULL && kl_out != NULL;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * n;
+        double m;
+        const double s = row_lse(n, l, &m);
+        const double log_s = log(s);
+        if (logp_out != NULL) {
+            const int64_t a = action_index(actions[b], n);
+            logp_out[b] = a < 0 ? -INFINITY : (float)((double)l[a] - m - log_s);
+        }
+        /* H = sum_k p_k (log s - (l_k - m)); every term is >= 0 */
+        if (entropy_out != NULL) {
+            double h = 0.0;
+            for (uint32_t k = 0; k < n; k++) {
+                const double z = (double)l[k] - m;
+                const double p = exp(z) / s;
+                if (p > 0.0)
+                    h += p * (log_s - z);
+            }
+            entropy_out[b] = (float)h;
+        }
+        /* KL(old || new) = sum_k q_k (log q_k - log p_k) */
+        if (want_kl) {
+            const float *lo = old_logits + (size_t)b * n;
+            double mo;
+            const double so = row_lse(n, lo, &mo);
+            const double log_so = log(so);
+            double kl = 0.0;
+            for (uint32_t k = 0; k < n; k++) {
+                const double zo = (double)lo[k] - mo;
+                const double q = exp(zo) / so;
+                if (q > 0.0)
+                    kl += q * ((zo - log_so) - ((double)l[k] - m - log_s));
+            }
+            kl_out[b] = (float)kl;
+        }
+    }
+}
+
+void ppo_categorical_backward(uint32_t B, uint32_t n, const float *logits, const float *actions,
+                              const float *old_logits, const float *dlogp, const float *dentropy,
+                              const float *dkl, float *dlogits_out)
+{
+    if (n == 0)
+        return;
+    const int want_kl = dkl != NULL && old_logits != NULL;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * n;
+        float *d = dlogits_out + (size_t)b * n;
+        double m;
+        const double s = row_lse(n, l, &m);
+        const double log_s = log(s);
+        const double gl = dlogp != NULL ? dlogp[b] : 0.0;
+        const double gh = dentropy != NULL ? dentropy[b] : 0.0;
+        const double gk = want_kl ? dkl[b] : 0.0;
+
+        /* the entropy is needed by its own derivative */
+        double h = 0.0;
+        if (gh != 0.0)
+            for (uint32_t k = 0; k < n; k++) {
+                const double z = (double)l[k] - m;
+                const double p = exp(z) / s;
+                if (p > 0.0)
+                    h += p * (log_s - z);
+            }
+        double mo = 0.0, so = 1.0;
+        if (gk != 0.0)
+            so = row_lse(n, old_logits + (size_t)b * n, &mo);
+        const int64_t a = gl != 0.0 ? action_index(actions[b], n) : -1;
+
+        /* d logp_a/dl_k = [k==a] - p_k; dH/dl_k = -p_k (log p_k + H); dKL/dl_k = p_k - q_k */
+        for (uint32_t k = 0; k < n; k++) {
+            const double z = (double)l[k] - m;
+            const double p = exp(z) / s;
+            double g = 0.0;
+            if (a >= 0)
+                g += gl * (((int64_t)k == a ? 1.0 : 0.0) - p);
+            if (gh != 0.0 && p > 0.0)
+                g -= gh * p * ((z - log_s) + h);
+            if (gk != 0.0)
+                g += gk * (p - exp((double)old_logits[(size_t)b * n + k] - mo) / so);
+            d[k] = (float)g;
+        }
+    }
+}
+
+/* ---- diagonal Gaussian ---- */
+
+/* log N(x; mean, exp(log_std)) summed over the A components of one row */
+static double gaussian_row_logp(uint32_t A, const float *dist, const float *x)
+{
+    double lp = 0.0;
+    for (uint32_t i = 0; i < A; i++) {
+        const double ls = dist[A + i];
+        const double z = ((double)x[i] - (double)dist[i]) * exp(-ls);
+        lp += -0.5 * z * z - ls - HALF_LOG_2PI;
+    }
+    return lp;
+}
+
+void ppo_gaussian_act(uint32_t B, uint32_t A, const float *dist, ppo_rng_t *const *rngs,
+                      int deterministic, float *actions_out, float *logp_out)
+{
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = dist + (size_t)b * 2 * A;
+        float *x = actions_out + (size_t)b * A;
+        for (uint32_t i = 0; i < A; i++)
+            x[i] =
+                deterministic
+                    ? row[i]
+                    : (float)((double)row[i] + exp((double)row[A + i]) * ppo_rng_normal(rngs[b]));
+        /* the log-probability of the stored (float) action, as evaluate will see it */
+        if (logp_out != NULL)
+            logp_out[b] = (float)gaussian_row_logp(A, row, x);
+    }
+}
+
+void ppo_gaussian_evaluate(uint32_t B, uint32_t A, const float *dist, const float *actions,
+                           const float *old_dist, float *logp_out, float *entropy_out,
+                           float *kl_out)
+{
+    const int want_kl = old_dist != NULL && kl_out != NULL;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = dist + (size_t)b * 2 * A;
+        if (logp_out != NULL)
+            logp_out[b] = (float)gaussian_row_logp(A, row, actions + (size_t)b * A);
+        if (entropy_out != NULL) {
+            double h = 0.0;
+            for (uint32_t i = 0; i < A; i++)
+                h += 0.5 + HALF_LOG_2PI + (double)row[A + i];
+            entropy_out[b] = (float)h;
+        }
+        /* per component: log(sn/so) + (so^2 + (mo - mn)^2) / (2 sn^2) - 1/2 */
+        if (want_kl) {
+            const float *old = old_dist + (size_t)b * 2 * A;
+            double kl = 0.0;
+            for (uint32_t i = 0; i < A; i++) {
+                const double ln = row[A + i], lo = old[A + i];
+                const double dm = (double)old[i] - (double)row[i];
+                kl += (ln - lo) + 0.5 * (exp(2.0 * (lo - ln)) + dm * dm * exp(-2.0 * ln)) - 0.5;
+            }
+            kl_out[b] = (float)kl;
+        }
+    }
+}
+
+void ppo_gaussian_backward(uint32_t B, uint32_t A, const float *dist, const float *actions,
+                           const float *old_dist, const float *dlogp, const float *dentropy,
+                           const float *dkl, float *ddist_out)
+{
+    const int want_kl = dkl != NULL && old_dist != NULL;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = dist + (size_t)b * 2 * A;
+        float *d = ddist_out + (size_t)b * 2 * A;
+        const double gl = dlogp != NULL ? dlogp[b] : 0.0;
+        const double gh = dentropy != NULL ? dentropy[b] : 0.0;
+        const double gk = want_kl ? dkl[b] : 0.0;
+        for (uint32_t i = 0; i < A; i++) {
+            const double mn = row[i], ln = row[A + i];
+            const double inv_var = exp(-2.0 * ln);
+            double dmean = 0.0;
+            double dls = gh;
+            /* logp: d/dmean = (x - mean) / var, d/dlog_std = z^2 - 1 */
+            if (gl != 0.0) {
+                const double diff = (double)actions[(size_t)b * A + i] - mn;
+                dmean += gl * diff * inv_var;
+                dls += gl * (diff * diff * inv_var - 1.0);
+            }
+            /* KL: d/dmean = (mn - mo) / var_n, d/dlog_std_n = 1 - (var_o + (mo - mn)^2) / var_n */
+            if (gk != 0.0) {
+                const double mo = old_dist[(size_t)b * 2 * A + i];
+                const double lo = old_dist[(size_t)b * 2 * A + A + i];
+                const double dm = mo - mn;
+                dmean += gk * (mn - mo) * inv_var;
+                dls += gk * (1.0 - (exp(2.0 * lo) + dm * dm) * inv_var);
+            }
+            d[i] = (float)dmean;
+            d[A + i] = (float)dls;
+        }
+    }
+}

@@ -1,0 +1,989 @@
+/* mlp — the multilayer-perceptron actor-critic policy: separate (or shared) fully connected
+ * branches for the action distribution and the value, as Stable-Baselines3's ActorCriticPolicy
+ * builds them, with a categorical head for discrete actions and a diagonal Gaussian head for box
+ * actions (a state-independent log-std, or generalized state-dependent exploration, gSDE).
+ *
+ * Parameters are the core's: the segment table below names them PyTorch-style in declaration
+ * order (pi.K.weight/bias, pi_head.*, vf.K.*, vf_head.*, log_std) and says how to initialize
+ * them; bind() hands over the array. Every call computes in the workspace it is given, so
+ * calls on different workspaces run in parallel; nothing allocates after ws_create. The only
+ * instance state that changes after create is gSDE's per-env noise, touched only for the env
+ * indices of a call's rows (and saved with checkpoints through get_state/set_state).
+ *
+ * gSDE follows SB3's StateDependentNoiseDistribution with full_std, no expln, no learned
+ * features, no squashing: the latent z is the last hidden layer of the pi branch (the
+ * observation when there is none), std = exp(log_std) is (latent, A), the action distribution
+ * is Normal(mean, sqrt(z^2 std^2 + 1e-6)) with z held constant on that path, and a stochastic
+ * action is mean + z E_env with E_env ~ N(0, std) drawn per env: by reset_noise (the core
+ * calls it at every episode start), inside act from the row's stream every sde_sample_freq steps
+ * of that env when positive, and at an env's first stochastic act if it was never drawn.
+ *
+ * Left out: convolutional or recurrent trunks, squashed (tanh) actions, action masks, learned
+ * gSDE features. Box actions leave unclipped; the core clips them for the env. export_c (the
+ * writer is mlp_export.c) writes the deterministic policy as one dependency-free C99 file.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ppofw/ppofw.h>
+
+#define MLP_SDE_EPS 1e-6f     /* added to the gSDE variance, as SB3 does */
+#define MLP_MAX_WIDTH 65536.0 /* largest layer width the schema accepts */
+#define MLP_NAME_LEN 32       /* room for "vf.4294967295.weight" */
+#define MLP_NO_SEGMENT UINT32_MAX
+
+/* What the policy head is. */
+typedef enum mlp_head {
+    MLP_HEAD_CATEGORICAL, /* logits (n) */
+    MLP_HEAD_GAUSSIAN,    /* means (A) and a state-independent log_std (A) */
+    MLP_HEAD_GSDE,        /* means (A) and log_std (latent, A) of the gSDE weights */
+} mlp_head_t;
+
+/* One Linear layer: its sizes and where its parameters are. */
+typedef struct mlp_layer {
+    uint32_t in;     /* I: input features */
+    uint32_t out;    /* O: output features */
+    uint32_t weight; /* segment index of W (O, I); the bias (O) is the next segment */
+} mlp_layer_t;
+
+/* One policy instance. Read-only after create and bind, except the gSDE noise arrays. */
+typedef struct mlp {
+    const ppo_host_t *host;      /* host services, valid until destroy */
+    uint32_t n_envs;             /* env indices act and reset_noise may see */
+    uint32_t D;                  /* observation size */
+    uint32_t A;                  /* action floats per row: 1 for discrete */
+    uint32_t n_actions;          /* discrete: n; box: 0 */
+    uint32_t P;                  /* distribution floats per row */
+    mlp_head_t head;             /* kind of head */
+    ppo_activation_t activation; /* of every hidden layer */
+    int share;                   /* 1: the value head reads the pi trunk */
+    uint32_t n_pi;               /* hidden layers of the pi branch (the trunk when shared) */
+    uint32_t n_vf;               /* hidden layers of the value branch (0 when shared) */
+    mlp_layer_t *pi;             /* (n_pi) */
+    mlp_layer_t *vf;             /* (n_vf) */
+    mlp_layer_t pi_head;         /* latent -> logits or means */
+    mlp_layer_t vf_head;         /* value latent -> 1 */
+    uint32_t log_std;            /* segment index of log_std, or MLP_NO_SEGMENT */
+    uint32_t latent;             /* width of what pi_head reads (gSDE's latent size) */
+    uint32_t max_width;          /* widest layer input or output */
+    int64_t sde_sample_freq;     /* gSDE: redraw every this many steps of an env; <= 0: never */
+    ppo_segment_t *segs;         /* (n_segs) the segment table */
+    char *names;                 /* (n_segs, MLP_NAME_LEN) segment names */
+    size_t *offset;              /* (n_segs) first float of each segment in the params */
+    uint32_t n_segs;             /* segments */
+    const float *params;         /* the bound array (the core's), or NULL before bind */
+    float *noise;                /* gSDE: (n_envs, latent, A) exploration matrices */
+    uint64_t *noise_steps;       /* gSDE: (n_envs) act() steps since the env's noise was drawn */
+    uint8_t *noise_drawn;        /* gSDE: (n_envs) 1 once the env's noise has been drawn */
+} mlp_t;
+
+/* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
+typedef struct mlp_ws {
+    uint32_t max_batch; /* rows a call may have */
+    uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
+    int has_old;        /* the last evaluate() had old_dist */
+    float *obs;         /* (B, D) evaluate's observations */
+    float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
+    float **vf_h;       /* (n_vf) each (B, width): outputs of the value hidden layers */
+    float *mean;        /* (B, A) Gaussian means */
+    float *dist;        /* (B, P) distribution parameters */
+    float *value;       /* (B) values */
+    float *actions;     /* (B, A) evaluate's actions */
+    float *old_dist;    /* (B, P) evaluate's old distribution */
+    float *z2;          /* gSDE: (B, latent) squared latent */
+    float *sig2t;       /* gSDE: (A, latent) exp(2 log_std), transposed */
+    float *var;         /* gSDE: (B, A) action variance + MLP_SDE_EPS */
+    float *coef;        /* gSDE backward: (B, A) d loss / d variance, halved */
+    float *gacc;        /* gSDE backward: (latent, A) */
+    float *ddist;       /* (B, P) d loss / d dist */
+    float *dhead;       /* (B, A) d loss / d means */
+    float *d0;          /* (B, max_width) layer deltas */
+    float *d1;          /* (B, max_width) */
+    float *d2;          /* (B, max_width) */
+    void *block;        /* the aligned allocation behind the floats */
+} mlp_ws_t;
+
+static const char *const activation_choices[] = {"tanh", "relu", NULL};
+
+static const ppo_param_spec_t mlp_params[] = {
+    {
+        PPO_PARAM_SPEC_INIT,
+        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
+        .type = PPO_PARAM_INT_LIST,
+        .name = "pi_hidden",
+        .default_value = "[64, 64]",
+        .min = 1,
+        .max = MLP_MAX_WIDTH,
+        .doc = "widths of the hidden layers of the policy branch (the shared trunk with "
+               "share_trunk); [] puts the policy head on the observation",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
+        .type = PPO_PARAM_INT_LIST,
+        .name = "vf_hidden",
+        .default_value = "[64, 64]",
+        .min = 1,
+        .max = MLP_MAX_WIDTH,
+        .doc = "widths of the hidden layers of the value branch; [] puts the value head on the "
+               "observation; ignored with share_trunk",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .type = PPO_PARAM_BOOL,
+        .name = "share_trunk",
+        .default_value = "false",
+        .doc = "one trunk with the layers of pi_hidden feeds both heads",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .type = PPO_PARAM_ENUM,
+        .name = "activation",
+        .default_value = "tanh",
+        .choices = activation_choices,
+        .doc = "activation of every hidden layer",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .type = PPO_PARAM_BOOL,
+        .name = "ortho_init",
+        .default_value = "true",
+        .doc = "orthogonal weights (gain sqrt(2) hidden, 0.01 policy head, 1 value head) and "
+               "zero biases; false: PyTorch's default uniform(+-1/sqrt(fan_in)) Linear init",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .type = PPO_PARAM_DOUBLE,
+        .name = "log_std_init",
+        .default_value = "0.0",
+        .doc = "initial log standard deviation of a Gaussian head (box actions)",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .type = PPO_PARAM_BOOL,
+        .name = "sde",
+        .default_value = "false",
+        .doc = "generalized state-dependent exploration (gSDE) for box actions",
+    },
+    {
+        PPO_PARAM_SPEC_INIT,
+        .flags = PPO_PARAM_HAS_MIN,
+        .type = PPO_PARAM_INT,
+        .name = "sde_sample_freq",
+        .default_value = "-1",
+        .min = -1,
+        .doc = "with sde: redraw an env's exploration noise every this many of its steps; -1 or "
+               "0: only at the start of each episode",
+    },
+};
+
+/* ---- helpers ---- */
+
+static inline const float *seg_ptr(const mlp_t *m, const float *base, uint32_t seg)
+{
+    return base + m->offset[seg];
+}
+
+static inline float *grad_ptr(const mlp_t *m, float *base, uint32_t seg)
+{
+    return base + m->offset[seg];
+}
+
+static const char *space_kind_name(ppo_space_kind_t kind)
+{
+    switch (kind) {
+    case PPO_SPACE_DISCRETE:
+        return "discrete";
+    case PPO_SPACE_BOX:
+        return "box";
+    case PPO_SPACE_MULTI_DISCRETE:
+        return "multi_discrete";
+    case PPO_SPACE_DICT:
+        return "dict";
+    default:
+        return "unknown";
+    }
+}
+
+/* Append a segment; `name` is formatted into the instance's name table. */
+static uint32_t add_segment(mlp_t *m, const char *name, uint32_t rows, uint32_t cols,
+                            ppo_init_kind_t init, double value, double gain)
+{
+    const uint32_t k = m->n_segs++;
+    char *dst = m->names + (size_t)k * MLP_NAME_LEN;
+    snprintf(dst, MLP_NAME_LEN, "%s", name);
+    m->segs[k] = (ppo_segment_t){
+        .struct_size = sizeof(ppo_segment_t),
+        .init = init,
+        .name = dst,
+        .rows = rows,
+        .cols = cols,
+        .value = value,
+        .gain = gain,
+    };
+    m->offset[k] =
+        k == 0 ? 0 : m->offset[k - 1] + (size_t)m->segs[k - 1].rows * m->segs[k - 1].cols;
+    return k;
+}
+
+/* Declare a Linear layer's weight and bias: orthogonal with `gain` and zero bias, or PyTorch's
+ * default uniform(+-1/sqrt(in)) for both. */
+static void add_linear(mlp_t *m, mlp_layer_t *layer, const char *prefix, uint32_t in, uint32_t out,
+                       int ortho, double gain)
+{
+    char name[MLP_NAME_LEN];
+    const double bound = 1.0 / sqrt((double)in);
+    layer->in = in;
+    layer->out = out;
+    snprintf(name, sizeof(name), "%s.weight", prefix);
+    layer->weight = ortho ? add_segment(m, name, out, in, PPO_INIT_ORTHOGONAL, 0.0, gain)
+                          : add_segment(m, name, out, in, PPO_INIT_UNIFORM, bound, 0.0);
+    snprintf(name, sizeof(name), "%s.bias", prefix);
+    if (ortho)
+        add_segment(m, name, out, 1, PPO_INIT_CONSTANT, 0.0, 0.0);
+    else
+        add_segment(m, name, out, 1, PPO_INIT_UNIFORM, bound, 0.0);
+}
+
+/* ---- create / destroy ---- */
+
+static void mlp_destroy(void *inst)
+{
+    mlp_t *m = inst;
+    if (m == NULL)
+        return;
+    free(m->pi);
+    free(m->vf);
+    free(m->segs);
+    free(m->names);
+    free(m->offset);
+    free(m->noise);
+    free(m->noise_steps);
+    free(m->noise_drawn);
+    free(m);
+}
+
+/* Check the spaces and the parameters that depend on them; 0 or -1 after host->error. */
+static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup, int sde)
+{
+    const ppo_space_t *obs = setup->obs_space, *act = setup->act_space;
+    if (obs == NULL || obs->kind != PPO_SPACE_BOX || obs->dim < 1) {
+        host->error(host,
+                    "the observation space is %s; mlp needs a box observation space with at "
+                    "least one component",
+                    obs == NULL ? "missing" : space_kind_name(obs->kind));
+        return -1;
+    }
+    if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX)) {
+        host->error(host,
+                    "the action space is %s; mlp handles discrete (categorical head) and box "
+                    "(Gaussian head) action spaces",
+                    act == NULL ? "missing" : space_kind_name(act->kind));
+        return -1;
+    }
+    if (act->kind == PPO_SPACE_DISCRETE && act->n < 2) {
+        host->error(host, "the discrete action space has %u actions; mlp needs at least 2", act->n);
+        return -1;
+    }
+    if (act->kind == PPO_SPACE_BOX && act->dim < 1) {
+        host->error(host, "the box action space has no components");
+        return -1;
+    }
+    if (sde && act->kind == PPO_SPACE_DISCRETE) {
+        host->error(host,
+                    "sde: true needs a box action space, but the action space is discrete "
+                    "(n = %u); set sde: false for discrete actions",
+                    act->n);
+        return -1;
+    }
+    return 0;
+}
+
+static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
+                        const ppo_policy_setup_t *setup)
+{
+    const int sde = ppo_params_get_bool(params, "sde");
+    if (check_spaces(host, setup, sde) != 0)
+        return NULL;
+
+    mlp_t *m = calloc(1, sizeof(*m));
+    if (m == NULL)
+        goto out_oom;
+    m->host = host;
+    m->n_envs = setup->n_envs;
+    m->D = setup->obs_space->dim;
+    if (setup->act_space->kind == PPO_SPACE_DISCRETE) {
+        m->head = MLP_HEAD_CATEGORICAL;
+        m->A = 1;
+        m->n_actions = setup->act_space->n;
+        m->P = m->n_actions;
+    } else {
+        m->head = sde ? MLP_HEAD_GSDE : MLP_HEAD_GAUSSIAN;
+        m->A = setup->act_space->dim;
+        m->P = 2 * m->A;
+    }
+    m->activation = ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_RELU
+                                                                         : PPO_ACTIVATION_TANH;
+    m->share = ppo_params_get_bool(params, "share_trunk");
+    m->sde_sample_freq = ppo_params_get_int(params, "sde_sample_freq");
+    const int ortho = ppo_params_get_bool(params, "ortho_init");
+    const double log_std_init = ppo_params_get_double(params, "log_std_init");
+
+    const int64_t *pi_w = NULL, *vf_w = NULL;
+    m->n_pi = (uint32_t)ppo_params_get_int_list(params, "pi_hidden", &pi_w);
+    m->n_vf = (uint32_t)ppo_params_get_int_list(params, "vf_hidden", &vf_w);
+    if (m->share) {
+        if (strcmp(ppo_params_where(params, "vf_hidden"), "default") != 0)
+            host->log(host, PPO_LOG_WARNING,
+                      "%s: vf_hidden is ignored with share_trunk: true (the value head reads the "
+                      "trunk built from pi_hidden)",
+                      ppo_params_where(params, "vf_hidden"));
+        m->n_vf = 0;
+    }
+
+    /* the segment table: 2 per Linear layer, plus log_std */
+    const uint32_t max_segs = 2 * (m->n_pi + m->n_vf + 2) + 1;
+    m->pi = calloc(m->n_pi > 0 ? m->n_pi : 1, sizeof(*m->pi));
+    m->vf = calloc(m->n_vf > 0 ? m->n_vf : 1, sizeof(*m->vf));
+    m->segs = calloc(max_segs, sizeof(*m->segs));
+    m->names = calloc(max_segs, MLP_NAME_LEN);
+    m->offset = calloc(max_segs, sizeof(*m->offset));
+    if (m->pi == NULL || m->vf == NULL || m->segs == NULL || m->names == NULL || m->offset == NULL)
+        goto out_free;
+
+    const double hidden_gain = sqrt(2.0);
+    char prefix[MLP_NAME_LEN];
+    uint32_t width = m->D;
+    m->max_width = m->D;
+    for (uint32_t k = 0; k < m->n_pi; k++) {
+        snprintf(prefix, sizeof(prefix), "pi.%u", k);
+        add_linear(m, &m->pi[k], prefix, width, (uint32_t)pi_w[k], ortho, hidden_gain);
+        width = (uint32_t)pi_w[k];
+        m->max_width = width > m->max_width ? width : m->max_width;
+    }
+    m->latent = width;
+    add_linear(m, &m->pi_head, "pi_head", m->latent,
+               m->head == MLP_HEAD_CATEGORICAL ? m->n_actions : m->A, ortho, 0.01);
+    width = m->share ? m->latent : m->D;
+    for (uint32_t k = 0; k < m->n_vf; k++) {
+        snprintf(prefix, sizeof(prefix), "vf.%u", k);
+        add_linear(m, &m->vf[k], prefix, width, (uint32_t)vf_w[k], ortho, hidden_gain);
+        width = (uint32_t)vf_w[k];
+        m->max_width = width > m->max_width ? width : m->max_width;
+    }
+    add_linear(m, &m->vf_head, "vf_head", width, 1, ortho, 1.0);
+    m->log_std = MLP_NO_SEGMENT;
+    if (m->head == MLP_HEAD_GAUSSIAN)
+        m->log_std = add_segment(m, "log_std", m->A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+    else if (m->head == MLP_HEAD_GSDE)
+        m->log_std =
+            add_segment(m, "log_std", m->latent, m->A, PPO_INIT_CONSTANT, log_std_init, 0.0);
+
+    /* gSDE: one exploration matrix and step counter per env */
+    if (m->head == MLP_HEAD_GSDE && m->n_envs > 0) {
+        m->noise = calloc((size_t)m->n_envs * m->latent * m->A, sizeof(float));
+        m->noise_steps = calloc(m->n_envs, sizeof(uint64_t));
+        m->noise_drawn = calloc(m->n_envs, 1);
+        if (m->noise == NULL || m->noise_steps == NULL || m->noise_drawn == NULL)
+            goto out_free;
+    }
+    return m;
+
+out_free:
+    mlp_destroy(m);
+out_oom:
+    host->error(host, "out of memory creating the mlp policy");
+    return NULL;
+}
+
+static const ppo_segment_t *mlp_segments(void *inst, uint32_t *n_segments)
+{
+    mlp_t *m = inst;
+    *n_segments = m->n_segs;
+    return m->segs;
+}
+
+static uint32_t mlp_dist_size(void *inst)
+{
+    return ((mlp_t *)inst)->P;
+}
+
+static void mlp_bind(void *inst, const float *params)
+{
+    ((mlp_t *)inst)->params = params;
+}
+
+/* ---- workspaces ---- */
+
+static void mlp_ws_destroy(void *inst, void *wsp)
+{
+    mlp_t *m = inst;
+    mlp_ws_t *ws = wsp;
+    if (ws == NULL)
+        return;
+    if (ws->block != NULL)
+        m->host->aligned_free(ws->block);
+    free(ws->pi_h);
+    free(ws->vf_h);
+    free(ws);
+}
+
+/* Floats rounded up to a whole number of 64-byte lines. */
+static size_t line_floats(uint64_t n)
+{
+    return (size_t)((n + 15) & ~(uint64_t)15);
+}
+
+static void *mlp_ws_create(void *inst, uint32_t max_batch)
+{
+    mlp_t *m = inst;
+    const uint64_t B = max_batch > 0 ? max_batch : 1;
+    mlp_ws_t *ws = calloc(1, sizeof(*ws));
+    if (ws == NULL)
+        goto out_oom;
+    ws->max_batch = max_batch;
+    ws->pi_h = calloc(m->n_pi > 0 ? m->n_pi : 1, sizeof(float *));
+    ws->vf_h = calloc(m->n_vf > 0 ? m->n_vf : 1, sizeof(float *));
+    if (ws->pi_h == NULL || ws->vf_h == NULL)
+        goto out_free;
+
+    /* lay the buffers out once to size the block, then again to point into it */
+    float *base = NULL;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        size_t at = 0;
+#define TAKE(ptr, n)                                                                               \
+    do {                                                                                           \
+        (ptr) = base != NULL ? base + at : NULL;                                                   \
+        at += line_floats(n);                                                                      \
+    } while (0)
+        TAKE(ws->obs, B * m->D);
+        for (uint32_t k = 0; k < m->n_pi; k++)
+            TAKE(ws->pi_h[k], B * m->pi[k].out);
+        for (uint32_t k = 0; k < m->n_vf; k++)
+            TAKE(ws->vf_h[k], B * m->vf[k].out);
+        TAKE(ws->mean, B * m->A);
+        TAKE(ws->dist, B * m->P);
+        TAKE(ws->value, B);
+        TAKE(ws->actions, B * m->A);
+        TAKE(ws->old_dist, B * m->P);
+        if (m->head == MLP_HEAD_GSDE) {
+            TAKE(ws->z2, B * m->latent);
+            TAKE(ws->sig2t, (uint64_t)m->A * m->latent);
+            TAKE(ws->var, B * m->A);
+            TAKE(ws->coef, B * m->A);
+            TAKE(ws->gacc, (uint64_t)m->latent * m->A);
+        }
+        TAKE(ws->ddist, B * m->P);
+        TAKE(ws->dhead, B * m->A);
+        TAKE(ws->d0, B * m->max_width);
+        TAKE(ws->d1, B * m->max_width);
+        TAKE(ws->d2, B * m->max_width);
+#undef TAKE
+        if (pass == 0) {
+            total = at;
+            if (total > SIZE_MAX / sizeof(float)) {
+                m->host->error(m->host, "a workspace for %u rows is too large", max_batch);
+                goto out_free_quiet;
+            }
+            ws->block = m->host->aligned_alloc(64, total * sizeof(float));
+            if (ws->block == NULL)
+                goto out_free;
+            memset(ws->block, 0, total * sizeof(float));
+            base = ws->block;
+        }
+    }
+    return ws;
+
+out_free:
+    m->host->error(m->host, "out of memory allocating an mlp workspace for %u rows", max_batch);
+out_free_quiet:
+    mlp_ws_destroy(m, ws);
+    return NULL;
+out_oom:
+    m->host->error(m->host, "out of memory allocating an mlp workspace for %u rows", max_batch);
+    return NULL;
+}
+
+/* ---- forward ---- */
+
+/* Hidden layers `layers` (n) from x (B, in) into outs[k]; returns the last output (or x). */
+static const float *forward_layers(const mlp_t *m, uint32_t B, const mlp_layer_t *layers,
+                                   uint32_t n, const float *x, float *const *outs)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        const mlp_layer_t *L = &layers[k];
+        ppo_linear_forward(B, L->in, L->out, x, seg_ptr(m, m->params, L->weight),
+                           seg_ptr(m, m->params, L->weight + 1), outs[k]);
+        ppo_activation_forward(m->activation, B * L->out, outs[k]);
+        x = outs[k];
+    }
+    return x;
+}
+
+/* The distribution parameters ws->dist (B, P) from the latent z (B, latent). */
+static void forward_dist(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *z)
+{
+    const mlp_layer_t *H = &m->pi_head;
+    const float *W = seg_ptr(m, m->params, H->weight), *b = seg_ptr(m, m->params, H->weight + 1);
+    if (m->head == MLP_HEAD_CATEGORICAL) {
+        ppo_linear_forward(B, H->in, H->out, z, W, b, ws->dist);
+        return;
+    }
+    const uint32_t A = m->A;
+    ppo_linear_forward(B, H->in, A, z, W, b, ws->mean);
+    const float *ls = seg_ptr(m, m->params, m->log_std);
+    if (m->head == MLP_HEAD_GAUSSIAN) {
+        for (uint32_t r = 0; r < B; r++) {
+            float *row = ws->dist + (size_t)r * 2 * A;
+            memcpy(row, ws->mean + (size_t)r * A, A * sizeof(float));
+            memcpy(row + A, ls, A * sizeof(float));
+        }
+        return;
+    }
+    /* gSDE: variance_a = sum_j z_j^2 std_ja^2, as a (B, latent) x (latent, A) product */
+    const uint32_t Z = m->latent;
+    for (uint32_t j = 0; j < Z; j++)
+        for (uint32_t a = 0; a < A; a++)
+            ws->sig2t[(size_t)a * Z + j] = (float)exp(2.0 * ls[(size_t)j * A + a]);
+    for (size_t i = 0; i < (size_t)B * Z; i++)
+        ws->z2[i] = z[i] * z[i];
+    ppo_linear_forward(B, Z, A, ws->z2, ws->sig2t, NULL, ws->var);
+    for (uint32_t r = 0; r < B; r++) {
+        float *row = ws->dist + (size_t)r * 2 * A;
+        for (uint32_t a = 0; a < A; a++) {
+            float *v = &ws->var[(size_t)r * A + a];
+            *v += MLP_SDE_EPS;
+            row[a] = ws->mean[(size_t)r * A + a];
+            row[A + a] = (float)(0.5 * log((double)*v));
+        }
+    }
+}
+
+/* Values (B) from the observations, or from the trunk's output when shared. */
+static void forward_value(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *obs,
+                          const float *trunk, float *value_out)
+{
+    const float *x = m->share ? trunk : forward_layers(m, B, m->vf, m->n_vf, obs, ws->vf_h);
+    const mlp_layer_t *H = &m->vf_head;
+    ppo_linear_forward(B, H->in, 1, x, seg_ptr(m, m->params, H->weight),
+                       seg_ptr(m, m->params, H->weight + 1), value_out);
+}
+
+/* Common checks of a computing call; 0 or -1 after host->error. */
+static int check_call(const mlp_t *m, const mlp_ws_t *ws, uint32_t B, const char *what)
+{
+    if (m->params == NULL) {
+        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
+        return -1;
+    }
+    if (ws == NULL || B > ws->max_batch) {
+        m->host->error(m->host, "%s of %u rows on a workspace made for %u", what, B,
+                       ws != NULL ? ws->max_batch : 0);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- gSDE noise ---- */
+
+/* Draw env e's exploration matrix E (latent, A) ~ N(0, exp(log_std)) from `rng`. */
+static void draw_noise(mlp_t *m, uint32_t e, ppo_rng_t *rng)
+{
+    const size_t n = (size_t)m->latent * m->A;
+    const float *ls = seg_ptr(m, m->params, m->log_std);
+    float *E = m->noise + (size_t)e * n;
+    for (size_t i = 0; i < n; i++)
+        E[i] = (float)(ppo_rng_normal(rng) * exp((double)ls[i]));
+    m->noise_steps[e] = 0;
+    m->noise_drawn[e] = 1;
+}
+
+static int mlp_reset_noise(void *inst, uint32_t env_index, ppo_rng_t *rng)
+{
+    mlp_t *m = inst;
+    if (m->head != MLP_HEAD_GSDE)
+        return 0;
+    if (env_index >= m->n_envs || rng == NULL || m->params == NULL) {
+        m->host->error(m->host, "reset_noise for env %u of %u%s", env_index, m->n_envs,
+                       m->params == NULL ? " before bind()" : "");
+        return -1;
+    }
+    draw_noise(m, env_index, rng);
+    return 0;
+}
+
+/* Stochastic gSDE actions: mean + z E_env, redrawing E on the env's schedule. */
+static int sde_sample(mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *z, const uint32_t *env_index,
+                      ppo_rng_t *const *rngs, float *actions_out, float *logp_out)
+{
+    const uint32_t A = m->A, Z = m->latent;
+    for (uint32_t r = 0; r < B; r++)
+        if (env_index[r] >= m->n_envs) {
+            m->host->error(m->host, "act: row %u names env %u, but the policy was made for %u envs",
+                           r, env_index[r], m->n_envs);
+            return -1;
+        }
+    for (uint32_t r = 0; r < B; r++) {
+        const uint32_t e = env_index[r];
+        if (!m->noise_drawn[e] ||
+            (m->sde_sample_freq > 0 && m->noise_steps[e] >= (uint64_t)m->sde_sample_freq))
+            draw_noise(m, e, rngs[r]);
+        m->noise_steps[e]++;
+        const float *E = m->noise + (size_t)e * Z * A;
+        const float *zr = z + (size_t)r * Z;
+        float *x = actions_out + (size_t)r * A;
+        for (uint32_t a = 0; a < A; a++) {
+            double s = ws->dist[(size_t)r * 2 * A + a];
+            for (uint32_t j = 0; j < Z; j++)
+                s += (double)zr[j] * E[(size_t)j * A + a];
+            x[a] = (float)s;
+        }
+    }
+    /* the log-probability of the stored actions, as evaluate will see them */
+    if (logp_out != NULL)
+        ppo_gaussian_evaluate(B, A, ws->dist, actions_out, NULL, logp_out, NULL, NULL);
+    return 0;
+}
+
+/* ---- act / value / evaluate ---- */
+
+static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const uint32_t *env_index,
+                   ppo_rng_t *const *rngs, int deterministic, float *actions_out, float *logp_out,
+                   float *value_out, float *dist_out)
+{
+    mlp_t *m = inst;
+    mlp_ws_t *ws = wsp;
+    if (check_call(m, ws, B, "act") != 0)
+        return -1;
+    if (B == 0)
+        return 0;
+    if (!deterministic && rngs == NULL) {
+        m->host->error(m->host, "act: sampling needs the rows' streams (rngs is NULL)");
+        return -1;
+    }
+    if (!deterministic && m->head == MLP_HEAD_GSDE && env_index == NULL) {
+        m->host->error(m->host, "act: gSDE needs each row's env index (env_index is NULL)");
+        return -1;
+    }
+    ws->B = 0; /* the activations no longer belong to an evaluate() */
+
+    const float *z = forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h);
+    forward_dist(m, ws, B, z);
+    forward_value(m, ws, B, obs, z, ws->value);
+    if (value_out != NULL)
+        memcpy(value_out, ws->value, (size_t)B * sizeof(float));
+    if (dist_out != NULL)
+        memcpy(dist_out, ws->dist, (size_t)B * m->P * sizeof(float));
+
+    switch (m->head) {
+    case MLP_HEAD_CATEGORICAL:
+        ppo_categorical_act(B, m->n_actions, ws->dist, rngs, deterministic, actions_out, logp_out);
+        return 0;
+    case MLP_HEAD_GSDE:
+        if (!deterministic)
+            return sde_sample(m, ws, B, z, env_index, rngs, actions_out, logp_out);
+        /* the mode is the mean, as for the plain Gaussian */
+        /* fall through */
+    case MLP_HEAD_GAUSSIAN:
+    default:
+        ppo_gaussian_act(B, m->A, ws->dist, rngs, deterministic, actions_out, logp_out);
+        return 0;
+    }
+}
+
+static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float *value_out)
+{
+    mlp_t *m = inst;
+    mlp_ws_t *ws = wsp;
+    if (check_call(m, ws, B, "value") != 0)
+        return -1;
+    if (B == 0)
+        return 0;
+    ws->B = 0;
+    const float *trunk = m->share ? forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h) : NULL;
+    forward_value(m, ws, B, obs, trunk, value_out);
+    return 0;
+}
+
+static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, const float *actions,
+                        const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
+                        float *value_out)
+{
+    mlp_t *m = inst;
+    mlp_ws_t *ws = wsp;
+    if (check_call(m, ws, B, "evaluate") != 0)
+        return -1;
+    ws->B = 0;
+    if (B == 0)
+        return 0;
+
+    /* keep the inputs backward needs */
+    memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
+    memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
+    ws->has_old = old_dist != NULL;
+    if (old_dist != NULL)
+        memcpy(ws->old_dist, old_dist, (size_t)B * m->P * sizeof(float));
+
+    const float *z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
+    forward_dist(m, ws, B, z);
+    forward_value(m, ws, B, ws->obs, z, ws->value);
+    if (value_out != NULL)
+        memcpy(value_out, ws->value, (size_t)B * sizeof(float));
+    const float *old = ws->has_old ? ws->old_dist : NULL;
+    if (m->head == MLP_HEAD_CATEGORICAL)
+        ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out, entropy_out,
+                                 kl_out);
+    else
+        ppo_gaussian_evaluate(B, m->A, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
+    ws->B = B;
+    return 0;
+}
+
+/* ---- backward ---- */
+
+/* Back through hidden layers (n) given d loss / d (output of the last one) in `d`, one of
+ * ws->d0/d1; x is the branch input. Adds the weight and bias gradients into grad. */
+static void backward_layers(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const mlp_layer_t *layers,
+                            uint32_t n, float *const *outs, const float *x, float *d, float *grad)
+{
+    float *other = d == ws->d0 ? ws->d1 : ws->d0;
+    for (uint32_t k = n; k-- > 0;) {
+        const mlp_layer_t *L = &layers[k];
+        ppo_activation_backward(m->activation, B * L->out, outs[k], d);
+        float *dx = k > 0 ? other : NULL;
+        ppo_linear_backward(B, L->in, L->out, k > 0 ? outs[k - 1] : x,
+                            seg_ptr(m, m->params, L->weight), d, dx, grad_ptr(m, grad, L->weight),
+                            grad_ptr(m, grad, L->weight + 1));
+        other = d;
+        d = dx;
+    }
+}
+
+/* d loss / d log_std from the rows' d loss / d (per-row log-std) in ws->ddist. */
+static void backward_log_std(const mlp_t *m, mlp_ws_t *ws, uint32_t B, float *grad)
+{
+    const uint32_t A = m->A;
+    float *g = grad_ptr(m, grad, m->log_std);
+    if (m->head == MLP_HEAD_GAUSSIAN) {
+        for (uint32_t a = 0; a < A; a++) {
+            double s = 0.0;
+            for (uint32_t r = 0; r < B; r++)
+                s += ws->ddist[(size_t)r * 2 * A + A + a];
+            g[a] += (float)s;
+        }
+        return;
+    }
+    /* gSDE: row log-std = log(var)/2 with var = sum_j z_j^2 exp(2 L_ja) + eps, so
+     * dL_ja = sum_r d_ra / var_ra * z_rj^2 * exp(2 L_ja) */
+    const uint32_t Z = m->latent;
+    for (uint32_t r = 0; r < B; r++)
+        for (uint32_t a = 0; a < A; a++)
+            ws->coef[(size_t)r * A + a] =
+                ws->ddist[(size_t)r * 2 * A + A + a] / ws->var[(size_t)r * A + a];
+    memset(ws->gacc, 0, (size_t)Z * A * sizeof(float));
+    /* gacc (latent, A) += z2^T coef */
+    ppo_linear_backward(B, A, Z, ws->coef, NULL, ws->z2, NULL, ws->gacc, NULL);
+    for (uint32_t j = 0; j < Z; j++)
+        for (uint32_t a = 0; a < A; a++)
+            g[(size_t)j * A + a] += ws->sig2t[(size_t)a * Z + j] * ws->gacc[(size_t)j * A + a];
+}
+
+static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
+                        const float *dentropy, const float *dkl, const float *dvalue,
+                        float *grad_out)
+{
+    mlp_t *m = inst;
+    mlp_ws_t *ws = wsp;
+    if (check_call(m, ws, B, "backward") != 0)
+        return -1;
+    if (B == 0)
+        return 0;
+    if (ws->B != B) {
+        m->host->error(m->host,
+                       "backward of %u rows, but the last call on this workspace was %s; call "
+                       "evaluate on the same rows first",
+                       B, ws->B == 0 ? "not an evaluate" : "an evaluate of another size");
+        return -1;
+    }
+    const uint32_t A = m->A;
+    const mlp_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
+    const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
+    float *dz = m->n_pi > 0 ? ws->d0 : NULL; /* d loss / d z, when z is a hidden layer */
+    int have_dz = 0;
+    const float *old = ws->has_old ? ws->old_dist : NULL;
+    const float *dkl_used = ws->has_old ? dkl : NULL;
+
+    /* the distribution head */
+    if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
+        const float *dy = ws->ddist;
+        if (m->head == MLP_HEAD_CATEGORICAL) {
+            ppo_categorical_backward(B, m->n_actions, ws->dist, ws->actions, old, dlogp, dentropy,
+                                     dkl_used, ws->ddist);
+        } else {
+            ppo_gaussian_backward(B, A, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used,
+                                  ws->ddist);
+            for (uint32_t r = 0; r < B; r++)
+                memcpy(ws->dhead + (size_t)r * A, ws->ddist + (size_t)r * 2 * A, A * sizeof(float));
+            backward_log_std(m, ws, B, grad_out);
+            dy = ws->dhead;
+        }
+        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), dy, dz,
+                            grad_ptr(m, grad_out, PH->weight),
+                            grad_ptr(m, grad_out, PH->weight + 1));
+        have_dz = dz != NULL;
+    }
+
+    /* a shared trunk also carries the value head's gradient */
+    if (dvalue != NULL && m->share) {
+        float *dv = dz == NULL ? NULL : have_dz ? ws->d2 : dz;
+        ppo_linear_backward(B, VH->in, 1, z, seg_ptr(m, m->params, VH->weight), dvalue, dv,
+                            grad_ptr(m, grad_out, VH->weight),
+                            grad_ptr(m, grad_out, VH->weight + 1));
+        if (dv == ws->d2)
+            for (size_t i = 0; i < (size_t)B * m->latent; i++)
+                dz[i] += ws->d2[i];
+        have_dz = dz != NULL;
+    }
+    if (have_dz)
+        backward_layers(m, ws, B, m->pi, m->n_pi, ws->pi_h, ws->obs, dz, grad_out);
+
+    /* the separate value branch */
+    if (dvalue != NULL && !m->share) {
+        const float *xv = m->n_vf > 0 ? ws->vf_h[m->n_vf - 1] : ws->obs;
+        float *dv = m->n_vf > 0 ? ws->d0 : NULL;
+        ppo_linear_backward(B, VH->in, 1, xv, seg_ptr(m, m->params, VH->weight), dvalue, dv,
+                            grad_ptr(m, grad_out, VH->weight),
+                            grad_ptr(m, grad_out, VH->weight + 1));
+        if (dv != NULL)
+            backward_layers(m, ws, B, m->vf, m->n_vf, ws->vf_h, ws->obs, dv, grad_out);
+    }
+    return 0;
+}
+
+/* ---- gSDE state for checkpoints: per env [steps, drawn, E (latent, A)] ---- */
+
+static size_t mlp_state_size(void *inst)
+{
+    const mlp_t *m = inst;
+    if (m->head != MLP_HEAD_GSDE)
+        return 0;
+    return (size_t)m->n_envs * (2 + (size_t)m->latent * m->A);
+}
+
+static int mlp_get_state(void *inst, double *state_out)
+{
+    const mlp_t *m = inst;
+    if (m->head != MLP_HEAD_GSDE)
+        return 0;
+    const size_t n = (size_t)m->latent * m->A;
+    for (uint32_t e = 0; e < m->n_envs; e++) {
+        double *s = state_out + (size_t)e * (2 + n);
+        s[0] = (double)m->noise_steps[e];
+        s[1] = m->noise_drawn[e];
+        for (size_t i = 0; i < n; i++)
+            s[2 + i] = m->noise[(size_t)e * n + i];
+    }
+    return 0;
+}
+
+static int mlp_set_state(void *inst, const double *state)
+{
+    mlp_t *m = inst;
+    if (m->head != MLP_HEAD_GSDE)
+        return 0;
+    const size_t n = (size_t)m->latent * m->A;
+    /* check everything before changing anything */
+    for (uint32_t e = 0; e < m->n_envs; e++) {
+        const double *s = state + (size_t)e * (2 + n);
+        int ok =
+            s[0] >= 0.0 && s[0] < 0x1p53 && s[0] == floor(s[0]) && (s[1] == 0.0 || s[1] == 1.0);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = isfinite(s[2 + i]);
+        if (!ok) {
+            m->host->error(m->host,
+                           "the saved gSDE state of env %u is damaged (step count, "
+                           "drawn flag or a noise value out of range)",
+                           e);
+            return -1;
+        }
+    }
+    for (uint32_t e = 0; e < m->n_envs; e++) {
+        const double *s = state + (size_t)e * (2 + n);
+        m->noise_steps[e] = (uint64_t)s[0];
+        m->noise_drawn[e] = (uint8_t)s[1];
+        for (size_t i = 0; i < n; i++)
+            m->noise[(size_t)e * n + i] = (float)s[2 + i];
+    }
+    return 0;
+}
+
+/* ---- export_c (the writer is plugins/policies/mlp_export.c) ---- */
+
+/* Declared here and defined in mlp_export.c, with the same text; keep the two in step.
+ * Writes the C file for a chain of n_layers Linear layers (the hidden ones, then the head):
+ * widths (n_layers + 1) are the input size then each layer's output size, weights and biases
+ * (n_layers) point into the parameters. 0, or -1 after host->error. */
+int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm, int discrete,
+                     int relu, uint32_t n_layers, const uint32_t *widths,
+                     const float *const *weights, const float *const *biases);
+
+static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out)
+{
+    const mlp_t *m = inst;
+    if (params == NULL || out == NULL) {
+        m->host->error(m->host, "export_c needs the parameters and an output file");
+        return -1;
+    }
+    const uint32_t n_layers = m->n_pi + 1;
+    uint32_t *widths = malloc((n_layers + 1) * sizeof(*widths));
+    const float **weights = malloc(n_layers * sizeof(*weights));
+    const float **biases = malloc(n_layers * sizeof(*biases));
+    int rc = -1;
+    if (widths == NULL || weights == NULL || biases == NULL) {
+        m->host->error(m->host, "out of memory exporting the policy");
+        goto out_free;
+    }
+    /* the deterministic action needs only the pi branch: hidden layers, then the head */
+    widths[0] = m->D;
+    for (uint32_t k = 0; k < n_layers; k++) {
+        const mlp_layer_t *L = k < m->n_pi ? &m->pi[k] : &m->pi_head;
+        widths[k + 1] = L->out;
+        weights[k] = seg_ptr(m, params, L->weight);
+        biases[k] = seg_ptr(m, params, L->weight + 1);
+    }
+    rc = mlp_export_write(out, m->host, norm, m->head == MLP_HEAD_CATEGORICAL,
+                          m->activation == PPO_ACTIVATION_RELU, n_layers, widths, weights, biases);
+out_free:
+    free(widths);
+    free(weights);
+    free(biases);
+    return rc;
+}
+
+static const ppo_policy_vtable_t mlp_vtable = {
+    .struct_size = sizeof(ppo_policy_vtable_t),
+    .create = mlp_create,
+    .destroy = mlp_destroy,
+    .segments = mlp_segments,
+    .dist_size = mlp_dist_size,
+    .bind = mlp_bind,
+    .ws_create = mlp_ws_create,
+    .ws_destroy = mlp_ws_destroy,
+    .act = mlp_act,
+    .value = mlp_value,
+    .evaluate = mlp_evaluate,
+    .backward = mlp_backward,
+    .reset_noise = mlp_reset_noise,
+    .state_size = mlp_state_size,
+    .get_state = mlp_get_state,
+    .set_state = mlp_set_state,
+    .export_c = mlp_export_c,
+};
+
+PPO_PLUGIN_DEFINE(PPO_KIND_POLICY, "mlp", "1.0.0",
+                  "Multilayer-perceptron actor-critic: categorical or Gaussian (optionally gSDE) "
+                  "head, separate or shared trunk",
+                  mlp_params, PPO_ARRAY_LEN(mlp_params), &mlp_vtable)
