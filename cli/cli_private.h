@@ -35,5 +35,6 @@ extern const ppo_cli_command_t ppo_cli_run_command;
 extern const ppo_cli_command_t ppo_cli_validate_command;
 extern const ppo_cli_command_t ppo_cli_eval_command;
 extern const ppo_cli_command_t ppo_cli_export_command;
+/* (more commands are declared here, one line each) */
 
 #endif /* PPO_CLI_PRIVATE_H */

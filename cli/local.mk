@@ -6,5 +6,7 @@ ppofw_SOURCES = \
 	cli/cmd_validate.c \
 	cli/cmd_eval.c \
 	cli/cmd_export.c
+# more command files are added below, one line each
+
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 ppofw_LDADD = libppofw.la $(GLIB_LIBS)

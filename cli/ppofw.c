@@ -22,6 +22,7 @@ static const ppo_cli_command_t *const commands[] = {
     &ppo_cli_validate_command,
     &ppo_cli_eval_command,
     &ppo_cli_export_command,
+    /* (more commands are registered here, one line each) */
     &help_command,
     NULL,
 };
