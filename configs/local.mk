@@ -3,4 +3,7 @@
 configsdir = $(pkgdatadir)/configs
 dist_configs_DATA = \
 	configs/cartpole.yaml \
-	configs/cartpole-mc.yaml
+	configs/cartpole-mc.yaml \
+	configs/acrobot.yaml \
+	configs/mountaincar.yaml \
+	configs/mountaincar-continuous.yaml

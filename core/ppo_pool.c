@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ppo_pool_private.h"
+#include "ppo_signal_private.h"
 
 #define SPIN_ROUNDS 20000
 
@@ -59,6 +60,8 @@ static void *worker_main(void *data)
     ppo_pool_t *pool = arg->pool;
     const uint32_t id = arg->id;
     g_free(arg);
+    /* plugin code runs here too: give the crash handler a stack on this thread */
+    ppo_signals_thread_init();
     uint64_t seen = 0;
     for (;;) {
         /* wait for a new generation: spin first, then sleep */

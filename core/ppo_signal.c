@@ -79,6 +79,27 @@ void ppo_signals_install(void)
     g_once_init_leave(&done, 1);
 }
 
+static void free_altstack(void *stack)
+{
+    stack_t off = {.ss_flags = SS_DISABLE};
+    sigaltstack(&off, NULL);
+    g_free(stack);
+}
+
+void ppo_signals_thread_init(void)
+{
+    static GPrivate key = G_PRIVATE_INIT(free_altstack);
+    if (g_private_get(&key) != NULL)
+        return;
+    const size_t size = 64 * 1024;
+    void *stack = g_malloc(size);
+    stack_t ss = {.ss_sp = stack, .ss_size = size, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) == 0)
+        g_private_set(&key, stack);
+    else
+        g_free(stack);
+}
+
 int ppo_stop_signal(void)
 {
     return stop_signal;

@@ -15,6 +15,10 @@
 
 /* Install the handlers (idempotent). */
 PPO_INTERNAL void ppo_signals_install(void);
+/* Give the calling thread its own alternate signal stack, so the crash handler also runs for a
+ * stack overflow on this thread. Call once at the start of every thread that runs plugin code;
+ * the stack is freed when the thread exits. */
+PPO_INTERNAL void ppo_signals_thread_init(void);
 /* The signal that asked to stop (SIGINT or SIGTERM), or 0. */
 PPO_INTERNAL int ppo_stop_signal(void);
 /* Ask to stop as if `signo` had arrived (tests). */
