@@ -183,6 +183,11 @@ static bool check_elf(const char *path, GError **error)
     }
     const uint64_t size = (uint64_t)st.st_size;
     Elf64_Ehdr eh;
+    unsigned char magic[SELFMAG];
+    if (size >= SELFMAG && (!read_at(fd, magic, SELFMAG, 0) || memcmp(magic, ELFMAG, SELFMAG) != 0)) {
+        why = "is not an ELF shared object (a plugin is a .so built with PPO_PLUGIN_DEFINE)";
+        goto out_close;
+    }
     if (size < sizeof(eh) || !read_at(fd, &eh, sizeof(eh), 0)) {
         why_alloc = g_strdup_printf("is %ju bytes, too short to be a shared object (truncated? "
                                     "rebuild or reinstall the plugin)",
@@ -653,7 +658,9 @@ bool ppo_plugin_require_kind(const ppo_plugin_t *plugin, ppo_kind_t kind, ppo_ma
         return true;
     char *at = ppo_mark_format(mark);
     g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
-                "%s: %s: \"%s\" (%s) is %s %s plugin, expected %s %s plugin", at, key,
+                "%s: %s: \"%s\" (%s) is %s %s plugin, expected %s %s plugin; name one of that "
+                "kind (see `ppofw plugins`)",
+                at, key,
                 plugin->name, plugin->path,
                 plugin->kind == PPO_KIND_ENV || plugin->kind == PPO_KIND_ADVANTAGE ||
                         plugin->kind == PPO_KIND_OPTIMIZER

@@ -37,13 +37,23 @@ struct ppo_params {
 
 /* ---- number formatting and parsing ---- */
 
-/* Shortest text that reads back as the same double. */
+/* Shortest text that reads back as the same double: plain decimals for ordinary magnitudes
+ * (10.0, 0.0003), an exponent only for very large or small ones (1e-08). */
 static void format_double(char buf[40], double x)
 {
-    for (int prec = 1; prec <= 17; prec++) {
-        g_snprintf(buf, 40, "%.*g", prec, x);
-        if (g_ascii_strtod(buf, NULL) == x)
-            break;
+    const double ax = fabs(x);
+    if (x == 0.0 || (ax >= 1e-4 && ax < 1e15)) {
+        for (int dec = 0; dec <= 20; dec++) {
+            g_snprintf(buf, 40, "%.*f", dec, x);
+            if (g_ascii_strtod(buf, NULL) == x)
+                break;
+        }
+    } else {
+        for (int prec = 1; prec <= 17; prec++) {
+            g_snprintf(buf, 40, "%.*e", prec - 1, x);
+            if (g_ascii_strtod(buf, NULL) == x)
+                break;
+        }
     }
     /* keep a decimal point or exponent so the text reads as a number, not an integer */
     if (strpbrk(buf, ".eEn") == NULL)
@@ -214,39 +224,45 @@ static bool in_range(const ppo_param_spec_t *spec, double v)
 
 /* ---- nearest spelling ---- */
 
+/* Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+ * neighbouring letters each cost 1. */
 static size_t edit_distance(const char *a, const char *b)
 {
     const size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return SIZE_MAX;
-    size_t row[65];
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        d[0][j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            row[j] = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
-            diag = up;
+            const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t v = MIN(MIN(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                v = MIN(v, d[i - 2][j - 2] + 1);
+            d[i][j] = v;
         }
     }
-    return row[lb];
+    return d[la][lb];
 }
 
 const char *ppo_nearest_word(const char *word, const char *const *candidates)
 {
     const char *best = NULL;
     size_t best_d = SIZE_MAX;
+    bool best_prefix = false;
     for (const char *const *c = candidates; c != NULL && *c != NULL; c++) {
         size_t d = edit_distance(word, *c);
-        /* a prefix or a word containing the other counts as close too */
-        if (d > 0 && (g_str_has_prefix(*c, word) || g_str_has_prefix(word, *c)))
+        /* a word the user typed the start of is the likeliest meaning, and wins ties */
+        const bool prefix = *word != '\0' && g_str_has_prefix(*c, word);
+        if (d > 0 && (prefix || g_str_has_prefix(word, *c)))
             d = MIN(d, 2);
-        if (d < best_d) {
+        if (d < best_d || (d == best_d && prefix && !best_prefix)) {
             best_d = d;
             best = *c;
+            best_prefix = prefix;
         }
     }
     const size_t len = strlen(word);
@@ -338,7 +354,12 @@ static bool value_parse(const ppo_param_spec_t *spec, const ppo_ynode_t *node,
             return false;
         }
         if (node->n_items == 0 && (spec->flags & PPO_PARAM_NONEMPTY)) {
-            value_error(error, node, fallback, key_path, spec, " (an empty list)");
+            char *at = ppo_mark_format(node->mark);
+            char *expected = ppo_spec_describe(spec);
+            g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
+                        "%s: %s: expected %s, got an empty list", at, key_path, expected);
+            g_free(expected);
+            g_free(at);
             return false;
         }
         const bool is_int = spec->type == PPO_PARAM_INT_LIST;
@@ -347,9 +368,13 @@ static bool value_parse(const ppo_param_spec_t *spec, const ppo_ynode_t *node,
             out->ilist = g_new0(int64_t, MAX(out->n, 1));
         else
             out->dlist = g_new0(double, MAX(out->n, 1));
+        /* an element is reported against the element's own type and range */
+        ppo_param_spec_t elem = *spec;
+        elem.type = is_int ? PPO_PARAM_INT : PPO_PARAM_DOUBLE;
+        elem.flags &= ~(uint32_t)(PPO_PARAM_NULLABLE | PPO_PARAM_NONEMPTY);
         for (uint32_t k = 0; k < node->n_items; k++) {
             char *elem_path = g_strdup_printf("%s[%u]", key_path, k);
-            bool ok = parse_number(spec, node->values[k], is_int, elem_path, fallback,
+            bool ok = parse_number(&elem, node->values[k], is_int, elem_path, fallback,
                                    is_int ? &out->ilist[k] : NULL,
                                    is_int ? NULL : &out->dlist[k], error);
             g_free(elem_path);
@@ -403,7 +428,8 @@ static bool value_parse(const ppo_param_spec_t *spec, const ppo_ynode_t *node,
     }
 }
 
-/* Parse a spec's default text through the YAML and value parsers. */
+/* Parse a spec's default text through the YAML and value parsers. key_path names the parameter
+ * in messages ("FILE: parameter "rate"" for a plugin being checked). */
 static bool value_default(const ppo_param_spec_t *spec, const char *key_path, value_t *out,
                           GError **error)
 {
@@ -411,18 +437,23 @@ static bool value_default(const ppo_param_spec_t *spec, const char *key_path, va
     ppo_ydoc_t *doc = ppo_ydoc_parse("default", spec->default_value,
                                      strlen(spec->default_value), &local);
     if (doc == NULL) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "%s: the default \"%s\" is not YAML: %s",
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "%s: the default \"%s\" is not YAML (%s); fix the default in the plugin's "
+                    "schema",
                     key_path, spec->default_value, local->message);
         g_error_free(local);
         return false;
     }
     const ppo_mark_t none = {"default", 0, 0};
-    bool ok = value_parse(spec, ppo_ydoc_root(doc), key_path, &none, out, &local);
+    bool ok = value_parse(spec, ppo_ydoc_root(doc), key_path, &none, out, NULL);
     ppo_ydoc_free(doc);
     if (!ok) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "the declared default is invalid: %s",
-                    local->message);
-        g_error_free(local);
+        char *expected = ppo_spec_describe(spec);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "%s: the declared default \"%s\" is invalid: expected %s; fix the default "
+                    "in the plugin's schema",
+                    key_path, spec->default_value, expected);
+        g_free(expected);
         return false;
     }
     out->mark = none;

@@ -293,6 +293,19 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             *dot = '\0';
         p->name = base;
     }
+    for (const char *c = p->name; *c != '\0'; c++) {
+        if (!(g_ascii_isalnum(*c) || *c == '-' || *c == '_' || *c == '.') || p->name[0] == '.') {
+            pipeline_error(error, p, "name",
+                           "\"%s\" cannot name a run directory; use letters, digits, '-', '_' "
+                           "and '.' (not first)",
+                           p->name);
+            return false;
+        }
+    }
+    if (*p->name == '\0') {
+        pipeline_error(error, p, "name", "the name is empty; give the run a name");
+        return false;
+    }
     p->seed = (uint64_t)ppo_params_get_int(top, "seed");
     p->on_nan = (ppo_on_nan_t)ppo_params_get_enum_index(top, "on_nan");
 
@@ -310,6 +323,18 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             return false;
         }
         ppo_mark_t mark = node != NULL ? node->mark : file_mark;
+        if (sec->extra == params_key && node != NULL && node->kind == PPO_YNODE_SCALAR &&
+            !ppo_ynode_is_null(node)) {
+            /* the likeliest slip: naming the plugin directly */
+            char *at = ppo_mark_format(node->mark);
+            char *got = ppo_ynode_describe(node);
+            g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
+                        "%s: %s: expected a mapping, got %s; write %s: {plugin: %s}", at,
+                        sec->name, got, sec->name, node->text);
+            g_free(got);
+            g_free(at);
+            return false;
+        }
         ppo_params_t *params =
             build_block(p, sec->name, sec->specs, sec->n, node, mark, sec->extra, error);
         if (params == NULL)
@@ -520,7 +545,7 @@ static void write_plugin_section(GString *out, const ppo_pipeline_t *p,
             g_string_append(out, "  params:\n");
             ppo_params_write_yaml(params, out, 4);
         }
-    } else if (s->params != NULL && !ppo_ynode_is_null(s->params)) {
+    } else if (s->params != NULL && !ppo_ynode_is_null(s->params) && s->params->n_items > 0) {
         g_string_append(out, "  params:");
         ppo_ynode_write(s->params, out, 4);
     } else {
@@ -572,4 +597,28 @@ const char *const *ppo_pipeline_known_keys(void)
         g_once_init_leave(&done, 1);
     }
     return keys;
+}
+
+guint ppo_pipeline_n_sections(void)
+{
+    return 1 + G_N_ELEMENTS(sections);
+}
+
+const ppo_param_spec_t *ppo_pipeline_section(guint i, const char **name, uint32_t *n_specs,
+                                             bool *required, bool *has_params)
+{
+    g_return_val_if_fail(i < ppo_pipeline_n_sections(), NULL);
+    if (i == 0) {
+        *name = "";
+        *n_specs = G_N_ELEMENTS(top_specs);
+        *required = true;
+        *has_params = false;
+        return top_specs;
+    }
+    const section_t *sec = &sections[i - 1];
+    *name = sec->name;
+    *n_specs = sec->n;
+    *required = sec->required;
+    *has_params = sec->extra != NULL;
+    return sec->specs;
 }

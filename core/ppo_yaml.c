@@ -303,7 +303,8 @@ static bool check_tag(const ppo_ydoc_t *doc, const yaml_char_t *tag, ppo_mark_t 
     return false;
 }
 
-static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, GError **error)
+static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, const char *text,
+                         size_t len, GError **error)
 {
     const char *problem = parser->problem != NULL ? parser->problem : "invalid YAML";
     ppo_mark_t pm = mark_from(doc, parser->problem_mark);
@@ -312,6 +313,13 @@ static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, GEr
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
                     "%s: not a YAML text: %s at byte %zu (is this a binary file?)", doc->source,
                     problem, parser->problem_offset);
+        return;
+    }
+    const size_t at = parser->problem_mark.index;
+    if (text != NULL && at < len && text[at] == '\t') {
+        set_error_at(error, pm, "%s: a tab character; YAML indents with spaces, so replace the "
+                                "tab with spaces",
+                     problem);
         return;
     }
     if (parser->context != NULL) {
@@ -353,7 +361,8 @@ static void anchor_clear(gpointer data)
 }
 
 /* Compose the event stream into `doc`. Returns false with *error set. */
-static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, GError **error)
+static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, const char *text, size_t len,
+                    GError **error)
 {
     GArray *stack = g_array_new(FALSE, FALSE, sizeof(frame_t));
     GArray *anchors = g_array_new(FALSE, FALSE, sizeof(anchor_t));
@@ -365,7 +374,7 @@ static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, GError **error)
     while (!done) {
         yaml_event_t ev;
         if (!yaml_parser_parse(parser, &ev)) {
-            parser_error(doc, parser, error);
+            parser_error(doc, parser, text, len, error);
             goto out;
         }
         ppo_mark_t mark = mark_from(doc, ev.start_mark);
@@ -389,7 +398,9 @@ static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, GError **error)
         case YAML_ALIAS_EVENT: {
             node_t *target = anchor_find(anchors, (const char *)ev.data.alias.anchor);
             if (target == NULL) {
-                set_error_at(error, mark, "unknown alias *%s", ev.data.alias.anchor);
+                set_error_at(error, mark,
+                             "unknown alias *%s; define the anchor (&%s) before using it",
+                             ev.data.alias.anchor, ev.data.alias.anchor);
                 ev_ok = false;
             } else {
                 finished = target;
@@ -474,7 +485,7 @@ ppo_ydoc_t *ppo_ydoc_parse(const char *source, const char *text, size_t len, GEr
         return NULL;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    bool ok = compose(doc, &parser, error);
+    bool ok = compose(doc, &parser, text, len, error);
     yaml_parser_delete(&parser);
     if (!ok) {
         ppo_ydoc_free(doc);
@@ -493,7 +504,13 @@ ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
         return NULL;
     }
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: cannot read: %s", path,
+                    g_strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
                     "%s: not a regular file%s; give the path of a pipeline .yaml file", path,
                     S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
