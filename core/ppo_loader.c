@@ -85,7 +85,7 @@ ppo_search_t *ppo_search_new(const char *const *extra_dirs)
     if (running_uninstalled()) {
         static const char *const build_dirs[] = {
             "plugins/envs/.libs", "plugins/policies/.libs", "plugins/advantage/.libs",
-            "plugins/optimizers/.libs", "core/.libs", NULL};
+            "plugins/optimizers/.libs", "plugins/comm/.libs", NULL};
         for (const char *const *d = build_dirs; *d != NULL; d++) {
             char *dir = g_build_filename(PPO_ABS_BUILDDIR, *d, NULL);
             search_add(s, dir, "build tree");
@@ -415,6 +415,7 @@ static bool check_descriptor(ppo_plugin_t *p, const ppo_plugin_desc_t *d, GError
     p->kind = d->kind;
     p->abi_major = d->abi_major;
     p->abi_minor = d->abi_minor;
+    p->raw_vtable = d->vtable.any;
     bool ok = true;
     switch (p->kind) {
     case PPO_KIND_ENV:

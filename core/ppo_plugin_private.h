@@ -35,6 +35,7 @@ typedef struct ppo_plugin {
         ppo_advantage_vtable_t advantage;
         ppo_optimizer_vtable_t optimizer;
     } vt;
+    const void *raw_vtable;          /* the plugin's own vtable (the comm backend reads it) */
     ppo_host_t host;                 /* the services table given to this plugin's instances */
     void *handle;                    /* dlopen handle */
 } ppo_plugin_t;
