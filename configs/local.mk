@@ -6,4 +6,5 @@ dist_configs_DATA = \
 	configs/cartpole-mc.yaml \
 	configs/acrobot.yaml \
 	configs/mountaincar.yaml \
-	configs/mountaincar-continuous.yaml
+	configs/mountaincar-continuous.yaml \
+	configs/pendulum.yaml

@@ -20,7 +20,8 @@ libppofw_la_SOURCES = \
 	core/ppo_run.c core/ppo_run_private.h \
 	core/ppo_eval.c core/ppo_eval_private.h \
 	core/ppo_checkpoint.c core/ppo_checkpoint_private.h \
-	core/ppo_signal.c core/ppo_signal_private.h
+	core/ppo_signal.c core/ppo_signal_private.h \
+	core/ppo_comm.c core/ppo_comm_private.h
 libppofw_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS) $(BLAS_CFLAGS)
 libppofw_la_LIBADD = $(GLIB_LIBS) $(YAML_LIBS) $(BLAS_LIBS) -lm
 libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
