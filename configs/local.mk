@@ -7,4 +7,9 @@ dist_configs_DATA = \
 	configs/acrobot.yaml \
 	configs/mountaincar.yaml \
 	configs/mountaincar-continuous.yaml \
-	configs/pendulum.yaml
+	configs/pendulum.yaml \
+	configs/halfcheetah.yaml \
+	configs/hopper.yaml \
+	configs/walker2d.yaml \
+	configs/ant.yaml \
+	configs/inverted-pendulum.yaml
