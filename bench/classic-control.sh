@@ -44,7 +44,7 @@ echo "$rows" | while read -r cfg target budget; do
             --run-dir "$dir" -q
         end=$(date +%s.%N)
         awk -F, -v cfg="$cfg" -v target="$target" -v budget="$budget" -v seed="$seed" \
-            -v wall="$(echo "$end - $start" | bc)" '
+            -v wall="$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')" '
             NR == 1 { next }
             $4 != "" && (best == "" || $4 + 0 > best + 0) { best = $4 }
             $3 >= 100 && $4 != "" && $4 + 0 >= target + 0 && reached == "" { reached = $1 }
