@@ -36,5 +36,9 @@ extern const ppo_cli_command_t ppo_cli_validate_command;
 extern const ppo_cli_command_t ppo_cli_eval_command;
 extern const ppo_cli_command_t ppo_cli_export_command;
 /* (more commands are declared here, one line each) */
+extern const ppo_cli_command_t ppo_cli_plugins_command;
+extern const ppo_cli_command_t ppo_cli_check_env_command;
+extern const ppo_cli_command_t ppo_cli_check_policy_command;
+extern const ppo_cli_command_t ppo_cli_new_plugin_command;
 
 #endif /* PPO_CLI_PRIVATE_H */

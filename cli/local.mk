@@ -7,6 +7,9 @@ ppofw_SOURCES = \
 	cli/cmd_eval.c \
 	cli/cmd_export.c
 # more command files are added below, one line each
+ppofw_SOURCES += cli/cmd_plugins.c
+ppofw_SOURCES += cli/cmd_check.c
+ppofw_SOURCES += cli/cmd_new_plugin.c
 
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 ppofw_LDADD = libppofw.la $(GLIB_LIBS)

@@ -23,6 +23,10 @@ static const ppo_cli_command_t *const commands[] = {
     &ppo_cli_eval_command,
     &ppo_cli_export_command,
     /* (more commands are registered here, one line each) */
+    &ppo_cli_plugins_command,
+    &ppo_cli_check_env_command,
+    &ppo_cli_check_policy_command,
+    &ppo_cli_new_plugin_command,
     &help_command,
     NULL,
 };

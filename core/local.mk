@@ -30,3 +30,4 @@ libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
 include core/nn.mk
 
 include core/tboard.mk
+include core/check.mk

@@ -136,4 +136,12 @@ PPO_INTERNAL char *ppo_pipeline_to_yaml(const ppo_pipeline_t *pipeline,
  * for sweeps validating grid keys). NULL-terminated, static. */
 PPO_INTERNAL const char *const *ppo_pipeline_known_keys(void);
 
+/* The pipeline's own schema, for documentation (`ppofw plugins --markdown`): section i of
+ * ppo_pipeline_n_sections(), in file order; section 0 is the top level (name ""). *has_params
+ * tells whether the section also takes a plugin's `params:` block. (transfer none, static) */
+PPO_INTERNAL guint ppo_pipeline_n_sections(void);
+PPO_INTERNAL const ppo_param_spec_t *ppo_pipeline_section(guint i, const char **name,
+                                                          uint32_t *n_specs, bool *required,
+                                                          bool *has_params);
+
 #endif /* PPO_PIPELINE_PRIVATE_H */

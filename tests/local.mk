@@ -22,3 +22,4 @@ EXTRA_DIST += tests/data
 include tests/core/local.mk
 include tests/fixtures/local.mk
 include tests/cli/local.mk
+include tests/sdk/local.mk

@@ -1,0 +1,157 @@
+#!/bin/sh
+# ppofw tests — the installed SDK, used the way a plugin author with only the package uses it.
+#
+# Under `make check` the install is a staged one (`make install DESTDIR=tests/sdk/stage`, made by
+# tests/sdk/local.mk and described by tests/sdk/stage.env, both removed at the end); under
+# `make installcheck` it is the real one (described by the file given as $1), and the installed
+# ppofw must then find its plugins with no environment variables at all. The staged ppofw looks
+# for plugins in the real plugin directory, so a staged run points PPOFW_PLUGIN_PATH, the
+# loader's and pkg-config's paths into the stage.
+#
+# Checks, in order: every file the SDK installs is there (program, library, headers, ppofw.pc,
+# plugins without their .la, configs, man page); pkg-config gives the include directory and the
+# plugin directory; the installed ppofw lists every shipped plugin from the plugin directory and
+# validates every installed config; the examples, copied out of the tree, build with their plain
+# Makefiles (warnings are errors), pass check-env/check-policy, and train: the gridworld's mean
+# return must rise from below 0.3 to above 0.75, the linear policy and both together run a few
+# iterations; each of the four `ppofw new-plugin` skeletons builds, passes `make check`
+# (validate, and the kind's checker) and trains a few iterations.
+#
+# Leaves out: what the other suites test (the checkers' verdicts, the commands' output).
+set -eu
+
+envfile=${1:-${PPO_TEST_BUILDDIR:-.}/tests/sdk/stage.env}
+if [ ! -r "$envfile" ]; then
+    echo "$envfile is missing: run this test through make check (which stages an install" \
+        "first) or make installcheck" >&2
+    exit 99
+fi
+# root, stage_owned, bindir, libdir, includedir, pkgconfigdir, plugindir, pkgdatadir, man1dir,
+# have_help2man, srcdir, plugin_files (the plugins' .la in the build tree), header_files
+. "$envfile"
+plugins=
+for f in $plugin_files; do plugins="$plugins $(basename "$f" .la)"; done
+headers=
+for f in $header_files; do headers="$headers $(basename "$f")"; done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ppofw-sdk.XXXXXX")
+cleanup() {
+    rm -rf "$work"
+    if [ "$stage_owned" = 1 ]; then rm -rf "$root" "$envfile"; fi
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+step() {
+    echo "== $*"
+}
+
+ppofw="$root$bindir/ppofw"
+strict="-O2 -Wall -Wextra -Wno-unused-parameter -Werror"
+export PKG_CONFIG_PATH="$root$pkgconfigdir"
+if [ -n "$root" ]; then
+    export PKG_CONFIG_SYSROOT_DIR="$root"
+    export LD_LIBRARY_PATH="$root$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export PPOFW_PLUGIN_PATH="$root$plugindir"
+else
+    unset PPOFW_PLUGIN_PATH
+fi
+# the examples' make is a user's own, not a sub-make of the test harness
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
+if [ "$stage_owned" = 1 ] && [ ! -d "$root" ]; then
+    fail "the stage $root is gone; run make check again (this run removes $envfile, so the" \
+        "next one stages afresh)"
+fi
+
+step "installed files under ${root:-/}"
+[ -x "$ppofw" ] || fail "$ppofw is not installed"
+ls "$root$libdir"/libppofw.so* > /dev/null || fail "libppofw.so is not installed in $root$libdir"
+for h in $headers; do
+    [ -f "$root$includedir/ppofw/$h" ] || fail "header ppofw/$h is not installed"
+done
+[ -f "$root$pkgconfigdir/ppofw.pc" ] || fail "ppofw.pc is not installed in $root$pkgconfigdir"
+for p in $plugins; do
+    [ -f "$root$plugindir/$p.so" ] || fail "plugin $p.so is not installed in $root$plugindir"
+    [ ! -e "$root$plugindir/$p.la" ] || fail "$p.la is installed next to $p.so"
+done
+ls "$root$pkgdatadir"/configs/*.yaml > /dev/null || fail "no configs in $root$pkgdatadir/configs"
+if [ "$have_help2man" = yes ]; then
+    grep -q '^\.TH PPOFW' "$root$man1dir/ppofw.1" || fail "$root$man1dir/ppofw.1 is not a man page"
+    grep -q '^new\\-plugin$' "$root$man1dir/ppofw.1" ||
+        fail "the man page does not list the commands"
+fi
+
+step "pkg-config"
+cflags=$(pkg-config --cflags ppofw)
+case " $cflags " in
+*" -I$root$includedir "*) ;;
+*) fail "pkg-config --cflags ppofw gives '$cflags', not -I$root$includedir" ;;
+esac
+libs=$(pkg-config --libs ppofw)
+case " $libs " in
+*" -lppofw "*) ;;
+*) fail "pkg-config --libs ppofw gives '$libs' without -lppofw" ;;
+esac
+pdir=$(pkg-config --variable=plugindir ppofw)
+[ "$pdir" = "$plugindir" ] || [ "$pdir" = "$root$plugindir" ] ||
+    fail "pkg-config's plugindir is $pdir, the plugins are in $plugindir"
+
+step "the installed ppofw finds its plugins${root:+ (PPOFW_PLUGIN_PATH=$PPOFW_PLUGIN_PATH)}"
+"$ppofw" --version
+"$ppofw" plugins > "$work/plugins.txt"
+for p in $plugins; do
+    # the core's own comm backends are plugins too, but not listed
+    case $p in comm_*) continue ;; esac
+    grep -q " $root$plugindir/$p.so " "$work/plugins.txt" ||
+        fail "ppofw plugins does not list $p from $root$plugindir: $(cat "$work/plugins.txt")"
+done
+for c in "$root$pkgdatadir"/configs/*.yaml; do
+    "$ppofw" validate "$c" || fail "the installed config $c does not validate"
+done
+
+step "the examples, copied out of the tree, build against the installed SDK"
+cp -R "$srcdir/examples/gridworld" "$srcdir/examples/linear_policy" "$work/"
+chmod -R u+w "$work"
+make -C "$work/gridworld" CFLAGS="$strict"
+make -C "$work/linear_policy" CFLAGS="$strict"
+make -C "$work/gridworld" check PPOFW="$ppofw"
+make -C "$work/linear_policy" check PPOFW="$ppofw"
+
+step "PPO learns the gridworld example"
+(cd "$work/gridworld" && "$ppofw" run -q --plugin-path . gridworld.yaml --run-dir "$work/run-grid")
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ep_return_mean") c = i; next }
+    $c != "" { r[++n] = $c }
+    END {
+        if (n < 10) { print "only " n " rows with a return"; exit 1 }
+        first = (r[1] + r[2] + r[3]) / 3; last = (r[n] + r[n-1] + r[n-2] + r[n-3] + r[n-4]) / 5
+        printf "mean return: first 3 iterations %.3f, last 5 iterations %.3f\n", first, last
+        if (!(first < 0.3 && last > 0.75 && last > first + 0.5)) exit 1
+    }' "$work/run-grid/metrics.csv" || fail "the gridworld's return did not rise"
+
+step "training with the linear_policy example, and with both examples"
+(cd "$work/linear_policy" && "$ppofw" run -q --plugin-path . linear_policy.yaml \
+    --set ppo.total_steps=4096 --run-dir "$work/run-linear")
+(cd "$work/gridworld" && "$ppofw" run -q --plugin-path . --plugin-path ../linear_policy \
+    gridworld.yaml --set policy.plugin=linear_policy --set 'policy.params={}' \
+    --set ppo.total_steps=4096 --run-dir "$work/run-both")
+for r in run-linear run-both; do
+    [ "$(wc -l < "$work/$r/metrics.csv")" -ge 5 ] || fail "$r wrote too few metrics rows"
+done
+
+step "ppofw new-plugin skeletons build, check and train"
+for kind in env policy advantage optimizer; do
+    name="my_$kind"
+    "$ppofw" new-plugin "$kind" "$name" --dir "$work/new"
+    make -C "$work/new/$name" CFLAGS="$strict"
+    make -C "$work/new/$name" check PPOFW="$ppofw"
+    (cd "$work/new/$name" && "$ppofw" run -q --plugin-path . "$name.yaml" \
+        --set ppo.total_steps=1024 --run-dir "$work/run-$name")
+done
+
+echo "the installed SDK works from outside the tree"
