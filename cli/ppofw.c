@@ -56,8 +56,17 @@ static void print_usage(FILE *out)
                  "Example:\n  ppofw run configs/cartpole.yaml --set seed=2\n");
 }
 
+/* GOption prints the program name in usage lines: make it "ppofw COMMAND" */
+static void set_program_name(const ppo_cli_command_t *cmd)
+{
+    char *name = g_strdup_printf("ppofw %s", cmd->name);
+    g_set_prgname(name);
+    g_free(name);
+}
+
 static int command_help(const ppo_cli_command_t *cmd)
 {
+    set_program_name(cmd);
     if (cmd->context == NULL) {
         printf("Usage: ppofw %s %s\n\n%s\n", cmd->name, cmd->args, cmd->summary);
         return PPO_EXIT_OK;
@@ -118,5 +127,6 @@ int main(int argc, char **argv)
             fprintf(stderr, "ppofw: unknown command \"%s\"; see ppofw --help\n", name);
         return PPO_EXIT_USAGE;
     }
+    set_program_name(cmd);
     return cmd->main(argc - 1, argv + 1);
 }
