@@ -40,5 +40,7 @@ extern const ppo_cli_command_t ppo_cli_plugins_command;
 extern const ppo_cli_command_t ppo_cli_check_env_command;
 extern const ppo_cli_command_t ppo_cli_check_policy_command;
 extern const ppo_cli_command_t ppo_cli_new_plugin_command;
+extern const ppo_cli_command_t ppo_cli_sweep_command;
+extern const ppo_cli_command_t ppo_cli_plot_command;
 
 #endif /* PPO_CLI_PRIVATE_H */

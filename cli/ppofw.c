@@ -27,6 +27,8 @@ static const ppo_cli_command_t *const commands[] = {
     &ppo_cli_check_env_command,
     &ppo_cli_check_policy_command,
     &ppo_cli_new_plugin_command,
+    &ppo_cli_sweep_command,
+    &ppo_cli_plot_command,
     &help_command,
     NULL,
 };

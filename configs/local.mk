@@ -13,3 +13,4 @@ dist_configs_DATA = \
 	configs/walker2d.yaml \
 	configs/ant.yaml \
 	configs/inverted-pendulum.yaml
+include configs/sweeps/local.mk

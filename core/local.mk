@@ -31,3 +31,4 @@ include core/nn.mk
 
 include core/tboard.mk
 include core/check.mk
+include core/sweep.mk

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -220,7 +222,68 @@ void ppo_metrics_progress(char *buf, size_t size, const char *name, const ppo_me
              "%s: step %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " (%.0f%%) %s sps | %s | pg %.4f "
              "vf %.4f ent %.3f kl %.4f clip %.3f ev %.2f | eta %s",
              name, row->global_step, total_steps,
-             total_steps > 0 ? 100.0 * (double)row->global_step / (double)total_steps : 100.0, sps,
-             ret, row->policy_loss, row->value_loss, row->entropy, row->approx_kl,
+             total_steps > 0 ? MIN(100.0 * (double)row->global_step / (double)total_steps, 100.0)
+                             : 100.0,
+             sps, ret, row->policy_loss, row->value_loss, row->entropy, row->approx_kl,
              row->clip_fraction, row->explained_variance, eta);
+}
+
+/* the terminal's width in columns: the tty of stderr, else $COLUMNS, else 80 */
+static int terminal_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *env = g_getenv("COLUMNS");
+    const int n = env != NULL ? atoi(env) : 0;
+    return n > 0 ? n : 80;
+}
+
+void ppo_metrics_progress_bar(char *buf, size_t size, const char *name,
+                              const ppo_metrics_row_t *row, uint64_t total_steps, int columns)
+{
+    if (columns <= 0)
+        columns = terminal_columns();
+    const double frac =
+        total_steps > 0 ? MIN((double)row->global_step / (double)total_steps, 1.0) : 1.0;
+    char done[16], total[16], sps[16], ret[32], eta[24];
+    human_count(done, sizeof(done), (double)row->global_step);
+    human_count(total, sizeof(total), (double)total_steps);
+    human_count(sps, sizeof(sps), row->sps);
+    if (isnan(row->ep_return_mean))
+        snprintf(ret, sizeof(ret), "return -");
+    else
+        snprintf(ret, sizeof(ret), "return %9.2f", row->ep_return_mean);
+    const double left =
+        total_steps > row->global_step ? (double)(total_steps - row->global_step) : 0.0;
+    const double secs = row->sps > 0 ? left / row->sps : 0.0;
+    snprintf(eta, sizeof(eta), "%d:%02d:%02d", (int)(secs / 3600), (int)fmod(secs / 60, 60),
+             (int)fmod(secs, 60));
+    char tail[128];
+    /* fixed widths, so the bar does not jump as the numbers grow */
+    const int tail_len = snprintf(tail, sizeof(tail), " %*s/%s | %5s sps | eta %s | %s",
+                                  (int)strlen(total), done, total, sps, eta, ret);
+    char pct[8];
+    const int pct_len = snprintf(pct, sizeof(pct), "%3.0f%% ", 100.0 * frac);
+    /* the bar takes what is left of the line (one column spare, so the line never wraps); the
+     * name goes first when space is short */
+    const int name_len = (int)strlen(name) + 1;
+    int bar = columns - 1 - pct_len - tail_len - 2 - name_len;
+    const bool show_name = bar >= 10;
+    if (!show_name)
+        bar += name_len;
+    if (bar < 5)
+        bar = 0;
+    if (bar > 200)
+        bar = 200;
+    char cells[256];
+    const int filled = (int)(frac * bar + 1e-9);
+    for (int i = 0; i < bar; i++)
+        cells[i] = i < filled ? '#' : '.';
+    cells[bar] = '\0';
+    snprintf(buf, size, "%s%s%s%s%s%s%s", show_name ? name : "", show_name ? " " : "", pct,
+             bar > 0 ? "[" : "", cells, bar > 0 ? "]" : "", tail);
+    /* a terminal narrower than the numbers gets them cut rather than wrapped */
+    if (strlen(buf) > (size_t)(columns - 1) && columns > 1)
+        buf[columns - 1] = '\0';
 }

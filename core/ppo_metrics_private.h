@@ -40,4 +40,11 @@ PPO_INTERNAL bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *
 PPO_INTERNAL void ppo_metrics_progress(char *buf, size_t size, const char *name,
                                        const ppo_metrics_row_t *row, uint64_t total_steps);
 
+/* The same as a bar for a terminal, "NAME  45% [####.....] 45k/100k | 16k sps | eta 0:00:03 |
+ * return 154.66", fitted to `columns` (0: the width of the terminal on stderr) minus one; the
+ * name and then the bar are left out when the line is too narrow for them. No newline. */
+PPO_INTERNAL void ppo_metrics_progress_bar(char *buf, size_t size, const char *name,
+                                           const ppo_metrics_row_t *row, uint64_t total_steps,
+                                           int columns);
+
 #endif /* PPO_METRICS_PRIVATE_H */

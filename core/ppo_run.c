@@ -104,7 +104,10 @@ char *ppo_run_dir_make(const ppo_pipeline_t *pl, const char *requested, bool ove
     }
     char *ckpt = g_build_filename(dir, "checkpoints", NULL);
     if (g_mkdir_with_parents(ckpt, 0755) != 0) {
-        io_fail(error, ckpt, "create the run directory", errno);
+        const int err = errno;
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot create the run directory: %s; choose a writable --run-dir", ckpt,
+                    g_strerror(err));
         g_free(ckpt);
         g_free(dir);
         return NULL;
@@ -257,6 +260,34 @@ static bool open_files(run_t *r, const ppo_ckpt_files_t *resume, GError **error)
     return r->tb != NULL;
 }
 
+/* RUN_DIR/checkpoints is absent or a directory we can list: otherwise "no checkpoint" would
+ * mean "cannot see them", and starting afresh would remove the run's files. */
+static bool checkpoints_listable(const char *run_dir, GError **error)
+{
+    char *dir = g_build_filename(run_dir, "checkpoints", NULL);
+    struct stat st;
+    int err = 0;
+    if (stat(dir, &st) != 0) {
+        if (errno != ENOENT)
+            err = errno;
+    } else if (!S_ISDIR(st.st_mode)) {
+        err = ENOTDIR;
+    } else {
+        GDir *d = g_dir_open(dir, 0, NULL);
+        if (d == NULL)
+            err = errno != 0 ? errno : EACCES;
+        else
+            g_dir_close(d);
+    }
+    if (err != 0)
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot look for checkpoints to resume from: %s; restore the run's "
+                    "checkpoints directory, or resume from a .ckpt file",
+                    dir, g_strerror(err));
+    g_free(dir);
+    return err == 0;
+}
+
 /* Resolve --resume: the checkpoint file to load (NULL: none yet) and the run directory. */
 static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char **dir_out,
                            GError **error)
@@ -264,6 +295,8 @@ static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char *
     *ckpt_out = NULL;
     *dir_out = NULL;
     if (g_file_test(opt->resume, G_FILE_TEST_IS_DIR)) {
+        if (!checkpoints_listable(opt->resume, error))
+            return false;
         *dir_out = g_strdup(opt->run_dir != NULL ? opt->run_dir : opt->resume);
         *ckpt_out = ppo_checkpoint_latest(opt->resume);
         return true;
@@ -313,8 +346,12 @@ static bool run_loop(run_t *r, GError **error)
                 return false;
             if (!r->opt->quiet) {
                 char line[512];
-                ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
-                fprintf(stderr, "%s%s", line, tty && !last ? "\x1b[K\r" : "\n");
+                if (tty)
+                    ppo_metrics_progress_bar(line, sizeof(line), pl->name, &row,
+                                             pl->ppo.total_steps, 0);
+                else
+                    ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
+                fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
             }
         }
         if (improved && !write_checkpoint(r, "best.ckpt", error))

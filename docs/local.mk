@@ -9,7 +9,11 @@
 EXTRA_DIST += \
 	docs/plugin-guide.md \
 	docs/pipeline-reference.md \
-	docs/file-formats.md
+	docs/file-formats.md \
+	docs/sweeps.md \
+	docs/ablations.md \
+	docs/ablation-advantage.svg \
+	docs/ablation-objective.svg
 
 if HAVE_HELP2MAN
 nodist_man1_MANS = docs/ppofw.1

@@ -1,0 +1,149 @@
+/* ppofw CLI — `ppofw plot`: learning curves of any runs as one SVG, seeds grouped.
+ * Leaves out the grouping and drawing (core/ppo_curves.c, core/ppo_svg.c). */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli_private.h"
+#include "ppo_curves_private.h"
+
+typedef struct {
+    char *output;
+    char *band;
+    char *title;
+} plot_args_t;
+
+static plot_args_t args;
+
+static GOptionEntry plot_entries[] = {
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output, "write the figure to FILE (required)",
+     "FILE.svg"},
+    {"band", 0, 0, G_OPTION_ARG_STRING, &args.band,
+     "the shaded band: stderr (+-1 standard error of the mean, default) or std (+-1 standard "
+     "deviation)",
+     "std|stderr"},
+    {"title", 0, 0, G_OPTION_ARG_STRING, &args.title, "the figure's title", "TEXT"},
+    {NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+static GOptionContext *plot_context(void)
+{
+    GOptionContext *ctx = g_option_context_new("RUN_DIR... - plot learning curves of runs");
+    g_option_context_set_summary(
+        ctx, "Reads each run's pipeline.yaml and metrics.csv. Runs whose resolved pipeline\n"
+             "is the same apart from the seed are one curve: their mean return against env\n"
+             "steps with a shaded band; runs of different envs go in separate panels. A sweep\n"
+             "directory stands for all of its runs.");
+    g_option_context_add_main_entries(ctx, plot_entries, NULL);
+    return ctx;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A sweep directory (cells.csv and runs/) stands for its runs that have a pipeline. */
+static void add_dir(GPtrArray *dirs, const char *dir)
+{
+    char *cells = g_build_filename(dir, "cells.csv", NULL);
+    char *runs = g_build_filename(dir, "runs", NULL);
+    GDir *d = NULL;
+    if (g_file_test(cells, G_FILE_TEST_EXISTS) && (d = g_dir_open(runs, 0, NULL)) != NULL) {
+        GPtrArray *found = g_ptr_array_new();
+        const char *name;
+        while ((name = g_dir_read_name(d)) != NULL) {
+            char *run = g_build_filename(runs, name, NULL);
+            char *pipeline = g_build_filename(run, "pipeline.yaml", NULL);
+            if (g_file_test(pipeline, G_FILE_TEST_EXISTS))
+                g_ptr_array_add(found, run);
+            else
+                g_free(run);
+            g_free(pipeline);
+        }
+        g_dir_close(d);
+        qsort(found->pdata, found->len, sizeof(gpointer), cmp_str);
+        for (guint i = 0; i < found->len; i++)
+            g_ptr_array_add(dirs, g_ptr_array_index(found, i));
+        g_ptr_array_free(found, TRUE);
+    } else {
+        g_ptr_array_add(dirs, g_strdup(dir));
+    }
+    g_free(cells);
+    g_free(runs);
+}
+
+static int plot_main(int argc, char **argv)
+{
+    int code = PPO_EXIT_OK;
+    GOptionContext *ctx = plot_context();
+    GPtrArray *dirs = g_ptr_array_new_with_free_func(g_free);
+    ppo_report_t *rep = NULL;
+    GError *error = NULL;
+    if (!ppo_cli_parse(ctx, &argc, &argv, &code))
+        goto out;
+    if (argc < 2 || args.output == NULL) {
+        fprintf(stderr, "ppofw: plot needs %s; e.g. ppofw plot runs/a runs/b -o curves.svg\n",
+                argc < 2 ? "at least one RUN_DIR" : "-o FILE.svg");
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    ppo_band_kind_t band = PPO_BAND_STDERR;
+    if (args.band != NULL && strcmp(args.band, "std") == 0) {
+        band = PPO_BAND_STD;
+    } else if (args.band != NULL && strcmp(args.band, "stderr") != 0) {
+        fprintf(stderr, "ppofw: --band \"%s\": expected std or stderr\n", args.band);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    for (int i = 1; i < argc; i++)
+        add_dir(dirs, argv[i]);
+    if (dirs->len == 0) {
+        fprintf(stderr, "ppofw: plot: %s holds no runs yet\n", argv[1]);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    rep = ppo_report_from_runs((const char *const *)dirs->pdata, dirs->len, &error);
+    if (rep == NULL) {
+        code = ppo_cli_fail(error);
+        goto out;
+    }
+    rep->title = args.title != NULL ? args.title : "episode return vs environment steps";
+    char *subtitle =
+        g_strdup_printf("mean over seeds with a ±1 %s band",
+                        band == PPO_BAND_STD ? "standard deviation" : "standard error");
+    char *svg = ppo_report_svg(rep, subtitle, band);
+    g_free(subtitle);
+    GError *local = NULL;
+    if (!g_file_set_contents(args.output, svg, -1, &local)) {
+        fprintf(stderr, "ppofw: %s: cannot write: %s\n", args.output, local->message);
+        g_error_free(local);
+        code = PPO_EXIT_IO;
+    } else {
+        fprintf(stderr, "ppofw: wrote %s: %u runs in %u curves\n", args.output, dirs->len,
+                rep->groups->len);
+        for (guint g = 0; g < rep->groups->len; g++) {
+            const ppo_report_group_t *grp = g_ptr_array_index(rep->groups, g);
+            fprintf(stderr, "  %s | %s: %u runs\n", grp->panel, grp->name, grp->curves->len);
+        }
+    }
+    g_free(svg);
+out:
+    ppo_report_free(rep);
+    g_ptr_array_free(dirs, TRUE);
+    g_option_context_free(ctx);
+    g_free(args.output);
+    g_free(args.band);
+    g_free(args.title);
+    memset(&args, 0, sizeof(args));
+    return code;
+}
+
+const ppo_cli_command_t ppo_cli_plot_command = {
+    "plot",
+    "RUN_DIR... -o FILE.svg",
+    "plot learning curves of runs, seeds grouped",
+    plot_main,
+    plot_context,
+};
