@@ -19,7 +19,12 @@ AM_TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += tests/data
 
+# shell tests run with $(SHELL)
+TEST_EXTENSIONS = .test .sh
+SH_LOG_COMPILER = $(SHELL)
+
 include tests/core/local.mk
 include tests/fixtures/local.mk
 include tests/cli/local.mk
 include tests/sdk/local.mk
+include tests/configs/local.mk

@@ -88,8 +88,6 @@ tests_sdk_test_sdk_commands_CFLAGS = $(TEST_CFLAGS)
 tests_sdk_test_sdk_commands_LDADD = $(TEST_LIBS)
 
 # ---- the installed SDK, from a staged install ----
-TEST_EXTENSIONS = .test .sh
-SH_LOG_COMPILER = $(SHELL)
 TESTS += tests/sdk/test_sdk_install.sh
 EXTRA_DIST += tests/sdk/test_sdk_install.sh
 CLEANFILES += tests/sdk/stage.env tests/sdk/stage.log
