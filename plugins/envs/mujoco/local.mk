@@ -16,6 +16,7 @@ PPO_MJ_COMMON = plugins/envs/mujoco/mj_common.c plugins/envs/mujoco/mj_common.h
 PPO_MJ_TEST_COMMON = tests/plugins/mujoco/mj_test.c tests/plugins/mujoco/mj_test.h
 
 # sources are distributed whether or not this machine builds them
+EXTRA_DIST += tests/plugins/mujoco/test_mujoco_learning.c
 EXTRA_DIST += $(PPO_MJ_MODELS) $(PPO_MJ_COMMON) $(PPO_MJ_TEST_COMMON) \
 	plugins/envs/mujoco/half_cheetah.c plugins/envs/mujoco/hopper.c \
 	plugins/envs/mujoco/walker2d.c plugins/envs/mujoco/ant.c \
@@ -150,5 +151,12 @@ tests_plugins_mujoco_test_inverted_pendulum_SOURCES = \
 tests_plugins_mujoco_test_inverted_pendulum_CFLAGS = $(PPO_MJ_TEST_CFLAGS)
 tests_plugins_mujoco_test_inverted_pendulum_LDADD = $(PPO_MJ_TEST_LIBS)
 TESTS += tests/plugins/mujoco/test_inverted_pendulum
+
+# a short learning run through the whole trainer
+check_PROGRAMS += tests/plugins/mujoco/test_mujoco_learning
+tests_plugins_mujoco_test_mujoco_learning_SOURCES = tests/plugins/mujoco/test_mujoco_learning.c
+tests_plugins_mujoco_test_mujoco_learning_CFLAGS = $(TEST_CFLAGS)
+tests_plugins_mujoco_test_mujoco_learning_LDADD = $(TEST_LIBS)
+TESTS += tests/plugins/mujoco/test_mujoco_learning
 
 endif
