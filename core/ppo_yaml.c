@@ -498,9 +498,12 @@ ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
+        const int err = errno;
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: cannot open the pipeline: %s%s",
-                    path, g_strerror(errno),
-                    errno == ENOENT ? " (check the path)" : "");
+                    path, g_strerror(err),
+                    err == ENOENT   ? " (check the path)"
+                    : err == EACCES ? " (check the file's permissions)"
+                                    : "");
         return NULL;
     }
     struct stat st;

@@ -26,5 +26,6 @@ SH_LOG_COMPILER = $(SHELL)
 include tests/core/local.mk
 include tests/fixtures/local.mk
 include tests/cli/local.mk
+include tests/reliability/local.mk
 include tests/sdk/local.mk
 include tests/configs/local.mk
