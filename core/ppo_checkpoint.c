@@ -137,6 +137,7 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     info_add(info, "iteration", "%" G_GUINT64_FORMAT, tr->iteration);
     info_add(info, "episodes", "%" G_GUINT64_FORMAT, tr->episodes);
     info_add(info, "opt_steps", "%" G_GUINT64_FORMAT, tr->opt_steps);
+    info_add(info, "skipped_updates", "%" G_GUINT64_FORMAT, tr->skipped_updates);
     info_add(info, "total_steps", "%" G_GUINT64_FORMAT, tr->pl->ppo.total_steps);
     info_add(info, "kl_beta", "%a", tr->kl_beta);
     info_add(info, "best_eval", "%a", tr->best_eval);
@@ -752,6 +753,7 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     tr->iteration = info_u64(c, "iteration");
     tr->episodes = info_u64(c, "episodes");
     tr->opt_steps = info_u64(c, "opt_steps");
+    tr->skipped_updates = info_u64(c, "skipped_updates");
     tr->kl_beta = info_f64(c, "kl_beta");
     tr->best_eval = info_f64(c, "best_eval");
     tr->last_eval_step = info_u64(c, "last_eval_step");

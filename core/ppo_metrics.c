@@ -158,8 +158,8 @@ bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
 bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double wall_time,
                         GError **error)
 {
-    const char *tags[20];
-    double values[20];
+    const char *tags[24];
+    double values[24];
     size_t n = 0;
 #define ADD(tag, v)                                                                              \
     do {                                                                                         \
@@ -188,6 +188,8 @@ bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double w
     ADD("train/n_updates", (double)row->n_updates);
     ADD("train/kl_beta", row->kl_beta);
     ADD("eval/mean_reward", row->eval_return_mean);
+    if (row->skipped_total > 0)
+        ADD("train/skipped_updates", (double)row->skipped_total);
 #undef ADD
     return ppo_tboard_add_scalars(tb, (int64_t)row->global_step, wall_time, tags, values, n,
                                   error);

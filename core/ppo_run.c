@@ -354,6 +354,12 @@ static bool run_loop(run_t *r, GError **error)
                 fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
             }
         }
+        if (row.skipped_updates > 0)
+            ppo_log(PPO_LOG_WARNING,
+                    "iteration %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " update(s) skipped "
+                    "for a NaN or infinite loss or gradient (on_nan: skip_update); %" G_GUINT64_FORMAT
+                    " skipped so far",
+                    row.iteration, row.skipped_updates, row.skipped_total);
         if (improved && !write_checkpoint(r, "best.ckpt", error))
             return false;
         if (checkpoint_due(r, last) && !periodic_checkpoint(r, error))

@@ -421,6 +421,9 @@ bool ppo_trainer_iterate(ppo_trainer_t *tr, ppo_metrics_row_t *row, GError **err
                        ? beta_used
                        : NAN;
     row->n_updates = tr->opt_steps;
+    tr->skipped_updates += st.skipped;
+    row->skipped_updates = st.skipped;
+    row->skipped_total = tr->skipped_updates;
     return true;
 }
 

@@ -91,6 +91,8 @@ typedef struct ppo_metrics_row {
     double lr, clip_range, std, eval_return_mean;  /* NaN where not applicable */
     double loss, kl_beta;                          /* for TensorBoard */
     uint64_t n_updates;
+    uint64_t skipped_updates;                      /* this iteration, for NaN (on_nan) */
+    uint64_t skipped_total;                        /* the whole run */
 } ppo_metrics_row_t;
 
 /* The whole state of a run. Fields marked [ckpt] are saved in checkpoints. */
@@ -161,6 +163,7 @@ typedef struct ppo_trainer {
     uint64_t n_iterations;         /* iterations planned */
     uint64_t episodes;             /* finished episodes over all ranks */
     uint64_t opt_steps;            /* optimizer steps (Adam's t) */
+    uint64_t skipped_updates;      /* minibatch updates skipped for NaN (on_nan: skip_update) */
     double kl_beta;                /* current KL penalty weight */
 
     /* periodic evaluation */

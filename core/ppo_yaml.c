@@ -725,7 +725,10 @@ static bool needs_quotes(const char *t)
 {
     if (*t == '\0')
         return true;
-    if (strchr("-?:,[]{}#&*!|>'\"%@` ", t[0]) != NULL)
+    /* indicators; '-', '?' and ':' start a plain scalar when a non-space follows (-0.2) */
+    if (strchr(",[]{}#&*!|>'\"%@` ", t[0]) != NULL)
+        return true;
+    if (strchr("-?:", t[0]) != NULL && (t[1] == ' ' || t[1] == '\0'))
         return true;
     for (const char *p = t; *p != '\0'; p++) {
         unsigned char c = (unsigned char)*p;

@@ -35,14 +35,12 @@ rel_tests = \
 check_PROGRAMS += $(rel_tests)
 TESTS += $(rel_tests)
 
-# Known bugs outside tests/reliability/, each shown by a test that fails until it is fixed (the
-# file's header says where the bug is); XPASS then fails `make check` so the test moves over.
-rel_known_bugs = \
-	tests/reliability/test_rel_bug_skipped_count \
-	tests/reliability/test_rel_bug_sweep_negative
-check_PROGRAMS += $(rel_known_bugs)
-TESTS += $(rel_known_bugs)
-XFAIL_TESTS = $(rel_known_bugs)
+# Regression tests of bugs once found outside tests/reliability/ (each file says which).
+rel_regressions = \
+	tests/reliability/test_rel_skipped_count \
+	tests/reliability/test_rel_sweep_negative
+check_PROGRAMS += $(rel_regressions)
+TESTS += $(rel_regressions)
 
 tests_reliability_test_rel_numeric_SOURCES = tests/reliability/test_rel_numeric.c $(REL_UTIL)
 tests_reliability_test_rel_numeric_CFLAGS = $(TEST_CFLAGS)
@@ -66,14 +64,14 @@ tests_reliability_test_rel_resume_LDADD = $(TEST_LIBS)
 tests_reliability_test_rel_sweep_SOURCES = tests/reliability/test_rel_sweep.c $(REL_UTIL)
 tests_reliability_test_rel_sweep_CFLAGS = $(TEST_CFLAGS)
 tests_reliability_test_rel_sweep_LDADD = $(TEST_LIBS)
-tests_reliability_test_rel_bug_skipped_count_SOURCES = \
-	tests/reliability/test_rel_bug_skipped_count.c $(REL_UTIL)
-tests_reliability_test_rel_bug_skipped_count_CFLAGS = $(TEST_CFLAGS)
-tests_reliability_test_rel_bug_skipped_count_LDADD = $(TEST_LIBS)
-tests_reliability_test_rel_bug_sweep_negative_SOURCES = \
-	tests/reliability/test_rel_bug_sweep_negative.c $(REL_UTIL)
-tests_reliability_test_rel_bug_sweep_negative_CFLAGS = $(TEST_CFLAGS)
-tests_reliability_test_rel_bug_sweep_negative_LDADD = $(TEST_LIBS)
+tests_reliability_test_rel_skipped_count_SOURCES = \
+	tests/reliability/test_rel_skipped_count.c $(REL_UTIL)
+tests_reliability_test_rel_skipped_count_CFLAGS = $(TEST_CFLAGS)
+tests_reliability_test_rel_skipped_count_LDADD = $(TEST_LIBS)
+tests_reliability_test_rel_sweep_negative_SOURCES = \
+	tests/reliability/test_rel_sweep_negative.c $(REL_UTIL)
+tests_reliability_test_rel_sweep_negative_CFLAGS = $(TEST_CFLAGS)
+tests_reliability_test_rel_sweep_negative_LDADD = $(TEST_LIBS)
 # the libFuzzer harnesses (built only by configure --enable-fuzzing)
 include tests/fuzz/local.mk
 

@@ -1,13 +1,7 @@
-/* ppofw reliability tests — KNOWN BUG, expected to fail (XFAIL_TESTS in local.mk).
- *
- * A sweep grid value that is a plain negative number, out of range for its key (ppo.clip: [-0.2],
- * policy.params.pi_hidden: [[64, -1]]), is refused with exit 2 and the right file:line:col, but
- * the message adds "(a quoted string; write the number without quotes)" although the user wrote
- * no quotes: the sweep (core/ppo_sweep.c) hands negative numbers to the validator as quoted
- * scalars. The same value through --set says "(out of range)". This test fails until the sweep
- * passes them as plain scalars; once it passes, `make check` reports XPASS: move the case into
- * test_rel_sweep.c and drop this file from XFAIL_TESTS.
- */
+/* ppofw reliability tests — a sweep grid value that is a plain negative number out of range for
+ * its key (ppo.clip: [-0.2]) is refused with exit 2 at its file:line:col, and the message does
+ * not blame quotes the user never wrote: the sweep hands it to the validator as a plain scalar,
+ * as --set does. */
 #include "config.h"
 
 #include <stdio.h>
@@ -33,7 +27,7 @@ START_TEST(test_sweep_negative_number_is_not_called_a_quoted_string)
     const bool blames_quotes = strstr(p.err, "quoted string") != NULL;
     char *err = g_strdup(p.err);
     rel_proc_clear(&p);
-    /* clean up first: this test is expected to fail */
+    /* clean up before asserting */
     g_free(head);
     g_free(sweep);
     g_free(text);
@@ -48,8 +42,8 @@ END_TEST
 
 static Suite *suite(void)
 {
-    Suite *s = suite_create("rel_bug_sweep_negative");
-    TCase *tc = tcase_create("known_bug");
+    Suite *s = suite_create("rel_sweep_negative");
+    TCase *tc = tcase_create("sweep");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_sweep_negative_number_is_not_called_a_quoted_string);
     suite_add_tcase(s, tc);

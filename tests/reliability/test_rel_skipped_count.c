@@ -1,13 +1,6 @@
-/* ppofw reliability tests — KNOWN BUG, expected to fail (XFAIL_TESTS in local.mk).
- *
- * With on_nan: skip_update a minibatch whose loss or gradient is NaN is skipped and training
- * goes on (test_rel_numeric proves that); the user must also be told how many updates were
- * skipped, or a run that skipped half its updates looks healthy. core/ppo_update.c counts them
- * in ppo_update_stats_t.skipped, but ppo_trainer_iterate (core/ppo_trainer.c) drops the count:
- * no metrics row field, no progress line, no TensorBoard scalar carries it. This test fails
- * until the count reaches stderr; once it passes, `make check` reports XPASS: move it into
- * test_rel_numeric.c and drop it from XFAIL_TESTS.
- */
+/* ppofw reliability tests — with on_nan: skip_update, a run that skips minibatch updates for a
+ * NaN loss or gradient says so on stderr with the count, so a run that skipped half its updates
+ * does not look healthy (test_rel_numeric proves training goes on). */
 #include "config.h"
 
 #include <stdio.h>
@@ -39,7 +32,7 @@ START_TEST(test_skip_update_reports_how_many_updates_were_skipped)
     g_strfreev(lines);
     char *err = g_strdup(p.err);
     rel_proc_clear(&p);
-    /* clean up first: this test is expected to fail */
+    /* clean up before asserting */
     rel_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
@@ -51,8 +44,8 @@ END_TEST
 
 static Suite *suite(void)
 {
-    Suite *s = suite_create("rel_bug_skipped_count");
-    TCase *tc = tcase_create("known_bug");
+    Suite *s = suite_create("rel_skipped_count");
+    TCase *tc = tcase_create("skip_update");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_skip_update_reports_how_many_updates_were_skipped);
     suite_add_tcase(s, tc);
