@@ -8,6 +8,7 @@
 #include "cli_private.h"
 #include "ppo_checkpoint_private.h"
 #include "ppo_eval_private.h"
+#include "ppo_signal_private.h"
 
 static char *checkpoint;
 static int episodes = 10;
@@ -79,6 +80,8 @@ static int eval_main(int argc, char **argv)
         goto out;
     }
     GError *error = NULL;
+    /* a plugin that crashes is named, as in training */
+    ppo_signals_install();
     ppo_search_t *search = ppo_search_new((const char *const *)plugin_path);
     ppo_loaded_policy_t *lp = ppo_loaded_policy_open(checkpoint, argc == 2 ? argv[1] : NULL,
                                                      (const char *const *)sets, search, &error);
