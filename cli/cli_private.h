@@ -42,5 +42,6 @@ extern const ppo_cli_command_t ppo_cli_check_policy_command;
 extern const ppo_cli_command_t ppo_cli_new_plugin_command;
 extern const ppo_cli_command_t ppo_cli_sweep_command;
 extern const ppo_cli_command_t ppo_cli_plot_command;
+extern const ppo_cli_command_t ppo_cli_bench_command;
 
 #endif /* PPO_CLI_PRIVATE_H */

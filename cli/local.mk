@@ -11,6 +11,7 @@ ppofw_SOURCES += cli/cmd_plugins.c
 ppofw_SOURCES += cli/cmd_check.c
 ppofw_SOURCES += cli/cmd_new_plugin.c
 ppofw_SOURCES += cli/cmd_sweep.c cli/cmd_plot.c
+ppofw_SOURCES += cli/cmd_bench.c
 
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 ppofw_LDADD = libppofw.la $(GLIB_LIBS)

@@ -29,6 +29,7 @@ static const ppo_cli_command_t *const commands[] = {
     &ppo_cli_new_plugin_command,
     &ppo_cli_sweep_command,
     &ppo_cli_plot_command,
+    &ppo_cli_bench_command,
     &help_command,
     NULL,
 };

@@ -13,4 +13,5 @@ dist_configs_DATA = \
 	configs/walker2d.yaml \
 	configs/ant.yaml \
 	configs/inverted-pendulum.yaml
+dist_configs_DATA += configs/bench-cleanrl-cartpole.yaml
 include configs/sweeps/local.mk

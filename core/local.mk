@@ -30,5 +30,6 @@ libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
 include core/nn.mk
 
 include core/tboard.mk
+include core/bench.mk
 include core/check.mk
 include core/sweep.mk

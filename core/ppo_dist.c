@@ -21,18 +21,33 @@
 
 /* ---- categorical ---- */
 
-/* max of a row of logits (NaN only when every entry is NaN) and s = sum_k exp(l_k - max) */
-static double row_lse(uint32_t n, const float *l, double *max_out)
+/* Rows with at most this many actions keep their exp(l_k - max) in a stack array, so each is
+ * computed once per call; longer rows compute them again where needed (the same values). */
+#define CAT_CACHE 64
+
+/* max of a row of logits (NaN only when every entry is NaN) and s = sum_k exp(l_k - max); with
+ * e not NULL, e[k] = exp(l_k - max) */
+static double row_lse(uint32_t n, const float *l, double *max_out, double *e)
 {
     double m = l[0];
     for (uint32_t k = 1; k < n; k++)
         if (l[k] > m || m != m)
             m = l[k];
     double s = 0.0;
-    for (uint32_t k = 0; k < n; k++)
-        s += exp((double)l[k] - m);
+    for (uint32_t k = 0; k < n; k++) {
+        const double ek = exp((double)l[k] - m);
+        if (e != NULL)
+            e[k] = ek;
+        s += ek;
+    }
     *max_out = m;
     return s;
+}
+
+/* exp(l_k - m), from the cache when there is one */
+static inline double row_exp(const double *e, const float *l, uint32_t k, double m)
+{
+    return e != NULL ? e[k] : exp((double)l[k] - m);
 }
 
 /* the action index a float holds, or -1 when it is not an index in [0, n) */
@@ -48,10 +63,12 @@ void ppo_categorical_act(uint32_t B, uint32_t n, const float *logits, ppo_rng_t 
 {
     if (n == 0)
         return;
+    double cache[CAT_CACHE];
+    double *e = n <= CAT_CACHE ? cache : NULL;
     for (uint32_t b = 0; b < B; b++) {
         const float *l = logits + (size_t)b * n;
         double m;
-        const double s = row_lse(n, l, &m);
+        const double s = row_lse(n, l, &m, e);
         uint32_t a = 0;
         if (deterministic) {
             /* argmax, the first one on ties */
@@ -65,10 +82,10 @@ void ppo_categorical_act(uint32_t B, uint32_t n, const float *logits, ppo_rng_t 
             uint32_t last = 0;
             a = n;
             for (uint32_t k = 0; k < n; k++) {
-                const double e = exp((double)l[k] - m);
-                if (e > 0.0)
+                const double ek = row_exp(e, l, k, m);
+                if (ek > 0.0)
                     last = k;
-                c += e;
+                c += ek;
                 if (u < c) {
                     a = k;
                     break;
@@ -90,10 +107,12 @@ void ppo_categorical_evaluate(uint32_t B, uint32_t n, const float *logits, const
     if (n == 0)
         return;
     const int want_kl = old_logits != NULL && kl_out != NULL;
+    double cache[CAT_CACHE], cache_old[CAT_CACHE];
+    double *e = n <= CAT_CACHE ? cache : NULL, *eo = n <= CAT_CACHE ? cache_old : NULL;
     for (uint32_t b = 0; b < B; b++) {
         const float *l = logits + (size_t)b * n;
         double m;
-        const double s = row_lse(n, l, &m);
+        const double s = row_lse(n, l, &m, e);
         const double log_s = log(s);
         if (logp_out != NULL) {
             const int64_t a = action_index(actions[b], n);
@@ -104,7 +123,7 @@ void ppo_categorical_evaluate(uint32_t B, uint32_t n, const float *logits, const
             double h = 0.0;
             for (uint32_t k = 0; k < n; k++) {
                 const double z = (double)l[k] - m;
-                const double p = exp(z) / s;
+                const double p = row_exp(e, l, k, m) / s;
                 if (p > 0.0)
                     h += p * (log_s - z);
             }
@@ -114,12 +133,12 @@ void ppo_categorical_evaluate(uint32_t B, uint32_t n, const float *logits, const
         if (want_kl) {
             const float *lo = old_logits + (size_t)b * n;
             double mo;
-            const double so = row_lse(n, lo, &mo);
+            const double so = row_lse(n, lo, &mo, eo);
             const double log_so = log(so);
             double kl = 0.0;
             for (uint32_t k = 0; k < n; k++) {
                 const double zo = (double)lo[k] - mo;
-                const double q = exp(zo) / so;
+                const double q = row_exp(eo, lo, k, mo) / so;
                 if (q > 0.0)
                     kl += q * ((zo - log_so) - ((double)l[k] - m - log_s));
             }
@@ -135,11 +154,14 @@ void ppo_categorical_backward(uint32_t B, uint32_t n, const float *logits, const
     if (n == 0)
         return;
     const int want_kl = dkl != NULL && old_logits != NULL;
+    double cache[CAT_CACHE], cache_old[CAT_CACHE];
+    double *e = n <= CAT_CACHE ? cache : NULL, *eo = n <= CAT_CACHE ? cache_old : NULL;
     for (uint32_t b = 0; b < B; b++) {
         const float *l = logits + (size_t)b * n;
+        const float *lo = want_kl ? old_logits + (size_t)b * n : NULL;
         float *d = dlogits_out + (size_t)b * n;
         double m;
-        const double s = row_lse(n, l, &m);
+        const double s = row_lse(n, l, &m, e);
         const double log_s = log(s);
         const double gl = dlogp != NULL ? dlogp[b] : 0.0;
         const double gh = dentropy != NULL ? dentropy[b] : 0.0;
@@ -150,26 +172,26 @@ void ppo_categorical_backward(uint32_t B, uint32_t n, const float *logits, const
         if (gh != 0.0)
             for (uint32_t k = 0; k < n; k++) {
                 const double z = (double)l[k] - m;
-                const double p = exp(z) / s;
+                const double p = row_exp(e, l, k, m) / s;
                 if (p > 0.0)
                     h += p * (log_s - z);
             }
         double mo = 0.0, so = 1.0;
         if (gk != 0.0)
-            so = row_lse(n, old_logits + (size_t)b * n, &mo);
+            so = row_lse(n, lo, &mo, eo);
         const int64_t a = gl != 0.0 ? action_index(actions[b], n) : -1;
 
         /* d logp_a/dl_k = [k==a] - p_k; dH/dl_k = -p_k (log p_k + H); dKL/dl_k = p_k - q_k */
         for (uint32_t k = 0; k < n; k++) {
             const double z = (double)l[k] - m;
-            const double p = exp(z) / s;
+            const double p = row_exp(e, l, k, m) / s;
             double g = 0.0;
             if (a >= 0)
                 g += gl * (((int64_t)k == a ? 1.0 : 0.0) - p);
             if (gh != 0.0 && p > 0.0)
                 g -= gh * p * ((z - log_s) + h);
             if (gk != 0.0)
-                g += gk * (p - exp((double)old_logits[(size_t)b * n + k] - mo) / so);
+                g += gk * (p - row_exp(eo, lo, k, mo) / so);
             d[k] = (float)g;
         }
     }

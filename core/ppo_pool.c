@@ -1,8 +1,17 @@
 /* ppofw core — worker threads over numbered tasks (see ppo_pool_private.h).
  *
- * One run is a "generation": the caller publishes fn/ctx/n_tasks, bumps the generation, and
- * everyone claims task numbers with an atomic counter. The caller returns only after every worker
- * has left the generation, so the next run can reuse the fields safely.
+ * One run is a "generation". The caller publishes fn/ctx/n_tasks, then one 64-bit word `claim`
+ * holding the generation (high half) and the next unclaimed task (low half). Everyone, the caller
+ * included, claims tasks by compare-and-swap on that word, so a claim made for a generation that
+ * has ended fails instead of taking a task of the next one. The caller returns once every task is
+ * done; it never waits for a worker that claimed nothing. That matters on a busy machine: a
+ * worker the scheduler has not run yet costs nothing, since the caller runs the unclaimed tasks
+ * itself. fn/ctx/n_tasks stay valid while any task of their generation is unfinished, which is
+ * the only time a worker reads them.
+ *
+ * Idle workers spin for a short while (the training loop runs thousands of short runs a second),
+ * then sleep on a condition variable; the caller takes the mutex only when someone sleeps.
+ * Leaves out: priorities, work stealing between runs, nested runs.
  */
 #include "config.h"
 
@@ -11,23 +20,30 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ppo_pool_private.h"
-#include "ppo_signal_private.h"
 
-#define SPIN_ROUNDS 20000
+/* how long an idle worker spins before sleeping (longer than a typical collection phase, during
+ * which a handful of envs keep the workers idle, so that the update's first run finds them
+ * awake), and how long the caller spins before yielding its core */
+#define WORKER_SPIN_NS 1000000
+#define CALLER_SPIN_NS 20000
+/* pauses between looks at the clock */
+#define SPIN_BATCH 32
 
 struct ppo_pool {
     uint32_t n_threads;
-    pthread_t *threads;        /* (n_threads - 1) */
+    pthread_t *threads;          /* (n_threads - 1) */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-    atomic_uint_fast64_t generation;
-    atomic_uint next_task;
-    atomic_uint left;          /* workers that finished the current generation */
+    atomic_uint_fast64_t claim;  /* generation << 32 | next task */
+    atomic_uint done;            /* tasks of the current generation finished */
+    atomic_uint sleepers;        /* workers inside (or entering) the condition wait */
+    atomic_uint started;         /* workers that have begun running */
     atomic_bool stop;
-    uint32_t n_tasks;
+    atomic_uint n_tasks;         /* of the current generation */
     ppo_task_fn fn;
     void *ctx;
 };
@@ -44,14 +60,62 @@ static inline void cpu_relax(void)
 #endif
 }
 
-static void run_tasks(ppo_pool_t *pool, uint32_t worker)
+static inline uint64_t now_ns(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint32_t generation_of(uint64_t claim)
+{
+    return (uint32_t)(claim >> 32);
+}
+
+/* Claim and run tasks of generation `gen` until none is left or the generation ended. */
+static void run_tasks(ppo_pool_t *pool, uint32_t gen, uint32_t worker)
+{
+    uint64_t c = atomic_load_explicit(&pool->claim, memory_order_acquire);
     for (;;) {
-        const uint32_t t = atomic_fetch_add_explicit(&pool->next_task, 1, memory_order_relaxed);
-        if (t >= pool->n_tasks)
-            break;
-        pool->fn(pool->ctx, t, worker);
+        if (generation_of(c) != gen)
+            return;
+        const uint32_t task = (uint32_t)c;
+        /* n_tasks is this generation's while the claim word still names it; a stale read can
+         * only make the compare-and-swap below fail */
+        if (task >= atomic_load_explicit(&pool->n_tasks, memory_order_relaxed))
+            return;
+        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &c, c + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        pool->fn(pool->ctx, task, worker);
+        atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+        c = atomic_load_explicit(&pool->claim, memory_order_acquire);
     }
+}
+
+/* Wait until the claim word names a generation other than `seen`; returns it. */
+static uint32_t wait_generation(ppo_pool_t *pool, uint32_t seen)
+{
+    uint32_t gen = generation_of(atomic_load_explicit(&pool->claim, memory_order_acquire));
+    const uint64_t start = now_ns();
+    while (gen == seen) {
+        for (int i = 0; i < SPIN_BATCH && gen == seen; i++) {
+            cpu_relax();
+            gen = generation_of(atomic_load_explicit(&pool->claim, memory_order_acquire));
+        }
+        if (gen != seen || now_ns() - start < WORKER_SPIN_NS)
+            continue;
+        /* sleep; the caller wakes sleepers after publishing (sequentially consistent on both
+         * sides, so either it sees us counted or we see its generation) */
+        pthread_mutex_lock(&pool->lock);
+        atomic_fetch_add_explicit(&pool->sleepers, 1, memory_order_seq_cst);
+        while ((gen = generation_of(atomic_load_explicit(&pool->claim, memory_order_seq_cst))) ==
+               seen)
+            pthread_cond_wait(&pool->wake, &pool->lock);
+        atomic_fetch_sub_explicit(&pool->sleepers, 1, memory_order_relaxed);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return gen;
 }
 
 static void *worker_main(void *data)
@@ -60,27 +124,13 @@ static void *worker_main(void *data)
     ppo_pool_t *pool = arg->pool;
     const uint32_t id = arg->id;
     g_free(arg);
-    /* plugin code runs here too: give the crash handler a stack on this thread */
-    ppo_signals_thread_init();
-    uint64_t seen = 0;
+    atomic_fetch_add_explicit(&pool->started, 1, memory_order_release);
+    uint32_t seen = 0;
     for (;;) {
-        /* wait for a new generation: spin first, then sleep */
-        uint64_t gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        for (int i = 0; gen == seen && i < SPIN_ROUNDS; i++) {
-            cpu_relax();
-            gen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        }
-        if (gen == seen) {
-            pthread_mutex_lock(&pool->lock);
-            while ((gen = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen)
-                pthread_cond_wait(&pool->wake, &pool->lock);
-            pthread_mutex_unlock(&pool->lock);
-        }
-        seen = gen;
+        seen = wait_generation(pool, seen);
         if (atomic_load_explicit(&pool->stop, memory_order_acquire))
             break;
-        run_tasks(pool, id);
-        atomic_fetch_add_explicit(&pool->left, 1, memory_order_release);
+        run_tasks(pool, seen, id);
     }
     return NULL;
 }
@@ -95,9 +145,11 @@ ppo_pool_t *ppo_pool_new(uint32_t n_threads)
     pool->n_threads = n_threads;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
-    atomic_init(&pool->generation, 0);
-    atomic_init(&pool->next_task, 0);
-    atomic_init(&pool->left, 0);
+    atomic_init(&pool->claim, 0);
+    atomic_init(&pool->done, 0);
+    atomic_init(&pool->sleepers, 0);
+    atomic_init(&pool->n_tasks, 0);
+    atomic_init(&pool->started, 0);
     atomic_init(&pool->stop, false);
     pool->threads = g_new0(pthread_t, n_threads);
     for (uint32_t i = 1; i < n_threads; i++) {
@@ -111,6 +163,10 @@ ppo_pool_t *ppo_pool_new(uint32_t n_threads)
             break;
         }
     }
+    /* return with every worker running, so that starting a thread (and whatever the C library
+     * or a sanitizer allocates for it) belongs to the pool's creation, not to its first runs */
+    while (atomic_load_explicit(&pool->started, memory_order_acquire) < pool->n_threads - 1)
+        sched_yield();
     return pool;
 }
 
@@ -119,12 +175,15 @@ uint32_t ppo_pool_threads(const ppo_pool_t *pool)
     return pool->n_threads;
 }
 
-static void publish(ppo_pool_t *pool)
+/* Start generation gen with task 0 unclaimed and wake whoever sleeps. */
+static void publish(ppo_pool_t *pool, uint32_t gen)
 {
-    pthread_mutex_lock(&pool->lock);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-    pthread_cond_broadcast(&pool->wake);
-    pthread_mutex_unlock(&pool->lock);
+    atomic_store_explicit(&pool->claim, (uint64_t)gen << 32, memory_order_seq_cst);
+    if (atomic_load_explicit(&pool->sleepers, memory_order_seq_cst) > 0) {
+        pthread_mutex_lock(&pool->lock);
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->lock);
+    }
 }
 
 void ppo_pool_run(ppo_pool_t *pool, uint32_t n_tasks, ppo_task_fn fn, void *ctx)
@@ -137,21 +196,26 @@ void ppo_pool_run(ppo_pool_t *pool, uint32_t n_tasks, ppo_task_fn fn, void *ctx)
             fn(ctx, t, 0);
         return;
     }
+    /* every task of the last generation is done, so no worker reads these now */
     pool->fn = fn;
     pool->ctx = ctx;
-    pool->n_tasks = n_tasks;
-    atomic_store_explicit(&pool->next_task, 0, memory_order_relaxed);
-    atomic_store_explicit(&pool->left, 0, memory_order_relaxed);
-    publish(pool);
-    run_tasks(pool, 0);
-    const uint32_t workers = pool->n_threads - 1;
-    /* spin, and yield when it takes long (an oversubscribed machine) */
-    for (uint32_t spins = 0; atomic_load_explicit(&pool->left, memory_order_acquire) < workers;
-         spins++) {
-        if (spins < SPIN_ROUNDS)
-            cpu_relax();
-        else
+    atomic_store_explicit(&pool->n_tasks, n_tasks, memory_order_relaxed);
+    atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
+    const uint32_t gen =
+        generation_of(atomic_load_explicit(&pool->claim, memory_order_relaxed)) + 1;
+    publish(pool, gen);
+    run_tasks(pool, gen, 0);
+    /* wait for tasks other threads claimed: spin, then yield the core (a busy machine) */
+    const uint64_t start = now_ns();
+    bool yielding = false;
+    while (atomic_load_explicit(&pool->done, memory_order_acquire) < n_tasks) {
+        if (yielding) {
             sched_yield();
+            continue;
+        }
+        for (int i = 0; i < SPIN_BATCH; i++)
+            cpu_relax();
+        yielding = now_ns() - start >= CALLER_SPIN_NS;
     }
 }
 
@@ -159,8 +223,11 @@ void ppo_pool_free(ppo_pool_t *pool)
 {
     if (pool == NULL)
         return;
-    atomic_store_explicit(&pool->stop, true, memory_order_release);
-    publish(pool);
+    atomic_store_explicit(&pool->stop, true, memory_order_seq_cst);
+    const uint32_t gen =
+        generation_of(atomic_load_explicit(&pool->claim, memory_order_relaxed)) + 1;
+    atomic_store_explicit(&pool->n_tasks, 0, memory_order_relaxed);
+    publish(pool, gen);
     for (uint32_t i = 1; i < pool->n_threads; i++)
         pthread_join(pool->threads[i - 1], NULL);
     pthread_cond_destroy(&pool->wake);

@@ -23,7 +23,7 @@
 #define PPO_COLLECT_CHUNK 8
 /* gradient chunks per minibatch at most, and the smallest chunk */
 #define PPO_GRAD_CHUNKS_MAX 8
-#define PPO_GRAD_CHUNK_MIN 32
+#define PPO_GRAD_CHUNK_MIN 64
 /* finished episodes averaged for ep_return_mean */
 #define PPO_EPISODE_WINDOW 100
 

@@ -13,6 +13,25 @@
 
 #include "ppo_collect_private.h"
 
+/* The loops over all parameters run once per minibatch; they are compiled twice, for x86-64-v3
+ * (AVX2 and FMA) and for the baseline, and the loader picks one (GCC's target_clones). A machine
+ * always runs the same clone, so results repeat; the two clones may round the sum of squares
+ * differently. */
+#if defined(__x86_64__) && defined(__gnu_linux__) && defined(__GNUC__) && !defined(__clang__) &&   \
+    __GNUC__ >= 11
+#define PPO_UPDATE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define PPO_UPDATE_CLONES
+#endif
+
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+/* the same type for unaligned loads and stores through a float pointer */
+typedef float v8f_mem __attribute__((vector_size(32), aligned(4), may_alias));
+#define LOAD8(p) (*(const v8f_mem *)(p))
+#define STORE8(p, v) (*(v8f_mem *)(p) = (v))
+
 bool ppo_update_estimate(ppo_trainer_t *tr, GError **error)
 {
     const ppo_rollout_view_t view = {
@@ -113,23 +132,25 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
         c->adv[j] = (float)(((double)tr->adv_src[b] - tr->adv_mean) * tr->adv_scale);
     }
 
+    /* the analytic KL is read by the KL objectives and by the mean-KL pass only */
+    const bool use_kl = ctx->cfg.kind == PPO_OBJECTIVE_KL_PENALTY ||
+                        ctx->cfg.kind == PPO_OBJECTIVE_KL_FIXED;
+    float *kl = use_kl || !ctx->backward ? c->kl : NULL;
     const ppo_plugin_t *pp = tr->model->plugin;
     ppo_plugin_set_current(pp);
     int rc = pp->vt.policy.evaluate(tr->model->inst, c->ws, c->count, c->obs, c->actions,
-                                    c->old_dist, c->logp, c->entropy, c->kl, c->value);
+                                    c->old_dist, c->logp, c->entropy, kl, c->value);
     ppo_plugin_set_current(NULL);
     if (rc != 0) {
         chunk_fail(c, pp, "evaluate", rc);
         return;
     }
-    ppo_objective_eval(&ctx->cfg, c->count, c->logp, c->old_logp, c->adv, c->entropy, c->kl,
+    ppo_objective_eval(&ctx->cfg, c->count, c->logp, c->old_logp, c->adv, c->entropy, kl,
                        c->value, c->old_value, c->ret, c->dlogp, c->dentropy, c->dkl, c->dvalue,
                        &c->sums);
     if (!ctx->backward)
         return;
     memset(c->grads, 0, tr->model->n_params * sizeof(float));
-    const bool use_kl = ctx->cfg.kind == PPO_OBJECTIVE_KL_PENALTY ||
-                        ctx->cfg.kind == PPO_OBJECTIVE_KL_FIXED;
     ppo_plugin_set_current(pp);
     rc = pp->vt.policy.backward(tr->model->inst, c->ws, c->count, c->dlogp, c->dentropy,
                                 use_kl ? c->dkl : NULL, c->dvalue, c->grads);
@@ -139,6 +160,44 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
     (void)worker;
 }
 
+/* g[j0, j1) = the sum of the n_src arrays in order, element by element; returns the sum of the
+ * squares of the result: element j0 + m adds to partial sum m mod 16 (in double), the 16
+ * partials are added pairwise ((p0 + p1) + (p2 + p3)) + ... in a fixed tree, then the last
+ * (j1 - j0) mod 16 elements one by one. */
+PPO_UPDATE_CLONES
+static double sum_slice(float *g, const float *const *src, uint32_t n_src, size_t j0, size_t j1)
+{
+    v4d p0 = {0.0, 0.0, 0.0, 0.0}, p1 = p0, p2 = p0, p3 = p0;
+    size_t j = j0;
+    for (; j + 16 <= j1; j += 16) {
+        v8f s = LOAD8(src[0] + j), t = LOAD8(src[0] + j + 8);
+        for (uint32_t k = 1; k < n_src; k++) {
+            s += LOAD8(src[k] + j);
+            t += LOAD8(src[k] + j + 8);
+        }
+        STORE8(g + j, s);
+        STORE8(g + j + 8, t);
+        const v4d d0 = __builtin_convertvector(__builtin_shufflevector(s, s, 0, 1, 2, 3), v4d);
+        const v4d d1 = __builtin_convertvector(__builtin_shufflevector(s, s, 4, 5, 6, 7), v4d);
+        const v4d d2 = __builtin_convertvector(__builtin_shufflevector(t, t, 0, 1, 2, 3), v4d);
+        const v4d d3 = __builtin_convertvector(__builtin_shufflevector(t, t, 4, 5, 6, 7), v4d);
+        p0 += d0 * d0;
+        p1 += d1 * d1;
+        p2 += d2 * d2;
+        p3 += d3 * d3;
+    }
+    const v4d q = (p0 + p1) + (p2 + p3);
+    double sq = (q[0] + q[1]) + (q[2] + q[3]);
+    for (; j < j1; j++) {
+        float s = src[0][j];
+        for (uint32_t k = 1; k < n_src; k++)
+            s += src[k][j];
+        g[j] = s;
+        sq += (double)s * s;
+    }
+    return sq;
+}
+
 /* Sum the chunk gradients into model->grads, one parameter slice per task, and the squares. */
 static void reduce_task(void *vctx, uint32_t s, uint32_t worker)
 {
@@ -146,21 +205,14 @@ static void reduce_task(void *vctx, uint32_t s, uint32_t worker)
     ppo_trainer_t *tr = ctx->tr;
     const size_t n = tr->model->n_params;
     const size_t j0 = n * s / tr->n_reduce_tasks, j1 = n * (s + 1) / tr->n_reduce_tasks;
-    float *g = tr->model->grads;
+    const float *src[PPO_GRAD_CHUNKS_MAX];
     uint32_t used = 0;
     for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
         if (tr->chunks[k].count > 0)
             used = k + 1;
-    memcpy(g + j0, tr->chunks[0].grads + j0, (j1 - j0) * sizeof(float));
-    for (uint32_t k = 1; k < used; k++) {
-        const float *src = tr->chunks[k].grads;
-        for (size_t j = j0; j < j1; j++)
-            g[j] += src[j];
-    }
-    double sq = 0.0;
-    for (size_t j = j0; j < j1; j++)
-        sq += (double)g[j] * g[j];
-    tr->reduce_sq[s] = sq;
+    for (uint32_t k = 0; k < MAX(used, 1u); k++)
+        src[k] = tr->chunks[k].grads;
+    tr->reduce_sq[s] = sum_slice(tr->model->grads, src, MAX(used, 1u), j0, j1);
     (void)worker;
 }
 
@@ -192,12 +244,41 @@ static void sum_chunks(const ppo_trainer_t *tr, ppo_objective_sums_t *total)
     }
 }
 
+/* true when no element is NaN or infinite: x * 0 is 0 for finite x and NaN otherwise */
+PPO_UPDATE_CLONES
+static bool all_finite(const float *x, size_t n)
+{
+    v8f a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        a0 += LOAD8(x + j) * 0.0f;
+        a1 += LOAD8(x + j + 8) * 0.0f;
+        a2 += LOAD8(x + j + 16) * 0.0f;
+        a3 += LOAD8(x + j + 24) * 0.0f;
+    }
+    float tail = 0.0f;
+    for (; j < n; j++)
+        tail += x[j] * 0.0f;
+    const v8f acc = (a0 + a1) + (a2 + a3);
+    const v4f a = __builtin_shufflevector(acc, acc, 0, 1, 2, 3) +
+                  __builtin_shufflevector(acc, acc, 4, 5, 6, 7);
+    return !isnan(((a[0] + a[1]) + (a[2] + a[3])) + tail);
+}
+
+/* x (n) *= f */
+PPO_UPDATE_CLONES
+static void scale(float *x, size_t n, float f)
+{
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        STORE8(x + j, LOAD8(x + j) * f);
+    for (; j < n; j++)
+        x[j] *= f;
+}
+
 static bool params_finite(const ppo_model_t *m)
 {
-    for (size_t j = 0; j < m->n_params; j++)
-        if (!isfinite(m->params[j]))
-            return false;
-    return true;
+    return all_finite(m->params, m->n_params);
 }
 
 static void objective_config(const ppo_trainer_t *tr, double clip, ppo_objective_cfg_t *cfg)
@@ -294,11 +375,8 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
             }
             if (!isnan(pl->ppo.max_grad_norm)) {
                 const double coef = pl->ppo.max_grad_norm / (norm + 1e-6);
-                if (coef < 1.0) {
-                    const float f = (float)coef;
-                    for (size_t j = 0; j < tr->model->n_params; j++)
-                        tr->model->grads[j] *= f;
-                }
+                if (coef < 1.0)
+                    scale(tr->model->grads, tr->model->n_params, (float)coef);
             }
             tr->opt_steps++;
             const ppo_plugin_t *op = tr->session->optimizer;
