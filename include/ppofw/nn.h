@@ -2,11 +2,12 @@
  *
  * Layers come in forward/backward pairs with explicit dimensions, row-major, with PyTorch's
  * weight convention: a Linear layer from I to O features has W (O, I) and b (O), y = x W^T + b.
- * Large batches go through the BLAS the library was built with (single-threaded: threads are
- * the core's); a handful of rows use hand-written loops, which are faster at that size. A row's
- * result never depends on the values in other rows, and the same call always repeats exactly.
- * Below the BLAS threshold a row's result does not depend on which rows share the call at all;
- * above it, the last bits may depend on the number of rows, so callers that need reproducible
+ * A handful of rows use loops written for that size, tens to hundreds of rows use hand-written
+ * vector kernels chosen for the CPU at run time, and very large batches go through the BLAS the
+ * library was built with (single-threaded: threads are the core's). A row's result never
+ * depends on the values in other rows, and the same call always repeats exactly. For a handful
+ * of rows a row's result does not depend on which rows share the call at all; for larger
+ * batches the last bits may depend on the number of rows, so callers that need reproducible
  * results (the core does) use fixed batch sizes. All functions are thread-safe and allocate
  * nothing.
  */

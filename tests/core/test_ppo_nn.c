@@ -13,8 +13,9 @@
 
 #include "ppo_test.h"
 
-#define SMALL_B 3u   /* the hand-written loops */
-#define LARGE_B 200u /* sgemm */
+#define SMALL_B 3u   /* the few-row loops */
+#define MID_B 200u   /* the panel kernels */
+#define LARGE_B 1100u /* sgemm (from PPO_NN_BLAS_MIN_ROWS = 1024 rows) */
 
 static const uint32_t shapes[][2] = {{4, 64}, {17, 64}, {64, 64}, {64, 2}, {64, 1},
                                      {9, 13}, {1, 1},   {8, 8},   {33, 7}, {70, 19}};
@@ -71,6 +72,7 @@ START_TEST(test_nn_linear_forward_matches_double_loops_both_paths)
             check_forward(1, shapes[s][0], shapes[s][1], bias, r);
             check_forward(15, shapes[s][0], shapes[s][1], bias, r);
             check_forward(16, shapes[s][0], shapes[s][1], bias, r);
+            check_forward(MID_B, shapes[s][0], shapes[s][1], bias, r);
             check_forward(LARGE_B, shapes[s][0], shapes[s][1], bias, r);
         }
     g_rand_free(r);
@@ -137,7 +139,7 @@ static void check_backward(uint32_t B, uint32_t I, uint32_t O, int with_db, int 
 START_TEST(test_nn_linear_backward_matches_double_loops_both_paths)
 {
     GRand *r = g_rand_new_with_seed(12);
-    const uint32_t batches[] = {1, SMALL_B, 4, 16, LARGE_B};
+    const uint32_t batches[] = {1, SMALL_B, 4, 16, MID_B, LARGE_B};
     for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++)
         for (size_t k = 0; k < G_N_ELEMENTS(batches); k++) {
             check_backward(batches[k], shapes[s][0], shapes[s][1], 1, 1, r);
