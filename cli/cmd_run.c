@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "cli_private.h"
+#include "ppo_comm_private.h"
 #include "ppo_pipeline_private.h"
 #include "ppo_plugin_private.h"
 #include "ppo_run_private.h"
@@ -68,37 +69,52 @@ static int run_main(int argc, char **argv)
         goto out;
     }
     GError *error = NULL;
-    ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
-    if (pl == NULL) {
+    ppo_search_t *search = ppo_search_new((const char *const *)args.plugin_path);
+    /* under mpirun this process is one rank of a data-parallel job */
+    const ppo_comm_t *comm = ppo_comm_get(search, &error);
+    if (comm == NULL) {
         code = ppo_cli_fail(error);
+        ppo_search_free(search);
         goto out;
     }
-    ppo_search_t *search = ppo_search_new((const char *const *)args.plugin_path);
-    ppo_session_t *session = ppo_session_open(pl, search, &error);
-    if (session == NULL) {
-        code = ppo_cli_fail(error);
-    } else {
+    const bool rank0 = comm->rank == 0;
+    ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
+    ppo_session_t *session = pl != NULL ? ppo_session_open(pl, search, &error) : NULL;
+    if (session != NULL) {
         ppo_run_options_t opt = {
             .run_dir = args.run_dir,
             .overwrite = args.overwrite,
             .resume = args.resume,
             .command_line = cmdline,
-            .quiet = args.quiet,
+            .quiet = args.quiet || !rank0,
         };
         char *dir = NULL;
         ppo_signals_install();
-        if (!ppo_run(session, &opt, &dir, &error)) {
-            if (dir != NULL)
-                fprintf(stderr, "ppofw: the run directory is %s\n", dir);
-            code = ppo_cli_fail(error);
-        } else if (!args.quiet) {
-            fprintf(stderr, "ppofw: done; the run is in %s\n", dir);
+        if (ppo_run(session, &opt, &dir, &error)) {
+            if (!args.quiet && rank0)
+                fprintf(stderr, "ppofw: done; the run is in %s\n", dir);
+        } else if (dir != NULL && rank0 && error->code != PPO_ERROR_INTERRUPTED) {
+            fprintf(stderr, "ppofw: the run directory is %s\n", dir);
         }
         g_free(dir);
         ppo_session_free(session);
     }
-    ppo_search_free(search);
+    if (error != NULL) {
+        /* a rank that stops alone would leave the others waiting: stop the whole job, except
+         * for an interruption, which every rank reached together */
+        if (error->code != PPO_ERROR_INTERRUPTED)
+            ppo_comm_abort_on_error(comm, error);
+        if (rank0 || error->code != PPO_ERROR_INTERRUPTED) {
+            code = ppo_cli_fail(error);
+        } else {
+            /* rank 0 says it once for the job */
+            code = ppo_error_exit_code(error);
+            g_error_free(error);
+        }
+    }
     ppo_pipeline_free(pl);
+    ppo_search_free(search);
+    ppo_comm_finalize();
 out:
     g_option_context_free(ctx);
     g_strfreev(args.sets);

@@ -103,7 +103,100 @@ static void info_plugin(GString *s, const char *kind, const ppo_plugin_t *p,
     info_add(s, key, "%016" G_GINT64_MODIFIER "x", ppo_params_hash(params));
 }
 
-static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files)
+#define RANK_PARTS 4
+
+/* This rank's share of the checkpoint, as RANK_PARTS byte arrays: the policy's own state (u64 n,
+ * n doubles), the streams (shuffler, then each env's reset and sampler streams), the env
+ * records, the current observation rows. */
+static void rank_parts(const ppo_trainer_t *tr, GByteArray **out)
+{
+    const ppo_model_t *m = tr->model;
+    for (int k = 0; k < RANK_PARTS; k++)
+        out[k] = g_byte_array_new();
+    const ppo_policy_vtable_t *pvt = &m->plugin->vt.policy;
+    uint64_t n = pvt->state_size != NULL ? pvt->state_size(m->inst) : 0;
+    double *st = g_new0(double, MAX(n, 1));
+    if (n > 0 && pvt->get_state(m->inst, st) != 0)
+        n = 0;
+    put_u64(out[0], n);
+    put_bytes(out[0], st, n * sizeof(double));
+    g_free(st);
+
+    put_rng(out[1], &tr->shuffle_rng);
+    for (uint32_t i = 0; i < tr->N; i++) {
+        put_rng(out[1], &tr->slots[i].env_rng);
+        put_rng(out[1], &tr->slots[i].act_rng);
+    }
+
+    const ppo_env_vtable_t *evt = &tr->session->env->vt.env;
+    for (uint32_t i = 0; i < tr->N; i++) {
+        const ppo_env_slot_t *sl = &tr->slots[i];
+        put_u32(out[2], sl->ep_len);
+        put_f64(out[2], sl->ep_return);
+        put_f64(out[2], sl->ret_acc);
+        uint64_t k = evt->state_size != NULL ? evt->state_size(sl->inst) : 0;
+        double *es = g_new0(double, MAX(k, 1));
+        if (k > 0 && evt->get_state(sl->inst, es) != 0)
+            k = 0;
+        put_u64(out[2], k);
+        put_bytes(out[2], es, k * sizeof(double));
+        g_free(es);
+    }
+
+    put_bytes(out[3], tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
+}
+
+/* Every rank's parts, on every rank: (world * RANK_PARTS) arrays, rank-major. Collective. */
+static GByteArray **gather_parts(const ppo_trainer_t *tr)
+{
+    GByteArray *mine[RANK_PARTS];
+    rank_parts(tr, mine);
+    GByteArray **all = g_new0(GByteArray *, (size_t)tr->world * RANK_PARTS);
+    if (tr->world == 1) {
+        for (int k = 0; k < RANK_PARTS; k++)
+            all[k] = mine[k];
+        return all;
+    }
+    /* sizes first, then one block per rank padded to the largest */
+    uint64_t sizes[RANK_PARTS], total = 0;
+    for (int k = 0; k < RANK_PARTS; k++)
+        total += sizes[k] = mine[k]->len;
+    uint64_t *all_sizes = g_new0(uint64_t, (size_t)tr->world * RANK_PARTS);
+    ppo_comm_allgather(tr->comm, sizes, all_sizes, sizeof(sizes));
+    uint64_t block = 0;
+    for (uint32_t r = 0; r < tr->world; r++) {
+        uint64_t t = 0;
+        for (int k = 0; k < RANK_PARTS; k++)
+            t += all_sizes[r * RANK_PARTS + k];
+        block = MAX(block, t);
+    }
+    guint8 *send = g_malloc0(block), *recv = g_malloc0(block * tr->world);
+    uint64_t at = 0;
+    for (int k = 0; k < RANK_PARTS; k++) {
+        memcpy(send + at, mine[k]->data, mine[k]->len);
+        at += mine[k]->len;
+        g_byte_array_free(mine[k], TRUE);
+    }
+    ppo_comm_allgather(tr->comm, send, recv, block);
+    for (uint32_t r = 0; r < tr->world; r++) {
+        at = 0;
+        for (int k = 0; k < RANK_PARTS; k++) {
+            const uint64_t len = all_sizes[r * RANK_PARTS + k];
+            all[r * RANK_PARTS + k] = g_byte_array_sized_new((guint)len);
+            g_byte_array_append(all[r * RANK_PARTS + k], recv + (size_t)r * block + at,
+                                (guint)len);
+            at += len;
+        }
+    }
+    g_free(send);
+    g_free(recv);
+    g_free(all_sizes);
+    (void)total;
+    return all;
+}
+
+static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                             GByteArray **parts)
 {
     const ppo_session_t *ss = tr->session;
     const ppo_model_t *m = tr->model;
@@ -167,17 +260,6 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
         put_bytes(b, m->opt_state, m->n_params * m->state_floats * sizeof(float));
     end_section(b, at);
 
-    at = begin_section(b, "PSTA");
-    const ppo_policy_vtable_t *pvt = &m->plugin->vt.policy;
-    if (pvt->state_size != NULL) {
-        const size_t n = pvt->state_size(m->inst);
-        double *st = g_new0(double, MAX(n, 1));
-        if (pvt->get_state(m->inst, st) == 0)
-            put_bytes(b, st, n * sizeof(double));
-        g_free(st);
-    }
-    end_section(b, at);
-
     at = begin_section(b, "NORM");
     const ppo_rms_t *rms[2] = {&tr->obs_rms, &tr->ret_rms};
     for (int k = 0; k < 2; k++) {
@@ -188,38 +270,23 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     }
     end_section(b, at);
 
-    at = begin_section(b, "RNGS");
-    put_rng(b, &tr->shuffle_rng);
-    for (uint32_t i = 0; i < tr->N; i++) {
-        put_rng(b, &tr->slots[i].env_rng);
-        put_rng(b, &tr->slots[i].act_rng);
+    /* what each rank holds alone, gathered from every rank in rank order */
+    for (int part = 0; part < RANK_PARTS; part++) {
+        static const char tags[RANK_PARTS][5] = {"PSTA", "RNGS", "ENVS", "OBSV"};
+        at = begin_section(b, tags[part]);
+        if (part == 1)
+            put_u32(b, tr->world);
+        for (uint32_t r = 0; r < tr->world; r++)
+            put_bytes(b, parts[r * RANK_PARTS + part]->data, parts[r * RANK_PARTS + part]->len);
+        if (part == 1) {
+            /* the evaluation streams (evaluation runs on rank 0) */
+            const uint32_t n_eval = tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : 0;
+            put_u32(b, n_eval);
+            for (uint32_t i = 0; i < 2 * n_eval; i++)
+                put_rng(b, &ppo_evaluator_rngs(tr->eval)[i]);
+        }
+        end_section(b, at);
     }
-    const uint32_t n_eval = tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : 0;
-    put_u32(b, n_eval);
-    for (uint32_t i = 0; i < 2 * n_eval; i++)
-        put_rng(b, &ppo_evaluator_rngs(tr->eval)[i]);
-    end_section(b, at);
-
-    at = begin_section(b, "ENVS");
-    const ppo_env_vtable_t *evt = &ss->env->vt.env;
-    for (uint32_t i = 0; i < tr->N; i++) {
-        const ppo_env_slot_t *sl = &tr->slots[i];
-        put_u32(b, sl->ep_len);
-        put_f64(b, sl->ep_return);
-        put_f64(b, sl->ret_acc);
-        uint64_t n = evt->state_size != NULL ? evt->state_size(sl->inst) : 0;
-        double *st = g_new0(double, MAX(n, 1));
-        if (n > 0 && evt->get_state(sl->inst, st) != 0)
-            n = 0;
-        put_u64(b, n);
-        put_bytes(b, st, n * sizeof(double));
-        g_free(st);
-    }
-    end_section(b, at);
-
-    at = begin_section(b, "OBSV");
-    put_bytes(b, tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
-    end_section(b, at);
 
     at = begin_section(b, "WIND");
     put_u32(b, tr->win_count);
@@ -231,6 +298,8 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     put_u32(b, ppo_crc32c_update(0, b->data, b->len));
     return b;
 }
+
+static bool write_file(const GByteArray *b, const char *path, GError **error);
 
 static bool write_all(int fd, const guint8 *p, size_t n)
 {
@@ -261,7 +330,31 @@ static bool fsync_dir(const char *path)
 bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
                           const char *path, GError **error)
 {
-    GByteArray *b = serialize(tr, files);
+    /* every rank contributes its envs and streams; rank 0 alone writes */
+    GByteArray **parts = gather_parts(tr);
+    bool ok = true;
+    if (tr->rank == 0) {
+        GByteArray *b = serialize(tr, files, parts);
+        ok = write_file(b, path, error);
+        g_byte_array_free(b, TRUE);
+    }
+    for (uint32_t k = 0; k < tr->world * RANK_PARTS; k++)
+        g_byte_array_free(parts[k], TRUE);
+    g_free(parts);
+    if (tr->world > 1) {
+        double failed = ok ? 0.0 : 1.0;
+        ppo_comm_allreduce_f64(tr->comm, &failed, 1);
+        if (failed > 0.0 && ok) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                        "%s: rank 0 could not write the checkpoint (its message says why)", path);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+static bool write_file(const GByteArray *b, const char *path, GError **error)
+{
     char *tmp = g_strconcat(path, ".tmp", NULL);
     bool ok = false;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -293,7 +386,6 @@ bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files
     ok = true;
 out:
     g_free(tmp);
-    g_byte_array_free(b, TRUE);
     return ok;
 }
 
@@ -515,10 +607,11 @@ static GPtrArray *comparable_lines(const char *yaml)
             section = g_strndup(line, strcspn(line, ":"));
         }
         const char *key = line + strspn(line, " ");
-        /* total_steps and threads may change; plugins are compared by name and version */
+        /* total_steps, threads and the MPI debug check may change; plugins are compared by name
+         * and version */
         if ((strcmp(section, "ppo") == 0 && (g_str_has_prefix(key, "total_steps:") ||
                                               g_str_has_prefix(key, "threads:"))) ||
-            g_str_has_prefix(key, "plugin:"))
+            strcmp(section, "mpi") == 0 || g_str_has_prefix(key, "plugin:"))
             continue;
         g_ptr_array_add(out, g_strdup_printf("%s|%s", section, line));
     }
@@ -660,11 +753,22 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     if (m->opt_state != NULL)
         take(&cur, m->opt_state, m->n_params * m->state_floats * sizeof(float));
 
+    /* this rank's policy state: the rank-th of the per-rank entries */
     cur = cursor(c, "PSTA");
     const ppo_policy_vtable_t *pvt = &m->plugin->vt.policy;
+    for (uint32_t r = 0; r < tr->rank; r++) {
+        const uint64_t skip = take_u64(&cur);
+        if (skip > cur.left / sizeof(double))
+            return corrupt(error, c->path, "the PSTA section is short");
+        cur.p += skip * sizeof(double);
+        cur.left -= skip * sizeof(double);
+    }
+    const uint64_t n_psta = take_u64(&cur);
+    if (cur.short_read || n_psta > cur.left / sizeof(double))
+        return corrupt(error, c->path, "the PSTA section is short");
     if (pvt->state_size != NULL) {
         const size_t n = pvt->state_size(m->inst);
-        if (cur.left != n * sizeof(double))
+        if (n_psta != n)
             return corrupt(error, c->path, "the policy state does not fit the policy");
         double *st = g_new0(double, MAX(n, 1));
         take(&cur, st, n * sizeof(double));
@@ -680,23 +784,46 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     if (!restore_rms(&cur, &tr->obs_rms) || !restore_rms(&cur, &tr->ret_rms))
         return corrupt(error, c->path, "the NORM section does not fit the observation size");
 
+    /* streams: per rank (its shuffler, its envs'), then the evaluation streams */
     cur = cursor(c, "RNGS");
+    if (take_u32(&cur) != tr->world)
+        return corrupt(error, c->path, "the RNGS section was written by another number of ranks");
+    const size_t rng_bytes = 4 * 8 + 8 + 4;
+    const size_t per_rank = rng_bytes * (1 + 2 * (size_t)tr->N);
+    if (cur.left < per_rank * tr->world)
+        return corrupt(error, c->path, "the RNGS section is short");
+    cursor_t eval_cur = cur;
+    eval_cur.p += per_rank * tr->world;
+    eval_cur.left -= per_rank * tr->world;
+    cur.p += per_rank * tr->rank;
+    cur.left -= per_rank * tr->rank;
     take_rng(&cur, &tr->shuffle_rng);
     for (uint32_t i = 0; i < tr->N; i++) {
         take_rng(&cur, &tr->slots[i].env_rng);
         take_rng(&cur, &tr->slots[i].act_rng);
     }
-    const uint32_t n_eval = take_u32(&cur);
-    if (n_eval != (tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : 0))
+    const uint32_t n_eval = take_u32(&eval_cur);
+    if (n_eval != (tr->eval != NULL ? ppo_evaluator_n_envs(tr->eval) : n_eval))
         return corrupt(error, c->path, "the evaluation streams do not fit the eval section");
-    for (uint32_t i = 0; i < 2 * n_eval; i++)
-        take_rng(&cur, &ppo_evaluator_rngs(tr->eval)[i]);
-    if (cur.short_read)
+    for (uint32_t i = 0; tr->eval != NULL && i < 2 * n_eval; i++)
+        take_rng(&eval_cur, &ppo_evaluator_rngs(tr->eval)[i]);
+    if (cur.short_read || eval_cur.short_read)
         return corrupt(error, c->path, "the RNGS section is short");
 
+    /* env records of every rank in global env order: skip the ones before this rank's */
     cur = cursor(c, "ENVS");
     const ppo_plugin_t *envp = tr->session->env;
     bool stateless = false;
+    for (uint64_t g = 0; g < (uint64_t)tr->rank * tr->N; g++) {
+        take_u32(&cur);
+        take_f64(&cur);
+        take_f64(&cur);
+        const uint64_t skip = take_u64(&cur);
+        if (cur.short_read || skip > cur.left / sizeof(double))
+            return corrupt(error, c->path, "the ENVS section is short");
+        cur.p += skip * sizeof(double);
+        cur.left -= skip * sizeof(double);
+    }
     for (uint32_t i = 0; i < tr->N; i++) {
         ppo_env_slot_t *sl = &tr->slots[i];
         sl->ep_len = take_u32(&cur);
@@ -728,9 +855,12 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
         return corrupt(error, c->path, "the ENVS section is short");
 
     cur = cursor(c, "OBSV");
-    if (cur.left != (uint64_t)tr->N * tr->D * sizeof(float))
+    const size_t rows = (size_t)tr->N * tr->D * sizeof(float);
+    if (cur.left != rows * tr->world)
         return corrupt(error, c->path, "the OBSV section does not fit the observation size");
-    take(&cur, tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
+    cur.p += rows * tr->rank;
+    cur.left -= rows * tr->rank;
+    take(&cur, tr->ro.obs, rows);
     if (stateless) {
         /* without env states the episodes restart; the observations must match the envs */
         ppo_log(PPO_LOG_WARNING,
@@ -761,7 +891,7 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     tr->time_offset = info_f64(c, "time_s");
     tr->t_start = 0;
     const uint64_t old_total = info_u64(c, "total_steps");
-    if (old_total != tr->pl->ppo.total_steps)
+    if (old_total != tr->pl->ppo.total_steps && tr->rank == 0)
         ppo_log(PPO_LOG_INFO,
                 "resuming with ppo.total_steps %" G_GUINT64_FORMAT " instead of %" G_GUINT64_FORMAT
                 ": the learning-rate and clip schedules now run to the new total",

@@ -176,13 +176,34 @@ static bool chunk_errors(collect_ctx_t *ctx, uint32_t n_chunks, GError **error)
     return ok;
 }
 
-static void normalize_obs_rows(ppo_trainer_t *tr, float *rows, uint32_t n, bool update)
+static void normalize_rows(ppo_trainer_t *tr, float *rows, uint32_t n)
 {
-    if (!tr->pl->normalize.obs || n == 0)
+    if (tr->pl->normalize.obs && n > 0)
+        ppo_rms_normalize(&tr->obs_rms, rows, n, tr->pl->normalize.epsilon,
+                          tr->pl->normalize.clip_obs);
+}
+
+/* Share this step's reports and new observation rows with every rank: afterwards
+ * tr->reports (world N) and `*all_obs` (world N, D) hold every env's, in global env order. With
+ * one process they are this process's own (no copy of the rows). */
+static void exchange(ppo_trainer_t *tr, const float *rows, const float **all_obs)
+{
+    const uint32_t N = tr->N, D = tr->D;
+    if (tr->world == 1) {
+        *all_obs = rows;
         return;
-    if (update)
-        ppo_rms_update(&tr->obs_rms, rows, n, tr->D);
-    ppo_rms_normalize(&tr->obs_rms, rows, n, tr->pl->normalize.epsilon, tr->pl->normalize.clip_obs);
+    }
+    const size_t rep_bytes = (size_t)N * sizeof(ppo_env_report_t);
+    const size_t row_bytes = (size_t)N * D * sizeof(float);
+    memcpy(tr->exch_send, tr->reports + (size_t)tr->rank * N, rep_bytes);
+    memcpy((char *)tr->exch_send + rep_bytes, rows, row_bytes);
+    ppo_comm_allgather(tr->comm, tr->exch_send, tr->exch_recv, tr->exch_size);
+    for (uint32_t r = 0; r < tr->world; r++) {
+        const char *block = (const char *)tr->exch_recv + (size_t)r * tr->exch_size;
+        memcpy(tr->reports + (size_t)r * N, block, rep_bytes);
+        memcpy(tr->all_obs + (size_t)r * N * D, block + rep_bytes, row_bytes);
+    }
+    *all_obs = tr->all_obs;
 }
 
 bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
@@ -197,32 +218,58 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
         }
         tr->slots[i].ret_acc = 0.0;
     }
-    normalize_obs_rows(tr, tr->ro.obs, tr->N, true);
+    /* the statistics count every rank's first observations, in global env order */
+    memset(tr->reports + (size_t)tr->rank * tr->N, 0, (size_t)tr->N * sizeof(ppo_env_report_t));
+    const float *all_obs;
+    exchange(tr, tr->ro.obs, &all_obs);
+    if (tr->pl->normalize.obs)
+        ppo_rms_update(&tr->obs_rms, all_obs, tr->N * tr->world, tr->D);
+    normalize_rows(tr, tr->ro.obs, tr->N);
     return true;
 }
 
-/* Main-thread part of step t, in env order. */
+/* Main-thread part of step t. Statistics over envs (episode window, normalizers) take every
+ * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does. */
 static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
 {
-    const uint32_t N = tr->N, D = tr->D;
+    const uint32_t N = tr->N, D = tr->D, all = N * tr->world;
     float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
+    const bool norm_reward = tr->pl->normalize.reward;
 
-    /* episode statistics on raw rewards */
+    /* this rank's reports: rewards, running returns, finished episodes */
+    ppo_env_report_t *mine = tr->reports + (size_t)tr->rank * N;
     for (uint32_t i = 0; i < N; i++) {
         ppo_env_slot_t *slot = &tr->slots[i];
-        if (!slot->finished)
+        if (norm_reward)
+            slot->ret_acc = slot->ret_acc * tr->norm_gamma + slot->raw_reward;
+        mine[i].raw_reward = slot->raw_reward;
+        mine[i].ret_acc = slot->ret_acc;
+        mine[i].finished = slot->finished;
+        mine[i].fin_return = slot->fin_return;
+        mine[i].fin_len = slot->fin_len;
+    }
+    const float *all_obs;
+    exchange(tr, next_obs, &all_obs);
+
+    /* episode statistics on raw rewards */
+    for (uint32_t i = 0; i < all; i++) {
+        const ppo_env_report_t *rep = &tr->reports[i];
+        if (!rep->finished)
             continue;
-        tr->win_return[tr->win_next] = slot->fin_return;
-        tr->win_len[tr->win_next] = slot->fin_len;
+        tr->win_return[tr->win_next] = rep->fin_return;
+        tr->win_len[tr->win_next] = rep->fin_len;
         tr->win_next = (tr->win_next + 1) % PPO_EPISODE_WINDOW;
         if (tr->win_count < PPO_EPISODE_WINDOW)
             tr->win_count++;
         tr->episodes++;
     }
 
-    /* observations: statistics from the rows as the envs wrote them, then normalize in place;
-     * final observations of truncated episodes with the same statistics, not counted */
-    normalize_obs_rows(tr, next_obs, N, true);
+    /* observations: statistics from the rows as the envs wrote them, then normalize this rank's
+     * rows in place; final observations of truncated episodes with the same statistics, not
+     * counted */
+    if (tr->pl->normalize.obs)
+        ppo_rms_update(&tr->obs_rms, all_obs, all, D);
+    normalize_rows(tr, next_obs, N);
     uint32_t n_trunc = 0;
     for (uint32_t i = 0; i < N; i++) {
         if (tr->slots[i].finished && tr->slots[i].truncated) {
@@ -231,16 +278,14 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
             tr->trunc_index[n_trunc++] = i;
         }
     }
-    normalize_obs_rows(tr, tr->trunc_obs, n_trunc, false);
+    normalize_rows(tr, tr->trunc_obs, n_trunc);
 
     /* rewards: scale by the std of the discounted return (no mean shift), then clip */
     float *rewards = tr->ro.rewards + (size_t)t * N;
-    if (tr->pl->normalize.reward) {
-        for (uint32_t i = 0; i < N; i++) {
-            tr->slots[i].ret_acc = tr->slots[i].ret_acc * tr->norm_gamma + tr->slots[i].raw_reward;
-            tr->ret_scratch[i] = tr->slots[i].ret_acc;
-        }
-        ppo_rms_update_scalar(&tr->ret_rms, tr->ret_scratch, N);
+    if (norm_reward) {
+        for (uint32_t i = 0; i < all; i++)
+            tr->all_ret[i] = tr->reports[i].ret_acc;
+        ppo_rms_update_scalar(&tr->ret_rms, tr->all_ret, all);
         const double scale = 1.0 / sqrt(tr->ret_rms.var[0] + tr->pl->normalize.epsilon);
         const double clip = tr->pl->normalize.clip_reward;
         for (uint32_t i = 0; i < N; i++) {

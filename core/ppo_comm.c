@@ -12,6 +12,11 @@ static ppo_comm_t single = {.rank = 0, .size = 1, .vt = NULL, .plugin = NULL};
 static ppo_comm_t mpi;
 static const ppo_comm_t *current;
 
+const ppo_comm_t *ppo_comm_current(void)
+{
+    return current != NULL ? current : &single;
+}
+
 bool ppo_comm_launched_by_mpi(void)
 {
     return g_getenv("OMPI_COMM_WORLD_SIZE") != NULL || g_getenv("PMI_SIZE") != NULL;

@@ -50,6 +50,10 @@ typedef struct ppo_comm {
  * comm_mpi.so is loaded and initialized (once; later calls return the same). (transfer none) */
 PPO_INTERNAL const ppo_comm_t *ppo_comm_get(const ppo_search_t *search, GError **error);
 
+/* The communicator ppo_comm_get made, or the single-process one when it was never called.
+ * (transfer none) */
+PPO_INTERNAL const ppo_comm_t *ppo_comm_current(void);
+
 /* true when this process was launched by an MPI launcher. */
 PPO_INTERNAL bool ppo_comm_launched_by_mpi(void);
 

@@ -32,8 +32,9 @@ static const ppo_param_spec_t top_specs[] = {
      .default_value = "stop",
      .doc = "on NaN/Inf in the loss or gradients: stop (exit 4) or skip that update"},
 };
-static const char *const top_sections[] = {"env", "policy", "advantage", "optimizer", "ppo",
-                                           "normalize", "checkpoint", "eval", "log", NULL};
+static const char *const top_sections[] = {"env",  "policy",     "advantage", "optimizer",
+                                           "ppo",  "normalize",  "checkpoint", "eval",
+                                           "log",  "mpi",        NULL};
 
 static const ppo_param_spec_t env_specs[] = {
     {SPEC, .name = "plugin", .type = PPO_PARAM_STRING,
@@ -131,6 +132,13 @@ static const ppo_param_spec_t log_specs[] = {
      .doc = "also write TensorBoard event files under tb/"},
 };
 
+static const ppo_param_spec_t mpi_specs[] = {
+    {SPEC, .name = "check_sync_every", .type = PPO_PARAM_INT, .flags = MIN0 | NUL, .min = 1,
+     .default_value = "null",
+     .doc = "under mpirun, check every this many updates that all ranks hold identical parameters "
+            "(stops the job if not); null: never"},
+};
+
 typedef struct {
     const char *name;
     const ppo_param_spec_t *specs;
@@ -149,6 +157,7 @@ static const section_t sections[] = {
     {"checkpoint", checkpoint_specs, G_N_ELEMENTS(checkpoint_specs), false, NULL},
     {"eval", eval_specs, G_N_ELEMENTS(eval_specs), false, NULL},
     {"log", log_specs, G_N_ELEMENTS(log_specs), false, NULL},
+    {"mpi", mpi_specs, G_N_ELEMENTS(mpi_specs), false, NULL},
 };
 
 /* A validated section: its params and the position of the section itself. */
@@ -392,6 +401,11 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                                       : (uint64_t)ppo_params_get_int(params, "every_steps");
             p->eval.episodes = (uint32_t)ppo_params_get_int(params, "episodes");
             p->eval.deterministic = ppo_params_get_bool(params, "deterministic");
+        } else if (strcmp(sec->name, "mpi") == 0) {
+            p->mpi.check_sync_every =
+                ppo_params_is_null(params, "check_sync_every")
+                    ? 0
+                    : (uint64_t)ppo_params_get_int(params, "check_sync_every");
         } else if (strcmp(sec->name, "log") == 0) {
             p->log.every_iterations = (uint32_t)ppo_params_get_int(params, "every_iterations");
             p->log.tensorboard = ppo_params_get_bool(params, "tensorboard");
@@ -567,7 +581,7 @@ char *ppo_pipeline_to_yaml(const ppo_pipeline_t *p, const ppo_params_t *env_para
     write_plugin_section(out, p, &p->advantage, advantage_params);
     write_plugin_section(out, p, &p->optimizer, optimizer_params);
     static const char *const plain_sections[] = {"ppo", "normalize", "checkpoint", "eval", "log",
-                                                 NULL};
+                                                 "mpi", NULL};
     for (const char *const *s = plain_sections; *s != NULL; s++) {
         const block_t *b = find_block(p, *s);
         g_string_append_printf(out, "%s:\n", *s);

@@ -99,6 +99,10 @@ typedef struct ppo_pipeline {
         bool tensorboard;
     } log;
 
+    struct {
+        uint64_t check_sync_every; /* 0: never */
+    } mpi;
+
     ppo_on_nan_t on_nan;
 
     GPtrArray *sections;           /* the validated section blocks (ppo_params_t *), for marks */

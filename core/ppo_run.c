@@ -166,7 +166,7 @@ static bool write_checkpoint(run_t *r, const char *name, GError **error)
 {
     char *tb_name = r->tb != NULL ? g_path_get_basename(ppo_tboard_path(r->tb)) : NULL;
     ppo_ckpt_files_t files = {
-        .metrics_offset = ppo_metrics_offset(r->metrics),
+        .metrics_offset = r->metrics != NULL ? ppo_metrics_offset(r->metrics) : 0,
         .tboard_offset = r->tb != NULL ? ppo_tboard_offset(r->tb) : 0,
         .tboard_name = tb_name,
     };
@@ -183,7 +183,7 @@ static bool periodic_checkpoint(run_t *r, GError **error)
     char name[64];
     g_snprintf(name, sizeof(name), "ckpt-%012" G_GUINT64_FORMAT ".ckpt", tr->global_step);
     if (!write_checkpoint(r, name, error) ||
-        !ppo_checkpoint_prune(r->dir, tr->pl->checkpoint.keep, error))
+        (tr->rank == 0 && !ppo_checkpoint_prune(r->dir, tr->pl->checkpoint.keep, error)))
         return false;
     tr->last_ckpt_step = tr->global_step;
     r->last_ckpt_time = g_get_monotonic_time();
@@ -320,10 +320,30 @@ static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char *
     return true;
 }
 
+/* Decisions every rank must take together (rank 0 decides the schedule, any rank may have been
+ * signalled): returns them in flags[0..2] = {write best.ckpt, write a checkpoint, stop}. */
+static void agree(const run_t *r, bool improved, bool ckpt_due, double flags[3])
+{
+    const ppo_trainer_t *tr = r->tr;
+    flags[0] = tr->rank == 0 && improved ? 1.0 : 0.0;
+    flags[1] = tr->rank == 0 && ckpt_due ? 1.0 : 0.0;
+    flags[2] = ppo_stop_signal() != 0 ? (double)ppo_stop_signal() : 0.0;
+    if (tr->world > 1) {
+        double stop = flags[2];
+        ppo_comm_allreduce_f64(tr->comm, flags, 3);
+        /* the signal every rank reports: keep this rank's own, or SIGTERM if only others got one */
+        if (flags[2] > 0.0 && stop == 0.0)
+            flags[2] = SIGTERM;
+        else
+            flags[2] = stop;
+    }
+}
+
 static bool run_loop(run_t *r, GError **error)
 {
     ppo_trainer_t *tr = r->tr;
     const ppo_pipeline_t *pl = tr->pl;
+    const bool rank0 = tr->rank == 0;
     const bool tty = isatty(STDERR_FILENO);
     r->last_ckpt_time = g_get_monotonic_time();
     while (!ppo_trainer_done(tr)) {
@@ -334,10 +354,12 @@ static bool run_loop(run_t *r, GError **error)
             return false;
         const bool last = ppo_trainer_done(tr) ||
                           (r->opt->max_iterations > 0 && tr->iteration >= r->opt->max_iterations);
-        bool improved;
-        if (!maybe_evaluate(r, &row, last, &improved, error))
+        /* evaluation, files and progress are rank 0's */
+        bool improved = false;
+        if (rank0 && !maybe_evaluate(r, &row, last, &improved, error))
             return false;
-        if (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean)) {
+        if (rank0 &&
+            (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean))) {
             if (!ppo_metrics_write(r->metrics, &row, error) ||
                 !ppo_metrics_flush(r->metrics, error))
                 return false;
@@ -354,19 +376,21 @@ static bool run_loop(run_t *r, GError **error)
                 fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
             }
         }
-        if (row.skipped_updates > 0)
+        if (rank0 && row.skipped_updates > 0)
             ppo_log(PPO_LOG_WARNING,
                     "iteration %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " update(s) skipped "
                     "for a NaN or infinite loss or gradient (on_nan: skip_update); %" G_GUINT64_FORMAT
                     " skipped so far",
                     row.iteration, row.skipped_updates, row.skipped_total);
-        if (improved && !write_checkpoint(r, "best.ckpt", error))
+        double flags[3];
+        agree(r, improved, rank0 && checkpoint_due(r, last), flags);
+        if (flags[0] > 0.0 && !write_checkpoint(r, "best.ckpt", error))
             return false;
-        if (checkpoint_due(r, last) && !periodic_checkpoint(r, error))
+        if ((flags[1] > 0.0 || flags[2] > 0.0 || last) && !periodic_checkpoint(r, error))
             return false;
-        const int sig = ppo_stop_signal();
+        const int sig = (int)flags[2];
         if (sig != 0) {
-            if (tty && !r->opt->quiet)
+            if (rank0 && tty && !r->opt->quiet)
                 fputc('\n', stderr);
             ppo_error_set_interrupt_signal(sig);
             g_set_error(error, PPO_ERROR, PPO_ERROR_INTERRUPTED,
@@ -396,33 +420,41 @@ bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_di
     r.tr = ppo_trainer_new(session, error);
     if (r.tr == NULL)
         return false;
+    const bool rank0 = r.tr->rank == 0;
     if (opt->resume != NULL) {
+        /* every rank reads the checkpoint (from a shared filesystem) and takes its own envs */
         if (!resolve_resume(opt, &ckpt_path, &r.dir, error))
             goto out;
         if (ckpt_path != NULL) {
             ckpt = ppo_checkpoint_read(ckpt_path, error);
             if (ckpt == NULL || !ppo_checkpoint_restore(r.tr, ckpt, &resume_files, error))
                 goto out;
-            ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r.dir,
-                    ckpt_path, r.tr->global_step);
-        } else {
+            if (rank0)
+                ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r.dir,
+                        ckpt_path, r.tr->global_step);
+        } else if (rank0) {
             /* no checkpoint yet: start afresh in that directory */
             char *d = ppo_run_dir_make(pl, r.dir, true, error);
             if (d == NULL)
                 goto out;
             g_free(d);
         }
-    } else {
+    } else if (rank0) {
         r.dir = ppo_run_dir_make(pl, opt->run_dir, opt->overwrite, error);
         if (r.dir == NULL)
             goto out;
+    } else {
+        /* other ranks write nothing; the name only appears in messages */
+        r.dir = g_strdup(opt->run_dir != NULL ? opt->run_dir : "(rank 0's run directory)");
     }
     if (run_dir_out != NULL)
         *run_dir_out = g_strdup(r.dir);
-    if (ckpt == NULL && !write_pipeline(session, r.dir, opt->command_line, error))
-        goto out;
-    if (!open_files(&r, ckpt != NULL ? &resume_files : NULL, error))
-        goto out;
+    if (rank0) {
+        if (ckpt == NULL && !write_pipeline(session, r.dir, opt->command_line, error))
+            goto out;
+        if (!open_files(&r, ckpt != NULL ? &resume_files : NULL, error))
+            goto out;
+    }
     ok = run_loop(&r, error);
 out:
     if (!ppo_metrics_close(r.metrics, ok ? error : NULL))

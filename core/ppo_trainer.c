@@ -172,7 +172,11 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     g_free(tr->perm);
     free(tr->adv_batch);
     g_free(tr->reduce_sq);
-    g_free(tr->ret_scratch);
+    g_free(tr->reports);
+    g_free(tr->all_ret);
+    free(tr->all_obs);
+    g_free(tr->exch_send);
+    g_free(tr->exch_recv);
     ppo_rms_clear(&tr->obs_rms);
     ppo_rms_clear(&tr->ret_rms);
     g_free(tr);
@@ -190,8 +194,11 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     tr->pl = pl;
     tr->N = pl->num_envs;
     tr->T = pl->ppo.rollout_steps;
-    tr->rank = 0;
-    tr->world = 1;
+    /* with MPI, this process is one rank of `world`; its envs have global indices
+     * rank * N .. rank * N + N - 1, so their streams do not depend on how envs are spread */
+    tr->comm = ppo_comm_current();
+    tr->rank = tr->comm->rank;
+    tr->world = tr->comm->size;
     tr->max_steps = session->max_episode_steps;
     tr->kl_beta = pl->ppo.kl_penalty_beta;
 
@@ -237,6 +244,11 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         goto fail;
     }
     ppo_model_init(tr->model, pl->seed);
+    /* every rank starts from rank 0's parameters and optimizer state */
+    ppo_comm_broadcast(tr->comm, tr->model->params, tr->model->n_params * sizeof(float));
+    if (tr->model->opt_state != NULL)
+        ppo_comm_broadcast(tr->comm, tr->model->opt_state,
+                           tr->model->n_params * tr->model->state_floats * sizeof(float));
 
     const ppo_plugin_t *adv = session->advantage;
     tr->adv_inst = adv->vt.advantage.create(&adv->host, session->advantage_params);
@@ -258,7 +270,15 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     tr->trunc_obs = alloc_aligned((size_t)tr->N * tr->D * sizeof(float));
     tr->trunc_values = alloc_aligned((size_t)tr->N * sizeof(float));
     tr->trunc_index = g_new0(uint32_t, tr->N);
-    tr->ret_scratch = g_new0(double, tr->N);
+    const size_t all = (size_t)tr->N * tr->world;
+    tr->reports = g_new0(ppo_env_report_t, all);
+    tr->all_ret = g_new0(double, all);
+    if (tr->world > 1) {
+        tr->exch_size = (size_t)tr->N * (sizeof(ppo_env_report_t) + (size_t)tr->D * sizeof(float));
+        tr->all_obs = alloc_aligned(all * tr->D * sizeof(float));
+        tr->exch_send = g_malloc(tr->exch_size);
+        tr->exch_recv = g_malloc(tr->exch_size * tr->world);
+    }
     const size_t B = (size_t)tr->T * tr->N;
     tr->perm = g_new(uint32_t, B);
     tr->adv_batch = alloc_aligned(B * sizeof(float));
@@ -294,7 +314,7 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
             goto fail;
     tr->n_reduce_tasks = (uint32_t)MIN((size_t)16, MAX((size_t)1, tr->model->n_params / 4096));
     tr->reduce_sq = g_new0(double, tr->n_reduce_tasks);
-    ppo_rng_seed(&tr->shuffle_rng, pl->seed, "shuffle", 0);
+    ppo_rng_seed(&tr->shuffle_rng, pl->seed, "shuffle", tr->rank);
 
     /* normalization */
     ppo_rms_init(&tr->obs_rms, tr->D);
@@ -302,7 +322,8 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     tr->norm_gamma = isnan(pl->normalize.gamma) ? session->gamma : pl->normalize.gamma;
 
     tr->best_eval = -INFINITY;
-    if (pl->eval.every_steps > 0) {
+    /* evaluation is rank 0's alone; it never changes training */
+    if (pl->eval.every_steps > 0 && tr->rank == 0) {
         tr->eval = ppo_evaluator_new(session, tr->model, MIN(pl->eval.episodes, 16u), pl->seed,
                                      error);
         if (tr->eval == NULL)
@@ -340,21 +361,25 @@ static double schedule(ppo_schedule_t kind, const ppo_trainer_t *tr)
     return 1.0 - (double)tr->iteration / (double)tr->n_iterations;
 }
 
-static double explained_variance(const float *pred, const float *target, size_t n)
+/* 1 - Var(R - V) / Var(R) over the rollouts of every rank (NaN when Var(R) is 0) */
+static double explained_variance(const ppo_trainer_t *tr, const float *pred, const float *target,
+                                 size_t n)
 {
-    double sy = 0, sd = 0;
+    double a[3] = {0.0, 0.0, (double)n};
     for (size_t i = 0; i < n; i++) {
-        sy += target[i];
-        sd += (double)target[i] - pred[i];
+        a[0] += target[i];
+        a[1] += (double)target[i] - pred[i];
     }
-    const double my = sy / n, md = sd / n;
-    double vy = 0, vd = 0;
+    ppo_comm_allreduce_f64(tr->comm, a, 3);
+    const double my = a[0] / a[2], md = a[1] / a[2];
+    double v[2] = {0.0, 0.0};
     for (size_t i = 0; i < n; i++) {
         const double y = target[i] - my, d = ((double)target[i] - pred[i]) - md;
-        vy += y * y;
-        vd += d * d;
+        v[0] += y * y;
+        v[1] += d * d;
     }
-    return vy == 0.0 ? NAN : 1.0 - vd / vy;
+    ppo_comm_allreduce_f64(tr->comm, v, 2);
+    return v[0] == 0.0 ? NAN : 1.0 - v[1] / v[0];
 }
 
 bool ppo_trainer_iterate(ppo_trainer_t *tr, ppo_metrics_row_t *row, GError **error)
@@ -370,7 +395,7 @@ bool ppo_trainer_iterate(ppo_trainer_t *tr, ppo_metrics_row_t *row, GError **err
     if (!ppo_collect_rollout(tr, error) || !ppo_update_estimate(tr, error))
         return false;
     const size_t B = (size_t)tr->T * tr->N;
-    const double ev = explained_variance(tr->ro.values, tr->ro.returns, B);
+    const double ev = explained_variance(tr, tr->ro.values, tr->ro.returns, B);
 
     ppo_update_stats_t st;
     if (!ppo_update_run(tr, lr, clip, &st, error))

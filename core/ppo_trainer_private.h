@@ -12,6 +12,7 @@
 #ifndef PPO_TRAINER_PRIVATE_H
 #define PPO_TRAINER_PRIVATE_H
 
+#include "ppo_comm_private.h"
 #include "ppo_eval_private.h"
 #include "ppo_model_private.h"
 #include "ppo_normalizer_private.h"
@@ -66,6 +67,15 @@ typedef struct ppo_grad_chunk {
     char *error;                                            /* the plugin's message on failure */
 } ppo_grad_chunk_t;
 
+/* What each env tells the other ranks after a vector step (in global env order on every rank). */
+typedef struct ppo_env_report {
+    double raw_reward;     /* this step's raw reward */
+    double ret_acc;        /* the running discounted return after this step (reward scaling) */
+    double fin_return;     /* a finished episode's raw return */
+    uint32_t fin_len;      /* ... and length */
+    uint32_t finished;     /* 1 when this step ended an episode */
+} ppo_env_report_t;
+
 /* Per-env bookkeeping written by collection tasks and read in env order by the main thread. */
 typedef struct ppo_env_slot {
     void *inst;            /* the env instance */
@@ -109,6 +119,7 @@ typedef struct ppo_trainer {
     bool discrete;
     uint32_t max_steps;            /* time limit; 0: none */
     uint32_t rank, world;          /* this process among `world` (1 without MPI) */
+    const ppo_comm_t *comm;        /* the communicator (single-process without MPI) */
     ppo_space_t obs_space, act_space;  /* arrays owned by env 0 */
 
     /* instances */
@@ -132,6 +143,12 @@ typedef struct ppo_trainer {
     uint32_t *trunc_index;         /* (N) their envs */
     ppo_rollout_t ro;              /* [ckpt: obs row 0 = the current observations] */
     uint32_t cur_t;                /* collection step being run (for messages) */
+    ppo_env_report_t *reports;     /* (world N) every env's report of the step, global order */
+    float *all_obs;                /* (world N, D) every env's new observation (world > 1) */
+    double *all_ret;               /* (world N) running returns for the reward statistics */
+    void *exch_send;               /* (exch_size) this rank's reports and rows */
+    void *exch_recv;               /* (world exch_size) everyone's */
+    size_t exch_size;              /* bytes a rank sends per step */
 
     /* update */
     uint32_t mb_size;              /* samples per minibatch */
@@ -149,7 +166,6 @@ typedef struct ppo_trainer {
     /* normalization */
     ppo_rms_t obs_rms;             /* [ckpt] */
     ppo_rms_t ret_rms;             /* [ckpt] */
-    double *ret_scratch;           /* (N) */
     double norm_gamma;             /* discount of the scaled return */
 
     /* episode statistics on raw rewards */

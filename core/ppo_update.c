@@ -89,6 +89,52 @@ static void mean_scale(const float *x, const uint32_t *idx, size_t n, double *me
     *scale = 1.0 / (sqrt(v / (double)(n - 1)) + 1e-8);
 }
 
+/* mean_scale over the samples of every rank: the global mean, then the global unbiased std */
+static void global_mean_scale(const ppo_trainer_t *tr, const float *x, const uint32_t *idx,
+                              size_t n, double *mean, double *scale)
+{
+    if (tr->world == 1) {
+        mean_scale(x, idx, n, mean, scale);
+        return;
+    }
+    double acc[2] = {0.0, (double)n};
+    for (size_t i = 0; i < n; i++)
+        acc[0] += x[idx != NULL ? idx[i] : i];
+    ppo_comm_allreduce_f64(tr->comm, acc, 2);
+    const double total = acc[1];
+    if (total <= 1.0) {
+        *mean = 0.0;
+        *scale = 1.0;
+        return;
+    }
+    const double m = acc[0] / total;
+    double v = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const double d = x[idx != NULL ? idx[i] : i] - m;
+        v += d * d;
+    }
+    ppo_comm_allreduce_f64(tr->comm, &v, 1);
+    *mean = m;
+    *scale = 1.0 / (sqrt(v / (total - 1.0)) + 1e-8);
+}
+
+/* The sums of every rank's minibatch (one collective for the seven numbers). */
+static void global_sums(const ppo_trainer_t *tr, ppo_objective_sums_t *s)
+{
+    if (tr->world == 1)
+        return;
+    double v[7] = {s->policy_loss, s->value_loss, s->entropy, s->kl, s->approx_kl, s->clipped,
+                   s->n};
+    ppo_comm_allreduce_f64(tr->comm, v, 7);
+    s->policy_loss = v[0];
+    s->value_loss = v[1];
+    s->entropy = v[2];
+    s->kl = v[3];
+    s->approx_kl = v[4];
+    s->clipped = v[5];
+    s->n = v[6];
+}
+
 typedef struct {
     ppo_trainer_t *tr;
     const uint32_t *idx;      /* (mb) sample indices of this minibatch */
@@ -276,6 +322,40 @@ static void scale(float *x, size_t n, float f)
         x[j] *= f;
 }
 
+/* sum of squares in double, elements in order (used on the reduced gradient under MPI) */
+static double sum_squares(const float *x, size_t n)
+{
+    double sq = 0.0;
+    for (size_t j = 0; j < n; j++)
+        sq += (double)x[j] * x[j];
+    return sq;
+}
+
+/* mpi.check_sync_every: every rank must hold bit for bit the same parameters */
+static bool check_sync(ppo_trainer_t *tr, GError **error)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    const unsigned char *p = (const unsigned char *)tr->model->params;
+    for (size_t i = 0; i < tr->model->n_params * sizeof(float); i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    /* every rank's hash, on every rank (no allocation: the exchange buffer is large enough) */
+    uint64_t *all = tr->exch_recv;
+    ppo_comm_allgather(tr->comm, &h, all, sizeof(h));
+    for (uint32_t r = 1; r < tr->world; r++) {
+        if (all[r] != all[0]) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL,
+                        "rank %u holds different parameters from rank 0 after update %" G_GUINT64_FORMAT
+                        " (mpi.check_sync_every); the ranks diverged, which is a bug: please "
+                        "report it with the pipeline",
+                        r, tr->opt_steps);
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool params_finite(const ppo_model_t *m)
 {
     return all_finite(m->params, m->n_params);
@@ -308,7 +388,7 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
     tr->adv_scale = 1.0;
     if (pl->ppo.normalize_advantages == PPO_ADVNORM_BATCH) {
         double mean, scale;
-        mean_scale(tr->ro.advantages, NULL, B, &mean, &scale);
+        global_mean_scale(tr, tr->ro.advantages, NULL, B, &mean, &scale);
         for (uint32_t b = 0; b < B; b++)
             tr->adv_batch[b] = (float)((tr->ro.advantages[b] - mean) * scale);
         tr->adv_src = tr->adv_batch;
@@ -331,19 +411,23 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
         for (uint32_t m = 0; m < pl->ppo.minibatches && !stop; m++) {
             ctx.idx = tr->perm + (size_t)m * mb;
             if (pl->ppo.normalize_advantages == PPO_ADVNORM_MINIBATCH)
-                mean_scale(tr->ro.advantages, ctx.idx, mb, &tr->adv_mean, &tr->adv_scale);
+                global_mean_scale(tr, tr->ro.advantages, ctx.idx, mb, &tr->adv_mean,
+                                  &tr->adv_scale);
             ppo_pool_run(tr->pool, tr->n_grad_chunks, grad_task, &ctx);
             if (chunk_failure(tr, error))
                 return false;
             ppo_objective_sums_t s;
             sum_chunks(tr, &s);
-            const double loss = ppo_objective_loss(&ctx.cfg, &s);
-            const double approx_kl = s.approx_kl / mb;
-            sum_pg += s.policy_loss / mb;
-            sum_v += s.value_loss / mb;
-            sum_ent += s.entropy / mb;
+            /* every rank sees the same sums, so all take the same decisions below */
+            global_sums(tr, &s);
+            const double gmb = (double)mb * tr->world;
+            const double loss = ppo_objective_loss(&ctx.cfg, &s) / tr->world;
+            const double approx_kl = s.approx_kl / gmb;
+            sum_pg += s.policy_loss / gmb;
+            sum_v += s.value_loss / gmb;
+            sum_ent += s.entropy / gmb;
             sum_kl += approx_kl;
-            sum_clip += s.clipped / mb;
+            sum_clip += s.clipped / gmb;
             sum_loss += loss;
             n_mb++;
             /* SB3's rule: stop before stepping once this minibatch drifted too far */
@@ -354,8 +438,15 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
             }
             ppo_pool_run(tr->pool, tr->n_reduce_tasks, reduce_task, &ctx);
             double sq = 0.0;
-            for (uint32_t k = 0; k < tr->n_reduce_tasks; k++)
-                sq += tr->reduce_sq[k];
+            if (tr->world > 1) {
+                /* the mean over ranks of their minibatch gradients, identical on every rank */
+                ppo_comm_allreduce_f32(tr->comm, tr->model->grads, tr->model->n_params);
+                scale(tr->model->grads, tr->model->n_params, 1.0f / (float)tr->world);
+                sq = sum_squares(tr->model->grads, tr->model->n_params);
+            } else {
+                for (uint32_t k = 0; k < tr->n_reduce_tasks; k++)
+                    sq += tr->reduce_sq[k];
+            }
             const double norm = sqrt(sq);
             if (!isfinite(loss) || !isfinite(norm)) {
                 if (pl->on_nan == PPO_ON_NAN_SKIP_UPDATE) {
@@ -389,6 +480,9 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
                 return false;
             }
             stats->minibatches++;
+            if (tr->world > 1 && pl->mpi.check_sync_every > 0 &&
+                tr->opt_steps % pl->mpi.check_sync_every == 0 && !check_sync(tr, error))
+                return false;
             if (!params_finite(tr->model)) {
                 g_set_error(error, PPO_ERROR, PPO_ERROR_NUMERIC,
                             "the parameters became NaN or infinite after optimizer step %" G_GUINT64_FORMAT
@@ -426,6 +520,8 @@ bool ppo_update_mean_kl(ppo_trainer_t *tr, double *mean_kl, GError **error)
         sum_chunks(tr, &s);
         sum += s.kl;
     }
-    *mean_kl = sum / B;
+    double acc[2] = {sum, (double)B};
+    ppo_comm_allreduce_f64(tr->comm, acc, 2);
+    *mean_kl = acc[0] / acc[1];
     return true;
 }

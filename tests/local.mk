@@ -29,3 +29,4 @@ include tests/cli/local.mk
 include tests/reliability/local.mk
 include tests/sdk/local.mk
 include tests/configs/local.mk
+include tests/mpi/local.mk
