@@ -10,6 +10,7 @@ EXTRA_DIST += \
 	docs/plugin-guide.md \
 	docs/pipeline-reference.md \
 	docs/file-formats.md \
+	docs/mpi.md \
 	docs/sweeps.md \
 	docs/ablations.md \
 	docs/ablation-advantage.svg \
