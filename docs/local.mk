@@ -7,6 +7,7 @@
 # The man page is made from `ppofw --help` by help2man, only when configure found help2man; it is
 # never committed or distributed.
 EXTRA_DIST += \
+	docs/design.md \
 	docs/plugin-guide.md \
 	docs/pipeline-reference.md \
 	docs/file-formats.md \
