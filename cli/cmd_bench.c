@@ -33,7 +33,17 @@ static inline void count_alloc(void)
     atomic_fetch_add_explicit(&n_allocs, 1, memory_order_relaxed);
 }
 
+/* GCC says __SANITIZE_ADDRESS__, clang __has_feature(address_sanitizer) */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BENCH_ASAN 1
+#endif
+#endif
 #if defined(__SANITIZE_ADDRESS__)
+#define BENCH_ASAN 1
+#endif
+
+#if defined(BENCH_ASAN)
 #define BENCH_COUNTS_ALLOCS 1
 
 int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),

@@ -79,7 +79,6 @@
 #define NN_INLINE static inline __attribute__((always_inline))
 
 typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
 typedef uint32_t v8u __attribute__((vector_size(32)));
 typedef float v16f __attribute__((vector_size(64)));
 typedef uint32_t v16u __attribute__((vector_size(64)));
@@ -127,8 +126,8 @@ static inline void blas_ready(void)
 
 /* pairwise sums within each half: (a0+a1, a2+a3, b0+b1, b2+b3, a4+a5, a6+a7, b4+b5, b6+b7) */
 #define HADD8(a, b)                                                                                \
-    (__builtin_shuffle((a), (b), (v8i){0, 2, 8, 10, 4, 6, 12, 14}) +                               \
-     __builtin_shuffle((a), (b), (v8i){1, 3, 9, 11, 5, 7, 13, 15}))
+    (__builtin_shufflevector((a), (b), 0, 2, 8, 10, 4, 6, 12, 14) +                                \
+     __builtin_shufflevector((a), (b), 1, 3, 9, 11, 5, 7, 13, 15))
 /* the tree of one accumulator, for a single output */
 #define HSUM8(a) ((((a)[0] + (a)[1]) + ((a)[2] + (a)[3])) + (((a)[4] + (a)[5]) + ((a)[6] + (a)[7])))
 /* two 16-lane sums folded (lanes m and m + 8 added) side by side: (fold(a), fold(b)) */
@@ -222,8 +221,8 @@ NN_INLINE void small_rows(uint32_t I, uint32_t O, const float *x, const float *W
     if (RB == 8) {
         const v8f t0 = HADD8(HADD8(FOLD16(a[0]), FOLD16(a[1])), HADD8(FOLD16(a[2]), FOLD16(a[3])));
         const v8f t1 = HADD8(HADD8(FOLD16(a[4]), FOLD16(a[5])), HADD8(FOLD16(a[6]), FOLD16(a[7])));
-        STORE8(s, __builtin_shuffle(t0, t1, (v8i){0, 1, 2, 3, 8, 9, 10, 11}) +
-                      __builtin_shuffle(t0, t1, (v8i){4, 5, 6, 7, 12, 13, 14, 15}));
+        STORE8(s, __builtin_shufflevector(t0, t1, 0, 1, 2, 3, 8, 9, 10, 11) +
+                      __builtin_shufflevector(t0, t1, 4, 5, 6, 7, 12, 13, 14, 15));
     } else {
         const v8f t = HADD8(HADD8(FOLD16(a[0]), FOLD16(a[1])), HADD8(FOLD16(a[2]), FOLD16(a[3])));
         for (uint32_t k = 0; k < 4; k++)
@@ -306,26 +305,24 @@ static void small_base(uint32_t B, uint32_t I, uint32_t O, const float *x, const
 /* Transpose the 8x8 block whose rows are r[0..7] (8 floats each) into c[0..7] = its columns. */
 NN_INLINE void transpose8(const v8f r[8], v8f c[8])
 {
-    const v8i lo = {0, 8, 1, 9, 4, 12, 5, 13}, hi = {2, 10, 3, 11, 6, 14, 7, 15};
-    const v8i even = {0, 1, 8, 9, 4, 5, 12, 13}, odd = {2, 3, 10, 11, 6, 7, 14, 15};
-    const v8i first = {0, 1, 2, 3, 8, 9, 10, 11}, second = {4, 5, 6, 7, 12, 13, 14, 15};
     v8f t[8], u[8];
 #pragma GCC unroll 4
     for (int k = 0; k < 4; k++) {
-        t[2 * k] = __builtin_shuffle(r[2 * k], r[2 * k + 1], lo);
-        t[2 * k + 1] = __builtin_shuffle(r[2 * k], r[2 * k + 1], hi);
+        t[2 * k] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[2 * k + 1] = __builtin_shufflevector(r[2 * k], r[2 * k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
     }
 #pragma GCC unroll 2
     for (int k = 0; k < 2; k++) {
-        u[4 * k] = __builtin_shuffle(t[4 * k], t[4 * k + 2], even);
-        u[4 * k + 1] = __builtin_shuffle(t[4 * k], t[4 * k + 2], odd);
-        u[4 * k + 2] = __builtin_shuffle(t[4 * k + 1], t[4 * k + 3], even);
-        u[4 * k + 3] = __builtin_shuffle(t[4 * k + 1], t[4 * k + 3], odd);
+        u[4 * k] = __builtin_shufflevector(t[4 * k], t[4 * k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * k + 1] = __builtin_shufflevector(t[4 * k], t[4 * k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[4 * k + 2] = __builtin_shufflevector(t[4 * k + 1], t[4 * k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[4 * k + 3] =
+            __builtin_shufflevector(t[4 * k + 1], t[4 * k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
     }
 #pragma GCC unroll 4
     for (int k = 0; k < 4; k++) {
-        c[k] = __builtin_shuffle(u[k], u[k + 4], first);
-        c[k + 4] = __builtin_shuffle(u[k], u[k + 4], second);
+        c[k] = __builtin_shufflevector(u[k], u[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        c[k + 4] = __builtin_shufflevector(u[k], u[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
     }
 }
 

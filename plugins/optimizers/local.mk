@@ -4,8 +4,7 @@
 plugin_LTLIBRARIES += plugins/optimizers/adam.la
 plugins_optimizers_adam_la_SOURCES = plugins/optimizers/adam.c
 # the step is one loop over every parameter: let it vectorize (no errno from sqrt)
-plugins_optimizers_adam_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno -ftree-vectorize \
-	-fvect-cost-model=dynamic
+plugins_optimizers_adam_la_CFLAGS = $(AM_CFLAGS) -fno-math-errno $(VECTORIZE_CFLAGS)
 plugins_optimizers_adam_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_optimizers_adam_la_LIBADD = $(PLUGIN_LIBS) -lm
 
