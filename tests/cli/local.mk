@@ -5,3 +5,10 @@ tests_cli_test_cli_errors_SOURCES = tests/cli/test_cli_errors.c
 tests_cli_test_cli_errors_CFLAGS = $(TEST_CFLAGS)
 tests_cli_test_cli_errors_LDADD = $(TEST_LIBS)
 TESTS += tests/cli/test_cli_errors
+
+# eval of a solved CartPole, and exported C policies against their checkpoints
+check_PROGRAMS += tests/cli/test_cli_lifecycle
+tests_cli_test_cli_lifecycle_SOURCES = tests/cli/test_cli_lifecycle.c
+tests_cli_test_cli_lifecycle_CFLAGS = $(TEST_CFLAGS)
+tests_cli_test_cli_lifecycle_LDADD = $(TEST_LIBS)
+TESTS += tests/cli/test_cli_lifecycle
