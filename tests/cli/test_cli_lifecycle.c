@@ -88,10 +88,12 @@ END_TEST
 static bool run_exported(const char *dir, const char *source, bool discrete, uint32_t D,
                          uint32_t A, const double *obs, uint32_t n, double *actions)
 {
-    if (g_find_program_in_path("cc") == NULL) {
+    char *cc = g_find_program_in_path("cc");
+    if (cc == NULL) {
         fprintf(stderr, "skip: no C compiler (cc) on PATH\n");
         return false;
     }
+    g_free(cc);
     char *driver = g_build_filename(dir, "driver.c", NULL);
     char *text = g_strdup_printf(
         "#include <stdio.h>\n#include \"%s\"\n"
