@@ -597,9 +597,12 @@ ppo_ynode_t *ppo_ydoc_parse_value(ppo_ydoc_t *doc, const char *source, const cha
     }
     ppo_ynode_t *root = tmp->root;
     const char *src = g_string_chunk_insert(doc->strings, source);
-    if (root == NULL)
-        root = &node_new(tmp, PPO_YNODE_SCALAR, (ppo_mark_t){src, 0, 0})->pub, root->text = "",
+    if (root == NULL) {
+        /* `--set key=` gives an empty plain scalar: null */
+        root = &node_new(tmp, PPO_YNODE_SCALAR, (ppo_mark_t){src, 0, 0})->pub;
+        root->text = "";
         root->plain = true;
+    }
     /* re-home every node: strings into doc's chunk, marks to the --set source */
     for (guint i = 0; i < tmp->nodes->len; i++) {
         node_t *n = g_ptr_array_index(tmp->nodes, i);
