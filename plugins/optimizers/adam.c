@@ -9,8 +9,8 @@
  *     p    -= (lr / (1 - beta1^t)) * m / denom
  *
  * State: 2 floats per parameter, the m block (n) then the v block (n); the core zeroes it before
- * the first step and checkpoints it. Bias corrections and each element's update are computed in
- * double; m, v and p are stored as float after every step, as PyTorch's float32 tensors are.
+ * the first step and checkpoints it. The bias corrections are computed in double (PyTorch's
+ * Python floats); each element's update in float32, as PyTorch's float32 tensor ops do.
  *
  * Left out: AMSGrad, decoupled weight decay (AdamW), maximize, per-segment parameter groups, and
  * gradient clipping (the core clips the global norm before calling step). The `lr` parameter is
@@ -109,29 +109,31 @@ static uint32_t adam_state_floats_per_param(void *inst)
     return 2;
 }
 
-/* The element-wise update, each element in double and stored as float, written so the compiler
- * vectorizes it (compiled for AVX2 and for the baseline, picked at load time):
+/* The element-wise update in float32, in the order of torch.optim.Adam's float32 tensor ops,
+ * written so the compiler vectorizes it (compiled for AVX-512, AVX2 and the baseline, picked at
+ * load time):
  *   g = grad + weight_decay * param
- *   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g g
- *   param -= step_size * m / (sqrt(v) / sqrt(bias_correction2) + eps) */
+ *   m = m + (1 - beta1) (g - m)                      (lerp)
+ *   v = beta2 v + (1 - beta2) g g
+ *   param = param - step_size * (m / (sqrt(v) * inv_bc2_sqrt + eps))
+ * Multiplying by 1 / sqrt(bias_correction2) instead of dividing by its square root saves one
+ * division per element and moves the result by at most one rounding. */
 #if defined(__x86_64__) && defined(__gnu_linux__) && defined(__GNUC__) && !defined(__clang__) &&   \
     __GNUC__ >= 11
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #endif
 static void adam_update(float *restrict params, const float *restrict grads, float *restrict m,
-                        float *restrict v, size_t n, double beta1, double one_minus_beta1,
-                        double beta2, double one_minus_beta2, double step_size, double bc2_sqrt,
-                        double eps, double weight_decay)
+                        float *restrict v, size_t n, float one_minus_beta1, float beta2,
+                        float one_minus_beta2, float step_size, float inv_bc2_sqrt, float eps,
+                        float weight_decay)
 {
     for (size_t j = 0; j < n; j++) {
-        const double g = (double)grads[j] + weight_decay * (double)params[j];
-        /* the step uses the stored (float) moments */
-        const float mj = (float)(beta1 * (double)m[j] + one_minus_beta1 * g);
-        const float vj = (float)(beta2 * (double)v[j] + one_minus_beta2 * g * g);
+        const float g = grads[j] + weight_decay * params[j];
+        const float mj = m[j] + one_minus_beta1 * (g - m[j]);
+        const float vj = beta2 * v[j] + one_minus_beta2 * (g * g);
         m[j] = mj;
         v[j] = vj;
-        params[j] = (float)((double)params[j] -
-                            step_size * (double)mj / (sqrt((double)vj) / bc2_sqrt + eps));
+        params[j] = params[j] - step_size * (mj / (__builtin_sqrtf(vj) * inv_bc2_sqrt + eps));
     }
 }
 
@@ -148,9 +150,10 @@ static int adam_step(void *inst, float *params, const float *grads, float *state
     /* the scalars of this step, in double as PyTorch computes them in Python floats */
     const double bias_correction1 = 1.0 - pow(adam->beta1, (double)t);
     const double bias_correction2 = 1.0 - pow(adam->beta2, (double)t);
-    adam_update(params, grads, state, state + n, n, adam->beta1, 1.0 - adam->beta1, adam->beta2,
-                1.0 - adam->beta2, lr / bias_correction1, sqrt(bias_correction2), adam->eps,
-                adam->weight_decay);
+    adam_update(params, grads, state, state + n, n, (float)(1.0 - adam->beta1), (float)adam->beta2,
+                (float)(1.0 - adam->beta2), (float)(lr / bias_correction1),
+                (float)(1.0 / sqrt(bias_correction2)), (float)adam->eps,
+                (float)adam->weight_decay);
     return 0;
 }
 
