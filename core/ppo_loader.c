@@ -272,7 +272,8 @@ static bool copy_vtable(void *dst, size_t host_size, const void *src, const char
     }
     uint32_t size;
     memcpy(&size, src, sizeof(size));
-    /* every field of ABI 1.0 must be there: 1.0 is the first minor */
+    /* every field of ABI 1.0 must be there; the fields of 1.0 end 8 pointers before the end of
+     * each vtable (1.1's optimizer step_range took the first of its reserved slots) */
     if (size < host_size - 8 * sizeof(void *) || size > (1u << 16)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
                     "%s: the %s vtable's struct_size is %u, expected at least %zu; set "

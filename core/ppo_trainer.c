@@ -172,6 +172,11 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     g_free(tr->perm);
     free(tr->adv_batch);
     g_free(tr->reduce_sq);
+    g_free(tr->slice_status);
+    for (uint32_t s = 0; tr->slice_error != NULL && s < tr->n_reduce_tasks; s++)
+        g_free(tr->slice_error[s]);
+    g_free(tr->slice_error);
+    g_free(tr->slice_finite);
     g_free(tr->reports);
     g_free(tr->all_ret);
     free(tr->all_obs);
@@ -314,6 +319,9 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
             goto fail;
     tr->n_reduce_tasks = (uint32_t)MIN((size_t)16, MAX((size_t)1, tr->model->n_params / 4096));
     tr->reduce_sq = g_new0(double, tr->n_reduce_tasks);
+    tr->slice_status = g_new0(int, tr->n_reduce_tasks);
+    tr->slice_error = g_new0(char *, tr->n_reduce_tasks);
+    tr->slice_finite = g_new0(bool, tr->n_reduce_tasks);
     ppo_rng_seed(&tr->shuffle_rng, pl->seed, "shuffle", tr->rank);
 
     /* normalization */

@@ -160,8 +160,12 @@ typedef struct ppo_trainer {
     const float *adv_src;          /* advantages the minibatches read */
     double adv_mean, adv_scale;    /* minibatch normalization: (A - mean) * scale */
     ppo_rng_t shuffle_rng;         /* [ckpt] */
-    uint32_t n_reduce_tasks;       /* parameter slices for the ordered gradient sum */
+    uint32_t n_reduce_tasks;       /* parameter slices for the ordered gradient sum and for
+                                    * the optimizer's step_range (starts at multiples of 16) */
     double *reduce_sq;             /* (n_reduce_tasks) partial sums of squares */
+    int *slice_status;             /* (n_reduce_tasks) step_range's return of the last step */
+    char **slice_error;            /* (n_reduce_tasks) its message when it failed (owned) */
+    bool *slice_finite;            /* (n_reduce_tasks) the slice's parameters after the step */
 
     /* normalization */
     ppo_rms_t obs_rms;             /* [ckpt] */

@@ -3,7 +3,7 @@
  * Per minibatch: the samples are cut into fixed gradient chunks (evaluate → objective →
  * backward into the chunk's own gradient array) run on the pool; the chunk gradients are summed
  * in chunk order (each pool task sums one slice of the parameters), the global norm is clipped,
- * and the optimizer steps. SB3's target_kl rule stops the update before a step whose minibatch
+ * and the optimizer steps (over the same slices on the pool when it has step_range). SB3's target_kl rule stops the update before a step whose minibatch
  * already drifted too far. Allocates nothing.
  */
 #include "config.h"
@@ -244,13 +244,23 @@ static double sum_slice(float *g, const float *const *src, uint32_t n_src, size_
     return sq;
 }
 
+/* Parameter slice s of the reduce and step runs: [j0, j1), starting at a multiple of 16
+ * elements (a 64-byte line, and a whole vector of the widest kernels). Fixed by the parameter
+ * count alone. */
+static void slice_bounds(const ppo_trainer_t *tr, uint32_t s, size_t *j0, size_t *j1)
+{
+    const size_t n = tr->model->n_params, tasks = tr->n_reduce_tasks;
+    *j0 = s == 0 ? 0 : MIN(n, (n * s / tasks) & ~(size_t)15);
+    *j1 = s + 1 == tasks ? n : MIN(n, (n * (s + 1) / tasks) & ~(size_t)15);
+}
+
 /* Sum the chunk gradients into model->grads, one parameter slice per task, and the squares. */
 static void reduce_task(void *vctx, uint32_t s, uint32_t worker)
 {
     grad_ctx_t *ctx = vctx;
     ppo_trainer_t *tr = ctx->tr;
-    const size_t n = tr->model->n_params;
-    const size_t j0 = n * s / tr->n_reduce_tasks, j1 = n * (s + 1) / tr->n_reduce_tasks;
+    size_t j0, j1;
+    slice_bounds(tr, s, &j0, &j1);
     const float *src[PPO_GRAD_CHUNKS_MAX];
     uint32_t used = 0;
     for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
@@ -322,6 +332,74 @@ static void scale(float *x, size_t n, float f)
         x[j] *= f;
 }
 
+typedef struct {
+    ppo_trainer_t *tr;
+    double lr;
+    float clip_coef; /* the gradient-norm clipping factor, 1 when not clipping */
+} step_ctx_t;
+
+/* One parameter slice of the optimizer step: clip the slice's gradient, step_range, and check
+ * the slice's new parameters. */
+static void step_task(void *vctx, uint32_t s, uint32_t worker)
+{
+    const step_ctx_t *ctx = vctx;
+    ppo_trainer_t *tr = ctx->tr;
+    ppo_model_t *m = tr->model;
+    size_t j0, j1;
+    slice_bounds(tr, s, &j0, &j1);
+    if (ctx->clip_coef != 1.0f)
+        scale(m->grads + j0, j1 - j0, ctx->clip_coef);
+    const ppo_plugin_t *op = tr->session->optimizer;
+    ppo_plugin_set_current(op);
+    const int rc = op->vt.optimizer.step_range(tr->opt_inst, m->params, m->grads, m->opt_state,
+                                               m->n_params, j0, j1, ctx->lr, tr->opt_steps);
+    ppo_plugin_set_current(NULL);
+    tr->slice_status[s] = rc;
+    if (rc != 0) {
+        /* the plugin's message lives in this (worker) thread, so take it now */
+        GError *e = ppo_plugin_error(op, "step_range", rc);
+        g_free(tr->slice_error[s]);
+        tr->slice_error[s] = g_strdup(e->message);
+        g_error_free(e);
+    }
+    tr->slice_finite[s] = all_finite(m->params + j0, j1 - j0);
+    (void)worker;
+}
+
+/* Clip the gradient by `coef` and step the optimizer: split across the pool when the optimizer
+ * has step_range and the parameters make more than one slice, else one step() call. Sets
+ * *finite to whether every parameter is finite afterwards. */
+static bool optimizer_step(ppo_trainer_t *tr, double lr, float coef, bool *finite, GError **error)
+{
+    ppo_model_t *m = tr->model;
+    const ppo_plugin_t *op = tr->session->optimizer;
+    if (op->vt.optimizer.step_range != NULL && tr->n_reduce_tasks > 1) {
+        step_ctx_t ctx = {.tr = tr, .lr = lr, .clip_coef = coef};
+        ppo_pool_run(tr->pool, tr->n_reduce_tasks, step_task, &ctx);
+        *finite = true;
+        for (uint32_t s = 0; s < tr->n_reduce_tasks; s++) {
+            if (tr->slice_status[s] != 0) {
+                g_set_error_literal(error, PPO_ERROR, PPO_ERROR_PLUGIN, tr->slice_error[s]);
+                return false;
+            }
+            *finite = *finite && tr->slice_finite[s];
+        }
+        return true;
+    }
+    if (coef != 1.0f)
+        scale(m->grads, m->n_params, coef);
+    ppo_plugin_set_current(op);
+    const int rc = op->vt.optimizer.step(tr->opt_inst, m->params, m->grads, m->opt_state,
+                                         m->n_params, lr, tr->opt_steps);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        *error = ppo_plugin_error(op, "step", rc);
+        return false;
+    }
+    *finite = all_finite(m->params, m->n_params);
+    return true;
+}
+
 /* sum of squares in double, elements in order (used on the reduced gradient under MPI) */
 static double sum_squares(const float *x, size_t n)
 {
@@ -354,11 +432,6 @@ static bool check_sync(ppo_trainer_t *tr, GError **error)
         }
     }
     return true;
-}
-
-static bool params_finite(const ppo_model_t *m)
-{
-    return all_finite(m->params, m->n_params);
 }
 
 static void objective_config(const ppo_trainer_t *tr, double clip, ppo_objective_cfg_t *cfg)
@@ -397,7 +470,6 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
     double sum_pg = 0, sum_v = 0, sum_ent = 0, sum_kl = 0, sum_clip = 0, sum_loss = 0;
     uint64_t n_mb = 0;
     bool stop = false;
-    const ppo_optimizer_vtable_t *ovt = &tr->session->optimizer->vt.optimizer;
     for (uint32_t epoch = 0; epoch < pl->ppo.epochs && !stop; epoch++) {
         /* a fresh permutation each epoch (Fisher-Yates on the shuffle stream) */
         for (uint32_t b = 0; b < B; b++)
@@ -464,26 +536,18 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
                             s.value_loss / mb, norm);
                 return false;
             }
-            if (!isnan(pl->ppo.max_grad_norm)) {
-                const double coef = pl->ppo.max_grad_norm / (norm + 1e-6);
-                if (coef < 1.0)
-                    scale(tr->model->grads, tr->model->n_params, (float)coef);
-            }
+            float coef = 1.0f;
+            if (!isnan(pl->ppo.max_grad_norm) && pl->ppo.max_grad_norm / (norm + 1e-6) < 1.0)
+                coef = (float)(pl->ppo.max_grad_norm / (norm + 1e-6));
             tr->opt_steps++;
-            const ppo_plugin_t *op = tr->session->optimizer;
-            ppo_plugin_set_current(op);
-            int rc = ovt->step(tr->opt_inst, tr->model->params, tr->model->grads,
-                               tr->model->opt_state, tr->model->n_params, lr, tr->opt_steps);
-            ppo_plugin_set_current(NULL);
-            if (rc != 0) {
-                *error = ppo_plugin_error(op, "step", rc);
+            bool finite;
+            if (!optimizer_step(tr, lr, coef, &finite, error))
                 return false;
-            }
             stats->minibatches++;
             if (tr->world > 1 && pl->mpi.check_sync_every > 0 &&
                 tr->opt_steps % pl->mpi.check_sync_every == 0 && !check_sync(tr, error))
                 return false;
-            if (!params_finite(tr->model)) {
+            if (!finite) {
                 g_set_error(error, PPO_ERROR, PPO_ERROR_NUMERIC,
                             "the parameters became NaN or infinite after optimizer step %" G_GUINT64_FORMAT
                             " (iteration %" G_GUINT64_FORMAT ", epoch %u, minibatch %u; gradient "

@@ -34,6 +34,60 @@ ppo_params_t *ppo_test_params(const ppo_plugin_t *plugin, const char *flow_yaml)
     return params;
 }
 
+void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_yaml)
+{
+    enum { N = 45, MAX_STATE = 4 };
+    static const size_t cuts[] = {0, 16, 32, N};
+    const ppo_plugin_t *plugin = ppo_test_plugin(plugin_name);
+    const ppo_optimizer_vtable_t *vt = &plugin->vt.optimizer;
+    ck_assert_msg(vt->step_range != NULL, "%s has no step_range", plugin_name);
+    ppo_params_t *params = ppo_test_params(plugin, flow_yaml);
+    void *inst = vt->create(&plugin->host, params);
+    ck_assert_msg(inst != NULL, "%s create failed", plugin_name);
+    const uint32_t k = vt->state_floats_per_param(inst);
+    ck_assert_uint_le(k, MAX_STATE);
+
+    float p_whole[N], p_split[N], s_whole[MAX_STATE * N], s_split[MAX_STATE * N], g[N];
+    for (size_t j = 0; j < N; j++)
+        p_whole[j] = p_split[j] = (float)(0.5 - 0.03 * (double)j);
+    memset(s_whole, 0, sizeof(s_whole));
+    memset(s_split, 0, sizeof(s_split));
+    for (uint64_t t = 1; t <= 3; t++) {
+        for (size_t j = 0; j < N; j++)
+            g[j] = (float)(0.1 * (double)((j * 7 + t * 3) % 11) - 0.45);
+        ck_assert_int_eq(vt->step(inst, p_whole, g, s_whole, N, 0.01, t), 0);
+        for (size_t c = 0; c + 1 < G_N_ELEMENTS(cuts); c++) {
+            /* elements outside the range must come through untouched */
+            float p_before[N], s_before[MAX_STATE * N];
+            memcpy(p_before, p_split, sizeof(p_split));
+            memcpy(s_before, s_split, sizeof(s_split));
+            ck_assert_int_eq(vt->step_range(inst, p_split, g, s_split, N, cuts[c], cuts[c + 1],
+                                            0.01, t),
+                             0);
+            for (size_t j = 0; j < N; j++) {
+                if (j >= cuts[c] && j < cuts[c + 1])
+                    continue;
+                ck_assert_msg(memcmp(&p_split[j], &p_before[j], sizeof(float)) == 0,
+                              "step_range [%zu, %zu) wrote parameter %zu", cuts[c], cuts[c + 1],
+                              j);
+                for (uint32_t b = 0; b < k; b++)
+                    ck_assert_msg(memcmp(&s_split[b * N + j], &s_before[b * N + j],
+                                         sizeof(float)) == 0,
+                                  "step_range [%zu, %zu) wrote state block %u element %zu",
+                                  cuts[c], cuts[c + 1], b, j);
+            }
+        }
+        ck_assert_msg(memcmp(p_whole, p_split, sizeof(p_whole)) == 0,
+                      "%s: parameters after step %u differ between step and step_range",
+                      plugin_name, (unsigned)t);
+        ck_assert_msg(memcmp(s_whole, s_split, (size_t)k * N * sizeof(float)) == 0,
+                      "%s: state after step %u differs between step and step_range", plugin_name,
+                      (unsigned)t);
+    }
+    vt->destroy(inst);
+    ppo_params_free(params);
+}
+
 char *ppo_test_src_path(const char *relpath)
 {
     const char *src = g_getenv("PPO_TEST_SRCDIR");

@@ -24,6 +24,12 @@ ppo_plugin_t *ppo_test_plugin(const char *name);
  * Aborts the test on a validation error. Free with ppo_params_free. */
 ppo_params_t *ppo_test_params(const ppo_plugin_t *plugin, const char *flow_yaml);
 
+/* Check an optimizer's step_range contract on a fresh instance made from `flow_yaml`: over
+ * three steps of 45 elements with varied gradients, step_range on [0, 16), [16, 32), [32, 45)
+ * (the core's splits start at multiples of 16) leaves the parameters and every state block bit
+ * for bit as one step() call does, and writes nothing outside its range. */
+void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_yaml);
+
 /* Absolute path of a file in the source tree's tests/data/ (transfer full). */
 char *ppo_test_data_path(const char *file);
 

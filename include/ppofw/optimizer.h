@@ -14,7 +14,7 @@
 
 PPO_BEGIN_DECLS
 
-/* The optimizer vtable (ABI 1.0). */
+/* The optimizer vtable (ABI 1.0; step_range since 1.1). */
 typedef struct ppo_optimizer_vtable {
     uint32_t struct_size; /* sizeof(ppo_optimizer_vtable_t) the plugin was built with */
     uint32_t reserved0;
@@ -28,7 +28,15 @@ typedef struct ppo_optimizer_vtable {
      * `t` counts steps from 1 (for bias corrections). Return 0, or < 0 after host->error(). */
     int (*step)(void *inst, float *params, const float *grads, float *state, size_t n, double lr,
                 uint64_t t);
-    void *reserved[8]; /* NULL */
+    /* (optional, ABI 1.1) The same step for the elements [j0, j1) only: the arrays are the whole
+     * ones (n elements; state block i at state + i * n) and only those elements are read and
+     * written. Set it when every element's update depends on that element alone (Adam, SGD);
+     * the core then splits one step across its threads, calling this concurrently on disjoint
+     * ranges that cover [0, n) with the same lr and t, and the result must equal one step()
+     * call bit for bit. Must not write inst. NULL (as in ABI 1.0 plugins): step() runs alone. */
+    int (*step_range)(void *inst, float *params, const float *grads, float *state, size_t n,
+                      size_t j0, size_t j1, double lr, uint64_t t);
+    void *reserved[7]; /* NULL */
 } ppo_optimizer_vtable_t;
 
 PPO_END_DECLS

@@ -137,8 +137,9 @@ static void adam_update(float *restrict params, const float *restrict grads, flo
     }
 }
 
-static int adam_step(void *inst, float *params, const float *grads, float *state, size_t n,
-                     double lr, uint64_t t)
+/* The step for elements [j0, j1) of the whole arrays (n elements; m at state, v at state + n). */
+static int adam_step_range(void *inst, float *params, const float *grads, float *state, size_t n,
+                           size_t j0, size_t j1, double lr, uint64_t t)
 {
     const adam_t *adam = inst;
     if (t == 0) {
@@ -150,11 +151,17 @@ static int adam_step(void *inst, float *params, const float *grads, float *state
     /* the scalars of this step, in double as PyTorch computes them in Python floats */
     const double bias_correction1 = 1.0 - pow(adam->beta1, (double)t);
     const double bias_correction2 = 1.0 - pow(adam->beta2, (double)t);
-    adam_update(params, grads, state, state + n, n, (float)(1.0 - adam->beta1), (float)adam->beta2,
-                (float)(1.0 - adam->beta2), (float)(lr / bias_correction1),
-                (float)(1.0 / sqrt(bias_correction2)), (float)adam->eps,
-                (float)adam->weight_decay);
+    adam_update(params + j0, grads + j0, state + j0, state + n + j0, j1 - j0,
+                (float)(1.0 - adam->beta1), (float)adam->beta2, (float)(1.0 - adam->beta2),
+                (float)(lr / bias_correction1), (float)(1.0 / sqrt(bias_correction2)),
+                (float)adam->eps, (float)adam->weight_decay);
     return 0;
+}
+
+static int adam_step(void *inst, float *params, const float *grads, float *state, size_t n,
+                     double lr, uint64_t t)
+{
+    return adam_step_range(inst, params, grads, state, n, 0, n, lr, t);
 }
 
 static const ppo_optimizer_vtable_t adam_vtable = {
@@ -163,6 +170,7 @@ static const ppo_optimizer_vtable_t adam_vtable = {
     .destroy = adam_destroy,
     .state_floats_per_param = adam_state_floats_per_param,
     .step = adam_step,
+    .step_range = adam_step_range,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_OPTIMIZER, "adam", "1.0.0",

@@ -105,8 +105,9 @@ static uint32_t sgd_state_floats_per_param(void *inst)
     return sgd->momentum > 0.0 ? 1 : 0;
 }
 
-static int sgd_step(void *inst, float *params, const float *grads, float *state, size_t n,
-                    double lr, uint64_t t)
+/* The step for elements [j0, j1); every element's update reads that element alone. */
+static int sgd_step_range(void *inst, float *params, const float *grads, float *state, size_t n,
+                          size_t j0, size_t j1, double lr, uint64_t t)
 {
     const sgd_t *sgd = inst;
     if (t == 0) {
@@ -116,8 +117,9 @@ static int sgd_step(void *inst, float *params, const float *grads, float *state,
     const double momentum = sgd->momentum, weight_decay = sgd->weight_decay;
     const bool nesterov = sgd->nesterov;
     float *buf = state; /* (n) momentum buffer when momentum > 0; unused (may be NULL) else */
+    (void)n;
 
-    for (size_t j = 0; j < n; j++) {
+    for (size_t j = j0; j < j1; j++) {
         /* L2 weight decay enters through the gradient */
         double g = grads[j];
         if (weight_decay != 0.0)
@@ -134,12 +136,19 @@ static int sgd_step(void *inst, float *params, const float *grads, float *state,
     return 0;
 }
 
+static int sgd_step(void *inst, float *params, const float *grads, float *state, size_t n,
+                    double lr, uint64_t t)
+{
+    return sgd_step_range(inst, params, grads, state, n, 0, n, lr, t);
+}
+
 static const ppo_optimizer_vtable_t sgd_vtable = {
     .struct_size = sizeof(ppo_optimizer_vtable_t),
     .create = sgd_create,
     .destroy = sgd_destroy,
     .state_floats_per_param = sgd_state_floats_per_param,
     .step = sgd_step,
+    .step_range = sgd_step_range,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_OPTIMIZER, "sgd", "1.0.0",

@@ -2,14 +2,16 @@
  * laid out for an older minor still loads.
  *
  * The size of every public struct, the offset of every field, the value of every enum constant
- * and the ABI version must equal tests/data/abi-1.0.txt, and every function a plugin may call
+ * and the ABI version must equal tests/data/abi-1.1.txt, and every function a plugin may call
  * must be exported by libppofw. The table must also cover the headers: every struct, enum
  * constant and PPO_API function declared there has a line, so nothing public escapes the pin.
  * A deliberate ABI change (appending at a struct's end, with a minor bump) updates the table
  * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it.
  *
- * "Built for the previous minor": ABI 1.0 is the first minor, so no such plugin can exist. The
- * fixture tests/sdk/fixtures/sdk_old_minor.c is laid out the way one would be: its descriptor
+ * "Built for an older minor": ABI 1.1 differs from 1.0 only in the optimizer vtable, whose first
+ * reserved slot became step_range (a 1.0 optimizer has NULL there; tests/core/test_ppo_trainer.c
+ * trains with it NULL). For growth at a struct's end, the fixture
+ * tests/sdk/fixtures/sdk_old_minor.c is laid out the way such a plugin would be: its descriptor
  * and env vtable carry a struct_size smaller than the host's (they end before the reserved
  * slots, as a plugin built before fields were appended ends before those fields), and the tail
  * beyond holds junk. It must load, the loaded copy must read the tail as absent (NULL), and the
@@ -26,7 +28,7 @@
 
 #include "sdk/sdk_test.h"
 
-#define ABI_TABLE "abi-1.0.txt"
+#define ABI_TABLE "abi-1.1.txt"
 
 typedef struct abi_entry {
     const char
@@ -190,6 +192,7 @@ static const abi_entry_t computed[] = {
     OFF(ppo_optimizer_vtable_t, destroy),
     OFF(ppo_optimizer_vtable_t, state_floats_per_param),
     OFF(ppo_optimizer_vtable_t, step),
+    OFF(ppo_optimizer_vtable_t, step_range),
     OFF(ppo_optimizer_vtable_t, reserved),
 
     ENUM(ppo_kind_t, PPO_KIND_ENV),

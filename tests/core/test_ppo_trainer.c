@@ -103,6 +103,45 @@ START_TEST(test_trainer_threads_do_not_change_results)
 }
 END_TEST
 
+/* The optimizer step split over parameter slices (step_range on the pool) must give the bits of
+ * one step() call, which is what an optimizer without step_range (every ABI 1.0 optimizer) gets.
+ * Both trainers share the registry's plugin, so its step_range is hidden around b's iterations. */
+static void assert_split_step_equals_one_call(const char *const *overrides)
+{
+    fixture_t fa, fb;
+    open_trainer(&fa, cartpole, overrides);
+    open_trainer(&fb, cartpole, overrides);
+    ppo_plugin_t *opt = fb.session->optimizer;
+    const __typeof__(opt->vt.optimizer.step_range) step_range = opt->vt.optimizer.step_range;
+    ck_assert_msg(step_range != NULL, "%s has no step_range", opt->name);
+    /* 9,155 parameters: more than one slice, so a's steps really are split */
+    ck_assert_uint_gt(fa.trainer->n_reduce_tasks, 1);
+    for (int i = 0; i < 4; i++) {
+        ppo_metrics_row_t ra, rb;
+        iterate(&fa, &ra);
+        opt->vt.optimizer.step_range = NULL;
+        iterate(&fb, &rb);
+        opt->vt.optimizer.step_range = step_range;
+        ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "%s: iteration %d differs", opt->name,
+                      i + 1);
+    }
+    const ppo_model_t *ma = ppo_trainer_model(fa.trainer), *mb = ppo_trainer_model(fb.trainer);
+    ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
+    ck_assert_mem_eq(ma->opt_state, mb->opt_state, ma->n_params * ma->state_floats * sizeof(float));
+    close_trainer(&fa);
+    close_trainer(&fb);
+}
+
+START_TEST(test_split_optimizer_step_equals_one_step_call)
+{
+    const char *adam[] = {"ppo.threads=2", NULL};
+    assert_split_step_equals_one_call(adam);
+    const char *sgd[] = {"ppo.threads=2", "optimizer.plugin=sgd", "optimizer.params.momentum=0.9",
+                         NULL};
+    assert_split_step_equals_one_call(sgd);
+}
+END_TEST
+
 START_TEST(test_trainer_same_seed_reproduces_and_other_seed_differs)
 {
     assert_same_runs(pendulum, NULL, NULL, 3);
@@ -394,6 +433,7 @@ int main(void)
     TCase *tc = tcase_create("trainer");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_trainer_threads_do_not_change_results);
+    tcase_add_test(tc, test_split_optimizer_step_equals_one_step_call);
     tcase_add_test(tc, test_trainer_same_seed_reproduces_and_other_seed_differs);
     tcase_add_test(tc, test_checkpoint_restores_a_run_exactly);
     tcase_add_test(tc, test_checkpoint_refuses_another_pipeline_naming_the_difference);

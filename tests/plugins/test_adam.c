@@ -198,6 +198,13 @@ START_TEST(test_adam_long_arrays_match_reference_in_vector_body_and_tail)
 }
 END_TEST
 
+START_TEST(test_adam_step_range_on_slices_equals_one_step)
+{
+    ppo_test_step_range_matches_step("adam", "");
+    ppo_test_step_range_matches_step("adam", "{beta1: 0.8, beta2: 0.99, weight_decay: 0.1}");
+}
+END_TEST
+
 START_TEST(test_adam_refuses_step_count_zero)
 {
     ppo_params_t *params;
@@ -247,6 +254,7 @@ static Suite *adam_suite(void)
     tcase_add_test(tc, test_adam_weight_decay_and_other_betas_match_reference);
     tcase_add_test(tc, test_adam_steps_with_the_lr_it_is_given_not_its_lr_parameter);
     tcase_add_test(tc, test_adam_long_arrays_match_reference_in_vector_body_and_tail);
+    tcase_add_test(tc, test_adam_step_range_on_slices_equals_one_step);
     tcase_add_test(tc, test_adam_refuses_step_count_zero);
     suite_add_tcase(s, tc);
     TCase *tc_desc = tcase_create("descriptor");

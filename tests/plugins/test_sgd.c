@@ -236,6 +236,14 @@ START_TEST(test_sgd_refuses_nesterov_without_momentum_naming_both_and_the_fix)
 }
 END_TEST
 
+START_TEST(test_sgd_step_range_on_slices_equals_one_step)
+{
+    ppo_test_step_range_matches_step("sgd", "");
+    ppo_test_step_range_matches_step("sgd", "{momentum: 0.9, weight_decay: 0.01}");
+    ppo_test_step_range_matches_step("sgd", "{momentum: 0.9, nesterov: true}");
+}
+END_TEST
+
 START_TEST(test_sgd_refuses_step_count_zero)
 {
     ppo_params_t *params;
@@ -288,6 +296,7 @@ static Suite *sgd_suite(void)
     tcase_add_test(tc, test_sgd_nesterov_matches_reference_for_steps_1_2_3);
     tcase_add_test(tc, test_sgd_weight_decay_matches_reference_with_and_without_momentum);
     tcase_add_test(tc, test_sgd_steps_with_the_lr_it_is_given_not_its_lr_parameter);
+    tcase_add_test(tc, test_sgd_step_range_on_slices_equals_one_step);
     tcase_add_test(tc, test_sgd_refuses_step_count_zero);
     suite_add_tcase(s, tc);
     TCase *tc_create = tcase_create("create");
