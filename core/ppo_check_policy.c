@@ -1021,6 +1021,161 @@ static void check_state(pol_ctx_t *c)
     act_out_clear(&a2);
 }
 
+/* Part p's evaluate_part and backward_part of the path weights on ws (grad: added into). */
+static int part_eval_backward(pol_ctx_t *c, void *ws, uint32_t p, float *out[POL_N_PATHS],
+                              float *grad)
+{
+    const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
+    ppo_plugin_set_current(c->p);
+    int rc = p == 0 ? c->vt->evaluate_part(c->inst, ws, 0, c->B, c->obs, c->actions, c->old_dist,
+                                           out[0], out[1], out[2], NULL)
+                    : c->vt->evaluate_part(c->inst, ws, 1, c->B, c->obs, NULL, NULL, NULL, NULL,
+                                           NULL, out[3]);
+    if (rc == 0)
+        rc = p == 0 ? c->vt->backward_part(c->inst, ws, 0, c->B, d[0], d[1], d[2], NULL, grad)
+                    : c->vt->backward_part(c->inst, ws, 1, c->B, NULL, NULL, NULL, d[3], grad);
+    ppo_plugin_set_current(NULL);
+    return rc;
+}
+
+/* The first segment of part `p` (or of the other part, other = true) whose gradient entries
+ * differ between a and b; -1 when none. */
+static int first_differing_segment(const pol_ctx_t *c, const int *part, int p, const float *a,
+                                   const float *b)
+{
+    for (uint32_t k = 0; k < c->model->n_segments; k++) {
+        const size_t off = c->model->offsets[k],
+                     len = (size_t)c->model->segments[k].rows * c->model->segments[k].cols;
+        if (part[k] == p && memcmp(a + off, b + off, len * sizeof(float)) != 0)
+            return (int)k;
+    }
+    return -1;
+}
+
+static void check_parts(pol_ctx_t *c)
+{
+    if (c->vt->segment_part == NULL) {
+        add(c, PPO_CHECK_SKIP, "parts", "the policy offers no parts (evaluate and backward do "
+                                        "the distribution and the value together)");
+        return;
+    }
+    const uint32_t ns = c->model->n_segments;
+    int *part = g_new(int, MAX(ns, 1u));
+    uint32_t count[2] = {0, 0}, none = 0, bad = ns;
+    for (uint32_t k = 0; k < ns; k++) {
+        ppo_plugin_set_current(c->p);
+        part[k] = c->vt->segment_part(c->inst, k);
+        ppo_plugin_set_current(NULL);
+        if (part[k] == 0 || part[k] == 1)
+            count[part[k]]++;
+        else if (part[k] == -1)
+            none++;
+        if (!(part[k] == 0 || part[k] == 1) && bad == ns)
+            bad = k;
+    }
+    if (none == ns) {
+        add(c, PPO_CHECK_SKIP, "parts", "segment_part says these params make one part");
+        g_free(part);
+        return;
+    }
+    if (bad < ns) {
+        add(c, PPO_CHECK_FAIL, "parts",
+            "segment_part gave %d for segment \"%s\": give 0 (the distribution) or 1 (the "
+            "value function) for every segment, or -1 for every one when they share parameters",
+            part[bad], c->model->segments[bad].name);
+        g_free(part);
+        return;
+    }
+    /* the whole evaluate and backward, then part 1 and part 0 on their own workspaces into an
+     * array whose other part's entries hold a sentinel */
+    int rc = 0;
+    float *whole = eval_backward(c, c->ws, c->obs, c->actions, c->old_dist, &rc);
+    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B * 2);
+    float *full[POL_N_PATHS], *parts[POL_N_PATHS];
+    for (int k = 0; k < POL_N_PATHS; k++) {
+        full[k] = buf + (size_t)k * c->B;
+        parts[k] = buf + (size_t)(POL_N_PATHS + k) * c->B;
+    }
+    if (rc == 0)
+        rc = call_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, full);
+    void *ws_part[2] = {NULL, NULL};
+    for (uint32_t p = 0; p < 2; p++) {
+        ppo_plugin_set_current(c->p);
+        ws_part[p] = c->vt->ws_create(c->inst, c->B);
+        ppo_plugin_set_current(NULL);
+        if (ws_part[p] == NULL && rc == 0)
+            rc = -1;
+    }
+    const float sentinel = 777.0f;
+    float *split = g_new(float, c->n);
+    for (size_t i = 0; i < c->n; i++)
+        split[i] = sentinel;
+    int wrote_other = -1, differs = -1, out_differs = -1;
+    for (uint32_t step = 0; step < 2 && rc == 0; step++) {
+        const uint32_t p = 1 - step; /* part 1 first */
+        for (uint32_t k = 0; k < ns; k++)
+            if (part[k] == (int)p)
+                memset(split + c->model->offsets[k], 0,
+                       sizeof(float) * c->model->segments[k].rows * c->model->segments[k].cols);
+        rc = part_eval_backward(c, ws_part[p], p, parts, split);
+        if (rc == 0 && p == 1) {
+            /* part 0's entries must still hold the sentinel */
+            for (uint32_t k = 0; k < ns && wrote_other < 0; k++)
+                for (size_t i = 0; part[k] == 0 &&
+                                   i < (size_t)c->model->segments[k].rows * c->model->segments[k].cols;
+                     i++)
+                    if (split[c->model->offsets[k] + i] != sentinel) {
+                        wrote_other = (int)k;
+                        break;
+                    }
+        }
+    }
+    if (rc == 0) {
+        for (int k = 0; k < POL_N_PATHS && out_differs < 0; k++)
+            if (memcmp(full[k], parts[k], sizeof(float) * c->B) != 0)
+                out_differs = k;
+        differs = first_differing_segment(c, part, 0, whole, split);
+        if (differs < 0)
+            differs = first_differing_segment(c, part, 1, whole, split);
+    }
+    if (rc != 0) {
+        char *why = take_reason(rc);
+        add(c, PPO_CHECK_FAIL, "parts", "a part's call failed: %s", why);
+        g_free(why);
+    } else if (out_differs >= 0) {
+        add(c, PPO_CHECK_FAIL, "parts",
+            "evaluate_part(%d) gave another %s than evaluate: each part must compute exactly "
+            "what evaluate does",
+            out_differs == 3 ? 1 : 0, path_names[out_differs]);
+    } else if (wrote_other >= 0) {
+        add(c, PPO_CHECK_FAIL, "parts",
+            "backward_part(1) wrote into segment \"%s\" of part 0: a part may add only into its "
+            "own segments (the other part's task writes them at the same time)",
+            c->model->segments[wrote_other].name);
+    } else if (differs >= 0) {
+        add(c, PPO_CHECK_FAIL, "parts",
+            "the parts' backward_part gave another gradient than backward in segment \"%s\" "
+            "(part %d): each part must add exactly what backward adds there",
+            c->model->segments[differs].name, part[differs]);
+    } else {
+        add(c, PPO_CHECK_OK, "parts",
+            "evaluate_part and backward_part reproduce evaluate and backward bit for bit "
+            "(%u segments in part 0, %u in part 1)",
+            count[0], count[1]);
+    }
+    for (uint32_t p = 0; p < 2; p++) {
+        if (ws_part[p] == NULL)
+            continue;
+        ppo_plugin_set_current(c->p);
+        c->vt->ws_destroy(c->inst, ws_part[p]);
+        ppo_plugin_set_current(NULL);
+    }
+    g_free(part);
+    g_free(whole);
+    g_free(buf);
+    g_free(split);
+}
+
 static void check_export(pol_ctx_t *c)
 {
     if (c->vt->export_c == NULL) {
@@ -1107,6 +1262,7 @@ static void check_space(const ppo_plugin_t *plugin, const ppo_params_t *params,
             check_backward(&c);
             check_interleaved(&c);
             check_threads(&c);
+            check_parts(&c);
             check_state(&c);
             check_export(&c);
         }

@@ -273,7 +273,7 @@ static bool copy_vtable(void *dst, size_t host_size, const void *src, const char
     uint32_t size;
     memcpy(&size, src, sizeof(size));
     /* every field of ABI 1.0 must be there; the fields of 1.0 end 8 pointers before the end of
-     * each vtable (1.1's optimizer step_range took the first of its reserved slots) */
+     * each vtable (1.1's optimizer step_range and policy parts took reserved slots) */
     if (size < host_size - 8 * sizeof(void *) || size > (1u << 16)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
                     "%s: the %s vtable's struct_size is %u, expected at least %zu; set "
@@ -314,6 +314,10 @@ static bool check_callbacks(ppo_plugin_t *p, GError **error)
         if ((p->vt.policy.state_size != NULL) != (p->vt.policy.get_state != NULL) ||
             (p->vt.policy.get_state != NULL) != (p->vt.policy.set_state != NULL))
             g_ptr_array_add(missing, "state_size/get_state/set_state (all three or none)");
+        if ((p->vt.policy.segment_part != NULL) != (p->vt.policy.evaluate_part != NULL) ||
+            (p->vt.policy.evaluate_part != NULL) != (p->vt.policy.backward_part != NULL))
+            g_ptr_array_add(missing,
+                            "segment_part/evaluate_part/backward_part (all three or none)");
         break;
     case PPO_KIND_ADVANTAGE:
         REQUIRE(p->vt.advantage, create);

@@ -19,7 +19,7 @@ void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n, const float 
     const bool use_kl = kl != NULL &&
                         (cfg->kind == PPO_OBJECTIVE_KL_PENALTY || cfg->kind == PPO_OBJECTIVE_KL_FIXED);
     const bool vclip = !isnan(cfg->vf_clip);
-    for (uint32_t i = 0; i < n; i++) {
+    for (uint32_t i = 0; logp != NULL && i < n; i++) {
         const double logratio = (double)logp[i] - (double)old_logp[i];
         const double r = exp(logratio);
         const double a = adv[i];
@@ -43,6 +43,19 @@ void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n, const float 
         sums->policy_loss += term;
         dlogp[i] = (float)(d_r * r * ib);
 
+        /* entropy bonus and KL penalty */
+        sums->entropy += entropy[i];
+        dentropy[i] = (float)(-cfg->ent_coef * ib);
+        if (kl != NULL)
+            sums->kl += kl[i];
+        if (dkl != NULL)
+            dkl[i] = use_kl ? (float)(cfg->beta * ib) : 0.0f;
+
+        /* statistics */
+        sums->approx_kl += (r - 1.0) - logratio;
+        sums->clipped += fabs(r - 1.0) > cfg->clip ? 1.0 : 0.0;
+    }
+    for (uint32_t i = 0; value != NULL && i < n; i++) {
         /* value term */
         const double v = value[i], target = ret[i];
         double vloss, dv;
@@ -67,20 +80,8 @@ void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n, const float 
         }
         sums->value_loss += vloss;
         dvalue[i] = (float)(cfg->vf_coef * dv * ib);
-
-        /* entropy bonus and KL penalty */
-        sums->entropy += entropy[i];
-        dentropy[i] = (float)(-cfg->ent_coef * ib);
-        if (kl != NULL)
-            sums->kl += kl[i];
-        if (dkl != NULL)
-            dkl[i] = use_kl ? (float)(cfg->beta * ib) : 0.0f;
-
-        /* statistics */
-        sums->approx_kl += (r - 1.0) - logratio;
-        sums->clipped += fabs(r - 1.0) > cfg->clip ? 1.0 : 0.0;
     }
-    sums->n = n;
+    sums->n = logp != NULL ? n : 0;
 }
 
 double ppo_objective_loss(const ppo_objective_cfg_t *cfg, const ppo_objective_sums_t *sums)

@@ -43,7 +43,9 @@ typedef struct ppo_objective_sums {
 
 /* Losses and derivatives for n samples. Inputs are (n) arrays; kl may be NULL (then the KL term
  * and dkl are zero). Outputs dlogp, dentropy, dvalue (n) and dkl (n, when not NULL) are
- * overwritten; `sums` is overwritten. */
+ * overwritten; `sums` is overwritten. With logp NULL the policy, entropy and KL terms are left
+ * out (their inputs, outputs and sums untouched, n counted 0); with value NULL the value term
+ * is: a policy of two parts evaluates each on its own. */
 PPO_INTERNAL void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n,
                                      const float *logp, const float *old_logp, const float *adv,
                                      const float *entropy, const float *kl, const float *value,

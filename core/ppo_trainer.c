@@ -63,11 +63,11 @@ static uint64_t physical_memory(void)
     return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
-/* Chunking of a minibatch: at most PPO_GRAD_CHUNKS_MAX chunks of at least PPO_GRAD_CHUNK_MIN
- * samples, fixed by the minibatch size alone. */
-static void plan_grad_chunks(uint32_t mb, uint32_t *n_chunks, uint32_t *chunk)
+/* Chunking of a minibatch: at most PPO_GRAD_CHUNKS_MAX chunks of at least `min_rows` samples,
+ * fixed by the minibatch size and the policy alone. */
+static void plan_grad_chunks(uint32_t mb, uint32_t min_rows, uint32_t *n_chunks, uint32_t *chunk)
 {
-    uint32_t n = (mb + PPO_GRAD_CHUNK_MIN - 1) / PPO_GRAD_CHUNK_MIN;
+    uint32_t n = (mb + min_rows - 1) / min_rows;
     if (n > PPO_GRAD_CHUNKS_MAX)
         n = PPO_GRAD_CHUNKS_MAX;
     if (n == 0)
@@ -80,13 +80,15 @@ static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G,
 {
     const size_t np = tr->model->n_params;
     const ppo_policy_vtable_t *vt = &tr->model->plugin->vt.policy;
-    c->ws = vt->ws_create(tr->model->inst, G);
-    if (c->ws == NULL) {
-        *error = ppo_plugin_error(tr->model->plugin, "ws_create", -1);
-        return false;
+    for (uint32_t p = 0; p < tr->n_parts; p++) {
+        c->ws[p] = vt->ws_create(tr->model->inst, G);
+        if (c->ws[p] == NULL) {
+            *error = ppo_plugin_error(tr->model->plugin, "ws_create", -1);
+            return false;
+        }
+        c->obs[p] = alloc_aligned((size_t)G * tr->D * sizeof(float));
     }
     c->grads = alloc_aligned(np * sizeof(float));
-    c->obs = alloc_aligned((size_t)G * tr->D * sizeof(float));
     c->actions = alloc_aligned((size_t)G * tr->A * sizeof(float));
     c->old_dist = alloc_aligned((size_t)G * tr->P * sizeof(float));
     float **vecs[] = {&c->old_logp, &c->adv,      &c->ret,  &c->old_value, &c->logp,
@@ -94,7 +96,9 @@ static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G,
                       &c->dkl,      &c->dvalue};
     for (size_t i = 0; i < G_N_ELEMENTS(vecs); i++)
         *vecs[i] = alloc_aligned((size_t)G * sizeof(float));
-    bool ok = c->grads != NULL && c->obs != NULL && c->actions != NULL && c->old_dist != NULL;
+    bool ok = c->grads != NULL && c->actions != NULL && c->old_dist != NULL;
+    for (uint32_t p = 0; p < tr->n_parts; p++)
+        ok = ok && c->obs[p] != NULL;
     for (size_t i = 0; i < G_N_ELEMENTS(vecs); i++)
         ok = ok && *vecs[i] != NULL;
     if (!ok)
@@ -104,14 +108,74 @@ static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G,
 
 static void grad_chunk_free(ppo_trainer_t *tr, ppo_grad_chunk_t *c)
 {
-    if (c->ws != NULL)
-        tr->model->plugin->vt.policy.ws_destroy(tr->model->inst, c->ws);
-    float *bufs[] = {c->grads,   c->obs,   c->actions, c->old_dist, c->old_logp, c->adv,
+    for (uint32_t p = 0; p < 2; p++) {
+        if (c->ws[p] != NULL)
+            tr->model->plugin->vt.policy.ws_destroy(tr->model->inst, c->ws[p]);
+        free(c->obs[p]);
+        g_free(c->error[p]);
+    }
+    float *bufs[] = {c->grads,   c->actions, c->old_dist, c->old_logp, c->adv,
                      c->ret,     c->old_value, c->logp, c->entropy, c->kl,   c->value,
                      c->dlogp,   c->dentropy,  c->dkl,  c->dvalue};
     for (size_t i = 0; i < G_N_ELEMENTS(bufs); i++)
         free(bufs[i]);
-    g_free(c->error);
+}
+
+/* Whether the policy runs as two parts (segment_part, evaluate_part, backward_part), and the
+ * float ranges of each part's segments (adjacent segments merged). */
+static bool plan_parts(ppo_trainer_t *tr, GError **error)
+{
+    const ppo_model_t *m = tr->model;
+    const ppo_plugin_t *pp = m->plugin;
+    tr->n_parts = 1;
+    if (pp->vt.policy.segment_part == NULL)
+        return true;
+    int *part = g_new(int, MAX(m->n_segments, 1u));
+    uint32_t count[2] = {0, 0}, none = 0;
+    for (uint32_t s = 0; s < m->n_segments; s++) {
+        part[s] = pp->vt.policy.segment_part(m->inst, s);
+        if (part[s] == 0 || part[s] == 1)
+            count[part[s]]++;
+        else if (part[s] == -1)
+            none++;
+    }
+    if (none < m->n_segments && count[0] + count[1] < m->n_segments) {
+        /* the first segment that is not in part 0 or 1: -1 among parts, or no part at all */
+        uint32_t s = 0;
+        while (part[s] == 0 || part[s] == 1)
+            s++;
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "%s: policy plugin \"%s\": segment_part gave %d for segment \"%s\"; it must "
+                    "give 0 or 1 for every segment, or -1 for every one when the parts share "
+                    "parameters",
+                    pp->path, pp->name, part[s], m->segments[s].name);
+        g_free(part);
+        return false;
+    }
+    if (none == 0 && count[0] > 0 && count[1] > 0) {
+        tr->n_parts = 2;
+        for (uint32_t p = 0; p < 2; p++) {
+            tr->part_off[p] = g_new(size_t, count[p]);
+            tr->part_len[p] = g_new(size_t, count[p]);
+            uint32_t n = 0;
+            for (uint32_t s = 0; s < m->n_segments; s++) {
+                if (part[s] != (int)p)
+                    continue;
+                const size_t off = m->offsets[s],
+                             len = (size_t)m->segments[s].rows * m->segments[s].cols;
+                if (n > 0 && tr->part_off[p][n - 1] + tr->part_len[p][n - 1] == off) {
+                    tr->part_len[p][n - 1] += len;
+                } else {
+                    tr->part_off[p][n] = off;
+                    tr->part_len[p][n] = len;
+                    n++;
+                }
+            }
+            tr->n_part_ranges[p] = n;
+        }
+    }
+    g_free(part);
+    return true;
 }
 
 /* Refuse sizes the machine cannot hold, before allocating anything large. */
@@ -142,6 +206,10 @@ void ppo_trainer_free(ppo_trainer_t *tr)
         for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
             grad_chunk_free(tr, &tr->chunks[k]);
     g_free(tr->chunks);
+    for (uint32_t p = 0; p < 2; p++) {
+        g_free(tr->part_off[p]);
+        g_free(tr->part_len[p]);
+    }
     if (tr->model != NULL) {
         const ppo_policy_vtable_t *vt = &tr->model->plugin->vt.policy;
         for (uint32_t c = 0; tr->collect_ws != NULL && c < tr->n_env_chunks; c++)
@@ -312,7 +380,10 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         goto fail;
     }
     tr->mb_size = (uint32_t)(B / pl->ppo.minibatches);
-    plan_grad_chunks(tr->mb_size, &tr->n_grad_chunks, &tr->grad_chunk);
+    if (!plan_parts(tr, error))
+        goto fail;
+    plan_grad_chunks(tr->mb_size, tr->n_parts == 2 ? PPO_GRAD_CHUNK_MIN_PARTS : PPO_GRAD_CHUNK_MIN,
+                     &tr->n_grad_chunks, &tr->grad_chunk);
     tr->chunks = g_new0(ppo_grad_chunk_t, tr->n_grad_chunks);
     for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
         if (!grad_chunk_alloc(tr, &tr->chunks[k], tr->grad_chunk, error))

@@ -25,6 +25,9 @@
 /* gradient chunks per minibatch at most, and the smallest chunk */
 #define PPO_GRAD_CHUNKS_MAX 8
 #define PPO_GRAD_CHUNK_MIN 64
+/* the smallest chunk when the policy's distribution and value parts are separate tasks (each
+ * task does about half the work of a whole chunk) */
+#define PPO_GRAD_CHUNK_MIN_PARTS 256
 /* finished episodes averaged for ep_return_mean */
 #define PPO_EPISODE_WINDOW 100
 
@@ -51,20 +54,23 @@ typedef struct ppo_rollout {
     size_t bytes;
 } ppo_rollout_t;
 
-/* Buffers of one gradient chunk: gathered inputs and per-sample outputs. */
+/* Buffers of one gradient chunk: gathered inputs and per-sample outputs. With a policy of two
+ * parts, part 0 (the distribution) and part 1 (the value function) of a chunk are separate
+ * tasks: each has its own workspace, observations, sums and status ([part]); the rest is written
+ * by one of them only, and each adds into its own segments of `grads`. With one part, [0]. */
 typedef struct ppo_grad_chunk {
-    void *ws;          /* policy workspace */
+    void *ws[2];       /* policy workspaces */
     float *grads;      /* (n_params) this chunk's gradient */
-    float *obs;        /* (G, D) */
+    float *obs[2];     /* (G, D) */
     float *actions;    /* (G, A) */
     float *old_dist;   /* (G, P) */
     float *old_logp, *adv, *ret, *old_value;               /* (G) */
     float *logp, *entropy, *kl, *value;                    /* (G) */
     float *dlogp, *dentropy, *dkl, *dvalue;                /* (G) */
-    ppo_objective_sums_t sums;
+    ppo_objective_sums_t sums[2];
     uint32_t first, count;                                  /* rows of the minibatch */
-    int status;                                             /* 0, or the failing callback's rc */
-    char *error;                                            /* the plugin's message on failure */
+    int status[2];                                          /* 0, or the failing callback's rc */
+    char *error[2];                                         /* the plugin's message on failure */
 } ppo_grad_chunk_t;
 
 /* What each env tells the other ranks after a vector step (in global env order on every rank). */
@@ -153,6 +159,10 @@ typedef struct ppo_trainer {
     /* update */
     uint32_t mb_size;              /* samples per minibatch */
     uint32_t n_grad_chunks;        /* chunks per minibatch */
+    uint32_t n_parts;              /* 2: the policy's distribution and value parts are separate
+                                    * tasks (segment_part); 1: evaluate/backward do both */
+    size_t *part_off[2], *part_len[2]; /* (n_part_ranges[p]) float ranges of part p's segments */
+    uint32_t n_part_ranges[2];
     uint32_t grad_chunk;           /* samples per chunk (the last may have fewer) */
     ppo_grad_chunk_t *chunks;      /* (n_grad_chunks) */
     uint32_t *perm;                /* (T N) sample order of the current epoch */

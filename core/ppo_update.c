@@ -1,7 +1,8 @@
 /* ppofw core — advantage estimation and the minibatch epochs of the PPO update.
  *
  * Per minibatch: the samples are cut into fixed gradient chunks (evaluate → objective →
- * backward into the chunk's own gradient array) run on the pool; the chunk gradients are summed
+ * backward into the chunk's own gradient array) run on the pool, each chunk as two tasks when
+ * the policy has two parts (distribution and value function); the chunk gradients are summed
  * in chunk order (each pool task sums one slice of the parameters), the global norm is clipped,
  * and the optimizer steps (over the same slices on the pool when it has step_range). SB3's target_kl rule stops the update before a step whose minibatch
  * already drifted too far. Allocates nothing.
@@ -144,66 +145,127 @@ typedef struct {
 } grad_ctx_t;
 
 /* Record a failed callback; the plugin's message lives in this (worker) thread, so take it now. */
-static void chunk_fail(ppo_grad_chunk_t *c, const ppo_plugin_t *pp, const char *callback, int rc)
+static void chunk_fail(ppo_grad_chunk_t *c, uint32_t slot, const ppo_plugin_t *pp,
+                       const char *callback, int rc)
 {
     GError *e = ppo_plugin_error(pp, callback, rc);
-    g_free(c->error);
-    c->error = g_strdup(e->message);
-    c->status = rc != 0 ? rc : -1;
+    g_free(c->error[slot]);
+    c->error[slot] = g_strdup(e->message);
+    c->status[slot] = rc != 0 ? rc : -1;
     g_error_free(e);
+}
+
+/* The part a grad task runs (0 the distribution, 1 the value function, PART_BOTH one
+ * evaluate/backward) and its chunk. With two parts the tasks run part-major: the first
+ * n_grad_chunks are part 0's, so with as many tasks as threads each thread keeps one part (and
+ * its parameters in its cache) run after run; the mean-KL pass runs part 0 only. */
+#define PART_BOTH 2u
+static void task_part(const ppo_trainer_t *tr, const grad_ctx_t *ctx, uint32_t k, uint32_t *part,
+                      uint32_t *chunk)
+{
+    if (tr->n_parts == 1) {
+        *part = PART_BOTH;
+        *chunk = k;
+    } else if (!ctx->backward) {
+        *part = 0;
+        *chunk = k;
+    } else {
+        *part = k / tr->n_grad_chunks;
+        *chunk = k % tr->n_grad_chunks;
+    }
 }
 
 static void grad_task(void *vctx, uint32_t k, uint32_t worker)
 {
     grad_ctx_t *ctx = vctx;
     ppo_trainer_t *tr = ctx->tr;
-    ppo_grad_chunk_t *c = &tr->chunks[k];
+    uint32_t part, ci;
+    task_part(tr, ctx, k, &part, &ci);
+    ppo_grad_chunk_t *c = &tr->chunks[ci];
+    const uint32_t slot = part == 1 ? 1 : 0;
+    const bool dist = part != 1, value = part != 0;
     const uint32_t D = tr->D, A = tr->A, P = tr->P;
-    c->first = k * tr->grad_chunk;
-    c->count = c->first < ctx->mb ? MIN(tr->grad_chunk, ctx->mb - c->first) : 0;
-    c->status = 0;
-    memset(&c->sums, 0, sizeof(c->sums));
+    c->status[slot] = 0;
+    memset(&c->sums[slot], 0, sizeof(c->sums[slot]));
     if (c->count == 0)
         return;
 
-    /* gather the chunk's samples into contiguous rows */
+    /* gather the chunk's samples into contiguous rows (what this part reads) */
+    float *obs = c->obs[slot];
     for (uint32_t j = 0; j < c->count; j++) {
         const size_t b = ctx->idx[c->first + j];
-        memcpy(c->obs + (size_t)j * D, tr->ro.obs + b * D, (size_t)D * sizeof(float));
-        memcpy(c->actions + (size_t)j * A, tr->ro.actions + b * A, (size_t)A * sizeof(float));
-        memcpy(c->old_dist + (size_t)j * P, tr->ro.dist + b * P, (size_t)P * sizeof(float));
-        c->old_logp[j] = tr->ro.logp[b];
-        c->old_value[j] = tr->ro.values[b];
-        c->ret[j] = tr->ro.returns[b];
-        c->adv[j] = (float)(((double)tr->adv_src[b] - tr->adv_mean) * tr->adv_scale);
+        memcpy(obs + (size_t)j * D, tr->ro.obs + b * D, (size_t)D * sizeof(float));
+        if (dist) {
+            memcpy(c->actions + (size_t)j * A, tr->ro.actions + b * A, (size_t)A * sizeof(float));
+            memcpy(c->old_dist + (size_t)j * P, tr->ro.dist + b * P, (size_t)P * sizeof(float));
+            c->old_logp[j] = tr->ro.logp[b];
+            c->adv[j] = (float)(((double)tr->adv_src[b] - tr->adv_mean) * tr->adv_scale);
+        }
+        if (value) {
+            c->old_value[j] = tr->ro.values[b];
+            c->ret[j] = tr->ro.returns[b];
+        }
     }
 
     /* the analytic KL is read by the KL objectives and by the mean-KL pass only */
     const bool use_kl = ctx->cfg.kind == PPO_OBJECTIVE_KL_PENALTY ||
                         ctx->cfg.kind == PPO_OBJECTIVE_KL_FIXED;
-    float *kl = use_kl || !ctx->backward ? c->kl : NULL;
+    float *kl = dist && (use_kl || !ctx->backward) ? c->kl : NULL;
     const ppo_plugin_t *pp = tr->model->plugin;
+    const ppo_policy_vtable_t *vt = &pp->vt.policy;
     ppo_plugin_set_current(pp);
-    int rc = pp->vt.policy.evaluate(tr->model->inst, c->ws, c->count, c->obs, c->actions,
-                                    c->old_dist, c->logp, c->entropy, kl, c->value);
+    int rc = part == PART_BOTH
+                 ? vt->evaluate(tr->model->inst, c->ws[0], c->count, obs, c->actions, c->old_dist,
+                                c->logp, c->entropy, kl, c->value)
+             : dist ? vt->evaluate_part(tr->model->inst, c->ws[0], 0, c->count, obs, c->actions,
+                                        c->old_dist, c->logp, c->entropy, kl, NULL)
+                    : vt->evaluate_part(tr->model->inst, c->ws[1], 1, c->count, obs, NULL, NULL,
+                                        NULL, NULL, NULL, c->value);
     ppo_plugin_set_current(NULL);
     if (rc != 0) {
-        chunk_fail(c, pp, "evaluate", rc);
+        chunk_fail(c, slot, pp, part == PART_BOTH ? "evaluate" : "evaluate_part", rc);
         return;
     }
-    ppo_objective_eval(&ctx->cfg, c->count, c->logp, c->old_logp, c->adv, c->entropy, kl,
-                       c->value, c->old_value, c->ret, c->dlogp, c->dentropy, c->dkl, c->dvalue,
-                       &c->sums);
+    ppo_objective_eval(&ctx->cfg, c->count, dist ? c->logp : NULL, c->old_logp, c->adv,
+                       c->entropy, kl, value ? c->value : NULL, c->old_value, c->ret, c->dlogp,
+                       c->dentropy, c->dkl, c->dvalue, &c->sums[slot]);
     if (!ctx->backward)
         return;
-    memset(c->grads, 0, tr->model->n_params * sizeof(float));
+    if (part == PART_BOTH) {
+        memset(c->grads, 0, tr->model->n_params * sizeof(float));
+    } else {
+        for (uint32_t r = 0; r < tr->n_part_ranges[part]; r++)
+            memset(c->grads + tr->part_off[part][r], 0, tr->part_len[part][r] * sizeof(float));
+    }
+    float *dkl = use_kl ? c->dkl : NULL;
     ppo_plugin_set_current(pp);
-    rc = pp->vt.policy.backward(tr->model->inst, c->ws, c->count, c->dlogp, c->dentropy,
-                                use_kl ? c->dkl : NULL, c->dvalue, c->grads);
+    rc = part == PART_BOTH
+             ? vt->backward(tr->model->inst, c->ws[0], c->count, c->dlogp, c->dentropy, dkl,
+                            c->dvalue, c->grads)
+         : dist ? vt->backward_part(tr->model->inst, c->ws[0], 0, c->count, c->dlogp, c->dentropy,
+                                    dkl, NULL, c->grads)
+                : vt->backward_part(tr->model->inst, c->ws[1], 1, c->count, NULL, NULL, NULL,
+                                    c->dvalue, c->grads);
     ppo_plugin_set_current(NULL);
     if (rc != 0)
-        chunk_fail(c, pp, "backward", rc);
+        chunk_fail(c, slot, pp, part == PART_BOTH ? "backward" : "backward_part", rc);
     (void)worker;
+}
+
+/* The rows of each chunk of the minibatch (before the grad tasks, which only read them). */
+static void place_chunks(ppo_trainer_t *tr, uint32_t mb)
+{
+    for (uint32_t k = 0; k < tr->n_grad_chunks; k++) {
+        ppo_grad_chunk_t *c = &tr->chunks[k];
+        c->first = k * tr->grad_chunk;
+        c->count = c->first < mb ? MIN(tr->grad_chunk, mb - c->first) : 0;
+    }
+}
+
+/* Tasks of one grad run: every (part, chunk), or part 0's chunks alone for the mean KL. */
+static uint32_t grad_tasks(const ppo_trainer_t *tr, bool backward)
+{
+    return tr->n_grad_chunks * (backward ? tr->n_parts : 1);
 }
 
 /* g[j0, j1) = the sum of the n_src arrays in order, element by element; returns the sum of the
@@ -244,6 +306,7 @@ static double sum_slice(float *g, const float *const *src, uint32_t n_src, size_
     return sq;
 }
 
+
 /* Parameter slice s of the reduce and step runs: [j0, j1), starting at a multiple of 16
  * elements (a 64-byte line, and a whole vector of the widest kernels). Fixed by the parameter
  * count alone. */
@@ -275,21 +338,26 @@ static void reduce_task(void *vctx, uint32_t s, uint32_t worker)
 static bool chunk_failure(ppo_trainer_t *tr, GError **error)
 {
     for (uint32_t k = 0; k < tr->n_grad_chunks; k++) {
-        if (tr->chunks[k].status != 0) {
-            g_set_error_literal(error, PPO_ERROR, PPO_ERROR_PLUGIN, tr->chunks[k].error);
-            for (uint32_t j = 0; j < tr->n_grad_chunks; j++)
-                tr->chunks[j].status = 0;
-            return true;
+        for (uint32_t p = 0; p < tr->n_parts; p++) {
+            if (tr->chunks[k].status[p] != 0) {
+                g_set_error_literal(error, PPO_ERROR, PPO_ERROR_PLUGIN, tr->chunks[k].error[p]);
+                for (uint32_t j = 0; j < tr->n_grad_chunks; j++)
+                    tr->chunks[j].status[0] = tr->chunks[j].status[1] = 0;
+                return true;
+            }
         }
     }
     return false;
 }
 
-static void sum_chunks(const ppo_trainer_t *tr, ppo_objective_sums_t *total)
+/* The sums of the last grad run (`backward` as it was run), chunk by chunk, part 0 then part 1;
+ * a part's sums hold zeros for the other part's terms. */
+static void sum_chunks(const ppo_trainer_t *tr, bool backward, ppo_objective_sums_t *total)
 {
     memset(total, 0, sizeof(*total));
-    for (uint32_t k = 0; k < tr->n_grad_chunks; k++) {
-        const ppo_objective_sums_t *s = &tr->chunks[k].sums;
+    const uint32_t parts = backward ? tr->n_parts : 1;
+    for (uint32_t i = 0; i < tr->n_grad_chunks * parts; i++) {
+        const ppo_objective_sums_t *s = &tr->chunks[i / parts].sums[i % parts];
         total->policy_loss += s->policy_loss;
         total->value_loss += s->value_loss;
         total->entropy += s->entropy;
@@ -467,6 +535,7 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
         tr->adv_src = tr->adv_batch;
     }
 
+    place_chunks(tr, mb);
     double sum_pg = 0, sum_v = 0, sum_ent = 0, sum_kl = 0, sum_clip = 0, sum_loss = 0;
     uint64_t n_mb = 0;
     bool stop = false;
@@ -485,11 +554,11 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
             if (pl->ppo.normalize_advantages == PPO_ADVNORM_MINIBATCH)
                 global_mean_scale(tr, tr->ro.advantages, ctx.idx, mb, &tr->adv_mean,
                                   &tr->adv_scale);
-            ppo_pool_run(tr->pool, tr->n_grad_chunks, grad_task, &ctx);
+            ppo_pool_run(tr->pool, grad_tasks(tr, true), grad_task, &ctx);
             if (chunk_failure(tr, error))
                 return false;
             ppo_objective_sums_t s;
-            sum_chunks(tr, &s);
+            sum_chunks(tr, true, &s);
             /* every rank sees the same sums, so all take the same decisions below */
             global_sums(tr, &s);
             const double gmb = (double)mb * tr->world;
@@ -574,14 +643,15 @@ bool ppo_update_mean_kl(ppo_trainer_t *tr, double *mean_kl, GError **error)
     objective_config(tr, tr->pl->ppo.clip, &ctx.cfg);
     for (uint32_t b = 0; b < B; b++)
         tr->perm[b] = b;
+    place_chunks(tr, mb);
     double sum = 0.0;
     for (uint32_t start = 0; start < B; start += mb) {
         ctx.idx = tr->perm + start;
-        ppo_pool_run(tr->pool, tr->n_grad_chunks, grad_task, &ctx);
+        ppo_pool_run(tr->pool, grad_tasks(tr, false), grad_task, &ctx);
         if (chunk_failure(tr, error))
             return false;
         ppo_objective_sums_t s;
-        sum_chunks(tr, &s);
+        sum_chunks(tr, false, &s);
         sum += s.kl;
     }
     double acc[2] = {sum, (double)B};

@@ -65,7 +65,7 @@ typedef struct ppo_obs_norm {
     double clip;
 } ppo_obs_norm_t;
 
-/* The policy vtable (ABI 1.0). */
+/* The policy vtable (ABI 1.0; segment_part, evaluate_part and backward_part since 1.1). */
 typedef struct ppo_policy_vtable {
     uint32_t struct_size; /* sizeof(ppo_policy_vtable_t) the plugin was built with */
     uint32_t reserved0;
@@ -127,7 +127,28 @@ typedef struct ppo_policy_vtable {
      * raw observation with these parameters and this normalization. */
     int (*export_c)(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out);
 
-    void *reserved[8]; /* NULL */
+    /* (optional, ABI 1.1; all three or none) The policy as two independent parts, the action
+     * distribution (part 0) and the value function (part 1), for a policy in which they share no
+     * parameter (separate networks). The core then evaluates and back-propagates the parts at
+     * once on different threads, each on its own workspace.
+     * segment_part: the part segment `segment` belongs to (0 or 1), or -1 for every segment when
+     * this instance's parts share parameters (a shared trunk); the core then calls evaluate and
+     * backward. */
+    int (*segment_part)(void *inst, uint32_t segment);
+    /* evaluate() of one part: part 0 writes logp_out, entropy_out and kl_out, part 1 writes
+     * value_out; each ignores the other's outputs (which may be NULL) and writes them equal to
+     * evaluate()'s bit for bit. Keeps what backward_part needs in ws. */
+    int (*evaluate_part)(void *inst, void *ws, uint32_t part, uint32_t B, const float *obs,
+                         const float *actions, const float *old_dist, float *logp_out,
+                         float *entropy_out, float *kl_out, float *value_out);
+    /* backward() of the part last evaluated on ws: part 0 reads dlogp, dentropy and dkl, part 1
+     * reads dvalue. ADDS into grad_out only at the part's segments, the same values backward()
+     * adds there; the other part may be writing its segments of the same array meanwhile. */
+    int (*backward_part)(void *inst, void *ws, uint32_t part, uint32_t B, const float *dlogp,
+                         const float *dentropy, const float *dkl, const float *dvalue,
+                         float *grad_out);
+
+    void *reserved[5]; /* NULL */
 } ppo_policy_vtable_t;
 
 PPO_END_DECLS

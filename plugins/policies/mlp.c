@@ -80,9 +80,14 @@ typedef struct mlp {
 } mlp_t;
 
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
+/* the parts of an evaluate: the distribution (part 0), the value function (part 1) */
+#define MLP_PART_DIST 1u
+#define MLP_PART_VALUE 2u
+
 typedef struct mlp_ws {
     uint32_t max_batch; /* rows a call may have */
     uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
+    uint32_t parts;     /* what the last evaluate computed: MLP_PART_DIST | MLP_PART_VALUE */
     int has_old;        /* the last evaluate() had old_dist */
     float *obs;         /* (B, D) evaluate's observations */
     float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
@@ -708,12 +713,12 @@ static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
     return 0;
 }
 
-static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, const float *actions,
-                        const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
-                        float *value_out)
+/* evaluate() of the parts in `parts` (MLP_PART_*): the distribution's outputs, the values, or
+ * both; the same arithmetic either way. */
+static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, const float *obs,
+                          const float *actions, const float *old_dist, float *logp_out,
+                          float *entropy_out, float *kl_out, float *value_out)
 {
-    mlp_t *m = inst;
-    mlp_ws_t *ws = wsp;
     if (check_call(m, ws, B, "evaluate") != 0)
         return -1;
     ws->B = 0;
@@ -722,24 +727,68 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 
     /* keep the inputs backward needs */
     memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
-    memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
-    ws->has_old = old_dist != NULL;
-    if (old_dist != NULL)
-        memcpy(ws->old_dist, old_dist, (size_t)B * m->P * sizeof(float));
-
-    const float *z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
-    forward_dist(m, ws, B, z);
-    forward_value(m, ws, B, ws->obs, z, ws->value);
-    if (value_out != NULL)
-        memcpy(value_out, ws->value, (size_t)B * sizeof(float));
-    const float *old = ws->has_old ? ws->old_dist : NULL;
-    if (m->head == MLP_HEAD_CATEGORICAL)
-        ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out, entropy_out,
-                                 kl_out);
-    else
-        ppo_gaussian_evaluate(B, m->A, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
+    const float *z = NULL;
+    if (parts & MLP_PART_DIST) {
+        memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
+        ws->has_old = old_dist != NULL;
+        if (old_dist != NULL)
+            memcpy(ws->old_dist, old_dist, (size_t)B * m->P * sizeof(float));
+        z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
+        forward_dist(m, ws, B, z);
+    }
+    if (parts & MLP_PART_VALUE) {
+        forward_value(m, ws, B, ws->obs, z, ws->value);
+        if (value_out != NULL)
+            memcpy(value_out, ws->value, (size_t)B * sizeof(float));
+    }
+    if (parts & MLP_PART_DIST) {
+        const float *old = ws->has_old ? ws->old_dist : NULL;
+        if (m->head == MLP_HEAD_CATEGORICAL)
+            ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out,
+                                     entropy_out, kl_out);
+        else
+            ppo_gaussian_evaluate(B, m->A, ws->dist, ws->actions, old, logp_out, entropy_out,
+                                  kl_out);
+    }
     ws->B = B;
+    ws->parts = parts;
     return 0;
+}
+
+static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, const float *actions,
+                        const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
+                        float *value_out)
+{
+    return evaluate_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, obs, actions, old_dist,
+                          logp_out, entropy_out, kl_out, value_out);
+}
+
+/* Separate networks make two parts; a shared trunk makes one (-1 for every segment). */
+static int mlp_segment_part(void *inst, uint32_t segment)
+{
+    const mlp_t *m = inst;
+    if (m->share || segment >= m->n_segs)
+        return -1;
+    const mlp_layer_t *VH = &m->vf_head;
+    /* the value branch's segments: its hidden layers' and its head's weights and biases */
+    for (uint32_t k = 0; k < m->n_vf; k++)
+        if (segment == m->vf[k].weight || segment == m->vf[k].weight + 1)
+            return 1;
+    return segment == VH->weight || segment == VH->weight + 1 ? 1 : 0;
+}
+
+static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
+                             const float *actions, const float *old_dist, float *logp_out,
+                             float *entropy_out, float *kl_out, float *value_out)
+{
+    mlp_t *m = inst;
+    if (m->share || part > 1) {
+        m->host->error(m->host, "evaluate_part(%u) on a policy that is %s", part,
+                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+        return -1;
+    }
+    return evaluate_parts(m, wsp, part == 0 ? MLP_PART_DIST : MLP_PART_VALUE, B, obs, actions,
+                          old_dist, logp_out, entropy_out, kl_out, value_out);
 }
 
 /* ---- backward ---- */
@@ -791,23 +840,31 @@ static void backward_log_std(const mlp_t *m, mlp_ws_t *ws, uint32_t B, float *gr
             g[(size_t)j * A + a] += ws->sig2t[(size_t)a * Z + j] * ws->gacc[(size_t)j * A + a];
 }
 
-static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
-                        const float *dentropy, const float *dkl, const float *dvalue,
-                        float *grad_out)
+/* backward() of the parts in `parts` (those the last evaluate computed); the same arithmetic
+ * either way: part 0 adds only into the distribution's segments, part 1 only into the value
+ * branch's (with a shared trunk, only both together are possible). */
+static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, const float *dlogp,
+                          const float *dentropy, const float *dkl, const float *dvalue,
+                          float *grad_out)
 {
-    mlp_t *m = inst;
-    mlp_ws_t *ws = wsp;
     if (check_call(m, ws, B, "backward") != 0)
         return -1;
     if (B == 0)
         return 0;
-    if (ws->B != B) {
+    if (ws->B != B || (ws->parts & parts) != parts) {
         m->host->error(m->host,
                        "backward of %u rows, but the last call on this workspace was %s; call "
                        "evaluate on the same rows first",
-                       B, ws->B == 0 ? "not an evaluate" : "an evaluate of another size");
+                       B,
+                       ws->B == 0       ? "not an evaluate"
+                       : ws->B != B     ? "an evaluate of another size"
+                                        : "an evaluate of the other part");
         return -1;
     }
+    if (!(parts & MLP_PART_DIST))
+        dlogp = dentropy = dkl = NULL;
+    if (!(parts & MLP_PART_VALUE))
+        dvalue = NULL;
     const uint32_t A = m->A;
     const mlp_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
     const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
@@ -861,6 +918,28 @@ static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
             backward_layers(m, ws, B, m->vf, m->n_vf, ws->vf_h, ws->obs, dv, grad_out);
     }
     return 0;
+}
+
+static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
+                        const float *dentropy, const float *dkl, const float *dvalue,
+                        float *grad_out)
+{
+    return backward_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, dlogp, dentropy, dkl,
+                          dvalue, grad_out);
+}
+
+static int mlp_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *dlogp,
+                             const float *dentropy, const float *dkl, const float *dvalue,
+                             float *grad_out)
+{
+    mlp_t *m = inst;
+    if (m->share || part > 1) {
+        m->host->error(m->host, "backward_part(%u) on a policy that is %s", part,
+                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+        return -1;
+    }
+    return backward_parts(m, wsp, part == 0 ? MLP_PART_DIST : MLP_PART_VALUE, B, dlogp, dentropy,
+                          dkl, dvalue, grad_out);
 }
 
 /* ---- gSDE state for checkpoints: per env [steps, drawn, E (latent, A)] ---- */
@@ -981,6 +1060,9 @@ static const ppo_policy_vtable_t mlp_vtable = {
     .get_state = mlp_get_state,
     .set_state = mlp_set_state,
     .export_c = mlp_export_c,
+    .segment_part = mlp_segment_part,
+    .evaluate_part = mlp_evaluate_part,
+    .backward_part = mlp_backward_part,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_POLICY, "mlp", "1.0.0",

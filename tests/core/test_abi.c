@@ -8,9 +8,10 @@
  * A deliberate ABI change (appending at a struct's end, with a minor bump) updates the table
  * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it.
  *
- * "Built for an older minor": ABI 1.1 differs from 1.0 only in the optimizer vtable, whose first
- * reserved slot became step_range (a 1.0 optimizer has NULL there; tests/core/test_ppo_trainer.c
- * trains with it NULL). For growth at a struct's end, the fixture
+ * "Built for an older minor": ABI 1.1 differs from 1.0 only in reserved slots that gained a
+ * meaning: the optimizer's step_range and the policy's segment_part/evaluate_part/backward_part.
+ * A 1.0 plugin has NULL there (tests/core/test_ppo_trainer.c trains with step_range NULL; the
+ * out-of-tree examples of tests/sdk have no parts). For growth at a struct's end, the fixture
  * tests/sdk/fixtures/sdk_old_minor.c is laid out the way such a plugin would be: its descriptor
  * and env vtable carry a struct_size smaller than the host's (they end before the reserved
  * slots, as a plugin built before fields were appended ends before those fields), and the tail
@@ -163,6 +164,9 @@ static const abi_entry_t computed[] = {
     OFF(ppo_policy_vtable_t, get_state),
     OFF(ppo_policy_vtable_t, set_state),
     OFF(ppo_policy_vtable_t, export_c),
+    OFF(ppo_policy_vtable_t, segment_part),
+    OFF(ppo_policy_vtable_t, evaluate_part),
+    OFF(ppo_policy_vtable_t, backward_part),
     OFF(ppo_policy_vtable_t, reserved),
 
     SIZE(ppo_rollout_view_t),

@@ -180,7 +180,9 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
     ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
                            &status, NULL));
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
-    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)", "sgemm pi.0.weight (64 x 16 x 4)",
+    /* the layer shapes at the update's chunk: the mlp runs as two parts, each over the whole
+     * minibatch of 192 rows (fewer than PPO_GRAD_CHUNK_MIN_PARTS) */
+    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)", "sgemm pi.0.weight (192 x 16 x 4)",
                            "env steps", "collection", "update", "training, end to end",
                            "per env step (fixed formula)", "fraction of the ceiling", "peak RSS",
                            "heap allocations per iteration", "1 thread"};

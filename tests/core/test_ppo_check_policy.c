@@ -5,7 +5,7 @@
  * tests/sdk/fixtures/ (the sdk_policy.h linear policy with one thing wrong) must fail the check
  * for its defect and name it: a wrong-signed entropy gradient (the entropy path, not the others),
  * evaluate's leftovers kept in the instance instead of the workspace, a backward that overwrites
- * instead of adding. The defect-free linear policy passes and its refusal of box actions is a
+ * instead of adding, a part whose backward_part writes the other part's segments. The defect-free linear policy passes and its refusal of box actions is a
  * skipped space, not a failure.
  *
  * Left out: the command line (tests/sdk/test_sdk_commands.c).
@@ -119,6 +119,17 @@ START_TEST(test_check_policy_catches_a_backward_that_overwrites)
 }
 END_TEST
 
+START_TEST(test_check_policy_catches_a_part_that_writes_the_other_parts_gradient)
+{
+    ppo_check_report_t *r = check_policy(sdk_fixture("sdk_leaky_parts"), "", 0);
+    sdk_assert_failed(r, "discrete/parts", "backward_part(1) wrote into segment \"pi.bias\"",
+                      "only into its own segments", NULL);
+    /* evaluate and backward themselves are right */
+    ck_assert_int_eq(sdk_item(r, "discrete/backward-logp")->status, PPO_CHECK_OK);
+    ppo_check_report_free(r);
+}
+END_TEST
+
 START_TEST(test_check_policy_passes_a_policy_that_refuses_box_actions)
 {
     ppo_check_report_t *r = check_policy(sdk_fixture("sdk_good_policy"), "", 0);
@@ -178,6 +189,7 @@ static Suite *check_policy_suite(void)
     tcase_add_test(tc, test_check_policy_says_when_it_differenced_a_sample);
     tcase_add_test(tc, test_check_policy_catches_evaluate_state_kept_outside_the_workspace);
     tcase_add_test(tc, test_check_policy_catches_a_backward_that_overwrites);
+    tcase_add_test(tc, test_check_policy_catches_a_part_that_writes_the_other_parts_gradient);
     tcase_add_test(tc, test_check_policy_passes_a_policy_that_refuses_box_actions);
     tcase_add_test(tc, test_check_policy_fails_a_policy_refusing_every_space);
     tcase_add_test(tc, test_check_policy_skips_the_space_its_params_refuse);

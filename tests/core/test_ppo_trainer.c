@@ -93,11 +93,17 @@ START_TEST(test_trainer_threads_do_not_change_results)
 {
     const char *one[] = {"ppo.threads=1", NULL}, *two[] = {"ppo.threads=2", NULL};
     const char *three[] = {"ppo.threads=3", NULL};
-    /* 8 envs (one collection chunk) and 20 envs (three chunks, gradient chunks of 60 rows) */
+    /* 8 envs (one collection chunk; minibatches of 256 rows: the mlp's two parts are two tasks)
+     * and 20 envs (three collection chunks; minibatches of 320 rows in two gradient chunks of
+     * 160, four tasks) */
     assert_same_runs(cartpole, one, two, 6);
     const char *one20[] = {"ppo.threads=1", "env.num_envs=20", "ppo.minibatches=2", NULL};
     const char *three20[] = {"ppo.threads=3", "env.num_envs=20", "ppo.minibatches=2", NULL};
     assert_same_runs(cartpole, one20, three20, 4);
+    /* a shared trunk is one part: four gradient chunks of 64 rows, each one evaluate/backward */
+    const char *one_shared[] = {"ppo.threads=1", "policy.params.share_trunk=true", NULL};
+    const char *two_shared[] = {"ppo.threads=2", "policy.params.share_trunk=true", NULL};
+    assert_same_runs(cartpole, one_shared, two_shared, 4);
     /* continuous actions with normalization */
     assert_same_runs(pendulum, one, three, 3);
 }

@@ -533,6 +533,95 @@ START_TEST(test_mlp_act_value_evaluate_agree)
 }
 END_TEST
 
+START_TEST(test_mlp_parts_equal_evaluate_and_backward_and_stay_in_their_segments)
+{
+    GRand *r = g_rand_new_with_seed(34);
+    for (int c = 0; c < (int)G_N_ELEMENTS(consistency_yaml); c++) {
+        const uint32_t B = 7;
+        pol_t *p = consistency_policy(c, r, B);
+        const int shared = strstr(consistency_yaml[c], "share_trunk: true") != NULL;
+        int part[32];
+        ck_assert_uint_le(p->n_segs, 32);
+        for (uint32_t k = 0; k < p->n_segs; k++) {
+            part[k] = p->vt->segment_part(p->inst, k);
+            /* a shared trunk is one part; separate networks put vf.* in part 1, the rest in 0 */
+            const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
+            ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
+                          p->segs[k].name, part[k]);
+        }
+        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
+        make_samples(p, r, B, &actions, &old);
+        float *d[4];
+        for (int k = 0; k < 4; k++)
+            d[k] = rand_floats(r, B, -1, 1);
+        void *ws = p->vt->ws_create(p->inst, B), *ws0 = p->vt->ws_create(p->inst, B),
+             *ws1 = p->vt->ws_create(p->inst, B);
+        float lp[7], h[7], kl[7], v[7], lp0[7], h0[7], kl0[7], v1[7];
+        ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, actions, old, lp, h, kl, v), 0);
+        float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
+        ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
+        if (shared) {
+            ck_assert_int_lt(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
+                                                  kl0, NULL),
+                             0);
+            g_free(ppo_host_take_error());
+        } else {
+            /* part 1 first, on its own workspace, then part 0: neither disturbs the other */
+            const float sentinel = 777.0f;
+            for (size_t i = 0; i < p->n_params; i++)
+                split[i] = sentinel;
+            for (uint32_t k = 0; k < p->n_segs; k++)
+                memset(split + seg_offset(p, k), 0,
+                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 1));
+            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL,
+                                                  NULL, v1),
+                             0);
+            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
+                                                  kl0, NULL),
+                             0);
+            ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
+            ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
+            ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
+            ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
+            /* part 1's backward touches only part 1's segments (the sentinel survives) */
+            ck_assert_int_eq(p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3],
+                                                  split),
+                             0);
+            for (uint32_t k = 0; k < p->n_segs; k++)
+                for (size_t i = 0; part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols;
+                     i++)
+                    ck_assert_msg(split[seg_offset(p, k) + i] == sentinel,
+                                  "%s: part 1 wrote segment %s", consistency_yaml[c],
+                                  p->segs[k].name);
+            for (uint32_t k = 0; k < p->n_segs; k++)
+                memset(split + seg_offset(p, k), 0,
+                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 0));
+            ck_assert_int_eq(
+                p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
+            /* together they are backward's gradient, bit for bit */
+            ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
+            /* a part's backward needs that part's evaluate on the workspace */
+            ck_assert_int_lt(p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL,
+                                                  split),
+                             0);
+            g_free(ppo_host_take_error());
+        }
+        g_free(whole);
+        g_free(split);
+        for (int k = 0; k < 4; k++)
+            g_free(d[k]);
+        g_free(obs);
+        g_free(actions);
+        g_free(old);
+        p->vt->ws_destroy(p->inst, ws);
+        p->vt->ws_destroy(p->inst, ws0);
+        p->vt->ws_destroy(p->inst, ws1);
+        pol_free(p);
+    }
+    g_rand_free(r);
+}
+END_TEST
+
 START_TEST(test_mlp_streams_alone_decide_the_samples)
 {
     /* two policies with the same parameters and copies of the same streams (gSDE included,
@@ -1169,6 +1258,7 @@ static Suite *mlp_suite(void)
     tcase_add_test(tc, test_mlp_segments_are_named_pytorch_style_in_order);
     tcase_add_test(tc, test_mlp_declared_init_follows_ortho_init_and_log_std_init);
     tcase_add_test(tc, test_mlp_act_value_evaluate_agree);
+    tcase_add_test(tc, test_mlp_parts_equal_evaluate_and_backward_and_stay_in_their_segments);
     tcase_add_test(tc, test_mlp_streams_alone_decide_the_samples);
     tcase_add_test(tc, test_mlp_rows_in_one_call_equal_rows_one_at_a_time);
     tcase_add_test(tc, test_mlp_two_workspaces_on_two_threads_match_sequential_calls);

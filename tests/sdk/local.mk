@@ -59,6 +59,12 @@ tests_sdk_fixtures_sdk_shared_cache_la_SOURCES = tests/sdk/fixtures/sdk_shared_c
 tests_sdk_fixtures_sdk_shared_cache_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_shared_cache_la_LIBADD = libppofw.la
 
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_leaky_parts.la
+tests_sdk_fixtures_sdk_leaky_parts_la_SOURCES = tests/sdk/fixtures/sdk_leaky_parts.c \
+	$(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_leaky_parts_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_leaky_parts_la_LIBADD = libppofw.la
+
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_overwrite_grad.la
 tests_sdk_fixtures_sdk_overwrite_grad_la_SOURCES = tests/sdk/fixtures/sdk_overwrite_grad.c \
 	$(SDK_FX_POLICY_H)
