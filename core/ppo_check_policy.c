@@ -1138,6 +1138,30 @@ static void check_parts(pol_ctx_t *c)
         if (differs < 0)
             differs = first_differing_segment(c, part, 1, whole, split);
     }
+    /* act may get value_out NULL (the core then computes values batched): the same sample */
+    bool act_differs = false;
+    if (rc == 0) {
+        size_t n_state = 0;
+        double *state = save_state(c, &n_state);
+        act_out_t with, without;
+        act_out_init(c, &with);
+        act_out_init(c, &without);
+        g_free(without.value);
+        without.value = NULL;
+        rc = call_act(c, c->ws, c->obs, c->env_index, "parts", 0, 0, &with);
+        restore_state(c, state, n_state);
+        if (rc == 0)
+            rc = call_act(c, c->ws, c->obs, c->env_index, "parts", 0, 0, &without);
+        restore_state(c, state, n_state);
+        act_differs =
+            rc == 0 &&
+            (memcmp(with.actions, without.actions, sizeof(float) * c->B * c->A) != 0 ||
+             memcmp(with.logp, without.logp, sizeof(float) * c->B) != 0 ||
+             memcmp(with.dist, without.dist, sizeof(float) * c->B * c->P) != 0);
+        act_out_clear(&with);
+        act_out_clear(&without);
+        g_free(state);
+    }
     if (rc != 0) {
         char *why = take_reason(rc);
         add(c, PPO_CHECK_FAIL, "parts", "a part's call failed: %s", why);
@@ -1157,10 +1181,15 @@ static void check_parts(pol_ctx_t *c)
             "the parts' backward_part gave another gradient than backward in segment \"%s\" "
             "(part %d): each part must add exactly what backward adds there",
             c->model->segments[differs].name, part[differs]);
+    } else if (act_differs) {
+        add(c, PPO_CHECK_FAIL, "parts",
+            "act with value_out NULL gave other actions, log-probabilities or distributions "
+            "than with it: with parts, act skips only the value function when value_out is "
+            "NULL");
     } else {
         add(c, PPO_CHECK_OK, "parts",
             "evaluate_part and backward_part reproduce evaluate and backward bit for bit "
-            "(%u segments in part 0, %u in part 1)",
+            "(%u segments in part 0, %u in part 1); act works without value_out",
             count[0], count[1]);
     }
     for (uint32_t p = 0; p < 2; p++) {

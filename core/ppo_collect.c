@@ -96,7 +96,8 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
     ppo_plugin_set_current(pp);
     int rc = pp->vt.policy.act(tr->model->inst, tr->collect_ws[c], B, tr->ro.obs + row * D,
                                env_index, rngs, 0, tr->ro.actions + row * A, tr->ro.logp + row,
-                               tr->ro.values + row, tr->ro.dist + row * P);
+                               tr->batched_values ? NULL : tr->ro.values + row,
+                               tr->ro.dist + row * P);
     ppo_plugin_set_current(NULL);
     if (rc != 0) {
         ctx->status[c] = PPO_ERROR_PLUGIN;
@@ -318,6 +319,54 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
     return true;
 }
 
+/* Task k of the batched value pass: PPO_VALUE_ROWS rows of the T N rollout observations into
+ * ro.values, then of the N observations after the last step into ro.last_values. The rows of a
+ * task are fixed by T and N alone; the workspace is the running thread's. */
+static void value_task(void *vctx, uint32_t k, uint32_t worker)
+{
+    ppo_trainer_t *tr = vctx;
+    const uint64_t TN = (uint64_t)tr->T * tr->N;
+    const uint32_t per = PPO_VALUE_ROWS, main_tasks = (uint32_t)((TN + per - 1) / per);
+    uint64_t first, count;
+    float *out;
+    if (k < main_tasks) {
+        first = (uint64_t)k * per;
+        count = MIN((uint64_t)per, TN - first);
+        out = tr->ro.values + first;
+    } else {
+        const uint64_t j = (uint64_t)(k - main_tasks) * per;
+        first = TN + j;
+        count = MIN((uint64_t)per, tr->N - j);
+        out = tr->ro.last_values + j;
+    }
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ppo_plugin_set_current(pp);
+    const int rc = pp->vt.policy.value(tr->model->inst, tr->value_ws[worker], (uint32_t)count,
+                                       tr->ro.obs + first * tr->D, out);
+    ppo_plugin_set_current(NULL);
+    tr->value_status[k] = rc;
+    if (rc != 0) {
+        /* the plugin's message lives in this (worker) thread, so take it now */
+        GError *e = ppo_plugin_error(pp, "value", rc);
+        g_free(tr->value_error[k]);
+        tr->value_error[k] = g_strdup(e->message);
+        g_error_free(e);
+    }
+}
+
+/* V of every observation of the rollout and of the one after it, when act skipped them. */
+static bool batched_values(ppo_trainer_t *tr, GError **error)
+{
+    ppo_pool_run(tr->pool, tr->n_value_tasks, value_task, tr);
+    for (uint32_t k = 0; k < tr->n_value_tasks; k++) {
+        if (tr->value_status[k] != 0) {
+            g_set_error_literal(error, PPO_ERROR, PPO_ERROR_PLUGIN, tr->value_error[k]);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
 {
     const uint32_t N = tr->N, D = tr->D;
@@ -333,15 +382,20 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
             return false;
     }
 
-    /* V of the observation after the last step, for the rollout cut */
-    const ppo_plugin_t *pp = tr->model->plugin;
-    ppo_plugin_set_current(pp);
-    int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, N,
-                                 tr->ro.obs + (size_t)tr->T * N * D, tr->ro.last_values);
-    ppo_plugin_set_current(NULL);
-    if (rc != 0) {
-        *error = ppo_plugin_error(pp, "value", rc);
-        return false;
+    if (tr->batched_values) {
+        if (!batched_values(tr, error))
+            return false;
+    } else {
+        /* V of the observation after the last step, for the rollout cut */
+        const ppo_plugin_t *pp = tr->model->plugin;
+        ppo_plugin_set_current(pp);
+        int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, N,
+                                     tr->ro.obs + (size_t)tr->T * N * D, tr->ro.last_values);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            *error = ppo_plugin_error(pp, "value", rc);
+            return false;
+        }
     }
     tr->global_step += (uint64_t)tr->T * N * tr->world;
     return true;

@@ -35,7 +35,8 @@ static double row_lse(uint32_t n, const float *l, double *max_out, double *e)
             m = l[k];
     double s = 0.0;
     for (uint32_t k = 0; k < n; k++) {
-        const double ek = exp((double)l[k] - m);
+        /* exp(0) is exactly 1: a finite maximum's term needs no call */
+        const double ek = (double)l[k] == m && isfinite(m) ? 1.0 : exp((double)l[k] - m);
         if (e != NULL)
             e[k] = ek;
         s += ek;

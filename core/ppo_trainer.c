@@ -217,10 +217,18 @@ void ppo_trainer_free(ppo_trainer_t *tr)
                 vt->ws_destroy(tr->model->inst, tr->collect_ws[c]);
         if (tr->main_ws != NULL)
             vt->ws_destroy(tr->model->inst, tr->main_ws);
+        for (uint32_t w = 0; tr->value_ws != NULL && w < tr->n_value_ws; w++)
+            if (tr->value_ws[w] != NULL)
+                vt->ws_destroy(tr->model->inst, tr->value_ws[w]);
     }
     g_free(tr->collect_ws);
     g_free(tr->chunk_status);
     g_free(tr->chunk_message);
+    g_free(tr->value_ws);
+    g_free(tr->value_status);
+    for (uint32_t k = 0; tr->value_error != NULL && k < tr->n_value_tasks; k++)
+        g_free(tr->value_error[k]);
+    g_free(tr->value_error);
     if (tr->adv_inst != NULL)
         tr->session->advantage->vt.advantage.destroy(tr->adv_inst);
     if (tr->opt_inst != NULL)
@@ -410,6 +418,24 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     }
 
     tr->pool = ppo_pool_new(pl->ppo.threads);
+    /* a policy with parts acts without its value function; the values come batched after */
+    tr->batched_values = tr->n_parts == 2;
+    if (tr->batched_values) {
+        const uint32_t per = PPO_VALUE_ROWS;
+        tr->n_value_tasks = (uint32_t)(((uint64_t)tr->T * tr->N + per - 1) / per) +
+                            (tr->N + per - 1) / per;
+        tr->value_status = g_new0(int, tr->n_value_tasks);
+        tr->value_error = g_new0(char *, tr->n_value_tasks);
+        tr->n_value_ws = ppo_pool_threads(tr->pool);
+        tr->value_ws = g_new0(void *, tr->n_value_ws);
+        for (uint32_t w = 0; w < tr->n_value_ws; w++) {
+            tr->value_ws[w] = pvt->ws_create(tr->model->inst, per);
+            if (tr->value_ws[w] == NULL) {
+                *error = ppo_plugin_error(tr->model->plugin, "ws_create", -1);
+                goto fail;
+            }
+        }
+    }
     const uint64_t per_iter = (uint64_t)tr->T * tr->N * tr->world;
     tr->n_iterations = (pl->ppo.total_steps + per_iter - 1) / per_iter;
 

@@ -22,6 +22,8 @@
 
 /* envs per collection chunk (a task of the worker pool) */
 #define PPO_COLLECT_CHUNK 8
+/* rows per task of the batched value pass after a rollout */
+#define PPO_VALUE_ROWS 256
 /* gradient chunks per minibatch at most, and the smallest chunk */
 #define PPO_GRAD_CHUNKS_MAX 8
 #define PPO_GRAD_CHUNK_MIN 64
@@ -163,6 +165,14 @@ typedef struct ppo_trainer {
                                     * tasks (segment_part); 1: evaluate/backward do both */
     size_t *part_off[2], *part_len[2]; /* (n_part_ranges[p]) float ranges of part p's segments */
     uint32_t n_part_ranges[2];
+    bool batched_values;           /* act skips the value (parts); the rollout's values are
+                                    * computed after it in PPO_VALUE_ROWS-row tasks */
+    uint32_t n_value_tasks;        /* tasks of that pass */
+    void **value_ws;               /* (n_value_ws) workspaces of PPO_VALUE_ROWS rows, one per
+                                    * pool thread */
+    uint32_t n_value_ws;
+    int *value_status;             /* (n_value_tasks) 0, or value()'s rc */
+    char **value_error;            /* (n_value_tasks) its message (owned) */
     uint32_t grad_chunk;           /* samples per chunk (the last may have fewer) */
     ppo_grad_chunk_t *chunks;      /* (n_grad_chunks) */
     uint32_t *perm;                /* (T N) sample order of the current epoch */

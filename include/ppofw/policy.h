@@ -94,7 +94,9 @@ typedef struct ppo_policy_vtable {
     /* (required) Act on B rows: obs (B, D); env_index (B) names each row's env (for per-env
      * exploration noise); rngs (B) are the rows' sampler streams (unused, and may be NULL, when
      * deterministic). Writes actions_out (B, A) (a sample, or the mode when deterministic;
-     * box actions unclipped), logp_out (B), value_out (B) and dist_out (B, P). */
+     * box actions unclipped), logp_out (B), value_out (B) and dist_out (B, P). A policy with
+     * parts (segment_part, ABI 1.1) may get value_out NULL: then it skips the value function
+     * (the core computes the rollout's values afterwards, batched). */
     int (*act)(void *inst, void *ws, uint32_t B, const float *obs, const uint32_t *env_index,
                ppo_rng_t *const *rngs, int deterministic, float *actions_out, float *logp_out,
                float *value_out, float *dist_out);

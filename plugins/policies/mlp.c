@@ -677,9 +677,11 @@ static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
 
     const float *z = forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h);
     forward_dist(m, ws, B, z);
-    forward_value(m, ws, B, obs, z, ws->value);
-    if (value_out != NULL)
+    /* value_out NULL (allowed because the policy has parts): no value function */
+    if (value_out != NULL) {
+        forward_value(m, ws, B, obs, z, ws->value);
         memcpy(value_out, ws->value, (size_t)B * sizeof(float));
+    }
     if (dist_out != NULL)
         memcpy(dist_out, ws->dist, (size_t)B * m->P * sizeof(float));
 
