@@ -345,13 +345,8 @@ static void value_task(void *vctx, uint32_t k, uint32_t worker)
                                        tr->ro.obs + first * tr->D, out);
     ppo_plugin_set_current(NULL);
     tr->value_status[k] = rc;
-    if (rc != 0) {
-        /* the plugin's message lives in this (worker) thread, so take it now */
-        GError *e = ppo_plugin_error(pp, "value", rc);
-        g_free(tr->value_error[k]);
-        tr->value_error[k] = g_strdup(e->message);
-        g_error_free(e);
-    }
+    if (rc != 0)
+        ppo_plugin_error_keep(pp, "value", rc, &tr->value_error[k]);
 }
 
 /* V of every observation of the rollout and of the one after it, when act skipped them. */

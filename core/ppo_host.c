@@ -138,6 +138,14 @@ GError *ppo_plugin_error(const ppo_plugin_t *plugin, const char *callback, int r
     return error;
 }
 
+void ppo_plugin_error_keep(const ppo_plugin_t *plugin, const char *callback, int rc, char **slot)
+{
+    GError *e = ppo_plugin_error(plugin, callback, rc);
+    g_free(*slot);
+    *slot = g_steal_pointer(&e->message);
+    g_error_free(e);
+}
+
 const ppo_plugin_t *ppo_plugin_current(void)
 {
     return tls_current;

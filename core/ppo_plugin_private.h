@@ -79,6 +79,12 @@ PPO_INTERNAL bool ppo_plugin_require_kind(const ppo_plugin_t *plugin, ppo_kind_t
  * pending plugin error. */
 PPO_INTERNAL GError *ppo_plugin_error(const ppo_plugin_t *plugin, const char *callback, int rc);
 
+/* ppo_plugin_error's message for a callback that failed on a worker thread, kept in *slot (the
+ * old message freed) for the main thread to report: the plugin's reason is per thread, so it
+ * must be taken on the thread that ran the callback. */
+PPO_INTERNAL void ppo_plugin_error_keep(const ppo_plugin_t *plugin, const char *callback, int rc,
+                                        char **slot);
+
 /* Take this thread's pending plugin error message (transfer full), or NULL. */
 PPO_INTERNAL char *ppo_host_take_error(void);
 

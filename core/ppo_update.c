@@ -144,15 +144,12 @@ typedef struct {
     bool backward;            /* false: evaluate only (mean KL) */
 } grad_ctx_t;
 
-/* Record a failed callback; the plugin's message lives in this (worker) thread, so take it now. */
+/* Record a failed callback of a grad task. */
 static void chunk_fail(ppo_grad_chunk_t *c, uint32_t slot, const ppo_plugin_t *pp,
                        const char *callback, int rc)
 {
-    GError *e = ppo_plugin_error(pp, callback, rc);
-    g_free(c->error[slot]);
-    c->error[slot] = g_strdup(e->message);
+    ppo_plugin_error_keep(pp, callback, rc, &c->error[slot]);
     c->status[slot] = rc != 0 ? rc : -1;
-    g_error_free(e);
 }
 
 /* The part a grad task runs (0 the distribution, 1 the value function, PART_BOTH one
@@ -423,13 +420,8 @@ static void step_task(void *vctx, uint32_t s, uint32_t worker)
                                                m->n_params, j0, j1, ctx->lr, tr->opt_steps);
     ppo_plugin_set_current(NULL);
     tr->slice_status[s] = rc;
-    if (rc != 0) {
-        /* the plugin's message lives in this (worker) thread, so take it now */
-        GError *e = ppo_plugin_error(op, "step_range", rc);
-        g_free(tr->slice_error[s]);
-        tr->slice_error[s] = g_strdup(e->message);
-        g_error_free(e);
-    }
+    if (rc != 0)
+        ppo_plugin_error_keep(op, "step_range", rc, &tr->slice_error[s]);
     tr->slice_finite[s] = all_finite(m->params + j0, j1 - j0);
     (void)worker;
 }

@@ -779,18 +779,28 @@ static int mlp_segment_part(void *inst, uint32_t segment)
     return segment == VH->weight || segment == VH->weight + 1 ? 1 : 0;
 }
 
+/* The MLP_PART_* of part `part` (0 or 1) of a policy with separate networks; 0 after
+ * host->error otherwise. */
+static uint32_t part_bits(const mlp_t *m, uint32_t part, const char *what)
+{
+    if (m->share || part > 1) {
+        m->host->error(m->host, "%s(%u) on a policy that is %s", what, part,
+                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+        return 0;
+    }
+    return part == 0 ? MLP_PART_DIST : MLP_PART_VALUE;
+}
+
 static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
                              const float *actions, const float *old_dist, float *logp_out,
                              float *entropy_out, float *kl_out, float *value_out)
 {
     mlp_t *m = inst;
-    if (m->share || part > 1) {
-        m->host->error(m->host, "evaluate_part(%u) on a policy that is %s", part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+    const uint32_t parts = part_bits(m, part, "evaluate_part");
+    if (parts == 0)
         return -1;
-    }
-    return evaluate_parts(m, wsp, part == 0 ? MLP_PART_DIST : MLP_PART_VALUE, B, obs, actions,
-                          old_dist, logp_out, entropy_out, kl_out, value_out);
+    return evaluate_parts(m, wsp, parts, B, obs, actions, old_dist, logp_out, entropy_out, kl_out,
+                          value_out);
 }
 
 /* ---- backward ---- */
@@ -935,13 +945,10 @@ static int mlp_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *grad_out)
 {
     mlp_t *m = inst;
-    if (m->share || part > 1) {
-        m->host->error(m->host, "backward_part(%u) on a policy that is %s", part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+    const uint32_t parts = part_bits(m, part, "backward_part");
+    if (parts == 0)
         return -1;
-    }
-    return backward_parts(m, wsp, part == 0 ? MLP_PART_DIST : MLP_PART_VALUE, B, dlogp, dentropy,
-                          dkl, dvalue, grad_out);
+    return backward_parts(m, wsp, parts, B, dlogp, dentropy, dkl, dvalue, grad_out);
 }
 
 /* ---- gSDE state for checkpoints: per env [steps, drawn, E (latent, A)] ---- */
