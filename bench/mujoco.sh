@@ -5,11 +5,13 @@
 # Writes bench/mujoco.md.
 #
 #   bench/mujoco.sh [PPOFW]        PPOFW defaults to ./ppofw (run from the build tree)
+#   MUJOCO_ONLY="hopper walker2d" MUJOCO_MD=/tmp/part.md bench/mujoco.sh
+#                                  only those configs, into another file (to redo some rows)
 set -eu
 ppofw=${1:-./ppofw}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
-out="$here/mujoco.md"
+out="${MUJOCO_MD:-$here/mujoco.md}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -18,6 +20,9 @@ hopper 2000
 walker2d 2000
 ant 1500
 inverted-pendulum 900"
+if [ -n "${MUJOCO_ONLY:-}" ]; then
+    rows=$(echo "$rows" | awk -v only=" $MUJOCO_ONLY " 'index(only, " " $1 " ") > 0')
+fi
 
 {
     echo "# MuJoCo learning results"
