@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "ppo_test.h"
 
 ppo_plugin_t *ppo_test_plugin(const char *name)
@@ -86,6 +88,38 @@ void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_
     }
     vt->destroy(inst);
     ppo_params_free(params);
+}
+
+char *ppo_test_tmpdir(void)
+{
+    GError *error = NULL;
+    char *dir = g_dir_make_tmp("ppo-test-XXXXXX", &error);
+    ck_assert_msg(dir != NULL, "cannot make a temp dir: %s", error != NULL ? error->message : "");
+    char *real = realpath(dir, NULL);
+    ck_assert_ptr_nonnull(real);
+    char *out = g_strdup(real);
+    free(real);
+    g_free(dir);
+    return out;
+}
+
+void ppo_test_rm_tree(const char *path)
+{
+    GDir *dir = g_dir_open(path, 0, NULL);
+    if (dir != NULL) {
+        const char *name;
+        while ((name = g_dir_read_name(dir)) != NULL) {
+            char *child = g_build_filename(path, name, NULL);
+            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
+                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                ppo_test_rm_tree(child);
+            else
+                g_unlink(child);
+            g_free(child);
+        }
+        g_dir_close(dir);
+    }
+    g_remove(path);
 }
 
 char *ppo_test_src_path(const char *relpath)

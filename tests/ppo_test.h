@@ -30,6 +30,14 @@ ppo_params_t *ppo_test_params(const ppo_plugin_t *plugin, const char *flow_yaml)
  * for bit as one step() call does, and writes nothing outside its range. */
 void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_yaml);
 
+/* A fresh temporary directory, its canonical path (transfer full); fails the test when it
+ * cannot be made. Remove it with ppo_test_rm_tree. */
+char *ppo_test_tmpdir(void);
+
+/* Remove a file or a directory tree (symbolic links removed, not followed); what cannot be
+ * removed stays. */
+void ppo_test_rm_tree(const char *path);
+
 /* Absolute path of a file in the source tree's tests/data/ (transfer full). */
 char *ppo_test_data_path(const char *file);
 

@@ -139,38 +139,6 @@ static void expect_one_line(const result_t *r, int code, const char *prefix, ...
     va_end(ap);
 }
 
-/* A fresh canonical temporary directory (transfer full; remove with rm_tree). */
-static char *make_tmpdir(void)
-{
-    GError *error = NULL;
-    char *dir = g_dir_make_tmp("ppo-cli-XXXXXX", &error);
-    ck_assert_msg(dir != NULL, "cannot make a temp dir: %s", error != NULL ? error->message : "");
-    char *real = realpath(dir, NULL);
-    ck_assert_ptr_nonnull(real);
-    char *out = g_strdup(real);
-    free(real);
-    g_free(dir);
-    return out;
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rm_tree(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
 
 /* Write `text` to dir/name; returns the path (transfer full). */
 static char *write_text(const char *dir, const char *name, const char *text, gssize len)
@@ -249,7 +217,7 @@ static const bad_file_t bad_files[] = {
 static void check_bad_file(const bad_file_t *b, const char *command)
 {
     char *path = pipeline_file(b->file);
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *run_dir = g_build_filename(tmp, "run", NULL);
     result_t r = strcmp(command, "run") == 0
                      ? run("run", path, "--run-dir", run_dir, "--quiet", NULL)
@@ -262,7 +230,7 @@ static void check_bad_file(const bad_file_t *b, const char *command)
     ck_assert_msg(!g_file_test(run_dir, G_FILE_TEST_EXISTS), "%s made %s", b->file, run_dir);
     g_free(prefix);
     result_clear(&r);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(run_dir);
     g_free(tmp);
     g_free(path);
@@ -282,7 +250,7 @@ END_TEST
 
 START_TEST(test_cli_validate_refuses_binary_garbage_with_exit_2)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char garbage[4096];
     GRand *rand = g_rand_new_with_seed(7);
     for (size_t i = 0; i < sizeof garbage; i++)
@@ -305,14 +273,14 @@ START_TEST(test_cli_validate_refuses_binary_garbage_with_exit_2)
     result_clear(&r);
     g_free(prefix);
     g_free(path);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_refuses_nesting_10000_deep_with_exit_2)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     GString *s = g_string_new("seed: ");
     for (int i = 0; i < 10000; i++)
         g_string_append_c(s, '[');
@@ -339,14 +307,14 @@ START_TEST(test_cli_validate_refuses_nesting_10000_deep_with_exit_2)
     g_free(prefix);
     g_free(path);
     g_string_free(s, TRUE);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_refuses_a_pipeline_that_is_a_directory_with_exit_2)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *dir = g_build_filename(tmp, "pipeline.yaml", NULL);
     ck_assert_int_eq(g_mkdir(dir, 0755), 0);
     result_t r = run("validate", dir, NULL);
@@ -355,7 +323,7 @@ START_TEST(test_cli_validate_refuses_a_pipeline_that_is_a_directory_with_exit_2)
                     "give the path of a pipeline .yaml file", NULL);
     result_clear(&r);
     g_free(prefix);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(dir);
     g_free(tmp);
 }
@@ -363,7 +331,7 @@ END_TEST
 
 START_TEST(test_cli_validate_refuses_a_missing_pipeline_with_exit_2)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *path = g_build_filename(tmp, "nope.yaml", NULL);
     result_t r = run("validate", path, NULL);
     char *prefix = g_strdup_printf("ppofw: %s: ", path);
@@ -371,7 +339,7 @@ START_TEST(test_cli_validate_refuses_a_missing_pipeline_with_exit_2)
                     "check the path", NULL);
     result_clear(&r);
     g_free(prefix);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(path);
     g_free(tmp);
 }
@@ -477,12 +445,12 @@ static char *plugin_pipeline(const char *dir, const char *env_plugin)
  * "ppofw: PIPELINE:2:11: env.plugin: SO: ..." containing the NULL-terminated parts. */
 static void expect_env_plugin_refused(const char *so, ...)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *pipeline = plugin_pipeline(tmp, so);
     result_t r = run("validate", pipeline, NULL);
     char *prefix = g_strdup_printf("ppofw: %s:2:11: env.plugin: %s: ", pipeline, so);
     /* the temp dir goes first, so that a failed check leaves nothing behind */
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     ck_assert_msg(WEXITSTATUS(r.status) == 3, "%s: exit code %d instead of 3; stderr:\n%s", so,
                   WEXITSTATUS(r.status), r.err);
     ck_assert_msg(g_str_has_prefix(r.err, prefix), "stderr \"%s\" does not start with \"%s\"",
@@ -558,7 +526,7 @@ END_TEST
 
 START_TEST(test_cli_validate_refuses_non_plugin_files_with_exit_3)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     /* text */
     const char *text = "not a plugin, only a text file with a .so name; long enough for an ELF "
                        "header to fit\n";
@@ -589,14 +557,14 @@ START_TEST(test_cli_validate_refuses_non_plugin_files_with_exit_3)
     g_free(data);
     g_free(src);
     g_free(x);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_resolves_a_relative_plugin_path_from_the_pipeline)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *plug = g_build_filename(tmp, "plug", NULL);
     ck_assert_int_eq(g_mkdir(plug, 0755), 0);
     char *src = fixture("fx_abi_major");
@@ -616,7 +584,7 @@ START_TEST(test_cli_validate_resolves_a_relative_plugin_path_from_the_pipeline)
     g_free(copy);
     g_free(data);
     g_free(src);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(plug);
     g_free(tmp);
 }
@@ -624,7 +592,7 @@ END_TEST
 
 START_TEST(test_cli_validate_refuses_a_bad_plugin_named_by_name_with_exit_3)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *pipeline = plugin_pipeline(tmp, "fx_abi_major");
     char *so = fixture("fx_abi_major");
     result_t r = run("validate", pipeline, NULL);
@@ -634,14 +602,14 @@ START_TEST(test_cli_validate_refuses_a_bad_plugin_named_by_name_with_exit_3)
     g_free(prefix);
     g_free(so);
     g_free(pipeline);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_refuses_a_missing_plugin_name_listing_the_search_with_exit_3)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *pipeline = plugin_pipeline(tmp, "cartpol");
     char *fixdir = fixture_dir();
     char *fix_entry = g_strdup_printf("%s (PPOFW_PLUGIN_PATH)", fixdir);
@@ -658,14 +626,14 @@ START_TEST(test_cli_validate_refuses_a_missing_plugin_name_listing_the_search_wi
     g_free(fix_entry);
     g_free(fixdir);
     g_free(pipeline);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_refuses_a_plugin_of_the_wrong_kind_with_exit_3)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *so = fixture("fx_optimizer");
     char *pipeline = plugin_pipeline(tmp, so);
     result_t r = run("validate", pipeline, NULL);
@@ -690,14 +658,14 @@ START_TEST(test_cli_validate_refuses_a_plugin_of_the_wrong_kind_with_exit_3)
     g_free(text);
     g_free(pipeline);
     g_free(so);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_validate_reports_a_failing_create_in_the_plugins_words_with_exit_3)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *so = fixture("fx_create_fails");
     char *pipeline = plugin_pipeline(tmp, so);
     result_t r = run("validate", pipeline, NULL);
@@ -708,14 +676,14 @@ START_TEST(test_cli_validate_reports_a_failing_create_in_the_plugins_words_with_
     g_free(prefix);
     g_free(pipeline);
     g_free(so);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
 
 START_TEST(test_cli_run_with_a_bad_plugin_leaves_no_run_directory)
 {
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *so = fixture("fx_no_step");
     char *pipeline = plugin_pipeline(tmp, so);
     char *run_dir = g_build_filename(tmp, "run", NULL);
@@ -728,7 +696,7 @@ START_TEST(test_cli_run_with_a_bad_plugin_leaves_no_run_directory)
     g_free(run_dir);
     g_free(pipeline);
     g_free(so);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
@@ -839,7 +807,7 @@ START_TEST(test_cli_validate_accepts_the_good_pipeline_and_prints_it_resolved)
     /* the resolved pipeline validates again, unchanged */
     r = run("validate", path, "--print", NULL);
     ck_assert_msg(WEXITSTATUS(r.status) == 0, "exit %d: %s", WEXITSTATUS(r.status), r.err);
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *resolved = write_text(tmp, "resolved.yaml", r.out, -1);
     result_t again = run("validate", resolved, "--print", NULL);
     ck_assert_msg(WEXITSTATUS(again.status) == 0, "the resolved pipeline is refused: %s\n%s",
@@ -847,7 +815,7 @@ START_TEST(test_cli_validate_accepts_the_good_pipeline_and_prints_it_resolved)
     ck_assert_str_eq(again.out, r.out);
     result_clear(&again);
     result_clear(&r);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(resolved);
     g_free(tmp);
     g_free(path);
@@ -857,7 +825,7 @@ END_TEST
 START_TEST(test_cli_run_refuses_an_existing_run_dir_unless_overwrite)
 {
     char *path = pipeline_file("good.yaml");
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *run_dir = g_build_filename(tmp, "run", NULL);
     ck_assert_int_eq(g_mkdir(run_dir, 0755), 0);
     char *old = write_text(run_dir, "pipeline.yaml", "# an earlier run\n", -1);
@@ -896,7 +864,7 @@ START_TEST(test_cli_run_refuses_an_existing_run_dir_unless_overwrite)
     g_free(prefix);
     g_free(notes);
     g_free(old);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(run_dir);
     g_free(tmp);
     g_free(path);

@@ -109,35 +109,6 @@ static void expect_file_refused(const char *path, ...)
     g_free(prefix);
 }
 
-/* A fresh temporary directory, canonical (transfer full; remove with rm_tree). */
-static char *make_tmpdir(void)
-{
-    GError *error = NULL;
-    char *dir = g_dir_make_tmp("ppo-loader-XXXXXX", &error);
-    ck_assert_msg(dir != NULL, "cannot make a temp dir: %s", error != NULL ? error->message : "");
-    char *real = canonical(dir);
-    g_free(dir);
-    return real;
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rm_tree(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
 
 /* The bytes of a file (transfer full). */
 static char *read_all(const char *path, gsize *len)
@@ -201,13 +172,13 @@ START_TEST(test_loader_same_file_loaded_twice_gives_the_same_plugin)
     /* by a path relative to a base directory, with a detour */
     ck_assert_ptr_eq(ppo_plugin_load(search, "../.libs/fx_env.so", dir, &error), a);
     /* through a symbolic link elsewhere */
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     char *link = g_build_filename(tmp, "fx_env.so", NULL);
     ck_assert_int_eq(symlink(path, link), 0);
     ck_assert_ptr_eq(ppo_plugin_load_file(link, &error), a);
     ck_assert_ptr_null(error);
     ppo_search_free(search);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(link);
     g_free(tmp);
     g_free(dir);
@@ -330,7 +301,7 @@ START_TEST(test_loader_refuses_truncated_copies_of_a_real_plugin)
     gsize len = 0;
     char *data = read_all(src, &len);
     ck_assert_uint_gt(len, 8001);
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     const gsize sizes[] = {500, 2000, 4000, 8000, len - 1};
     for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
         char *name = g_strdup_printf("cut%zu.so", (size_t)sizes[i]);
@@ -351,7 +322,7 @@ START_TEST(test_loader_refuses_truncated_copies_of_a_real_plugin)
         g_free(path);
         g_free(name);
     }
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(dir);
     g_free(data);
     g_free(src);
@@ -370,11 +341,11 @@ START_TEST(test_loader_refuses_a_truncated_segment_even_without_a_section_table)
     eh.e_shnum = 0;
     eh.e_shstrndx = 0;
     memcpy(data, &eh, sizeof eh);
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *path = write_file(dir, "nosections.so", data, 8000);
     expect_file_refused(path, "is truncated: a segment needs", "the file has 8000",
                         "rebuild or reinstall the plugin", NULL);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
     g_free(data);
@@ -389,7 +360,7 @@ START_TEST(test_loader_refuses_elf_files_of_the_wrong_type_class_or_machine)
     char *data = read_all(src, &len);
     Elf64_Ehdr orig;
     memcpy(&orig, data, sizeof orig);
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
 
     Elf64_Ehdr eh = orig;
     eh.e_type = ET_REL;
@@ -412,7 +383,7 @@ START_TEST(test_loader_refuses_elf_files_of_the_wrong_type_class_or_machine)
     expect_file_refused(path, "another architecture", NULL);
     g_free(path);
 
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(dir);
     g_free(data);
     g_free(src);
@@ -421,7 +392,7 @@ END_TEST
 
 START_TEST(test_loader_refuses_a_text_file_named_like_a_plugin)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     const char *text = "This is not a plugin. A plugin is a shared object built with "
                        "PPO_PLUGIN_DEFINE; this is a text file that only has a .so name.\n";
     char *path = write_file(dir, "x.so", text, strlen(text));
@@ -435,7 +406,7 @@ START_TEST(test_loader_refuses_a_text_file_named_like_a_plugin)
     check_error(&error, 3, prefix, "is not an ELF shared object", NULL);
     g_free(prefix);
     ppo_search_free(search);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
 }
@@ -443,7 +414,7 @@ END_TEST
 
 START_TEST(test_loader_refuses_a_directory_named_like_a_plugin)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *sub = g_build_filename(dir, "y.so", NULL);
     ck_assert_int_eq(g_mkdir(sub, 0755), 0);
     expect_file_refused(sub, "is a directory, not a plugin file", "name the .so inside it", NULL);
@@ -455,7 +426,7 @@ START_TEST(test_loader_refuses_a_directory_named_like_a_plugin)
     check_error(&error, 3, prefix, "is a directory", NULL);
     g_free(prefix);
     ppo_search_free(search);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(sub);
     g_free(dir);
 }
@@ -472,12 +443,12 @@ START_TEST(test_loader_refuses_an_unreadable_plugin_file)
     char *src = fixture("fx_env");
     gsize len = 0;
     char *data = read_all(src, &len);
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *path = write_file(dir, "fx_env.so", data, len);
     ck_assert_int_eq(g_chmod(path, 0), 0);
     expect_file_refused(path, "cannot open the plugin", "Permission denied",
                         "make the file readable: chmod a+r", NULL);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
     g_free(data);
@@ -487,7 +458,7 @@ END_TEST
 
 START_TEST(test_loader_refuses_a_missing_file_naming_it)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *path = g_build_filename(dir, "nope.so", NULL);
     GError *error = NULL;
     ck_assert_ptr_null(ppo_plugin_load_file(path, &error));
@@ -503,7 +474,7 @@ START_TEST(test_loader_refuses_a_missing_file_naming_it)
     g_free(prefix);
     g_free(rel);
     ppo_search_free(search);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
 }
@@ -514,7 +485,7 @@ END_TEST
 START_TEST(test_loader_missing_name_lists_every_directory_and_suggests_the_nearest)
 {
     char *fixdir = fixture_dir();
-    char *tmp = make_tmpdir();
+    char *tmp = ppo_test_tmpdir();
     g_setenv("PPOFW_PLUGIN_PATH", fixdir, TRUE);
     const char *const dirs[] = {tmp, NULL};
     ppo_search_t *search = ppo_search_new(dirs);
@@ -537,7 +508,7 @@ START_TEST(test_loader_missing_name_lists_every_directory_and_suggests_the_neare
     g_free(fix_entry);
     g_free(tmp_entry);
     ppo_search_free(search);
-    rm_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
     g_free(fixdir);
 }

@@ -69,33 +69,6 @@ static const char *text_of(const ppo_ynode_t *map, const char *key)
     return n->text;
 }
 
-/* A fresh temporary directory (transfer full; remove it with rm_tree). */
-static char *make_tmpdir(void)
-{
-    GError *error = NULL;
-    char *dir = g_dir_make_tmp("ppo-yaml-XXXXXX", &error);
-    ck_assert_msg(dir != NULL, "cannot make a temp dir: %s", error != NULL ? error->message : "");
-    return dir;
-}
-
-static void rm_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rm_tree(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
 
 /* ---- empty and binary input ---- */
 
@@ -116,7 +89,7 @@ END_TEST
 
 START_TEST(test_yaml_empty_file_gives_a_document_without_root)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *path = g_build_filename(dir, "empty.yaml", NULL);
     ck_assert(g_file_set_contents(path, "", 0, NULL));
     GError *error = NULL;
@@ -125,7 +98,7 @@ START_TEST(test_yaml_empty_file_gives_a_document_without_root)
     ck_assert_ptr_null(ppo_ydoc_root(doc));
     ck_assert_str_eq(ppo_ydoc_source(doc), path);
     ppo_ydoc_free(doc);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
 }
@@ -424,7 +397,7 @@ END_TEST
 
 START_TEST(test_yaml_file_larger_than_limit_is_refused_before_reading)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *path = g_build_filename(dir, "huge.yaml", NULL);
     int fd = g_open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ck_assert_int_ge(fd, 0);
@@ -435,7 +408,7 @@ START_TEST(test_yaml_file_larger_than_limit_is_refused_before_reading)
     char *prefix = g_strdup_printf("%s: ", path);
     check_error(&error, 2, prefix, "too large for a pipeline", NULL);
     g_free(prefix);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);
 }
@@ -443,7 +416,7 @@ END_TEST
 
 START_TEST(test_yaml_missing_file_and_directory_are_refused_naming_them)
 {
-    char *dir = make_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *missing = g_build_filename(dir, "nope.yaml", NULL);
     GError *error = NULL;
     ck_assert_ptr_null(ppo_ydoc_load_file(missing, &error));
@@ -455,7 +428,7 @@ START_TEST(test_yaml_missing_file_and_directory_are_refused_naming_them)
     prefix = g_strdup_printf("%s: ", dir);
     check_error(&error, 2, prefix, "not a regular file", "directory", NULL);
     g_free(prefix);
-    rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(missing);
     g_free(dir);
 }

@@ -32,38 +32,6 @@ char *rel_ppofw(void)
     return g_build_filename(build_dir(), "ppofw", NULL);
 }
 
-char *rel_tmpdir(void)
-{
-    GError *error = NULL;
-    char *dir = g_dir_make_tmp("ppo-rel-XXXXXX", &error);
-    ck_assert_msg(dir != NULL, "cannot make a temp dir: %s", error != NULL ? error->message : "");
-    char *real = realpath(dir, NULL);
-    ck_assert_ptr_nonnull(real);
-    char *out = g_strdup(real);
-    free(real);
-    g_free(dir);
-    return out;
-}
-
-void rel_rm_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-                !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                rel_rm_tree(child);
-            else
-                g_unlink(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_remove(path);
-}
-
 char *rel_write(const char *dir, const char *name, const char *text)
 {
     char *path = g_build_filename(dir, name, NULL);

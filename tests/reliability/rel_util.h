@@ -41,9 +41,6 @@ typedef struct {
     GThread *drain; /* copies the child's output pipes into the files */
 } rel_proc_t;
 
-/* A fresh canonical temporary directory (transfer full); remove it with rel_rm_tree. */
-char *rel_tmpdir(void);
-void rel_rm_tree(const char *path);
 /* Write text to dir/name and return the path (transfer full). */
 char *rel_write(const char *dir, const char *name, const char *text);
 /* Read a whole file (transfer full); fails the test when it cannot. */

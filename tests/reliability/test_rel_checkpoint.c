@@ -52,7 +52,7 @@ static void train(const char *pipeline, const char *run_dir)
 
 static void fixture_init(fixture_t *f)
 {
-    f->dir = rel_tmpdir();
+    f->dir = ppo_test_tmpdir();
     f->pipeline = rel_write(f->dir, "cartpole.yaml", pipeline_text("cartpole", "0.99"));
     f->run_dir = g_build_filename(f->dir, "run", NULL);
     train(f->pipeline, f->run_dir);
@@ -64,7 +64,7 @@ static void fixture_init(fixture_t *f)
 static void fixture_clear(fixture_t *f)
 {
     rel_snapshot_free(f->snap);
-    rel_rm_tree(f->dir);
+    ppo_test_rm_tree(f->dir);
     g_free(f->dir);
     g_free(f->pipeline);
     g_free(f->run_dir);

@@ -29,7 +29,7 @@ static const struct {
 
 START_TEST(test_plugin_crash_in_step_exits_3_naming_the_plugin_with_checkpoints_intact)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* 4 envs x 16 steps a iteration; instance 2 crashes at its 40th step call */
     char *text = g_strdup_printf("name: rel-crash\n"
@@ -77,7 +77,7 @@ START_TEST(test_plugin_crash_in_step_exits_3_naming_the_plugin_with_checkpoints_
 
     g_free(latest);
     rel_snapshot_free(before);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
     g_free(dir);

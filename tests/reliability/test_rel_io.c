@@ -53,7 +53,7 @@ static void train(const char *pl, const char *run_dir)
 
 START_TEST(test_run_dir_below_a_regular_file_exits_5_naming_it)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir, true);
     char *file = rel_write(dir, "plain-file", "not a directory\n");
     char *run_dir = g_build_filename(file, "run", NULL);
@@ -69,7 +69,7 @@ START_TEST(test_run_dir_below_a_regular_file_exits_5_naming_it)
     rel_assert_preserved(snap);
     rel_snapshot_free(snap);
     g_free(head);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(file);
     g_free(pl);
@@ -79,7 +79,7 @@ END_TEST
 
 START_TEST(test_run_dir_in_a_read_only_directory_exits_5_naming_it)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir, true);
     char *ro = g_build_filename(dir, "read-only", NULL);
     ck_assert_int_eq(g_mkdir(ro, 0555), 0);
@@ -97,7 +97,7 @@ START_TEST(test_run_dir_in_a_read_only_directory_exits_5_naming_it)
     rel_proc_clear(&p);
     ck_assert(!g_file_test(run_dir, G_FILE_TEST_EXISTS));
     g_free(head);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(ro);
     g_free(pl);
@@ -107,13 +107,13 @@ END_TEST
 
 START_TEST(test_resume_with_checkpoints_not_a_directory_exits_5_and_removes_nothing)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir, true);
     char *run_dir = g_build_filename(dir, "run", NULL);
     train(pl, run_dir);
     /* the checkpoints directory replaced by a file (a bad copy, a mount gone wrong) */
     char *ckdir = g_build_filename(run_dir, "checkpoints", NULL);
-    rel_rm_tree(ckdir);
+    ppo_test_rm_tree(ckdir);
     g_free(rel_write(run_dir, "checkpoints", "not a directory\n"));
     rel_snapshot_t *snap = rel_snapshot(run_dir);
     rel_proc_t p;
@@ -126,7 +126,7 @@ START_TEST(test_resume_with_checkpoints_not_a_directory_exits_5_and_removes_noth
     rel_snapshot_free(snap);
     g_free(head);
     g_free(ckdir);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(pl);
     g_free(dir);
@@ -135,7 +135,7 @@ END_TEST
 
 START_TEST(test_disk_full_while_writing_a_checkpoint_exits_5_keeping_the_previous_one)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir, true);
     char *run_dir = g_build_filename(dir, "run", NULL);
     train(pl, run_dir);
@@ -171,7 +171,7 @@ START_TEST(test_disk_full_while_writing_a_checkpoint_exits_5_keeping_the_previou
     g_free(head);
     g_free(latest);
     rel_snapshot_free(snap);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(pl);
     g_free(dir);
@@ -180,7 +180,7 @@ END_TEST
 
 START_TEST(test_disk_full_while_writing_metrics_exits_5_keeping_earlier_rows)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir, false);
     char *run_dir = g_build_filename(dir, "run", NULL);
     train(pl, run_dir);
@@ -208,7 +208,7 @@ START_TEST(test_disk_full_while_writing_metrics_exits_5_keeping_earlier_rows)
     g_free(head);
     g_free(csv);
     rel_snapshot_free(snap);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(pl);
     g_free(dir);
@@ -217,7 +217,7 @@ END_TEST
 
 START_TEST(test_unreadable_pipeline_exits_2_naming_it)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     ck_assert_int_eq(chmod(dir, 0755), 0);
     char *pl = pipeline(dir, true);
     ck_assert_int_eq(chmod(pl, 0), 0);
@@ -230,7 +230,7 @@ START_TEST(test_unreadable_pipeline_exits_2_naming_it)
     rel_expect(&p, 2, head, NULL);
     rel_proc_clear(&p);
     g_free(head);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(dir);
 }
@@ -238,7 +238,7 @@ END_TEST
 
 START_TEST(test_unreadable_plugin_exits_3_naming_it)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     ck_assert_int_eq(chmod(dir, 0755), 0);
     char *src = g_strdup_printf(
         "%s/tests/reliability/.libs/rel_env_fault.so",
@@ -266,7 +266,7 @@ START_TEST(test_unreadable_plugin_exits_3_naming_it)
     char *never = g_build_filename(dir, "never", NULL);
     ck_assert(!g_file_test(never, G_FILE_TEST_EXISTS));
     g_free(never);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(text);
     g_free(copy);

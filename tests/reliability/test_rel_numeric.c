@@ -106,7 +106,7 @@ static const struct {
 
 START_TEST(test_env_nan_stops_with_exit_4_naming_env_instance_and_step_keeping_checkpoints)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* instance 1 faults at its 60th step call of the resumed process: iteration 4 of that
      * process (calls 49..64), rollout step 11, so global step 96 + 3*32 + 11*2 = 214 */
@@ -125,7 +125,7 @@ START_TEST(test_env_nan_stops_with_exit_4_naming_env_instance_and_step_keeping_c
     assert_last_good_checkpoint(pl, run_dir, 192, 256);
 
     rel_snapshot_free(before);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(env);
     g_free(run_dir);
@@ -137,7 +137,7 @@ END_TEST
 
 START_TEST(test_nan_gradient_with_on_nan_stop_exits_4_naming_tensor_and_iteration)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* backward call 9 of the resumed process: its 5th iteration, global iteration 8 */
     char *pl =
@@ -154,7 +154,7 @@ START_TEST(test_nan_gradient_with_on_nan_stop_exits_4_naming_tensor_and_iteratio
     assert_last_good_checkpoint(pl, run_dir, 224, 256);
 
     rel_snapshot_free(before);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
     g_free(dir);
@@ -163,7 +163,7 @@ END_TEST
 
 START_TEST(test_nan_gradient_with_skip_update_skips_the_minibatch_and_trains_on)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* backward calls 3 and 4 (both epochs of iteration 2) are NaN */
     char *pl = walk_pipeline(dir, "{}",
@@ -185,7 +185,7 @@ START_TEST(test_nan_gradient_with_skip_update_skips_the_minibatch_and_trains_on)
     ck_assert_str_eq(steps, "8");
     g_free(steps);
     g_free(latest);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
     g_free(dir);
@@ -196,7 +196,7 @@ END_TEST
 
 START_TEST(test_nan_parameters_from_the_optimizer_exit_4_and_are_never_checkpointed)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* optimizer step 9 (the counter is saved: steps 7, 8 in iteration 4, 9 in iteration 5) */
     char *pl = walk_pipeline(dir, "{}", MLP, "{plugin: rel_nan_optimizer, params: {nan_at: 9}}",
@@ -219,7 +219,7 @@ START_TEST(test_nan_parameters_from_the_optimizer_exit_4_and_are_never_checkpoin
     g_free(latest);
 
     rel_snapshot_free(before);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
     g_free(dir);

@@ -48,7 +48,7 @@ static const struct {
 
 START_TEST(test_kill_9_at_a_random_iteration_then_resume_equals_the_uninterrupted_run)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = rel_write(dir, "pipeline.yaml", runs[_i].text);
     char *whole = g_build_filename(dir, "whole", NULL);
     char *cut = g_build_filename(dir, "cut", NULL);
@@ -93,7 +93,7 @@ START_TEST(test_kill_9_at_a_random_iteration_then_resume_equals_the_uninterrupte
     g_free(mb);
     g_free(a);
     g_free(b);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(cut);
     g_free(whole);
     g_free(pl);

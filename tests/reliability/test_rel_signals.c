@@ -38,7 +38,7 @@ static const struct {
 
 START_TEST(test_one_signal_checkpoints_exits_and_resumes_to_the_uninterrupted_result)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *pl = cartpole(dir);
     char *whole = g_build_filename(dir, "whole", NULL);
     char *cut = g_build_filename(dir, "cut", NULL);
@@ -81,7 +81,7 @@ START_TEST(test_one_signal_checkpoints_exits_and_resumes_to_the_uninterrupted_re
     g_free(said);
     g_free(step);
     g_free(latest);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(cut);
     g_free(whole);
     g_free(pl);
@@ -91,7 +91,7 @@ END_TEST
 
 START_TEST(test_second_sigint_exits_130_at_once_without_a_checkpoint)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     /* 2 envs x 64 steps x 10 ms: an iteration takes 1.3 s */
     char *pl = rel_write(dir, "slow.yaml",
                          "name: rel-slow\n"
@@ -134,7 +134,7 @@ START_TEST(test_second_sigint_exits_130_at_once_without_a_checkpoint)
     rel_snapshot_free(after);
     rel_snapshot_free(snap);
     g_free(first);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(run_dir);
     g_free(pl);
     g_free(dir);

@@ -10,7 +10,7 @@
 
 START_TEST(test_skip_update_reports_how_many_updates_were_skipped)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *run_dir = g_build_filename(dir, "run", NULL);
     /* backward calls 3 and 4 (both epochs of iteration 2) are NaN: 2 updates skipped */
     char *pl = rel_write(dir, "skip.yaml",
@@ -33,7 +33,7 @@ START_TEST(test_skip_update_reports_how_many_updates_were_skipped)
     char *err = g_strdup(p.err);
     rel_proc_clear(&p);
     /* clean up before asserting */
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(pl);
     g_free(run_dir);
     g_free(dir);

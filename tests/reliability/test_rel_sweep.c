@@ -43,7 +43,7 @@ static const struct {
 
 START_TEST(test_sweep_with_a_bad_cell_exits_2_with_file_line_col_and_runs_nothing)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *good = ppo_test_data_path("pipelines/good.yaml");
     char *text = g_strdup_printf("name: rel-sweep\n"
                                  "base: [%s]\n"
@@ -76,14 +76,14 @@ START_TEST(test_sweep_with_a_bad_cell_exits_2_with_file_line_col_and_runs_nothin
     g_free(sweep);
     g_free(text);
     g_free(good);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(dir);
 }
 END_TEST
 
 START_TEST(test_sweep_file_missing_or_a_directory_exits_2_naming_it)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *missing = g_build_filename(dir, "missing.yaml", NULL);
     rel_opts_t o = {0};
     rel_proc_t p;
@@ -98,7 +98,7 @@ START_TEST(test_sweep_file_missing_or_a_directory_exits_2_naming_it)
     rel_proc_clear(&p);
     g_free(head);
     g_free(missing);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(dir);
 }
 END_TEST

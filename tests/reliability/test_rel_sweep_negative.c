@@ -11,7 +11,7 @@
 
 START_TEST(test_sweep_negative_number_is_not_called_a_quoted_string)
 {
-    char *dir = rel_tmpdir();
+    char *dir = ppo_test_tmpdir();
     char *good = ppo_test_data_path("pipelines/good.yaml");
     char *text = g_strdup_printf("name: rel-sweep\nbase: [%s]\ngrid:\n  ppo.clip: [-0.2]\n"
                                  "seeds: [1]\n",
@@ -32,7 +32,7 @@ START_TEST(test_sweep_negative_number_is_not_called_a_quoted_string)
     g_free(sweep);
     g_free(text);
     g_free(good);
-    rel_rm_tree(dir);
+    ppo_test_rm_tree(dir);
     g_free(dir);
     ck_assert_msg(!blames_quotes,
                   "the message blames quotes that the sweep file does not have:\n%s", err);
