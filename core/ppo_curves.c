@@ -389,24 +389,6 @@ void ppo_group_summarize(const ppo_report_group_t *g, ppo_group_summary_t *out)
     g_free(to);
 }
 
-/* a CSV cell: quoted when it holds a comma, quote or line break */
-static void csv_text(GString *out, const char *s)
-{
-    if (s == NULL)
-        return;
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        g_string_append(out, s);
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '"')
-            g_string_append_c(out, '"');
-        g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-}
-
 static void csv_num(GString *out, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -420,7 +402,7 @@ char *ppo_report_csv(const ppo_report_t *r)
     const guint n_axes = r->axes != NULL ? g_strv_length(r->axes) : 0;
     for (guint a = 0; a < n_axes; a++) {
         g_string_append_c(out, ',');
-        csv_text(out, r->axes[a]);
+        ppo_csv_field(out, r->axes[a]);
     }
     g_string_append(out, ",runs,done,failed,final_return_mean,final_return_std,"
                          "final_return_ci95_low,final_return_ci95_high,threshold,"
@@ -430,11 +412,11 @@ char *ppo_report_csv(const ppo_report_t *r)
         const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
         ppo_group_summary_t s;
         ppo_group_summarize(g, &s);
-        csv_text(out, g->name);
+        ppo_csv_field(out, g->name);
         for (guint a = 0; a < n_axes; a++) {
             g_string_append_c(out, ',');
             if (g->axis_values != NULL && a < g_strv_length(g->axis_values))
-                csv_text(out, g->axis_values[a]);
+                ppo_csv_field(out, g->axis_values[a]);
         }
         g_string_append_printf(out, ",%u,%u,%u,", g->n_runs, g->curves->len, g->n_failed);
         const double cols[] = {s.final.mean, s.final.std, s.final.ci_lo, s.final.ci_hi};

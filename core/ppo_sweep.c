@@ -15,21 +15,6 @@
 
 static const char *const sweep_keys[] = {"name", "base", "grid", "set", "seeds", "threshold", NULL};
 
-static bool fail_at(GError **error, ppo_mark_t mark, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static bool fail_at(GError **error, ppo_mark_t mark, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    char *where = ppo_mark_format(mark);
-    g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: %s", where, msg);
-    g_free(where);
-    g_free(msg);
-    return false;
-}
-
 /* ---- YAML helpers ---- */
 
 static void flow_into(GString *out, const ppo_ynode_t *node)
@@ -173,19 +158,21 @@ static bool check_key(const ppo_ynode_t *key_node, const char *where, GError **e
 {
     const char *key = key_node->text;
     if (strcmp(key, "seed") == 0)
-        return fail_at(error, key_node->mark,
-                       "%s: seed is set by the sweep's seeds: list; remove it from %s", where,
-                       where);
+        return ppo_mark_error(error, key_node->mark,
+                              "%s: seed is set by the sweep's seeds: list; remove it from %s",
+                              where, where);
     const char *near;
     if (key_known(key, &near))
         return true;
     if (near != NULL)
-        return fail_at(error, key_node->mark,
-                       "%s: unknown pipeline key \"%s\"; did you mean \"%s\"?", where, key, near);
-    return fail_at(error, key_node->mark,
-                   "%s: unknown pipeline key \"%s\"; write a dotted key such as ppo.clip (see "
-                   "docs/pipeline-reference.md; plugin parameters are SECTION.params.NAME)",
-                   where, key);
+        return ppo_mark_error(error, key_node->mark,
+                              "%s: unknown pipeline key \"%s\"; did you mean \"%s\"?", where, key,
+                              near);
+    return ppo_mark_error(
+        error, key_node->mark,
+        "%s: unknown pipeline key \"%s\"; write a dotted key such as ppo.clip (see "
+        "docs/pipeline-reference.md; plugin parameters are SECTION.params.NAME)",
+        where, key);
 }
 
 /* ---- the file ---- */
@@ -272,8 +259,8 @@ static char *resolve_base(const ppo_sweep_t *sw, const ppo_ynode_t *node, GError
 {
     if (!is_string(node)) {
         char *got = describe(node);
-        fail_at(error, node->mark, "base: expected a pipeline file (or a list of them), got %s",
-                got);
+        ppo_mark_error(error, node->mark,
+                       "base: expected a pipeline file (or a list of them), got %s", got);
         g_free(got);
         return NULL;
     }
@@ -284,10 +271,11 @@ static char *resolve_base(const ppo_sweep_t *sw, const ppo_ynode_t *node, GError
     g_free(joined);
     g_free(dir);
     if (!g_file_test(abs, G_FILE_TEST_IS_REGULAR)) {
-        fail_at(error, node->mark,
-                "base: no pipeline file \"%s\" (looked for %s; a base is relative to the sweep "
-                "file)",
-                node->text, abs);
+        ppo_mark_error(
+            error, node->mark,
+            "base: no pipeline file \"%s\" (looked for %s; a base is relative to the sweep "
+            "file)",
+            node->text, abs);
         g_free(abs);
         return NULL;
     }
@@ -389,17 +377,17 @@ static bool read_base(ppo_sweep_t *sw, const ppo_ynode_t *key, const ppo_ynode_t
                       char **single, GError **error)
 {
     if (node == NULL || ppo_ynode_is_null(node))
-        return fail_at(error, key != NULL ? key->mark : (ppo_mark_t){sw->path, 1, 1},
-                       "base: missing; name the pipeline the cells start from, e.g. "
-                       "base: ../cartpole.yaml");
+        return ppo_mark_error(error, key != NULL ? key->mark : (ppo_mark_t){sw->path, 1, 1},
+                              "base: missing; name the pipeline the cells start from, e.g. "
+                              "base: ../cartpole.yaml");
     if (node->kind != PPO_YNODE_SEQUENCE) {
         *single = resolve_base(sw, node, error);
         return *single != NULL;
     }
     if (node->n_items == 0)
-        return fail_at(error, node->mark,
-                       "base: expected a pipeline file or a non-empty list "
-                       "of them, got an empty list");
+        return ppo_mark_error(error, node->mark,
+                              "base: expected a pipeline file or a non-empty list "
+                              "of them, got an empty list");
     ppo_sweep_axis_t *a = axis_new("base", key->mark);
     g_ptr_array_add(sw->axes, a);
     sw->base_is_axis = true;
@@ -484,10 +472,10 @@ static bool read_grid(ppo_sweep_t *sw, const ppo_ynode_t *node, GError **error)
         return true;
     if (node->kind != PPO_YNODE_MAPPING) {
         char *got = describe(node);
-        fail_at(error, node->mark,
-                "grid: expected a mapping of dotted keys to lists of values, "
-                "got %s",
-                got);
+        ppo_mark_error(error, node->mark,
+                       "grid: expected a mapping of dotted keys to lists of values, "
+                       "got %s",
+                       got);
         g_free(got);
         return false;
     }
@@ -495,9 +483,9 @@ static bool read_grid(ppo_sweep_t *sw, const ppo_ynode_t *node, GError **error)
         const ppo_ynode_t *k = node->keys[i];
         const ppo_ynode_t *v = node->values[i];
         if (strcmp(k->text, "base") == 0)
-            return fail_at(error, k->mark,
-                           "grid.base: list the pipelines in the top-level base: "
-                           "instead (a list there is a grid axis)");
+            return ppo_mark_error(error, k->mark,
+                                  "grid.base: list the pipelines in the top-level base: "
+                                  "instead (a list there is a grid axis)");
         if (is_variant_axis(k, v)) {
             if (!read_variants(sw, k, v, error))
                 return false;
@@ -507,10 +495,10 @@ static bool read_grid(ppo_sweep_t *sw, const ppo_ynode_t *node, GError **error)
             return false;
         if (v->kind != PPO_YNODE_SEQUENCE || v->n_items == 0) {
             char *got = v->kind == PPO_YNODE_SEQUENCE ? g_strdup("an empty list") : describe(v);
-            fail_at(error, v->mark,
-                    "grid.%s: expected a non-empty list of values, got %s; a single value "
-                    "belongs under set:",
-                    k->text, got);
+            ppo_mark_error(error, v->mark,
+                           "grid.%s: expected a non-empty list of values, got %s; a single value "
+                           "belongs under set:",
+                           k->text, got);
             g_free(got);
             return false;
         }
@@ -556,7 +544,8 @@ static bool read_set(ppo_sweep_t *sw, const ppo_ynode_t *node, ppo_sweep_value_t
         return true;
     if (node->kind != PPO_YNODE_MAPPING) {
         char *got = describe(node);
-        fail_at(error, node->mark, "set: expected a mapping of dotted keys to values, got %s", got);
+        ppo_mark_error(error, node->mark,
+                       "set: expected a mapping of dotted keys to values, got %s", got);
         g_free(got);
         return false;
     }
@@ -567,10 +556,10 @@ static bool read_set(ppo_sweep_t *sw, const ppo_ynode_t *node, ppo_sweep_value_t
         const ppo_sweep_axis_t *ax = axis_setting(sw, k->text);
         if (ax != NULL) {
             char *at = ppo_mark_format(ax->key_mark);
-            fail_at(error, k->mark,
-                    "set.%s: the grid axis %s (%s) sets it too; keep it in one of grid: and "
-                    "set:",
-                    k->text, ax->key, at);
+            ppo_mark_error(error, k->mark,
+                           "set.%s: the grid axis %s (%s) sets it too; keep it in one of grid: and "
+                           "set:",
+                           k->text, ax->key, at);
             g_free(at);
             return false;
         }
@@ -584,16 +573,16 @@ static bool read_seeds(ppo_sweep_t *sw, const ppo_ynode_t *key, const ppo_ynode_
                        GError **error)
 {
     if (node == NULL || ppo_ynode_is_null(node))
-        return fail_at(error, key != NULL ? key->mark : (ppo_mark_t){sw->path, 1, 1},
-                       "seeds: missing; list the seeds every cell runs with, e.g. "
-                       "seeds: [1, 2, 3]");
+        return ppo_mark_error(error, key != NULL ? key->mark : (ppo_mark_t){sw->path, 1, 1},
+                              "seeds: missing; list the seeds every cell runs with, e.g. "
+                              "seeds: [1, 2, 3]");
     sw->seeds_mark = node->mark;
     if (node->kind != PPO_YNODE_SEQUENCE || node->n_items == 0) {
         char *got = node->kind == PPO_YNODE_SEQUENCE ? g_strdup("an empty list") : describe(node);
-        fail_at(error, node->mark,
-                "seeds: expected a non-empty list of seeds such as [1, 2, 3], "
-                "got %s",
-                got);
+        ppo_mark_error(error, node->mark,
+                       "seeds: expected a non-empty list of seeds such as [1, 2, 3], "
+                       "got %s",
+                       got);
         g_free(got);
         return false;
     }
@@ -603,15 +592,15 @@ static bool read_seeds(ppo_sweep_t *sw, const ppo_ynode_t *key, const ppo_ynode_
         if (s->kind != PPO_YNODE_SCALAR || !s->plain ||
             !g_ascii_string_to_unsigned(s->text, 10, 0, (guint64)9.0e18, &seed, NULL)) {
             char *got = describe(s);
-            fail_at(error, s->mark, "seeds: expected an integer in [0, 9e18], got %s", got);
+            ppo_mark_error(error, s->mark, "seeds: expected an integer in [0, 9e18], got %s", got);
             g_free(got);
             return false;
         }
         for (guint j = 0; j < sw->seeds->len; j++)
             if (g_array_index(sw->seeds, uint64_t, j) == seed)
-                return fail_at(error, s->mark,
-                               "seeds: %" G_GUINT64_FORMAT " is listed twice; each seed once",
-                               (uint64_t)seed);
+                return ppo_mark_error(
+                    error, s->mark, "seeds: %" G_GUINT64_FORMAT " is listed twice; each seed once",
+                    (uint64_t)seed);
         const uint64_t v = seed;
         g_array_append_val(sw->seeds, v);
     }
@@ -637,10 +626,10 @@ static bool threshold_value(const ppo_ynode_t *node, const char *where, double *
         node->kind == PPO_YNODE_SCALAR && node->plain ? g_ascii_strtod(node->text, &end) : NAN;
     if (end == NULL || end == node->text || *end != '\0' || !isfinite(v)) {
         char *got = describe(node);
-        fail_at(error, node->mark,
-                "%s: expected a finite number (a return), or one per base like "
-                "{ cartpole: 475, acrobot: -85 }, got %s",
-                where, got);
+        ppo_mark_error(error, node->mark,
+                       "%s: expected a finite number (a return), or one per base like "
+                       "{ cartpole: 475, acrobot: -85 }, got %s",
+                       where, got);
         g_free(got);
         return false;
     }
@@ -675,9 +664,10 @@ static bool read_threshold(ppo_sweep_t *sw, const ppo_ynode_t *node, const char 
         if (!g_strv_contains((const char *const *)labels->pdata, k->text)) {
             char *names = g_strjoinv(", ", (char **)labels->pdata);
             const char *near = ppo_nearest_word(k->text, (const char *const *)labels->pdata);
-            ok = fail_at(error, k->mark, "threshold: \"%s\" is not a base of this sweep (%s)%s%s%s",
-                         k->text, names, near != NULL ? "; did you mean \"" : "",
-                         near != NULL ? near : "", near != NULL ? "\"?" : "");
+            ok = ppo_mark_error(error, k->mark,
+                                "threshold: \"%s\" is not a base of this sweep (%s)%s%s%s", k->text,
+                                names, near != NULL ? "; did you mean \"" : "",
+                                near != NULL ? near : "", near != NULL ? "\"?" : "");
             g_free(names);
             break;
         }
@@ -793,8 +783,8 @@ ppo_sweep_t *ppo_sweep_load(const char *path, GError **error)
     const ppo_mark_t file_mark = {ppo_ydoc_source(doc), 1, 1};
     if (root == NULL || root->kind != PPO_YNODE_MAPPING) {
         char *got = describe(root);
-        fail_at(error, root != NULL ? root->mark : file_mark,
-                "expected a sweep (a mapping with base, grid, set, seeds), got %s", got);
+        ppo_mark_error(error, root != NULL ? root->mark : file_mark,
+                       "expected a sweep (a mapping with base, grid, set, seeds), got %s", got);
         g_free(got);
         goto out;
     }
@@ -803,15 +793,16 @@ ppo_sweep_t *ppo_sweep_load(const char *path, GError **error)
         if (!g_strv_contains(sweep_keys, k)) {
             const char *near = ppo_nearest_word(k, sweep_keys);
             if (near != NULL)
-                fail_at(error, root->keys[i]->mark,
-                        "unknown key \"%s\" in the sweep; did you "
-                        "mean \"%s\"?",
-                        k, near);
+                ppo_mark_error(error, root->keys[i]->mark,
+                               "unknown key \"%s\" in the sweep; did you "
+                               "mean \"%s\"?",
+                               k, near);
             else
-                fail_at(error, root->keys[i]->mark,
-                        "unknown key \"%s\" in the sweep; the keys are name, base, grid, set, "
-                        "seeds and threshold",
-                        k);
+                ppo_mark_error(
+                    error, root->keys[i]->mark,
+                    "unknown key \"%s\" in the sweep; the keys are name, base, grid, set, "
+                    "seeds and threshold",
+                    k);
             goto out;
         }
     }
@@ -819,7 +810,7 @@ ppo_sweep_t *ppo_sweep_load(const char *path, GError **error)
     if (name != NULL && !ppo_ynode_is_null(name)) {
         if (!is_string(name)) {
             char *got = describe(name);
-            fail_at(error, name->mark, "name: expected a string, got %s", got);
+            ppo_mark_error(error, name->mark, "name: expected a string, got %s", got);
             g_free(got);
             goto out;
         }
@@ -967,8 +958,10 @@ static void shell_word(GString *out, const char *w)
     g_free(q);
 }
 
-static void csv_field(GString *out, const char *s)
+void ppo_csv_field(GString *out, const char *s)
 {
+    if (s == NULL)
+        return;
     if (strpbrk(s, ",\"\n\r") == NULL) {
         g_string_append(out, s);
         return;
@@ -987,9 +980,9 @@ char *ppo_sweep_cells_csv(const ppo_sweep_t *sw)
     GString *out = g_string_new("cell,base,overrides\n");
     for (guint c = 0; c < sw->cells->len; c++) {
         const ppo_sweep_cell_t *cell = g_ptr_array_index(sw->cells, c);
-        csv_field(out, cell->name);
+        ppo_csv_field(out, cell->name);
         g_string_append_c(out, ',');
-        csv_field(out, cell->base);
+        ppo_csv_field(out, cell->base);
         g_string_append_c(out, ',');
         GString *sets = g_string_new(NULL);
         for (guint i = 0; i < cell->overrides->len; i++) {
@@ -998,7 +991,7 @@ char *ppo_sweep_cells_csv(const ppo_sweep_t *sw)
             g_string_append(sets, "--set ");
             shell_word(sets, g_ptr_array_index(cell->overrides, i));
         }
-        csv_field(out, sets->str);
+        ppo_csv_field(out, sets->str);
         g_string_free(sets, TRUE);
         g_string_append_c(out, '\n');
     }

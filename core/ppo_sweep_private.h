@@ -114,6 +114,10 @@ PPO_INTERNAL GPtrArray *ppo_sweep_flatten(const ppo_ynode_t *root);
  * dot (transfer full). */
 PPO_INTERNAL char *ppo_sweep_slug(const char *text);
 
+/* Append `s` as one CSV field: as it is, or quoted (inner quotes doubled) when it holds a comma,
+ * a quote or a line break. NULL appends nothing (an empty field). */
+PPO_INTERNAL void ppo_csv_field(GString *out, const char *s);
+
 /* ---- running (ppo_sweep_run.c) ---- */
 
 typedef struct ppo_sweep_options {

@@ -600,22 +600,6 @@ static void report_finish(const sweep_state_t *s, const run_t *r)
 
 /* ---- reports ---- */
 
-/* a CSV field, quoted when it holds a comma, a quote or a line break */
-static void csv_field(GString *out, const char *s)
-{
-    if (strpbrk(s, ",\"\n\r") == NULL) {
-        g_string_append(out, s);
-        return;
-    }
-    g_string_append_c(out, '"');
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '"')
-            g_string_append_c(out, '"');
-        g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-}
-
 static bool write_runs_csv(const sweep_state_t *s, GError **error)
 {
     GString *out = g_string_new("run,cell,seed,status,exit_code,attempts,seconds,final_return,"
@@ -634,12 +618,12 @@ static bool write_runs_csv(const sweep_state_t *s, GError **error)
         char code[16] = "";
         if (r->exit_code >= 0 && r->state != RUN_PENDING)
             g_snprintf(code, sizeof(code), "%d", r->exit_code);
-        csv_field(out, r->name);
+        ppo_csv_field(out, r->name);
         g_string_append_c(out, ',');
-        csv_field(out, r->cell->name);
+        ppo_csv_field(out, r->cell->name);
         g_string_append_printf(out, ",%" G_GUINT64_FORMAT ",%s,%s,%u,%s,%s,", r->seed,
                                state_names[r->state], code, r->attempts, secs, ret);
-        csv_field(out, r->state == RUN_DONE || r->last_line == NULL ? "" : r->last_line);
+        ppo_csv_field(out, r->state == RUN_DONE || r->last_line == NULL ? "" : r->last_line);
         g_string_append_c(out, '\n');
     }
     const bool ok = write_file(s->out, "runs.csv", out->str, error);

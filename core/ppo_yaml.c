@@ -116,9 +116,7 @@ static ppo_mark_t mark_from(const ppo_ydoc_t *doc, yaml_mark_t m)
     return mark;
 }
 
-static void set_error_at(GError **error, ppo_mark_t mark, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
-
-static void set_error_at(GError **error, ppo_mark_t mark, const char *fmt, ...)
+bool ppo_mark_error(GError **error, ppo_mark_t mark, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -128,6 +126,7 @@ static void set_error_at(GError **error, ppo_mark_t mark, const char *fmt, ...)
     g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: %s", where, msg);
     g_free(where);
     g_free(msg);
+    return false;
 }
 
 bool ppo_ynode_is_null(const ppo_ynode_t *node)
@@ -196,15 +195,15 @@ static bool attach(ppo_ydoc_t *doc, frame_t *frame, node_t *child, ppo_mark_t at
     parent->weight = sat_add(parent->weight, child->weight);
     parent->height = MAX(parent->height, child->height + 1);
     if (parent->weight > PPO_YAML_MAX_NODES) {
-        set_error_at(error, at,
-                     "the document expands to more than %d nodes (through aliases?); "
-                     "a pipeline needs far fewer",
-                     PPO_YAML_MAX_NODES);
+        ppo_mark_error(error, at,
+                       "the document expands to more than %d nodes (through aliases?); "
+                       "a pipeline needs far fewer",
+                       PPO_YAML_MAX_NODES);
         return false;
     }
     if (parent->height > PPO_YAML_MAX_DEPTH) {
-        set_error_at(error, at, "nesting deeper than %d levels; a pipeline needs far fewer",
-                     PPO_YAML_MAX_DEPTH);
+        ppo_mark_error(error, at, "nesting deeper than %d levels; a pipeline needs far fewer",
+                       PPO_YAML_MAX_DEPTH);
         return false;
     }
     if (parent->pub.kind == PPO_YNODE_SEQUENCE) {
@@ -215,17 +214,16 @@ static bool attach(ppo_ydoc_t *doc, frame_t *frame, node_t *child, ppo_mark_t at
     if (frame->pend_key == NULL) {
         /* a key */
         if (child->pub.kind != PPO_YNODE_SCALAR) {
-            set_error_at(error, child->pub.mark,
-                         "mapping keys must be plain names, found a %s",
-                         child->pub.kind == PPO_YNODE_MAPPING ? "mapping" : "list");
+            ppo_mark_error(error, child->pub.mark, "mapping keys must be plain names, found a %s",
+                           child->pub.kind == PPO_YNODE_MAPPING ? "mapping" : "list");
             return false;
         }
         if (!is_merge_key(child)) {
             node_t *prev = map_find(parent, child->pub.text);
             if (prev != NULL) {
-                set_error_at(error, child->pub.mark,
-                             "duplicate key \"%s\" (first at line %u); remove one of them",
-                             child->pub.text, prev->pub.mark.line);
+                ppo_mark_error(error, child->pub.mark,
+                               "duplicate key \"%s\" (first at line %u); remove one of them",
+                               child->pub.text, prev->pub.mark.line);
                 return false;
             }
         }
@@ -244,13 +242,14 @@ static bool attach(ppo_ydoc_t *doc, frame_t *frame, node_t *child, ppo_mark_t at
             for (guint i = 0; i < child->values->len; i++) {
                 node_t *m = g_ptr_array_index(child->values, i);
                 if (m->pub.kind != PPO_YNODE_MAPPING) {
-                    set_error_at(error, m->pub.mark, "a merge key (<<) takes mappings only");
+                    ppo_mark_error(error, m->pub.mark, "a merge key (<<) takes mappings only");
                     return false;
                 }
                 g_ptr_array_add(parent->merges, m);
             }
         } else {
-            set_error_at(error, child->pub.mark, "a merge key (<<) takes a mapping or a list of them");
+            ppo_mark_error(error, child->pub.mark,
+                           "a merge key (<<) takes a mapping or a list of them");
             return false;
         }
         return true;
@@ -298,7 +297,7 @@ static bool check_tag(const ppo_ydoc_t *doc, const yaml_char_t *tag, ppo_mark_t 
         strcmp(t, YAML_SEQ_TAG) == 0 || strcmp(t, YAML_MAP_TAG) == 0 || strcmp(t, "!") == 0)
         return true;
     char *shown = g_strescape(t, NULL);
-    set_error_at(error, mark, "unsupported tag \"%s\"; remove it", shown);
+    ppo_mark_error(error, mark, "unsupported tag \"%s\"; remove it", shown);
     g_free(shown);
     return false;
 }
@@ -317,17 +316,18 @@ static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, con
     }
     const size_t at = parser->problem_mark.index;
     if (text != NULL && at < len && text[at] == '\t') {
-        set_error_at(error, pm, "%s: a tab character; YAML indents with spaces, so replace the "
-                                "tab with spaces",
-                     problem);
+        ppo_mark_error(error, pm,
+                       "%s: a tab character; YAML indents with spaces, so replace the "
+                       "tab with spaces",
+                       problem);
         return;
     }
     if (parser->context != NULL) {
         ppo_mark_t cm = mark_from(doc, parser->context_mark);
-        set_error_at(error, pm, "%s (%s at line %u, column %u)", problem, parser->context,
-                     cm.line, cm.col);
+        ppo_mark_error(error, pm, "%s (%s at line %u, column %u)", problem, parser->context,
+                       cm.line, cm.col);
     } else {
-        set_error_at(error, pm, "%s", problem);
+        ppo_mark_error(error, pm, "%s", problem);
     }
 }
 
@@ -390,17 +390,17 @@ static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, const char *text, si
             break;
         case YAML_DOCUMENT_START_EVENT:
             if (++documents > 1) {
-                set_error_at(error, mark,
-                             "a second YAML document; a pipeline is one document (remove '---')");
+                ppo_mark_error(error, mark,
+                               "a second YAML document; a pipeline is one document (remove '---')");
                 ev_ok = false;
             }
             break;
         case YAML_ALIAS_EVENT: {
             node_t *target = anchor_find(anchors, (const char *)ev.data.alias.anchor);
             if (target == NULL) {
-                set_error_at(error, mark,
-                             "unknown alias *%s; define the anchor (&%s) before using it",
-                             ev.data.alias.anchor, ev.data.alias.anchor);
+                ppo_mark_error(error, mark,
+                               "unknown alias *%s; define the anchor (&%s) before using it",
+                               ev.data.alias.anchor, ev.data.alias.anchor);
                 ev_ok = false;
             } else {
                 finished = target;
@@ -432,8 +432,9 @@ static bool compose(ppo_ydoc_t *doc, yaml_parser_t *parser, const char *text, si
                 break;
             }
             if (stack->len >= PPO_YAML_MAX_DEPTH) {
-                set_error_at(error, mark, "nesting deeper than %d levels; a pipeline needs far fewer",
-                             PPO_YAML_MAX_DEPTH);
+                ppo_mark_error(error, mark,
+                               "nesting deeper than %d levels; a pipeline needs far fewer",
+                               PPO_YAML_MAX_DEPTH);
                 ev_ok = false;
                 break;
             }

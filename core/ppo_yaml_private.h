@@ -104,6 +104,11 @@ PPO_INTERNAL ppo_ynode_t *ppo_ydoc_new_scalar(ppo_ydoc_t *doc, const char *text,
 /* "file:line:col" (or just the source when it is not a file position), newly allocated. */
 PPO_INTERNAL char *ppo_mark_format(ppo_mark_t mark);
 
+/* Set a PPO_ERROR_PIPELINE error "file:line:col: <message>" at `mark`; returns false, for
+ * `return ppo_mark_error(...)` in a function that reports failure as false. */
+PPO_INTERNAL bool ppo_mark_error(GError **error, ppo_mark_t mark, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+
 /* A short description of a node for "got ..." in messages: a quoted scalar (cut at 40
  * characters, non-printable bytes escaped), "a list", "a mapping" or "null". */
 PPO_INTERNAL char *ppo_ynode_describe(const ppo_ynode_t *node);
