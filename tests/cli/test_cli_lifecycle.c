@@ -44,13 +44,6 @@ static int ppofw_argv(char **out, const char *const *args)
 
 #define PPOFW(out, ...) ppofw_argv((out), (const char *const[]){__VA_ARGS__, NULL})
 
-static void remove_tree(const char *dir)
-{
-    char *cmd = g_strdup_printf("rm -rf %s", dir);
-    g_spawn_command_line_sync(cmd, NULL, NULL, NULL, NULL);
-    g_free(cmd);
-}
-
 static char *newest_checkpoint(const char *run_dir)
 {
     char *path = ppo_checkpoint_latest(run_dir);
@@ -60,7 +53,7 @@ static char *newest_checkpoint(const char *run_dir)
 
 START_TEST(test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes)
 {
-    char *tmp = g_dir_make_tmp("ppo-life-XXXXXX", NULL);
+    char *tmp = ppo_test_tmpdir();
     char *run = g_build_filename(tmp, "run", NULL);
     char *cfg = ppo_test_src_path("configs/cartpole.yaml");
     ck_assert_int_eq(PPOFW(NULL, "run", cfg, "--run-dir", run, "-q"), 0);
@@ -78,7 +71,7 @@ START_TEST(test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes
     g_free(ckpt);
     g_free(cfg);
     g_free(run);
-    remove_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 END_TEST
@@ -144,7 +137,7 @@ static bool run_exported(const char *dir, const char *source, bool discrete, uin
  * deterministically on normalized observations. */
 static void check_export(const char *config, const char *const *sets, double tolerance)
 {
-    char *tmp = g_dir_make_tmp("ppo-export-XXXXXX", NULL);
+    char *tmp = ppo_test_tmpdir();
     char *run = g_build_filename(tmp, "run", NULL);
     char *cfg = ppo_test_src_path(config);
     GPtrArray *args = g_ptr_array_new();
@@ -210,7 +203,7 @@ static void check_export(const char *config, const char *const *sets, double tol
     g_ptr_array_free(args, TRUE);
     g_free(cfg);
     g_free(run);
-    remove_tree(tmp);
+    ppo_test_rm_tree(tmp);
     g_free(tmp);
 }
 

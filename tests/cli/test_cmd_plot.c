@@ -17,24 +17,9 @@
 
 static char *tmp_root;
 
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(d)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-            g_free(child);
-        }
-        g_dir_close(d);
-    }
-    g_remove(path);
-}
-
 static void setup(void)
 {
-    tmp_root = g_dir_make_tmp("ppo-cmd-plot-XXXXXX", NULL);
+    tmp_root = ppo_test_tmpdir();
     ck_assert_ptr_nonnull(tmp_root);
     char *path = g_build_filename(tmp_root, "base.yaml", NULL);
     ck_assert(g_file_set_contents(
@@ -51,7 +36,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    remove_tree(tmp_root);
+    ppo_test_rm_tree(tmp_root);
     g_free(tmp_root);
 }
 

@@ -37,7 +37,7 @@ static void write_file(const char *name, const char *text)
 
 static void setup(void)
 {
-    tmp_root = g_dir_make_tmp("ppo-sweep-XXXXXX", NULL);
+    tmp_root = ppo_test_tmpdir();
     ck_assert_ptr_nonnull(tmp_root);
     write_file("base.yaml", base_text);
     write_file("other.yaml", base_text);
@@ -45,15 +45,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    GDir *d = g_dir_open(tmp_root, 0, NULL);
-    const char *name;
-    while ((name = g_dir_read_name(d)) != NULL) {
-        char *p = g_build_filename(tmp_root, name, NULL);
-        g_unlink(p);
-        g_free(p);
-    }
-    g_dir_close(d);
-    g_rmdir(tmp_root);
+    ppo_test_rm_tree(tmp_root);
     g_free(tmp_root);
 }
 

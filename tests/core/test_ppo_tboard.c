@@ -152,21 +152,6 @@ static char *make_run_dir(void)
     return dir;
 }
 
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir != NULL) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-            g_free(child);
-        }
-        g_dir_close(dir);
-    }
-    g_remove(path);
-}
-
 /* Write the sample file of n_events scalar Events into run_dir; the byte offset after each
  * record (version record first) goes into ends (n_events + 1). Returns the path (g_free). */
 static char *write_sample(const char *run_dir, int n_events, uint64_t *ends)
@@ -290,11 +275,11 @@ START_TEST(test_tboard_file_is_named_by_time_host_and_pid_in_tb_dir)
     ck_assert(ppo_tboard_close(tb, &error));
 
     g_free(base);
-    remove_tree(run_dir2);
+    ppo_test_rm_tree(run_dir2);
     g_free(run_dir2);
     g_free(expected);
     g_free(name);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -322,7 +307,7 @@ START_TEST(test_tboard_first_record_is_file_version_event)
 
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -366,7 +351,7 @@ START_TEST(test_tboard_scalar_event_matches_hand_encoding)
 
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -399,7 +384,7 @@ START_TEST(test_tboard_reads_back_every_step_tag_value_and_wall_time)
 
     g_array_free(got, TRUE);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -422,7 +407,7 @@ START_TEST(test_tboard_every_record_has_valid_crcs_and_offsets_match)
     g_array_free(starts, TRUE);
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -464,7 +449,7 @@ START_TEST(test_tboard_read_reports_every_flipped_byte_with_its_record_offset)
 
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -501,7 +486,7 @@ START_TEST(test_tboard_truncated_file_reads_up_to_last_whole_record)
 
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -532,7 +517,7 @@ START_TEST(test_tboard_read_reports_undecodable_event_with_offset)
     g_error_free(error);
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -569,7 +554,7 @@ START_TEST(test_tboard_create_never_overwrites_an_existing_file)
     ck_assert_uint_eq(n_records, 2);
 
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -585,7 +570,7 @@ START_TEST(test_tboard_create_reports_run_dir_that_is_a_file)
 
     g_error_free(error);
     g_free(file);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -644,7 +629,7 @@ START_TEST(test_tboard_reopen_cuts_at_each_record_boundary_and_appends)
     }
 
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -679,7 +664,7 @@ START_TEST(test_tboard_reopen_refuses_sizes_off_boundary_or_past_end)
     g_free(after);
     g_free(before);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -704,7 +689,7 @@ START_TEST(test_tboard_reopen_refuses_damage_before_size)
     g_error_free(error);
     g_free(data);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -742,7 +727,7 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
     ck_assert(ok);
 
     ck_assert(ppo_tboard_close(tb, &error));
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -805,7 +790,7 @@ START_TEST(test_tboard_full_disk_is_reported_by_flush_add_and_close)
     g_free(values);
     g_free(tags);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -860,7 +845,7 @@ START_TEST(test_tboard_file_size_limit_is_reported_and_file_stays_readable)
 
     g_array_free(got, TRUE);
     g_free(path);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
@@ -938,7 +923,7 @@ START_TEST(test_tboard_python_decoder_agrees_with_c_reader)
     g_free(script);
     g_free(path);
     g_free(python);
-    remove_tree(run_dir);
+    ppo_test_rm_tree(run_dir);
     g_free(run_dir);
 }
 END_TEST
