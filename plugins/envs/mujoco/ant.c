@@ -145,8 +145,9 @@ static double clip(double v, double low, double high)
 }
 
 /* Write the observation of the current state to obs_out (obs_dim floats). */
-static void ant_observe(const ant_t *a, float *obs_out)
+static void ant_observe(const void *inst, float *obs_out)
 {
+    const ant_t *a = inst;
     const mjModel *m = a->env.m;
     const mjData *d = a->env.d;
     uint32_t k = 0;
@@ -184,16 +185,7 @@ static double ant_contact_squares(const ant_t *a)
     return sum;
 }
 
-static void ant_destroy(void *inst)
-{
-    ant_t *a = inst;
-    if (a == NULL)
-        return;
-    ppo_mj_env_fini(&a->env);
-    free(a);
-}
-
-/* Read and check the parameters and set up the simulation; free with ant_destroy. */
+/* Read and check the parameters and set up the simulation; free with ppo_mj_vt_destroy. */
 static void *ant_create(const ppo_host_t *host, const ppo_params_t *params)
 {
     ant_t *a = calloc(1, sizeof(*a));
@@ -215,7 +207,8 @@ static void *ant_create(const ppo_host_t *host, const ppo_params_t *params)
     const uint32_t obs_dim = (a->exclude_xy ? ANT_NQ - 2 : ANT_NQ) + ANT_NV +
                              (a->use_contact_forces ? ANT_N_CONTACT : 0);
     const bool post_constraint = a->use_contact_forces; /* cfrc_ext is read only then */
-    if (ppo_mj_env_init(&a->env, host, &ant_model, ANT_FRAME_SKIP, obs_dim, post_constraint) < 0)
+    if (ppo_mj_env_init(&a->env, host, &ant_model, ANT_FRAME_SKIP, obs_dim, post_constraint,
+                        ant_observe) < 0)
         goto out_free;
     a->torso = mj_name2id(a->env.m, mjOBJ_BODY, "torso");
     if (a->env.m->nq != ANT_NQ || a->env.m->nv != ANT_NV || a->env.m->nbody != ANT_NBODY ||
@@ -335,7 +328,7 @@ static const ppo_env_vtable_t ant_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 1000,
     .create = ant_create,
-    .destroy = ant_destroy,
+    .destroy = ppo_mj_vt_destroy,
     .spaces = ant_spaces,
     .reset = ant_reset,
     .step = ant_step,

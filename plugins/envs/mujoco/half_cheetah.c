@@ -75,8 +75,9 @@ static const ppo_param_spec_t half_cheetah_params[] = {
 };
 
 /* Write the observation of the current state to obs_out (obs_dim floats). */
-static void half_cheetah_observe(const half_cheetah_t *hc, float *obs_out)
+static void half_cheetah_observe(const void *inst, float *obs_out)
 {
+    const half_cheetah_t *hc = inst;
     const mjModel *m = hc->env.m;
     const mjData *d = hc->env.d;
     uint32_t k = 0;
@@ -86,16 +87,7 @@ static void half_cheetah_observe(const half_cheetah_t *hc, float *obs_out)
         obs_out[k++] = (float)d->qvel[i];
 }
 
-static void half_cheetah_destroy(void *inst)
-{
-    half_cheetah_t *hc = inst;
-    if (hc == NULL)
-        return;
-    ppo_mj_env_fini(&hc->env);
-    free(hc);
-}
-
-/* Read the parameters and set up the simulation; free with half_cheetah_destroy. */
+/* Read the parameters and set up the simulation; free with ppo_mj_vt_destroy. */
 static void *half_cheetah_create(const ppo_host_t *host, const ppo_params_t *params)
 {
     half_cheetah_t *hc = calloc(1, sizeof(*hc));
@@ -109,7 +101,7 @@ static void *half_cheetah_create(const ppo_host_t *host, const ppo_params_t *par
     hc->exclude_x = ppo_params_get_bool(params, "exclude_current_positions_from_observation");
     const uint32_t obs_dim = hc->exclude_x ? 17 : 18;
     if (ppo_mj_env_init(&hc->env, host, &half_cheetah_model, HALF_CHEETAH_FRAME_SKIP, obs_dim,
-                        false) < 0) {
+                        false, half_cheetah_observe) < 0) {
         free(hc);
         return NULL;
     }
@@ -165,29 +157,6 @@ static int half_cheetah_step(void *inst, const float *action, ppo_rng_t *rng, fl
     return 0;
 }
 
-static size_t half_cheetah_state_size(void *inst)
-{
-    const half_cheetah_t *hc = inst;
-    return ppo_mj_state_size(&hc->env);
-}
-
-static int half_cheetah_get_state(void *inst, double *state_out)
-{
-    const half_cheetah_t *hc = inst;
-    ppo_mj_get_state(&hc->env, state_out);
-    return 0;
-}
-
-static int half_cheetah_set_state(void *inst, const double *state, float *obs_out)
-{
-    half_cheetah_t *hc = inst;
-    if (ppo_mj_set_state(&hc->env, state) < 0)
-        return -1;
-    if (obs_out != NULL)
-        half_cheetah_observe(hc, obs_out);
-    return 0;
-}
-
 static int half_cheetah_render_text(void *inst, FILE *out)
 {
     const half_cheetah_t *hc = inst;
@@ -202,13 +171,13 @@ static const ppo_env_vtable_t half_cheetah_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 1000,
     .create = half_cheetah_create,
-    .destroy = half_cheetah_destroy,
+    .destroy = ppo_mj_vt_destroy,
     .spaces = half_cheetah_spaces,
     .reset = half_cheetah_reset,
     .step = half_cheetah_step,
-    .state_size = half_cheetah_state_size,
-    .get_state = half_cheetah_get_state,
-    .set_state = half_cheetah_set_state,
+    .state_size = ppo_mj_vt_state_size,
+    .get_state = ppo_mj_vt_get_state,
+    .set_state = ppo_mj_vt_set_state,
     .render_text = half_cheetah_render_text,
 };
 

@@ -127,8 +127,9 @@ static double clip(double v, double low, double high)
 }
 
 /* Write the observation of the current state to obs_out (obs_dim floats). */
-static void hopper_observe(const hopper_t *h, float *obs_out)
+static void hopper_observe(const void *inst, float *obs_out)
 {
+    const hopper_t *h = inst;
     const mjModel *m = h->env.m;
     const mjData *d = h->env.d;
     uint32_t k = 0;
@@ -155,16 +156,7 @@ static bool hopper_is_healthy(const hopper_t *h)
            angle < h->angle_range[1];
 }
 
-static void hopper_destroy(void *inst)
-{
-    hopper_t *h = inst;
-    if (h == NULL)
-        return;
-    ppo_mj_env_fini(&h->env);
-    free(h);
-}
-
-/* Read and check the parameters and set up the simulation; free with hopper_destroy. */
+/* Read and check the parameters and set up the simulation; free with ppo_mj_vt_destroy. */
 static void *hopper_create(const ppo_host_t *host, const ppo_params_t *params)
 {
     hopper_t *h = calloc(1, sizeof(*h));
@@ -185,7 +177,8 @@ static void *hopper_create(const ppo_host_t *host, const ppo_params_t *params)
     if (ppo_mj_range_param(host, params, "healthy_angle_range", 2, h->angle_range) < 0)
         goto out_free;
     const uint32_t obs_dim = h->exclude_x ? 11 : 12;
-    if (ppo_mj_env_init(&h->env, host, &hopper_model, HOPPER_FRAME_SKIP, obs_dim, false) < 0)
+    if (ppo_mj_env_init(&h->env, host, &hopper_model, HOPPER_FRAME_SKIP, obs_dim, false,
+                        hopper_observe) < 0)
         goto out_free;
     return h;
 
@@ -246,29 +239,6 @@ static int hopper_step(void *inst, const float *action, ppo_rng_t *rng, float *o
     return 0;
 }
 
-static size_t hopper_state_size(void *inst)
-{
-    const hopper_t *h = inst;
-    return ppo_mj_state_size(&h->env);
-}
-
-static int hopper_get_state(void *inst, double *state_out)
-{
-    const hopper_t *h = inst;
-    ppo_mj_get_state(&h->env, state_out);
-    return 0;
-}
-
-static int hopper_set_state(void *inst, const double *state, float *obs_out)
-{
-    hopper_t *h = inst;
-    if (ppo_mj_set_state(&h->env, state) < 0)
-        return -1;
-    if (obs_out != NULL)
-        hopper_observe(h, obs_out);
-    return 0;
-}
-
 static int hopper_render_text(void *inst, FILE *out)
 {
     const hopper_t *h = inst;
@@ -283,13 +253,13 @@ static const ppo_env_vtable_t hopper_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 1000,
     .create = hopper_create,
-    .destroy = hopper_destroy,
+    .destroy = ppo_mj_vt_destroy,
     .spaces = hopper_spaces,
     .reset = hopper_reset,
     .step = hopper_step,
-    .state_size = hopper_state_size,
-    .get_state = hopper_get_state,
-    .set_state = hopper_set_state,
+    .state_size = ppo_mj_vt_state_size,
+    .get_state = ppo_mj_vt_get_state,
+    .set_state = ppo_mj_vt_set_state,
     .render_text = hopper_render_text,
 };
 

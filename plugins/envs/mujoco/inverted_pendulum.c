@@ -44,24 +44,16 @@ static void inverted_pendulum_observation(const inverted_pendulum_t *ip, double 
     obs[3] = d->qvel[1];
 }
 
-static void inverted_pendulum_observe(const inverted_pendulum_t *ip, float *obs_out)
+static void inverted_pendulum_observe(const void *inst, float *obs_out)
 {
+    const inverted_pendulum_t *ip = inst;
     double obs[INVERTED_PENDULUM_OBS_DIM];
     inverted_pendulum_observation(ip, obs);
     for (int i = 0; i < INVERTED_PENDULUM_OBS_DIM; i++)
         obs_out[i] = (float)obs[i];
 }
 
-static void inverted_pendulum_destroy(void *inst)
-{
-    inverted_pendulum_t *ip = inst;
-    if (ip == NULL)
-        return;
-    ppo_mj_env_fini(&ip->env);
-    free(ip);
-}
-
-/* Set up the simulation; free with inverted_pendulum_destroy. */
+/* Set up the simulation; free with ppo_mj_vt_destroy. */
 static void *inverted_pendulum_create(const ppo_host_t *host, const ppo_params_t *params)
 {
     inverted_pendulum_t *ip = calloc(1, sizeof(*ip));
@@ -70,7 +62,7 @@ static void *inverted_pendulum_create(const ppo_host_t *host, const ppo_params_t
         return NULL;
     }
     if (ppo_mj_env_init(&ip->env, host, &inverted_pendulum_model, INVERTED_PENDULUM_FRAME_SKIP,
-                        INVERTED_PENDULUM_OBS_DIM, false) < 0) {
+                        INVERTED_PENDULUM_OBS_DIM, false, inverted_pendulum_observe) < 0) {
         free(ip);
         return NULL;
     }
@@ -124,29 +116,6 @@ static int inverted_pendulum_step(void *inst, const float *action, ppo_rng_t *rn
     return 0;
 }
 
-static size_t inverted_pendulum_state_size(void *inst)
-{
-    const inverted_pendulum_t *ip = inst;
-    return ppo_mj_state_size(&ip->env);
-}
-
-static int inverted_pendulum_get_state(void *inst, double *state_out)
-{
-    const inverted_pendulum_t *ip = inst;
-    ppo_mj_get_state(&ip->env, state_out);
-    return 0;
-}
-
-static int inverted_pendulum_set_state(void *inst, const double *state, float *obs_out)
-{
-    inverted_pendulum_t *ip = inst;
-    if (ppo_mj_set_state(&ip->env, state) < 0)
-        return -1;
-    if (obs_out != NULL)
-        inverted_pendulum_observe(ip, obs_out);
-    return 0;
-}
-
 static int inverted_pendulum_render_text(void *inst, FILE *out)
 {
     const inverted_pendulum_t *ip = inst;
@@ -161,13 +130,13 @@ static const ppo_env_vtable_t inverted_pendulum_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 1000,
     .create = inverted_pendulum_create,
-    .destroy = inverted_pendulum_destroy,
+    .destroy = ppo_mj_vt_destroy,
     .spaces = inverted_pendulum_spaces,
     .reset = inverted_pendulum_reset,
     .step = inverted_pendulum_step,
-    .state_size = inverted_pendulum_state_size,
-    .get_state = inverted_pendulum_get_state,
-    .set_state = inverted_pendulum_set_state,
+    .state_size = ppo_mj_vt_state_size,
+    .get_state = ppo_mj_vt_get_state,
+    .set_state = ppo_mj_vt_set_state,
     .render_text = inverted_pendulum_render_text,
 };
 

@@ -189,10 +189,12 @@ static void model_release(ppo_mj_model_t *shared)
 }
 
 int ppo_mj_env_init(ppo_mj_env_t *env, const ppo_host_t *host, ppo_mj_model_t *shared,
-                    int frame_skip, uint32_t obs_dim, bool post_constraint)
+                    int frame_skip, uint32_t obs_dim, bool post_constraint,
+                    ppo_mj_observe_fn observe)
 {
     memset(env, 0, sizeof(*env));
     env->host = host;
+    env->observe = observe;
     if (check_version(host, shared->env_name) < 0)
         return -1;
     env->m = model_acquire(shared, host);
@@ -482,4 +484,33 @@ double ppo_mj_sum_squares(const float *action, int n)
     for (int i = 0; i < n; i++)
         sum += (double)action[i] * (double)action[i];
     return sum;
+}
+
+void ppo_mj_vt_destroy(void *inst)
+{
+    if (inst == NULL)
+        return;
+    ppo_mj_env_fini(inst);
+    free(inst);
+}
+
+size_t ppo_mj_vt_state_size(void *inst)
+{
+    return ppo_mj_state_size(inst);
+}
+
+int ppo_mj_vt_get_state(void *inst, double *state_out)
+{
+    ppo_mj_get_state(inst, state_out);
+    return 0;
+}
+
+int ppo_mj_vt_set_state(void *inst, const double *state, float *obs_out)
+{
+    ppo_mj_env_t *env = inst;
+    if (ppo_mj_set_state(env, state) < 0)
+        return -1;
+    if (obs_out != NULL)
+        env->observe(inst, obs_out);
+    return 0;
 }

@@ -54,6 +54,10 @@ typedef struct ppo_mj_model {
         .xml = (XML), .xml_len = sizeof(XML) - 1, .model = NULL, .n_users = 0,                     \
     }
 
+/* Writes the observation of an instance's current state (the plugin's instance struct, which
+ * starts with its ppo_mj_env_t). */
+typedef void (*ppo_mj_observe_fn)(const void *inst, float *obs_out);
+
 /* What every MuJoCo env instance holds. Plugins embed it as the first member of their own
  * instance struct. */
 typedef struct ppo_mj_env {
@@ -70,13 +74,16 @@ typedef struct ppo_mj_env {
     double *obs_low;        /* (obs_dim) -HUGE_VAL */
     double *obs_high;       /* (obs_dim) +HUGE_VAL */
     uint32_t obs_dim;       /* observation size */
+    ppo_mj_observe_fn observe; /* the plugin's observation writer */
 } ppo_mj_env_t;
 
 /* Set up `env`: check the MuJoCo library version against the headers, take a reference on the
- * plugin's model (compiling it on first use), make the mjData and the space bounds. Returns 0,
- * or < 0 after host->error() with `env` left empty. Undo with ppo_mj_env_fini. */
+ * plugin's model (compiling it on first use), make the mjData and the space bounds, and keep
+ * the plugin's observation writer. Returns 0, or < 0 after host->error() with `env` left empty.
+ * Undo with ppo_mj_env_fini. */
 int ppo_mj_env_init(ppo_mj_env_t *env, const ppo_host_t *host, ppo_mj_model_t *shared,
-                    int frame_skip, uint32_t obs_dim, bool post_constraint);
+                    int frame_skip, uint32_t obs_dim, bool post_constraint,
+                    ppo_mj_observe_fn observe);
 
 /* Free what ppo_mj_env_init made and drop the model reference (the last one frees the model).
  * Accepts an env that was never set up or whose setup failed. */
@@ -110,6 +117,15 @@ void ppo_mj_get_state(const ppo_mj_env_t *env, double *state_out);
 /* Restore a state written by ppo_mj_get_state: write it, run ppo_mj_forward, put qpos and the
  * warm start back. Returns 0, or < 0 after host->error(). */
 int ppo_mj_set_state(ppo_mj_env_t *env, const double *state);
+
+/* Env vtable callbacks for a plugin whose instance is one malloc'd struct starting with its
+ * ppo_mj_env_t: destroy (ppo_mj_env_fini, then free; accepts NULL), and, when its state is the
+ * simulator's alone, state_size, get_state and set_state (which writes the observation through
+ * env->observe). */
+void ppo_mj_vt_destroy(void *inst);
+size_t ppo_mj_vt_state_size(void *inst);
+int ppo_mj_vt_get_state(void *inst, double *state_out);
+int ppo_mj_vt_set_state(void *inst, const double *state, float *obs_out);
 
 /* Write one text line "NAME t=... " followed by `coords` (already formatted) to `out`. Returns
  * 0, or < 0 after host->error() when the stream fails. */

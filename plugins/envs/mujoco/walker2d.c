@@ -117,8 +117,9 @@ static double clip(double v, double low, double high)
 }
 
 /* Write the observation of the current state to obs_out (obs_dim floats). */
-static void walker2d_observe(const walker2d_t *w, float *obs_out)
+static void walker2d_observe(const void *inst, float *obs_out)
 {
+    const walker2d_t *w = inst;
     const mjModel *m = w->env.m;
     const mjData *d = w->env.d;
     uint32_t k = 0;
@@ -138,16 +139,7 @@ static bool walker2d_is_healthy(const walker2d_t *w)
            angle < w->angle_range[1];
 }
 
-static void walker2d_destroy(void *inst)
-{
-    walker2d_t *w = inst;
-    if (w == NULL)
-        return;
-    ppo_mj_env_fini(&w->env);
-    free(w);
-}
-
-/* Read and check the parameters and set up the simulation; free with walker2d_destroy. */
+/* Read and check the parameters and set up the simulation; free with ppo_mj_vt_destroy. */
 static void *walker2d_create(const ppo_host_t *host, const ppo_params_t *params)
 {
     walker2d_t *w = calloc(1, sizeof(*w));
@@ -166,7 +158,8 @@ static void *walker2d_create(const ppo_host_t *host, const ppo_params_t *params)
     if (ppo_mj_range_param(host, params, "healthy_angle_range", 2, w->angle_range) < 0)
         goto out_free;
     const uint32_t obs_dim = w->exclude_x ? 17 : 18;
-    if (ppo_mj_env_init(&w->env, host, &walker2d_model, WALKER2D_FRAME_SKIP, obs_dim, false) < 0)
+    if (ppo_mj_env_init(&w->env, host, &walker2d_model, WALKER2D_FRAME_SKIP, obs_dim, false,
+                        walker2d_observe) < 0)
         goto out_free;
     return w;
 
@@ -227,29 +220,6 @@ static int walker2d_step(void *inst, const float *action, ppo_rng_t *rng, float 
     return 0;
 }
 
-static size_t walker2d_state_size(void *inst)
-{
-    const walker2d_t *w = inst;
-    return ppo_mj_state_size(&w->env);
-}
-
-static int walker2d_get_state(void *inst, double *state_out)
-{
-    const walker2d_t *w = inst;
-    ppo_mj_get_state(&w->env, state_out);
-    return 0;
-}
-
-static int walker2d_set_state(void *inst, const double *state, float *obs_out)
-{
-    walker2d_t *w = inst;
-    if (ppo_mj_set_state(&w->env, state) < 0)
-        return -1;
-    if (obs_out != NULL)
-        walker2d_observe(w, obs_out);
-    return 0;
-}
-
 static int walker2d_render_text(void *inst, FILE *out)
 {
     const walker2d_t *w = inst;
@@ -264,13 +234,13 @@ static const ppo_env_vtable_t walker2d_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 1000,
     .create = walker2d_create,
-    .destroy = walker2d_destroy,
+    .destroy = ppo_mj_vt_destroy,
     .spaces = walker2d_spaces,
     .reset = walker2d_reset,
     .step = walker2d_step,
-    .state_size = walker2d_state_size,
-    .get_state = walker2d_get_state,
-    .set_state = walker2d_set_state,
+    .state_size = ppo_mj_vt_state_size,
+    .get_state = ppo_mj_vt_get_state,
+    .set_state = ppo_mj_vt_set_state,
     .render_text = walker2d_render_text,
 };
 
