@@ -1078,6 +1078,14 @@ static void check_parts(pol_ctx_t *c)
         g_free(part);
         return;
     }
+    if (bad == ns && (count[0] == 0 || count[1] == 0)) {
+        /* as the core: every segment in one part is one part, run through evaluate/backward */
+        add(c, PPO_CHECK_SKIP, "parts",
+            "segment_part puts every segment in part %d, which makes one part",
+            count[0] > 0 ? 0 : 1);
+        g_free(part);
+        return;
+    }
     if (bad < ns) {
         add(c, PPO_CHECK_FAIL, "parts",
             "segment_part gave %d for segment \"%s\": give 0 (the distribution) or 1 (the "
