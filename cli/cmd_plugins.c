@@ -21,6 +21,7 @@
 #include "ppo_check_private.h"
 #include "ppo_pipeline_private.h"
 #include "ppo_plugin_private.h"
+#include "ppo_space_private.h"
 
 static char **plugin_path;
 static gboolean markdown;
@@ -133,11 +134,11 @@ static const char *default_text(const ppo_param_spec_t *spec)
 
 static void append_space(GString *s, const ppo_space_t *sp)
 {
-    if (sp->kind == PPO_SPACE_DISCRETE) {
-        g_string_append_printf(s, "discrete (%u)", sp->n);
+    char *what = ppo_space_describe(sp);
+    g_string_append(s, what);
+    g_free(what);
+    if (sp->kind != PPO_SPACE_BOX)
         return;
-    }
-    g_string_append_printf(s, "box (%u)", sp->dim);
     bool same = true;
     for (uint32_t i = 1; i < sp->dim; i++)
         same &= sp->low[i] == sp->low[0] && sp->high[i] == sp->high[0];
@@ -179,10 +180,15 @@ static bool probe_env(const ppo_plugin_t *p, char **obs, char **act, char **why)
     ppo_plugin_set_current(p);
     int rc = p->vt.env.spaces(inst, &o, &a);
     ppo_plugin_set_current(NULL);
-    const bool sane = rc == 0 && o.kind == PPO_SPACE_BOX && o.dim > 0 && o.low != NULL &&
-                      o.high != NULL &&
-                      (a.kind == PPO_SPACE_DISCRETE ||
-                       (a.kind == PPO_SPACE_BOX && a.dim > 0 && a.low != NULL && a.high != NULL));
+    GString *problems = g_string_new(NULL);
+    if (rc == 0) {
+        ppo_space_normalize(&o, true);
+        ppo_space_normalize(&a, false);
+        ppo_space_problems(&o, true, problems);
+        ppo_space_problems(&a, false, problems);
+    }
+    const bool sane = rc == 0 && problems->len == 0;
+    g_string_free(problems, TRUE);
     if (!sane) {
         char *reason = ppo_host_take_error();
         *why = g_strdup_printf("its spaces are not valid%s%s (run ppofw check-env %s)",

@@ -9,6 +9,7 @@ libppofw_la_SOURCES = \
 	core/ppo_loader.c core/ppo_plugin_private.h \
 	core/ppo_pipeline.c core/ppo_pipeline_private.h \
 	core/ppo_session.c core/ppo_session_private.h \
+	core/ppo_space.c core/ppo_space_private.h \
 	core/ppo_model.c core/ppo_model_private.h \
 	core/ppo_pool.c core/ppo_pool_private.h \
 	core/ppo_normalizer.c core/ppo_normalizer_private.h \

@@ -17,12 +17,11 @@
 
 #include "ppo_check_private.h"
 #include "ppo_signal_private.h"
+#include "ppo_space_private.h"
 
 #define ENV_SEEDS_TRIED 8          /* different seeds tried by the reset-seeds-differ check */
 #define ENV_THREAD_STEPS 2000      /* steps each instance takes in the thread check */
 #define ENV_STATE_WARMUP 5         /* steps before the state round trip */
-#define ENV_MAX_DIM (1u << 20)     /* largest box the core accepts */
-#define ENV_MAX_ACTIONS (1u << 24) /* discrete actions must be exact as floats */
 
 /* ---- report ---- */
 
@@ -212,85 +211,6 @@ static void random_action(const env_ctx_t *c, ppo_rng_t *rng, float *action)
 
 /* ---- spaces ---- */
 
-/* Append every problem of one space to `why`. */
-static void space_problems(const ppo_space_t *sp, bool is_obs, GString *why)
-{
-    const char *which = is_obs ? "observation space" : "action space";
-    if (sp->struct_size < sizeof(ppo_space_t))
-        g_string_append_printf(why,
-                               "; %s: struct_size is %u, smaller than ppo_space_t (the core "
-                               "sets it; do not overwrite it with a smaller value)",
-                               which, sp->struct_size);
-    if (sp->kind == PPO_SPACE_DISCRETE) {
-        if (is_obs)
-            g_string_append_printf(why,
-                                   "; %s: is discrete; observations must be a box (one-hot "
-                                   "encode a discrete observation)",
-                                   which);
-        else if (sp->n < 2 || sp->n >= ENV_MAX_ACTIONS)
-            g_string_append_printf(why, "; %s: discrete with n = %u; n must be in [2, 2^24)", which,
-                                   sp->n);
-        return;
-    }
-    if (sp->kind != PPO_SPACE_BOX) {
-        g_string_append_printf(why, "; %s: kind %d is not PPO_SPACE_BOX or PPO_SPACE_DISCRETE",
-                               which, (int)sp->kind);
-        return;
-    }
-    if (sp->dim == 0) {
-        g_string_append_printf(why,
-                               "; %s: a box with dim = 0 (zero dimensions); a box needs dim "
-                               ">= 1: set .dim in spaces()",
-                               which);
-        return;
-    }
-    if (sp->dim > ENV_MAX_DIM) {
-        g_string_append_printf(why, "; %s: a box with dim = %u; at most 2^20 components", which,
-                               sp->dim);
-        return;
-    }
-    if (sp->low == NULL || sp->high == NULL) {
-        g_string_append_printf(why,
-                               "; %s: a box without low/high arrays; point them at (dim) "
-                               "doubles that live as long as the instance",
-                               which);
-        return;
-    }
-    for (uint32_t i = 0; i < sp->dim; i++) {
-        if (isnan(sp->low[i]) || isnan(sp->high[i]) || sp->low[i] > sp->high[i]) {
-            g_string_append_printf(why, "; %s: component %u has bounds [%g, %g]", which, i,
-                                   sp->low[i], sp->high[i]);
-            return;
-        }
-        if (!is_obs && (!isfinite(sp->low[i]) || !isfinite(sp->high[i]))) {
-            g_string_append_printf(why,
-                                   "; %s: component %u has the infinite bound [%g, %g]; "
-                                   "action bounds must be finite",
-                                   which, i, sp->low[i], sp->high[i]);
-            return;
-        }
-    }
-}
-
-static bool same_space(const ppo_space_t *a, const ppo_space_t *b)
-{
-    if (a->kind != b->kind || a->n != b->n || a->dim != b->dim)
-        return false;
-    if (a->kind == PPO_SPACE_BOX)
-        for (uint32_t i = 0; i < a->dim; i++)
-            if (memcmp(&a->low[i], &b->low[i], sizeof(double)) != 0 ||
-                memcmp(&a->high[i], &b->high[i], sizeof(double)) != 0)
-                return false;
-    return true;
-}
-
-static char *describe_space(const ppo_space_t *sp)
-{
-    if (sp->kind == PPO_SPACE_DISCRETE)
-        return g_strdup_printf("discrete (%u)", sp->n);
-    return g_strdup_printf("box (%u)", sp->dim);
-}
-
 /* Create the first instance and judge its spaces; false stops the checker. */
 static bool check_create_and_spaces(env_ctx_t *c)
 {
@@ -315,8 +235,10 @@ static bool check_create_and_spaces(env_ctx_t *c)
         return false;
     }
     GString *problems = g_string_new(NULL);
-    space_problems(&obs, true, problems);
-    space_problems(&act, false, problems);
+    ppo_space_normalize(&obs, true);
+    ppo_space_normalize(&act, false);
+    ppo_space_problems(&obs, true, problems);
+    ppo_space_problems(&act, false, problems);
     if (problems->len > 0) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "spaces", "%s", problems->str + 2);
         g_string_free(problems, TRUE);
@@ -326,8 +248,8 @@ static bool check_create_and_spaces(env_ctx_t *c)
     c->obs_space = obs;
     c->act_space = act;
     c->D = obs.dim;
-    c->A = act.kind == PPO_SPACE_DISCRETE ? 1 : act.dim;
-    char *os = describe_space(&obs), *as = describe_space(&act);
+    c->A = ppo_space_action_floats(&act);
+    char *os = ppo_space_describe(&obs), *as = ppo_space_describe(&act);
     if (act.kind == PPO_SPACE_DISCRETE && act.dim != 1)
         ppo_check_add(c->report, PPO_CHECK_WARN, "spaces",
                       "observation %s, action %s, but the discrete space has dim = %u; set it to "
@@ -351,12 +273,14 @@ static bool check_create_and_spaces(env_ctx_t *c)
     ppo_plugin_set_current(c->p);
     rc = c->vt->spaces(other, &obs2, &act2);
     ppo_plugin_set_current(NULL);
+    ppo_space_normalize(&obs2, true);
+    ppo_space_normalize(&act2, false);
     if (rc != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "spaces-agree",
                       "spaces() failed on a second instance: %s", why);
         g_free(why);
-    } else if (!same_space(&obs, &obs2) || !same_space(&act, &act2)) {
+    } else if (!ppo_space_same(&obs, &obs2) || !ppo_space_same(&act, &act2)) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "spaces-agree",
                       "two instances with the same params report different spaces; spaces must "
                       "depend on the params only");

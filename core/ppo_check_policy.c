@@ -1288,10 +1288,16 @@ static void check_space(const ppo_plugin_t *plugin, const ppo_params_t *params,
         .n_envs = MAX(opt->threads, 4u),
     };
     if (discrete)
-        c.act_space =
-            (ppo_space_t){sizeof(ppo_space_t), PPO_SPACE_DISCRETE, opt->n_actions, 1, NULL, NULL};
+        c.act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
+                                    .kind = PPO_SPACE_DISCRETE,
+                                    .n = opt->n_actions,
+                                    .dim = 1};
     else
-        c.act_space = (ppo_space_t){sizeof(ppo_space_t), PPO_SPACE_BOX, 0, A, act_low, act_high};
+        c.act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
+                                    .kind = PPO_SPACE_BOX,
+                                    .dim = A,
+                                    .low = act_low,
+                                    .high = act_high};
     if (make_policy(&c, params)) {
         c.actions = g_new0(float, (size_t)c.B *c.A);
         c.old_dist = g_new0(float, (size_t)c.B *c.P);

@@ -7,8 +7,11 @@
  * depends only on that row. Sampling draws from the row's own stream: one ppo_rng_uniform per
  * categorical row, one ppo_rng_normal per Gaussian component, in component order.
  *
- * Left out: masking of invalid actions, squashed (tanh) Gaussians, multi-discrete. Nothing here
- * allocates.
+ * The multi-categorical distribution (independent categorical components over consecutive
+ * slices of the logits) sums the components' log-probabilities, entropies and KLs in double and
+ * rounds once per row; sampling draws one ppo_rng_uniform per component, in component order.
+ *
+ * Left out: masking of invalid actions, squashed (tanh) Gaussians. Nothing here allocates.
  */
 #include "config.h"
 
@@ -194,6 +197,172 @@ void ppo_categorical_backward(uint32_t B, uint32_t n, const float *logits, const
             if (gk != 0.0)
                 g += gk * (p - row_exp(eo, lo, k, mo) / so);
             d[k] = (float)g;
+        }
+    }
+}
+
+/* ---- multi-categorical ---- */
+
+/* One component of a row: sample (or the mode) into *a and return its log-probability. */
+static double component_act(uint32_t n, const float *l, ppo_rng_t *rng, int deterministic,
+                            double *e, uint32_t *a_out)
+{
+    double m;
+    const double s = row_lse(n, l, &m, e);
+    uint32_t a = 0;
+    if (deterministic) {
+        for (uint32_t k = 1; k < n; k++)
+            if (l[k] > l[a])
+                a = k;
+    } else {
+        const double u = ppo_rng_uniform(rng) * s;
+        double c = 0.0;
+        uint32_t last = 0;
+        a = n;
+        for (uint32_t k = 0; k < n; k++) {
+            const double ek = row_exp(e, l, k, m);
+            if (ek > 0.0)
+                last = k;
+            c += ek;
+            if (u < c) {
+                a = k;
+                break;
+            }
+        }
+        if (a == n)
+            a = last;
+    }
+    *a_out = a;
+    return (double)l[a] - m - log(s);
+}
+
+void ppo_multi_categorical_act(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                               const float *logits, ppo_rng_t *const *rngs, int deterministic,
+                               float *actions_out, float *logp_out)
+{
+    uint32_t P = 0;
+    for (uint32_t c = 0; c < n_comp; c++)
+        P += nvec[c];
+    double cache[CAT_CACHE];
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * P;
+        double lp = 0.0;
+        for (uint32_t c = 0; c < n_comp; c++) {
+            uint32_t a;
+            lp += component_act(nvec[c], l, rngs != NULL ? rngs[b] : NULL, deterministic,
+                                nvec[c] <= CAT_CACHE ? cache : NULL, &a);
+            actions_out[(size_t)b * n_comp + c] = (float)a;
+            l += nvec[c];
+        }
+        if (logp_out != NULL)
+            logp_out[b] = (float)lp;
+    }
+}
+
+void ppo_multi_categorical_evaluate(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                                    const float *logits, const float *actions,
+                                    const float *old_logits, float *logp_out, float *entropy_out,
+                                    float *kl_out)
+{
+    uint32_t P = 0;
+    for (uint32_t c = 0; c < n_comp; c++)
+        P += nvec[c];
+    const int want_kl = old_logits != NULL && kl_out != NULL;
+    double cache[CAT_CACHE], cache_old[CAT_CACHE];
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * P;
+        const float *lo = want_kl ? old_logits + (size_t)b * P : NULL;
+        double lp = 0.0, h = 0.0, kl = 0.0;
+        for (uint32_t c = 0; c < n_comp; c++) {
+            const uint32_t n = nvec[c];
+            double *e = n <= CAT_CACHE ? cache : NULL, *eo = n <= CAT_CACHE ? cache_old : NULL;
+            double m;
+            const double s = row_lse(n, l, &m, e);
+            const double log_s = log(s);
+            if (logp_out != NULL) {
+                const int64_t a = action_index(actions[(size_t)b * n_comp + c], n);
+                lp += a < 0 ? -INFINITY : (double)l[a] - m - log_s;
+            }
+            if (entropy_out != NULL)
+                for (uint32_t k = 0; k < n; k++) {
+                    const double p = row_exp(e, l, k, m) / s;
+                    if (p > 0.0)
+                        h += p * (log_s - ((double)l[k] - m));
+                }
+            if (want_kl) {
+                double mo;
+                const double so = row_lse(n, lo, &mo, eo);
+                const double log_so = log(so);
+                for (uint32_t k = 0; k < n; k++) {
+                    const double q = row_exp(eo, lo, k, mo) / so;
+                    if (q > 0.0)
+                        kl += q * (((double)lo[k] - mo - log_so) - ((double)l[k] - m - log_s));
+                }
+                lo += n;
+            }
+            l += n;
+        }
+        if (logp_out != NULL)
+            logp_out[b] = (float)lp;
+        if (entropy_out != NULL)
+            entropy_out[b] = (float)h;
+        if (want_kl)
+            kl_out[b] = (float)kl;
+    }
+}
+
+void ppo_multi_categorical_backward(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                                    const float *logits, const float *actions,
+                                    const float *old_logits, const float *dlogp,
+                                    const float *dentropy, const float *dkl, float *dlogits_out)
+{
+    uint32_t P = 0;
+    for (uint32_t c = 0; c < n_comp; c++)
+        P += nvec[c];
+    const int want_kl = dkl != NULL && old_logits != NULL;
+    double cache[CAT_CACHE], cache_old[CAT_CACHE];
+    for (uint32_t b = 0; b < B; b++) {
+        const float *l = logits + (size_t)b * P;
+        const float *lo = want_kl ? old_logits + (size_t)b * P : NULL;
+        float *d = dlogits_out + (size_t)b * P;
+        const double gl = dlogp != NULL ? dlogp[b] : 0.0;
+        const double gh = dentropy != NULL ? dentropy[b] : 0.0;
+        const double gk = want_kl ? dkl[b] : 0.0;
+        for (uint32_t c = 0; c < n_comp; c++) {
+            const uint32_t n = nvec[c];
+            double *e = n <= CAT_CACHE ? cache : NULL, *eo = n <= CAT_CACHE ? cache_old : NULL;
+            double m;
+            const double s = row_lse(n, l, &m, e);
+            const double log_s = log(s);
+            /* each component's terms depend on its own logits alone */
+            double h = 0.0;
+            if (gh != 0.0)
+                for (uint32_t k = 0; k < n; k++) {
+                    const double p = row_exp(e, l, k, m) / s;
+                    if (p > 0.0)
+                        h += p * (log_s - ((double)l[k] - m));
+                }
+            double mo = 0.0, so = 1.0;
+            if (gk != 0.0)
+                so = row_lse(n, lo, &mo, eo);
+            const int64_t a =
+                gl != 0.0 ? action_index(actions[(size_t)b * n_comp + c], n) : -1;
+            for (uint32_t k = 0; k < n; k++) {
+                const double z = (double)l[k] - m;
+                const double p = row_exp(e, l, k, m) / s;
+                double g = 0.0;
+                if (a >= 0)
+                    g += gl * (((int64_t)k == a ? 1.0 : 0.0) - p);
+                if (gh != 0.0 && p > 0.0)
+                    g -= gh * p * ((z - log_s) + h);
+                if (gk != 0.0)
+                    g += gk * (p - row_exp(eo, lo, k, mo) / so);
+                d[k] = (float)g;
+            }
+            l += n;
+            d += n;
+            if (lo != NULL)
+                lo += n;
         }
     }
 }

@@ -12,6 +12,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -285,6 +286,25 @@ static bool copy_vtable(void *dst, size_t host_size, const void *src, const char
     return true;
 }
 
+/* Copy a table that starts with its struct_size into `dst` (host size), zero-filling what the
+ * plugin's struct_size does not cover; the plugin's must cover at least `min_size`. */
+static bool copy_table(void *dst, size_t host_size, const void *src, size_t min_size,
+                       const char *path, const char *what, const char *type, GError **error)
+{
+    memset(dst, 0, host_size);
+    uint32_t size;
+    memcpy(&size, src, sizeof(size));
+    if (size < min_size || size > (1u << 16)) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "%s: the %s's struct_size is %u, expected at least %zu; set .struct_size = "
+                    "sizeof(%s) and rebuild",
+                    path, what, size, min_size, type);
+        return false;
+    }
+    memcpy(dst, src, MIN((size_t)size, host_size));
+    return true;
+}
+
 static bool check_callbacks(ppo_plugin_t *p, GError **error)
 {
     GPtrArray *missing = g_ptr_array_new();
@@ -298,6 +318,8 @@ static bool check_callbacks(ppo_plugin_t *p, GError **error)
         if ((p->vt.env.state_size != NULL) != (p->vt.env.get_state != NULL) ||
             (p->vt.env.get_state != NULL) != (p->vt.env.set_state != NULL))
             g_ptr_array_add(missing, "state_size/get_state/set_state (all three or none)");
+        if ((p->vt.env.render_size != NULL) != (p->vt.env.render_rgb != NULL))
+            g_ptr_array_add(missing, "render_size/render_rgb (both or none)");
         break;
     case PPO_KIND_POLICY:
         REQUIRE(p->vt.policy, create);
@@ -307,10 +329,26 @@ static bool check_callbacks(ppo_plugin_t *p, GError **error)
         REQUIRE(p->vt.policy, bind);
         REQUIRE(p->vt.policy, ws_create);
         REQUIRE(p->vt.policy, ws_destroy);
-        REQUIRE(p->vt.policy, act);
-        REQUIRE(p->vt.policy, value);
-        REQUIRE(p->vt.policy, evaluate);
-        REQUIRE(p->vt.policy, backward);
+        if (p->vt.policy.recurrent == NULL) {
+            REQUIRE(p->vt.policy, act);
+            REQUIRE(p->vt.policy, value);
+            REQUIRE(p->vt.policy, evaluate);
+            REQUIRE(p->vt.policy, backward);
+        } else {
+            /* the plain callbacks are needed only by instances that report no state; the
+             * session checks that when it creates one */
+            const ppo_recurrent_vtable_t *r = p->vt.policy.recurrent;
+            if (r->state_size == NULL)
+                g_ptr_array_add(missing, "recurrent->state_size");
+            if (r->act == NULL)
+                g_ptr_array_add(missing, "recurrent->act");
+            if (r->value == NULL)
+                g_ptr_array_add(missing, "recurrent->value");
+            if (r->evaluate == NULL)
+                g_ptr_array_add(missing, "recurrent->evaluate");
+            if (r->backward == NULL)
+                g_ptr_array_add(missing, "recurrent->backward");
+        }
         if ((p->vt.policy.state_size != NULL) != (p->vt.policy.get_state != NULL) ||
             (p->vt.policy.get_state != NULL) != (p->vt.policy.set_state != NULL))
             g_ptr_array_add(missing, "state_size/get_state/set_state (all three or none)");
@@ -425,10 +463,24 @@ static bool check_descriptor(ppo_plugin_t *p, const ppo_plugin_desc_t *d, GError
     switch (p->kind) {
     case PPO_KIND_ENV:
         ok = copy_vtable(&p->vt.env, sizeof(p->vt.env), d->vtable.any, path, "env", error);
+        if (ok && p->abi_minor < 2) {
+            /* slots that were reserved (NULL) before 1.2 */
+            p->vt.env.render_size = NULL;
+            p->vt.env.render_rgb = NULL;
+        }
         break;
     case PPO_KIND_POLICY:
         ok = copy_vtable(&p->vt.policy, sizeof(p->vt.policy), d->vtable.any, path, "policy",
                          error);
+        if (ok && p->abi_minor < 2)
+            p->vt.policy.recurrent = NULL;
+        if (ok && p->vt.policy.recurrent != NULL) {
+            /* the recurrent table grows on its own: keep a host-sized copy */
+            ok = copy_table(&p->recurrent, sizeof(p->recurrent), p->vt.policy.recurrent,
+                            offsetof(ppo_recurrent_vtable_t, reserved), path,
+                            "recurrent vtable", "ppo_recurrent_vtable_t", error);
+            p->vt.policy.recurrent = ok ? &p->recurrent : NULL;
+        }
         break;
     case PPO_KIND_ADVANTAGE:
         ok = copy_vtable(&p->vt.advantage, sizeof(p->vt.advantage), d->vtable.any, path,

@@ -35,6 +35,8 @@ typedef struct ppo_plugin {
         ppo_advantage_vtable_t advantage;
         ppo_optimizer_vtable_t optimizer;
     } vt;
+    ppo_recurrent_vtable_t recurrent;/* normalized copy of a policy's recurrent table; the
+                                        policy vtable's `recurrent` points here (or is NULL) */
     const void *raw_vtable;          /* the plugin's own vtable (the comm backend reads it) */
     ppo_host_t host;                 /* the services table given to this plugin's instances */
     void *handle;                    /* dlopen handle */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ppo_session_private.h"
+#include "ppo_space_private.h"
 
 static ppo_plugin_t *load_one(const ppo_pipeline_t *pipeline, const ppo_search_t *search,
                               const ppo_plugin_section_t *sec, ppo_kind_t kind, GError **error)
@@ -79,64 +80,6 @@ void ppo_session_free(ppo_session_t *s)
     g_free(s);
 }
 
-static bool space_problem(const ppo_space_t *sp, bool is_obs, char **why)
-{
-    if (sp->struct_size < sizeof(ppo_space_t)) {
-        *why = g_strdup("struct_size is smaller than ppo_space_t (the core sets it; do not "
-                        "overwrite it)");
-        return true;
-    }
-    if (sp->kind == PPO_SPACE_DISCRETE) {
-        if (is_obs) {
-            *why = g_strdup("is discrete; observations must be a box (one-hot encode them)");
-            return true;
-        }
-        if (sp->n < 2 || sp->n >= (1u << 24)) {
-            *why = g_strdup_printf("is discrete with n = %u; n must be in [2, 2^24)", sp->n);
-            return true;
-        }
-        return false;
-    }
-    if (sp->kind != PPO_SPACE_BOX) {
-        *why = g_strdup_printf("has kind %d, which ABI %d.%d does not support (box or discrete)",
-                               (int)sp->kind, PPO_ABI_MAJOR, PPO_ABI_MINOR);
-        return true;
-    }
-    if (sp->dim == 0 || sp->dim > (1u << 20)) {
-        *why = g_strdup_printf("is a box with dim = %u; dim must be in [1, 2^20]", sp->dim);
-        return true;
-    }
-    if (sp->low == NULL || sp->high == NULL) {
-        *why = g_strdup("is a box without low/high arrays");
-        return true;
-    }
-    for (uint32_t i = 0; i < sp->dim; i++) {
-        if (isnan(sp->low[i]) || isnan(sp->high[i]) || sp->low[i] > sp->high[i]) {
-            *why = g_strdup_printf("has bounds [%g, %g] at component %u", sp->low[i], sp->high[i],
-                                   i);
-            return true;
-        }
-        if (!is_obs && (!isfinite(sp->low[i]) || !isfinite(sp->high[i]))) {
-            *why = g_strdup_printf("is an action box with an infinite bound at component %u; "
-                                   "action bounds must be finite",
-                                   i);
-            return true;
-        }
-    }
-    return false;
-}
-
-static bool same_space(const ppo_space_t *a, const ppo_space_t *b)
-{
-    if (a->kind != b->kind || a->n != b->n || a->dim != b->dim)
-        return false;
-    if (a->kind == PPO_SPACE_BOX)
-        for (uint32_t i = 0; i < a->dim; i++)
-            if (a->low[i] != b->low[i] || a->high[i] != b->high[i])
-                return false;
-    return true;
-}
-
 void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
                           GError **error)
 {
@@ -158,21 +101,23 @@ void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_sp
         p->vt.env.destroy(inst);
         return NULL;
     }
-    char *why = NULL;
-    const char *which = NULL;
-    if (space_problem(&obs, true, &why))
-        which = "observation space";
-    else if (space_problem(&act, false, &why))
-        which = "action space";
-    if (which != NULL) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "plugin \"%s\" (%s): its %s %s", p->name,
-                    p->path, which, why);
-        g_free(why);
+    GString *why = g_string_new(NULL);
+    ppo_space_normalize(&obs, true);
+    ppo_space_normalize(&act, false);
+    ppo_space_problems(&obs, true, why);
+    ppo_space_problems(&act, false, why);
+    if (why->len > 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "plugin \"%s\" (%s): its spaces are not "
+                    "valid: %s (ppofw check-env %s says more)", p->name, p->path, why->str + 2,
+                    p->name);
+        g_string_free(why, TRUE);
         p->vt.env.destroy(inst);
         return NULL;
     }
+    g_string_free(why, TRUE);
     /* a later instance must describe the same spaces as the first (whose arrays callers keep) */
-    if (obs_space->struct_size != 0 && (!same_space(&obs, obs_space) || !same_space(&act, act_space))) {
+    if (obs_space->struct_size != 0 &&
+        (!ppo_space_same(&obs, obs_space) || !ppo_space_same(&act, act_space))) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
                     "plugin \"%s\" (%s): two instances with the same params report different "
                     "spaces; spaces must depend on the params only",

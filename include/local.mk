@@ -11,5 +11,7 @@ ppofwinclude_HEADERS = \
 	include/ppofw/advantage.h \
 	include/ppofw/optimizer.h \
 	include/ppofw/dist.h \
-	include/ppofw/nn.h
+	include/ppofw/nn.h \
+	include/ppofw/conv.h \
+	include/ppofw/rnn.h
 nodist_ppofwinclude_HEADERS = include/ppofw/version.h

@@ -1,9 +1,13 @@
 /* ppofw — action distributions any policy can reuse (libppofw helpers).
  *
- * Two distributions, each working on a batch of B rows of distribution parameters laid out the
+ * Three distributions, each working on a batch of B rows of distribution parameters laid out the
  * way a policy writes its dist_out:
- *   categorical:    logits (B, n)
- *   diag Gaussian:  dist (B, 2A) = the A means, then the A log-stds, of each row
+ *   categorical:        logits (B, n)
+ *   diag Gaussian:      dist (B, 2A) = the A means, then the A log-stds, of each row
+ *   multi-categorical:  logits (B, sum of nvec) = the nvec[0] logits of component 0, then the
+ *                       nvec[1] of component 1, ... (ABI 1.2); independent components, so the
+ *                       log-probability, entropy and KL are sums over components (as SB3's
+ *                       MultiCategoricalDistribution and RLlib's MultiCategorical)
  * The forward helpers write log-probabilities, entropies and KL(old || new); the backward helpers
  * turn derivatives of a loss with respect to those outputs into derivatives with respect to the
  * distribution parameters. All arithmetic is float32 with float64 where sums need it. All
@@ -54,6 +58,31 @@ PPO_API void ppo_gaussian_evaluate(uint32_t B, uint32_t A, const float *dist, co
 PPO_API void ppo_gaussian_backward(uint32_t B, uint32_t A, const float *dist, const float *actions,
                                    const float *old_dist, const float *dlogp,
                                    const float *dentropy, const float *dkl, float *ddist_out);
+
+/* Multi-categorical (ABI 1.2): K = n_comp components, component k with nvec[k] >= 1 choices;
+ * actions (B, K) hold one index per component as floats.
+ *
+ * Sample each component (or take its first largest logit when deterministic: the mode) into
+ * actions_out (B, K), with one ppo_rng_uniform per component in component order; logp_out (B) the
+ * summed log-probability (may be NULL). rngs (B) may be NULL when deterministic. */
+PPO_API void ppo_multi_categorical_act(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                                       const float *logits, ppo_rng_t *const *rngs,
+                                       int deterministic, float *actions_out, float *logp_out);
+
+/* Summed logp_out (B) of actions (B, K), summed entropy_out (B), and summed kl_out (B) =
+ * KL(old || new) when old_logits and kl_out are not NULL. Any output may be NULL. */
+PPO_API void ppo_multi_categorical_evaluate(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                                            const float *logits, const float *actions,
+                                            const float *old_logits, float *logp_out,
+                                            float *entropy_out, float *kl_out);
+
+/* dlogits_out (B, sum of nvec) = d loss / d logits given dlogp, dentropy, dkl (B each, NULL =
+ * zero). Overwrites dlogits_out. old_logits is needed only when dkl is not NULL. */
+PPO_API void ppo_multi_categorical_backward(uint32_t B, uint32_t n_comp, const uint32_t *nvec,
+                                            const float *logits, const float *actions,
+                                            const float *old_logits, const float *dlogp,
+                                            const float *dentropy, const float *dkl,
+                                            float *dlogits_out);
 
 PPO_END_DECLS
 

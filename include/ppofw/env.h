@@ -10,6 +10,12 @@
  *
  * Randomness comes from the ppo_rng_t the core passes to reset and step; an env keeps no
  * generator of its own.
+ *
+ * Observations (ABI 1.2): an observation is `dim` elements of the observation space's dtype,
+ * row-major in its shape. The callbacks below keep their `float *obs_out` parameter for every
+ * dtype: for a float32 space it holds dim floats; for a uint8 space it points at dim bytes,
+ * written through PPO_OBS_U8(obs_out). The core aligns every observation row it hands an env to
+ * at least 4 bytes, and reads nothing past dim elements.
  */
 #ifndef PPOFW_ENV_H
 #define PPOFW_ENV_H
@@ -32,14 +38,17 @@ typedef struct ppo_env_vtable {
     void *(*create)(const ppo_host_t *host, const ppo_params_t *params);
     /* (required) Free the instance. Accepts NULL. */
     void (*destroy)(void *inst);
-    /* (required) Fill the observation space (always a box) and the action space. The bound
-     * arrays must stay valid as long as the instance. Return 0, or < 0 after host->error(). */
+    /* (required) Fill the observation space (always a box; since ABI 1.2 with a shape and a
+     * dtype) and the action space (discrete, box, or since 1.2 multi-discrete). The core zeroes
+     * both structs first. The arrays must stay valid as long as the instance. Return 0, or < 0
+     * after host->error(). */
     int (*spaces)(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space);
     /* (required) Start an episode: draw the initial state from `rng` and write the observation,
-     * (obs_dim) floats, to obs_out. Return 0, or < 0 after host->error(). */
+     * (obs_dim) elements, to obs_out. Return 0, or < 0 after host->error(). */
     int (*reset)(void *inst, ppo_rng_t *rng, float *obs_out);
     /* (required) Advance one step with `action` (box: (act_dim) floats already clipped to the
-     * action space by the core; discrete: one float holding the index). Write the next
+     * action space by the core; discrete: one float holding the index; multi-discrete: act_dim
+     * floats holding the indices). Write the next
      * observation to obs_out, the reward to *reward_out and 1 to *terminated_out when the
      * episode ended by the task's own rule (0 otherwise). Return 0, or < 0 after host->error(). */
     int (*step)(void *inst, const float *action, ppo_rng_t *rng, float *obs_out,
@@ -57,11 +66,26 @@ typedef struct ppo_env_vtable {
     /* (optional) Draw the current state as text (one or more lines) to `out`. */
     int (*render_text)(void *inst, FILE *out);
 
-    void *reserved[8]; /* NULL */
+    /* (optional, ABI 1.2; both or none) Draw the current state as an RGB image, for recorded
+     * episodes (`ppofw eval --record`, eval.record). render_size gives the image's size, which
+     * may depend on the params but never changes during the instance's life (1..4096 each).
+     * render_rgb writes height x width x 3 bytes (row-major from the top-left pixel, R, G, B) to
+     * rgb_out, a buffer the core owns, and nothing else: it is a pure function of the state that
+     * get_state/set_state save (the same state gives the same pixels), changes no state, draws no
+     * random number and allocates nothing per frame. Return 0, or < 0 after host->error(). */
+    int (*render_size)(void *inst, uint32_t *width_out, uint32_t *height_out);
+    int (*render_rgb)(void *inst, uint8_t *rgb_out);
+
+    void *reserved[6]; /* NULL */
 } ppo_env_vtable_t;
 
-/* The integer index a discrete action holds. */
+/* The integer index a discrete action holds; component k of a multi-discrete action is
+ * PPO_DISCRETE_ACTION(action + k). */
 #define PPO_DISCRETE_ACTION(action) ((int32_t)(action)[0])
+
+/* The bytes of a uint8 observation row handed to reset, step or set_state as `float *obs_out`
+ * (ABI 1.2). */
+#define PPO_OBS_U8(obs_out) ((uint8_t *)(void *)(obs_out))
 
 PPO_END_DECLS
 

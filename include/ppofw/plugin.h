@@ -69,26 +69,65 @@ typedef struct ppo_host {
     void *reserved[4];
 } ppo_host_t;
 
-/* Kinds of spaces (ABI 1.0). The reserved values name what a later minor may add. */
+/* Kinds of spaces (ABI 1.0; PPO_SPACE_MULTI_DISCRETE has a meaning since 1.2). */
 typedef enum ppo_space_kind {
     PPO_SPACE_DISCRETE = 1,       /* one integer in [0, n) */
-    PPO_SPACE_BOX = 2,            /* `dim` doubles, each in [low[i], high[i]] */
-    PPO_SPACE_MULTI_DISCRETE = 3, /* reserved */
+    PPO_SPACE_BOX = 2,            /* `dim` numbers, each in [low[i], high[i]] */
+    PPO_SPACE_MULTI_DISCRETE = 3, /* (ABI 1.2) `dim` integers, component k in [0, nvec[k]) */
     PPO_SPACE_DICT = 4,           /* reserved */
 } ppo_space_kind_t;
 
-/* An observation or action space. Observations are always boxes. A discrete action is passed as
- * one float holding the integer index (exact for n < 2^24). Bounds may be +-HUGE_VAL where
- * unbounded; an action box must have finite bounds. The arrays belong to whoever filled the
- * struct and stay valid as long as that instance lives. */
+/* Element types of an observation box (ABI 1.2). 0 is float32, so a space filled by a plugin
+ * built before 1.2 (which leaves the field zero) is a float32 box, as it always was. */
+typedef enum ppo_dtype {
+    PPO_DTYPE_FLOAT32 = 0, /* 4 bytes per element (the default) */
+    PPO_DTYPE_UINT8 = 1,   /* 1 byte per element: pixels, binary grids */
+} ppo_dtype_t;
+
+/* The largest rank of an observation shape (ABI 1.2). */
+#define PPO_SPACE_MAX_RANK 3
+
+/* An observation or action space.
+ *
+ * Observations are always boxes: `dim` elements of type `dtype`, laid out row-major in the shape
+ * shape[0] x ... x shape[rank-1] (outermost first; images are (C, H, W)). rank 0 means a flat
+ * vector of `dim` elements, which is what a space without these fields (ABI 1.0/1.1) is; the core
+ * hands policies the space with rank >= 1 filled in. The product of the shape must equal dim.
+ * Bounds may be +-HUGE_VAL where unbounded; a uint8 box's bounds lie in [0, 255] (the core scales
+ * its elements to [0, 1] with them, see policy.h).
+ *
+ * Actions are discrete (one integer in [0, n), passed as one float holding the index, exact for
+ * n < 2^24), a box of `dim` floats with finite bounds, or (ABI 1.2) multi-discrete: `dim` integers,
+ * component k in [0, nvec[k]) with nvec[k] >= 2, passed as `dim` floats holding the indices.
+ *
+ * The arrays belong to whoever filled the struct and stay valid as long as that instance lives.
+ *
+ * Growth: the core zeroes the struct and sets struct_size to its own size before asking a plugin
+ * to fill it. A plugin sets struct_size to sizeof(ppo_space_t) as it was built; the core reads the
+ * fields after `high` only when that struct_size covers them. */
 typedef struct ppo_space {
     uint32_t struct_size;  /* sizeof(ppo_space_t) of whoever filled it */
-    ppo_space_kind_t kind; /* PPO_SPACE_DISCRETE or PPO_SPACE_BOX */
-    uint32_t n;            /* discrete: number of actions (>= 2); box: 0 */
-    uint32_t dim;          /* box: number of components (>= 1); discrete: 1 */
-    const double *low;     /* box: (dim) lower bounds; discrete: NULL */
-    const double *high;    /* box: (dim) upper bounds; discrete: NULL */
+    ppo_space_kind_t kind; /* PPO_SPACE_DISCRETE, PPO_SPACE_BOX or PPO_SPACE_MULTI_DISCRETE */
+    uint32_t n;            /* discrete: number of actions (>= 2); otherwise 0 */
+    uint32_t dim;          /* box: number of elements (>= 1); discrete: 1; multi-discrete: the
+                              number of components (>= 1) */
+    const double *low;     /* box: (dim) lower bounds; otherwise NULL */
+    const double *high;    /* box: (dim) upper bounds; otherwise NULL */
+    /* ABI 1.2 */
+    uint32_t rank;                      /* box: 0 (flat, the same as rank 1) or 1..3 */
+    uint32_t shape[PPO_SPACE_MAX_RANK]; /* box: shape[0..rank), outermost first; the rest 0 */
+    ppo_dtype_t dtype;                  /* box: element type (observations only; an action box
+                                           is always float32) */
+    uint32_t reserved0;                 /* zero */
+    const uint32_t *nvec;               /* multi-discrete: (dim) choices per component; else NULL */
+    void *reserved[2];                  /* NULL */
 } ppo_space_t;
+
+/* sizeof(ppo_space_t) in ABI 1.0 and 1.1: the fields up to `high`. */
+#define PPO_SPACE_SIZE_1_0 32u
+
+/* Bytes of one element of an observation of this dtype. */
+#define PPO_DTYPE_SIZE(dtype) ((dtype) == PPO_DTYPE_UINT8 ? 1u : 4u)
 
 struct ppo_env_vtable;
 struct ppo_policy_vtable;

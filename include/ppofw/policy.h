@@ -10,8 +10,17 @@
  * different workspaces may run in parallel on different threads. backward() uses what the last
  * evaluate() on the same workspace left there.
  *
- * Shapes in comments: B rows in a call, D observation size, A action size (1 for discrete),
- * P distribution parameters per row (dist_size()).
+ * Shapes in comments: B rows in a call, D observation size, A action size (1 for discrete, the
+ * number of components for multi-discrete), P distribution parameters per row (dist_size()).
+ *
+ * Observations reach a policy as float32, whatever the env's dtype (ABI 1.2): a float32 element
+ * as the env wrote it; a uint8 element x scaled to [0, 1] as (x - low) / (high - low) (so x / 255
+ * for pixels, x for a 0/1 grid), computed in double and rounded to float. With the pipeline's
+ * normalize.obs on, the core's running normalization is applied after that. setup->obs_space
+ * gives the shape and dtype.
+ *
+ * A recurrent policy (ABI 1.2, ppo_recurrent_vtable_t below) keeps S floats of state per env that
+ * the core owns, resets, stores and checkpoints, and trains on sequences.
  */
 #ifndef PPOFW_POLICY_H
 #define PPOFW_POLICY_H
@@ -48,8 +57,8 @@ typedef struct ppo_segment {
 typedef struct ppo_policy_setup {
     uint32_t struct_size;         /* sizeof(ppo_policy_setup_t) of the host */
     uint32_t n_envs;              /* env indices act() and reset_noise() may see: 0..n_envs-1 */
-    const ppo_space_t *obs_space; /* always a box; valid until destroy */
-    const ppo_space_t *act_space; /* discrete or box; valid until destroy */
+    const ppo_space_t *obs_space; /* always a box (rank >= 1 filled in); valid until destroy */
+    const ppo_space_t *act_space; /* discrete, box or multi-discrete; valid until destroy */
 } ppo_policy_setup_t;
 
 /* Observation normalization as the core applies it, for export_c: each observation component
@@ -65,7 +74,73 @@ typedef struct ppo_obs_norm {
     double clip;
 } ppo_obs_norm_t;
 
-/* The policy vtable (ABI 1.0; segment_part, evaluate_part and backward_part since 1.1). */
+/* A recurrent policy (ABI 1.2): the callbacks a policy with memory implements, in a table of
+ * their own that the policy vtable points at.
+ *
+ * State. An instance whose state_size() is S > 0 keeps S floats of state per env (an LSTM's h
+ * and c, for instance), which the core owns: it allocates the state of every env, hands a chunk
+ * of rows to act() (read, then overwritten with the state after the step), sets an env's state
+ * to initial_state() (zeros when that callback is NULL) whenever the env starts an episode,
+ * stores the state at the start of every training sequence, saves it in checkpoints, and gives
+ * evaluation and export what they need. Under MPI each rank keeps its own envs' states; nothing
+ * is reduced over them.
+ *
+ * Sequences. The update cuts each env's rollout of T steps into sequences of L = ppo.seq_len
+ * steps (the last one padded to L when L does not divide T), shuffles whole sequences into
+ * minibatches and calls evaluate()/backward() on n_seq sequences of L steps, laid out
+ * sequence-major: row s * L + j is step j of sequence s, so obs is (n_seq * L, D). Each sequence
+ * starts from the state stored at its first step; starts[s * L + j] is 1.0 when that step's
+ * observation is the first of an episode, and then the policy sets the state to its initial
+ * state before the step (the stored start state of a sequence that begins an episode already is
+ * the initial state). Padded steps come last in a sequence, hold zero observations and actions,
+ * get zero loss derivatives and count in no statistic; the policy computes them like any other
+ * step. backward() back-propagates through time within each sequence and never into the stored
+ * start state.
+ *
+ * For such an instance the core calls these callbacks instead of the plain act, value, evaluate
+ * and backward (which may then be NULL) and never the parts callbacks. An instance whose
+ * state_size() is 0 is not recurrent: the core uses the plain callbacks, which it then requires. */
+typedef struct ppo_recurrent_vtable {
+    uint32_t struct_size; /* sizeof(ppo_recurrent_vtable_t) the plugin was built with */
+    uint32_t reserved0;
+
+    /* (required) S: floats of state per env for this instance (fixed for its life), or 0 when
+     * this instance (these params) has no memory. At most 2^20. */
+    uint32_t (*state_size)(void *inst);
+    /* (optional) Write the state an episode starts from, (S) floats. NULL: zeros. The core calls
+     * it at every episode start, possibly on worker threads, after every parameter update as
+     * well, so it may depend on the parameters; it writes only state_out. */
+    int (*initial_state)(void *inst, float *state_out);
+    /* (required) Act on B rows as the plain act() does, each row with its env's state: state
+     * (B, S) holds the state before this step and is overwritten with the state after it. */
+    int (*act)(void *inst, void *ws, uint32_t B, const float *obs, const uint32_t *env_index,
+               ppo_rng_t *const *rngs, int deterministic, float *state, float *actions_out,
+               float *logp_out, float *value_out, float *dist_out);
+    /* (required) Values of obs (B, D), each row from the state (B, S) it would be acted on with,
+     * without changing the state. The core uses it for V(final observation) of a truncated
+     * episode (with the state before the reset) and for V of the observation after a rollout. */
+    int (*value)(void *inst, void *ws, uint32_t B, const float *obs, const float *state,
+                 float *value_out);
+    /* (required) evaluate() over n_seq sequences of L steps (layout above): obs (n_seq L, D),
+     * actions (n_seq L, A), old_dist (n_seq L, P) or NULL, start_state (n_seq, S), starts
+     * (n_seq L). Writes logp_out, entropy_out, kl_out (when old_dist and kl_out are not NULL)
+     * and value_out, (n_seq L) each, and keeps what backward needs in ws (which ws_create sized
+     * for max_batch >= n_seq L rows). */
+    int (*evaluate)(void *inst, void *ws, uint32_t n_seq, uint32_t L, const float *obs,
+                    const float *actions, const float *old_dist, const float *start_state,
+                    const float *starts, float *logp_out, float *entropy_out, float *kl_out,
+                    float *value_out);
+    /* (required) Back-propagation through time of the last evaluate() on ws: given dlogp,
+     * dentropy, dkl, dvalue ((n_seq L) each, NULL = zero), ADDS d loss / d params into grad_out. */
+    int (*backward)(void *inst, void *ws, uint32_t n_seq, uint32_t L, const float *dlogp,
+                    const float *dentropy, const float *dkl, const float *dvalue,
+                    float *grad_out);
+
+    void *reserved[6]; /* NULL */
+} ppo_recurrent_vtable_t;
+
+/* The policy vtable (ABI 1.0; segment_part, evaluate_part and backward_part since 1.1; recurrent
+ * since 1.2). */
 typedef struct ppo_policy_vtable {
     uint32_t struct_size; /* sizeof(ppo_policy_vtable_t) the plugin was built with */
     uint32_t reserved0;
@@ -79,7 +154,8 @@ typedef struct ppo_policy_vtable {
     /* (required) The segment table, (*n_segments) entries, owned by the instance. */
     const ppo_segment_t *(*segments)(void *inst, uint32_t *n_segments);
     /* (required) P: floats of distribution parameters per row (logits: n; Gaussian: 2A, the
-     * means then the log-stds). */
+     * means then the log-stds; multi-discrete: the logits of each component in turn, sum of
+     * nvec). */
     uint32_t (*dist_size)(void *inst);
     /* (required) Use `params` (laid out as the segment table says) from now on. The array is
      * owned by the core and outlives the instance; the policy reads it, never writes it. */
@@ -91,7 +167,8 @@ typedef struct ppo_policy_vtable {
     /* (required) Free a workspace. Accepts NULL. */
     void (*ws_destroy)(void *inst, void *ws);
 
-    /* (required) Act on B rows: obs (B, D); env_index (B) names each row's env (for per-env
+    /* (required; may be NULL when `recurrent` is set, see ppo_recurrent_vtable_t) Act on B rows:
+     * obs (B, D); env_index (B) names each row's env (for per-env
      * exploration noise); rngs (B) are the rows' sampler streams (unused, and may be NULL, when
      * deterministic). Writes actions_out (B, A) (a sample, or the mode when deterministic;
      * box actions unclipped), logp_out (B), value_out (B) and dist_out (B, P). A policy with
@@ -100,16 +177,16 @@ typedef struct ppo_policy_vtable {
     int (*act)(void *inst, void *ws, uint32_t B, const float *obs, const uint32_t *env_index,
                ppo_rng_t *const *rngs, int deterministic, float *actions_out, float *logp_out,
                float *value_out, float *dist_out);
-    /* (required) Values only: obs (B, D) -> value_out (B). No sampling. */
+    /* (required unless recurrent) Values only: obs (B, D) -> value_out (B). No sampling. */
     int (*value)(void *inst, void *ws, uint32_t B, const float *obs, float *value_out);
-    /* (required) Re-evaluate stored samples: obs (B, D), actions (B, A), old_dist (B, P) or NULL.
+    /* (required unless recurrent) Re-evaluate stored samples: obs (B, D), actions (B, A), old_dist (B, P) or NULL.
      * Writes logp_out (B), entropy_out (B), value_out (B), and kl_out (B) = KL(old || new)
      * computed analytically from the distribution parameters (skipped when old_dist or kl_out
      * is NULL). Keeps what backward needs in `ws`. */
     int (*evaluate)(void *inst, void *ws, uint32_t B, const float *obs, const float *actions,
                     const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
                     float *value_out);
-    /* (required) Gradients of a loss whose derivatives with respect to the last evaluate()'s
+    /* (required unless recurrent) Gradients of a loss whose derivatives with respect to the last evaluate()'s
      * outputs on this workspace are dlogp, dentropy, dkl, dvalue (each (B), NULL = zero). ADDS
      * d loss / d params into grad_out (laid out like the params). */
     int (*backward)(void *inst, void *ws, uint32_t B, const float *dlogp, const float *dentropy,
@@ -126,7 +203,8 @@ typedef struct ppo_policy_vtable {
     int (*set_state)(void *inst, const double *state);
 
     /* (optional) Write one dependency-free C99 file that computes the deterministic action from a
-     * raw observation with these parameters and this normalization. */
+     * raw observation with these parameters and this normalization; the contract of that file
+     * is PPO_EXPORT_CONTRACT below. Return 0, or < 0 after host->error(). */
     int (*export_c)(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out);
 
     /* (optional, ABI 1.1; all three or none) The policy as two independent parts, the action
@@ -150,8 +228,43 @@ typedef struct ppo_policy_vtable {
                          const float *dentropy, const float *dkl, const float *dvalue,
                          float *grad_out);
 
-    void *reserved[5]; /* NULL */
+    /* (optional, ABI 1.2) The recurrent callbacks (ppo_recurrent_vtable_t above), a pointer to a
+     * static table, or NULL for a policy without memory. */
+    const struct ppo_recurrent_vtable *recurrent;
+
+    void *reserved[4]; /* NULL */
 } ppo_policy_vtable_t;
+
+/* PPO_EXPORT_CONTRACT — what the file export_c writes must define (`ppofw export` and
+ * `ppofw check-policy` compile it with the system's C compiler and compare its actions with the
+ * plugin's deterministic act() on many observations).
+ *
+ * The file is C99 that needs nothing but <math.h> (and libm), allocates nothing, keeps no mutable
+ * global state (so its functions are thread-safe) and defines:
+ *
+ *   #define PPO_POLICY_OBS_DIM  D          elements of an observation
+ *   #define PPO_POLICY_ACT_DIM  A          1 for discrete, dim for box and multi-discrete
+ *   #define PPO_POLICY_N_ACTIONS n         discrete only: the action is in [0, n)
+ *   #define PPO_POLICY_NVEC {n0, n1, ...}  multi-discrete only: component k is in [0, n_k)
+ *   #define PPO_POLICY_OBS_UINT8 1         uint8 observation spaces only
+ *   #define PPO_POLICY_STATE_SIZE S        recurrent policies only
+ *
+ * and one function, ppo_policy_act, taking the RAW observation as the env writes it (OBS is
+ * `const double *obs` of D values, or `const unsigned char *obs` of D bytes for a uint8 space;
+ * the file applies the uint8 scaling and the observation normalization itself):
+ *
+ *   discrete:        int  ppo_policy_act(OBS);                  the mode: the first largest logit
+ *   box:             void ppo_policy_act(OBS, double *action);  the mean, A values, not clipped
+ *   multi-discrete:  void ppo_policy_act(OBS, int *action);     each component's mode, A ints
+ *
+ * A recurrent policy's function takes its state as a last parameter, `float *state` (S floats,
+ * read and overwritten with the state after the step), and the file also defines
+ *
+ *   void ppo_policy_reset(float *state);   the state at an episode start (what initial_state,
+ *                                          or zeros, gives)
+ *
+ * to be called before the first step of every episode. `ppofw export --header FILE.h` writes a
+ * header with the same macros and the prototype. Everything else in the file is static. */
 
 PPO_END_DECLS
 

@@ -6,7 +6,8 @@
  * must be exported by libppofw. The table must also cover the headers: every struct, enum
  * constant and PPO_API function declared there has a line, so nothing public escapes the pin.
  * A deliberate ABI change (appending at a struct's end, with a minor bump) updates the table
- * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it.
+ * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it;
+ * the older tables stay, and the current one must only extend abi-1.1.txt.
  *
  * "Built for an older minor": ABI 1.1 differs from 1.0 only in reserved slots that gained a
  * meaning: the optimizer's step_range and the policy's segment_part/evaluate_part/backward_part.
@@ -29,7 +30,7 @@
 
 #include "sdk/sdk_test.h"
 
-#define ABI_TABLE "abi-1.1.txt"
+#define ABI_TABLE "abi-1.2.txt"
 
 typedef struct abi_entry {
     const char
@@ -74,6 +75,12 @@ static const abi_entry_t computed[] = {
     OFF(ppo_space_t, dim),
     OFF(ppo_space_t, low),
     OFF(ppo_space_t, high),
+    OFF(ppo_space_t, rank),
+    OFF(ppo_space_t, shape),
+    OFF(ppo_space_t, dtype),
+    OFF(ppo_space_t, reserved0),
+    OFF(ppo_space_t, nvec),
+    OFF(ppo_space_t, reserved),
 
     SIZE(ppo_plugin_desc_t),
     OFF(ppo_plugin_desc_t, abi_major),
@@ -118,6 +125,8 @@ static const abi_entry_t computed[] = {
     OFF(ppo_env_vtable_t, get_state),
     OFF(ppo_env_vtable_t, set_state),
     OFF(ppo_env_vtable_t, render_text),
+    OFF(ppo_env_vtable_t, render_size),
+    OFF(ppo_env_vtable_t, render_rgb),
     OFF(ppo_env_vtable_t, reserved),
 
     SIZE(ppo_segment_t),
@@ -167,7 +176,19 @@ static const abi_entry_t computed[] = {
     OFF(ppo_policy_vtable_t, segment_part),
     OFF(ppo_policy_vtable_t, evaluate_part),
     OFF(ppo_policy_vtable_t, backward_part),
+    OFF(ppo_policy_vtable_t, recurrent),
     OFF(ppo_policy_vtable_t, reserved),
+
+    SIZE(ppo_recurrent_vtable_t),
+    OFF(ppo_recurrent_vtable_t, struct_size),
+    OFF(ppo_recurrent_vtable_t, reserved0),
+    OFF(ppo_recurrent_vtable_t, state_size),
+    OFF(ppo_recurrent_vtable_t, initial_state),
+    OFF(ppo_recurrent_vtable_t, act),
+    OFF(ppo_recurrent_vtable_t, value),
+    OFF(ppo_recurrent_vtable_t, evaluate),
+    OFF(ppo_recurrent_vtable_t, backward),
+    OFF(ppo_recurrent_vtable_t, reserved),
 
     SIZE(ppo_rollout_view_t),
     OFF(ppo_rollout_view_t, struct_size),
@@ -212,6 +233,8 @@ static const abi_entry_t computed[] = {
     ENUM(ppo_space_kind_t, PPO_SPACE_BOX),
     ENUM(ppo_space_kind_t, PPO_SPACE_MULTI_DISCRETE),
     ENUM(ppo_space_kind_t, PPO_SPACE_DICT),
+    ENUM(ppo_dtype_t, PPO_DTYPE_FLOAT32),
+    ENUM(ppo_dtype_t, PPO_DTYPE_UINT8),
     ENUM(ppo_param_type_t, PPO_PARAM_INT),
     ENUM(ppo_param_type_t, PPO_PARAM_DOUBLE),
     ENUM(ppo_param_type_t, PPO_PARAM_BOOL),
@@ -248,6 +271,8 @@ static const char *const functions[] = {
     "ppo_gaussian_backward",    "ppo_linear_forward",
     "ppo_linear_backward",      "ppo_activation_forward",
     "ppo_activation_backward",  "ppo_tanh",
+    "ppo_multi_categorical_act", "ppo_multi_categorical_evaluate",
+    "ppo_multi_categorical_backward",
 };
 
 static void print_table(FILE *out)
@@ -260,7 +285,9 @@ static void print_table(FILE *out)
             "# anonymous flag enum); function NAME: exported by libppofw for plugins.\n"
             "# A minor bump may only add lines (fields appended at a struct's end, new enum "
             "values,\n"
-            "# new functions); any other difference is a major bump.\n",
+            "# new functions), grow a struct's size, or move a `reserved` array right when its "
+            "first\n"
+            "# slots gain a meaning; any other difference is a major bump.\n",
             PPO_ABI_MAJOR, PPO_ABI_MINOR);
     for (size_t i = 0; i < G_N_ELEMENTS(computed); i++)
         fprintf(out, "%s %lld\n", computed[i].key, computed[i].value);
@@ -337,6 +364,72 @@ START_TEST(test_abi_layout_matches_the_pinned_table)
 }
 END_TEST
 
+/* The table of an older minor (transfer full), parsed like load_table. */
+static GHashTable *load_named_table(const char *name)
+{
+    char *path = ppo_test_data_path(name);
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+    GHashTable *table = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    char **lines = g_strsplit(text, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        if (**l == '\0' || **l == '#')
+            continue;
+        char *line = g_strstrip(g_strdup(*l));
+        char *space = strrchr(line, ' ');
+        if (g_str_has_prefix(line, "function ") || space == NULL)
+            g_hash_table_insert(table, g_strdup(line), g_strdup(""));
+        else
+            g_hash_table_insert(table, g_strndup(line, (gsize)(space - line)), g_strdup(space + 1));
+        g_free(line);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+    return table;
+}
+
+/* ABI 1.2 only extends 1.1: every line of the 1.1 table is still there with the same value,
+ * except a struct's size, which may grow, the offset of a `reserved` array, which moves right
+ * when a reserved slot gains a meaning, and the minor version itself. */
+START_TEST(test_abi_the_current_minor_only_extends_abi_1_1)
+{
+    if (sizeof(void *) != 8 || sizeof(long) != 8)
+        return;
+    GHashTable *old = load_named_table("abi-1.1.txt");
+    GHashTable *now = load_table();
+    GString *diff = g_string_new(NULL);
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, old);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const char *k = key, *was = value;
+        const char *is = g_hash_table_lookup(now, k);
+        if (strcmp(k, "abi PPO_ABI_MINOR") == 0)
+            continue;
+        if (is == NULL) {
+            g_string_append_printf(diff, "\n  %s was pinned in 1.1 and is gone", k);
+            continue;
+        }
+        if (strcmp(is, was) == 0)
+            continue;
+        const long long a = g_ascii_strtoll(was, NULL, 10), b = g_ascii_strtoll(is, NULL, 10);
+        const bool grows = g_str_has_prefix(k, "size ") && b > a;
+        const bool reserved_moves = g_str_has_prefix(k, "offset ") &&
+                                    g_str_has_suffix(k, ".reserved") && b > a;
+        if (!grows && !reserved_moves)
+            g_string_append_printf(diff, "\n  %s was %s in 1.1 and is %s", k, was, is);
+    }
+    ck_assert_msg(diff->len == 0, "ABI %d.%d changes what 1.1 pinned:%s", PPO_ABI_MAJOR,
+                  PPO_ABI_MINOR, diff->str);
+    ck_assert_int_eq(PPO_ABI_MAJOR, 1);
+    ck_assert_int_ge(PPO_ABI_MINOR, 2);
+    g_string_free(diff, TRUE);
+    g_hash_table_destroy(old);
+    g_hash_table_destroy(now);
+}
+END_TEST
+
 START_TEST(test_abi_every_pinned_function_is_exported)
 {
     GHashTable *table = load_table();
@@ -373,7 +466,8 @@ START_TEST(test_abi_table_covers_every_public_declaration)
     GHashTable *table = load_table();
     static const char *const headers[] = {"plugin.h", "params.h",    "rng.h",       "env.h",
                                           "policy.h", "advantage.h", "optimizer.h", "dist.h",
-                                          "nn.h",     "export.h",    "ppofw.h"};
+                                          "nn.h",     "export.h",    "ppofw.h",
+                                          "conv.h",   "rnn.h"};
     GRegex *typedef_re = g_regex_new("\\}\\s*(ppo_[a-z0-9_]+_t);", 0, 0, NULL);
     GRegex *const_re = g_regex_new("^\\s+(PPO_[A-Z0-9_]+)\\s*=", G_REGEX_MULTILINE, 0, NULL);
     GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
@@ -455,7 +549,8 @@ START_TEST(test_abi_plugin_with_older_struct_sizes_loads_and_reads_the_tail_as_a
     ck_assert_uint_lt(raw->struct_size, sizeof(ppo_plugin_desc_t));
     ck_assert_uint_lt(raw_vt->struct_size, sizeof(ppo_env_vtable_t));
     ck_assert_ptr_nonnull(raw->reserved[0]);
-    ck_assert_ptr_nonnull(raw_vt->reserved[7]);
+    ck_assert_ptr_nonnull(raw_vt->render_size);
+    ck_assert_ptr_nonnull(raw_vt->reserved[G_N_ELEMENTS(raw_vt->reserved) - 1]);
 
     /* the host's view: loaded, and every field past struct_size absent */
     GError *error = NULL;
@@ -463,8 +558,10 @@ START_TEST(test_abi_plugin_with_older_struct_sizes_loads_and_reads_the_tail_as_a
     ck_assert_msg(p != NULL, "%s", error != NULL ? error->message : "");
     ck_assert_uint_eq(p->abi_major, PPO_ABI_MAJOR);
     ck_assert_uint_eq(p->abi_minor, 0);
-    for (int i = 0; i < 8; i++)
+    for (size_t i = 0; i < G_N_ELEMENTS(p->vt.env.reserved); i++)
         ck_assert_ptr_null(p->vt.env.reserved[i]);
+    ck_assert_ptr_null(p->vt.env.render_size);
+    ck_assert_ptr_null(p->vt.env.render_rgb);
     ck_assert_ptr_null(p->vt.env.render_text);
     ck_assert_ptr_null(p->vt.env.state_size);
     ck_assert_ptr_nonnull(p->vt.env.step);
@@ -490,6 +587,7 @@ static Suite *abi_suite(void)
     tcase_add_test(layout, test_abi_layout_matches_the_pinned_table);
     tcase_add_test(layout, test_abi_every_pinned_function_is_exported);
     tcase_add_test(layout, test_abi_table_covers_every_public_declaration);
+    tcase_add_test(layout, test_abi_the_current_minor_only_extends_abi_1_1);
     suite_add_tcase(s, layout);
     TCase *minor = tcase_create("older minor");
     tcase_add_test(minor,

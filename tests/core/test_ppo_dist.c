@@ -3,6 +3,9 @@
  * reference loss, sampling frequencies over many draws of one fixed stream, and the
  * deterministic modes.
  *
+ * The multi-categorical helpers are checked against the sum of their components' references and
+ * the categorical helper itself.
+ *
  * Left out: the policies that use these helpers (tests/plugins/test_mlp.c).
  */
 #include "config.h"
@@ -363,6 +366,154 @@ START_TEST(test_dist_gaussian_deterministic_returns_the_mean)
 }
 END_TEST
 
+/* ---- multi-categorical ---- */
+
+/* nvec {3, 2, 5}: the components' logits are consecutive slices of a row of 10 */
+static const uint32_t MC_NVEC[3] = {3, 2, 5};
+#define MC_K 3
+#define MC_P 10
+
+/* c1 logp + c2 H + c3 KL of one multi-categorical row: the sum of the components' */
+static double ref_multi_loss(const double *l, const double *lo, const float *a, double c1,
+                             double c2, double c3)
+{
+    double total = 0.0;
+    uint32_t off = 0;
+    for (uint32_t c = 0; c < MC_K; c++) {
+        total += ref_cat_loss(MC_NVEC[c], l + off, lo + off, (uint32_t)a[c], c1, c2, c3);
+        off += MC_NVEC[c];
+    }
+    return total;
+}
+
+START_TEST(test_dist_multi_categorical_is_the_sum_of_its_components)
+{
+    GRand *r = g_rand_new_with_seed(31);
+    enum { B = 6 };
+    float l[B * MC_P], lo[B * MC_P], act[B * MC_K];
+    for (uint32_t i = 0; i < B * MC_P; i++) {
+        l[i] = (float)g_rand_double_range(r, -3.0, 3.0);
+        lo[i] = (float)g_rand_double_range(r, -3.0, 3.0);
+    }
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t c = 0; c < MC_K; c++)
+            act[b * MC_K + c] = (float)g_rand_int_range(r, 0, (gint32)MC_NVEC[c]);
+    float lp[B], h[B], kl[B];
+    ppo_multi_categorical_evaluate(B, MC_K, MC_NVEC, l, act, lo, lp, h, kl);
+    for (uint32_t b = 0; b < B; b++) {
+        double ld[MC_P], lod[MC_P];
+        for (uint32_t j = 0; j < MC_P; j++) {
+            ld[j] = l[b * MC_P + j];
+            lod[j] = lo[b * MC_P + j];
+        }
+        const double want_lp = ref_multi_loss(ld, lod, act + b * MC_K, 1, 0, 0);
+        const double want_h = ref_multi_loss(ld, lod, act + b * MC_K, 0, 1, 0);
+        const double want_kl = ref_multi_loss(ld, lod, act + b * MC_K, 0, 0, 1);
+        ck_assert_double_eq_tol(lp[b], want_lp, 1e-6 * fmax(1.0, fabs(want_lp)));
+        ck_assert_double_eq_tol(h[b], want_h, 1e-6 * fmax(1.0, fabs(want_h)));
+        ck_assert_double_eq_tol(kl[b], want_kl, 1e-6 * fmax(1.0, fabs(want_kl)));
+        /* and it equals the categorical helper's components added up */
+        double sum_lp = 0.0;
+        uint32_t off = 0;
+        for (uint32_t c = 0; c < MC_K; c++) {
+            float one;
+            ppo_categorical_evaluate(1, MC_NVEC[c], l + b * MC_P + off, act + b * MC_K + c, NULL,
+                                     &one, NULL, NULL);
+            sum_lp += one;
+            off += MC_NVEC[c];
+        }
+        ck_assert_double_eq_tol(lp[b], sum_lp, 1e-5);
+    }
+    /* an index outside its component's range has probability zero */
+    float bad[MC_K] = {0.0f, 2.0f, 0.0f}, one;
+    ppo_multi_categorical_evaluate(1, MC_K, MC_NVEC, l, bad, NULL, &one, NULL, NULL);
+    ck_assert(isinf(one) && one < 0.0f);
+    g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_dist_multi_categorical_backward_matches_finite_differences)
+{
+    GRand *r = g_rand_new_with_seed(32);
+    enum { B = 4 };
+    float l[B * MC_P], lo[B * MC_P], act[B * MC_K], c1[B], c2[B], c3[B], dl[B * MC_P];
+    for (uint32_t i = 0; i < B * MC_P; i++) {
+        l[i] = (float)g_rand_double_range(r, -3.0, 3.0);
+        lo[i] = (float)g_rand_double_range(r, -3.0, 3.0);
+    }
+    for (uint32_t b = 0; b < B; b++) {
+        for (uint32_t c = 0; c < MC_K; c++)
+            act[b * MC_K + c] = (float)g_rand_int_range(r, 0, (gint32)MC_NVEC[c]);
+        c1[b] = (float)g_rand_double_range(r, -1.0, 1.0);
+        c2[b] = (float)g_rand_double_range(r, -1.0, 1.0);
+        c3[b] = (float)g_rand_double_range(r, -1.0, 1.0);
+    }
+    ppo_multi_categorical_backward(B, MC_K, MC_NVEC, l, act, lo, c1, c2, c3, dl);
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t k = 0; k < MC_P; k++) {
+            double ld[MC_P], lod[MC_P];
+            for (uint32_t j = 0; j < MC_P; j++) {
+                ld[j] = l[b * MC_P + j];
+                lod[j] = lo[b * MC_P + j];
+            }
+            const double eps = 1e-6;
+            ld[k] += eps;
+            const double up = ref_multi_loss(ld, lod, act + b * MC_K, c1[b], c2[b], c3[b]);
+            ld[k] -= 2 * eps;
+            const double dn = ref_multi_loss(ld, lod, act + b * MC_K, c1[b], c2[b], c3[b]);
+            const double fd = (up - dn) / (2 * eps);
+            ck_assert_msg(fabs(dl[b * MC_P + k] - fd) < 1e-6 * fmax(1.0, fabs(fd)),
+                          "row %u logit %u: backward %.9g, FD %.9g", b, k, (double)dl[b * MC_P + k],
+                          fd);
+        }
+    g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_dist_multi_categorical_samples_each_component_from_the_row_stream_in_order)
+{
+    GRand *r = g_rand_new_with_seed(33);
+    enum { B = 3 };
+    float l[B * MC_P];
+    for (uint32_t i = 0; i < B * MC_P; i++)
+        l[i] = (float)g_rand_double_range(r, -2.0, 2.0);
+    ppo_rng_t s[B], t[B];
+    ppo_rng_t *ps[B], *pt[B];
+    for (uint32_t b = 0; b < B; b++) {
+        ppo_rng_seed(&s[b], 7, "act", b);
+        t[b] = s[b];
+        ps[b] = &s[b];
+        pt[b] = &t[b];
+    }
+    float act[B * MC_K], lp[B];
+    ppo_multi_categorical_act(B, MC_K, MC_NVEC, l, ps, 0, act, lp);
+    for (uint32_t b = 0; b < B; b++) {
+        /* the same draws as sampling each component with the categorical helper, in order */
+        uint32_t off = 0;
+        double sum = 0.0;
+        for (uint32_t c = 0; c < MC_K; c++) {
+            float a, one;
+            ppo_categorical_act(1, MC_NVEC[c], l + b * MC_P + off, &pt[b], 0, &a, &one);
+            ck_assert_float_eq(a, act[b * MC_K + c]);
+            sum += one;
+            off += MC_NVEC[c];
+        }
+        ck_assert_double_eq_tol(lp[b], sum, 1e-5);
+        ck_assert_mem_eq(&s[b], &t[b], sizeof(ppo_rng_t));
+    }
+    /* deterministic: each component's first largest logit, no stream needed */
+    const float tie[MC_P] = {1, 3, 3, 0, 0, -1, 2, 2, 5, 5};
+    float mode[MC_K];
+    ppo_multi_categorical_act(1, MC_K, MC_NVEC, tie, NULL, 1, mode, NULL);
+    ck_assert_float_eq(mode[0], 1.0f);
+    ck_assert_float_eq(mode[1], 0.0f);
+    ck_assert_float_eq(mode[2], 3.0f);
+    g_rand_free(r);
+}
+END_TEST
+
+/* ---- registration ---- */
+
 static Suite *dist_suite(void)
 {
     Suite *s = suite_create("ppo_dist");
@@ -377,6 +528,9 @@ static Suite *dist_suite(void)
     tcase_add_test(tc, test_dist_gaussian_backward_matches_finite_differences);
     tcase_add_test(tc, test_dist_gaussian_samples_have_the_right_moments);
     tcase_add_test(tc, test_dist_gaussian_deterministic_returns_the_mean);
+    tcase_add_test(tc, test_dist_multi_categorical_is_the_sum_of_its_components);
+    tcase_add_test(tc, test_dist_multi_categorical_backward_matches_finite_differences);
+    tcase_add_test(tc, test_dist_multi_categorical_samples_each_component_from_the_row_stream_in_order);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,7 +1,7 @@
 # Tests of the plugin SDK: the checkers behind check-env and check-policy on the fixture plugins
 # of tests/sdk/fixtures/ (tests/core/test_ppo_check.c, tests/core/test_ppo_check_policy.c), the
 # pinned plugin ABI and a plugin laid out for an older minor (tests/core/test_abi.c against
-# tests/data/abi-1.1.txt), the SDK commands spawned as a user runs them
+# tests/data/abi-1.2.txt), the SDK commands spawned as a user runs them
 # (tests/sdk/test_sdk_commands.c), and the installed SDK used from outside the tree
 # (tests/sdk/test_sdk_install.sh over a staged `make install`). Tests name fixtures by path.
 
