@@ -472,8 +472,11 @@ static bool check_descriptor(ppo_plugin_t *p, const ppo_plugin_desc_t *d, GError
     case PPO_KIND_POLICY:
         ok = copy_vtable(&p->vt.policy, sizeof(p->vt.policy), d->vtable.any, path, "policy",
                          error);
-        if (ok && p->abi_minor < 2)
+        if (ok && p->abi_minor < 2) {
+            /* slots that were reserved (NULL) before 1.2 */
             p->vt.policy.recurrent = NULL;
+            p->vt.policy.forward_flops = NULL;
+        }
         if (ok && p->vt.policy.recurrent != NULL) {
             /* the recurrent table grows on its own: keep a host-sized copy */
             ok = copy_table(&p->recurrent, sizeof(p->recurrent), p->vt.policy.recurrent,

@@ -231,8 +231,14 @@ typedef struct ppo_policy_vtable {
     /* (optional, ABI 1.2) The recurrent callbacks (ppo_recurrent_vtable_t above), a pointer to a
      * static table, or NULL for a policy without memory. */
     const struct ppo_recurrent_vtable *recurrent;
+    /* (optional, ABI 1.2) Floating-point operations of one forward pass of one row through the
+     * whole policy (distribution and value function; one step of a recurrent policy), counting a
+     * multiply-add as 2. `ppofw bench` reports throughput against the machine's peak with it
+     * (counting a backward pass as twice the forward). NULL: the core counts 2 x rows x cols for
+     * every segment whose name ends in "weight". */
+    double (*forward_flops)(void *inst);
 
-    void *reserved[4]; /* NULL */
+    void *reserved[3]; /* NULL */
 } ppo_policy_vtable_t;
 
 /* PPO_EXPORT_CONTRACT — what the file export_c writes must define (`ppofw export` and

@@ -177,6 +177,7 @@ static const abi_entry_t computed[] = {
     OFF(ppo_policy_vtable_t, evaluate_part),
     OFF(ppo_policy_vtable_t, backward_part),
     OFF(ppo_policy_vtable_t, recurrent),
+    OFF(ppo_policy_vtable_t, forward_flops),
     OFF(ppo_policy_vtable_t, reserved),
 
     SIZE(ppo_recurrent_vtable_t),
