@@ -15,6 +15,7 @@
 #include "ppo_normalizer_private.h"
 #include "ppo_record_private.h"
 #include "ppo_session_private.h"
+#include "ppo_space_private.h"
 
 typedef struct ppo_evaluator ppo_evaluator_t;
 
