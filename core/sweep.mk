@@ -3,7 +3,7 @@
 libppofw_la_SOURCES += \
 	core/ppo_sweep.c core/ppo_sweep_run.c core/ppo_sweep_private.h \
 	core/ppo_curves.c core/ppo_curves_private.h \
-	core/ppo_svg.c core/ppo_svg_private.h
+	core/ppo_svg.c core/ppo_svg_private.h core/ppo_figure_png.c
 
 # tests: the core parts directly, the commands by spawning the built program (so they need
 # ppofw, the shipped plugins and the fixture plugins, all built before tests run)
