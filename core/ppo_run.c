@@ -165,6 +165,8 @@ typedef struct {
     gint64 last_ckpt_time;
     ppo_recorder_t *recorder; /* eval.record: draws the evaluations into RUN/videos/, or NULL */
     bool record_reported;     /* the recorder's failure has been reported */
+    double spark[PPO_SPARK_MAX]; /* the last logged ep_return_mean values, oldest first (tty) */
+    size_t n_spark;              /* values in spark */
 } run_t;
 
 static bool write_checkpoint(run_t *r, const char *name, GError **error)
@@ -429,9 +431,17 @@ static bool run_loop(run_t *r, GError **error)
                 return false;
             if (!r->opt->quiet) {
                 char line[512];
+                if (tty && !isnan(row.ep_return_mean)) {
+                    /* the live sparkline of the return: a window of the latest values */
+                    if (r->n_spark == PPO_SPARK_MAX)
+                        memmove(r->spark, r->spark + 1, sizeof(double) * (PPO_SPARK_MAX - 1));
+                    else
+                        r->n_spark++;
+                    r->spark[r->n_spark - 1] = row.ep_return_mean;
+                }
                 if (tty)
-                    ppo_metrics_progress_bar(line, sizeof(line), pl->name, &row,
-                                             pl->ppo.total_steps, 0);
+                    ppo_metrics_progress_spark(line, sizeof(line), pl->name, &row,
+                                               pl->ppo.total_steps, 0, r->spark, r->n_spark);
                 else
                     ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
                 fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
