@@ -125,7 +125,9 @@ static bool exact_palette(ppo_gif_t *gif, const uint8_t *rgb, int *n_colours)
     return true;
 }
 
-/* Index the frame with 256 colours chosen by giflib's median cut. */
+/* Index the frame with 256 colours chosen by giflib's median cut. giflib reduces colours to 5
+ * bits a channel before it cuts and gives each box the mean of those, so a white background
+ * would come out light grey: each colour is taken again as the exact mean of its pixels. */
 static bool quantized_palette(ppo_gif_t *gif, const uint8_t *rgb, int *n_colours)
 {
     const size_t n = (size_t)gif->width * gif->height;
@@ -139,6 +141,20 @@ static bool quantized_palette(ppo_gif_t *gif, const uint8_t *rgb, int *n_colours
     if (GifQuantizeBuffer(gif->width, gif->height, &size, r, g, b, gif->index, gif->palette) ==
         GIF_ERROR)
         return false;
+    uint64_t sum[256][3] = {{0}};
+    uint32_t count[256] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t k = gif->index[i];
+        sum[k][0] += rgb[3 * i];
+        sum[k][1] += rgb[3 * i + 1];
+        sum[k][2] += rgb[3 * i + 2];
+        count[k]++;
+    }
+    for (int k = 0; k < size; k++)
+        if (count[k] > 0)
+            gif->palette[k] = (GifColorType){(uint8_t)((sum[k][0] + count[k] / 2) / count[k]),
+                                             (uint8_t)((sum[k][1] + count[k] / 2) / count[k]),
+                                             (uint8_t)((sum[k][2] + count[k] / 2) / count[k])};
     *n_colours = size;
     return true;
 }

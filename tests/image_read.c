@@ -9,6 +9,23 @@
 
 #include "image_read.h"
 
+/* Finish reading a PNG begun into img. */
+static test_image_t *png_finish(png_image *img, const char *what)
+{
+    img->format = PNG_FORMAT_RGB;
+    test_image_t *t = g_new0(test_image_t, 1);
+    t->width = img->width;
+    t->height = img->height;
+    t->n_frames = 1;
+    t->frames = g_new0(uint8_t *, 1);
+    t->frames[0] = g_malloc(PNG_IMAGE_SIZE(*img));
+    t->delay_cs = g_new0(int, 1);
+    t->loop_count = -1;
+    ck_assert_msg(png_image_finish_read(img, NULL, t->frames[0], 0, NULL) != 0,
+                  "%s: cannot decode: %s", what, img->message);
+    return t;
+}
+
 test_image_t *test_png_read(const char *path)
 {
     png_image img;
@@ -16,18 +33,17 @@ test_image_t *test_png_read(const char *path)
     img.version = PNG_IMAGE_VERSION;
     ck_assert_msg(png_image_begin_read_from_file(&img, path) != 0, "%s: not a PNG: %s", path,
                   img.message);
-    img.format = PNG_FORMAT_RGB;
-    test_image_t *t = g_new0(test_image_t, 1);
-    t->width = img.width;
-    t->height = img.height;
-    t->n_frames = 1;
-    t->frames = g_new0(uint8_t *, 1);
-    t->frames[0] = g_malloc(PNG_IMAGE_SIZE(img));
-    t->delay_cs = g_new0(int, 1);
-    t->loop_count = -1;
-    ck_assert_msg(png_image_finish_read(&img, NULL, t->frames[0], 0, NULL) != 0,
-                  "%s: cannot decode: %s", path, img.message);
-    return t;
+    return png_finish(&img, path);
+}
+
+test_image_t *test_png_decode(const uint8_t *png, size_t len)
+{
+    png_image img;
+    memset(&img, 0, sizeof(img));
+    img.version = PNG_IMAGE_VERSION;
+    ck_assert_msg(png_image_begin_read_from_memory(&img, png, len) != 0,
+                  "%zu bytes are not a PNG: %s", len, img.message);
+    return png_finish(&img, "a PNG in memory");
 }
 
 test_image_t *test_gif_read(const char *path)

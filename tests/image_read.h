@@ -18,6 +18,7 @@ typedef struct test_image {
 } test_image_t;
 
 test_image_t *test_png_read(const char *path);
+test_image_t *test_png_decode(const uint8_t *png, size_t len);
 test_image_t *test_gif_read(const char *path);
 void test_image_free(test_image_t *image);
 

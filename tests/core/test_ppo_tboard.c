@@ -356,6 +356,109 @@ START_TEST(test_tboard_scalar_event_matches_hand_encoding)
 }
 END_TEST
 
+START_TEST(test_tboard_image_event_matches_hand_encoding)
+{
+    char *run_dir = make_run_dir();
+    GError *error = NULL;
+    ppo_tboard_t *tb = ppo_tboard_create(run_dir, 1.5, &error);
+    ck_assert_ptr_nonnull(tb);
+    const uint64_t first = ppo_tboard_offset(tb);
+    const uint8_t png[3] = {0x89, 'P', 'N'};
+    ck_assert(ppo_tboard_add_image(tb, 300, 1.5, "e/f", 600, 400, png, sizeof png, &error));
+    char *path = g_strdup(ppo_tboard_path(tb));
+    ck_assert(ppo_tboard_close(tb, &error));
+
+    /* Event{wall_time 1.5, step 300, summary{value{tag "e/f", image{height 400, width 600,
+     * colorspace 3, encoded_image_string}}}} */
+    /* clang-format off */
+    static const uint8_t event[] = {
+        0x09, 0, 0, 0, 0, 0, 0, 0xF8, 0x3F, /* wall_time */
+        0x10, 0xAC, 0x02,                   /* step 300 */
+        0x2A, 0x16,                         /* summary, 22 bytes */
+        0x0A, 0x14,                         /* value, 20 bytes */
+        0x0A, 0x03, 'e', '/', 'f',          /* tag */
+        0x22, 0x0D,                         /* image, 13 bytes */
+        0x08, 0x90, 0x03,                   /* height 400 */
+        0x10, 0xD8, 0x04,                   /* width 600 */
+        0x18, 0x03,                         /* colorspace RGB */
+        0x22, 0x03, 0x89, 'P', 'N'};        /* encoded_image_string */
+    /* clang-format on */
+    uint8_t expected[sizeof event + 16];
+    frame(expected, event, sizeof event);
+    size_t len;
+    uint8_t *data = read_file(path, &len);
+    ck_assert_uint_eq(len, first + sizeof expected);
+    ck_assert_mem_eq(data + first, expected, sizeof expected);
+    g_free(data);
+    g_free(path);
+    ppo_test_rm_tree(run_dir);
+    g_free(run_dir);
+}
+END_TEST
+
+/* An image as read back. */
+typedef struct {
+    int64_t step;
+    char tag[32];
+    ppo_tboard_image_t image;
+    uint8_t encoded[64];
+} image_read_t;
+
+static void collect_image(int64_t step, double wall_time, const char *tag,
+                          const ppo_tboard_image_t *image, void *user)
+{
+    image_read_t im = {.step = step, .image = *image};
+    ck_assert_uint_lt(strlen(tag), sizeof im.tag);
+    ck_assert_uint_le(image->encoded_len, sizeof im.encoded);
+    strcpy(im.tag, tag);
+    memcpy(im.encoded, image->encoded, image->encoded_len);
+    im.image.encoded = NULL;
+    g_array_append_val((GArray *)user, im);
+}
+
+START_TEST(test_tboard_reads_back_images_between_scalars)
+{
+    char *run_dir = make_run_dir();
+    GError *error = NULL;
+    ppo_tboard_t *tb = ppo_tboard_create(run_dir, 2.0, &error);
+    const char *tags[1] = {"eval/mean_reward"};
+    const uint8_t bytes[40] = {1, 2, 3, 250};
+    for (int k = 1; k <= 3; k++) {
+        const double v = k;
+        ck_assert(ppo_tboard_add_scalars(tb, k * 1000, 2.0, tags, &v, 1, &error));
+        ck_assert(ppo_tboard_add_image(tb, k * 1000, 2.0, "eval/frame", (uint32_t)k, 7, bytes,
+                                       (size_t)k * 10, &error));
+    }
+    char *path = g_strdup(ppo_tboard_path(tb));
+    ck_assert(ppo_tboard_close(tb, &error));
+
+    /* the images, in order, with their sizes and bytes; the scalars untouched by them */
+    GArray *images = g_array_new(FALSE, FALSE, sizeof(image_read_t));
+    ck_assert(ppo_tboard_read_images(path, collect_image, images, &error));
+    ck_assert_uint_eq(images->len, 3);
+    for (guint k = 0; k < 3; k++) {
+        const image_read_t *im = &g_array_index(images, image_read_t, k);
+        ck_assert_int_eq(im->step, (int64_t)(k + 1) * 1000);
+        ck_assert_str_eq(im->tag, "eval/frame");
+        ck_assert_uint_eq(im->image.width, k + 1);
+        ck_assert_uint_eq(im->image.height, 7);
+        ck_assert_uint_eq(im->image.colorspace, 3);
+        ck_assert_uint_eq(im->image.encoded_len, (k + 1) * 10);
+        ck_assert_mem_eq(im->encoded, bytes, (k + 1) * 10);
+    }
+    GArray *scalars = g_array_new(FALSE, FALSE, sizeof(scalar_t));
+    uint64_t n_records = 0;
+    ck_assert(ppo_tboard_read(path, collect, scalars, &n_records, &error));
+    ck_assert_uint_eq(n_records, 7);
+    ck_assert_uint_eq(scalars->len, 3);
+    g_array_free(scalars, TRUE);
+    g_array_free(images, TRUE);
+    g_free(path);
+    ppo_test_rm_tree(run_dir);
+    g_free(run_dir);
+}
+END_TEST
+
 /* ---- reading back ---- */
 
 START_TEST(test_tboard_reads_back_every_step_tag_value_and_wall_time)
@@ -935,6 +1038,8 @@ static Suite *tboard_suite(void)
     tcase_add_test(tc, test_tboard_file_is_named_by_time_host_and_pid_in_tb_dir);
     tcase_add_test(tc, test_tboard_first_record_is_file_version_event);
     tcase_add_test(tc, test_tboard_scalar_event_matches_hand_encoding);
+    tcase_add_test(tc, test_tboard_image_event_matches_hand_encoding);
+    tcase_add_test(tc, test_tboard_reads_back_images_between_scalars);
     tcase_add_test(tc, test_tboard_reads_back_every_step_tag_value_and_wall_time);
     tcase_add_test(tc, test_tboard_every_record_has_valid_crcs_and_offsets_match);
     tcase_add_test(tc, test_tboard_read_reports_every_flipped_byte_with_its_record_offset);
