@@ -82,7 +82,7 @@ TESTS += tests/plugins/test_pendulum
 
 # the pictures: Gymnasium's geometry, memory per frame, and MuJoCo's renderer
 check_PROGRAMS += tests/plugins/test_render
-tests_plugins_test_render_SOURCES = tests/plugins/test_render.c
+tests_plugins_test_render_SOURCES = tests/plugins/test_render.c tests/alloc_count.h
 tests_plugins_test_render_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_render_LDADD = $(TEST_LIBS)
 TESTS += tests/plugins/test_render

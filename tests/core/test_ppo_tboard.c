@@ -4,9 +4,7 @@
  * The file is checked three ways besides the writer's own reader: byte for byte against Events
  * encoded by hand here, record by record with a framing walk written here, and (when python3 is
  * installed) by tests/core/tfevents_read.py, a decoder sharing no code with the core. The "no
- * allocation per call" check counts allocations through malloc/calloc/realloc defined in this
- * program (forwarding to glibc's), or through the sanitizer's allocation hooks under ASan, which
- * owns malloc there. What it leaves out: TensorBoard itself, which is not packaged for Debian 12.
+ * allocation per call" check counts allocations with tests/alloc_count.h. What it leaves out: TensorBoard itself, which is not packaged for Debian 12.
  */
 #include "config.h"
 
@@ -19,92 +17,10 @@
 
 #include <glib/gstdio.h>
 
+#include "alloc_count.h"
 #include "ppo_crc32c_private.h"
 #include "ppo_tboard_private.h"
 #include "ppo_test.h"
-
-/* ---- counting allocations ---- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-static volatile int counting;    /* count allocations while set */
-static volatile size_t n_allocs; /* allocations counted */
-
-#ifdef TEST_ASAN
-/* from compiler-rt's sanitizer/allocator_interface.h, which GCC does not install */
-typedef void (*malloc_hook_fn)(const volatile void *ptr, size_t size);
-typedef void (*free_hook_fn)(const volatile void *ptr);
-extern int __sanitizer_install_malloc_and_free_hooks(malloc_hook_fn malloc_hook,
-                                                     free_hook_fn free_hook);
-
-static void count_malloc_hook(const volatile void *ptr, size_t size)
-{
-    (void)ptr;
-    (void)size;
-    if (counting)
-        n_allocs++;
-}
-
-static void count_free_hook(const volatile void *ptr)
-{
-    (void)ptr;
-}
-
-static void counting_start(void)
-{
-    static int installed;
-    if (!installed)
-        installed = __sanitizer_install_malloc_and_free_hooks(count_malloc_hook, count_free_hook);
-    ck_assert_int_ne(installed, 0);
-    n_allocs = 0;
-    counting = 1;
-}
-#else
-/* glibc's own entry points; the definitions below take the place of malloc, calloc and realloc
- * for the whole process, libppofw included. */
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-
-__attribute__((visibility("default"))) void *malloc(size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_malloc(size);
-}
-
-__attribute__((visibility("default"))) void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_calloc(n, size);
-}
-
-__attribute__((visibility("default"))) void *realloc(void *ptr, size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_realloc(ptr, size);
-}
-
-static void counting_start(void)
-{
-    n_allocs = 0;
-    counting = 1;
-}
-#endif
-
-static size_t counting_stop(void)
-{
-    counting = 0;
-    return n_allocs;
-}
 
 /* ---- fixtures ---- */
 
@@ -809,7 +725,7 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
     ck_assert(ppo_tboard_add_scalars(tb, 0, 1700000000.0, sample_tags, values, N_TAGS, &error));
 
     /* later calls, with steps growing to long varints and a flush each time */
-    counting_start();
+    alloc_count_start();
     bool ok = true;
     for (int k = 1; k <= 200 && ok; k++) {
         values[k % N_TAGS] = k * 0.5;
@@ -817,16 +733,16 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
                                     values, N_TAGS, &error) &&
              ppo_tboard_flush(tb, &error);
     }
-    size_t counted = counting_stop();
+    size_t counted = alloc_count_stop(NULL);
     ck_assert_msg(ok, "%s", error ? error->message : "");
     ck_assert_uint_eq(counted, 0);
 
     /* the counter counts: a call with more tags than before must grow the buffer */
     const char *more_tags[N_TAGS + 1] = {"a", "b", "c", "a much longer tag than any before"};
     double more_values[N_TAGS + 1] = {1, 2, 3, 4};
-    counting_start();
+    alloc_count_start();
     ok = ppo_tboard_add_scalars(tb, 1, 1700000000.0, more_tags, more_values, N_TAGS + 1, &error);
-    ck_assert_uint_gt(counting_stop(), 0);
+    ck_assert_uint_gt(alloc_count_stop(NULL), 0);
     ck_assert(ok);
 
     ck_assert(ppo_tboard_close(tb, &error));

@@ -16,100 +16,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "alloc_count.h"
 #include "ppo_test.h"
-
-/* ---- counting allocations ---- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-static volatile int counting;   /* count while set */
-static volatile size_t n_allocs; /* allocations counted */
-static volatile size_t n_frees;  /* frees of non-NULL pointers counted */
-
-#ifdef TEST_ASAN
-/* from compiler-rt's sanitizer/allocator_interface.h, which GCC does not install */
-typedef void (*malloc_hook_fn)(const volatile void *ptr, size_t size);
-typedef void (*free_hook_fn)(const volatile void *ptr);
-extern int __sanitizer_install_malloc_and_free_hooks(malloc_hook_fn malloc_hook,
-                                                     free_hook_fn free_hook);
-
-static void count_malloc_hook(const volatile void *ptr, size_t size)
-{
-    if (counting)
-        n_allocs++;
-}
-
-static void count_free_hook(const volatile void *ptr)
-{
-    if (counting && ptr != NULL)
-        n_frees++;
-}
-
-static void counting_start(void)
-{
-    static int installed;
-    if (!installed)
-        installed = __sanitizer_install_malloc_and_free_hooks(count_malloc_hook, count_free_hook);
-    ck_assert_int_ne(installed, 0);
-    n_allocs = n_frees = 0;
-    counting = 1;
-}
-#else
-/* glibc's own entry points; these definitions take the place of malloc, calloc, realloc and
- * free for the whole process, the plugins and cairo included */
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-extern void __libc_free(void *ptr);
-
-__attribute__((visibility("default"))) void *malloc(size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_malloc(size);
-}
-
-__attribute__((visibility("default"))) void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_calloc(n, size);
-}
-
-__attribute__((visibility("default"))) void *realloc(void *ptr, size_t size)
-{
-    /* a realloc frees the old block and takes a new one */
-    if (counting) {
-        n_allocs++;
-        n_frees += ptr != NULL;
-    }
-    return __libc_realloc(ptr, size);
-}
-
-__attribute__((visibility("default"))) void free(void *ptr)
-{
-    if (counting && ptr != NULL)
-        n_frees++;
-    __libc_free(ptr);
-}
-
-static void counting_start(void)
-{
-    n_allocs = n_frees = 0;
-    counting = 1;
-}
-#endif
-
-static void counting_stop(void)
-{
-    counting = 0;
-}
 
 /* ---- drawing one state ---- */
 
@@ -309,15 +217,13 @@ static void memory_per_frame(const char *env, size_t *allocs, size_t *frees, lon
         vt->render_rgb(d.inst, d.rgb);
     }
     const struct mallinfo2 before = mallinfo2();
-    counting_start();
+    alloc_count_start();
     for (int k = 0; k < 10; k++) {
         vt->set_state(d.inst, states[k], NULL);
         vt->render_rgb(d.inst, d.rgb);
     }
-    counting_stop();
+    *allocs = alloc_count_stop(frees);
     const struct mallinfo2 after = mallinfo2();
-    *allocs = n_allocs;
-    *frees = n_frees;
     *heap_growth = (long)after.uordblks - (long)before.uordblks;
     drawer_clear(&d);
 }

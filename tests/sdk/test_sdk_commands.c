@@ -104,7 +104,7 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "plugins", "info", "cartpole", NULL);
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    assert_contains(r.out, "cartpole: env plugin, version 1.0.0, plugin ABI 1.1", "info");
+    assert_contains(r.out, "cartpole: env plugin, version 1.0.0, plugin ABI 1.2", "info");
     assert_contains(r.out, "observation: box (4)", "info");
     assert_contains(r.out, "action:      discrete (2)", "info");
     assert_contains(r.out, "time limit:  500 steps", "info");
@@ -180,7 +180,7 @@ START_TEST(test_check_env_and_check_policy_exit_0_on_shipped_plugins)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "check-env", "cartpole", "--episodes", "3", NULL);
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    assert_contains(r.out, "check-env cartpole: 17 checks, none failed", "check-env");
+    assert_contains(r.out, "check-env cartpole: 20 checks, none failed", "check-env");
     sdk_run_clear(&r);
     r = sdk_ppofw(NULL, NULL, "check-policy", "mlp", "--params", "{pi_hidden: [8], vf_hidden: [8]}",
                   NULL);
