@@ -8,6 +8,7 @@
 
 #include "cli_private.h"
 #include "ppo_curves_private.h"
+#include "ppo_svg_private.h"
 
 typedef struct {
     char *output;
@@ -119,6 +120,7 @@ static int plot_main(int argc, char **argv)
     bool written;
     if (g_str_has_suffix(args.output, ".png") || g_str_has_suffix(args.output, ".PNG")) {
         written = ppo_report_png(rep, subtitle, band, args.output, &local);
+        ppo_svg_png_release_fonts();
     } else {
         char *svg = ppo_report_svg(rep, subtitle, band);
         written = g_file_set_contents(args.output, svg, -1, &local);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 
 #include "ppo_image_private.h"
 #include "ppo_svg_private.h"
@@ -173,4 +174,10 @@ out:
     cairo_destroy(c.cr);
     cairo_surface_destroy(c.surface);
     return ok;
+}
+
+void ppo_svg_png_release_fonts(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini();
 }

@@ -56,6 +56,11 @@ PPO_INTERNAL char *ppo_svg_render(const ppo_svg_figure_t *figure);
 PPO_INTERNAL bool ppo_svg_write_png(const ppo_svg_figure_t *figure, const char *path,
                                     GError **error);
 
+/* Free the fonts cairo and fontconfig keep for the process after a PNG was painted (otherwise
+ * held, and reported as leaked by valgrind and LeakSanitizer, until exit). Call it only when no
+ * cairo object is alive any more, at the end of a program. */
+PPO_INTERNAL void ppo_svg_png_release_fonts(void);
+
 /* ---- the canvas a layout is drawn on (SVG text or cairo) ---- */
 
 /* One step of a path, in px from the top-left corner, y down. */
