@@ -49,8 +49,12 @@ void ppo_mj_render_free(struct ppo_mj_render *r)
         mjv_freeScene(&r->scene);
     if (r->scratch != NULL)
         mj_deleteData(r->scratch);
-    if (r->gl != NULL)
+    if (r->gl != NULL) {
+        /* unbound first: a context destroyed while current leaves its framebuffer behind */
+        if (OSMesaGetCurrentContext() == r->gl)
+            OSMesaMakeCurrent(NULL, NULL, GL_UNSIGNED_BYTE, 0, 0);
         OSMesaDestroyContext(r->gl);
+    }
     free(r->gl_pixels);
     free(r->pixels);
     free(r);
