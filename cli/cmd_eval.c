@@ -41,10 +41,10 @@ static GOptionEntry eval_entries[] = {
      "draw each episode into an animated GIF named after OUT.gif, the episode and its return "
      "(OUT-ep000-return500.00.gif); with --frames, OUT is a directory of episode directories",
      "OUT.gif"},
-    {"frames", 0, 0, G_OPTION_ARG_NONE, &frames,
-     "with --record: write PNG frames instead of a GIF", NULL},
-    {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps, "with --record: frames per second of a GIF (default 30)",
-     "N"},
+    {"frames", 0, 0, G_OPTION_ARG_NONE, &frames, "with --record: write PNG frames instead of a GIF",
+     NULL},
+    {"fps", 0, 0, G_OPTION_ARG_DOUBLE, &fps,
+     "with --record: frames per second of a GIF (default 30)", "N"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -77,8 +77,8 @@ static ppo_recorder_t *open_recorder(const ppo_plugin_t *env, int *code)
         g_free(base);
     }
     GError *error = NULL;
-    ppo_recorder_t *rec = ppo_recorder_new(env, dir, frames ? PPO_RECORD_PNG_FRAMES : PPO_RECORD_GIF,
-                                           fps, &error);
+    ppo_recorder_t *rec =
+        ppo_recorder_new(env, dir, frames ? PPO_RECORD_PNG_FRAMES : PPO_RECORD_GIF, fps, &error);
     if (rec == NULL) {
         fprintf(stderr, "ppofw: --record %s: %s%s; evaluating without recording\n", record,
                 error->message,
@@ -104,8 +104,8 @@ static void report_recordings(const ppo_recorder_t *rec, const uint32_t *lengths
                 lengths[i] + 1, ppo_recorder_recording(rec, i));
     const GError *e = ppo_recorder_error(rec);
     if (e != NULL) {
-        fprintf(stderr, "ppofw: --record %s: %s (%u of %d episodes recorded)\n", record,
-                e->message, n, episodes);
+        fprintf(stderr, "ppofw: --record %s: %s (%u of %d episodes recorded)\n", record, e->message,
+                n, episodes);
         *code = ppo_error_exit_code(e);
     }
 }
@@ -135,16 +135,16 @@ static int eval_main(int argc, char **argv)
     }
     const bool bad_record =
         record != NULL && !frames && (!g_str_has_suffix(record, ".gif") || strlen(record) < 5);
-    if (episodes < 1 || seed < 0 || (render != NULL && strcmp(render, "text") != 0) ||
-        bad_record || (record == NULL && frames) || !(fps > 0 && fps <= 100)) {
+    if (episodes < 1 || seed < 0 || (render != NULL && strcmp(render, "text") != 0) || bad_record ||
+        (record == NULL && frames) || !(fps > 0 && fps <= 100)) {
         fprintf(stderr, "ppofw: eval: %s; see ppofw eval --help\n",
-                episodes < 1         ? "--episodes must be at least 1"
-                : seed < 0           ? "--seed must be >= 0"
-                : bad_record         ? "--record takes a file name ending in .gif (or a "
-                                       "directory with --frames)"
+                episodes < 1               ? "--episodes must be at least 1"
+                : seed < 0                 ? "--seed must be >= 0"
+                : bad_record               ? "--record takes a file name ending in .gif (or a "
+                                             "directory with --frames)"
                 : record == NULL && frames ? "--frames goes with --record DIR"
                 : !(fps > 0 && fps <= 100) ? "--fps must be in (0, 100]"
-                                     : "--render takes \"text\"");
+                                           : "--render takes \"text\"");
         code = PPO_EXIT_USAGE;
         goto out;
     }

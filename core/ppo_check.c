@@ -1013,8 +1013,7 @@ static bool check_render_size(env_ctx_t *c, uint32_t *width, uint32_t *height)
                       *width, *height, w2, h2);
         return false;
     }
-    ppo_check_add(c->report, PPO_CHECK_OK, "render-size", "frames are %ux%u RGB", *width,
-                  *height);
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-size", "frames are %ux%u RGB", *width, *height);
     return true;
 }
 

@@ -148,8 +148,8 @@ bool ppo_svg_write_png(const ppo_svg_figure_t *fig, const char *path, GError **e
     ppo_svg_draw(fig, &canvas);
     bool ok = false;
     if (cairo_status(c.cr) != CAIRO_STATUS_SUCCESS) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cairo could not draw the figure: %s",
-                    path, cairo_status_to_string(cairo_status(c.cr)));
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cairo could not draw the figure: %s", path,
+                    cairo_status_to_string(cairo_status(c.cr)));
         goto out;
     }
 

@@ -56,16 +56,16 @@ uint8_t *ppo_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, siz
     png_alloc_size_t size = 0;
     /* the size first, then the bytes */
     if (png_image_write_to_memory(&img, NULL, &size, 0, rgb, 0, NULL) == 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "cannot encode a %ux%u PNG: %s", width,
-                    height, img.message);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "cannot encode a %ux%u PNG: %s", width, height,
+                    img.message);
         png_image_free(&img);
         return NULL;
     }
     uint8_t *out = g_malloc(size);
     png_image_for(&img, width, height);
     if (png_image_write_to_memory(&img, out, &size, 0, rgb, 0, NULL) == 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "cannot encode a %ux%u PNG: %s", width,
-                    height, img.message);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "cannot encode a %ux%u PNG: %s", width, height,
+                    img.message);
         png_image_free(&img);
         g_free(out);
         return NULL;
@@ -79,13 +79,13 @@ uint8_t *ppo_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, siz
 #define GIF_HASH_SLOTS 1024 /* open addressing for up to 256 colours, at most a quarter full */
 
 struct ppo_gif {
-    GifFileType *file;       /* giflib's writer */
-    char *path;              /* the file, for messages and discard */
-    uint32_t width, height;  /* every frame's size */
-    uint32_t delay_cs;       /* each frame's display time */
-    uint32_t n_frames;       /* frames written */
-    uint8_t *index;          /* (height, width) colour indices of the frame being written */
-    uint8_t *planes;         /* (3, height, width) R, G and B planes for the quantizer */
+    GifFileType *file;      /* giflib's writer */
+    char *path;             /* the file, for messages and discard */
+    uint32_t width, height; /* every frame's size */
+    uint32_t delay_cs;      /* each frame's display time */
+    uint32_t n_frames;      /* frames written */
+    uint8_t *index;         /* (height, width) colour indices of the frame being written */
+    uint8_t *planes;        /* (3, height, width) R, G and B planes for the quantizer */
     uint32_t slot_key[GIF_HASH_SLOTS];  /* colour + 1 (0: empty) */
     uint8_t slot_index[GIF_HASH_SLOTS]; /* its palette index */
     GifColorType palette[256];          /* the frame's colour table */

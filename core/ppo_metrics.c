@@ -309,8 +309,7 @@ void ppo_metrics_sparkline(char *buf, size_t size, const double *values, size_t 
         /* a flat line sits in the middle; a missing value is a gap */
         const char *cell = " ";
         if (isfinite(values[i])) {
-            const int level =
-                hi > lo ? (int)floor((values[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+            const int level = hi > lo ? (int)floor((values[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
             cell = blocks[level];
         }
         const size_t len = strlen(cell);

@@ -60,7 +60,6 @@ PPO_INTERNAL void ppo_metrics_sparkline(char *buf, size_t size, const double *va
  * narrow for both, or an empty history, gets the bar alone. For a terminal only. */
 PPO_INTERNAL void ppo_metrics_progress_spark(char *buf, size_t size, const char *name,
                                              const ppo_metrics_row_t *row, uint64_t total_steps,
-                                             int columns, const double *history,
-                                             size_t n_history);
+                                             int columns, const double *history, size_t n_history);
 
 #endif /* PPO_METRICS_PRIVATE_H */

@@ -16,22 +16,22 @@
 #define RENDER_MAX_SIDE 4096 /* the contract's largest width or height */
 
 struct ppo_recorder {
-    const ppo_plugin_t *env;     /* whose render callbacks draw (borrowed) */
-    char *dir;                   /* where recordings go */
-    char *prefix;                /* start of the next recordings' names */
-    ppo_record_format_t format;  /* GIF or PNG frames */
-    uint32_t delay_cs;           /* a GIF frame's time in hundredths of a second */
-    void *sized_for;             /* the instance whose render_size set width and height */
-    uint32_t width, height;      /* of the frames */
-    uint8_t *rgb;                /* (height, width, 3) the last frame drawn */
-    bool have_frame;             /* rgb holds a frame */
-    uint32_t episode;            /* number of the episode being (or next) recorded */
-    bool in_episode;             /* an episode is being written */
-    uint32_t n_frames;           /* frames of that episode */
-    char *part;                  /* its file or directory while being written */
-    ppo_gif_t *gif;              /* the GIF being written (GIF format) */
-    GError *error;               /* the failure that stopped recording, or NULL */
-    GPtrArray *recordings;       /* finished files or directories (char *, owned) */
+    const ppo_plugin_t *env;    /* whose render callbacks draw (borrowed) */
+    char *dir;                  /* where recordings go */
+    char *prefix;               /* start of the next recordings' names */
+    ppo_record_format_t format; /* GIF or PNG frames */
+    uint32_t delay_cs;          /* a GIF frame's time in hundredths of a second */
+    void *sized_for;            /* the instance whose render_size set width and height */
+    uint32_t width, height;     /* of the frames */
+    uint8_t *rgb;               /* (height, width, 3) the last frame drawn */
+    bool have_frame;            /* rgb holds a frame */
+    uint32_t episode;           /* number of the episode being (or next) recorded */
+    bool in_episode;            /* an episode is being written */
+    uint32_t n_frames;          /* frames of that episode */
+    char *part;                 /* its file or directory while being written */
+    ppo_gif_t *gif;             /* the GIF being written (GIF format) */
+    GError *error;              /* the failure that stopped recording, or NULL */
+    GPtrArray *recordings;      /* finished files or directories (char *, owned) */
 };
 
 ppo_recorder_t *ppo_recorder_new(const ppo_plugin_t *env, const char *dir,
@@ -47,8 +47,8 @@ ppo_recorder_t *ppo_recorder_new(const ppo_plugin_t *env, const char *dir,
         return NULL;
     }
     if (g_mkdir_with_parents(dir, 0755) != 0 || access(dir, W_OK) != 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write recordings there: %s",
-                    dir, g_strerror(errno));
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write recordings there: %s", dir,
+                    g_strerror(errno));
         return NULL;
     }
     ppo_recorder_t *rec = g_new0(ppo_recorder_t, 1);
@@ -242,8 +242,8 @@ void ppo_recorder_end_episode(ppo_recorder_t *rec, double episode_return)
     g_free(name);
     if (g_rename(rec->part, final) != 0) {
         const int err = errno;
-        fail(rec, g_error_new(PPO_ERROR, PPO_ERROR_IO, "%s: cannot rename to %s: %s%s",
-                              rec->part, final, g_strerror(err),
+        fail(rec, g_error_new(PPO_ERROR, PPO_ERROR_IO, "%s: cannot rename to %s: %s%s", rec->part,
+                              final, g_strerror(err),
                               err == ENOTEMPTY || err == EEXIST
                                   ? "; remove the earlier recording or record elsewhere"
                                   : ""));
@@ -273,8 +273,7 @@ const char *ppo_recorder_recording(const ppo_recorder_t *rec, guint i)
     return g_ptr_array_index(rec->recordings, i);
 }
 
-const uint8_t *ppo_recorder_last_frame(const ppo_recorder_t *rec, uint32_t *width,
-                                       uint32_t *height)
+const uint8_t *ppo_recorder_last_frame(const ppo_recorder_t *rec, uint32_t *width, uint32_t *height)
 {
     if (!rec->have_frame)
         return NULL;

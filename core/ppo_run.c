@@ -163,8 +163,8 @@ typedef struct {
     ppo_metrics_t *metrics;
     ppo_tboard_t *tb;
     gint64 last_ckpt_time;
-    ppo_recorder_t *recorder; /* eval.record: draws the evaluations into RUN/videos/, or NULL */
-    bool record_reported;     /* the recorder's failure has been reported */
+    ppo_recorder_t *recorder;    /* eval.record: draws the evaluations into RUN/videos/, or NULL */
+    bool record_reported;        /* the recorder's failure has been reported */
     double spark[PPO_SPARK_MAX]; /* the last logged ep_return_mean values, oldest first (tty) */
     size_t n_spark;              /* values in spark */
 } run_t;
@@ -224,8 +224,8 @@ static void open_recorder(run_t *r)
     }
     char *dir = g_build_filename(r->dir, "videos", NULL);
     GError *error = NULL;
-    r->recorder = ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF, PPO_RECORD_DEFAULT_FPS,
-                                   &error);
+    r->recorder =
+        ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF, PPO_RECORD_DEFAULT_FPS, &error);
     if (r->recorder == NULL) {
         ppo_log(PPO_LOG_WARNING, "eval.record: %s; training goes on without recordings",
                 error->message);
@@ -251,9 +251,9 @@ static bool after_recording(run_t *r, GError **error)
         return true;
     size_t len = 0;
     uint8_t *png = ppo_png_encode(frame, w, h, &len, error);
-    const bool ok = png != NULL && ppo_tboard_add_image(r->tb, (int64_t)r->tr->global_step,
-                                                        wall_clock(), "eval/frame", w, h, png,
-                                                        len, error);
+    const bool ok =
+        png != NULL && ppo_tboard_add_image(r->tb, (int64_t)r->tr->global_step, wall_clock(),
+                                            "eval/frame", w, h, png, len, error);
     g_free(png);
     return ok;
 }
@@ -276,9 +276,8 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
         ppo_evaluator_set_recorder(tr->eval, r->recorder);
     }
     bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
-                                      pl->normalize.obs ? &tr->obs_rms : NULL,
-                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
-                                      NULL, error);
+                                pl->normalize.obs ? &tr->obs_rms : NULL, pl->normalize.epsilon,
+                                pl->normalize.clip_obs, returns, NULL, NULL, error);
     if (ok) {
         double sum = 0.0;
         for (uint32_t k = 0; k < pl->eval.episodes; k++)

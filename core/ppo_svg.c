@@ -459,8 +459,7 @@ static void svg_style(GString *out, const ppo_fig_style_t *st)
     g_string_append(out, "/>\n");
 }
 
-static void svg_path(void *self, const ppo_fig_style_t *style, const ppo_fig_cmd_t *cmds,
-                     size_t n)
+static void svg_path(void *self, const ppo_fig_style_t *style, const ppo_fig_cmd_t *cmds, size_t n)
 {
     static const char letter[] = {'M', 'L', 'H', 'V', 'h', 'Z'};
     GString *out = self;

@@ -104,8 +104,7 @@ typedef struct ppo_fig_canvas {
     void (*begin)(void *self, double width, double height, const char *title);
     void (*group)(void *self, const char *cls); /* start a group (NULL: end the open one) */
     void (*path)(void *self, const ppo_fig_style_t *style, const ppo_fig_cmd_t *cmds, size_t n);
-    void (*rect)(void *self, const ppo_fig_style_t *style, double x, double y, double w,
-                 double h);
+    void (*rect)(void *self, const ppo_fig_style_t *style, double x, double y, double w, double h);
     void (*text)(void *self, const ppo_fig_text_t *place, const char *text);
     void (*end)(void *self);
     void *self;

@@ -11,7 +11,8 @@
  * whole record into a grow-only buffer and hands it to stdio in one fwrite. The reader verifies
  * both CRCs of every record, stops with an error at the first damaged one and treats a truncated
  * tail as the end of the file, as TensorBoard does. What it leaves out: every summary kind but
- * simple_value scalars and images, and fsync (a crash may lose the unflushed tail, which the CRCs reveal).
+ * simple_value scalars and images, and fsync (a crash may lose the unflushed tail, which the CRCs
+ * reveal).
  */
 #include "config.h"
 

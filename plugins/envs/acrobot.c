@@ -303,8 +303,8 @@ static int acrobot_render_rgb(void *inst, uint8_t *rgb_out)
     const double thetas[2] = {s0 - M_PI / 2, s0 + s1 - M_PI / 2};
 
     /* the line the tip must rise above: one link above the fixed joint */
-    ppo_cc_pixels(cr, (int)(-2.2 * scale + offset), (int)(scale + offset),
-                  (int)(4.4 * scale), 1, 0, 0, 0);
+    ppo_cc_pixels(cr, (int)(-2.2 * scale + offset), (int)(scale + offset), (int)(4.4 * scale), 1, 0,
+                  0, 0);
 
     /* each link from its joint, 0.2 wide, then the joint */
     for (int k = 0; k < 2; k++) {

@@ -19,9 +19,8 @@ static int canvas_make(ppo_cc_canvas_t *c, const ppo_host_t *host, uint32_t widt
         host->error(host, "out of memory allocating a %ux%u frame", width, height);
         return -1;
     }
-    c->surface = cairo_image_surface_create_for_data((unsigned char *)c->pixels,
-                                                     CAIRO_FORMAT_RGB24, (int)width,
-                                                     (int)height, stride);
+    c->surface = cairo_image_surface_create_for_data((unsigned char *)c->pixels, CAIRO_FORMAT_RGB24,
+                                                     (int)width, (int)height, stride);
     c->cr = cairo_create(c->surface);
     if (cairo_status(c->cr) != CAIRO_STATUS_SUCCESS) {
         host->error(host, "cairo cannot draw on a %ux%u image: %s", width, height,
@@ -149,8 +148,10 @@ void ppo_cc_mountain_car(cairo_t *cr, double position, double goal_position)
     const double angle = cos(3 * position), c = cos(angle), s = sin(angle);
     const double x0 = (position - MC_MIN_POSITION) * scale;
     const double y0 = clearance + hill_height(position) * scale;
-    const double corners[4][2] = {
-        {-carwidth / 2, 0}, {-carwidth / 2, carheight}, {carwidth / 2, carheight}, {carwidth / 2, 0}};
+    const double corners[4][2] = {{-carwidth / 2, 0},
+                                  {-carwidth / 2, carheight},
+                                  {carwidth / 2, carheight},
+                                  {carwidth / 2, 0}};
     double car[4][2];
     for (int i = 0; i < 4; i++) {
         car[i][0] = corners[i][0] * c - corners[i][1] * s + x0;

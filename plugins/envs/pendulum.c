@@ -246,8 +246,10 @@ static int pendulum_render_rgb(void *inst, uint8_t *rgb_out)
     const double angle = pd->state[0] + M_PI / 2, c = cos(angle), s = sin(angle);
 
     /* the rod from the pivot, rounded at both ends */
-    const double corners[4][2] = {
-        {0, -rod_width / 2}, {0, rod_width / 2}, {rod_length, rod_width / 2}, {rod_length, -rod_width / 2}};
+    const double corners[4][2] = {{0, -rod_width / 2},
+                                  {0, rod_width / 2},
+                                  {rod_length, rod_width / 2},
+                                  {rod_length, -rod_width / 2}};
     double rod[4][2];
     for (int i = 0; i < 4; i++) {
         rod[i][0] = corners[i][0] * c - corners[i][1] * s + offset;

@@ -78,9 +78,9 @@ static void remove_solved_cartpole(void)
 START_TEST(test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes)
 {
     char *out = NULL;
-    ck_assert_int_eq(PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "-n", "100",
-                           "--deterministic", "--json"),
-                     0);
+    ck_assert_int_eq(
+        PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "-n", "100", "--deterministic", "--json"),
+        0);
     const char *at = strstr(out, "\"return_mean\": ");
     ck_assert_msg(at != NULL, "no return_mean in %s", out);
     const double mean = g_ascii_strtod(at + strlen("\"return_mean\": "), NULL);
@@ -95,8 +95,8 @@ START_TEST(test_solved_cartpole_episode_records_as_a_gif_of_every_step)
     char *gif_dir = g_build_filename(solved_tmp, "videos", NULL);
     char *target = g_build_filename(gif_dir, "cartpole.gif", NULL);
     char *out = NULL;
-    ck_assert_int_eq(PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "--deterministic", "-n",
-                           "1", "--record", target, "--json"),
+    ck_assert_int_eq(PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "--deterministic", "-n", "1",
+                           "--record", target, "--json"),
                      0);
     const char *at = strstr(out, "\"length_mean\": ");
     ck_assert_msg(at != NULL, "no length_mean in %s", out);
@@ -116,8 +116,8 @@ START_TEST(test_solved_cartpole_episode_records_as_a_gif_of_every_step)
     test_image_t *ref = test_png_read(ref_path);
     double mean, off;
     test_image_compare(ref->frames[0], gif->frames[0], 600 * 400, 48, &mean, &off);
-    ck_assert_msg(mean <= 1.5 && off <= 0.01, "first frame vs %s: mean %.3f, %.4f%% off",
-                  ref_path, mean, 100 * off);
+    ck_assert_msg(mean <= 1.5 && off <= 0.01, "first frame vs %s: mean %.3f, %.4f%% off", ref_path,
+                  mean, 100 * off);
     /* and the pole stays up: the last frame still shows it above the cart */
     const uint8_t *last = gif->frames[gif->n_frames - 1];
     size_t pole = 0;

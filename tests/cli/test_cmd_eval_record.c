@@ -62,9 +62,13 @@ static char *short_checkpoint(const char *config, const char *name, const char *
     char *dir = in_tmp(name);
     GPtrArray *argv = g_ptr_array_new();
     char *prog = g_build_filename(sdk_build_dir(), "ppofw", NULL);
-    const char *base[] = {prog,  "run", cfg, "--run-dir", dir, "-q",
-                          "--set", "ppo.total_steps=256", "--set", "env.num_envs=1",
-                          "--set", "ppo.rollout_steps=256", "--set", "ppo.minibatches=1"};
+    const char *base[] = {prog,    "run",
+                          cfg,     "--run-dir",
+                          dir,     "-q",
+                          "--set", "ppo.total_steps=256",
+                          "--set", "env.num_envs=1",
+                          "--set", "ppo.rollout_steps=256",
+                          "--set", "ppo.minibatches=1"};
     for (size_t i = 0; i < G_N_ELEMENTS(base); i++)
         g_ptr_array_add(argv, (gpointer)base[i]);
     for (const char *const *s = sets; s != NULL && *s != NULL; s++) {
@@ -74,8 +78,8 @@ static char *short_checkpoint(const char *config, const char *name, const char *
     g_ptr_array_add(argv, NULL);
     char *err = NULL;
     int status = 0;
-    ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                           NULL, NULL, &err, &status, NULL));
+    ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                           NULL, &err, &status, NULL));
     ck_assert_msg(g_spawn_check_wait_status(status, NULL), "training %s failed: %s", config, err);
     char *ckpt = ppo_checkpoint_latest(dir);
     ck_assert_msg(ckpt != NULL, "no checkpoint in %s", dir);
@@ -143,8 +147,7 @@ static char *listing(const char *dir)
 }
 
 /* Compare a frame with the reference picture of `env` within the tolerance. */
-static void assert_matches_reference(const char *env, const uint8_t *frame, uint32_t w,
-                                     uint32_t h)
+static void assert_matches_reference(const char *env, const uint8_t *frame, uint32_t w, uint32_t h)
 {
     char *file = g_strdup_printf("render/%s-reset.png", env);
     char *path = ppo_test_data_path(file);
@@ -156,8 +159,8 @@ static void assert_matches_reference(const char *env, const uint8_t *frame, uint
     printf("%-24s first frame vs %s: mean difference %.3f, %.4f%% of pixels off by > %d\n", env,
            file, mean, 100 * off, REF_TOLERANCE);
     ck_assert_msg(mean <= REF_MAX_MEAN && off <= REF_MAX_OFF,
-                  "%s: the first frame differs from %s: mean %.3f, %.4f%% of pixels off", env,
-                  path, mean, 100 * off);
+                  "%s: the first frame differs from %s: mean %.3f, %.4f%% of pixels off", env, path,
+                  mean, 100 * off);
     test_image_free(ref);
     g_free(path);
     g_free(file);
@@ -172,8 +175,8 @@ static void check_recorded_episode(const char *config, const char *env, const ch
     char *gif_name = g_strdup_printf("%s.gif", env);
     char *target = in_tmp(gif_name);
     char *limit = g_strdup_printf("env.max_episode_steps=%s", steps);
-    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "--deterministic", "-n",
-                            "1", "--record", target, "--set", limit, "--json", NULL);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "--deterministic", "-n", "1",
+                            "--record", target, "--set", limit, "--json", NULL);
     expect_exit(&r, 0, "eval --record");
     const double length = json_number(r.out, "length_mean");
     const double ret = json_number(r.out, "return_mean");
@@ -232,9 +235,8 @@ START_TEST(test_eval_records_each_episode_as_a_directory_of_png_frames)
 {
     char *ckpt = short_checkpoint("configs/cartpole.yaml", "cartpole", NULL);
     char *frames = in_tmp("frames");
-    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "-n", "2", "--record",
-                            frames, "--frames", "--set", "env.max_episode_steps=25", "--json",
-                            NULL);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "-n", "2", "--record", frames,
+                            "--frames", "--set", "env.max_episode_steps=25", "--json", NULL);
     expect_exit(&r, 0, "eval --record --frames");
     /* two episodes in order, each a directory with a frame per step and one for the reset */
     for (int e = 0; e < 2; e++) {
@@ -289,9 +291,8 @@ START_TEST(test_eval_record_of_an_env_that_cannot_draw_says_so_and_still_reports
     /* the plugin's shortcoming: exit 3, after the evaluation's result */
     expect_exit(&r, 3, "eval --record of fx_env");
     ck_assert_ptr_nonnull(strstr(r.out, "3 episodes"));
-    assert_contains(r.err, "plugin \"fx_env\"", "cannot be recorded",
-                        "no render_size/render_rgb", "docs/plugin-guide.md",
-                        "evaluating without recording", NULL);
+    assert_contains(r.err, "plugin \"fx_env\"", "cannot be recorded", "no render_size/render_rgb",
+                    "docs/plugin-guide.md", "evaluating without recording", NULL);
     char *files = listing(tmp_root);
     ck_assert_msg(strstr(files, ".gif") == NULL, "files: %s", files);
     g_free(files);
@@ -309,12 +310,12 @@ START_TEST(test_eval_record_into_an_unwritable_place_exits_5_and_still_reports_r
     char *file = in_tmp("a-file");
     ck_assert(g_file_set_contents(file, "x", -1, NULL));
     char *target = g_build_filename(file, "videos", "cartpole.gif", NULL);
-    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "-n", "2", "--record",
-                            target, "--set", "env.max_episode_steps=20", NULL);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", ckpt, "-n", "2", "--record", target,
+                            "--set", "env.max_episode_steps=20", NULL);
     expect_exit(&r, 5, "eval --record under a file");
     ck_assert_ptr_nonnull(strstr(r.out, "2 episodes"));
     assert_contains(r.err, "cannot write recordings there", "choose a place you can write",
-                        "evaluating without recording", NULL);
+                    "evaluating without recording", NULL);
     sdk_run_clear(&r);
     g_free(target);
     g_free(file);
@@ -334,8 +335,8 @@ START_TEST(test_eval_record_stops_at_a_failing_render_and_leaves_no_partial_file
     expect_exit(&r, 3, "eval --record with a failing render_rgb");
     ck_assert_ptr_nonnull(strstr(r.out, "2 episodes"));
     assert_contains(r.err, "plugin \"fx_render\"", "render_rgb failed",
-                        "the fixture's render_rgb fails on call 4", "recording stopped",
-                        "(0 of 2 episodes recorded)", NULL);
+                    "the fixture's render_rgb fails on call 4", "recording stopped",
+                    "(0 of 2 episodes recorded)", NULL);
     char *files = listing(videos);
     ck_assert_msg(*files == '\0', "left behind in %s: %s", videos, files);
     g_free(files);
@@ -349,8 +350,8 @@ END_TEST
 
 START_TEST(test_eval_record_rejects_a_target_that_is_no_gif)
 {
-    sdk_run_t r = sdk_ppofw(NULL, NULL, "eval", "--checkpoint", "x.ckpt", "--record", "out.mp4",
-                            NULL);
+    sdk_run_t r =
+        sdk_ppofw(NULL, NULL, "eval", "--checkpoint", "x.ckpt", "--record", "out.mp4", NULL);
     expect_exit(&r, 2, "eval --record out.mp4");
     assert_contains(r.err, "--record takes a file name ending in .gif", NULL);
     sdk_run_clear(&r);
@@ -385,10 +386,10 @@ START_TEST(test_run_records_evaluations_into_videos_and_the_last_frame_into_tens
 {
     char *cfg = ppo_test_src_path("configs/cartpole.yaml");
     char *run = in_tmp("run");
-    sdk_run_t r = sdk_ppofw(NULL, NULL, "run", cfg, "--run-dir", run, "--set",
-                            "ppo.total_steps=512", "--set", "eval.every_steps=256", "--set",
-                            "eval.episodes=1", "--set", "eval.record=true", "--set",
-                            "env.max_episode_steps=30", NULL);
+    sdk_run_t r =
+        sdk_ppofw(NULL, NULL, "run", cfg, "--run-dir", run, "--set", "ppo.total_steps=512", "--set",
+                  "eval.every_steps=256", "--set", "eval.episodes=1", "--set", "eval.record=true",
+                  "--set", "env.max_episode_steps=30", NULL);
     expect_exit(&r, 0, "run with eval.record");
     /* progress into a pipe: plain lines, no sparkline */
     ck_assert_msg(strstr(r.err, "\u2581") == NULL && strstr(r.err, "\u2588") == NULL,
@@ -450,7 +451,7 @@ START_TEST(test_run_with_eval_record_on_an_env_that_cannot_draw_warns_and_trains
                             "eval.every_steps=64", "--set", "eval.record=true", NULL);
     expect_exit(&r, 0, "run with eval.record on fx_env");
     assert_contains(r.err, "eval.record", "cannot be recorded",
-                        "training goes on without recordings", NULL);
+                    "training goes on without recordings", NULL);
     char *ckpt = ppo_checkpoint_latest(run);
     ck_assert_ptr_nonnull(ckpt);
     g_free(ckpt);
@@ -475,15 +476,18 @@ int main(void)
     TCase *bad = tcase_create("bad-input");
     tcase_add_checked_fixture(bad, setup, teardown);
     tcase_set_timeout(bad, 300);
-    tcase_add_test(bad, test_eval_record_of_an_env_that_cannot_draw_says_so_and_still_reports_returns);
-    tcase_add_test(bad, test_eval_record_into_an_unwritable_place_exits_5_and_still_reports_returns);
+    tcase_add_test(bad,
+                   test_eval_record_of_an_env_that_cannot_draw_says_so_and_still_reports_returns);
+    tcase_add_test(bad,
+                   test_eval_record_into_an_unwritable_place_exits_5_and_still_reports_returns);
     tcase_add_test(bad, test_eval_record_stops_at_a_failing_render_and_leaves_no_partial_file);
     tcase_add_test(bad, test_eval_record_rejects_a_target_that_is_no_gif);
     suite_add_tcase(s, bad);
     TCase *run = tcase_create("run");
     tcase_add_checked_fixture(run, setup, teardown);
     tcase_set_timeout(run, 300);
-    tcase_add_test(run, test_run_records_evaluations_into_videos_and_the_last_frame_into_tensorboard);
+    tcase_add_test(run,
+                   test_run_records_evaluations_into_videos_and_the_last_frame_into_tensorboard);
     tcase_add_test(run, test_run_with_eval_record_on_an_env_that_cannot_draw_warns_and_trains_on);
     suite_add_tcase(s, run);
     return ppo_test_run(s);

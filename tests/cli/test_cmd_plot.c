@@ -225,8 +225,7 @@ START_TEST(test_plot_writes_a_png_of_the_svgs_size_for_a_png_output)
         second_colour += px[3 * i] == 0xD5 && px[3 * i + 1] == 0x5E && px[3 * i + 2] == 0x00;
     }
     ck_assert_msg(first_colour > 50 && second_colour > 50,
-                  "the two curves' colours cover %zu and %zu pixels", first_colour,
-                  second_colour);
+                  "the two curves' colours cover %zu and %zu pixels", first_colour, second_colour);
     test_image_free(png);
     g_free(path);
 }

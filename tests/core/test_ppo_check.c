@@ -116,11 +116,11 @@ START_TEST(test_check_env_passes_every_shipped_env)
                           *id, sdk_item(r, *id)->status, sdk_item(r, *id)->detail);
         /* an env that draws itself draws its state, inside its buffer */
         if (p->vt.env.render_rgb != NULL)
-            for (const char *const *id = (const char *const[]){"render-size", "render-bounds",
-                                                                 "render-pure", NULL};
+            for (const char *const *id =
+                     (const char *const[]){"render-size", "render-bounds", "render-pure", NULL};
                  *id != NULL; id++)
-                ck_assert_msg(sdk_item(r, *id)->status == PPO_CHECK_OK, "%s: %s: %s", p->name,
-                              *id, sdk_item(r, *id)->detail);
+                ck_assert_msg(sdk_item(r, *id)->status == PPO_CHECK_OK, "%s: %s: %s", p->name, *id,
+                              sdk_item(r, *id)->detail);
         printf("check-env %-24s %u checks passed\n", p->name, r->items->len);
         g_free(ids);
         ppo_check_report_free(r);

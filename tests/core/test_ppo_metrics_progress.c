@@ -4,8 +4,8 @@
  * width while the numbers grow. The plain line printed when stderr is not a terminal is checked
  * for its percentage cap. The sparkline of the return (ppo_metrics_sparkline) maps the lowest
  * value to the lowest block and the highest to the full one, leaves gaps for missing values, and
- * takes one column per value after the bar. What it leaves out: the terminal itself (the run loop only chooses
- * between the two lines).
+ * takes one column per value after the bar. What it leaves out: the terminal itself (the run loop
+ * only chooses between the two lines).
  */
 #include "config.h"
 
@@ -120,9 +120,9 @@ END_TEST
 START_TEST(test_progress_spark_appends_the_sparkline_within_the_width)
 {
     const ppo_metrics_row_t row = row_at(45000, 16000, 154.66);
-    const double history[30] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150,
-                                160, 170, 180, 190, 200, 210, 220, 230, 240, 250, 260, 270, 280,
-                                290, 300};
+    const double history[30] = {10,  20,  30,  40,  50,  60,  70,  80,  90,  100,
+                                110, 120, 130, 140, 150, 160, 170, 180, 190, 200,
+                                210, 220, 230, 240, 250, 260, 270, 280, 290, 300};
     char line[512];
     ppo_metrics_progress_spark(line, sizeof(line), "cartpole", &row, 100000, 120, history, 30);
     /* the last 24 values after the bar; the line one column short of the width */

@@ -4,7 +4,8 @@
  * The file is checked three ways besides the writer's own reader: byte for byte against Events
  * encoded by hand here, record by record with a framing walk written here, and (when python3 is
  * installed) by tests/core/tfevents_read.py, a decoder sharing no code with the core. The "no
- * allocation per call" check counts allocations with tests/alloc_count.h. What it leaves out: TensorBoard itself, which is not packaged for Debian 12.
+ * allocation per call" check counts allocations with tests/alloc_count.h. What it leaves out:
+ * TensorBoard itself, which is not packaged for Debian 12.
  */
 #include "config.h"
 

@@ -5,8 +5,8 @@
  * (sizes, scales, offsets and colours of cartpole.py, acrobot.py, mountain_car.py and
  * pendulum.py), away from anti-aliased edges: they fail when a shape is misplaced, mirrored or
  * miscoloured. The memory check counts the process's allocations and frees while an instance
- * draws ten frames after its first eleven: cairo takes scratch memory inside some fills and returns it
- * before render_rgb does, so what is checked is that every frame frees what it takes and that
+ * draws ten frames after its first eleven: cairo takes scratch memory inside some fills and returns
+ * it before render_rgb does, so what is checked is that every frame frees what it takes and that
  * the heap in use does not grow. What it leaves out: whole pictures against references
  * (tests/cli/test_cmd_eval_record.c) and the purity checks (check-env, test_ppo_check.c).
  */
@@ -82,11 +82,11 @@ START_TEST(test_cartpole_draws_the_cart_pole_axle_and_track_where_gymnasium_does
      * the axle 7.5 px above the cart's centre, the pole 120 px beyond the axle */
     draw_state(&d, (const double[4]){0, 0, 0, 0});
     ASSERT_PIXEL(&d, 10, 10, WHITE);
-    ASSERT_PIXEL(&d, 10, 299, BLACK);            /* the track, row 400 - 1 - 100 */
-    ASSERT_PIXEL(&d, 280, 310, BLACK);           /* the cart below the axle */
-    ASSERT_PIXEL(&d, 300, 292, 129, 132, 203);   /* the axle */
-    ASSERT_PIXEL(&d, 300, 200, 202, 152, 101);   /* the pole */
-    ASSERT_PIXEL(&d, 300, 160, WHITE);           /* above the pole's end */
+    ASSERT_PIXEL(&d, 10, 299, BLACK);          /* the track, row 400 - 1 - 100 */
+    ASSERT_PIXEL(&d, 280, 310, BLACK);         /* the cart below the axle */
+    ASSERT_PIXEL(&d, 300, 292, 129, 132, 203); /* the axle */
+    ASSERT_PIXEL(&d, 300, 200, 202, 152, 101); /* the pole */
+    ASSERT_PIXEL(&d, 300, 160, WHITE);         /* above the pole's end */
     /* x = 1 moves the cart 125 px right; theta = 0.2 leans the pole to the right */
     draw_state(&d, (const double[4]){1.0, 0, 0.2, 0});
     ASSERT_PIXEL(&d, 300, 310, WHITE);
@@ -107,12 +107,12 @@ START_TEST(test_acrobot_draws_both_links_hanging_from_the_centre_below_the_goal_
     const double scale = 500 / 4.4;
     /* at rest both links hang down from (250, 250); the line one link above it */
     draw_state(&d, (const double[4]){0, 0, 0, 0});
-    ASSERT_PIXEL(&d, 250, 250, 204, 204, 0);                        /* the fixed joint */
-    ASSERT_PIXEL(&d, 250, (int)(250 + 0.5 * scale), 0, 204, 204);   /* first link */
-    ASSERT_PIXEL(&d, 250, (int)(250 + scale), 204, 204, 0);         /* the middle joint */
-    ASSERT_PIXEL(&d, 250, (int)(250 + 1.5 * scale), 0, 204, 204);   /* second link */
-    ASSERT_PIXEL(&d, 250, (int)(250 - 0.5 * scale), WHITE);         /* nothing above */
-    ASSERT_PIXEL(&d, 20, 499 - (int)(scale + 250), BLACK);          /* the goal line */
+    ASSERT_PIXEL(&d, 250, 250, 204, 204, 0);                      /* the fixed joint */
+    ASSERT_PIXEL(&d, 250, (int)(250 + 0.5 * scale), 0, 204, 204); /* first link */
+    ASSERT_PIXEL(&d, 250, (int)(250 + scale), 204, 204, 0);       /* the middle joint */
+    ASSERT_PIXEL(&d, 250, (int)(250 + 1.5 * scale), 0, 204, 204); /* second link */
+    ASSERT_PIXEL(&d, 250, (int)(250 - 0.5 * scale), WHITE);       /* nothing above */
+    ASSERT_PIXEL(&d, 20, 499 - (int)(scale + 250), BLACK);        /* the goal line */
     /* theta1 = pi/2 swings the first link to the right, theta2 = -pi/2 turns the second down */
     draw_state(&d, (const double[4]){M_PI / 2, -M_PI / 2, 0, 0});
     ASSERT_PIXEL(&d, (int)(250 + 0.5 * scale), 250, 0, 204, 204);
@@ -141,9 +141,9 @@ static void check_mountain_car(const char *env, double goal)
     const double pos = -M_PI / 6;
     draw_state(&d, (const double[2]){pos, 0});
     const int x = (int)((pos + 1.2) * scale);
-    ASSERT_PIXEL(&d, x, (int)(hill_row(pos) - 25), BLACK);           /* the body */
+    ASSERT_PIXEL(&d, x, (int)(hill_row(pos) - 25), BLACK);              /* the body */
     ASSERT_PIXEL(&d, x + 10, (int)(hill_row(pos) - 10), 128, 128, 128); /* a wheel */
-    ASSERT_PIXEL(&d, x, (int)(hill_row(pos) - 45), WHITE);           /* above the car */
+    ASSERT_PIXEL(&d, x, (int)(hill_row(pos) - 45), WHITE);              /* above the car */
     /* the flag: a pennant 25 px wide at the top of a 50 px pole on the goal */
     const int flagx = (int)((goal + 1.2) * scale);
     const int flagy2 = (int)((sin(3 * goal) * 0.45 + 0.55) * scale) + 50;
@@ -238,8 +238,8 @@ START_TEST(test_classic_control_drawing_keeps_no_memory_per_frame)
         memory_per_frame(envs[i], &allocs, &frees, &growth);
         printf("%-24s 10 frames: %zu allocations (cairo's scratch), %zu frees, heap %+ld bytes\n",
                envs[i], allocs, frees, growth);
-        ck_assert_msg(allocs == frees, "%s: %zu allocations but %zu frees over 10 frames",
-                      envs[i], allocs, frees);
+        ck_assert_msg(allocs == frees, "%s: %zu allocations but %zu frees over 10 frames", envs[i],
+                      allocs, frees);
 #ifndef TEST_ASAN
         ck_assert_msg(growth == 0, "%s: the heap grew by %ld bytes over 10 frames", envs[i],
                       growth);

@@ -24,17 +24,17 @@
 #include <GL/osmesa.h>
 
 struct ppo_mj_render {
-    OSMesaContext gl;     /* this instance's OpenGL context */
-    uint8_t *gl_pixels;   /* (H, W, 4) the context's default framebuffer (MuJoCo draws offscreen) */
-    uint8_t *pixels;      /* (H, W, 3) the frame as MuJoCo reads it, bottom row first */
-    mjData *scratch;      /* the drawn state's kinematics */
-    mjvScene scene;       /* abstract geometry of a frame */
-    mjvCamera camera;     /* looks at body `track` from a fixed direction and distance */
-    int track;            /* the body the camera follows */
-    mjvOption option;     /* MuJoCo's defaults */
-    mjrContext context;   /* the model on the GL side */
-    bool have_scene;      /* scene made (free it) */
-    bool have_context;    /* context made (free it) */
+    OSMesaContext gl;   /* this instance's OpenGL context */
+    uint8_t *gl_pixels; /* (H, W, 4) the context's default framebuffer (MuJoCo draws offscreen) */
+    uint8_t *pixels;    /* (H, W, 3) the frame as MuJoCo reads it, bottom row first */
+    mjData *scratch;    /* the drawn state's kinematics */
+    mjvScene scene;     /* abstract geometry of a frame */
+    mjvCamera camera;   /* looks at body `track` from a fixed direction and distance */
+    int track;          /* the body the camera follows */
+    mjvOption option;   /* MuJoCo's defaults */
+    mjrContext context; /* the model on the GL side */
+    bool have_scene;    /* scene made (free it) */
+    bool have_context;  /* context made (free it) */
 };
 
 void ppo_mj_render_free(struct ppo_mj_render *r)
@@ -42,8 +42,7 @@ void ppo_mj_render_free(struct ppo_mj_render *r)
     if (r == NULL)
         return;
     if (r->gl != NULL && r->have_context &&
-        OSMesaMakeCurrent(r->gl, r->gl_pixels, GL_UNSIGNED_BYTE, PPO_MJ_RENDER_W,
-                          PPO_MJ_RENDER_H))
+        OSMesaMakeCurrent(r->gl, r->gl_pixels, GL_UNSIGNED_BYTE, PPO_MJ_RENDER_W, PPO_MJ_RENDER_H))
         mjr_freeContext(&r->context);
     if (r->have_scene)
         mjv_freeScene(&r->scene);
@@ -80,18 +79,24 @@ static int render_make(ppo_mj_env_t *env)
     const char *name = env->shared->env_name;
     struct ppo_mj_render *r = calloc(1, sizeof(*r));
     const size_t n = (size_t)PPO_MJ_RENDER_W * PPO_MJ_RENDER_H;
-    if (r == NULL || (r->gl_pixels = malloc(4 * n)) == NULL || (r->pixels = malloc(3 * n)) == NULL ||
-        (r->scratch = mj_makeData(env->m)) == NULL) {
+    if (r == NULL || (r->gl_pixels = malloc(4 * n)) == NULL ||
+        (r->pixels = malloc(3 * n)) == NULL || (r->scratch = mj_makeData(env->m)) == NULL) {
         env->host->error(env->host, "%s: out of memory making the renderer", name);
         ppo_mj_render_free(r);
         return -1;
     }
-    const int attribs[] = {OSMESA_FORMAT,       OSMESA_RGBA,   OSMESA_DEPTH_BITS,
-                           24,                  OSMESA_STENCIL_BITS, 8,
-                           OSMESA_PROFILE,      OSMESA_COMPAT_PROFILE, 0};
+    const int attribs[] = {OSMESA_FORMAT,
+                           OSMESA_RGBA,
+                           OSMESA_DEPTH_BITS,
+                           24,
+                           OSMESA_STENCIL_BITS,
+                           8,
+                           OSMESA_PROFILE,
+                           OSMESA_COMPAT_PROFILE,
+                           0};
     r->gl = OSMesaCreateContextAttribs(attribs, NULL);
-    if (r->gl == NULL || !OSMesaMakeCurrent(r->gl, r->gl_pixels, GL_UNSIGNED_BYTE,
-                                            PPO_MJ_RENDER_W, PPO_MJ_RENDER_H)) {
+    if (r->gl == NULL || !OSMesaMakeCurrent(r->gl, r->gl_pixels, GL_UNSIGNED_BYTE, PPO_MJ_RENDER_W,
+                                            PPO_MJ_RENDER_H)) {
         env->host->error(env->host,
                          "%s: this machine cannot draw MuJoCo pictures: OSMesa could not make "
                          "an OpenGL compatibility context (check Mesa's libosmesa6 and "
@@ -123,9 +128,8 @@ static int render_make(ppo_mj_env_t *env)
         env->host->error(env->host,
                          "%s: MuJoCo could not set up its offscreen renderer on OSMesa%s%s "
                          "(offscreen buffer %dx%d, %dx%d needed)",
-                         name, why != NULL ? ": " : "", why != NULL ? why : "",
-                         r->context.offWidth, r->context.offHeight, PPO_MJ_RENDER_W,
-                         PPO_MJ_RENDER_H);
+                         name, why != NULL ? ": " : "", why != NULL ? why : "", r->context.offWidth,
+                         r->context.offHeight, PPO_MJ_RENDER_W, PPO_MJ_RENDER_H);
         ppo_mj_render_free(r);
         return -1;
     }
