@@ -1,5 +1,6 @@
-/* ppofw CLI — `ppofw plot`: learning curves of any runs as one SVG, seeds grouped.
- * Leaves out the grouping and drawing (core/ppo_curves.c, core/ppo_svg.c). */
+/* ppofw CLI — `ppofw plot`: learning curves of any runs as one SVG (or PNG), seeds grouped.
+ * Leaves out the grouping and drawing (core/ppo_curves.c, core/ppo_svg.c,
+ * core/ppo_figure_png.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 
 #include "cli_private.h"
 #include "ppo_curves_private.h"
+#include "ppo_svg_private.h"
 
 typedef struct {
     char *output;
@@ -17,8 +19,9 @@ typedef struct {
 static plot_args_t args;
 
 static GOptionEntry plot_entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output, "write the figure to FILE (required)",
-     "FILE.svg"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output,
+     "write the figure to FILE (required): a PNG image when FILE ends in .png, SVG otherwise",
+     "FILE.svg|FILE.png"},
     {"band", 0, 0, G_OPTION_ARG_STRING, &args.band,
      "the shaded band: stderr (+-1 standard error of the mean, default) or std (+-1 standard "
      "deviation)",
@@ -113,10 +116,18 @@ static int plot_main(int argc, char **argv)
     char *subtitle =
         g_strdup_printf("mean over seeds with a ±1 %s band",
                         band == PPO_BAND_STD ? "standard deviation" : "standard error");
-    char *svg = ppo_report_svg(rep, subtitle, band);
-    g_free(subtitle);
     GError *local = NULL;
-    if (!g_file_set_contents(args.output, svg, -1, &local)) {
+    bool written;
+    if (g_str_has_suffix(args.output, ".png") || g_str_has_suffix(args.output, ".PNG")) {
+        written = ppo_report_png(rep, subtitle, band, args.output, &local);
+        ppo_svg_png_release_fonts();
+    } else {
+        char *svg = ppo_report_svg(rep, subtitle, band);
+        written = g_file_set_contents(args.output, svg, -1, &local);
+        g_free(svg);
+    }
+    g_free(subtitle);
+    if (!written) {
         fprintf(stderr, "ppofw: %s: cannot write: %s\n", args.output, local->message);
         g_error_free(local);
         code = PPO_EXIT_IO;
@@ -128,7 +139,6 @@ static int plot_main(int argc, char **argv)
             fprintf(stderr, "  %s | %s: %u runs\n", grp->panel, grp->name, grp->curves->len);
         }
     }
-    g_free(svg);
 out:
     ppo_report_free(rep);
     g_ptr_array_free(dirs, TRUE);

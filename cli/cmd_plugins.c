@@ -280,6 +280,8 @@ static void print_optional(const ppo_plugin_t *p)
             g_string_append(s, ", state (get_state/set_state: exact resume)");
         if (p->vt.env.render_text != NULL)
             g_string_append(s, ", render_text");
+        if (p->vt.env.render_rgb != NULL)
+            g_string_append(s, ", render_rgb (eval --record, eval.record)");
     } else if (p->kind == PPO_KIND_POLICY) {
         if (p->vt.policy.reset_noise != NULL)
             g_string_append(s, ", reset_noise");

@@ -20,11 +20,15 @@ libppofw_la_SOURCES = \
 	core/ppo_metrics.c core/ppo_metrics_private.h \
 	core/ppo_run.c core/ppo_run_private.h \
 	core/ppo_eval.c core/ppo_eval_private.h \
+	core/ppo_record.c core/ppo_record_private.h \
+	core/ppo_image.c core/ppo_image_private.h \
 	core/ppo_checkpoint.c core/ppo_checkpoint_private.h \
 	core/ppo_signal.c core/ppo_signal_private.h \
 	core/ppo_comm.c core/ppo_comm_private.h
-libppofw_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS) $(BLAS_CFLAGS)
-libppofw_la_LIBADD = $(GLIB_LIBS) $(YAML_LIBS) $(BLAS_LIBS) -lm
+libppofw_la_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS) $(BLAS_CFLAGS) $(CAIRO_CFLAGS) \
+	$(PNG_CFLAGS)
+libppofw_la_LIBADD = $(GLIB_LIBS) $(YAML_LIBS) $(BLAS_LIBS) $(CAIRO_LIBS) $(PNG_LIBS) $(GIF_LIBS) \
+	-lm
 libppofw_la_LDFLAGS = -version-info $(PPO_LT_VERSION_INFO) -no-undefined
 
 # the dense-math helpers (dist.h, nn.h) are kept in their own fragment

@@ -920,6 +920,278 @@ static void check_render(env_ctx_t *c)
     g_free(obs);
 }
 
+/* ---- pictures (render_size / render_rgb) ---- */
+
+#define RENDER_MAX_SIDE 4096 /* the contract's largest width or height */
+#define RENDER_CANARY 64     /* guard bytes on each side of the frame buffer */
+#define RENDER_CANARY_BYTE 0xA5
+
+/* A frame buffer with guard bytes before and after it. */
+typedef struct {
+    uint8_t *block; /* RENDER_CANARY + size + RENDER_CANARY bytes */
+    uint8_t *rgb;   /* the frame: block + RENDER_CANARY */
+    size_t size;    /* width * height * 3 */
+} guarded_frame_t;
+
+static void guarded_frame_init(guarded_frame_t *f, size_t size)
+{
+    f->size = size;
+    f->block = g_malloc(size + 2 * RENDER_CANARY);
+    memset(f->block, RENDER_CANARY_BYTE, size + 2 * RENDER_CANARY);
+    f->rgb = f->block + RENDER_CANARY;
+}
+
+/* Bytes written before (*before) and after (*after) the frame: the farthest changed guard. */
+static bool guarded_frame_intact(const guarded_frame_t *f, int *before, int *after)
+{
+    *before = 0;
+    *after = 0;
+    for (int k = 0; k < RENDER_CANARY; k++) {
+        if (f->block[k] != RENDER_CANARY_BYTE && *before == 0)
+            *before = RENDER_CANARY - k;
+        if (f->block[RENDER_CANARY + f->size + (size_t)k] != RENDER_CANARY_BYTE)
+            *after = k + 1;
+    }
+    return *before == 0 && *after == 0;
+}
+
+/* Draw `inst` into f; 0 or the callback's code after recording why in *why. */
+static int render_into(const env_ctx_t *c, void *inst, guarded_frame_t *f, char **why)
+{
+    ppo_plugin_set_current(c->p);
+    const int rc = c->vt->render_rgb(inst, f->rgb);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0)
+        *why = take_reason(rc);
+    return rc;
+}
+
+/* -1 when the frames are equal, else the first differing byte. */
+static long first_pixel_difference(const guarded_frame_t *a, const guarded_frame_t *b)
+{
+    for (size_t i = 0; i < a->size; i++)
+        if (a->rgb[i] != b->rgb[i])
+            return (long)i;
+    return -1;
+}
+
+/* "pixel (x, y) was R,G,B, then R,G,B" for the byte at `at` of a frame `width` wide. */
+static char *describe_pixel(const guarded_frame_t *a, const guarded_frame_t *b, long at,
+                            uint32_t width)
+{
+    const size_t px = (size_t)at / 3;
+    const uint8_t *p = a->rgb + 3 * px, *q = b->rgb + 3 * px;
+    return g_strdup_printf("pixel (%zu, %zu) was %u,%u,%u, then %u,%u,%u", px % width, px / width,
+                           p[0], p[1], p[2], q[0], q[1], q[2]);
+}
+
+/* render_size: a size in [1, 4096]^2 that does not change. false stops the picture checks. */
+static bool check_render_size(env_ctx_t *c, uint32_t *width, uint32_t *height)
+{
+    uint32_t w2 = 0, h2 = 0;
+    ppo_plugin_set_current(c->p);
+    int rc = c->vt->render_size(c->inst, width, height);
+    if (rc == 0)
+        rc = c->vt->render_size(c->inst, &w2, &h2);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        char *why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size", "render_size failed: %s", why);
+        g_free(why);
+        return false;
+    }
+    if (*width < 1 || *height < 1 || *width > RENDER_MAX_SIDE || *height > RENDER_MAX_SIDE) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size",
+                      "render_size gave %ux%u; width and height must each be in [1, %d]", *width,
+                      *height, RENDER_MAX_SIDE);
+        return false;
+    }
+    if (w2 != *width || h2 != *height) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size",
+                      "render_size gave %ux%u, then %ux%u; the size is fixed for an instance's "
+                      "life",
+                      *width, *height, w2, h2);
+        return false;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-size", "frames are %ux%u RGB", *width, *height);
+    return true;
+}
+
+/* Bring `inst` a few random steps into an episode (the state the picture checks draw). */
+static int render_warmup(const env_ctx_t *c, void *inst, ppo_rng_t *rng, ppo_rng_t *act_rng)
+{
+    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    int rc = env_reset(c, inst, rng, obs);
+    for (int k = 0; rc == 0 && k < ENV_STATE_WARMUP; k++) {
+        double reward;
+        int terminated = 0;
+        random_action(c, act_rng, action);
+        rc = env_step(c, inst, action, rng, obs, &reward, &terminated);
+        if (rc == 0 && terminated)
+            rc = env_reset(c, inst, rng, obs);
+    }
+    g_free(obs);
+    g_free(action);
+    return rc;
+}
+
+/* render_rgb: writes inside its buffer only, and draws the state and nothing else: the same
+ * state (again, after a step and set_state back, in another instance) gives the same pixels. */
+static void check_render_rgb(env_ctx_t *c)
+{
+    if (c->vt->render_rgb == NULL) {
+        ppo_check_add(c->report, PPO_CHECK_SKIP, "render-size",
+                      "the env offers no render_size/render_rgb (its episodes cannot be "
+                      "recorded)");
+        return;
+    }
+    uint32_t width = 0, height = 0;
+    if (!check_render_size(c, &width, &height))
+        return;
+    const size_t size = (size_t)width * height * 3;
+    const bool has_state = c->vt->state_size != NULL;
+    guarded_frame_t first, again;
+    guarded_frame_init(&first, size);
+    guarded_frame_init(&again, size);
+    char *why = NULL, *where = NULL;
+    const char *how = NULL;
+    void *other = NULL;
+    size_t n_state = 0;
+    double *state = NULL, *state_after = NULL;
+    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    ppo_rng_t rng, act_rng;
+    ppo_rng_seed(&rng, c->opt->seed, "env", 4);
+    ppo_rng_seed(&act_rng, c->opt->seed, "act", 4);
+
+    /* the first frame, a few steps into an episode, inside guard bytes */
+    int rc = render_warmup(c, c->inst, &rng, &act_rng);
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds",
+                      "reset or step failed before drawing: %s", why);
+        goto out;
+    }
+    if (has_state) {
+        ppo_plugin_set_current(c->p);
+        n_state = c->vt->state_size(c->inst);
+        ppo_plugin_set_current(NULL);
+        state = g_new0(double, MAX(n_state, 1));
+        state_after = g_new0(double, MAX(n_state, 1));
+        ppo_plugin_set_current(c->p);
+        rc = c->vt->get_state(c->inst, state);
+        ppo_plugin_set_current(NULL);
+        if (rc != 0) {
+            why = take_reason(rc);
+            ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure", "get_state failed: %s", why);
+            goto out;
+        }
+    }
+    if (render_into(c, c->inst, &first, &why) != 0) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds", "render_rgb failed: %s", why);
+        goto out;
+    }
+    int before, after;
+    if (!guarded_frame_intact(&first, &before, &after)) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds",
+                      "render_rgb wrote outside its %zu-byte buffer (%d byte(s) before it, %d "
+                      "after it); write exactly height x width x 3 bytes (%ux%u)",
+                      size, before, after, width, height);
+        goto out;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-bounds",
+                  "render_rgb writes inside its %zu-byte buffer", size);
+
+    /* the same state, drawn again: at once, after a step and set_state back, elsewhere */
+    long d = -1;
+    if (render_into(c, c->inst, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "drawing the same instance twice";
+        goto out_impure;
+    }
+    if (!has_state) {
+        ppo_check_add(c->report, PPO_CHECK_OK, "render-pure",
+                      "drawing twice gives the same pixels (the env offers no state, so "
+                      "set_state round trips were not tried)");
+        goto out;
+    }
+    ppo_plugin_set_current(c->p);
+    rc = c->vt->get_state(c->inst, state_after);
+    ppo_plugin_set_current(NULL);
+    if (rc == 0 && memcmp(state, state_after, n_state * sizeof(double)) != 0) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "render_rgb changed the state get_state reports; drawing must change "
+                      "nothing");
+        goto out;
+    }
+    random_action(c, &act_rng, action);
+    double reward;
+    int terminated = 0;
+    rc = rc != 0 ? rc : env_step(c, c->inst, action, &rng, obs, &reward, &terminated);
+    if (rc == 0) {
+        ppo_plugin_set_current(c->p);
+        rc = c->vt->set_state(c->inst, state, NULL);
+        ppo_plugin_set_current(NULL);
+    }
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "stepping or restoring the state failed: %s", why);
+        goto out;
+    }
+    if (render_into(c, c->inst, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "a step and set_state back to the drawn state";
+        goto out_impure;
+    }
+    other = env_new(c, &why);
+    if (other == NULL) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "a second instance could not be created: %s", why);
+        goto out;
+    }
+    ppo_plugin_set_current(c->p);
+    rc = c->vt->set_state(other, state, NULL);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "set_state failed on a second instance: %s", why);
+        goto out;
+    }
+    if (render_into(c, other, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "another instance given the same state";
+        goto out_impure;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-pure",
+                  "the same state gives the same pixels: drawn again, after a step and "
+                  "set_state back, and in another instance");
+    goto out;
+
+out_impure:
+    where = describe_pixel(&first, &again, d, width);
+    ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                  "%s gave different pixels (%s); draw from the state get_state saves and "
+                  "nothing else (no counters, clocks or random numbers)",
+                  how, where);
+    goto out;
+out_render_failed:
+    ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure", "render_rgb failed: %s", why);
+out:
+    env_free(c, other);
+    g_free(why);
+    g_free(where);
+    g_free(state);
+    g_free(state_after);
+    g_free(obs);
+    g_free(action);
+    g_free(first.block);
+    g_free(again.block);
+}
+
 ppo_check_env_options_t ppo_check_env_defaults(void)
 {
     return (ppo_check_env_options_t){.seed = 1, .episodes = 10, .threads = 4, .step_cap = 10000};
@@ -947,6 +1219,7 @@ void ppo_check_env(const ppo_plugin_t *plugin, const ppo_params_t *params,
     check_state(&c);
     check_threads(&c);
     check_render(&c);
+    check_render_rgb(&c);
     env_free(&c, c.inst);
 
     /* the contract says destroy accepts NULL; the core relies on it in error paths */

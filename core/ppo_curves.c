@@ -556,7 +556,17 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
     return g_string_free(out, FALSE);
 }
 
-char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind)
+/* How a report's figure is put out: as SVG text into *svg, or as a PNG file at png_path. */
+typedef struct {
+    char *svg;            /* SVG: the document (transfer full) */
+    const char *png_path; /* PNG: the file to write, or NULL for SVG */
+    GError **error;       /* PNG: where a write error goes */
+    bool ok;              /* PNG: written */
+} figure_out_t;
+
+/* Build the report's figure and put it out. */
+static void report_figure(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind,
+                          figure_out_t *out)
 {
     const guint n = r->groups->len;
     /* panels in order of first appearance */
@@ -607,7 +617,10 @@ char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_
         .panels = panels,
         .n_panels = panel_names->len,
     };
-    char *svg = ppo_svg_render(&fig);
+    if (out->png_path != NULL)
+        out->ok = ppo_svg_write_png(&fig, out->png_path, out->error);
+    else
+        out->svg = ppo_svg_render(&fig);
     for (guint i = 0; i < n; i++)
         ppo_band_free(bands[i]);
     g_free(bands);
@@ -615,7 +628,21 @@ char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_
     g_free(series);
     g_free(panels);
     g_ptr_array_free(panel_names, TRUE);
-    return svg;
+}
+
+char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind)
+{
+    figure_out_t out = {0};
+    report_figure(r, subtitle, kind, &out);
+    return out.svg;
+}
+
+bool ppo_report_png(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind,
+                    const char *path, GError **error)
+{
+    figure_out_t out = {.png_path = path, .error = error};
+    report_figure(r, subtitle, kind, &out);
+    return out.ok;
 }
 
 /* ---- grouping run directories ---- */

@@ -10,7 +10,7 @@
  * ±1 standard error (or standard deviation) band per group on the union of the runs' step grids,
  * each run linearly interpolated and counted only inside its own step range.
  *
- * What it leaves out: running anything (ppo_sweep_run.c) and drawing (ppo_svg.c).
+ * What it leaves out: running anything (ppo_sweep_run.c) and drawing (ppo_svg.c, ppo_figure_png.c).
  */
 #ifndef PPO_CURVES_PRIVATE_H
 #define PPO_CURVES_PRIVATE_H
@@ -130,6 +130,10 @@ PPO_INTERNAL char *ppo_report_markdown(const ppo_report_t *report, const char *p
  * appearance), a series per group labelled "NAME (n=K)". (transfer full) */
 PPO_INTERNAL char *ppo_report_svg(const ppo_report_t *report, const char *subtitle,
                                   ppo_band_kind_t band);
+
+/* The same figure painted as a PNG file at `path` (PPO_ERROR_IO when it cannot be written). */
+PPO_INTERNAL bool ppo_report_png(const ppo_report_t *report, const char *subtitle,
+                                 ppo_band_kind_t band, const char *path, GError **error);
 
 /* Group run directories whose resolved pipeline.yaml is the same apart from `seed` (and
  * `ppo.threads`, which never changes results), for `ppofw plot`. Groups are labelled by the

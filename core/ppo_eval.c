@@ -25,6 +25,7 @@ struct ppo_evaluator {
     void *obs;             /* (E, env_rb) as the envs wrote them */
     float *state;          /* (E, S) recurrent states */
     float *actions, *env_actions, *logp, *values, *dist;
+    ppo_recorder_t *recorder; /* draws env 0's episodes, or NULL (borrowed) */
 };
 
 void ppo_evaluator_free(ppo_evaluator_t *ev)
@@ -113,6 +114,11 @@ ppo_rng_t *ppo_evaluator_rngs(ppo_evaluator_t *ev)
     return ev->rngs;
 }
 
+void ppo_evaluator_set_recorder(ppo_evaluator_t *ev, ppo_recorder_t *recorder)
+{
+    ev->recorder = recorder;
+}
+
 static bool env_call_failed(const ppo_evaluator_t *ev, const char *what, int rc, uint32_t i,
                             GError **error)
 {
@@ -135,6 +141,8 @@ static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
     ppo_plugin_set_current(NULL);
     if (rc != 0)
         return env_call_failed(ev, "reset", rc, i, error);
+    if (i == 0 && ev->recorder != NULL)
+        ppo_recorder_begin_episode(ev->recorder, ev->envs[0]);
     const ppo_plugin_t *pp = ev->model->plugin;
     if (ev->S > 0) {
         /* an episode starts from the policy's initial state */
@@ -239,6 +247,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
                             envp->name, envp->path, i, ep_len[i] + 1);
                 goto out;
             }
+            if (i == 0 && ev->recorder != NULL)
+                ppo_recorder_frame(ev->recorder, ev->envs[0]);
             if (render != NULL && i == 0 && envp->vt.env.render_text != NULL)
                 envp->vt.env.render_text(ev->envs[0], render);
             ep_len[i]++;
@@ -250,6 +260,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
                 returns_out[recorded] = ep_ret[i];
             if (lengths_out != NULL)
                 lengths_out[recorded] = ep_len[i];
+            if (i == 0 && ev->recorder != NULL)
+                ppo_recorder_end_episode(ev->recorder, ep_ret[0]);
             recorded++;
             done[i]++;
             ep_len[i] = 0;

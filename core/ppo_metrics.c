@@ -289,3 +289,51 @@ void ppo_metrics_progress_bar(char *buf, size_t size, const char *name,
     if (strlen(buf) > (size_t)(columns - 1) && columns > 1)
         buf[columns - 1] = '\0';
 }
+
+void ppo_metrics_sparkline(char *buf, size_t size, const double *values, size_t n)
+{
+    /* U+2581..U+2588, lower one eighth block to full block */
+    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(values[i])) {
+            lo = MIN(lo, values[i]);
+            hi = MAX(hi, values[i]);
+        }
+    }
+    size_t used = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        /* a flat line sits in the middle; a missing value is a gap */
+        const char *cell = " ";
+        if (isfinite(values[i])) {
+            const int level = hi > lo ? (int)floor((values[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+            cell = blocks[level];
+        }
+        const size_t len = strlen(cell);
+        if (used + len + 1 > size)
+            break;
+        memcpy(buf + used, cell, len + 1);
+        used += len;
+    }
+}
+
+void ppo_metrics_progress_spark(char *buf, size_t size, const char *name,
+                                const ppo_metrics_row_t *row, uint64_t total_steps, int columns,
+                                const double *history, size_t n_history)
+{
+    if (columns <= 0)
+        columns = terminal_columns();
+    /* the sparkline only when the line keeps room for the numbers and a bar */
+    const size_t n = MIN(n_history, (size_t)PPO_SPARK_MAX);
+    const int spark_cols = n > 0 && columns >= 72 + (int)n ? (int)n + 1 : 0;
+    ppo_metrics_progress_bar(buf, size, name, row, total_steps, columns - spark_cols);
+    if (spark_cols == 0)
+        return;
+    char spark[PPO_SPARK_MAX * 3 + 1];
+    ppo_metrics_sparkline(spark, sizeof(spark), history + (n_history - n), n);
+    g_strlcat(buf, " ", size);
+    g_strlcat(buf, spark, size);
+}

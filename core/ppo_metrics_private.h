@@ -47,4 +47,19 @@ PPO_INTERNAL void ppo_metrics_progress_bar(char *buf, size_t size, const char *n
                                            const ppo_metrics_row_t *row, uint64_t total_steps,
                                            int columns);
 
+/* `values` (n; NaN: a gap) as Unicode block characters U+2581..U+2588 scaled from their
+ * smallest to their largest (all equal: the middle block), one column each, NUL-terminated in
+ * buf (at most size bytes; a block takes 3). */
+PPO_INTERNAL void ppo_metrics_sparkline(char *buf, size_t size, const double *values, size_t n);
+
+/* Longest sparkline a progress line shows. */
+#define PPO_SPARK_MAX 24
+
+/* The progress bar followed by a sparkline of the last PPO_SPARK_MAX values of `history`
+ * (n_history, oldest first), fitted to `columns` (0: the terminal's) minus one; a line too
+ * narrow for both, or an empty history, gets the bar alone. For a terminal only. */
+PPO_INTERNAL void ppo_metrics_progress_spark(char *buf, size_t size, const char *name,
+                                             const ppo_metrics_row_t *row, uint64_t total_steps,
+                                             int columns, const double *history, size_t n_history);
+
 #endif /* PPO_METRICS_PRIVATE_H */

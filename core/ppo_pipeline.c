@@ -128,6 +128,9 @@ static const ppo_param_spec_t eval_specs[] = {
      .default_value = "10", .doc = "episodes per evaluation"},
     {SPEC, .name = "deterministic", .type = PPO_PARAM_BOOL, .default_value = "true",
      .doc = "take the distribution's mode instead of sampling"},
+    {SPEC, .name = "record", .type = PPO_PARAM_BOOL, .default_value = "false",
+     .doc = "draw the first evaluation env's episodes into RUN/videos/ as GIFs and the last frame "
+            "into TensorBoard (eval/frame); needs an env with render_rgb"},
 };
 
 static const ppo_param_spec_t log_specs[] = {
@@ -409,6 +412,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                                       : (uint64_t)ppo_params_get_int(params, "every_steps");
             p->eval.episodes = (uint32_t)ppo_params_get_int(params, "episodes");
             p->eval.deterministic = ppo_params_get_bool(params, "deterministic");
+            p->eval.record = ppo_params_get_bool(params, "record");
         } else if (strcmp(sec->name, "mpi") == 0) {
             p->mpi.check_sync_every =
                 ppo_params_is_null(params, "check_sync_every")

@@ -94,6 +94,7 @@ typedef struct ppo_pipeline {
         uint64_t every_steps;      /* 0: no periodic evaluation */
         uint32_t episodes;
         bool deterministic;
+        bool record; /* draw env 0's episodes into RUN/videos/ */
     } eval;
 
     struct {

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "ppo_checkpoint_private.h"
+#include "ppo_image_private.h"
 #include "ppo_metrics_private.h"
+#include "ppo_record_private.h"
 #include "ppo_run_private.h"
 #include "ppo_signal_private.h"
 
@@ -27,7 +29,7 @@ static bool io_fail(GError **error, const char *path, const char *what, int err)
 static bool clear_run_files(const char *dir, GError **error)
 {
     static const char *const files[] = {"pipeline.yaml", "metrics.csv", NULL};
-    static const char *const subdirs[] = {"tb", "checkpoints", NULL};
+    static const char *const subdirs[] = {"tb", "checkpoints", "videos", NULL};
     for (const char *const *f = files; *f != NULL; f++) {
         char *path = g_build_filename(dir, *f, NULL);
         if (unlink(path) != 0 && errno != ENOENT) {
@@ -44,7 +46,8 @@ static bool clear_run_files(const char *dir, GError **error)
             const char *name;
             while ((name = g_dir_read_name(d)) != NULL) {
                 if (!g_str_has_prefix(name, "events.out.tfevents.") &&
-                    !g_str_has_suffix(name, ".ckpt") && !g_str_has_suffix(name, ".tmp"))
+                    !g_str_has_suffix(name, ".ckpt") && !g_str_has_suffix(name, ".tmp") &&
+                    !g_str_has_suffix(name, ".gif") && !g_str_has_suffix(name, ".gif.part"))
                     continue;
                 char *path = g_build_filename(sub, name, NULL);
                 if (unlink(path) != 0) {
@@ -160,6 +163,10 @@ typedef struct {
     ppo_metrics_t *metrics;
     ppo_tboard_t *tb;
     gint64 last_ckpt_time;
+    ppo_recorder_t *recorder;    /* eval.record: draws the evaluations into RUN/videos/, or NULL */
+    bool record_reported;        /* the recorder's failure has been reported */
+    double spark[PPO_SPARK_MAX]; /* the last logged ep_return_mean values, oldest first (tty) */
+    size_t n_spark;              /* values in spark */
 } run_t;
 
 static bool write_checkpoint(run_t *r, const char *name, GError **error)
@@ -203,6 +210,54 @@ static bool checkpoint_due(const run_t *r, bool last)
                pl->checkpoint.every_seconds;
 }
 
+/* eval.record: a recorder into RUN/videos/ (none, after a warning, when the env cannot draw or
+ * the directory cannot be made: training goes on without recordings). */
+static void open_recorder(run_t *r)
+{
+    const ppo_trainer_t *tr = r->tr;
+    if (!tr->pl->eval.record || tr->rank != 0)
+        return;
+    if (tr->eval == NULL) {
+        ppo_log(PPO_LOG_WARNING, "eval.record: nothing to record without periodic evaluation; "
+                                 "set eval.every_steps");
+        return;
+    }
+    char *dir = g_build_filename(r->dir, "videos", NULL);
+    GError *error = NULL;
+    r->recorder =
+        ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF, PPO_RECORD_DEFAULT_FPS, &error);
+    if (r->recorder == NULL) {
+        ppo_log(PPO_LOG_WARNING, "eval.record: %s; training goes on without recordings",
+                error->message);
+        g_error_free(error);
+    }
+    g_free(dir);
+}
+
+/* After an evaluation with a recorder: the last frame into TensorBoard, and a recording failure
+ * reported once (training goes on). */
+static bool after_recording(run_t *r, GError **error)
+{
+    const GError *failed = ppo_recorder_error(r->recorder);
+    if (failed != NULL && !r->record_reported) {
+        ppo_log(PPO_LOG_WARNING,
+                "eval.record: %s; no more evaluations are recorded, training goes on",
+                failed->message);
+        r->record_reported = true;
+    }
+    uint32_t w, h;
+    const uint8_t *frame = ppo_recorder_last_frame(r->recorder, &w, &h);
+    if (frame == NULL || r->tb == NULL)
+        return true;
+    size_t len = 0;
+    uint8_t *png = ppo_png_encode(frame, w, h, &len, error);
+    const bool ok =
+        png != NULL && ppo_tboard_add_image(r->tb, (int64_t)r->tr->global_step, wall_clock(),
+                                            "eval/frame", w, h, png, len, error);
+    g_free(png);
+    return ok;
+}
+
 /* Periodic evaluation: fills row->eval_return_mean; *improved when it beat the best so far. */
 static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *improved,
                            GError **error)
@@ -214,10 +269,15 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
         (tr->global_step - tr->last_eval_step < pl->eval.every_steps && !last))
         return true;
     double *returns = g_new0(double, pl->eval.episodes);
-    const bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
-                                      pl->normalize.obs ? &tr->obs_rms : NULL,
-                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
-                                      NULL, error);
+    if (r->recorder != NULL) {
+        char prefix[48];
+        g_snprintf(prefix, sizeof(prefix), "step%012" G_GUINT64_FORMAT "-", tr->global_step);
+        ppo_recorder_start(r->recorder, prefix);
+        ppo_evaluator_set_recorder(tr->eval, r->recorder);
+    }
+    bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
+                                pl->normalize.obs ? &tr->obs_rms : NULL, pl->normalize.epsilon,
+                                pl->normalize.clip_obs, returns, NULL, NULL, error);
     if (ok) {
         double sum = 0.0;
         for (uint32_t k = 0; k < pl->eval.episodes; k++)
@@ -229,6 +289,8 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
             *improved = true;
         }
     }
+    if (ok && r->recorder != NULL)
+        ok = after_recording(r, error);
     g_free(returns);
     return ok;
 }
@@ -368,9 +430,17 @@ static bool run_loop(run_t *r, GError **error)
                 return false;
             if (!r->opt->quiet) {
                 char line[512];
+                if (tty && !isnan(row.ep_return_mean)) {
+                    /* the live sparkline of the return: a window of the latest values */
+                    if (r->n_spark == PPO_SPARK_MAX)
+                        memmove(r->spark, r->spark + 1, sizeof(double) * (PPO_SPARK_MAX - 1));
+                    else
+                        r->n_spark++;
+                    r->spark[r->n_spark - 1] = row.ep_return_mean;
+                }
                 if (tty)
-                    ppo_metrics_progress_bar(line, sizeof(line), pl->name, &row,
-                                             pl->ppo.total_steps, 0);
+                    ppo_metrics_progress_spark(line, sizeof(line), pl->name, &row,
+                                               pl->ppo.total_steps, 0, r->spark, r->n_spark);
                 else
                     ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
                 fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
@@ -454,6 +524,7 @@ bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_di
             goto out;
         if (!open_files(&r, ckpt != NULL ? &resume_files : NULL, error))
             goto out;
+        open_recorder(&r);
     }
     ok = run_loop(&r, error);
 out:
@@ -461,6 +532,7 @@ out:
         ok = false;
     if (!ppo_tboard_close(r.tb, ok ? error : NULL))
         ok = false;
+    ppo_recorder_free(r.recorder);
     ppo_checkpoint_free(ckpt);
     g_free(ckpt_path);
     g_free(r.dir);

@@ -15,9 +15,11 @@ AM_TESTS_ENVIRONMENT = \
 	PPO_TEST_BUILDDIR='$(abs_top_builddir)'; export PPO_TEST_BUILDDIR; \
 	CK_DEFAULT_TIMEOUT=300; export CK_DEFAULT_TIMEOUT; \
 	ASAN_OPTIONS="$${ASAN_OPTIONS:-detect_leaks=1}"; export ASAN_OPTIONS; \
+	LSAN_OPTIONS="$${LSAN_OPTIONS:-suppressions=$(abs_top_srcdir)/tests/lsan.supp}"; \
+	export LSAN_OPTIONS; \
 	UBSAN_OPTIONS="$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"; export UBSAN_OPTIONS;
 
-EXTRA_DIST += tests/data
+EXTRA_DIST += tests/data tests/lsan.supp
 
 # shell tests run with $(SHELL)
 TEST_EXTENSIONS = .test .sh

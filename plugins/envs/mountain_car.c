@@ -9,14 +9,16 @@
  * Gymnasium takes from the C library too, so the trajectories match Gymnasium's exactly.
  *
  * Left out: the time limit (the core applies max_episode_steps = 200), the goal_velocity
- * constructor option (0 in MountainCar-v0), custom reset bounds, and pixel rendering
- * (render_text draws the car on a line).
+ * constructor option (0 in MountainCar-v0) and custom reset bounds. render_text draws the car on a
+ * line; render_rgb draws the hill, car and flag at 600x400 as Gymnasium's renderer does.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
 
 #define MC_MIN_POSITION (-1.2)
 #define MC_MAX_POSITION 0.6
@@ -36,6 +38,7 @@ typedef struct mountain_car {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double state[2];        /* position, velocity */
     bool has_state;         /* reset or set_state has run */
+    ppo_cc_canvas_t canvas; /* made by the first render call */
 } mountain_car_t;
 
 static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -51,7 +54,10 @@ static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
 
 static void mc_destroy(void *inst)
 {
-    free(inst);
+    mountain_car_t *mc = inst;
+    if (mc != NULL)
+        ppo_cc_canvas_fini(&mc->canvas);
+    free(mc);
 }
 
 static int mc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -192,6 +198,24 @@ static int mc_render_text(void *inst, FILE *out)
     return 0;
 }
 
+static int mc_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    mountain_car_t *mc = inst;
+    return ppo_cc_canvas_size(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H,
+                              width_out, height_out);
+}
+
+static int mc_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    mountain_car_t *mc = inst;
+    cairo_t *cr =
+        ppo_cc_canvas_begin(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H);
+    if (cr == NULL)
+        return -1;
+    ppo_cc_mountain_car(cr, mc->state[0], MC_GOAL_POSITION);
+    return ppo_cc_canvas_end(&mc->canvas, mc->host, rgb_out);
+}
+
 static const ppo_env_vtable_t mc_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 200,
@@ -204,6 +228,8 @@ static const ppo_env_vtable_t mc_vtable = {
     .get_state = mc_get_state,
     .set_state = mc_set_state,
     .render_text = mc_render_text,
+    .render_size = mc_render_size,
+    .render_rgb = mc_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", NULL, 0,

@@ -1,5 +1,7 @@
 /* The run lifecycle through the ppofw program: a CartPole run trained with the shipped pipeline
- * evaluates at >= 475 over 100 deterministic episodes with `ppofw eval`, and `ppofw export`
+ * evaluates at >= 475 over 100 deterministic episodes with `ppofw eval`, records a deterministic
+ * episode with `ppofw eval --record` as a GIF of every step (decoded with giflib, its first frame
+ * compared with tests/data/render/cartpole-reset.png), and `ppofw export`
  * writes a C file that, compiled with `cc -std=c99 -O2`, picks the same actions as the
  * checkpoint's policy on 1000 observations (discrete: identical; continuous with observation
  * normalization: within 1e-5). */
@@ -11,6 +13,7 @@
 
 #include <glib/gstdio.h>
 
+#include "image_read.h"
 #include "ppo_checkpoint_private.h"
 #include "ppo_test.h"
 
@@ -51,28 +54,84 @@ static char *newest_checkpoint(const char *run_dir)
     return path;
 }
 
-START_TEST(test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes)
+/* The solved CartPole both solved-CartPole tests look at: trained once for the test case. */
+static char *solved_tmp, *solved_ckpt;
+
+static void train_solved_cartpole(void)
 {
-    char *tmp = ppo_test_tmpdir();
-    char *run = g_build_filename(tmp, "run", NULL);
+    solved_tmp = ppo_test_tmpdir();
+    char *run = g_build_filename(solved_tmp, "run", NULL);
     char *cfg = ppo_test_src_path("configs/cartpole.yaml");
     ck_assert_int_eq(PPOFW(NULL, "run", cfg, "--run-dir", run, "-q"), 0);
-    char *ckpt = newest_checkpoint(run);
+    solved_ckpt = newest_checkpoint(run);
+    g_free(cfg);
+    g_free(run);
+}
+
+static void remove_solved_cartpole(void)
+{
+    ppo_test_rm_tree(solved_tmp);
+    g_free(solved_tmp);
+    g_free(solved_ckpt);
+}
+
+START_TEST(test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes)
+{
     char *out = NULL;
-    ck_assert_int_eq(PPOFW(&out, "eval", "--checkpoint", ckpt, "-n", "100", "--deterministic",
-                           "--json"),
-                     0);
+    ck_assert_int_eq(
+        PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "-n", "100", "--deterministic", "--json"),
+        0);
     const char *at = strstr(out, "\"return_mean\": ");
     ck_assert_msg(at != NULL, "no return_mean in %s", out);
     const double mean = g_ascii_strtod(at + strlen("\"return_mean\": "), NULL);
-    fprintf(stderr, "eval of %s: %s", ckpt, out);
+    fprintf(stderr, "eval of %s: %s", solved_ckpt, out);
     ck_assert_msg(mean >= 475.0, "deterministic return %.2f over 100 episodes", mean);
     g_free(out);
-    g_free(ckpt);
-    g_free(cfg);
-    g_free(run);
-    ppo_test_rm_tree(tmp);
-    g_free(tmp);
+}
+END_TEST
+
+START_TEST(test_solved_cartpole_episode_records_as_a_gif_of_every_step)
+{
+    char *gif_dir = g_build_filename(solved_tmp, "videos", NULL);
+    char *target = g_build_filename(gif_dir, "cartpole.gif", NULL);
+    char *out = NULL;
+    ck_assert_int_eq(PPOFW(&out, "eval", "--checkpoint", solved_ckpt, "--deterministic", "-n", "1",
+                           "--record", target, "--json"),
+                     0);
+    const char *at = strstr(out, "\"length_mean\": ");
+    ck_assert_msg(at != NULL, "no length_mean in %s", out);
+    const double length = g_ascii_strtod(at + strlen("\"length_mean\": "), NULL);
+    ck_assert_msg(length >= 475, "a solved CartPole balanced for %g steps only", length);
+
+    /* cartpole-ep000-return500.00.gif: the reset's frame and one per step */
+    char *name = g_strdup_printf("cartpole-ep000-return%.2f.gif", length);
+    char *gif_path = g_build_filename(gif_dir, name, NULL);
+    test_image_t *gif = test_gif_read(gif_path);
+    ck_assert_uint_eq(gif->n_frames, (uint32_t)length + 1);
+    ck_assert_uint_eq(gif->width, 600);
+    ck_assert_uint_eq(gif->height, 400);
+
+    /* the reset's frame is the evaluation seed's start, whatever the policy */
+    char *ref_path = ppo_test_data_path("render/cartpole-reset.png");
+    test_image_t *ref = test_png_read(ref_path);
+    double mean, off;
+    test_image_compare(ref->frames[0], gif->frames[0], 600 * 400, 48, &mean, &off);
+    ck_assert_msg(mean <= 1.5 && off <= 0.01, "first frame vs %s: mean %.3f, %.4f%% off", ref_path,
+                  mean, 100 * off);
+    /* and the pole stays up: the last frame still shows it above the cart */
+    const uint8_t *last = gif->frames[gif->n_frames - 1];
+    size_t pole = 0;
+    for (size_t i = 0; i < 600 * 200; i++)
+        pole += last[3 * i] == 202 && last[3 * i + 1] == 152 && last[3 * i + 2] == 101;
+    ck_assert_msg(pole > 100, "%zu pole pixels in the top half of the last frame", pole);
+    test_image_free(ref);
+    test_image_free(gif);
+    g_free(ref_path);
+    g_free(gif_path);
+    g_free(name);
+    g_free(out);
+    g_free(target);
+    g_free(gif_dir);
 }
 END_TEST
 
@@ -225,9 +284,14 @@ END_TEST
 int main(void)
 {
     Suite *s = suite_create("cli_lifecycle");
+    TCase *solved = tcase_create("solved-cartpole");
+    tcase_set_timeout(solved, 600);
+    tcase_add_unchecked_fixture(solved, train_solved_cartpole, remove_solved_cartpole);
+    tcase_add_test(solved, test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes);
+    tcase_add_test(solved, test_solved_cartpole_episode_records_as_a_gif_of_every_step);
+    suite_add_tcase(s, solved);
     TCase *tc = tcase_create("lifecycle");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_solved_cartpole_evaluates_at_475_over_100_deterministic_episodes);
     tcase_add_test(tc, test_exported_discrete_policy_matches_the_checkpoint);
     tcase_add_test(tc, test_exported_continuous_policy_with_normalization_matches_the_checkpoint);
     suite_add_tcase(s, tc);

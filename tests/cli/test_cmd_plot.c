@@ -8,11 +8,14 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
 
+#include "image_read.h"
 #include "ppo_test.h"
 
 static char *tmp_root;
@@ -183,6 +186,51 @@ START_TEST(test_plot_takes_a_sweep_directory_for_its_runs)
 }
 END_TEST
 
+/* width and height attributes of an SVG's root */
+static void svg_size(const char *file, double *width, double *height)
+{
+    char *path = g_build_filename(tmp_root, file, NULL);
+    char *svg = NULL;
+    ck_assert(g_file_get_contents(path, &svg, NULL, NULL));
+    const char *root = strstr(svg, "<svg ");
+    ck_assert_ptr_nonnull(root);
+    *width = g_ascii_strtod(strstr(root, " width=\"") + 8, NULL);
+    *height = g_ascii_strtod(strstr(root, " height=\"") + 9, NULL);
+    g_free(svg);
+    g_free(path);
+}
+
+START_TEST(test_plot_writes_a_png_of_the_svgs_size_for_a_png_output)
+{
+    make_run("a1", "1", "0.2");
+    make_run("b1", "1", "0.1");
+    char *err = NULL;
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "b1", "-o", "fig.png", NULL), 0);
+    ck_assert_msg(strstr(err, "wrote fig.png") != NULL, "%s", err);
+    g_free(err);
+    ck_assert_int_eq(run_ppofw(NULL, "plot", "a1", "b1", "-o", "fig.svg", NULL), 0);
+    double w, h;
+    svg_size("fig.svg", &w, &h);
+
+    /* libpng reads it back: the SVG's size, a white page with the curves' colours on it */
+    char *path = g_build_filename(tmp_root, "fig.png", NULL);
+    test_image_t *png = test_png_read(path);
+    ck_assert_uint_eq(png->width, (uint32_t)ceil(w));
+    ck_assert_uint_eq(png->height, (uint32_t)ceil(h));
+    const uint8_t *px = png->frames[0];
+    ck_assert(px[0] == 255 && px[1] == 255 && px[2] == 255);
+    size_t first_colour = 0, second_colour = 0;
+    for (size_t i = 0; i < (size_t)png->width * png->height; i++) {
+        first_colour += px[3 * i] == 0x00 && px[3 * i + 1] == 0x72 && px[3 * i + 2] == 0xB2;
+        second_colour += px[3 * i] == 0xD5 && px[3 * i + 1] == 0x5E && px[3 * i + 2] == 0x00;
+    }
+    ck_assert_msg(first_colour > 50 && second_colour > 50,
+                  "the two curves' colours cover %zu and %zu pixels", first_colour, second_colour);
+    test_image_free(png);
+    g_free(path);
+}
+END_TEST
+
 START_TEST(test_plot_bad_arguments_exit_2)
 {
     make_run("a1", "1", "0.2");
@@ -206,6 +254,7 @@ static Suite *cmd_plot_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_plot_groups_runs_that_differ_only_in_the_seed);
     tcase_add_test(tc, test_plot_takes_a_sweep_directory_for_its_runs);
+    tcase_add_test(tc, test_plot_writes_a_png_of_the_svgs_size_for_a_png_output);
     tcase_add_test(tc, test_plot_bad_arguments_exit_2);
     suite_add_tcase(s, tc);
     return s;
