@@ -73,5 +73,6 @@ tests_plugins_test_pendulum_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_pendulum_LDADD = $(ENV_TEST_LIBS)
 TESTS += tests/plugins/test_pendulum
 
-# the MuJoCo envs keep their own fragment
+# the MuJoCo envs and the MinAtar games keep their own fragments
 include plugins/envs/mujoco/local.mk
+include plugins/envs/minatar/local.mk

@@ -5,7 +5,8 @@
  * NaN observation, an observation outside the declared box, a reset that ignores its seed, an
  * observation box with zero dimensions, a byte observation above its box. The defect-free walker,
  * the defect-free byte grid with multi-discrete actions, and every shipped env (the
- * classic-control ones and, when built, the MuJoCo ones) must pass every check.
+ * classic-control ones, the MinAtar games and, when built, the MuJoCo ones) must pass every
+ * check.
  *
  * Left out: the policy checker (test_ppo_check_policy.c) and the command's output and exit code
  * (tests/sdk/test_sdk_commands.c).
@@ -138,18 +139,24 @@ START_TEST(test_check_env_passes_every_shipped_env)
                                       "obs-finite",   "obs-in-box", "reward-finite",
                                       "episodes-end", "auto-reset", "state",
                                       "reproducible", "threads",    NULL};
-        for (const char *const *id = judged; *id != NULL; id++)
-            ck_assert_msg(sdk_item(r, *id)->status == PPO_CHECK_OK, "%s: %s is %d: %s", p->name,
-                          *id, sdk_item(r, *id)->status, sdk_item(r, *id)->detail);
+        for (const char *const *id = judged; *id != NULL; id++) {
+            const ppo_check_item_t *item = sdk_item(r, *id);
+            /* a start without randomness (three of the MinAtar games) is a warning, no fault */
+            const bool fixed_start = strcmp(*id, "reset-seeds-differ") == 0 &&
+                                     item->status == PPO_CHECK_WARN &&
+                                     strstr(item->detail, "reset draws nothing") != NULL;
+            ck_assert_msg(item->status == PPO_CHECK_OK || fixed_start, "%s: %s is %d: %s",
+                          p->name, *id, item->status, item->detail);
+        }
         printf("check-env %-24s %u checks passed\n", p->name, r->items->len);
         g_free(ids);
         ppo_check_report_free(r);
         n++;
     }
 #ifdef PPO_HAVE_MUJOCO
-    ck_assert_uint_ge(n, 10);
+    ck_assert_uint_ge(n, 15);
 #else
-    ck_assert_uint_ge(n, 5);
+    ck_assert_uint_ge(n, 10);
 #endif
     g_free(shipped);
     g_ptr_array_free(failures, TRUE);
