@@ -1,7 +1,7 @@
 /* ppofw tests — plugins/envs/minatar/minatar.c: what the five MinAtar plugins share, through the
  * real .so files and the core's loader: spaces and action sets, MinAtar's sticky actions,
  * the draws a step takes from the core's stream, exact resume through get_state/set_state,
- * refused states and actions, and rendering (text and RGB).
+ * refused states and actions, rendering (text and RGB), and a short `ppofw run` with `mlp`.
  *
  * Left out: the rules of each game (test_<game>.c, against the reference data).
  */
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "minatar_test.h"
+#include "sdk/sdk_test.h"
 
 static const char *const games[] = {"asterix", "breakout", "freeway", "seaquest", "space_invaders"};
 static const uint32_t channels[] = {4, 4, 7, 10, 6};
@@ -447,6 +448,42 @@ START_TEST(test_minatar_render_text_draws_a_title_and_the_grid)
 }
 END_TEST
 
+/* ---- training ---- */
+
+START_TEST(test_minatar_breakout_trains_a_few_iterations_with_mlp_through_ppofw_run)
+{
+    char *tmp = ppo_test_tmpdir();
+    char *yaml = g_build_filename(tmp, "breakout.yaml", NULL);
+    char *run = g_build_filename(tmp, "run", NULL);
+    const char *pipeline =
+        "name: minatar-breakout-smoke\n"
+        "seed: 1\n"
+        "env: { plugin: minatar_breakout, num_envs: 4, max_episode_steps: 1000 }\n"
+        "policy: { plugin: mlp, params: { pi_hidden: [32], vf_hidden: [32] } }\n"
+        "advantage: { plugin: gae, params: { gamma: 0.99, lambda: 0.95 } }\n"
+        "optimizer: { plugin: adam, params: { lr: 2.5e-4 } }\n"
+        "ppo: { total_steps: 1024, rollout_steps: 64, epochs: 2, minibatches: 2 }\n"
+        "log: { tensorboard: false }\n";
+    ck_assert(g_file_set_contents(yaml, pipeline, -1, NULL));
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "run", yaml, "--run-dir", run, "-q", NULL);
+    ck_assert_msg(r.status == 0, "ppofw run exited %d: %s", r.status, r.err);
+    sdk_run_clear(&r);
+    /* four iterations of 4 envs x 64 steps, each a row of metrics.csv after its header */
+    char *metrics = g_build_filename(run, "metrics.csv", NULL), *text = NULL;
+    ck_assert(g_file_get_contents(metrics, &text, NULL, NULL));
+    char **lines = g_strsplit(text, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(lines), 6);
+    ck_assert(g_str_has_prefix(lines[4], "1024,4,"));
+    g_strfreev(lines);
+    g_free(text);
+    g_free(metrics);
+    ppo_test_rm_tree(tmp);
+    g_free(run);
+    g_free(yaml);
+    g_free(tmp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("minatar");
@@ -468,5 +505,9 @@ int main(void)
     tcase_add_test(rc, test_minatar_render_is_a_pure_function_of_the_state);
     tcase_add_test(rc, test_minatar_render_text_draws_a_title_and_the_grid);
     suite_add_tcase(s, rc);
+    TCase *train = tcase_create("train");
+    tcase_set_timeout(train, 300);
+    tcase_add_test(train, test_minatar_breakout_trains_a_few_iterations_with_mlp_through_ppofw_run);
+    suite_add_tcase(s, train);
     return ppo_test_run(s);
 }
