@@ -788,7 +788,7 @@ static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **e
             cur.left -= per_env * tr->N;
             continue;
         }
-        for (uint32_t i = 0; i < tr->N; i++) {
+        for (uint32_t i = 0; i < tr->N && tr->S > 0; i++) {
             float *st = tr->rstate + (size_t)i * tr->S;
             take(&cur, st, (size_t)tr->S * sizeof(float));
             guint8 flag = 0;
@@ -801,6 +801,8 @@ static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **e
             tr->slots[i].ep_start = flag;
         }
     }
+    if (cur.short_read || cur.left != 0)
+        return corrupt(error, c->path, "the RSTA section does not fit the recurrent states");
     return true;
 }
 
