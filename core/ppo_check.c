@@ -4,8 +4,10 @@
  * params, reads and judges their spaces, seeds streams the way the trainer does, resets and
  * steps with random actions, applies the time limit itself and resets after every episode end
  * (the core's auto-reset), round-trips the optional state, and runs several instances at once
- * on threads. Comparisons that must be exact are bitwise. Observation bounds are compared after
- * the float cast, since observations are floats.
+ * on threads. Comparisons that must be exact are bitwise. Observations are read in the space's
+ * element type (float32, or uint8 since ABI 1.2) from rows sized as the core sizes them; float
+ * bounds are compared after the float cast, byte bounds exactly. Random actions draw each
+ * component of a multi-discrete space uniformly.
  *
  * Left out: the policy checker (ppo_check_policy.c) and the command line (cli/cmd_check.c).
  */
@@ -142,7 +144,8 @@ typedef struct env_ctx {
     ppo_check_report_t *report;
     ppo_space_t obs_space; /* of the first instance (its arrays are valid while `inst` lives) */
     ppo_space_t act_space;
-    uint32_t D;     /* observation floats */
+    uint32_t D;     /* observation elements */
+    size_t row_bytes; /* bytes of an observation row, as the core allocates it */
     uint32_t A;     /* action floats: 1 for discrete */
     uint32_t limit; /* the registered time limit, or 0 */
     uint32_t cap;   /* steps after which an episode is cut: the limit, or the step cap */
@@ -198,11 +201,17 @@ static int env_step(const env_ctx_t *c, void *inst, const float *action, ppo_rng
     return rc;
 }
 
-/* A uniformly random action: an index for discrete spaces, a point of the box otherwise. */
+/* A uniformly random action: an index for discrete spaces, one index per component for
+ * multi-discrete ones, a point of the box otherwise. */
 static void random_action(const env_ctx_t *c, ppo_rng_t *rng, float *action)
 {
     if (c->act_space.kind == PPO_SPACE_DISCRETE) {
         action[0] = (float)ppo_rng_below(rng, c->act_space.n);
+        return;
+    }
+    if (c->act_space.kind == PPO_SPACE_MULTI_DISCRETE) {
+        for (uint32_t k = 0; k < c->A; k++)
+            action[k] = (float)ppo_rng_below(rng, c->act_space.nvec[k]);
         return;
     }
     for (uint32_t k = 0; k < c->A; k++)
@@ -248,6 +257,7 @@ static bool check_create_and_spaces(env_ctx_t *c)
     c->obs_space = obs;
     c->act_space = act;
     c->D = obs.dim;
+    c->row_bytes = ppo_space_row_bytes(&obs);
     c->A = ppo_space_action_floats(&act);
     char *os = ppo_space_describe(&obs), *as = ppo_space_describe(&act);
     if (act.kind == PPO_SPACE_DISCRETE && act.dim != 1)
@@ -294,19 +304,40 @@ static bool check_create_and_spaces(env_ctx_t *c)
 
 /* ---- seeding ---- */
 
-static int first_difference(const float *a, const float *b, uint32_t n)
+/* A zeroed observation row of the env's space (transfer full; g_free). */
+static float *obs_new(const env_ctx_t *c)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
+    return g_malloc0(c->row_bytes);
+}
+
+/* Element i of an observation row, in the space's element type, as a double. */
+static double obs_at(const env_ctx_t *c, const float *obs, uint32_t i)
+{
+    if (c->obs_space.dtype == PPO_DTYPE_UINT8)
+        return ((const uint8_t *)(const void *)obs)[i];
+    return obs[i];
+}
+
+/* Bytes of an observation's elements (without the row's padding). */
+static size_t obs_bytes(const env_ctx_t *c)
+{
+    return (size_t)PPO_DTYPE_SIZE(c->obs_space.dtype) * c->D;
+}
+
+/* The first element in which two observation rows differ bitwise, or -1. */
+static int first_difference(const env_ctx_t *c, const float *a, const float *b)
+{
+    const size_t size = PPO_DTYPE_SIZE(c->obs_space.dtype);
+    for (uint32_t i = 0; i < c->D; i++)
+        if (memcmp((const char *)a + i * size, (const char *)b + i * size, size) != 0)
             return (int)i;
     return -1;
 }
 
 static void check_reset_seed(env_ctx_t *c)
 {
-    const uint32_t D = c->D;
-    float *o1 = g_new0(float, D), *o2 = g_new0(float, D), *o3 = g_new0(float, D);
-    float *tmp = g_new0(float, D), *action = g_new0(float, c->A);
+    float *o1 = obs_new(c), *o2 = obs_new(c), *o3 = obs_new(c);
+    float *tmp = obs_new(c), *action = g_new0(float, c->A);
     char *why = NULL;
     ppo_rng_t rng, act_rng;
     void *other = env_new(c, &why);
@@ -339,7 +370,7 @@ static void check_reset_seed(env_ctx_t *c)
     ppo_rng_seed(&rng, c->opt->seed, "env", 0);
     if ((rc = env_reset(c, c->inst, &rng, o3)) != 0)
         goto out_reset_failed;
-    int k2 = first_difference(o1, o2, D), k3 = first_difference(o1, o3, D);
+    int k2 = first_difference(c, o1, o2), k3 = first_difference(c, o1, o3);
     if (k2 >= 0 || k3 >= 0) {
         const int k = k2 >= 0 ? k2 : k3;
         ppo_check_add(
@@ -348,7 +379,7 @@ static void check_reset_seed(env_ctx_t *c)
             ") gave different observations (observation[%d] was %.9g, then %.9g, "
             "on %s); take every random number from the ppo_rng_t reset is given and "
             "keep no generator, clock or counter of your own",
-            c->opt->seed, k, (double)o1[k], (double)(k2 >= 0 ? o2[k] : o3[k]),
+            c->opt->seed, k, obs_at(c, o1, (uint32_t)k), obs_at(c, k2 >= 0 ? o2 : o3, (uint32_t)k),
             k2 >= 0 ? "another instance" : "the same instance after a few steps");
     } else {
         ppo_check_add(c->report, PPO_CHECK_OK, "reset-seed",
@@ -364,7 +395,7 @@ static void check_reset_seed(env_ctx_t *c)
         if ((rc = env_reset(c, other, &rng, o2)) != 0)
             goto out_reset_failed;
         drew |= memcmp(&fresh, &rng, sizeof(rng)) != 0;
-        differs = first_difference(o1, o2, D) >= 0;
+        differs = first_difference(c, o1, o2) >= 0;
     }
     if (differs)
         ppo_check_add(c->report, PPO_CHECK_OK, "reset-seeds-differ",
@@ -415,26 +446,29 @@ static void check_obs(const env_ctx_t *c, episode_stats_t *st, const float *obs,
                       uint32_t step, const char *when)
 {
     st->n_obs++;
+    const bool bytes = c->obs_space.dtype == PPO_DTYPE_UINT8;
     for (uint32_t i = 0; i < c->D; i++) {
-        const float x = obs[i];
+        const double x = obs_at(c, obs, i);
         if (!isfinite(x)) {
             if (st->obs_nan == NULL)
                 st->obs_nan = g_strdup_printf("episode %u, step %u (%s): observation[%u] is %g",
-                                              episode, step, when, i, (double)x);
+                                              episode, step, when, i, x);
             continue;
         }
-        const float lo = (float)c->obs_space.low[i], hi = (float)c->obs_space.high[i];
-        if ((x < lo || x > hi) && st->obs_box == NULL)
+        /* bytes against the bounds exactly, floats after the float cast of the bounds */
+        const double lo = c->obs_space.low[i], hi = c->obs_space.high[i];
+        const bool outside =
+            bytes ? x < lo || x > hi : (float)x < (float)lo || (float)x > (float)hi;
+        if (outside && st->obs_box == NULL)
             st->obs_box = g_strdup_printf("episode %u, step %u (%s): observation[%u] = %.9g is "
                                           "outside the declared box [%.9g, %.9g]",
-                                          episode, step, when, i, (double)x, c->obs_space.low[i],
-                                          c->obs_space.high[i]);
+                                          episode, step, when, i, x, lo, hi);
     }
 }
 
 static void run_episodes(const env_ctx_t *c, episode_stats_t *st)
 {
-    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    float *obs = obs_new(c), *action = g_new0(float, c->A);
     ppo_rng_t env_rng, act_rng;
     ppo_rng_seed(&env_rng, c->opt->seed, "env", 1);
     ppo_rng_seed(&act_rng, c->opt->seed, "act", 1);
@@ -581,16 +615,14 @@ static long compare_doubles(const double *a, const double *b, size_t n, bool *cl
     return first;
 }
 
-static long compare_floats(const float *a, const float *b, size_t n, bool *close)
+/* compare_doubles for two observation rows, element by element in the space's type. */
+static long compare_obs(const env_ctx_t *c, const float *a, const float *b, bool *close)
 {
-    long first = -1;
+    const int first = first_difference(c, a, b);
     *close = true;
-    for (size_t i = 0; i < n; i++) {
-        if (memcmp(&a[i], &b[i], sizeof(float)) == 0)
-            continue;
-        if (first < 0)
-            first = (long)i;
-        if (!(fabsf(a[i] - b[i]) <= 1e-5f * (1.0f + fabsf(a[i]))))
+    for (uint32_t i = first < 0 ? c->D : (uint32_t)first; i < c->D; i++) {
+        const double x = obs_at(c, a, i), y = obs_at(c, b, i);
+        if (x != y && !(fabs(x - y) <= 1e-5 * (1.0 + fabs(x))))
             *close = false;
     }
     return first;
@@ -616,8 +648,8 @@ static void check_state(env_ctx_t *c)
         return;
     }
     double *s1 = g_new0(double, n), *s2 = g_new0(double, n);
-    float *obs = g_new0(float, c->D), *obs_b = g_new0(float, c->D);
-    float *next_a = g_new0(float, c->D), *next_b = g_new0(float, c->D);
+    float *obs = obs_new(c), *obs_b = obs_new(c);
+    float *next_a = obs_new(c), *next_b = obs_new(c);
     float *action = g_new0(float, c->A);
     char *why = NULL;
     void *other = env_new(c, &why);
@@ -672,14 +704,14 @@ static void check_state(env_ctx_t *c)
         goto out;
     }
     bool close_obs, close_state, close_next;
-    const long d_obs = compare_floats(obs, obs_b, c->D, &close_obs);
+    const long d_obs = compare_obs(c, obs, obs_b, &close_obs);
     const long d_state = compare_doubles(s1, s2, n, &close_state);
     if ((rc = env_step(c, other, action, &rng_b, next_b, &r_b, &t_b)) != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state", "step after set_state failed: %s", why);
         goto out;
     }
-    const long d_next = compare_floats(next_a, next_b, c->D, &close_next);
+    const long d_next = compare_obs(c, next_a, next_b, &close_next);
     const bool reward_same = memcmp(&r_a, &r_b, sizeof(double)) == 0 && t_a == t_b;
 
     /* set_state must also accept a NULL observation */
@@ -696,7 +728,7 @@ static void check_state(env_ctx_t *c)
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
                       "set_state wrote observation[%ld] = %.9g, but the state's observation is "
                       "%.9g",
-                      d_obs, (double)obs_b[d_obs], (double)obs[d_obs]);
+                      d_obs, obs_at(c, obs_b, (uint32_t)d_obs), obs_at(c, obs, (uint32_t)d_obs));
     } else if (d_state >= 0 && !close_state) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
                       "get_state after set_state gave state[%ld] = %.17g instead of %.17g", d_state,
@@ -764,14 +796,14 @@ static void run_trajectory(trajectory_t *tr)
         g_free(why);
         return;
     }
-    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    float *obs = obs_new(c), *action = g_new0(float, c->A);
     ppo_rng_t rng, act_rng;
     ppo_rng_seed(&rng, c->opt->seed, "env", 100 + tr->index);
     ppo_rng_seed(&act_rng, c->opt->seed, "act", 100 + tr->index);
     int rc = env_reset(c, inst, &rng, obs);
     uint32_t len = 0;
     for (uint32_t t = 0; rc == 0 && t < ENV_THREAD_STEPS; t++) {
-        tr->hash = fnv(tr->hash, obs, sizeof(float) * c->D);
+        tr->hash = fnv(tr->hash, obs, obs_bytes(c));
         double reward = 0.0;
         int terminated = 0;
         random_action(c, &act_rng, action);
@@ -896,7 +928,7 @@ static void check_render(env_ctx_t *c)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    float *obs = g_new0(float, c->D);
+    float *obs = obs_new(c);
     ppo_rng_t rng;
     ppo_rng_seed(&rng, c->opt->seed, "env", 3);
     int rc = out != NULL ? env_reset(c, c->inst, &rng, obs) : -1;

@@ -87,5 +87,6 @@ tests_plugins_test_render_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_render_LDADD = $(TEST_LIBS)
 TESTS += tests/plugins/test_render
 
-# the MuJoCo envs keep their own fragment
+# the MuJoCo envs and the MinAtar games keep their own fragments
 include plugins/envs/mujoco/local.mk
+include plugins/envs/minatar/local.mk

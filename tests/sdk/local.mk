@@ -41,6 +41,19 @@ tests_sdk_fixtures_sdk_old_minor_la_SOURCES = tests/sdk/fixtures/sdk_old_minor.c
 tests_sdk_fixtures_sdk_old_minor_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_old_minor_la_LIBADD = libppofw.la
 
+SDK_FX_BYTES_H = tests/sdk/fixtures/sdk_bytes_env.h
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_bytes_env.la
+tests_sdk_fixtures_sdk_bytes_env_la_SOURCES = tests/sdk/fixtures/sdk_bytes_env.c $(SDK_FX_BYTES_H)
+tests_sdk_fixtures_sdk_bytes_env_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_bytes_env_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_bytes_out_of_box.la
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_SOURCES = tests/sdk/fixtures/sdk_bytes_out_of_box.c \
+	$(SDK_FX_BYTES_H)
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_LIBADD = libppofw.la
+
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_good_policy.la
 tests_sdk_fixtures_sdk_good_policy_la_SOURCES = tests/sdk/fixtures/sdk_good_policy.c \
 	$(SDK_FX_POLICY_H)
