@@ -7,7 +7,7 @@
 ENV_PLUGIN_CFLAGS = $(AM_CFLAGS) -ffp-contract=off
 
 plugin_LTLIBRARIES += plugins/envs/cartpole.la
-plugins_envs_cartpole_la_SOURCES = plugins/envs/cartpole.c
+plugins_envs_cartpole_la_SOURCES = plugins/envs/cartpole.c plugins/envs/mask_velocity.h
 plugins_envs_cartpole_la_CFLAGS = $(ENV_PLUGIN_CFLAGS)
 plugins_envs_cartpole_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_cartpole_la_LIBADD = $(PLUGIN_LIBS)
@@ -19,19 +19,19 @@ plugins_envs_acrobot_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_acrobot_la_LIBADD = $(PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/mountain_car.la
-plugins_envs_mountain_car_la_SOURCES = plugins/envs/mountain_car.c
+plugins_envs_mountain_car_la_SOURCES = plugins/envs/mountain_car.c plugins/envs/mask_velocity.h
 plugins_envs_mountain_car_la_CFLAGS = $(ENV_PLUGIN_CFLAGS)
 plugins_envs_mountain_car_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_mountain_car_la_LIBADD = $(PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/mountain_car_continuous.la
-plugins_envs_mountain_car_continuous_la_SOURCES = plugins/envs/mountain_car_continuous.c
+plugins_envs_mountain_car_continuous_la_SOURCES = plugins/envs/mountain_car_continuous.c plugins/envs/mask_velocity.h
 plugins_envs_mountain_car_continuous_la_CFLAGS = $(ENV_PLUGIN_CFLAGS)
 plugins_envs_mountain_car_continuous_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_mountain_car_continuous_la_LIBADD = $(PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/pendulum.la
-plugins_envs_pendulum_la_SOURCES = plugins/envs/pendulum.c
+plugins_envs_pendulum_la_SOURCES = plugins/envs/pendulum.c plugins/envs/mask_velocity.h
 plugins_envs_pendulum_la_CFLAGS = $(ENV_PLUGIN_CFLAGS)
 plugins_envs_pendulum_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_pendulum_la_LIBADD = $(PLUGIN_LIBS)

@@ -18,6 +18,8 @@
 
 #include <ppofw/ppofw.h>
 
+#include "mask_velocity.h"
+
 #define MC_MIN_POSITION (-1.2)
 #define MC_MAX_POSITION 0.6
 #define MC_MAX_SPEED 0.07
@@ -36,7 +38,12 @@ typedef struct mountain_car {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double state[2];        /* position, velocity */
     bool has_state;         /* reset or set_state has run */
+    bool mask_velocity;     /* the velocity observed as 0 */
 } mountain_car_t;
+
+static const ppo_param_spec_t mc_params[] = {
+    MASK_VELOCITY_PARAM("the velocity (entry 1)"),
+};
 
 static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
 {
@@ -46,6 +53,7 @@ static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
         return NULL;
     }
     mc->host = host;
+    mc->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return mc;
 }
 
@@ -76,7 +84,7 @@ static int mc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
 static void mc_observe(const mountain_car_t *mc, float *obs_out)
 {
     obs_out[0] = (float)mc->state[0];
-    obs_out[1] = (float)mc->state[1];
+    obs_out[1] = mc->mask_velocity ? 0.0f : (float)mc->state[1];
 }
 
 static int mc_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -206,5 +214,5 @@ static const ppo_env_vtable_t mc_vtable = {
     .render_text = mc_render_text,
 };
 
-PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", NULL, 0,
-                  &mc_vtable)
+PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", mc_params,
+                  PPO_ARRAY_LEN(mc_params), &mc_vtable)
