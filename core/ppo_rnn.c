@@ -42,6 +42,10 @@ typedef struct lstm_ws {
     float *hcur;  /* scratch (n_seq, H): the running h, or d loss / d h */
     float *ccur;  /* scratch (n_seq, H): the running c, or d loss / d c */
     float *dinit; /* scratch (2H): d loss / d state_init, summed before it is added */
+    size_t R;     /* n_seq L rows */
+    size_t H4;    /* 4H gate pre-activations per row */
+    size_t NH;    /* n_seq H: one step's h of all sequences */
+    int same;     /* 1 when the sequence-major and time-major layouts agree (L or n_seq is 1) */
 } lstm_ws_t;
 
 /* Region sizes in floats for R = n_seq L rows; returns the total, or 0 when a size does not fit
@@ -68,6 +72,10 @@ static size_t lstm_layout(uint32_t n_seq, uint32_t L, uint32_t H, float *base, l
                               (size_t)2 * H};
     float **slots[11] = {&w->gates, &w->hp,   &w->cp,   &w->tc,   &w->reset, &w->dgt,
                          &w->seq,   &w->step, &w->hcur, &w->ccur, &w->dinit};
+    w->R = R;
+    w->H4 = H4;
+    w->NH = (size_t)n_seq * H;
+    w->same = L == 1 || n_seq == 1;
     size_t at = 0;
     for (int k = 0; k < 11; k++) {
         if (base != NULL)
@@ -104,6 +112,29 @@ static void lstm_permute(uint32_t n_seq, uint32_t L, size_t width, const float *
             const size_t from = to_time ? seq_row : time_row, to = to_time ? time_row : seq_row;
             memcpy(dst + to * width, src + from * width, width * sizeof(float));
         }
+}
+
+/* Split states (n_seq, 2H) into h and c (n_seq, H) each; NULL states are zeros. */
+static void lstm_split(uint32_t n_seq, uint32_t H, const float *state, float *h, float *c)
+{
+    for (uint32_t s = 0; s < n_seq; s++) {
+        if (state != NULL) {
+            memcpy(h + (size_t)s * H, state + (size_t)s * 2 * H, H * sizeof(float));
+            memcpy(c + (size_t)s * H, state + (size_t)s * 2 * H + H, H * sizeof(float));
+        } else {
+            memset(h + (size_t)s * H, 0, H * sizeof(float));
+            memset(c + (size_t)s * H, 0, H * sizeof(float));
+        }
+    }
+}
+
+/* Join h and c (n_seq, H) each into states (n_seq, 2H). */
+static void lstm_join(uint32_t n_seq, uint32_t H, const float *h, const float *c, float *state)
+{
+    for (uint32_t s = 0; s < n_seq; s++) {
+        memcpy(state + (size_t)s * 2 * H, h + (size_t)s * H, H * sizeof(float));
+        memcpy(state + (size_t)s * 2 * H + H, c + (size_t)s * H, H * sizeof(float));
+    }
 }
 
 /* The state step t of every sequence starts from: a reset where starts says so, else the running
@@ -161,24 +192,15 @@ void ppo_lstm_forward(uint32_t n_seq, uint32_t L, uint32_t I, uint32_t H, const 
         return;
     lstm_ws_t w;
     lstm_layout(n_seq, L, H, ws, &w);
-    const size_t R = (size_t)n_seq * L, H4 = (size_t)4 * H, NH = (size_t)n_seq * H;
-    const int same_layout = L == 1 || n_seq == 1;
+    const size_t R = w.R, H4 = w.H4, NH = w.NH;
 
     /* the input projection of every step at once, then time-major into the gates */
-    ppo_linear_forward((uint32_t)R, I, (uint32_t)H4, x, W_ih, b_ih, same_layout ? w.gates : w.seq);
-    if (!same_layout)
+    ppo_linear_forward((uint32_t)R, I, (uint32_t)H4, x, W_ih, b_ih, w.same ? w.gates : w.seq);
+    if (!w.same)
         lstm_permute(n_seq, L, H4, w.seq, w.gates, 1);
 
     /* the running state starts from state0 (read before state_out, which may alias it) */
-    for (uint32_t s = 0; s < n_seq; s++) {
-        if (state0 != NULL) {
-            memcpy(w.hcur + (size_t)s * H, state0 + (size_t)s * 2 * H, H * sizeof(float));
-            memcpy(w.ccur + (size_t)s * H, state0 + (size_t)s * 2 * H + H, H * sizeof(float));
-        } else {
-            memset(w.hcur + (size_t)s * H, 0, H * sizeof(float));
-            memset(w.ccur + (size_t)s * H, 0, H * sizeof(float));
-        }
-    }
+    lstm_split(n_seq, H, state0, w.hcur, w.ccur);
 
     for (uint32_t t = 0; t < L; t++) {
         lstm_enter_step(n_seq, L, H, t, starts, state_init, &w);
@@ -213,10 +235,7 @@ void ppo_lstm_forward(uint32_t n_seq, uint32_t L, uint32_t I, uint32_t H, const 
     }
 
     if (state_out != NULL)
-        for (uint32_t s = 0; s < n_seq; s++) {
-            memcpy(state_out + (size_t)s * 2 * H, w.hcur + (size_t)s * H, H * sizeof(float));
-            memcpy(state_out + (size_t)s * 2 * H + H, w.ccur + (size_t)s * H, H * sizeof(float));
-        }
+        lstm_join(n_seq, H, w.hcur, w.ccur, state_out);
 }
 
 void ppo_lstm_backward(uint32_t n_seq, uint32_t L, uint32_t I, uint32_t H, const float *x,
@@ -228,20 +247,11 @@ void ppo_lstm_backward(uint32_t n_seq, uint32_t L, uint32_t I, uint32_t H, const
         return;
     lstm_ws_t w;
     lstm_layout(n_seq, L, H, ws, &w);
-    const size_t R = (size_t)n_seq * L, H4 = (size_t)4 * H, NH = (size_t)n_seq * H;
-    const int same_layout = L == 1 || n_seq == 1;
+    const size_t R = w.R, H4 = w.H4, NH = w.NH;
     float *dh = w.hcur, *dc = w.ccur; /* the gradient carried back into the running state */
     memset(w.dinit, 0, (size_t)2 * H * sizeof(float));
 
-    for (uint32_t s = 0; s < n_seq; s++) {
-        if (dstate_out != NULL) {
-            memcpy(dh + (size_t)s * H, dstate_out + (size_t)s * 2 * H, H * sizeof(float));
-            memcpy(dc + (size_t)s * H, dstate_out + (size_t)s * 2 * H + H, H * sizeof(float));
-        } else {
-            memset(dh + (size_t)s * H, 0, H * sizeof(float));
-            memset(dc + (size_t)s * H, 0, H * sizeof(float));
-        }
-    }
+    lstm_split(n_seq, H, dstate_out, dh, dc);
 
     for (uint32_t t = L; t-- > 0;) {
         const float *G = w.gates + (size_t)t * n_seq * H4, *tc = w.tc + (size_t)t * NH;
@@ -287,17 +297,14 @@ void ppo_lstm_backward(uint32_t n_seq, uint32_t L, uint32_t I, uint32_t H, const
         for (uint32_t j = 0; j < 2 * H; j++)
             dstate_init[j] += w.dinit[j];
     if (dstate0 != NULL)
-        for (uint32_t s = 0; s < n_seq; s++) {
-            memcpy(dstate0 + (size_t)s * 2 * H, dh + (size_t)s * H, H * sizeof(float));
-            memcpy(dstate0 + (size_t)s * 2 * H + H, dc + (size_t)s * H, H * sizeof(float));
-        }
+        lstm_join(n_seq, H, dh, dc, dstate0);
 
     /* the weight gradients over all steps at once: W_hh against the states steps started from
      * (both time-major), W_ih and the input against x (both sequence-major) */
     if (dW_hh != NULL)
         ppo_linear_backward((uint32_t)R, H, (uint32_t)H4, w.hp, W_hh, w.dgt, NULL, dW_hh, NULL);
     const float *dseq = w.dgt;
-    if (!same_layout) {
+    if (!w.same) {
         lstm_permute(n_seq, L, H4, w.dgt, w.seq, 0);
         dseq = w.seq;
     }
