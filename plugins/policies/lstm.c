@@ -41,20 +41,11 @@
 #include "lstm.h"
 
 static const char *const critic_choices[] = {"separate", "shared", "mlp", NULL};
-static const char *const activation_choices[] = {"tanh", "relu", NULL};
 
 static const ppo_param_spec_t lstm_params[] = {
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "encoder_hidden",
-        .default_value = "[]",
-        .min = 1,
-        .max = LSTM_MAX_WIDTH,
-        .doc = "widths of dense layers between the observation and the LSTM, shared by the actor "
-               "and the critic; [] feeds the observation to the LSTM",
-    },
+    NET_PARAM_WIDTHS("encoder_hidden", "[]",
+                     "widths of dense layers between the observation and the LSTM, shared by the "
+                     "actor and the critic; [] feeds the observation to the LSTM"),
     {
         PPO_PARAM_SPEC_INIT,
         .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
@@ -62,7 +53,7 @@ static const ppo_param_spec_t lstm_params[] = {
         .name = "lstm_hidden",
         .default_value = "64",
         .min = 1,
-        .max = LSTM_MAX_WIDTH,
+        .max = NET_MAX_WIDTH,
         .doc = "hidden units of each LSTM layer (H)",
     },
     {
@@ -85,51 +76,15 @@ static const ppo_param_spec_t lstm_params[] = {
                "sb3-contrib's enable_critic_lstm), the actor's LSTM (shared, shared_lstm), or the "
                "encoder's output without memory (mlp)",
     },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "pi_hidden",
-        .default_value = "[64]",
-        .min = 1,
-        .max = LSTM_MAX_WIDTH,
-        .doc = "widths of the dense layers between the LSTM and the policy head",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "vf_hidden",
-        .default_value = "[64]",
-        .min = 1,
-        .max = LSTM_MAX_WIDTH,
-        .doc = "widths of the dense layers before the value head",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_ENUM,
-        .name = "activation",
-        .default_value = "tanh",
-        .choices = activation_choices,
-        .doc = "activation of every dense hidden layer (the LSTM's gates are its own)",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_BOOL,
-        .name = "ortho_init",
-        .default_value = "true",
-        .doc =
-            "orthogonal weights (LSTM gain 1 with zero biases, as CleanRL; dense sqrt(2) hidden, "
-            "0.01 policy head, 1 value head); false: PyTorch's defaults, uniform in "
-            "+-1/sqrt(H) for the LSTM and +-1/sqrt(fan_in) for Linear layers",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_DOUBLE,
-        .name = "log_std_init",
-        .default_value = "0.0",
-        .doc = "initial log standard deviation of a Gaussian head (box actions)",
-    },
+    NET_PARAM_WIDTHS("pi_hidden", "[64]",
+                     "widths of the dense layers between the LSTM and the policy head"),
+    NET_PARAM_WIDTHS("vf_hidden", "[64]", "widths of the dense layers before the value head"),
+    NET_PARAM_ACTIVATION("activation of every dense hidden layer (the LSTM's gates are its own)"),
+    NET_PARAM_ORTHO_INIT("orthogonal weights (LSTM gain 1 with zero biases, as CleanRL; dense "
+                         "sqrt(2) hidden, 0.01 policy head, 1 value head); false: PyTorch's "
+                         "defaults, uniform in +-1/sqrt(H) for the LSTM and +-1/sqrt(fan_in) for "
+                         "Linear layers"),
+    NET_PARAM_LOG_STD_INIT,
 };
 
 /* ---- create / destroy ---- */
@@ -199,8 +154,7 @@ static void *lstm_create(const ppo_host_t *host, const ppo_params_t *params,
     m->obs = setup->obs_space;
     m->D = setup->obs_space->dim;
     m->dist = dist;
-    m->activation = ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_RELU
-                                                                         : PPO_ACTIVATION_TANH;
+    m->activation = net_param_activation(params);
     m->critic = (lstm_critic_t)ppo_params_get_enum_index(params, "critic");
     m->H = (uint32_t)ppo_params_get_int(params, "lstm_hidden");
     m->n_layers = (uint32_t)ppo_params_get_int(params, "lstm_layers");

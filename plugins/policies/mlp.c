@@ -31,8 +31,7 @@
 
 #include "net.h"
 
-#define MLP_SDE_EPS 1e-6f     /* added to the gSDE variance, as SB3 does */
-#define MLP_MAX_WIDTH 65536.0 /* largest layer width the schema accepts */
+#define MLP_SDE_EPS 1e-6f /* added to the gSDE variance, as SB3 does */
 #define MLP_NO_SEGMENT UINT32_MAX
 
 /* What the policy head is. */
@@ -103,31 +102,13 @@ typedef struct mlp_ws {
     void *block;        /* the aligned allocation behind the floats */
 } mlp_ws_t;
 
-static const char *const activation_choices[] = {"tanh", "relu", NULL};
-
 static const ppo_param_spec_t mlp_params[] = {
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "pi_hidden",
-        .default_value = "[64, 64]",
-        .min = 1,
-        .max = MLP_MAX_WIDTH,
-        .doc = "widths of the hidden layers of the policy branch (the shared trunk with "
-               "share_trunk); [] puts the policy head on the observation",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "vf_hidden",
-        .default_value = "[64, 64]",
-        .min = 1,
-        .max = MLP_MAX_WIDTH,
-        .doc = "widths of the hidden layers of the value branch; [] puts the value head on the "
-               "observation; ignored with share_trunk",
-    },
+    NET_PARAM_WIDTHS("pi_hidden", "[64, 64]",
+                     "widths of the hidden layers of the policy branch (the shared trunk with "
+                     "share_trunk); [] puts the policy head on the observation"),
+    NET_PARAM_WIDTHS("vf_hidden", "[64, 64]",
+                     "widths of the hidden layers of the value branch; [] puts the value head on "
+                     "the observation; ignored with share_trunk"),
     {
         PPO_PARAM_SPEC_INIT,
         .type = PPO_PARAM_BOOL,
@@ -135,29 +116,11 @@ static const ppo_param_spec_t mlp_params[] = {
         .default_value = "false",
         .doc = "one trunk with the layers of pi_hidden feeds both heads",
     },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_ENUM,
-        .name = "activation",
-        .default_value = "tanh",
-        .choices = activation_choices,
-        .doc = "activation of every hidden layer",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_BOOL,
-        .name = "ortho_init",
-        .default_value = "true",
-        .doc = "orthogonal weights (gain sqrt(2) hidden, 0.01 policy head, 1 value head) and "
-               "zero biases; false: PyTorch's default uniform(+-1/sqrt(fan_in)) Linear init",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_DOUBLE,
-        .name = "log_std_init",
-        .default_value = "0.0",
-        .doc = "initial log standard deviation of a Gaussian head (box actions)",
-    },
+    NET_PARAM_ACTIVATION("activation of every hidden layer"),
+    NET_PARAM_ORTHO_INIT("orthogonal weights (gain sqrt(2) hidden, 0.01 policy head, 1 value "
+                         "head) and zero biases; false: PyTorch's default "
+                         "uniform(+-1/sqrt(fan_in)) Linear init"),
+    NET_PARAM_LOG_STD_INIT,
     {
         PPO_PARAM_SPEC_INIT,
         .type = PPO_PARAM_BOOL,
@@ -234,8 +197,7 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     m->A = dist.A;
     m->n_actions = m->head == MLP_HEAD_CATEGORICAL ? dist.P : 0;
     m->P = dist.P;
-    m->activation = ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_RELU
-                                                                         : PPO_ACTIVATION_TANH;
+    m->activation = net_param_activation(params);
     m->share = ppo_params_get_bool(params, "share_trunk");
     m->sde_sample_freq = ppo_params_get_int(params, "sde_sample_freq");
     const int ortho = ppo_params_get_bool(params, "ortho_init");

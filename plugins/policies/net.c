@@ -7,6 +7,16 @@
 
 #include "net.h"
 
+/* ---- parameters ---- */
+
+const char *const net_activation_choices[] = {"tanh", "relu", NULL};
+
+ppo_activation_t net_param_activation(const ppo_params_t *params)
+{
+    return ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_RELU
+                                                                : PPO_ACTIVATION_TANH;
+}
+
 /* ---- the segment table ---- */
 
 int net_table_init(net_table_t *t, uint32_t cap)

@@ -16,7 +16,46 @@
 
 #include <ppofw/ppofw.h>
 
-#define NET_NAME_LEN 32 /* room for "vf_lstm.4294967295.weight_ih" */
+#define NET_NAME_LEN 32       /* room for "vf_lstm.4294967295.weight_ih" */
+#define NET_MAX_WIDTH 65536.0 /* largest layer width the schemas accept */
+
+/* ---- parameters the policies share ---- */
+
+extern const char *const net_activation_choices[]; /* "tanh", "relu" (ppo_activation_t 1, 2) */
+
+/* An int list `pname` of layer widths in [1, NET_MAX_WIDTH]. */
+#define NET_PARAM_WIDTHS(pname, def, text)                                                         \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,                       \
+                             .type = PPO_PARAM_INT_LIST, .name = pname, .default_value = def,      \
+                             .min = 1, .max = NET_MAX_WIDTH, .doc = text,                          \
+    }
+
+/* "activation": tanh or relu; read it with net_param_activation. */
+#define NET_PARAM_ACTIVATION(text)                                                                 \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .type = PPO_PARAM_ENUM, .name = "activation",                         \
+                             .default_value = "tanh", .choices = net_activation_choices,           \
+                             .doc = text,                                                          \
+    }
+
+/* "ortho_init": orthogonal weights or PyTorch's defaults. */
+#define NET_PARAM_ORTHO_INIT(text)                                                                 \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .type = PPO_PARAM_BOOL, .name = "ortho_init",                         \
+                             .default_value = "true", .doc = text,                                 \
+    }
+
+/* "log_std_init": a Gaussian head's initial log-std. */
+#define NET_PARAM_LOG_STD_INIT                                                                     \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT,                                                                       \
+            .type = PPO_PARAM_DOUBLE, .name = "log_std_init", .default_value = "0.0",              \
+            .doc = "initial log standard deviation of a Gaussian head (box actions)",              \
+    }
+
+/* The activation a NET_PARAM_ACTIVATION parameter names. */
+ppo_activation_t net_param_activation(const ppo_params_t *params);
 
 /* ---- the segment table ---- */
 

@@ -962,21 +962,6 @@ END_TEST
 
 /* ---- export_c ---- */
 
-/* Run argv; fails the test unless it exits 0. */
-static void run_or_fail(char **argv)
-{
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0], argv[1],
-                  out, err);
-    g_free(out);
-    g_free(err);
-}
-
 /* Export, compile the file inside tests/plugins/lstm_export_driver.c, drive both through N steps
  * of episodes (starts every 20 to 60 steps), and compare the actions and the states. */
 static void check_export(const char *yaml, head_t head, uint32_t D, int u8, uint64_t seed)
@@ -1060,8 +1045,8 @@ static void check_export(const char *yaml, head_t head, uint32_t D, int u8, uint
     char *cc_prog[] = {cc,        "-std=c99", "-O2", "-pedantic", "-Wall", "-Wextra",
                        "-Werror", drv_copy,   "-o",  prog,        "-lm",   NULL};
     char *run[] = {prog, in_path, out_path, NULL};
-    run_or_fail(cc_prog);
-    run_or_fail(run);
+    ppo_test_run_ok(cc_prog);
+    ppo_test_run_ok(run);
 
     /* the plugin: deterministic act on one row, its state reset to zeros at every start */
     void *ws = p->vt->ws_create(p->inst, 1);
