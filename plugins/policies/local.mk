@@ -2,14 +2,15 @@
 # mlp_export.c and lstm_export.c) and their Check suites. test_mlp and test_lstm compile the C
 # file export_c writes with tests/plugins/mlp_export_driver.c and lstm_export_driver.c.
 #
-# libpolicynet holds what the policies share (net.h, cwriter.h); it is linked into each plugin, whose symbols
-# stay hidden, since plugins never link each other.
+# libpolicynet holds what the policies share (net.h, cwriter.h); it is linked into each plugin,
+# whose symbols stay hidden, since plugins never link each other.
 noinst_LTLIBRARIES += plugins/policies/libpolicynet.la
 plugins_policies_libpolicynet_la_SOURCES = plugins/policies/net.c plugins/policies/net.h \
 	plugins/policies/cwriter.c plugins/policies/cwriter.h
 
 plugin_LTLIBRARIES += plugins/policies/mlp.la
-plugins_policies_mlp_la_SOURCES = plugins/policies/mlp.c plugins/policies/mlp_export.c
+plugins_policies_mlp_la_SOURCES = plugins/policies/mlp.c plugins/policies/mlp_export.c \
+	plugins/policies/mlp_export.h
 plugins_policies_mlp_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_policies_mlp_la_LIBADD = plugins/policies/libpolicynet.la $(PLUGIN_LIBS)
 

@@ -1,7 +1,8 @@
 /* mlp — the multilayer-perceptron actor-critic policy: separate (or shared) fully connected
  * branches for the action distribution and the value, as Stable-Baselines3's ActorCriticPolicy
- * builds them, with a categorical head for discrete actions and a diagonal Gaussian head for box
- * actions (a state-independent log-std, or generalized state-dependent exploration, gSDE).
+ * builds them, with a categorical head for discrete actions, one categorical per component for
+ * multi-discrete actions, and a diagonal Gaussian head for box actions (a state-independent
+ * log-std, or generalized state-dependent exploration, gSDE). Image observations are flattened.
  *
  * Parameters are the core's: the segment table below names them PyTorch-style in declaration
  * order (pi.K.weight/bias, pi_head.*, vf.K.*, vf_head.*, log_std) and says how to initialize
@@ -29,6 +30,7 @@
 
 #include <ppofw/ppofw.h>
 
+#include "mlp_export.h"
 #include "net.h"
 
 #define MLP_SDE_EPS 1e-6f /* added to the gSDE variance, as SB3 does */
@@ -37,6 +39,7 @@
 /* What the policy head is. */
 typedef enum mlp_head {
     MLP_HEAD_CATEGORICAL, /* logits (n) */
+    MLP_HEAD_MULTI,       /* the logits of each multi-discrete component in turn (sum of nvec) */
     MLP_HEAD_GAUSSIAN,    /* means (A) and a state-independent log_std (A) */
     MLP_HEAD_GSDE,        /* means (A) and log_std (latent, A) of the gSDE weights */
 } mlp_head_t;
@@ -48,7 +51,7 @@ typedef struct mlp {
     const ppo_space_t *obs;      /* observation space (the core's, valid until destroy) */
     uint32_t D;                  /* observation size */
     uint32_t A;                  /* action floats per row: 1 for discrete */
-    uint32_t n_actions;          /* discrete: n; box: 0 */
+    uint32_t n_actions;          /* logits: discrete n, multi-discrete the sum of nvec; box: 0 */
     uint32_t P;                  /* distribution floats per row */
     mlp_head_t head;             /* kind of head */
     net_dist_t dist;             /* its distribution (gSDE's: a Gaussian) */
@@ -173,13 +176,13 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
 {
     const int sde = ppo_params_get_bool(params, "sde");
     net_dist_t dist;
-    if (net_dist_init(&dist, host, setup, "mlp", 0) != 0)
+    if (net_dist_init(&dist, host, setup, "mlp", 1) != 0)
         return NULL;
-    if (sde && dist.kind == NET_DIST_CATEGORICAL) {
+    if (sde && dist.kind != NET_DIST_GAUSSIAN) {
         host->error(host,
-                    "sde: true needs a box action space, but the action space is discrete "
-                    "(n = %u); set sde: false for discrete actions",
-                    setup->act_space->n);
+                    "sde: true needs a box action space, but the action space is %s; set sde: "
+                    "false for discrete actions",
+                    net_space_kind_name(setup->act_space->kind));
         return NULL;
     }
 
@@ -192,10 +195,11 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     m->obs = setup->obs_space;
     m->dist = dist;
     m->head = dist.kind == NET_DIST_CATEGORICAL ? MLP_HEAD_CATEGORICAL
+              : dist.kind == NET_DIST_MULTI     ? MLP_HEAD_MULTI
               : sde                             ? MLP_HEAD_GSDE
                                                 : MLP_HEAD_GAUSSIAN;
     m->A = dist.A;
-    m->n_actions = m->head == MLP_HEAD_CATEGORICAL ? dist.P : 0;
+    m->n_actions = dist.kind != NET_DIST_GAUSSIAN ? dist.P : 0;
     m->P = dist.P;
     m->activation = net_param_activation(params);
     m->share = ppo_params_get_bool(params, "share_trunk");
@@ -233,8 +237,7 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
         m->max_width = width > m->max_width ? width : m->max_width;
     }
     m->latent = width;
-    net_add_linear(&m->table, &m->pi_head, "pi_head", m->latent,
-                   m->head == MLP_HEAD_CATEGORICAL ? m->n_actions : m->A, ortho, 0.01);
+    net_add_linear(&m->table, &m->pi_head, "pi_head", m->latent, m->dist.n_out, ortho, 0.01);
     width = m->share ? m->latent : m->D;
     for (uint32_t k = 0; k < m->n_vf; k++) {
         snprintf(prefix, sizeof(prefix), "vf.%u", k);
@@ -373,7 +376,7 @@ static void forward_dist(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *
 {
     const net_layer_t *H = &m->pi_head;
     const float *W = seg_ptr(m, m->params, H->weight), *b = seg_ptr(m, m->params, H->weight + 1);
-    float *y = m->head == MLP_HEAD_CATEGORICAL ? ws->dist : ws->mean;
+    float *y = m->dist.kind == NET_DIST_GAUSSIAN ? ws->mean : ws->dist;
     ppo_linear_forward(B, H->in, H->out, z, W, b, y);
     const float *ls = m->log_std != MLP_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL;
     if (m->head != MLP_HEAD_GSDE) {
@@ -796,15 +799,6 @@ static int mlp_set_state(void *inst, const double *state)
 }
 
 /* ---- export_c (the writer is plugins/policies/mlp_export.c) ---- */
-
-/* Declared here and defined in mlp_export.c, with the same text; keep the two in step.
- * Writes the C file for a chain of n_layers Linear layers (the hidden ones, then the head):
- * widths (n_layers + 1) are the input size then each layer's output size, weights and biases
- * (n_layers) point into the parameters. 0, or -1 after host->error. */
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm,
-                     const ppo_space_t *obs, const net_dist_t *dist, int relu, uint32_t n_layers,
-                     const uint32_t *widths, const float *const *weights,
-                     const float *const *biases);
 
 static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out)
 {

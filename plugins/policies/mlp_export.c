@@ -3,8 +3,9 @@
  *
  * The file holds the weights of the policy branch (hidden layers and head) as static const float
  * arrays, the observation normalization the core applied in training (when enabled), and a
- * function ppo_policy_act: the index of the first largest logit for discrete actions, the
- * Gaussian's mean for box actions (unclipped).
+ * function ppo_policy_act: the index of the first largest logit for discrete actions, each
+ * component's for multi-discrete ones, the Gaussian's mean for box actions (unclipped). A uint8
+ * observation is scaled as the core scales it before the normalization.
  *
  * Left out: the value branch, sampling, and any allocation or global state in the output.
  */
@@ -14,11 +15,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cwriter.h"
-
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm,
-                     const ppo_space_t *obs, const net_dist_t *dist, int relu, uint32_t n_layers,
-                     const uint32_t *widths, const float *const *weights,
-                     const float *const *biases);
+#include "mlp_export.h"
 
 int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm,
                      const ppo_space_t *obs, const net_dist_t *dist, int relu, uint32_t n_layers,
