@@ -92,6 +92,20 @@ void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_
     ppo_params_free(params);
 }
 
+void ppo_test_run_ok(char **argv)
+{
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *error = NULL;
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &error);
+    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0],
+                  argv[1] != NULL ? argv[1] : "", out, err);
+    g_free(out);
+    g_free(err);
+}
+
 char *ppo_test_tmpdir(void)
 {
     GError *error = NULL;

@@ -21,6 +21,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define CARTPOLE_GRAVITY 9.8
 #define CARTPOLE_MASSCART 1.0
@@ -52,6 +53,7 @@ typedef struct cartpole {
     double state[4];             /* x, x_dot, theta, theta_dot */
     bool has_state;              /* reset or set_state has run */
     bool sutton_barto_reward;    /* 0 per step, -1 on termination */
+    bool mask_velocity;          /* x_dot and theta_dot observed as 0 */
     int steps_beyond_terminated; /* Gymnasium's counter: -1 until a step terminates */
     ppo_cc_canvas_t canvas;      /* made by the first render call */
 } cartpole_t;
@@ -64,6 +66,7 @@ static const ppo_param_spec_t cartpole_params[] = {
         .default_value = "false",
         .doc = "reward 0 per step and -1 on termination instead of +1 per step (Gymnasium 1.x)",
     },
+    MASK_VELOCITY_PARAM("the cart velocity and the pole's angular velocity (entries 1 and 3)"),
 };
 
 static void *cartpole_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -75,6 +78,7 @@ static void *cartpole_create(const ppo_host_t *host, const ppo_params_t *params)
     }
     cp->host = host;
     cp->sutton_barto_reward = ppo_params_get_bool(params, "sutton_barto_reward");
+    cp->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     cp->steps_beyond_terminated = -1;
     return cp;
 }
@@ -110,6 +114,8 @@ static void cartpole_observe(const cartpole_t *cp, float *obs_out)
 {
     for (int i = 0; i < 4; i++)
         obs_out[i] = (float)cp->state[i];
+    if (cp->mask_velocity)
+        obs_out[1] = obs_out[3] = 0.0f;
 }
 
 static int cartpole_reset(void *inst, ppo_rng_t *rng, float *obs_out)

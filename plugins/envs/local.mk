@@ -14,7 +14,7 @@ CC_PLUGIN_CFLAGS = $(ENV_PLUGIN_CFLAGS) $(CAIRO_CFLAGS)
 CC_PLUGIN_LIBS = plugins/envs/libccdraw.la $(PLUGIN_LIBS) $(CAIRO_LIBS) -lm
 
 plugin_LTLIBRARIES += plugins/envs/cartpole.la
-plugins_envs_cartpole_la_SOURCES = plugins/envs/cartpole.c
+plugins_envs_cartpole_la_SOURCES = plugins/envs/cartpole.c plugins/envs/mask_velocity.h
 plugins_envs_cartpole_la_CFLAGS = $(CC_PLUGIN_CFLAGS)
 plugins_envs_cartpole_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_cartpole_la_LIBADD = $(CC_PLUGIN_LIBS)
@@ -26,19 +26,19 @@ plugins_envs_acrobot_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_acrobot_la_LIBADD = $(CC_PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/mountain_car.la
-plugins_envs_mountain_car_la_SOURCES = plugins/envs/mountain_car.c
+plugins_envs_mountain_car_la_SOURCES = plugins/envs/mountain_car.c plugins/envs/mask_velocity.h
 plugins_envs_mountain_car_la_CFLAGS = $(CC_PLUGIN_CFLAGS)
 plugins_envs_mountain_car_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_mountain_car_la_LIBADD = $(CC_PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/mountain_car_continuous.la
-plugins_envs_mountain_car_continuous_la_SOURCES = plugins/envs/mountain_car_continuous.c
+plugins_envs_mountain_car_continuous_la_SOURCES = plugins/envs/mountain_car_continuous.c plugins/envs/mask_velocity.h
 plugins_envs_mountain_car_continuous_la_CFLAGS = $(CC_PLUGIN_CFLAGS)
 plugins_envs_mountain_car_continuous_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_mountain_car_continuous_la_LIBADD = $(CC_PLUGIN_LIBS)
 
 plugin_LTLIBRARIES += plugins/envs/pendulum.la
-plugins_envs_pendulum_la_SOURCES = plugins/envs/pendulum.c
+plugins_envs_pendulum_la_SOURCES = plugins/envs/pendulum.c plugins/envs/mask_velocity.h
 plugins_envs_pendulum_la_CFLAGS = $(CC_PLUGIN_CFLAGS)
 plugins_envs_pendulum_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_envs_pendulum_la_LIBADD = $(CC_PLUGIN_LIBS)

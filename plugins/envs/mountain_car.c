@@ -19,6 +19,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define MC_MIN_POSITION (-1.2)
 #define MC_MAX_POSITION 0.6
@@ -39,7 +40,12 @@ typedef struct mountain_car {
     double state[2];        /* position, velocity */
     bool has_state;         /* reset or set_state has run */
     ppo_cc_canvas_t canvas; /* made by the first render call */
+    bool mask_velocity;     /* the velocity observed as 0 */
 } mountain_car_t;
+
+static const ppo_param_spec_t mc_params[] = {
+    MASK_VELOCITY_PARAM("the velocity (entry 1)"),
+};
 
 static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
 {
@@ -49,6 +55,7 @@ static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
         return NULL;
     }
     mc->host = host;
+    mc->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return mc;
 }
 
@@ -82,7 +89,7 @@ static int mc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
 static void mc_observe(const mountain_car_t *mc, float *obs_out)
 {
     obs_out[0] = (float)mc->state[0];
-    obs_out[1] = (float)mc->state[1];
+    obs_out[1] = mc->mask_velocity ? 0.0f : (float)mc->state[1];
 }
 
 static int mc_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -232,5 +239,5 @@ static const ppo_env_vtable_t mc_vtable = {
     .render_rgb = mc_render_rgb,
 };
 
-PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", NULL, 0,
-                  &mc_vtable)
+PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", mc_params,
+                  PPO_ARRAY_LEN(mc_params), &mc_vtable)

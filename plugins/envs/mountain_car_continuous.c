@@ -22,6 +22,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define MCC_MIN_ACTION (-1.0)
 #define MCC_MAX_ACTION 1.0
@@ -46,7 +47,12 @@ typedef struct mountain_car_continuous {
     double state[2];        /* position, velocity; float32 values after a step */
     bool has_state;         /* reset or set_state has run */
     ppo_cc_canvas_t canvas; /* made by the first render call */
+    bool mask_velocity;     /* the velocity observed as 0 */
 } mountain_car_continuous_t;
+
+static const ppo_param_spec_t mcc_params[] = {
+    MASK_VELOCITY_PARAM("the velocity (entry 1)"),
+};
 
 static void *mcc_create(const ppo_host_t *host, const ppo_params_t *params)
 {
@@ -56,6 +62,7 @@ static void *mcc_create(const ppo_host_t *host, const ppo_params_t *params)
         return NULL;
     }
     mcc->host = host;
+    mcc->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return mcc;
 }
 
@@ -91,7 +98,7 @@ static int mcc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space
 static void mcc_observe(const mountain_car_continuous_t *mcc, float *obs_out)
 {
     obs_out[0] = (float)mcc->state[0];
-    obs_out[1] = (float)mcc->state[1];
+    obs_out[1] = mcc->mask_velocity ? 0.0f : (float)mcc->state[1];
 }
 
 static int mcc_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -244,4 +251,5 @@ static const ppo_env_vtable_t mcc_vtable = {
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car_continuous", "1.0.0",
-                  "Gymnasium MountainCarContinuous-v0", NULL, 0, &mcc_vtable)
+                  "Gymnasium MountainCarContinuous-v0", mcc_params, PPO_ARRAY_LEN(mcc_params),
+                  &mcc_vtable)

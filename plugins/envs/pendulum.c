@@ -21,6 +21,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define PENDULUM_MAX_SPEED 8.0
 #define PENDULUM_MAX_TORQUE 2.0
@@ -38,6 +39,7 @@ static const double pendulum_act_high[1] = {PENDULUM_MAX_TORQUE};
 typedef struct pendulum {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double g;               /* gravity */
+    bool mask_velocity;     /* theta_dot observed as 0 */
     double state[2];        /* theta (unwrapped), theta_dot */
     bool has_state;         /* reset or set_state has run */
     ppo_cc_canvas_t canvas; /* made by the first render call */
@@ -51,6 +53,7 @@ static const ppo_param_spec_t pendulum_params[] = {
         .default_value = "10.0",
         .doc = "acceleration of gravity (Gymnasium's Pendulum-v1 default is 10.0)",
     },
+    MASK_VELOCITY_PARAM("the angular velocity (entry 2)"),
 };
 
 static void *pendulum_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -62,6 +65,7 @@ static void *pendulum_create(const ppo_host_t *host, const ppo_params_t *params)
     }
     pd->host = host;
     pd->g = ppo_params_get_double(params, "g");
+    pd->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return pd;
 }
 
@@ -98,7 +102,7 @@ static void pendulum_observe(const pendulum_t *pd, float *obs_out)
 {
     obs_out[0] = (float)cos(pd->state[0]);
     obs_out[1] = (float)sin(pd->state[0]);
-    obs_out[2] = (float)pd->state[1];
+    obs_out[2] = pd->mask_velocity ? 0.0f : (float)pd->state[1];
 }
 
 static int pendulum_reset(void *inst, ppo_rng_t *rng, float *obs_out)

@@ -274,6 +274,8 @@ static const char *const functions[] = {
     "ppo_activation_backward",  "ppo_tanh",
     "ppo_multi_categorical_act", "ppo_multi_categorical_evaluate",
     "ppo_multi_categorical_backward",
+    "ppo_lstm_ws_floats",       "ppo_lstm_forward",
+    "ppo_lstm_backward",
 };
 
 static void print_table(FILE *out)
