@@ -1,16 +1,29 @@
-# plugins/policies: policy networks (mlp, whose export_c writer is mlp_export.c) and their Check
-# suites. policy_export holds the pieces every exported C file shares, compiled into each plugin.
-# test_mlp compiles the C file export_c writes with tests/plugins/mlp_export_driver.c.
+# plugins/policies: policy networks and their Check suites. mlp (export_c writer mlp_export.c)
+# and cnn (cnn_export.c) share policy_common (segment table, action head) and policy_export (the
+# common pieces of an exported C file), compiled into each. test_mlp and test_cnn compile the C
+# files export_c writes with their drivers in tests/plugins/.
+POLICY_COMMON = plugins/policies/policy_common.c plugins/policies/policy_common.h \
+	plugins/policies/policy_export.c plugins/policies/policy_export.h
+
 plugin_LTLIBRARIES += plugins/policies/mlp.la
 plugins_policies_mlp_la_SOURCES = plugins/policies/mlp.c plugins/policies/mlp_export.c \
-	plugins/policies/policy_export.c plugins/policies/policy_export.h
+	$(POLICY_COMMON)
 plugins_policies_mlp_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_policies_mlp_la_LIBADD = $(PLUGIN_LIBS)
 
-check_PROGRAMS += tests/plugins/test_mlp
+plugin_LTLIBRARIES += plugins/policies/cnn.la
+plugins_policies_cnn_la_SOURCES = plugins/policies/cnn.c plugins/policies/cnn_export.c \
+	plugins/policies/cnn_private.h $(POLICY_COMMON)
+plugins_policies_cnn_la_LDFLAGS = $(PLUGIN_LINK)
+plugins_policies_cnn_la_LIBADD = $(PLUGIN_LIBS) -lm
+
+check_PROGRAMS += tests/plugins/test_mlp tests/plugins/test_cnn
 tests_plugins_test_mlp_SOURCES = tests/plugins/test_mlp.c
 tests_plugins_test_mlp_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_mlp_LDADD = $(TEST_LIBS)
-TESTS += tests/plugins/test_mlp
+tests_plugins_test_cnn_SOURCES = tests/plugins/test_cnn.c
+tests_plugins_test_cnn_CFLAGS = $(TEST_CFLAGS)
+tests_plugins_test_cnn_LDADD = $(TEST_LIBS)
+TESTS += tests/plugins/test_mlp tests/plugins/test_cnn
 
-EXTRA_DIST += tests/plugins/mlp_export_driver.c
+EXTRA_DIST += tests/plugins/mlp_export_driver.c tests/plugins/cnn_export_driver.c
