@@ -4,7 +4,9 @@
  * Gaussian, multi-categorical) with separate and shared trunks; the parts against evaluate and
  * backward bit for bit; act's sampling and mode; batching and threads; the presets' shapes,
  * parameter counts and FLOPs; the refusals; the initialization the core gives the declared
- * segments; and export_c compiled with the system's C compiler against deterministic act.
+ * segments; export_c compiled with the system's C compiler against deterministic act; and in the
+ * trainer, on the fx_image fixture's uint8 frames: learning on a small budget, and the same
+ * parameters with 1 and 2 threads.
  *
  * These cover, for image spaces, what `ppofw check-policy` checks on flat ones (whose spaces cnn
  * refuses). Finite differences follow tests/plugins/test_mlp.c: steps of 2^-8 (2^-6 for relu
@@ -25,6 +27,7 @@
 
 #include "ppo_model_private.h"
 #include "ppo_test.h"
+#include "ppo_trainer_private.h"
 
 #define FD_TOL 2e-3
 #define MAX_B 64
@@ -1194,6 +1197,114 @@ START_TEST(test_cnn_export_c_refuses_non_finite_parameters)
 }
 END_TEST
 
+/* ---- in the trainer ---- */
+
+/* a small cnn on the fx_image fixture (catch on uint8 10x10 frames): a random policy averages
+ * about -0.3 */
+static const char catch_pipeline[] =
+    "name: catch\n"
+    "seed: 3\n"
+    "env: { plugin: fx_image, num_envs: 16 }\n"
+    "policy: { plugin: cnn, params: { preset: none, conv_filters: [8], conv_kernels: [3],\n"
+    "          conv_strides: [1], conv_padding: [1], dense: [32] } }\n"
+    "advantage: { plugin: gae, params: { gamma: 0.99, lambda: 0.95 } }\n"
+    "optimizer: { plugin: adam, params: { lr: 1.0e-3 } }\n"
+    "ppo: { total_steps: 12288, rollout_steps: 32, epochs: 4, minibatches: 4, ent_coef: 0.01 }\n";
+
+/* A trainer for catch_pipeline with these overrides (NULL-terminated); the caller frees the
+ * four. */
+static ppo_trainer_t *catch_trainer(const char *const *overrides, ppo_pipeline_t **pl,
+                                    ppo_search_t **search, ppo_session_t **session)
+{
+    char *dir = ppo_test_tmpdir();
+    char *path = g_build_filename(dir, "catch.yaml", NULL);
+    ck_assert(g_file_set_contents(path, catch_pipeline, -1, NULL));
+    GError *error = NULL;
+    *pl = ppo_pipeline_load(path, overrides, &error);
+    ck_assert_msg(*pl != NULL, "%s", error != NULL ? error->message : "");
+    *search = ppo_search_new(NULL);
+    *session = ppo_session_open(*pl, *search, &error);
+    ck_assert_msg(*session != NULL, "%s", error != NULL ? error->message : "");
+    ppo_trainer_t *tr = ppo_trainer_new(*session, &error);
+    ck_assert_msg(tr != NULL, "%s", error != NULL ? error->message : "");
+    ppo_test_rm_tree(dir);
+    g_free(path);
+    g_free(dir);
+    return tr;
+}
+
+static void catch_free(ppo_trainer_t *tr, ppo_pipeline_t *pl, ppo_search_t *search,
+                       ppo_session_t *session)
+{
+    ppo_trainer_free(tr);
+    ppo_session_free(session);
+    ppo_search_free(search);
+    ppo_pipeline_free(pl);
+}
+
+START_TEST(test_cnn_learns_catch_on_uint8_frames_with_either_trunk)
+{
+    const char *const trunks[2] = {"policy.params.share_trunk=true",
+                                   "policy.params.share_trunk=false"};
+    for (int t = 0; t < 2; t++) {
+        const char *ov[] = {trunks[t], NULL};
+        ppo_pipeline_t *pl;
+        ppo_search_t *search;
+        ppo_session_t *session;
+        ppo_trainer_t *tr = catch_trainer(ov, &pl, &search, &session);
+        GError *error = NULL;
+        ppo_metrics_row_t row;
+        double first = NAN;
+        while (!ppo_trainer_done(tr)) {
+            ck_assert_msg(ppo_trainer_iterate(tr, &row, &error), "%s",
+                          error != NULL ? error->message : "");
+            if (isnan(first))
+                first = row.ep_return_mean;
+        }
+        printf("catch (%s): first iteration %.2f, after %" G_GUINT64_FORMAT " steps %.2f\n",
+               trunks[t], first, row.global_step, row.ep_return_mean);
+        ck_assert_msg(first < 0.0, "the first iteration already averages %.2f", first);
+        ck_assert_msg(row.ep_return_mean >= 0.5, "%s: mean return %.2f", trunks[t],
+                      row.ep_return_mean);
+        catch_free(tr, pl, search, session);
+    }
+}
+END_TEST
+
+START_TEST(test_cnn_training_does_not_depend_on_the_thread_count)
+{
+    /* three iterations with 1 and with 2 threads: the same parameters, bit for bit (the parts
+     * and the gradient chunks are fixed by the minibatch, never by the threads) */
+    const char *const trunks[2] = {"policy.params.share_trunk=true",
+                                   "policy.params.share_trunk=false"};
+    for (int t = 0; t < 2; t++) {
+        float *params[2];
+        size_t n = 0;
+        for (int threads = 1; threads <= 2; threads++) {
+            char *th = g_strdup_printf("ppo.threads=%d", threads);
+            const char *ov[] = {trunks[t], th, NULL};
+            ppo_pipeline_t *pl;
+            ppo_search_t *search;
+            ppo_session_t *session;
+            ppo_trainer_t *tr = catch_trainer(ov, &pl, &search, &session);
+            GError *error = NULL;
+            ppo_metrics_row_t row;
+            for (int it = 0; it < 3; it++)
+                ck_assert_msg(ppo_trainer_iterate(tr, &row, &error), "%s",
+                              error != NULL ? error->message : "");
+            n = tr->model->n_params;
+            params[threads - 1] = g_memdup2(tr->model->params, n * sizeof(float));
+            catch_free(tr, pl, search, session);
+            g_free(th);
+        }
+        ck_assert_msg(memcmp(params[0], params[1], n * sizeof(float)) == 0,
+                      "%s: 1 and 2 threads trained different parameters", trunks[t]);
+        g_free(params[0]);
+        g_free(params[1]);
+    }
+}
+END_TEST
+
 static Suite *cnn_suite(void)
 {
     Suite *s = suite_create("cnn");
@@ -1217,6 +1328,8 @@ static Suite *cnn_suite(void)
     tcase_add_test(tc, test_cnn_export_c_matches_the_plugin_on_uint8_frames);
     tcase_add_test(tc, test_cnn_export_c_matches_the_plugin_on_normalized_floats);
     tcase_add_test(tc, test_cnn_export_c_refuses_non_finite_parameters);
+    tcase_add_test(tc, test_cnn_learns_catch_on_uint8_frames_with_either_trunk);
+    tcase_add_test(tc, test_cnn_training_does_not_depend_on_the_thread_count);
     suite_add_tcase(s, tc);
     return s;
 }
