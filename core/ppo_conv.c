@@ -141,8 +141,8 @@ int ppo_conv_shape_check(ppo_conv_shape_t *s, char *why, size_t why_size)
         return refuse(s, why, why_size, "the kernel is %ux%u; both sizes must be at least 1",
                       s->kernel_h, s->kernel_w);
     if (s->stride_h == 0 || s->stride_w == 0)
-        return refuse(s, why, why_size, "the stride is %ux%u; both must be at least 1",
-                      s->stride_h, s->stride_w);
+        return refuse(s, why, why_size, "the stride is %ux%u; both must be at least 1", s->stride_h,
+                      s->stride_w);
     if (s->pad_h >= s->kernel_h || s->pad_w >= s->kernel_w)
         return refuse(s, why, why_size,
                       "the padding %ux%u is not smaller than the %ux%u kernel (outputs would see "
@@ -444,9 +444,9 @@ NN_INLINE void mm_columns(uint32_t M, uint32_t J, const float *At, uint32_t lda,
 }
 
 /* the whole product: blocks of NV vectors of columns, the last block as wide as what is left */
-NN_INLINE void mm(uint32_t M, uint32_t N, uint32_t J, const float *At, uint32_t lda,
-                  const float *X, const uint32_t *off, uint32_t ldx, const float *bias, float *C,
-                  uint32_t ldc, uint32_t n_valid, const uint32_t MB, const uint32_t NV)
+NN_INLINE void mm(uint32_t M, uint32_t N, uint32_t J, const float *At, uint32_t lda, const float *X,
+                  const uint32_t *off, uint32_t ldx, const float *bias, float *C, uint32_t ldc,
+                  uint32_t n_valid, const uint32_t MB, const uint32_t NV)
 {
     const uint32_t nvec = N / 16;
     uint32_t v0 = 0;
@@ -652,9 +652,8 @@ NN_INLINE void backward_pass(const conv_dims_t *d, uint32_t B, const float *x, c
 
 typedef void (*conv_forward_fn)(const conv_dims_t *d, uint32_t B, const float *x, const float *W,
                                 const float *b, float *y, float *ws);
-typedef void (*conv_backward_fn)(const conv_dims_t *d, uint32_t B, const float *x,
-                                 const float *W, const float *dy, float *dx, float *dW, float *db,
-                                 float *ws);
+typedef void (*conv_backward_fn)(const conv_dims_t *d, uint32_t B, const float *x, const float *W,
+                                 const float *dy, float *dx, float *dW, float *db, float *ws);
 
 /* (product rows, product vectors, dW outputs, dW taps): as many accumulators as registers */
 #define PPO_CONV_INSTANCE(NAME, TARGET, MB, NV, OB, KB)                                            \

@@ -288,8 +288,7 @@ static int read_layers(const ppo_host_t *host, const ppo_params_t *params, cnn_p
                         "%s: %s has %zu entries but conv_filters has %zu; give one entry per "
                         "conv layer in each of conv_filters, conv_kernels, conv_strides and "
                         "conv_padding",
-                        ppo_params_where(params, lists[i].name), lists[i].name, lists[i].count,
-                        n);
+                        ppo_params_where(params, lists[i].name), lists[i].name, lists[i].count, n);
             return -1;
         }
     out->n_conv = (uint32_t)n;
@@ -340,9 +339,9 @@ static int build_trunk(cnn_t *m, const ppo_host_t *host, cnn_trunk_t *tr, const 
         }
         cv->out_size = C * H * W;
         snprintf(name, sizeof(name), "%sconv.%u", prefix, l);
-        cv->weight = pc_table_add_layer(&m->tab, name, cv->shape.in_channels * cv->shape.kernel_h *
-                                                           cv->shape.kernel_w,
-                                        C, ortho, gain);
+        cv->weight = pc_table_add_layer(
+            &m->tab, name, cv->shape.in_channels * cv->shape.kernel_h * cv->shape.kernel_w, C,
+            ortho, gain);
         const size_t ws = ppo_conv_workspace_floats(&cv->shape);
         m->conv_ws = ws > m->conv_ws ? ws : m->conv_ws;
     }
@@ -401,7 +400,8 @@ static void *cnn_create(const ppo_host_t *host, const ppo_params_t *params,
                     padding, dense, ortho) != 0)
         goto out_free;
     m->pi_head = (cnn_dense_t){.in = m->latent, .out = m->head.n_out};
-    m->pi_head.weight = pc_table_add_layer(&m->tab, "pi_head", m->latent, m->head.n_out, ortho, 0.01);
+    m->pi_head.weight =
+        pc_table_add_layer(&m->tab, "pi_head", m->latent, m->head.n_out, ortho, 0.01);
     if (!m->share && build_trunk(m, host, &m->trunk[1], "vf.", &lay, filters, kernels, strides,
                                  padding, dense, ortho) != 0)
         goto out_free;
@@ -567,8 +567,7 @@ static void forward_dist(const cnn_t *m, cnn_ws_t *ws, uint32_t B, const float *
     ppo_linear_forward(B, H->in, H->out, z, seg_ptr(m, m->params, H->weight),
                        seg_ptr(m, m->params, H->weight + 1), ws->head_out);
     pc_head_dist(&m->head, B, ws->head_out,
-                 m->log_std != CNN_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL,
-                 ws->dist);
+                 m->log_std != CNN_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL, ws->dist);
 }
 
 /* Values (B) from the observations, or from the shared trunk's output z. */
@@ -783,8 +782,8 @@ static int backward_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, co
         pc_head_backward(&m->head, B, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used,
                          ws->ddist, ws->dhead,
                          m->log_std != CNN_NO_SEGMENT ? grad_ptr(m, grad_out, m->log_std) : NULL);
-        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), ws->dhead,
-                            dz, grad_ptr(m, grad_out, PH->weight),
+        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), ws->dhead, dz,
+                            grad_ptr(m, grad_out, PH->weight),
                             grad_ptr(m, grad_out, PH->weight + 1));
         have_dz = 1;
     }

@@ -129,8 +129,8 @@ int cnn_export_write(const cnn_t *m, const float *params, const ppo_obs_norm_t *
                          tr->dense[l].in) != 0)
             return pe_not_finite(m->host);
     }
-    if (layer_arrays(out, m, params, "pi_head", m->pi_head.weight, m->pi_head.out,
-                     m->pi_head.in) != 0)
+    if (layer_arrays(out, m, params, "pi_head", m->pi_head.weight, m->pi_head.out, m->pi_head.in) !=
+        0)
         return pe_not_finite(m->host);
 
     /* the code: the layers alternate between the two buffers, each activated but the head */

@@ -52,8 +52,8 @@ uint32_t pc_table_add(pc_table_t *t, const char *name, uint32_t rows, uint32_t c
     return k;
 }
 
-uint32_t pc_table_add_layer(pc_table_t *t, const char *prefix, uint32_t in, uint32_t out,
-                            int ortho, double gain)
+uint32_t pc_table_add_layer(pc_table_t *t, const char *prefix, uint32_t in, uint32_t out, int ortho,
+                            double gain)
 {
     char name[PC_NAME_LEN];
     const double bound = 1.0 / sqrt((double)in);
@@ -99,8 +99,7 @@ size_t pc_line_floats(uint64_t n)
 
 /* ---- the action head ---- */
 
-int pc_head_init(pc_head_t *h, const ppo_host_t *host, const char *policy,
-                 const ppo_space_t *act)
+int pc_head_init(pc_head_t *h, const ppo_host_t *host, const char *policy, const ppo_space_t *act)
 {
     memset(h, 0, sizeof(*h));
     if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX &&
@@ -220,8 +219,8 @@ void pc_head_evaluate(const pc_head_t *h, uint32_t B, const float *dist, const f
                                  kl_out);
         break;
     case PC_HEAD_MULTI:
-        ppo_multi_categorical_evaluate(B, h->A, h->nvec, dist, actions, old, logp_out,
-                                       entropy_out, kl_out);
+        ppo_multi_categorical_evaluate(B, h->A, h->nvec, dist, actions, old, logp_out, entropy_out,
+                                       kl_out);
         break;
     case PC_HEAD_GAUSSIAN:
     default:
@@ -231,16 +230,16 @@ void pc_head_evaluate(const pc_head_t *h, uint32_t B, const float *dist, const f
 }
 
 void pc_head_backward(const pc_head_t *h, uint32_t B, const float *dist, const float *actions,
-                      const float *old, const float *dlogp, const float *dentropy,
-                      const float *dkl, float *ddist, float *dout, float *log_std_grad)
+                      const float *old, const float *dlogp, const float *dentropy, const float *dkl,
+                      float *ddist, float *dout, float *log_std_grad)
 {
     switch (h->kind) {
     case PC_HEAD_CATEGORICAL:
         ppo_categorical_backward(B, h->n_actions, dist, actions, old, dlogp, dentropy, dkl, dout);
         return;
     case PC_HEAD_MULTI:
-        ppo_multi_categorical_backward(B, h->A, h->nvec, dist, actions, old, dlogp, dentropy,
-                                       dkl, dout);
+        ppo_multi_categorical_backward(B, h->A, h->nvec, dist, actions, old, dlogp, dentropy, dkl,
+                                       dout);
         return;
     case PC_HEAD_GAUSSIAN:
     default:

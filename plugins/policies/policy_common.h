@@ -39,8 +39,8 @@ uint32_t pc_table_add(pc_table_t *t, const char *name, uint32_t rows, uint32_t c
 /* Append a layer's weight `<prefix>.weight` (out, in) and bias `<prefix>.bias` (out): orthogonal
  * with `gain` and a zero bias, or PyTorch's default uniform(+-1/sqrt(fan_in)) for both (Linear
  * and Conv2d alike, fan_in = in). Returns the weight's index; the bias is the next. */
-uint32_t pc_table_add_layer(pc_table_t *t, const char *prefix, uint32_t in, uint32_t out,
-                            int ortho, double gain);
+uint32_t pc_table_add_layer(pc_table_t *t, const char *prefix, uint32_t in, uint32_t out, int ortho,
+                            double gain);
 
 /* Total floats of the table's segments. */
 size_t pc_table_floats(const pc_table_t *t);
@@ -71,8 +71,7 @@ typedef struct pc_head {
 /* The head for an action space: discrete (n >= 2), box (dim >= 1) or multi-discrete (every
  * nvec[k] >= 2). A space the head cannot take is refused through host->error, naming `policy`
  * and what it accepts: -1; 0 otherwise. Free with pc_head_free. */
-int pc_head_init(pc_head_t *h, const ppo_host_t *host, const char *policy,
-                 const ppo_space_t *act);
+int pc_head_init(pc_head_t *h, const ppo_host_t *host, const char *policy, const ppo_space_t *act);
 void pc_head_free(pc_head_t *h);
 
 /* dist (B, P) from the head layer's outputs out (B, n_out): the logits themselves, or each row's
@@ -92,7 +91,7 @@ void pc_head_evaluate(const pc_head_t *h, uint32_t B, const float *dist, const f
  * (B, P) is scratch, dout (B, n_out) gets d loss / d (head layer outputs) (for the Gaussian,
  * dout must not be ddist), and the Gaussian ADDS d loss / d log_std into log_std_grad (A). */
 void pc_head_backward(const pc_head_t *h, uint32_t B, const float *dist, const float *actions,
-                      const float *old, const float *dlogp, const float *dentropy,
-                      const float *dkl, float *ddist, float *dout, float *log_std_grad);
+                      const float *old, const float *dlogp, const float *dentropy, const float *dkl,
+                      float *ddist, float *dout, float *log_std_grad);
 
 #endif /* PPOFW_POLICY_COMMON_H */

@@ -227,8 +227,10 @@ void pe_act_begin(FILE *out, const pe_spec_t *spec, uint32_t buf_floats)
         fprintf(out, "int ppo_policy_act(%s);\n\nint ppo_policy_act(%s)\n{\n", obs, obs);
         break;
     case PPO_SPACE_MULTI_DISCRETE:
-        fprintf(out, "void ppo_policy_act(%s, int *action);\n\nvoid ppo_policy_act(%s, int *action)\n{\n",
-                obs, obs);
+        fprintf(
+            out,
+            "void ppo_policy_act(%s, int *action);\n\nvoid ppo_policy_act(%s, int *action)\n{\n",
+            obs, obs);
         break;
     default:
         fprintf(out,
@@ -279,16 +281,17 @@ void pe_act_end(FILE *out, const pe_spec_t *spec, const char *result)
                 spec->n_out, result, result);
         break;
     case PPO_SPACE_MULTI_DISCRETE:
-        fprintf(out, "    {\n        static const int nvec[%u] = PPO_POLICY_NVEC;\n"
-                     "        int k, at = 0;\n"
-                     "        for (k = 0; k < %u; k++) {\n"
-                     "            int best = 0;\n"
-                     "            for (i = 1; i < nvec[k]; i++)\n"
-                     "                if (%s[at + i] > %s[at + best])\n"
-                     "                    best = i;\n"
-                     "            action[k] = best;\n"
-                     "            at += nvec[k];\n"
-                     "        }\n    }\n}\n",
+        fprintf(out,
+                "    {\n        static const int nvec[%u] = PPO_POLICY_NVEC;\n"
+                "        int k, at = 0;\n"
+                "        for (k = 0; k < %u; k++) {\n"
+                "            int best = 0;\n"
+                "            for (i = 1; i < nvec[k]; i++)\n"
+                "                if (%s[at + i] > %s[at + best])\n"
+                "                    best = i;\n"
+                "            action[k] = best;\n"
+                "            at += nvec[k];\n"
+                "        }\n    }\n}\n",
                 spec->A, spec->A, result, result);
         break;
     default:

@@ -17,15 +17,15 @@
 
 /* What the file computes, beyond the network. */
 typedef struct pe_spec {
-    const char *policy;      /* "mlp", "cnn": named in the file's comment */
-    uint32_t D;              /* observation elements */
-    int obs_u8;              /* the env writes bytes: the file takes `const unsigned char *obs` */
-    const double *obs_low;   /* (D) bounds of a uint8 space (its scaling); else unused */
-    const double *obs_high;  /* (D) */
-    ppo_space_kind_t act;    /* PPO_SPACE_DISCRETE, _BOX or _MULTI_DISCRETE */
-    uint32_t n_out;          /* the head layer's outputs: n, A, or the sum of nvec */
-    uint32_t A;              /* action components: 1, A, or the number of components */
-    const uint32_t *nvec;    /* multi-discrete: (A) */
+    const char *policy;     /* "mlp", "cnn": named in the file's comment */
+    uint32_t D;             /* observation elements */
+    int obs_u8;             /* the env writes bytes: the file takes `const unsigned char *obs` */
+    const double *obs_low;  /* (D) bounds of a uint8 space (its scaling); else unused */
+    const double *obs_high; /* (D) */
+    ppo_space_kind_t act;   /* PPO_SPACE_DISCRETE, _BOX or _MULTI_DISCRETE */
+    uint32_t n_out;         /* the head layer's outputs: n, A, or the sum of nvec */
+    uint32_t A;             /* action components: 1, A, or the number of components */
+    const uint32_t *nvec;   /* multi-discrete: (A) */
     const ppo_obs_norm_t *norm; /* the core's normalization, or NULL when off */
 } pe_spec_t;
 

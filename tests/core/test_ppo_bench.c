@@ -88,7 +88,7 @@ static void parse_json(const char *line, double *values)
     ck_assert_msg(strcmp(p, "\n") == 0, "more than one JSON object on the line: %s", line);
 }
 
-START_TEST(test_bench_flops_per_step_without_the_policys_count_follows_the_fixed_formula)
+START_TEST(test_bench_flops_without_the_policys_count_follow_the_fixed_formula)
 {
     /* only segments whose names end in "weight" count: 2 rows cols each, times 1 + 3 epochs */
     const ppo_segment_t segs[] = {
@@ -184,11 +184,18 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
     /* the layer shapes at the update's chunk: the mlp runs as two parts, each over the whole
      * minibatch of 192 rows (fewer than PPO_GRAD_CHUNK_MIN_PARTS) */
-    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)", "sgemm pi.0.weight (192 x 16 x 4)",
-                           "env steps", "collection", "update", "training, end to end",
+    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)",
+                           "sgemm pi.0.weight (192 x 16 x 4)",
+                           "env steps",
+                           "collection",
+                           "update",
+                           "training, end to end",
                            "forward per row (2 rows cols per weight)",
-                           "per env step (1 + 3 epochs forwards)", "fraction of the ceiling", "peak RSS",
-                           "heap allocations per iteration", "1 thread"};
+                           "per env step (1 + 3 epochs forwards)",
+                           "fraction of the ceiling",
+                           "peak RSS",
+                           "heap allocations per iteration",
+                           "1 thread"};
     for (size_t k = 0; k < G_N_ELEMENTS(lines); k++)
         ck_assert_msg(strstr(out, lines[k]) != NULL, "the output lacks \"%s\":\n%s", lines[k],
                       out);
@@ -207,8 +214,8 @@ static const char image[] = "name: image\n"
                             "policy: { plugin: cnn, params: { preset: minatar } }\n"
                             "advantage: { plugin: gae }\n"
                             "optimizer: { plugin: adam }\n"
-                            "ppo: { total_steps: 4096, rollout_steps: 16, epochs: 2, minibatches: 2,\n"
-                            "       threads: 2 }\n";
+                            "ppo: { total_steps: 4096, rollout_steps: 16, epochs: 2,\n"
+                            "       minibatches: 2, threads: 2 }\n";
 
 START_TEST(test_bench_counts_a_policys_own_forward_flops_and_its_conv_layers)
 {
@@ -275,7 +282,7 @@ int main(void)
     Suite *s = suite_create("ppo_bench");
     TCase *tc = tcase_create("bench");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_bench_flops_per_step_without_the_policys_count_follows_the_fixed_formula);
+    tcase_add_test(tc, test_bench_flops_without_the_policys_count_follow_the_fixed_formula);
     tcase_add_test(tc, test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counted);
     tcase_add_test(tc, test_bench_cli_json_has_all_keys_and_no_allocations_per_iteration);
     tcase_add_test(tc, test_bench_cli_prints_every_figure_for_people);

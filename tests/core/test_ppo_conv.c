@@ -149,7 +149,8 @@ START_TEST(test_conv_shape_refuses_what_does_not_fit_and_says_why)
         const char *words[2];
     } cases[] = {
         {{4, 2, 2, 16, 3, 3, 1, 1, 0, 0}, {"3x3 kernel does not fit the 2x2 image", "at most 2x2"}},
-        {{4, 10, 3, 16, 3, 5, 1, 1, 0, 0}, {"3x5 kernel does not fit the 10x3 image", "at most 3x3"}},
+        {{4, 10, 3, 16, 3, 5, 1, 1, 0, 0},
+         {"3x5 kernel does not fit the 10x3 image", "at most 3x3"}},
         {{0, 10, 10, 16, 3, 3, 1, 1, 0, 0}, {"0x10x10", "at least 1"}},
         {{4, 10, 0, 16, 3, 3, 1, 1, 0, 0}, {"4x10x0", "at least 1"}},
         {{4, 10, 10, 0, 3, 3, 1, 1, 0, 0}, {"0 output channels", "at least 1"}},
@@ -160,8 +161,8 @@ START_TEST(test_conv_shape_refuses_what_does_not_fit_and_says_why)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         const uint32_t *v = cases[i].v;
-        ppo_conv_shape_t s = {v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9],
-                              77, 77, {0, 0, 0, 0}};
+        ppo_conv_shape_t s = {v[0], v[1], v[2], v[3], v[4], v[5],        v[6],
+                              v[7], v[8], v[9], 77,   77,   {0, 0, 0, 0}};
         char why[256];
         ck_assert_int_eq(ppo_conv_shape_check(&s, why, sizeof(why)), -1);
         for (int w = 0; w < 2; w++)
@@ -225,8 +226,8 @@ static void check_forward(const ppo_conv_shape_t *s, uint32_t B, int bias, GRand
                     worst = err > worst ? err : worst;
                 }
     const double bound = (C * KH * KW + 2) * 0x1p-24;
-    ck_assert_msg(worst <= bound, "forward %ux%ux%u -> %u, k %ux%u: relative error %.3g > %.3g",
-                  C, s->in_height, s->in_width, s->out_channels, KH, KW, worst, bound);
+    ck_assert_msg(worst <= bound, "forward %ux%ux%u -> %u, k %ux%u: relative error %.3g > %.3g", C,
+                  s->in_height, s->in_width, s->out_channels, KH, KW, worst, bound);
     g_free(x);
     g_free(W);
     g_free(b);
@@ -291,8 +292,8 @@ START_TEST(test_conv_backward_matches_the_exact_adjoint_in_double)
         const ppo_conv_shape_t *s = &c.s;
         const uint32_t C = s->in_channels, KH = s->kernel_h, KW = s->kernel_w;
         const size_t nin = in_size(s), nout = out_size(s);
-        double *dx = g_new0(double, B * nin), *dW = g_new0(double, w_size(s));
-        double *mx = g_new0(double, B * nin), *mW = g_new0(double, w_size(s));
+        double *dx = g_new0(double, B *nin), *dW = g_new0(double, w_size(s));
+        double *mx = g_new0(double, B *nin), *mW = g_new0(double, w_size(s));
         double db[64] = {0}, mb[64] = {0};
         for (uint32_t n = 0; n < B; n++)
             for (uint32_t o = 0; o < s->out_channels; o++)
@@ -381,7 +382,7 @@ START_TEST(test_conv_backward_matches_central_finite_differences)
     GRand *r = g_rand_new_with_seed(23);
     for (size_t k = 0; k < G_N_ELEMENTS(shapes) - 1; k++) {
         bwd_case_t c = bwd_run(shapes[k], 2, r);
-        float *y = g_new(float, c.B * out_size(&c.s));
+        float *y = g_new(float, c.B *out_size(&c.s));
         float *ws = g_new(float, ppo_conv_workspace_floats(&c.s));
         const double ex = fd_compare(&c, c.x, c.dx, c.B * in_size(&c.s), y, ws);
         const double eW = fd_compare(&c, c.W, c.dW, w_size(&c.s), y, ws);
@@ -569,8 +570,8 @@ START_TEST(test_avg_pool_averages_windows_and_its_backward_is_the_adjoint)
             lhs += (double)dy[i] * y[i];
         for (size_t i = 0; i < B * nin; i++)
             rhs += (double)dx[i] * x[i];
-        ck_assert_msg(fabs(lhs - rhs) <= 1e-5 * (1.0 + fabs(lhs)), "pool %zu: %.9g vs %.9g", k,
-                      lhs, rhs);
+        ck_assert_msg(fabs(lhs - rhs) <= 1e-5 * (1.0 + fabs(lhs)), "pool %zu: %.9g vs %.9g", k, lhs,
+                      rhs);
         g_free(x);
         g_free(y);
         g_free(dy);

@@ -10,11 +10,11 @@
  *
  * These cover, for image spaces, what `ppofw check-policy` checks on flat ones (whose spaces cnn
  * refuses). Finite differences follow tests/plugins/test_mlp.c: steps of 2^-8 (2^-6 for relu
- * networks, below; the float step taken divides), the loss sum_r c1 logp + c2 entropy + c3 KL + c4 value in double, each
- * segment's gradient within FD_TOL in relative L2 norm. Relu networks get parameters that keep
- * every hidden unit clearly on or off (both branches of relu, no kink within a step); should a
- * step still cross a kink (the differences at h and h/4 disagree), that parameter is left out, at
- * most a tenth of a segment.
+ * networks, below; the float step taken divides), the loss sum_r c1 logp + c2 entropy + c3 KL + c4
+ * value in double, each segment's gradient within FD_TOL in relative L2 norm. Relu networks get
+ * parameters that keep every hidden unit clearly on or off (both branches of relu, no kink within a
+ * step); should a step still cross a kink (the differences at h and h/4 disagree), that parameter
+ * is left out, at most a tenth of a segment.
  */
 #include "config.h"
 
@@ -305,7 +305,8 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
              * that disagree: such a parameter is left out (a few may be) */
             if (relu) {
                 const double fd_small = fd_one(&f, i, h / 4);
-                if (fabs(fd - fd_small) > 10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2)) {
+                if (fabs(fd - fd_small) >
+                    10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2)) {
                     kinks++;
                     continue;
                 }
@@ -319,8 +320,7 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
         const double rel = sqrt(diff2) / fmax(sqrt(fmax(an2, fd2)), 1e-6);
         ck_assert_msg(rel < FD_TOL, "%s B=%u: segment %s gradient off by %.3g (|grad| %.3g)",
                       fc->yaml, fc->B, p->segs[k].name, rel, sqrt(an2));
-        ck_assert_msg(sqrt(an2) > 0.0, "%s: segment %s has no gradient", fc->yaml,
-                      p->segs[k].name);
+        ck_assert_msg(sqrt(an2) > 0.0, "%s: segment %s has no gradient", fc->yaml, p->segs[k].name);
         worst = fmax(worst, rel);
         off += n;
     }
@@ -357,7 +357,7 @@ static void fd_run(const char *label, const fd_case_t *cases, size_t n)
 
 /* every layer kind: a padded conv with a stride, a second conv (input gradients), dense */
 #define NET                                                                                        \
-    "preset: none, conv_filters: [3, 4], conv_kernels: [3, 2], conv_strides: [1, 2], "           \
+    "preset: none, conv_filters: [3, 4], conv_kernels: [3, 2], conv_strides: [1, 2], "             \
     "conv_padding: [1, 0], dense: [5]"
 #define SEP NET ", share_trunk: false"
 
@@ -424,7 +424,7 @@ START_TEST(test_cnn_minatar_preset_has_the_minatar_network)
     pol_t *p = pol_try("", 3, shape, ACT_DISCRETE, PPO_DTYPE_UINT8);
     ck_assert_ptr_nonnull(p);
     static const seg_expect_t shared[] = {
-        {"conv.0.weight", 16, 4 * 9}, {"conv.0.bias", 16, 1},      {"dense.0.weight", 128, 1024},
+        {"conv.0.weight", 16, 4 * 9}, {"conv.0.bias", 16, 1},     {"dense.0.weight", 128, 1024},
         {"dense.0.bias", 128, 1},     {"pi_head.weight", 3, 128}, {"pi_head.bias", 3, 1},
         {"vf_head.weight", 1, 128},   {"vf_head.bias", 1, 1},
     };
@@ -438,12 +438,10 @@ START_TEST(test_cnn_minatar_preset_has_the_minatar_network)
     /* separate trunks: pi.* and vf.*, twice the trunk's work */
     p = pol_new("{share_trunk: false}", 3, shape, ACT_DISCRETE);
     static const seg_expect_t separate[] = {
-        {"pi.conv.0.weight", 16, 36},  {"pi.conv.0.bias", 16, 1},
-        {"pi.dense.0.weight", 128, 1024}, {"pi.dense.0.bias", 128, 1},
-        {"pi_head.weight", 3, 128},    {"pi_head.bias", 3, 1},
-        {"vf.conv.0.weight", 16, 36},  {"vf.conv.0.bias", 16, 1},
-        {"vf.dense.0.weight", 128, 1024}, {"vf.dense.0.bias", 128, 1},
-        {"vf_head.weight", 1, 128},    {"vf_head.bias", 1, 1},
+        {"pi.conv.0.weight", 16, 36}, {"pi.conv.0.bias", 16, 1},  {"pi.dense.0.weight", 128, 1024},
+        {"pi.dense.0.bias", 128, 1},  {"pi_head.weight", 3, 128}, {"pi_head.bias", 3, 1},
+        {"vf.conv.0.weight", 16, 36}, {"vf.conv.0.bias", 16, 1},  {"vf.dense.0.weight", 128, 1024},
+        {"vf.dense.0.bias", 128, 1},  {"vf_head.weight", 1, 128}, {"vf_head.bias", 1, 1},
     };
     check_table(p, separate, G_N_ELEMENTS(separate));
     ck_assert_double_eq(p->vt->forward_flops(p->inst),
@@ -505,8 +503,8 @@ START_TEST(test_cnn_core_initializes_orthogonally_with_cleanrl_gains)
                        .rank = 3,
                        .shape = {4, 10, 10},
                        .dtype = PPO_DTYPE_UINT8};
-    ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 6,
-                       .dim = 1};
+    ppo_space_t act = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 6, .dim = 1};
     GError *error = NULL;
     ppo_model_t *m = ppo_model_new(plugin, params, &obs, &act, 1, 0, &error);
     ck_assert_msg(m != NULL, "%s", error != NULL ? error->message : "");
@@ -591,8 +589,8 @@ START_TEST(test_cnn_act_value_evaluate_agree)
                     0);
                 ck_assert_int_eq(p->vt->value(p->inst, ws, B, obs, v), 0);
                 ck_assert(memcmp(v, v_act, sizeof(float) * B) == 0);
-                ck_assert_int_eq(
-                    p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve), 0);
+                ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve),
+                                 0);
                 ck_assert(memcmp(lp, lp_act, sizeof(float) * B) == 0);
                 ck_assert(memcmp(ve, v_act, sizeof(float) * B) == 0);
                 for (uint32_t b = 0; b < B; b++)
@@ -689,8 +687,8 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
             for (uint32_t k = 0; k < p->n_segs; k++) {
                 part[k] = p->vt->segment_part(p->inst, k);
                 const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
-                ck_assert_msg(part[k] == want, "%s: segment %s is in part %d",
-                              consistency_yaml[c], p->segs[k].name, part[k]);
+                ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
+                              p->segs[k].name, part[k]);
             }
             float *obs = rand_floats(r, (size_t)B * p->D, -1, 1), *actions, *old;
             make_samples(p, r, B, &actions, &old);
@@ -704,9 +702,9 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
             float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
             ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
             if (shared) {
-                ck_assert_int_lt(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0,
-                                                      h0, kl0, NULL),
-                                 0);
+                ck_assert_int_lt(
+                    p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0, kl0, NULL),
+                    0);
                 g_free(ppo_host_take_error());
             } else {
                 const float sentinel = 777.0f;
@@ -716,19 +714,18 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
                     if (part[k] == 1)
                         memset(split + seg_offset(p, k), 0,
                                sizeof(float) * p->segs[k].rows * p->segs[k].cols);
-                ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL,
-                                                      NULL, NULL, v1),
-                                 0);
-                ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0,
-                                                      h0, kl0, NULL),
-                                 0);
+                ck_assert_int_eq(
+                    p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL, NULL, v1),
+                    0);
+                ck_assert_int_eq(
+                    p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0, kl0, NULL),
+                    0);
                 ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
                 ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
                 ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
                 ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
-                ck_assert_int_eq(p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3],
-                                                      split),
-                                 0);
+                ck_assert_int_eq(
+                    p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3], split), 0);
                 for (uint32_t k = 0; k < p->n_segs; k++)
                     for (size_t i = 0;
                          part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols; i++)
@@ -743,9 +740,8 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
                     p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
                 ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
                 /* a part's backward needs that part's evaluate on the workspace */
-                ck_assert_int_lt(p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL,
-                                                      split),
-                                 0);
+                ck_assert_int_lt(
+                    p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL, split), 0);
                 g_free(ppo_host_take_error());
             }
             g_free(whole);
@@ -792,8 +788,8 @@ START_TEST(test_cnn_rows_in_one_call_equal_rows_one_at_a_time)
                               "row %u logit %d: %.9g vs %.9g", b, k, (double)d1[k],
                               (double)dist[b * 3 + k]);
         }
-        printf("rows alone vs batched (cnn, share %d): max relative value difference %.2e\n",
-               !sep, worst);
+        printf("rows alone vs batched (cnn, share %d): max relative value difference %.2e\n", !sep,
+               worst);
         g_free(obs);
         p->vt->ws_destroy(p->inst, ws);
         pol_free(p);
@@ -906,11 +902,11 @@ START_TEST(test_cnn_refuses_what_it_cannot_build_and_says_how_to_fix_it)
                                          "preset: minatar fits 10x10", NULL});
     expect_refusal("", 3, tiny, ACT_DISCRETE,
                    (const char *const[]){"conv layer 0", "3x3 kernel does not fit", NULL});
-    expect_refusal("{preset: none, conv_filters: [8, 8], conv_kernels: [3], conv_strides: [1, 1], "
-                   "conv_padding: [0, 0]}",
-                   3, minatar, ACT_DISCRETE,
-                   (const char *const[]){"conv_kernels has 1 entries but conv_filters has 2",
-                                         NULL});
+    expect_refusal(
+        "{preset: none, conv_filters: [8, 8], conv_kernels: [3], conv_strides: [1, 1], "
+        "conv_padding: [0, 0]}",
+        3, minatar, ACT_DISCRETE,
+        (const char *const[]){"conv_kernels has 1 entries but conv_filters has 2", NULL});
     expect_refusal("{conv_filters: [32]}", 3, minatar, ACT_DISCRETE,
                    (const char *const[]){"conv_filters is given", "preset: none", NULL});
     expect_refusal("{preset: none, conv_padding: [3]}", 3, minatar, ACT_DISCRETE,
@@ -1063,7 +1059,7 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     }
 
     /* the observations: what the env writes, and the floats the core hands the policy */
-    float *seen = g_new(float, (size_t)N * D);
+    float *seen = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
     f = fopen(in_path, "w");
     for (size_t i = 0; i < (size_t)N * D; i++) {
@@ -1094,8 +1090,8 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     char *def_u8 = g_strdup_printf("-DCNN_DRIVER_UINT8=%d", u8);
     char *cc_policy[] = {cc,        "-std=c99", "-O2",  "-pedantic", "-Wall", "-Wextra",
                          "-Werror", "-c",       c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,      "-std=c99", "-O2", def_obs, def_act, def_kind,
-                         def_u8,  "-c",       drv_src, "-o",  drv_obj, NULL};
+    char *cc_driver[] = {cc,     "-std=c99", "-O2",   def_obs, def_act, def_kind,
+                         def_u8, "-c",       drv_src, "-o",    drv_obj, NULL};
     char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
     char *run[] = {prog, in_path, out_path, NULL};
     run_or_fail(cc_policy);
@@ -1109,8 +1105,8 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N * p->P);
     ck_assert_int_eq(p->vt->act(p->inst, ws, N, seen, NULL, NULL, 1, acts, lp, v, d), 0);
     for (uint32_t b = 0; b < N; b += 8)
-        ck_assert_int_eq(p->vt->act(p->inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL,
-                                    1, chunked + (size_t)b * p->A, lp, v, d),
+        ck_assert_int_eq(p->vt->act(p->inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL, 1,
+                                    chunked + (size_t)b * p->A, lp, v, d),
                          0);
     char *text = NULL;
     ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
