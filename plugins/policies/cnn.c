@@ -484,7 +484,6 @@ static void *cnn_ws_create(void *inst, uint32_t max_batch)
 
     /* lay the buffers out once to size the block, then again to point into it */
     float *base = NULL;
-    size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
         size_t at = 0;
 #define TAKE(ptr, n)                                                                               \
@@ -509,15 +508,9 @@ static void *cnn_ws_create(void *inst, uint32_t max_batch)
         TAKE(ws->conv_ws, m->conv_ws);
 #undef TAKE
         if (pass == 0) {
-            total = at;
-            if (total > SIZE_MAX / sizeof(float)) {
-                m->host->error(m->host, "a cnn workspace for %u rows is too large", max_batch);
-                goto out_free_quiet;
-            }
-            ws->block = m->host->aligned_alloc(64, total * sizeof(float));
+            ws->block = pc_ws_alloc(m->host, at, "cnn", max_batch);
             if (ws->block == NULL)
-                goto out_free;
-            memset(ws->block, 0, total * sizeof(float));
+                goto out_free_quiet;
             base = ws->block;
         }
     }

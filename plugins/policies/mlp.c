@@ -29,9 +29,10 @@
 
 #include <ppofw/ppofw.h>
 
+#include "policy_common.h"
+
 #define MLP_SDE_EPS 1e-6f     /* added to the gSDE variance, as SB3 does */
 #define MLP_MAX_WIDTH 65536.0 /* largest layer width the schema accepts */
-#define MLP_NAME_LEN 32       /* room for "vf.4294967295.weight" */
 #define MLP_NO_SEGMENT UINT32_MAX
 
 /* What the policy head is. */
@@ -69,10 +70,7 @@ typedef struct mlp {
     uint32_t latent;             /* width of what pi_head reads (gSDE's latent size) */
     uint32_t max_width;          /* widest layer input or output */
     int64_t sde_sample_freq;     /* gSDE: redraw every this many steps of an env; <= 0: never */
-    ppo_segment_t *segs;         /* (n_segs) the segment table */
-    char *names;                 /* (n_segs, MLP_NAME_LEN) segment names */
-    size_t *offset;              /* (n_segs) first float of each segment in the params */
-    uint32_t n_segs;             /* segments */
+    pc_table_t tab;              /* the segment table */
     const float *params;         /* the bound array (the core's), or NULL before bind */
     float *noise;                /* gSDE: (n_envs, latent, A) exploration matrices */
     uint64_t *noise_steps;       /* gSDE: (n_envs) act() steps since the env's noise was drawn */
@@ -80,14 +78,10 @@ typedef struct mlp {
 } mlp_t;
 
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
-/* the parts of an evaluate: the distribution (part 0), the value function (part 1) */
-#define MLP_PART_DIST 1u
-#define MLP_PART_VALUE 2u
-
 typedef struct mlp_ws {
     uint32_t max_batch; /* rows a call may have */
     uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: MLP_PART_DIST | MLP_PART_VALUE */
+    uint32_t parts;     /* what the last evaluate computed: PC_PART_DIST | PC_PART_VALUE */
     int has_old;        /* the last evaluate() had old_dist */
     float *obs;         /* (B, D) evaluate's observations */
     float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
@@ -188,68 +182,21 @@ static const ppo_param_spec_t mlp_params[] = {
 
 static inline const float *seg_ptr(const mlp_t *m, const float *base, uint32_t seg)
 {
-    return base + m->offset[seg];
+    return base + m->tab.offset[seg];
 }
 
 static inline float *grad_ptr(const mlp_t *m, float *base, uint32_t seg)
 {
-    return base + m->offset[seg];
+    return base + m->tab.offset[seg];
 }
 
-static const char *space_kind_name(ppo_space_kind_t kind)
-{
-    switch (kind) {
-    case PPO_SPACE_DISCRETE:
-        return "discrete";
-    case PPO_SPACE_BOX:
-        return "box";
-    case PPO_SPACE_MULTI_DISCRETE:
-        return "multi_discrete";
-    case PPO_SPACE_DICT:
-        return "dict";
-    default:
-        return "unknown";
-    }
-}
-
-/* Append a segment; `name` is formatted into the instance's name table. */
-static uint32_t add_segment(mlp_t *m, const char *name, uint32_t rows, uint32_t cols,
-                            ppo_init_kind_t init, double value, double gain)
-{
-    const uint32_t k = m->n_segs++;
-    char *dst = m->names + (size_t)k * MLP_NAME_LEN;
-    snprintf(dst, MLP_NAME_LEN, "%s", name);
-    m->segs[k] = (ppo_segment_t){
-        .struct_size = sizeof(ppo_segment_t),
-        .init = init,
-        .name = dst,
-        .rows = rows,
-        .cols = cols,
-        .value = value,
-        .gain = gain,
-    };
-    m->offset[k] =
-        k == 0 ? 0 : m->offset[k - 1] + (size_t)m->segs[k - 1].rows * m->segs[k - 1].cols;
-    return k;
-}
-
-/* Declare a Linear layer's weight and bias: orthogonal with `gain` and zero bias, or PyTorch's
- * default uniform(+-1/sqrt(in)) for both. */
+/* Declare a Linear layer's weight and bias (policy_common's rule for init). */
 static void add_linear(mlp_t *m, mlp_layer_t *layer, const char *prefix, uint32_t in, uint32_t out,
                        int ortho, double gain)
 {
-    char name[MLP_NAME_LEN];
-    const double bound = 1.0 / sqrt((double)in);
     layer->in = in;
     layer->out = out;
-    snprintf(name, sizeof(name), "%s.weight", prefix);
-    layer->weight = ortho ? add_segment(m, name, out, in, PPO_INIT_ORTHOGONAL, 0.0, gain)
-                          : add_segment(m, name, out, in, PPO_INIT_UNIFORM, bound, 0.0);
-    snprintf(name, sizeof(name), "%s.bias", prefix);
-    if (ortho)
-        add_segment(m, name, out, 1, PPO_INIT_CONSTANT, 0.0, 0.0);
-    else
-        add_segment(m, name, out, 1, PPO_INIT_UNIFORM, bound, 0.0);
+    layer->weight = pc_table_add_layer(&m->tab, prefix, in, out, ortho, gain);
 }
 
 /* ---- create / destroy ---- */
@@ -261,9 +208,7 @@ static void mlp_destroy(void *inst)
         return;
     free(m->pi);
     free(m->vf);
-    free(m->segs);
-    free(m->names);
-    free(m->offset);
+    pc_table_free(&m->tab);
     free(m->noise);
     free(m->noise_steps);
     free(m->noise_drawn);
@@ -278,14 +223,14 @@ static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup,
         host->error(host,
                     "the observation space is %s; mlp needs a box observation space with at "
                     "least one component",
-                    obs == NULL ? "missing" : space_kind_name(obs->kind));
+                    obs == NULL ? "missing" : pc_space_kind_name(obs->kind));
         return -1;
     }
     if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX)) {
         host->error(host,
                     "the action space is %s; mlp handles discrete (categorical head) and box "
                     "(Gaussian head) action spaces",
-                    act == NULL ? "missing" : space_kind_name(act->kind));
+                    act == NULL ? "missing" : pc_space_kind_name(act->kind));
         return -1;
     }
     if (act->kind == PPO_SPACE_DISCRETE && act->n < 2) {
@@ -352,14 +297,11 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     const uint32_t max_segs = 2 * (m->n_pi + m->n_vf + 2) + 1;
     m->pi = calloc(m->n_pi > 0 ? m->n_pi : 1, sizeof(*m->pi));
     m->vf = calloc(m->n_vf > 0 ? m->n_vf : 1, sizeof(*m->vf));
-    m->segs = calloc(max_segs, sizeof(*m->segs));
-    m->names = calloc(max_segs, MLP_NAME_LEN);
-    m->offset = calloc(max_segs, sizeof(*m->offset));
-    if (m->pi == NULL || m->vf == NULL || m->segs == NULL || m->names == NULL || m->offset == NULL)
+    if (m->pi == NULL || m->vf == NULL || pc_table_init(&m->tab, max_segs) != 0)
         goto out_free;
 
     const double hidden_gain = sqrt(2.0);
-    char prefix[MLP_NAME_LEN];
+    char prefix[PC_NAME_LEN];
     uint32_t width = m->D;
     m->max_width = m->D;
     for (uint32_t k = 0; k < m->n_pi; k++) {
@@ -381,10 +323,11 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     add_linear(m, &m->vf_head, "vf_head", width, 1, ortho, 1.0);
     m->log_std = MLP_NO_SEGMENT;
     if (m->head == MLP_HEAD_GAUSSIAN)
-        m->log_std = add_segment(m, "log_std", m->A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+        m->log_std =
+            pc_table_add(&m->tab, "log_std", m->A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
     else if (m->head == MLP_HEAD_GSDE)
         m->log_std =
-            add_segment(m, "log_std", m->latent, m->A, PPO_INIT_CONSTANT, log_std_init, 0.0);
+            pc_table_add(&m->tab, "log_std", m->latent, m->A, PPO_INIT_CONSTANT, log_std_init, 0.0);
 
     /* gSDE: one exploration matrix and step counter per env */
     if (m->head == MLP_HEAD_GSDE && m->n_envs > 0) {
@@ -406,8 +349,8 @@ out_oom:
 static const ppo_segment_t *mlp_segments(void *inst, uint32_t *n_segments)
 {
     mlp_t *m = inst;
-    *n_segments = m->n_segs;
-    return m->segs;
+    *n_segments = m->tab.n;
+    return m->tab.segs;
 }
 
 static uint32_t mlp_dist_size(void *inst)
@@ -435,12 +378,6 @@ static void mlp_ws_destroy(void *inst, void *wsp)
     free(ws);
 }
 
-/* Floats rounded up to a whole number of 64-byte lines. */
-static size_t line_floats(uint64_t n)
-{
-    return (size_t)((n + 15) & ~(uint64_t)15);
-}
-
 static void *mlp_ws_create(void *inst, uint32_t max_batch)
 {
     mlp_t *m = inst;
@@ -456,13 +393,12 @@ static void *mlp_ws_create(void *inst, uint32_t max_batch)
 
     /* lay the buffers out once to size the block, then again to point into it */
     float *base = NULL;
-    size_t total = 0;
     for (int pass = 0; pass < 2; pass++) {
         size_t at = 0;
 #define TAKE(ptr, n)                                                                               \
     do {                                                                                           \
         (ptr) = base != NULL ? base + at : NULL;                                                   \
-        at += line_floats(n);                                                                      \
+        at += pc_line_floats(n);                                                                   \
     } while (0)
         TAKE(ws->obs, B * m->D);
         for (uint32_t k = 0; k < m->n_pi; k++)
@@ -488,15 +424,9 @@ static void *mlp_ws_create(void *inst, uint32_t max_batch)
         TAKE(ws->d2, B * m->max_width);
 #undef TAKE
         if (pass == 0) {
-            total = at;
-            if (total > SIZE_MAX / sizeof(float)) {
-                m->host->error(m->host, "a workspace for %u rows is too large", max_batch);
-                goto out_free_quiet;
-            }
-            ws->block = m->host->aligned_alloc(64, total * sizeof(float));
+            ws->block = pc_ws_alloc(m->host, at, "mlp", max_batch);
             if (ws->block == NULL)
-                goto out_free;
-            memset(ws->block, 0, total * sizeof(float));
+                goto out_free_quiet;
             base = ws->block;
         }
     }
@@ -580,16 +510,7 @@ static void forward_value(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float 
 /* Common checks of a computing call; 0 or -1 after host->error. */
 static int check_call(const mlp_t *m, const mlp_ws_t *ws, uint32_t B, const char *what)
 {
-    if (m->params == NULL) {
-        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
-        return -1;
-    }
-    if (ws == NULL || B > ws->max_batch) {
-        m->host->error(m->host, "%s of %u rows on a workspace made for %u", what, B,
-                       ws != NULL ? ws->max_batch : 0);
-        return -1;
-    }
-    return 0;
+    return pc_check_call(m->host, m->params, ws, ws != NULL ? ws->max_batch : 0, B, what);
 }
 
 /* ---- gSDE noise ---- */
@@ -715,7 +636,7 @@ static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
     return 0;
 }
 
-/* evaluate() of the parts in `parts` (MLP_PART_*): the distribution's outputs, the values, or
+/* evaluate() of the parts in `parts` (PC_PART_*): the distribution's outputs, the values, or
  * both; the same arithmetic either way. */
 static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, const float *obs,
                           const float *actions, const float *old_dist, float *logp_out,
@@ -730,7 +651,7 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
     /* keep the inputs backward needs */
     memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
     const float *z = NULL;
-    if (parts & MLP_PART_DIST) {
+    if (parts & PC_PART_DIST) {
         memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
         ws->has_old = old_dist != NULL;
         if (old_dist != NULL)
@@ -738,12 +659,12 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
         forward_dist(m, ws, B, z);
     }
-    if (parts & MLP_PART_VALUE) {
+    if (parts & PC_PART_VALUE) {
         forward_value(m, ws, B, ws->obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
-    if (parts & MLP_PART_DIST) {
+    if (parts & PC_PART_DIST) {
         const float *old = ws->has_old ? ws->old_dist : NULL;
         if (m->head == MLP_HEAD_CATEGORICAL)
             ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out,
@@ -761,7 +682,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
                         const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
                         float *value_out)
 {
-    return evaluate_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, obs, actions, old_dist,
+    return evaluate_parts(inst, wsp, PC_PART_DIST | PC_PART_VALUE, B, obs, actions, old_dist,
                           logp_out, entropy_out, kl_out, value_out);
 }
 
@@ -769,7 +690,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 static int mlp_segment_part(void *inst, uint32_t segment)
 {
     const mlp_t *m = inst;
-    if (m->share || segment >= m->n_segs)
+    if (m->share || segment >= m->tab.n)
         return -1;
     const mlp_layer_t *VH = &m->vf_head;
     /* the value branch's segments: its hidden layers' and its head's weights and biases */
@@ -779,24 +700,12 @@ static int mlp_segment_part(void *inst, uint32_t segment)
     return segment == VH->weight || segment == VH->weight + 1 ? 1 : 0;
 }
 
-/* The MLP_PART_* of part `part` (0 or 1) of a policy with separate networks; 0 after
- * host->error otherwise. */
-static uint32_t part_bits(const mlp_t *m, uint32_t part, const char *what)
-{
-    if (m->share || part > 1) {
-        m->host->error(m->host, "%s(%u) on a policy that is %s", what, part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
-        return 0;
-    }
-    return part == 0 ? MLP_PART_DIST : MLP_PART_VALUE;
-}
-
 static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
                              const float *actions, const float *old_dist, float *logp_out,
                              float *entropy_out, float *kl_out, float *value_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "evaluate_part");
+    const uint32_t parts = pc_part_bits(m->host, m->share, part, "evaluate_part");
     if (parts == 0)
         return -1;
     return evaluate_parts(m, wsp, parts, B, obs, actions, old_dist, logp_out, entropy_out, kl_out,
@@ -863,19 +772,11 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (ws->B != B || (ws->parts & parts) != parts) {
-        m->host->error(m->host,
-                       "backward of %u rows, but the last call on this workspace was %s; call "
-                       "evaluate on the same rows first",
-                       B,
-                       ws->B == 0       ? "not an evaluate"
-                       : ws->B != B     ? "an evaluate of another size"
-                                        : "an evaluate of the other part");
+    if (pc_check_backward(m->host, ws->B, ws->parts, B, parts) != 0)
         return -1;
-    }
-    if (!(parts & MLP_PART_DIST))
+    if (!(parts & PC_PART_DIST))
         dlogp = dentropy = dkl = NULL;
-    if (!(parts & MLP_PART_VALUE))
+    if (!(parts & PC_PART_VALUE))
         dvalue = NULL;
     const uint32_t A = m->A;
     const mlp_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
@@ -936,7 +837,7 @@ static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
                         const float *dentropy, const float *dkl, const float *dvalue,
                         float *grad_out)
 {
-    return backward_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, dlogp, dentropy, dkl,
+    return backward_parts(inst, wsp, PC_PART_DIST | PC_PART_VALUE, B, dlogp, dentropy, dkl,
                           dvalue, grad_out);
 }
 
@@ -945,7 +846,7 @@ static int mlp_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *grad_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "backward_part");
+    const uint32_t parts = pc_part_bits(m->host, m->share, part, "backward_part");
     if (parts == 0)
         return -1;
     return backward_parts(m, wsp, parts, B, dlogp, dentropy, dkl, dvalue, grad_out);

@@ -76,6 +76,21 @@ size_t pc_table_floats(const pc_table_t *t)
     return t->offset[t->n - 1] + (size_t)last->rows * last->cols;
 }
 
+void *pc_ws_alloc(const ppo_host_t *host, size_t floats, const char *policy, uint32_t max_batch)
+{
+    if (floats > SIZE_MAX / sizeof(float)) {
+        host->error(host, "a %s workspace for %u rows is too large", policy, max_batch);
+        return NULL;
+    }
+    void *block = host->aligned_alloc(64, (floats > 0 ? floats : 1) * sizeof(float));
+    if (block == NULL) {
+        host->error(host, "out of memory allocating a %s workspace for %u rows", policy, max_batch);
+        return NULL;
+    }
+    memset(block, 0, (floats > 0 ? floats : 1) * sizeof(float));
+    return block;
+}
+
 const char *pc_space_kind_name(ppo_space_kind_t kind)
 {
     switch (kind) {
@@ -95,6 +110,48 @@ const char *pc_space_kind_name(ppo_space_kind_t kind)
 size_t pc_line_floats(uint64_t n)
 {
     return (size_t)((n + 15) & ~(uint64_t)15);
+}
+
+/* ---- calls ---- */
+
+int pc_check_call(const ppo_host_t *host, const float *params, const void *ws, uint32_t max_batch,
+                  uint32_t B, const char *what)
+{
+    if (params == NULL) {
+        host->error(host, "%s before bind(): the policy has no parameters", what);
+        return -1;
+    }
+    if (ws == NULL || B > max_batch) {
+        host->error(host, "%s of %u rows on a workspace made for %u", what, B,
+                    ws != NULL ? max_batch : 0);
+        return -1;
+    }
+    return 0;
+}
+
+int pc_check_backward(const ppo_host_t *host, uint32_t last_B, uint32_t last_parts, uint32_t B,
+                      uint32_t parts)
+{
+    if (last_B == B && (last_parts & parts) == parts)
+        return 0;
+    host->error(host,
+                "backward of %u rows, but the last call on this workspace was %s; call evaluate "
+                "on the same rows first",
+                B,
+                last_B == 0   ? "not an evaluate"
+                : last_B != B ? "an evaluate of another size"
+                              : "an evaluate of the other part");
+    return -1;
+}
+
+uint32_t pc_part_bits(const ppo_host_t *host, int shared, uint32_t part, const char *what)
+{
+    if (shared || part > 1) {
+        host->error(host, "%s(%u) on a policy that is %s", what, part,
+                    shared ? "one part (share_trunk: true)" : "two parts, 0 and 1");
+        return 0;
+    }
+    return part == 0 ? PC_PART_DIST : PC_PART_VALUE;
 }
 
 /* ---- the action head ---- */

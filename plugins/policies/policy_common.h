@@ -45,11 +45,34 @@ uint32_t pc_table_add_layer(pc_table_t *t, const char *prefix, uint32_t in, uint
 /* Total floats of the table's segments. */
 size_t pc_table_floats(const pc_table_t *t);
 
+/* A workspace's block of `floats` floats, 64-byte aligned and zeroed, from host->aligned_alloc
+ * (free it with host->aligned_free); NULL after host->error naming `policy` and max_batch. */
+void *pc_ws_alloc(const ppo_host_t *host, size_t floats, const char *policy, uint32_t max_batch);
+
 /* "discrete", "box", "multi_discrete", ... for messages. */
 const char *pc_space_kind_name(ppo_space_kind_t kind);
 
 /* n floats rounded up to a whole number of 64-byte lines. */
 size_t pc_line_floats(uint64_t n);
+
+/* The parts of an evaluate: the distribution (part 0), the value function (part 1). */
+#define PC_PART_DIST 1u
+#define PC_PART_VALUE 2u
+
+/* Common checks of a computing call: parameters bound, a workspace (ws, made for max_batch rows)
+ * for B rows. 0, or -1 after host->error naming `what`. */
+int pc_check_call(const ppo_host_t *host, const float *params, const void *ws, uint32_t max_batch,
+                  uint32_t B, const char *what);
+
+/* A backward of B rows needs the last call on its workspace to have been an evaluate of B rows
+ * (last_B; 0 when it was not an evaluate) that computed the parts wanted (last_parts covers
+ * parts). 0, or -1 after host->error. */
+int pc_check_backward(const ppo_host_t *host, uint32_t last_B, uint32_t last_parts, uint32_t B,
+                      uint32_t parts);
+
+/* PC_PART_DIST or PC_PART_VALUE for part 0 or 1 of a policy with separate networks; 0 after
+ * host->error naming `what` when the policy is one part (shared) or the part is not 0 or 1. */
+uint32_t pc_part_bits(const ppo_host_t *host, int shared, uint32_t part, const char *what);
 
 /* What the policy head is. */
 typedef enum pc_head_kind {

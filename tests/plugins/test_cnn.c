@@ -26,7 +26,7 @@
 #include <glib/gstdio.h>
 
 #include "ppo_model_private.h"
-#include "ppo_test.h"
+#include "policy_test.h"
 #include "ppo_trainer_private.h"
 
 #define FD_TOL 2e-3
@@ -146,20 +146,12 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
-static size_t seg_offset(const pol_t *p, uint32_t k)
-{
-    size_t off = 0;
-    for (uint32_t j = 0; j < k; j++)
-        off += (size_t)p->segs[j].rows * p->segs[j].cols;
-    return off;
-}
-
 /* Weights uniform in +-1.5/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
 static void pol_randomize(pol_t *p, GRand *r)
 {
     for (uint32_t k = 0; k < p->n_segs; k++) {
         const ppo_segment_t *s = &p->segs[k];
-        float *v = p->theta + seg_offset(p, k);
+        float *v = p->theta + pt_seg_offset(p->segs, k);
         for (size_t i = 0; i < (size_t)s->rows * s->cols; i++) {
             if (strcmp(s->name, "log_std") == 0)
                 v[i] = (float)g_rand_double_range(r, -0.6, 0.2);
@@ -182,7 +174,7 @@ static void pol_randomize_away_from_kinks(pol_t *p, GRand *r)
         if (g_str_has_prefix(s->name, "pi_head") || g_str_has_prefix(s->name, "vf_head") ||
             strcmp(s->name, "log_std") == 0)
             continue;
-        float *v = p->theta + seg_offset(p, k);
+        float *v = p->theta + pt_seg_offset(p->segs, k);
         for (size_t i = 0; i < (size_t)s->rows * s->cols; i++) {
             if (g_str_has_suffix(s->name, ".bias"))
                 v[i] = (float)(g_rand_double_range(r, 0.8, 1.2) * (i % 2 == 0 ? 1 : -1));
@@ -192,19 +184,11 @@ static void pol_randomize_away_from_kinks(pol_t *p, GRand *r)
     }
 }
 
-static float *rand_floats(GRand *r, size_t n, double lo, double hi)
-{
-    float *v = g_new(float, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)g_rand_double_range(r, lo, hi);
-    return v;
-}
-
 /* Actions and an old distribution that fit the policy's head. */
 static void make_samples(const pol_t *p, GRand *r, uint32_t B, float **actions, float **old)
 {
     *actions = g_new(float, (size_t)B * p->A);
-    *old = rand_floats(r, (size_t)B * p->P, -1.0, 1.0);
+    *old = pt_rand_floats(r, (size_t)B * p->P, -1.0, 1.0);
     for (uint32_t b = 0; b < B; b++)
         for (uint32_t a = 0; a < p->A; a++) {
             float *x = &(*actions)[b * p->A + a];
@@ -238,8 +222,9 @@ typedef struct fd_data {
     float *obs, *actions, *old, *c[4];
 } fd_data_t;
 
-static double fd_loss(const fd_data_t *f)
+static double fd_loss(const void *ctx)
 {
+    const fd_data_t *f = ctx;
     float lp[MAX_B], h[MAX_B], kl[MAX_B], v[MAX_B];
     ck_assert_int_eq(
         f->p->vt->evaluate(f->p->inst, f->ws, f->B, f->obs, f->actions, f->old, lp, h, kl, v), 0);
@@ -248,21 +233,6 @@ static double fd_loss(const fd_data_t *f)
         L += (double)f->c[0][b] * lp[b] + (double)f->c[1][b] * h[b] + (double)f->c[2][b] * kl[b] +
              (double)f->c[3][b] * v[b];
     return L;
-}
-
-/* Central difference in parameter i with step h. */
-static double fd_one(fd_data_t *f, size_t i, float h)
-{
-    float *theta = f->p->theta;
-    const float v = theta[i];
-    theta[i] = v + h;
-    const double up_step = (double)theta[i] - v;
-    const double up = fd_loss(f);
-    theta[i] = v - h;
-    const double dn_step = (double)v - theta[i];
-    const double dn = fd_loss(f);
-    theta[i] = v;
-    return (up - dn) / (up_step + dn_step);
 }
 
 /* The image the FD policies see: 2 channels of 7 x 6. */
@@ -281,10 +251,10 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
         pol_randomize(p, r);
     f.ws = p->vt->ws_create(p->inst, f.B);
     ck_assert_ptr_nonnull(f.ws);
-    f.obs = rand_floats(r, (size_t)f.B * p->D, -1.0, 1.0);
+    f.obs = pt_rand_floats(r, (size_t)f.B * p->D, -1.0, 1.0);
     make_samples(p, r, f.B, &f.actions, &f.old);
     for (int k = 0; k < 4; k++)
-        f.c[k] = rand_floats(r, f.B, -1.0, 1.0);
+        f.c[k] = pt_rand_floats(r, f.B, -1.0, 1.0);
 
     /* analytic: evaluate then backward into zeros */
     float *grad = g_new0(float, p->n_params);
@@ -300,11 +270,11 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
         for (size_t i = off; i < off + n; i++) {
             /* relu's units sit far from their kinks: a longer step, less rounding */
             const float h = relu ? 0x1p-6f : 0x1p-8f;
-            const double fd = fd_one(&f, i, h);
+            const double fd = pt_central_difference(p->theta, i, h, fd_loss, &f);
             /* with relu, a step that still crosses a kink of some unit shows as two step sizes
              * that disagree: such a parameter is left out (a few may be) */
             if (relu) {
-                const double fd_small = fd_one(&f, i, h / 4);
+                const double fd_small = pt_central_difference(p->theta, i, h / 4, fd_loss, &f);
                 if (fabs(fd - fd_small) >
                     10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2)) {
                     kinks++;
@@ -572,7 +542,7 @@ START_TEST(test_cnn_act_value_evaluate_agree)
             pol_t *p = pol_new(consistency_yaml[c], 3, fd_shape, kind);
             pol_randomize(p, r);
             void *ws = p->vt->ws_create(p->inst, B);
-            float *obs = rand_floats(r, (size_t)B * p->D, -1, 1);
+            float *obs = pt_rand_floats(r, (size_t)B * p->D, -1, 1);
             uint32_t env_index[6];
             ppo_rng_t streams[6];
             ppo_rng_t *rngs[6];
@@ -646,7 +616,7 @@ START_TEST(test_cnn_sampling_follows_the_distribution)
     pol_t *p = pol_new("{" NET "}", 3, fd_shape, ACT_DISCRETE);
     pol_randomize(p, r);
     void *ws = p->vt->ws_create(p->inst, 1);
-    float *obs = rand_floats(r, p->D, -1, 1);
+    float *obs = pt_rand_floats(r, p->D, -1, 1);
     enum { N = 30000 };
     uint32_t count[3] = {0, 0, 0};
     float logits[3];
@@ -682,78 +652,18 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
             pol_t *p = pol_new(consistency_yaml[c], 3, fd_shape, kind);
             pol_randomize(p, r);
             const int shared = strstr(consistency_yaml[c], "share_trunk: false") == NULL;
-            int part[32];
-            ck_assert_uint_le(p->n_segs, 32);
-            for (uint32_t k = 0; k < p->n_segs; k++) {
-                part[k] = p->vt->segment_part(p->inst, k);
-                const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
-                ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
-                              p->segs[k].name, part[k]);
-            }
-            float *obs = rand_floats(r, (size_t)B * p->D, -1, 1), *actions, *old;
+            float *obs = pt_rand_floats(r, (size_t)B * p->D, -1, 1), *actions, *old;
             make_samples(p, r, B, &actions, &old);
             float *d[4];
             for (int k = 0; k < 4; k++)
-                d[k] = rand_floats(r, B, -1, 1);
-            void *ws = p->vt->ws_create(p->inst, B), *ws0 = p->vt->ws_create(p->inst, B),
-                 *ws1 = p->vt->ws_create(p->inst, B);
-            float lp[7], h[7], kl[7], v[7], lp0[7], h0[7], kl0[7], v1[7];
-            ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, actions, old, lp, h, kl, v), 0);
-            float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
-            ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
-            if (shared) {
-                ck_assert_int_lt(
-                    p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0, kl0, NULL),
-                    0);
-                g_free(ppo_host_take_error());
-            } else {
-                const float sentinel = 777.0f;
-                for (size_t i = 0; i < p->n_params; i++)
-                    split[i] = sentinel;
-                for (uint32_t k = 0; k < p->n_segs; k++)
-                    if (part[k] == 1)
-                        memset(split + seg_offset(p, k), 0,
-                               sizeof(float) * p->segs[k].rows * p->segs[k].cols);
-                ck_assert_int_eq(
-                    p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL, NULL, v1),
-                    0);
-                ck_assert_int_eq(
-                    p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0, kl0, NULL),
-                    0);
-                ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
-                ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
-                ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
-                ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
-                ck_assert_int_eq(
-                    p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3], split), 0);
-                for (uint32_t k = 0; k < p->n_segs; k++)
-                    for (size_t i = 0;
-                         part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols; i++)
-                        ck_assert_msg(split[seg_offset(p, k) + i] == sentinel,
-                                      "%s: part 1 wrote segment %s", consistency_yaml[c],
-                                      p->segs[k].name);
-                for (uint32_t k = 0; k < p->n_segs; k++)
-                    if (part[k] == 0)
-                        memset(split + seg_offset(p, k), 0,
-                               sizeof(float) * p->segs[k].rows * p->segs[k].cols);
-                ck_assert_int_eq(
-                    p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
-                ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
-                /* a part's backward needs that part's evaluate on the workspace */
-                ck_assert_int_lt(
-                    p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL, split), 0);
-                g_free(ppo_host_take_error());
-            }
-            g_free(whole);
-            g_free(split);
+                d[k] = pt_rand_floats(r, B, -1, 1);
+            const pt_policy_t pp = {p->vt, p->inst, p->segs, p->n_segs, p->n_params};
+            pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
             for (int k = 0; k < 4; k++)
                 g_free(d[k]);
             g_free(obs);
             g_free(actions);
             g_free(old);
-            p->vt->ws_destroy(p->inst, ws);
-            p->vt->ws_destroy(p->inst, ws0);
-            p->vt->ws_destroy(p->inst, ws1);
             pol_free(p);
         }
     g_rand_free(r);
@@ -771,7 +681,7 @@ START_TEST(test_cnn_rows_in_one_call_equal_rows_one_at_a_time)
         pol_t *p = pol_new(sep ? "{share_trunk: false}" : "", 3, shape, ACT_DISCRETE);
         pol_randomize(p, r);
         void *ws = p->vt->ws_create(p->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, 0, 1);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, 0, 1);
         float acts[40], lp[40], v[40], dist[120];
         ck_assert_int_eq(p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, acts, lp, v, dist), 0);
         double worst = 0.0;
@@ -837,12 +747,12 @@ START_TEST(test_cnn_two_workspaces_on_two_threads_match_sequential_calls)
         j->p = p;
         j->B = Bs[t];
         j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = rand_floats(r, (size_t)j->B * p->D, 0, 1);
+        j->obs = pt_rand_floats(r, (size_t)j->B * p->D, 0, 1);
         float *a, *o;
         make_samples(p, r, j->B, &a, &o);
         j->actions = a;
         j->old = o;
-        j->coef = rand_floats(r, j->B, -1, 1);
+        j->coef = pt_rand_floats(r, j->B, -1, 1);
         j->grad = g_new0(float, p->n_params);
     }
     float ref_out[2][4 * MAX_B];
@@ -965,7 +875,7 @@ START_TEST(test_cnn_backward_needs_an_evaluate_of_the_same_rows)
     pol_t *p = pol_new("{" NET "}", 3, fd_shape, ACT_DISCRETE);
     pol_randomize(p, r);
     void *ws = p->vt->ws_create(p->inst, 4);
-    float *obs = rand_floats(r, 4 * p->D, -1, 1), *grad = g_new0(float, p->n_params);
+    float *obs = pt_rand_floats(r, 4 * p->D, -1, 1), *grad = g_new0(float, p->n_params);
     float c[4] = {1, 1, 1, 1}, a[4], lp[4], v[4], d[12];
     ck_assert_int_lt(p->vt->backward(p->inst, ws, 4, c, c, c, c, grad), 0);
     g_free(ppo_host_take_error());
@@ -988,22 +898,7 @@ END_TEST
 
 /* ---- export_c ---- */
 
-/* Run argv; fails the test unless it exits 0. */
-static void run_or_fail(char **argv)
-{
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0], argv[1],
-                  out, err);
-    g_free(out);
-    g_free(err);
-}
-
-/* Export, compile with tests/plugins/cnn_export_driver.c, and compare the program's actions with
+/* Export, compile with tests/plugins/policy_export_driver.c, and compare the program's actions with
  * deterministic act on N observations (uint8 frames of 0/1 cells, or floats with normalization). */
 static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape, act_kind_t kind,
                          ppo_dtype_t dtype, uint64_t seed)
@@ -1045,19 +940,6 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     g_free(proto);
     g_free(source);
 
-    char *cc = g_find_program_in_path("cc");
-    if (cc == NULL) {
-        printf("export_c (%s): no C compiler \"cc\" on PATH, compile step skipped\n", yaml);
-        ppo_test_rm_tree(dir);
-        g_free(dir);
-        g_free(c_path);
-        g_free(mean);
-        g_free(var);
-        pol_free(p);
-        g_rand_free(r);
-        return;
-    }
-
     /* the observations: what the env writes, and the floats the core hands the policy */
     float *seen = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
@@ -1079,25 +961,21 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     }
     fclose(f);
 
-    char *obj = g_build_filename(dir, "policy.o", NULL);
-    char *drv_src = ppo_test_src_path("tests/plugins/cnn_export_driver.c");
-    char *drv_obj = g_build_filename(dir, "driver.o", NULL);
-    char *prog = g_build_filename(dir, "policy", NULL);
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    char *def_obs = g_strdup_printf("-DCNN_DRIVER_OBS_DIM=%u", D);
-    char *def_act = g_strdup_printf("-DCNN_DRIVER_ACT_DIM=%u", p->A);
-    char *def_kind = g_strdup_printf("-DCNN_DRIVER_KIND=%d", (int)kind);
-    char *def_u8 = g_strdup_printf("-DCNN_DRIVER_UINT8=%d", u8);
-    char *cc_policy[] = {cc,        "-std=c99", "-O2",  "-pedantic", "-Wall", "-Wextra",
-                         "-Werror", "-c",       c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,     "-std=c99", "-O2",   def_obs, def_act, def_kind,
-                         def_u8, "-c",       drv_src, "-o",    drv_obj, NULL};
-    char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
-    char *run[] = {prog, in_path, out_path, NULL};
-    run_or_fail(cc_policy);
-    run_or_fail(cc_driver);
-    run_or_fail(cc_link);
-    run_or_fail(run);
+    const pt_export_kind_t ek = {D, p->A, (int)kind, u8};
+    if (!pt_export_run(dir, c_path, &ek, in_path, out_path)) {
+        ppo_test_rm_tree(dir);
+        g_free(seen);
+        g_free(mean);
+        g_free(var);
+        g_free(c_path);
+        g_free(in_path);
+        g_free(out_path);
+        g_free(dir);
+        pol_free(p);
+        g_rand_free(r);
+        return;
+    }
 
     /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
     void *ws = p->vt->ws_create(p->inst, N);
@@ -1141,17 +1019,8 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     g_free(var);
     g_free(c_path);
     g_free(in_path);
-    g_free(obj);
-    g_free(drv_src);
-    g_free(drv_obj);
-    g_free(prog);
     g_free(out_path);
-    g_free(def_obs);
-    g_free(def_act);
-    g_free(def_kind);
-    g_free(def_u8);
     g_free(dir);
-    g_free(cc);
     pol_free(p);
     g_rand_free(r);
 }

@@ -22,7 +22,7 @@
 
 #include <glib/gstdio.h>
 
-#include "ppo_test.h"
+#include "policy_test.h"
 
 #define FD_TOL 2e-3
 
@@ -103,20 +103,12 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
-static size_t seg_offset(const pol_t *p, uint32_t k)
-{
-    size_t off = 0;
-    for (uint32_t j = 0; j < k; j++)
-        off += (size_t)p->segs[j].rows * p->segs[j].cols;
-    return off;
-}
-
 /* Weights uniform in +-1.2/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
 static void pol_randomize(pol_t *p, GRand *r)
 {
     for (uint32_t k = 0; k < p->n_segs; k++) {
         const ppo_segment_t *s = &p->segs[k];
-        float *v = p->theta + seg_offset(p, k);
+        float *v = p->theta + pt_seg_offset(p->segs, k);
         for (size_t i = 0; i < (size_t)s->rows * s->cols; i++) {
             if (strcmp(s->name, "log_std") == 0)
                 v[i] = (float)g_rand_double_range(r, -0.6, 0.2);
@@ -126,14 +118,6 @@ static void pol_randomize(pol_t *p, GRand *r)
                 v[i] = (float)g_rand_double_range(r, -1.2, 1.2) / sqrtf((float)s->cols);
         }
     }
-}
-
-static float *rand_floats(GRand *r, size_t n, double lo, double hi)
-{
-    float *v = g_new(float, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)g_rand_double_range(r, lo, hi);
-    return v;
 }
 
 /* Actions and an old distribution that fit the policy's head. */
@@ -173,8 +157,9 @@ typedef struct fd_data {
     float *dmean; /* gSDE: (B, A) d loss / d mean at the unperturbed parameters */
 } fd_data_t;
 
-static double fd_loss(const fd_data_t *f)
+static double fd_loss(const void *ctx)
 {
+    const fd_data_t *f = ctx;
     float lp[64], h[64], kl[64], v[64];
     ck_assert_int_eq(
         f->p->vt->evaluate(f->p->inst, f->ws, f->B, f->obs, f->actions, f->old, lp, h, kl, v), 0);
@@ -188,8 +173,9 @@ static double fd_loss(const fd_data_t *f)
 /* gSDE holds the latent constant on the variance path (SB3 detaches it), so the trunk's exact
  * gradient is that of the loss through the means and the value only: sum dmean * mean + c4 V,
  * with dmean fixed at the unperturbed parameters. */
-static double fd_loss_mean_path(const fd_data_t *f)
+static double fd_loss_mean_path(const void *ctx)
 {
+    const fd_data_t *f = ctx;
     float a[256], lp[64], v[64], d[256];
     ck_assert_uint_le(f->B * f->p->P, 256);
     ck_assert_int_eq(f->p->vt->act(f->p->inst, f->ws, f->B, f->obs, NULL, NULL, 1, a, lp, v, d), 0);
@@ -200,21 +186,6 @@ static double fd_loss_mean_path(const fd_data_t *f)
         L += (double)f->c[3][b] * v[b];
     }
     return L;
-}
-
-/* Central difference of `loss` in parameter i with step h. */
-static double fd_one(fd_data_t *f, double (*loss)(const fd_data_t *), size_t i, float h)
-{
-    float *theta = f->p->theta;
-    const float v = theta[i];
-    theta[i] = v + h;
-    const double up_step = (double)theta[i] - v;
-    const double up = loss(f);
-    theta[i] = v - h;
-    const double dn_step = (double)v - theta[i];
-    const double dn = loss(f);
-    theta[i] = v;
-    return (up - dn) / (up_step + dn_step);
 }
 
 /* Check every segment's gradient; returns the largest relative error of a segment. */
@@ -228,10 +199,10 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     pol_randomize(p, r);
     f.ws = p->vt->ws_create(p->inst, f.B);
     ck_assert_ptr_nonnull(f.ws);
-    f.obs = rand_floats(r, (size_t)f.B * p->D, -1.5, 1.5);
+    f.obs = pt_rand_floats(r, (size_t)f.B * p->D, -1.5, 1.5);
     make_samples(p, r, f.B, &f.actions, &f.old);
     for (int k = 0; k < 4; k++)
-        f.c[k] = rand_floats(r, f.B, -1.0, 1.0);
+        f.c[k] = pt_rand_floats(r, f.B, -1.0, 1.0);
 
     /* gSDE: the loss's derivatives with respect to the means, from the dist helpers */
     const int sde = strstr(fc->yaml, "sde: true") != NULL;
@@ -254,13 +225,13 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     for (uint32_t k = 0; k < p->n_segs; k++) {
         const size_t n = (size_t)p->segs[k].rows * p->segs[k].cols;
         double diff2 = 0.0, an2 = 0.0, fd2 = 0.0;
-        double (*loss)(const fd_data_t *) =
+        double (*loss)(const void *) =
             sde && g_str_has_prefix(p->segs[k].name, "pi.") ? fd_loss_mean_path : fd_loss;
         for (size_t i = off; i < off + n; i++) {
-            double fd = fd_one(&f, loss, i, 0x1p-8f);
+            double fd = pt_central_difference(p->theta, i, 0x1p-8f, loss, &f);
             /* a relu kink inside the step shows as a disagreement that a smaller step removes */
             if (relu && fabs(fd - grad[i]) > 10 * FD_TOL * fmax(fabs(fd), 1e-2)) {
-                const double fd_small = fd_one(&f, loss, i, 0x1p-10f);
+                const double fd_small = pt_central_difference(p->theta, i, 0x1p-10f, loss, &f);
                 if (fabs(fd_small - grad[i]) < fabs(fd - grad[i]))
                     fd = fd_small;
             }
@@ -494,7 +465,7 @@ START_TEST(test_mlp_act_value_evaluate_agree)
         const uint32_t B = 6;
         pol_t *p = consistency_policy(c, r, B);
         void *ws = p->vt->ws_create(p->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
         uint32_t env_index[6];
         ppo_rng_t streams[6];
         ppo_rng_t *rngs[6];
@@ -547,82 +518,18 @@ START_TEST(test_mlp_parts_equal_evaluate_and_backward_and_stay_in_their_segments
         const uint32_t B = 7;
         pol_t *p = consistency_policy(c, r, B);
         const int shared = strstr(consistency_yaml[c], "share_trunk: true") != NULL;
-        int part[32];
-        ck_assert_uint_le(p->n_segs, 32);
-        for (uint32_t k = 0; k < p->n_segs; k++) {
-            part[k] = p->vt->segment_part(p->inst, k);
-            /* a shared trunk is one part; separate networks put vf.* in part 1, the rest in 0 */
-            const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
-            ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
-                          p->segs[k].name, part[k]);
-        }
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
         make_samples(p, r, B, &actions, &old);
         float *d[4];
         for (int k = 0; k < 4; k++)
-            d[k] = rand_floats(r, B, -1, 1);
-        void *ws = p->vt->ws_create(p->inst, B), *ws0 = p->vt->ws_create(p->inst, B),
-             *ws1 = p->vt->ws_create(p->inst, B);
-        float lp[7], h[7], kl[7], v[7], lp0[7], h0[7], kl0[7], v1[7];
-        ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, actions, old, lp, h, kl, v), 0);
-        float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
-        ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
-        if (shared) {
-            ck_assert_int_lt(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            g_free(ppo_host_take_error());
-        } else {
-            /* part 1 first, on its own workspace, then part 0: neither disturbs the other */
-            const float sentinel = 777.0f;
-            for (size_t i = 0; i < p->n_params; i++)
-                split[i] = sentinel;
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + seg_offset(p, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 1));
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL,
-                                                  NULL, v1),
-                             0);
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
-            ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
-            ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
-            ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
-            /* part 1's backward touches only part 1's segments (the sentinel survives) */
-            ck_assert_int_eq(p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3],
-                                                  split),
-                             0);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                for (size_t i = 0; part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols;
-                     i++)
-                    ck_assert_msg(split[seg_offset(p, k) + i] == sentinel,
-                                  "%s: part 1 wrote segment %s", consistency_yaml[c],
-                                  p->segs[k].name);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + seg_offset(p, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 0));
-            ck_assert_int_eq(
-                p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
-            /* together they are backward's gradient, bit for bit */
-            ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
-            /* a part's backward needs that part's evaluate on the workspace */
-            ck_assert_int_lt(p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL,
-                                                  split),
-                             0);
-            g_free(ppo_host_take_error());
-        }
-        g_free(whole);
-        g_free(split);
+            d[k] = pt_rand_floats(r, B, -1, 1);
+        const pt_policy_t pp = {p->vt, p->inst, p->segs, p->n_segs, p->n_params};
+        pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
         for (int k = 0; k < 4; k++)
             g_free(d[k]);
         g_free(obs);
         g_free(actions);
         g_free(old);
-        p->vt->ws_destroy(p->inst, ws);
-        p->vt->ws_destroy(p->inst, ws0);
-        p->vt->ws_destroy(p->inst, ws1);
         pol_free(p);
     }
     g_rand_free(r);
@@ -639,7 +546,7 @@ START_TEST(test_mlp_streams_alone_decide_the_samples)
         pol_t *p = consistency_policy(c, r, B), *q = consistency_policy(c, r, B);
         memcpy(q->theta, p->theta, sizeof(float) * p->n_params);
         void *wp = p->vt->ws_create(p->inst, B), *wq = q->vt->ws_create(q->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
         uint32_t env_index[5] = {4, 2, 0, 1, 3};
         ppo_rng_t sp[5], sq[5];
         ppo_rng_t *rp[5], *rq[5];
@@ -673,7 +580,7 @@ START_TEST(test_mlp_rows_in_one_call_equal_rows_one_at_a_time)
         const uint32_t B = 40; /* above the BLAS threshold; single rows take the small path */
         pol_t *p = consistency_policy(c, r, B);
         void *ws = p->vt->ws_create(p->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
         float *acts = g_new(float, (size_t)B * p->A), *dist = g_new(float, (size_t)B * p->P);
         float lp[40], v[40], h[40], lpe[40], ve[40];
         ck_assert_int_eq(p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, acts, lp, v, dist), 0);
@@ -757,12 +664,12 @@ START_TEST(test_mlp_two_workspaces_on_two_threads_match_sequential_calls)
         j->p = p;
         j->B = Bs[t];
         j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = rand_floats(r, (size_t)j->B * p->D, -2, 2);
+        j->obs = pt_rand_floats(r, (size_t)j->B * p->D, -2, 2);
         float *a, *o;
         make_samples(p, r, j->B, &a, &o);
         j->actions = a;
         j->old = o;
-        j->coef = rand_floats(r, j->B, -1, 1);
+        j->coef = pt_rand_floats(r, j->B, -1, 1);
         j->grad = g_new0(float, p->n_params);
     }
     /* sequential reference */
@@ -920,7 +827,7 @@ START_TEST(test_mlp_gsde_noise_follows_the_sample_frequency)
         pol_t *p = pol_new(yaml, 3, 0, 2, 2);
         pol_randomize(p, r);
         void *ws = p->vt->ws_create(p->inst, 1);
-        float *obs = rand_floats(r, 3, -1, 1);
+        float *obs = pt_rand_floats(r, 3, -1, 1);
         ppo_rng_t rng;
         ppo_rng_seed(&rng, 3, "act", 1);
         ppo_rng_t *rngs[1] = {&rng};
@@ -1001,7 +908,7 @@ START_TEST(test_mlp_gsde_noise_state_round_trips)
     pol_randomize(p, r);
     ck_assert_uint_eq(p->vt->state_size(p->inst), n_envs * (2 + 6 * 2));
     void *ws = p->vt->ws_create(p->inst, n_envs);
-    float *obs = rand_floats(r, 3 * n_envs, -1, 1);
+    float *obs = pt_rand_floats(r, 3 * n_envs, -1, 1);
     const uint32_t env_index[3] = {0, 1, 2};
     ppo_rng_t streams[3];
     ppo_rng_t *rngs[3];
@@ -1062,21 +969,6 @@ END_TEST
 
 /* ---- export_c ---- */
 
-/* Run argv; fails the test unless it exits 0. */
-static void run_or_fail(char **argv)
-{
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0], argv[1],
-                  out, err);
-    g_free(out);
-    g_free(err);
-}
-
 static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_or_a, uint64_t seed)
 {
     GRand *r = g_rand_new_with_seed((guint32)seed);
@@ -1092,8 +984,7 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     }
     const ppo_obs_norm_t norm = {sizeof(norm), 1, D, 0, mean, var, 1e-8, 2.5};
 
-    char *dir = g_dir_make_tmp("mlp-export-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(dir);
+    char *dir = ppo_test_tmpdir();
     char *c_path = g_build_filename(dir, "policy.c", NULL);
     FILE *f = fopen(c_path, "w");
     ck_assert_ptr_nonnull(f);
@@ -1107,19 +998,6 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     ck_assert(strstr(source, "#define PPO_POLICY_ACT_DIM") != NULL);
     ck_assert(strstr(source, "malloc") == NULL);
     g_free(source);
-
-    /* the rest needs a C compiler */
-    char *cc = g_find_program_in_path("cc");
-    if (cc == NULL) {
-        printf("export_c (%s): no C compiler \"cc\" on PATH, compile step skipped\n", yaml);
-        g_unlink(c_path);
-        g_rmdir(dir);
-        g_free(c_path);
-        g_free(dir);
-        pol_free(p);
-        g_rand_free(r);
-        return;
-    }
 
     /* observations as an env writes them (floats), and as the core normalizes them */
     double *raw = g_new(double, (size_t)N *D);
@@ -1138,25 +1016,21 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     }
     fclose(f);
 
-    /* build: the generated file alone with warnings as errors, the driver, the program */
-    char *obj = g_build_filename(dir, "policy.o", NULL);
-    char *drv_src = ppo_test_src_path("tests/plugins/mlp_export_driver.c");
-    char *drv_obj = g_build_filename(dir, "driver.o", NULL);
-    char *prog = g_build_filename(dir, "policy", NULL);
+    /* build the generated file alone with warnings as errors, the driver, the program; run it */
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    char *def_obs = g_strdup_printf("-DMLP_DRIVER_OBS_DIM=%u", D);
-    char *def_act =
-        g_strdup_printf(discrete ? "-DMLP_DRIVER_DISCRETE=%u" : "-DMLP_DRIVER_ACT_DIM=%u", n_or_a);
-    char *cc_policy[] = {cc,        "-std=c99", "-O2",  "-pedantic", "-Wall", "-Wextra",
-                         "-Werror", "-c",       c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,   "-std=c99", "-O2", def_obs, def_act,
-                         "-c", drv_src,    "-o",  drv_obj, NULL};
-    char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
-    char *run[] = {prog, in_path, out_path, NULL};
-    run_or_fail(cc_policy);
-    run_or_fail(cc_driver);
-    run_or_fail(cc_link);
-    run_or_fail(run);
+    const pt_export_kind_t kind = {D, discrete ? 1 : n_or_a, discrete ? 0 : 1, 0};
+    if (!pt_export_run(dir, c_path, &kind, in_path, out_path)) {
+        ppo_test_rm_tree(dir);
+        g_free(raw);
+        g_free(normed);
+        g_free(c_path);
+        g_free(in_path);
+        g_free(out_path);
+        g_free(dir);
+        pol_free(p);
+        g_rand_free(r);
+        return;
+    }
 
     /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
     void *ws = p->vt->ws_create(p->inst, N);
@@ -1196,10 +1070,7 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
                       fmax(worst, worst_chunked));
     }
 
-    const char *const files[] = {c_path, in_path, obj, drv_obj, prog, out_path};
-    for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
-        g_unlink(files[i]);
-    g_rmdir(dir);
+    ppo_test_rm_tree(dir);
     g_free(text);
     g_free(acts);
     g_free(chunked);
@@ -1211,15 +1082,8 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     g_free(normed);
     g_free(c_path);
     g_free(in_path);
-    g_free(obj);
-    g_free(drv_src);
-    g_free(drv_obj);
-    g_free(prog);
     g_free(out_path);
-    g_free(def_obs);
-    g_free(def_act);
     g_free(dir);
-    g_free(cc);
     pol_free(p);
     g_rand_free(r);
 }
