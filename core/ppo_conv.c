@@ -102,7 +102,7 @@ static conv_dims_t conv_dims(const ppo_conv_shape_t *s)
     /* wide: the last row's reads end at (C-1) Hp Wp + (KH-1) Wp + KW - 1 + N */
     d.S = d.wide ? round16((d.C - 1) * d.Hp * d.Wp + (d.KH - 1) * d.Wp + d.KW - 1 + d.N)
                  : (size_t)d.K * d.N;
-    d.G = d.S >= CONV_GROUP_FLOATS ? 1u : (uint32_t)(CONV_GROUP_FLOATS / d.S);
+    d.G = d.S == 0 || d.S >= CONV_GROUP_FLOATS ? 1u : (uint32_t)(CONV_GROUP_FLOATS / d.S);
     if (d.G > CONV_GROUP_MAX)
         d.G = CONV_GROUP_MAX;
     return d;
