@@ -193,9 +193,10 @@ static GOptionContext *bench_context(void)
              "2048^3, through the BLAS ppofw uses) and sgemm at the pipeline's layer shapes;\n"
              "raw env steps/s; collection steps/s; update samples*epochs/s; end-to-end\n"
              "training steps/s over the iterations after the first; FLOPs per env step\n"
-             "(sum of 2*rows*cols over the policy's weights, times 1 + 3*epochs) and the\n"
-             "fraction of the ceiling training reaches; peak RSS; heap allocations per\n"
-             "iteration. Nothing is written to disk.");
+             "(one forward pass as the policy counts it, conv layers apart, or else the sum\n"
+             "of 2*rows*cols over its weights; times 1 + 3*epochs) and the fraction of the\n"
+             "ceiling training reaches; peak RSS; heap allocations per iteration. Nothing is\n"
+             "written to disk.");
     g_option_context_add_main_entries(ctx, bench_entries, NULL);
     return ctx;
 }

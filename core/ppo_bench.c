@@ -61,14 +61,56 @@ static bool out_of_memory(GError **error, const char *what)
     return false;
 }
 
-double ppo_bench_flops_per_step(const ppo_segment_t *segments, uint32_t n_segments,
-                                uint32_t epochs)
+double ppo_bench_segment_flops(const ppo_segment_t *segments, uint32_t n_segments)
 {
     double forward = 0.0;
     for (uint32_t k = 0; k < n_segments; k++)
         if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight"))
             forward += 2.0 * segments[k].rows * segments[k].cols;
+    return forward;
+}
+
+double ppo_bench_flops_per_step(double forward, uint32_t epochs)
+{
     return forward * (1.0 + 3.0 * epochs);
+}
+
+/* A convolution's weight: a segment named like "conv.0.weight" or "pi.conv.1.weight". */
+static bool is_conv_weight(const ppo_segment_t *s)
+{
+    return s->name != NULL && g_str_has_suffix(s->name, "weight") &&
+           (g_str_has_prefix(s->name, "conv.") || strstr(s->name, ".conv.") != NULL);
+}
+
+/* The forward FLOPs of the model's policy: its own count when it gives one (ABI 1.2), the fixed
+ * formula otherwise; and the part in conv layers, the policy's count less the matrix products of
+ * every other weight (0 without a count or without conv weights). */
+static void model_flops(const ppo_model_t *m, ppo_bench_result_t *res)
+{
+    const ppo_policy_vtable_t *vt = &m->plugin->vt.policy;
+    res->forward_flops = ppo_bench_segment_flops(m->segments, m->n_segments);
+    res->policy_counts_flops = vt->forward_flops != NULL;
+    res->conv_flops = 0.0;
+    if (!res->policy_counts_flops)
+        return;
+    ppo_plugin_set_current(m->plugin);
+    const double counted = vt->forward_flops(m->inst);
+    ppo_plugin_set_current(NULL);
+    if (!(isfinite(counted) && counted > 0.0)) {
+        res->policy_counts_flops = false;
+        return;
+    }
+    double dense = 0.0;
+    bool has_conv = false;
+    for (uint32_t k = 0; k < m->n_segments; k++) {
+        const ppo_segment_t *s = &m->segments[k];
+        if (is_conv_weight(s))
+            has_conv = true;
+        else if (s->name != NULL && g_str_has_suffix(s->name, "weight"))
+            dense += 2.0 * s->rows * s->cols;
+    }
+    res->forward_flops = counted;
+    res->conv_flops = has_conv && counted > dense ? counted - dense : 0.0;
 }
 
 /* ---- GEMM ---- */
@@ -125,7 +167,8 @@ static bool bench_shapes(const ppo_trainer_t *tr, double budget, ppo_bench_resul
     res->n_shapes = 0;
     for (uint32_t k = 0; k < m->n_segments && res->n_shapes < PPO_BENCH_MAX_SHAPES; k++) {
         const ppo_segment_t *s = &m->segments[k];
-        if (s->name == NULL || !g_str_has_suffix(s->name, "weight"))
+        /* a conv weight's product is not rows x cols per sample: conv_bench measures those */
+        if (s->name == NULL || !g_str_has_suffix(s->name, "weight") || is_conv_weight(s))
             continue;
         ppo_bench_shape_t *sh = &res->shapes[res->n_shapes++];
         g_strlcpy(sh->name, s->name, sizeof(sh->name));
@@ -391,8 +434,8 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->epochs = pl->ppo.epochs;
     res->minibatches = pl->ppo.minibatches;
     res->n_params = tr->model->n_params;
-    res->flops_per_step =
-        ppo_bench_flops_per_step(tr->model->segments, tr->model->n_segments, pl->ppo.epochs);
+    model_flops(tr->model, res);
+    res->flops_per_step = ppo_bench_flops_per_step(res->forward_flops, pl->ppo.epochs);
 
     /* env alone, then collection and update on the same instances (reset in between) */
     bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, error) &&
@@ -448,7 +491,14 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
     fprintf(out, "  %-40s %14.3f ms (over %" G_GUINT64_FORMAT " iterations)\n", "whole iteration",
             1e3 * iter_steps / r->train_sps, r->train_iterations);
     fprintf(out, "arithmetic:\n");
-    fprintf(out, "  %-40s %14.0f FLOP\n", "per env step (fixed formula)", r->flops_per_step);
+    fprintf(out, "  %-40s %14.0f FLOP\n",
+            r->policy_counts_flops ? "forward per row (the policy's count)"
+                                   : "forward per row (2 rows cols per weight)",
+            r->forward_flops);
+    if (r->conv_flops > 0.0)
+        fprintf(out, "  %-40s %14.0f FLOP\n", "  of which in conv layers", r->conv_flops);
+    fprintf(out, "  %-40s %14.0f FLOP\n", "per env step (1 + 3 epochs forwards)",
+            r->flops_per_step);
     fprintf(out, "  %-40s %14.2f GFLOP/s\n", "achieved in training",
             r->train_sps * r->flops_per_step / 1e9);
     fprintf(out, "  %-40s %14.3f\n", "fraction of the ceiling", r->fraction_of_ceiling);

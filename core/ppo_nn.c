@@ -28,7 +28,8 @@
  * in the same order and give identical results; the baseline rounds products separately, so its
  * last bits differ. A given machine always runs the same kernels.
  *
- * Left out: convolutions, normalization layers, anything stateful. Nothing here allocates.
+ * Left out: convolutions (core/ppo_conv.c), normalization layers, anything stateful. Nothing here
+ * allocates.
  */
 #include "config.h"
 
@@ -36,6 +37,8 @@
 #include <string.h>
 
 #include <ppofw/nn.h>
+
+#include "ppo_simd_private.h"
 
 #include <cblas.h>
 /* OpenBLAS's cblas.h pulls in <complex.h>, whose macro I would shadow the input count */
@@ -59,43 +62,7 @@
 
 /* The Linear kernels are instantiated per instruction set and picked at run time (below);
  * tanh and the element-wise helpers are compiled for x86-64-v4, x86-64-v3 and the baseline by
- * GCC's target_clones. Vector values live only inside these functions (and the always-inline
- * templates they expand): passing 32- or 64-byte vectors between functions would change the ABI
- * on the baseline. */
-#if defined(__x86_64__) && defined(__gnu_linux__) && defined(__GNUC__) && !defined(__clang__) &&   \
-    __GNUC__ >= 11
-#define PPO_NN_X86_DISPATCH 1
-#define PPO_NN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define PPO_NN_CLONES3                                                                             \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define PPO_NN_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
-#define PPO_NN_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
-#else
-#define PPO_NN_X86_DISPATCH 0
-#define PPO_NN_CLONES
-#define PPO_NN_CLONES3
-#endif
-
-#define NN_INLINE static inline __attribute__((always_inline))
-
-typedef float v8f __attribute__((vector_size(32)));
-typedef uint32_t v8u __attribute__((vector_size(32)));
-typedef float v16f __attribute__((vector_size(64)));
-typedef uint32_t v16u __attribute__((vector_size(64)));
-/* the same types for unaligned loads and stores through a float pointer */
-typedef float v8f_mem __attribute__((vector_size(32), aligned(4), may_alias));
-typedef float v16f_mem __attribute__((vector_size(64), aligned(4), may_alias));
-
-#define LOAD8(p) (*(const v8f_mem *)(p))
-#define STORE8(p, v) (*(v8f_mem *)(p) = (v))
-#define SPLAT8(s) ((v8f){(s), (s), (s), (s), (s), (s), (s), (s)})
-#define LOAD16(p) (*(const v16f_mem *)(p))
-#define STORE16(p, v) (*(v16f_mem *)(p) = (v))
-#define SPLAT16(s)                                                                                 \
-    ((v16f){(s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s)})
-/* mask ? a : b, lane by lane, for a comparison mask */
-#define SELECT8(mask, a, b) ((v8f)(((v8u)(mask) & (v8u)(a)) | (~(v8u)(mask) & (v8u)(b))))
-#define SELECT16(mask, a, b) ((v16f)(((v16u)(mask) & (v16u)(a)) | (~(v16u)(mask) & (v16u)(b))))
+ * GCC's target_clones (core/ppo_simd_private.h). */
 
 /* ---- BLAS setup ---- */
 

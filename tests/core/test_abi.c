@@ -203,6 +203,21 @@ static const abi_entry_t computed[] = {
     OFF(ppo_rollout_view_t, bootstrap_values),
     OFF(ppo_rollout_view_t, last_values),
 
+    SIZE(ppo_conv_shape_t),
+    OFF(ppo_conv_shape_t, in_channels),
+    OFF(ppo_conv_shape_t, in_height),
+    OFF(ppo_conv_shape_t, in_width),
+    OFF(ppo_conv_shape_t, out_channels),
+    OFF(ppo_conv_shape_t, kernel_h),
+    OFF(ppo_conv_shape_t, kernel_w),
+    OFF(ppo_conv_shape_t, stride_h),
+    OFF(ppo_conv_shape_t, stride_w),
+    OFF(ppo_conv_shape_t, pad_h),
+    OFF(ppo_conv_shape_t, pad_w),
+    OFF(ppo_conv_shape_t, out_height),
+    OFF(ppo_conv_shape_t, out_width),
+    OFF(ppo_conv_shape_t, reserved),
+
     SIZE(ppo_advantage_vtable_t),
     OFF(ppo_advantage_vtable_t, struct_size),
     OFF(ppo_advantage_vtable_t, reserved0),
@@ -276,6 +291,10 @@ static const char *const functions[] = {
     "ppo_multi_categorical_backward",
     "ppo_lstm_ws_floats",       "ppo_lstm_forward",
     "ppo_lstm_backward",
+    "ppo_conv_shape_check",      "ppo_conv_flops",
+    "ppo_conv_workspace_floats", "ppo_conv_forward",
+    "ppo_conv_backward",         "ppo_avg_pool_forward",
+    "ppo_avg_pool_backward",
 };
 
 static void print_table(FILE *out)
