@@ -53,6 +53,53 @@ typedef struct ppo_segment {
     double gain;          /* PPO_INIT_ORTHOGONAL: the gain */
 } ppo_segment_t;
 
+/* A segment table being built (ABI 1.2). ppo_segment_table_add appends a segment and computes its
+ * offset in the parameter array the way the core lays segments out (back to back in declaration
+ * order), so a policy never adds sizes up by hand:
+ *
+ *     ppo_segment_t segs[8];
+ *     size_t offsets[8];
+ *     ppo_segment_table_t t = PPO_SEGMENT_TABLE(segs, offsets, 8);
+ *     uint32_t pi = ppo_segment_table_add_linear(&t, "pi.weight", "pi.bias", D, n, 0.01);
+ *     uint32_t ls = ppo_segment_table_add(&t, "log_std", A, 1, PPO_INIT_CONSTANT, 0.0, 0.0);
+ *     if (t.failed) ... (too many segments or a zero dimension: nothing was added from then on)
+ *     ... params + offsets[pi] is pi.weight once bound; t.n_params floats in all.
+ *
+ * The caller owns the arrays and the names, which must stay valid as long as the table is used
+ * (segments() hands the same array to the core). Not thread-safe; build the table in create. */
+typedef struct ppo_segment_table {
+    uint32_t struct_size;    /* sizeof(ppo_segment_table_t) the plugin was built with */
+    uint32_t capacity;       /* entries of segments and offsets */
+    uint32_t n_segments;     /* segments added so far */
+    uint32_t failed;         /* 1 once an add did not fit or had a zero dimension */
+    ppo_segment_t *segments; /* (capacity) the table, filled in order */
+    size_t *offsets;         /* (capacity) the first float of each segment in the parameters */
+    size_t n_params;         /* floats of all segments added: the parameter count */
+    void *reserved[2];       /* NULL */
+} ppo_segment_table_t;
+
+/* An empty table over caller-owned arrays of CAPACITY entries (ABI 1.2). */
+#define PPO_SEGMENT_TABLE(SEGMENTS, OFFSETS, CAPACITY)                                             \
+    ((ppo_segment_table_t){.struct_size = sizeof(ppo_segment_table_t),                           \
+                           .capacity = (uint32_t)(CAPACITY),                                       \
+                           .segments = (SEGMENTS),                                                 \
+                           .offsets = (OFFSETS)})
+
+/* Append one segment (the fields of ppo_segment_t; struct_size is filled in) and record its
+ * offset (ABI 1.2). Returns its index, or UINT32_MAX when the table is full, rows or cols is 0,
+ * or an earlier add failed; then `failed` is set and nothing is added. */
+PPO_API uint32_t ppo_segment_table_add(ppo_segment_table_t *table, const char *name,
+                                       uint32_t rows, uint32_t cols, ppo_init_kind_t init,
+                                       double value, double gain);
+
+/* Append a Linear layer from `in` to `out` features (ABI 1.2): the weight (out, in), orthogonal
+ * with `gain`, then the bias (out), zero, as CleanRL's layer_init and SB3's ortho_init make them.
+ * Returns the weight's index (the bias is the next one), or UINT32_MAX as ppo_segment_table_add.
+ */
+PPO_API uint32_t ppo_segment_table_add_linear(ppo_segment_table_t *table, const char *weight_name,
+                                              const char *bias_name, uint32_t in, uint32_t out,
+                                              double gain);
+
 /* What the core tells a policy when creating it. */
 typedef struct ppo_policy_setup {
     uint32_t struct_size;         /* sizeof(ppo_policy_setup_t) of the host */

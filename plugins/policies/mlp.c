@@ -52,6 +52,8 @@ typedef struct mlp_layer {
 typedef struct mlp {
     const ppo_host_t *host;      /* host services, valid until destroy */
     uint32_t n_envs;             /* env indices act and reset_noise may see */
+    const ppo_space_t *obs_space; /* setup's, valid until destroy (export_c reads them) */
+    const ppo_space_t *act_space;
     uint32_t D;                  /* observation size */
     uint32_t A;                  /* action floats per row: 1 for discrete */
     uint32_t n_actions;          /* discrete: n; box: 0 */
@@ -318,6 +320,8 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
         goto out_oom;
     m->host = host;
     m->n_envs = setup->n_envs;
+    m->obs_space = setup->obs_space;
+    m->act_space = setup->act_space;
     m->D = setup->obs_space->dim;
     if (setup->act_space->kind == PPO_SPACE_DISCRETE) {
         m->head = MLP_HEAD_CATEGORICAL;
@@ -541,11 +545,7 @@ static void forward_dist(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *
     ppo_linear_forward(B, H->in, A, z, W, b, ws->mean);
     const float *ls = seg_ptr(m, m->params, m->log_std);
     if (m->head == MLP_HEAD_GAUSSIAN) {
-        for (uint32_t r = 0; r < B; r++) {
-            float *row = ws->dist + (size_t)r * 2 * A;
-            memcpy(row, ws->mean + (size_t)r * A, A * sizeof(float));
-            memcpy(row + A, ls, A * sizeof(float));
-        }
+        ppo_gaussian_head_forward(B, A, ws->mean, ls, ws->dist);
         return;
     }
     /* gSDE: variance_a = sum_j z_j^2 std_ja^2, as a (B, latent) x (latent, A) product */
@@ -829,12 +829,7 @@ static void backward_log_std(const mlp_t *m, mlp_ws_t *ws, uint32_t B, float *gr
     const uint32_t A = m->A;
     float *g = grad_ptr(m, grad, m->log_std);
     if (m->head == MLP_HEAD_GAUSSIAN) {
-        for (uint32_t a = 0; a < A; a++) {
-            double s = 0.0;
-            for (uint32_t r = 0; r < B; r++)
-                s += ws->ddist[(size_t)r * 2 * A + A + a];
-            g[a] += (float)s;
-        }
+        ppo_gaussian_head_backward(B, A, ws->ddist, NULL, g);
         return;
     }
     /* gSDE: row log-std = log(var)/2 with var = sum_j z_j^2 exp(2 L_ja) + eps, so
@@ -1011,11 +1006,11 @@ static int mlp_set_state(void *inst, const double *state)
 /* ---- export_c (the writer is plugins/policies/mlp_export.c) ---- */
 
 /* Declared here and defined in mlp_export.c, with the same text; keep the two in step.
- * Writes the C file for a chain of n_layers Linear layers (the hidden ones, then the head):
- * widths (n_layers + 1) are the input size then each layer's output size, weights and biases
- * (n_layers) point into the parameters. 0, or -1 after host->error. */
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm, int discrete,
-                     int relu, uint32_t n_layers, const uint32_t *widths,
+ * Writes the C file for a chain of n_layers Linear layers (the hidden ones, each activated with
+ * `act`, then the head): widths (n_layers + 1) are the input size then each layer's output size,
+ * weights and biases (n_layers) point into the parameters. 0, or -1 after host->error. */
+int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
+                     ppo_activation_t act, uint32_t n_layers, const uint32_t *widths,
                      const float *const *weights, const float *const *biases);
 
 static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out)
@@ -1042,8 +1037,13 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
         weights[k] = seg_ptr(m, params, L->weight);
         biases[k] = seg_ptr(m, params, L->weight + 1);
     }
-    rc = mlp_export_write(out, m->host, norm, m->head == MLP_HEAD_CATEGORICAL,
-                          m->activation == PPO_ACTIVATION_RELU, n_layers, widths, weights, biases);
+    const ppo_codegen_policy_t pol = {
+        .struct_size = sizeof(pol),
+        .obs_space = m->obs_space,
+        .act_space = m->act_space,
+        .norm = norm,
+    };
+    rc = mlp_export_write(out, m->host, &pol, m->activation, n_layers, widths, weights, biases);
 out_free:
     free(widths);
     free(weights);
