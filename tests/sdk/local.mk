@@ -10,6 +10,8 @@ SDK_FX_LINK = -module -avoid-version -no-undefined -rpath /nowhere \
 	-export-symbols-regex '^ppo_plugin_entry$$'
 SDK_FX_ENV_H = tests/sdk/fixtures/sdk_env.h
 SDK_FX_POLICY_H = tests/sdk/fixtures/sdk_policy.h
+SDK_FX_LN_H = tests/sdk/fixtures/sdk_layernorm.h
+SDK_FX_RNN_H = tests/sdk/fixtures/sdk_rnn.h
 
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_good_env.la
 tests_sdk_fixtures_sdk_good_env_la_SOURCES = tests/sdk/fixtures/sdk_good_env.c $(SDK_FX_ENV_H)
@@ -70,6 +72,56 @@ tests_sdk_fixtures_sdk_overwrite_grad_la_SOURCES = tests/sdk/fixtures/sdk_overwr
 	$(SDK_FX_POLICY_H)
 tests_sdk_fixtures_sdk_overwrite_grad_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_overwrite_grad_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_static_scratch.la
+tests_sdk_fixtures_sdk_static_scratch_la_SOURCES = tests/sdk/fixtures/sdk_static_scratch.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_static_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_static_scratch_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_not_c.la
+tests_sdk_fixtures_sdk_export_not_c_la_SOURCES = tests/sdk/fixtures/sdk_export_not_c.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_not_c_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_not_c_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_wrong.la
+tests_sdk_fixtures_sdk_export_wrong_la_SOURCES = tests/sdk/fixtures/sdk_export_wrong.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_wrong_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_wrong_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm.la
+tests_sdk_fixtures_sdk_layernorm_la_SOURCES = tests/sdk/fixtures/sdk_layernorm.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm_grad.la
+tests_sdk_fixtures_sdk_layernorm_grad_la_SOURCES = tests/sdk/fixtures/sdk_layernorm_grad.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn.la
+tests_sdk_fixtures_sdk_rnn_la_SOURCES = tests/sdk/fixtures/sdk_rnn.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_carry.la
+tests_sdk_fixtures_sdk_rnn_no_carry_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_carry.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_reset.la
+tests_sdk_fixtures_sdk_rnn_no_reset_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_reset.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_bptt.la
+tests_sdk_fixtures_sdk_rnn_bptt_la_SOURCES = tests/sdk/fixtures/sdk_rnn_bptt.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_shared_scratch.la
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_SOURCES = tests/sdk/fixtures/sdk_rnn_shared_scratch.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LIBADD = libppofw.la
 
 # ---- Check suites ----
 sdk_tests = \
