@@ -104,8 +104,13 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "plugins", "info", "cartpole", NULL);
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    assert_contains(r.out, "cartpole: env plugin, version 1.0.0, plugin ABI 1.1", "info");
+    char *header = g_strdup_printf("cartpole: env plugin, version 1.0.0, plugin ABI %d.%d",
+                                   PPO_ABI_MAJOR, PPO_ABI_MINOR);
+    assert_contains(r.out, header, "info");
+    g_free(header);
     assert_contains(r.out, "observation: box (4)", "info");
+    assert_contains(r.out, "optional:    state (get_state/set_state: exact resume), render_text",
+                    "info");
     assert_contains(r.out, "action:      discrete (2)", "info");
     assert_contains(r.out, "time limit:  500 steps", "info");
     ck_assert_msg(g_regex_match_simple("(?m)^  sutton_barto_reward +bool +false +true, false +"
@@ -119,6 +124,23 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
     ck_assert_msg(g_regex_match_simple("(?m)^  gamma +double +0.99 +\\(0, 1\\] +", r.out, 0, 0),
                   "%s", r.out);
     sdk_run_clear(&r);
+
+    /* a policy's optional callbacks: parts, recurrent, export, bench FLOPs, noise, state */
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", "mlp", NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    parts (segment_part/evaluate_part/backward_part", "info");
+    assert_contains(r.out, ", export_c (ppofw export), reset_noise (per-env exploration noise), "
+                           "state (per-env state saved in checkpoints)",
+                    "info");
+    sdk_run_clear(&r);
+    char *rnn = sdk_fixture_path("sdk_rnn");
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", rnn, NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    recurrent (state per env, trained on sequences), "
+                           "export_c",
+                    "info");
+    sdk_run_clear(&r);
+    g_free(rnn);
 
     /* a path works too, and a fixture without parameters says so */
     char *path = sdk_fixture_path("sdk_good_env");
