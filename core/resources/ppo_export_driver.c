@@ -44,8 +44,35 @@ void ppo_policy_act(PPO_DRIVER_OBS, double *action PPO_DRIVER_STATE);
 void ppo_policy_act(PPO_DRIVER_OBS, int *action PPO_DRIVER_STATE);
 #endif
 
+/* the --header file: the same prototype (a conflict does not compile) and macro values */
 #if PPO_DRIVER_HEADER
 #include "policy.h"
+#if !defined(PPO_POLICY_OBS_DIM) || PPO_POLICY_OBS_DIM != PPO_DRIVER_OBS_DIM
+#error "PPO_EXPORT_CONTRACT: the header's PPO_POLICY_OBS_DIM is missing or wrong"
+#endif
+#if !defined(PPO_POLICY_ACT_DIM) || PPO_POLICY_ACT_DIM != PPO_DRIVER_ACT_DIM
+#error "PPO_EXPORT_CONTRACT: the header's PPO_POLICY_ACT_DIM is missing or wrong"
+#endif
+#if PPO_DRIVER_KIND == 1 &&                                                                        \
+    (!defined(PPO_POLICY_N_ACTIONS) || PPO_POLICY_N_ACTIONS != PPO_DRIVER_N_ACTIONS)
+#error "PPO_EXPORT_CONTRACT: the header's PPO_POLICY_N_ACTIONS is missing or wrong"
+#endif
+#if PPO_DRIVER_UINT8 != defined(PPO_POLICY_OBS_UINT8)
+#error "PPO_EXPORT_CONTRACT: the header's PPO_POLICY_OBS_UINT8 disagrees with the observations"
+#endif
+#if PPO_DRIVER_STATE_SIZE > 0 &&                                                                   \
+    (!defined(PPO_POLICY_STATE_SIZE) || PPO_POLICY_STATE_SIZE != PPO_DRIVER_STATE_SIZE)
+#error "PPO_EXPORT_CONTRACT: the header's PPO_POLICY_STATE_SIZE is missing or wrong"
+#endif
+#if PPO_DRIVER_KIND == 3
+static const int ppo_driver_header_nvec[] = PPO_POLICY_NVEC;
+#endif
+#undef PPO_POLICY_OBS_DIM
+#undef PPO_POLICY_ACT_DIM
+#undef PPO_POLICY_N_ACTIONS
+#undef PPO_POLICY_NVEC
+#undef PPO_POLICY_OBS_UINT8
+#undef PPO_POLICY_STATE_SIZE
 #endif
 #include "policy.c"
 
@@ -108,6 +135,13 @@ int main(int argc, char **argv)
     for (i = 0; i < (int)(sizeof(nvec) / sizeof(nvec[0])); i++)
         if (nvec[i] != expect[i])
             return 3;
+#if PPO_DRIVER_HEADER
+    if (sizeof(ppo_driver_header_nvec) != sizeof(expect))
+        return 3;
+    for (i = 0; i < (int)(sizeof(expect) / sizeof(expect[0])); i++)
+        if (ppo_driver_header_nvec[i] != expect[i])
+            return 3;
+#endif
 #endif
     in = fopen(argv[1], "r");
     out = fopen(argv[2], "w");

@@ -1,5 +1,6 @@
 # Tests of the plugin SDK: the checkers behind check-env and check-policy on the fixture plugins
 # of tests/sdk/fixtures/ (tests/core/test_ppo_check.c, tests/core/test_ppo_check_policy.c), the
+# verification of exported policies (tests/core/test_ppo_export_verify.c), the
 # pinned plugin ABI and a plugin laid out for an older minor (tests/core/test_abi.c against
 # tests/data/abi-1.2.txt), the SDK commands spawned as a user runs them
 # (tests/sdk/test_sdk_commands.c), and the installed SDK used from outside the tree
@@ -127,6 +128,7 @@ tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LIBADD = libppofw.la
 sdk_tests = \
 	tests/core/test_ppo_check \
 	tests/core/test_ppo_check_policy \
+	tests/core/test_ppo_export_verify \
 	tests/core/test_abi \
 	tests/sdk/test_sdk_commands
 check_PROGRAMS += $(sdk_tests)
@@ -138,6 +140,9 @@ tests_core_test_ppo_check_LDADD = $(TEST_LIBS)
 tests_core_test_ppo_check_policy_SOURCES = tests/core/test_ppo_check_policy.c tests/sdk/sdk_test.h
 tests_core_test_ppo_check_policy_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_check_policy_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_export_verify_SOURCES = tests/core/test_ppo_export_verify.c tests/sdk/sdk_test.h
+tests_core_test_ppo_export_verify_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_export_verify_LDADD = $(TEST_LIBS)
 tests_core_test_abi_SOURCES = tests/core/test_abi.c tests/sdk/sdk_test.h
 tests_core_test_abi_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_abi_LDADD = $(TEST_LIBS)
