@@ -61,14 +61,39 @@ static bool out_of_memory(GError **error, const char *what)
     return false;
 }
 
-double ppo_bench_flops_per_step(const ppo_segment_t *segments, uint32_t n_segments,
-                                uint32_t epochs)
+double ppo_bench_forward_flops_default(const ppo_segment_t *segments, uint32_t n_segments)
 {
     double forward = 0.0;
     for (uint32_t k = 0; k < n_segments; k++)
-        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight"))
+        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight") &&
+            segments[k].rows > 1 && segments[k].cols > 1)
             forward += 2.0 * segments[k].rows * segments[k].cols;
-    return forward * (1.0 + 3.0 * epochs);
+    return forward;
+}
+
+double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy)
+{
+    const ppo_plugin_t *p = model->plugin;
+    *from_policy = false;
+    if (p->vt.policy.forward_flops != NULL) {
+        ppo_plugin_set_current(p);
+        const double f = p->vt.policy.forward_flops(model->inst);
+        ppo_plugin_set_current(NULL);
+        if (isfinite(f) && f >= 0.0) {
+            *from_policy = true;
+            return f;
+        }
+        ppo_log(PPO_LOG_WARNING,
+                "policy \"%s\": forward_flops() returned %g, not a count; using the default "
+                "formula",
+                p->name, f);
+    }
+    return ppo_bench_forward_flops_default(model->segments, model->n_segments);
+}
+
+double ppo_bench_flops_per_step(double forward_flops, uint32_t epochs)
+{
+    return forward_flops * (1.0 + 3.0 * epochs);
 }
 
 /* ---- GEMM ---- */
@@ -401,8 +426,8 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->epochs = pl->ppo.epochs;
     res->minibatches = pl->ppo.minibatches;
     res->n_params = tr->model->n_params;
-    res->flops_per_step =
-        ppo_bench_flops_per_step(tr->model->segments, tr->model->n_segments, pl->ppo.epochs);
+    res->flops_per_step = ppo_bench_flops_per_step(
+        ppo_bench_forward_flops(tr->model, &res->flops_from_policy), pl->ppo.epochs);
 
     /* env alone, then collection and update on the same instances (reset in between) */
     bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, error) &&
@@ -458,7 +483,10 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
     fprintf(out, "  %-40s %14.3f ms (over %" G_GUINT64_FORMAT " iterations)\n", "whole iteration",
             1e3 * iter_steps / r->train_sps, r->train_iterations);
     fprintf(out, "arithmetic:\n");
-    fprintf(out, "  %-40s %14.0f FLOP\n", "per env step (fixed formula)", r->flops_per_step);
+    fprintf(out, "  %-40s %14.0f FLOP\n",
+            r->flops_from_policy ? "per env step (the policy's forward_flops)"
+                                 : "per env step (2-D weight segments)",
+            r->flops_per_step);
     fprintf(out, "  %-40s %14.2f GFLOP/s\n", "achieved in training",
             r->train_sps * r->flops_per_step / 1e9);
     fprintf(out, "  %-40s %14.3f\n", "fraction of the ceiling", r->fraction_of_ceiling);

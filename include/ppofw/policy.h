@@ -282,7 +282,8 @@ typedef struct ppo_policy_vtable {
      * whole policy (distribution and value function; one step of a recurrent policy), counting a
      * multiply-add as 2. `ppofw bench` reports throughput against the machine's peak with it
      * (counting a backward pass as twice the forward). NULL: the core counts 2 x rows x cols for
-     * every segment whose name ends in "weight". */
+     * every segment that is a matrix (rows > 1 and cols > 1) whose name ends in "weight", which
+     * is right for dense layers only. */
     double (*forward_flops)(void *inst);
 
     void *reserved[3]; /* NULL */

@@ -1,5 +1,6 @@
-/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs formula, the JSON's exact keys, and that
- * an iteration after the first allocates nothing on the heap (counted by the program's
+/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs of a forward pass (the policy's
+ * forward_flops when it has one, else only the matrices named as weights), the JSON's exact keys,
+ * and that an iteration after the first allocates nothing on the heap (counted by the program's
  * allocation counter, spawned as a user runs it, with more than one thread).
  *
  * Left out on purpose: the speed figures themselves. Machines are shared and noisy, so timings
@@ -17,7 +18,8 @@
 #include <glib/gstdio.h>
 
 #include "ppo_bench_private.h"
-#include "ppo_test.h"
+#include "ppo_model_private.h"
+#include "sdk/sdk_test.h"
 
 /* the keys of --json, in order (the list) */
 static const char *const json_keys[] = {
@@ -38,7 +40,7 @@ static const char tiny[] = "name: tiny\n"
 
 /* FLOPs per env step of `tiny` by hand: pi 4x16, 16x8, head 8x2; vf 4x12, head 12x1; each weight
  * 2 in out, times 1 + 3 epochs */
-#define TINY_FLOPS ((2.0 * (4 * 16 + 16 * 8 + 8 * 2 + 4 * 12 + 12 * 1)) * (1 + 3 * 3))
+#define TINY_FLOPS ((2.0 * (4 * 16 + 16 * 8 + 8 * 2 + 4 * 12)) * (1 + 3 * 3))
 
 static const char *build_dir(void)
 {
@@ -88,12 +90,14 @@ static void parse_json(const char *line, double *values)
     ck_assert_msg(strcmp(p, "\n") == 0, "more than one JSON object on the line: %s", line);
 }
 
-START_TEST(test_bench_flops_per_step_follows_the_fixed_formula)
+START_TEST(test_bench_default_flops_count_only_matrices_named_as_weights)
 {
-    /* only segments whose names end in "weight" count: 2 rows cols each, times 1 + 3 epochs */
+    /* 2 rows cols of each segment named ...weight with rows > 1 and cols > 1, times 1 + 3 epochs;
+     * not the biases, not a layer norm's gain vector, not the (1, 64) value head, not log_std */
     const ppo_segment_t segs[] = {
         {.name = "pi.0.weight", .rows = 64, .cols = 4},
         {.name = "pi.0.bias", .rows = 64, .cols = 1},
+        {.name = "ln.weight", .rows = 64, .cols = 1},
         {.name = "pi.1.weight", .rows = 64, .cols = 64},
         {.name = "pi.1.bias", .rows = 64, .cols = 1},
         {.name = "pi_head.weight", .rows = 2, .cols = 64},
@@ -106,10 +110,43 @@ START_TEST(test_bench_flops_per_step_follows_the_fixed_formula)
         {.name = "vf_head.bias", .rows = 1, .cols = 1},
         {.name = "log_std", .rows = 2, .cols = 3},
     };
-    /* CleanRL's CartPole network at 4 epochs: 17792 FLOPs a forward, 13 forwards */
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, G_N_ELEMENTS(segs), 4), 231296.0);
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, G_N_ELEMENTS(segs), 0), 17792.0);
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, 0, 4), 0.0);
+    /* CleanRL's CartPole network: 17664 FLOPs a forward by this count, 13 forwards at 4 epochs */
+    const double forward = ppo_bench_forward_flops_default(segs, G_N_ELEMENTS(segs));
+    ck_assert_double_eq(forward, 17664.0);
+    ck_assert_double_eq(ppo_bench_flops_per_step(forward, 4), 229632.0);
+    ck_assert_double_eq(ppo_bench_flops_per_step(forward, 0), 17664.0);
+    ck_assert_double_eq(ppo_bench_forward_flops_default(segs, 0), 0.0);
+}
+END_TEST
+
+START_TEST(test_bench_asks_a_policy_with_forward_flops_for_them)
+{
+    double lo[3] = {-1, -1, -1}, hi[3] = {1, 1, 1};
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 3,
+                             .low = lo, .high = hi, .rank = 1, .shape = {3}};
+    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
+                             .low = lo, .high = hi, .rank = 1, .shape = {2}};
+    const char *const names[2] = {"sdk_layernorm", "mlp"};
+    for (int i = 0; i < 2; i++) {
+        const ppo_plugin_t *p = i == 0 ? sdk_fixture(names[i]) : ppo_test_plugin(names[i]);
+        ppo_params_t *params = ppo_test_params(p, i == 0 ? "" : "{pi_hidden: [8], vf_hidden: [8]}");
+        GError *error = NULL;
+        ppo_model_t *m = ppo_model_new(p, params, &obs, &act, 1, 0, &error);
+        ck_assert_msg(m != NULL, "%s", error != NULL ? error->message : "");
+        bool from_policy = false;
+        const double f = ppo_bench_forward_flops(m, &from_policy);
+        if (i == 0) {
+            /* the fixture's own count: 2 D H + 8 H + H + 2 H A + 2 H with D 3, H 8, A 2 */
+            ck_assert(from_policy);
+            ck_assert_double_eq(f, 48.0 + 64.0 + 8.0 + 32.0 + 16.0);
+        } else {
+            /* mlp has none: its (8, 3) and (2, 8) matrices, twice (8, 3) for the value branch */
+            ck_assert(!from_policy);
+            ck_assert_double_eq(f, 2.0 * (8 * 3 + 2 * 8 + 8 * 3));
+        }
+        ppo_model_free(m);
+        ppo_params_free(params);
+    }
 }
 END_TEST
 
@@ -184,7 +221,7 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
      * minibatch of 192 rows (fewer than PPO_GRAD_CHUNK_MIN_PARTS) */
     const char *lines[] = {"sgemm 2048^3, one thread (ceiling)", "sgemm pi.0.weight (192 x 16 x 4)",
                            "env steps", "collection", "update", "training, end to end",
-                           "per env step (fixed formula)", "fraction of the ceiling", "peak RSS",
+                           "per env step (2-D weight segments)", "fraction of the ceiling", "peak RSS",
                            "heap allocations per iteration", "1 thread"};
     for (size_t k = 0; k < G_N_ELEMENTS(lines); k++)
         ck_assert_msg(strstr(out, lines[k]) != NULL, "the output lacks \"%s\":\n%s", lines[k],
@@ -221,7 +258,8 @@ int main(void)
     Suite *s = suite_create("ppo_bench");
     TCase *tc = tcase_create("bench");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_bench_flops_per_step_follows_the_fixed_formula);
+    tcase_add_test(tc, test_bench_default_flops_count_only_matrices_named_as_weights);
+    tcase_add_test(tc, test_bench_asks_a_policy_with_forward_flops_for_them);
     tcase_add_test(tc, test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counted);
     tcase_add_test(tc, test_bench_cli_json_has_all_keys_and_no_allocations_per_iteration);
     tcase_add_test(tc, test_bench_cli_prints_every_figure_for_people);
