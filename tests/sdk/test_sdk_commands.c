@@ -252,11 +252,14 @@ END_TEST
 
 START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
 {
-    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer"};
+    /* the four kinds, and an env with --image (the last) */
+    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer", "env"};
     char *dir = g_dir_make_tmp("ppofw-new-XXXXXX", NULL);
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-        char *name = g_strdup_printf("my_%s", kinds[k]);
-        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir, NULL);
+        const bool image = k == 4;
+        char *name = image ? g_strdup("my_image") : g_strdup_printf("my_%s", kinds[k]);
+        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir,
+                                image ? "--image" : NULL, NULL);
         ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
         assert_contains(r.err, "next: cd ", "new-plugin");
         const char *files[3] = {".c", "Makefile", ".yaml"};
@@ -277,6 +280,10 @@ START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
             }
             if (f == 1)
                 assert_contains(text, "$(shell $(PKG_CONFIG) --cflags --libs ppofw)", path);
+            if (f == 0 && image)
+                assert_contains(text, ".dtype = PPO_DTYPE_UINT8", path);
+            if (f == 0 && k == 1)
+                assert_contains(text, ".export_c = my_policy_export_c", path);
             g_free(text);
             g_free(path);
             g_free(file);
@@ -304,6 +311,10 @@ START_TEST(test_new_plugin_refuses_a_bad_kind_or_name)
     sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", "network", "x", NULL);
     ck_assert_int_eq(r.status, 2);
     assert_contains(r.err, "env, policy, advantage or optimizer", "stderr");
+    sdk_run_clear(&r);
+    r = sdk_ppofw(NULL, NULL, "new-plugin", "policy", "x", "--image", NULL);
+    ck_assert_int_eq(r.status, 2);
+    assert_contains(r.err, "--image is for an env", "stderr");
     sdk_run_clear(&r);
     static const char *const bad[] = {"Grid", "1grid", "grid-world", "grid.so", ""};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
