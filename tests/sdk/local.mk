@@ -1,8 +1,9 @@
 # Tests of the plugin SDK: the checkers behind check-env and check-policy on the fixture plugins
 # of tests/sdk/fixtures/ (tests/core/test_ppo_check.c, tests/core/test_ppo_check_policy.c), the
-# verification of exported policies (tests/core/test_ppo_export_verify.c), the
-# pinned plugin ABI and a plugin laid out for an older minor (tests/core/test_abi.c against
-# tests/data/abi-1.2.txt), the SDK commands spawned as a user runs them
+# verification of exported policies (tests/core/test_ppo_export_verify.c), the pinned plugin ABI
+# and a plugin laid out for an older minor (tests/core/test_abi.c against tests/data/abi-1.2.txt),
+# the examples built for ABI 1.1 training the same bits as built now (tests/sdk/test_sdk_abi11.c),
+# the SDK commands spawned as a user runs them
 # (tests/sdk/test_sdk_commands.c), and the installed SDK used from outside the tree
 # (tests/sdk/test_sdk_install.sh over a staged `make install`). Tests name fixtures by path.
 
@@ -130,6 +131,7 @@ sdk_tests = \
 	tests/core/test_ppo_check_policy \
 	tests/core/test_ppo_export_verify \
 	tests/core/test_abi \
+	tests/sdk/test_sdk_abi11 \
 	tests/sdk/test_sdk_commands
 check_PROGRAMS += $(sdk_tests)
 TESTS += $(sdk_tests)
@@ -146,6 +148,9 @@ tests_core_test_ppo_export_verify_LDADD = $(TEST_LIBS)
 tests_core_test_abi_SOURCES = tests/core/test_abi.c tests/sdk/sdk_test.h
 tests_core_test_abi_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_abi_LDADD = $(TEST_LIBS)
+tests_sdk_test_sdk_abi11_SOURCES = tests/sdk/test_sdk_abi11.c tests/sdk/sdk_test.h
+tests_sdk_test_sdk_abi11_CFLAGS = $(TEST_CFLAGS)
+tests_sdk_test_sdk_abi11_LDADD = $(TEST_LIBS)
 tests_sdk_test_sdk_commands_SOURCES = tests/sdk/test_sdk_commands.c tests/sdk/sdk_test.h
 tests_sdk_test_sdk_commands_CFLAGS = $(TEST_CFLAGS)
 tests_sdk_test_sdk_commands_LDADD = $(TEST_LIBS)
