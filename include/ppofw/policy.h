@@ -8,7 +8,12 @@
  *
  * Every call that computes writes only into a workspace made by ws_create, so calls on
  * different workspaces may run in parallel on different threads. backward() uses what the last
- * evaluate() on the same workspace left there.
+ * evaluate() on the same workspace left there. act() and value() may use any part of a workspace
+ * as scratch, what evaluate() left for backward() included: the core never calls anything on a
+ * workspace between an evaluate() and the backward() that uses it (`ppofw check-policy` keeps the
+ * same order when it interleaves two workspaces' calls, and training with a policy whose backward
+ * refuses any other order is tested). A call must leave nothing a later call reads outside its
+ * workspace (in the instance, or in static storage).
  *
  * Shapes in comments: B rows in a call, D observation size, A action size (1 for discrete, the
  * number of components for multi-discrete), P distribution parameters per row (dist_size()).
@@ -318,7 +323,20 @@ typedef struct ppo_policy_vtable {
  *                                          or zeros, gives)
  *
  * to be called before the first step of every episode. `ppofw export --header FILE.h` writes a
- * header with the same macros and the prototype. Everything else in the file is static. */
+ * header with the same macros and the prototypes (ppo_codegen_header). Everything else in the
+ * file is static.
+ *
+ * How it is checked (`ppofw check-policy`, and `ppofw export --verify` on a checkpoint): the file
+ * is compiled alone with the system's C compiler ($CC, or cc; -std=c99 -pedantic -Wall -Wextra:
+ * an error fails, a warning warns), then included into a driver that declares the prototypes
+ * above for the policy's spaces and checks the macros; the program runs on observations drawn
+ * inside the observation box and on its edges (all low, all high, alternating, zero), with and
+ * without normalization, a recurrent policy's over whole episodes with ppo_policy_reset at their
+ * starts; its actions are compared with the plugin's deterministic act on the same observations
+ * as the core hands them to the policy. Discrete and multi-discrete actions must be equal (a
+ * row where the plugin's own logits of the two actions tie to 1e-4 (1 + |logit|) is accepted and
+ * counted); box actions must agree to 1e-4 (1 + |act's action|). <ppofw/codegen.h> writes every piece a file needs
+ * in the arithmetic libppofw uses. */
 
 PPO_END_DECLS
 
