@@ -45,9 +45,9 @@ static char *write_export(pol_ctx_t *c, const ppo_obs_norm_t *norm)
     if (rc != 0 || !closed || len <= 0) {
         char *why = rc != 0 ? pol_take_reason(rc) : NULL;
         pol_add(c, PPO_CHECK_FAIL, "export-c", "%s%s%s",
-                rc != 0       ? "export_c failed: "
-                : !closed     ? "writing the exported file failed"
-                              : "export_c returned 0 but wrote nothing",
+                rc != 0   ? "export_c failed: "
+                : !closed ? "writing the exported file failed"
+                          : "export_c returned 0 but wrote nothing",
                 why != NULL ? why : "", norm->enabled ? " (with observation normalization)" : "");
         g_free(why);
         g_unlink(path);

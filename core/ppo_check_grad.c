@@ -198,8 +198,8 @@ void pol_check_backward(pol_ctx_t *c)
                     agree &= fd_agrees(fd[steps - 1][k], grads[k][i], scale[k]);
                 if (agree)
                     break;
-                if ((rc = fd_one(c, buf, i, POL_FD_H / (float)(1 << (2 * steps)), mid,
-                                 fd[steps], jump[steps])) != 0)
+                if ((rc = fd_one(c, buf, i, POL_FD_H / (float)(1 << (2 * steps)), mid, fd[steps],
+                                 jump[steps])) != 0)
                     break;
             }
             for (int k = 0; k < POL_N_PATHS && rc == 0; k++) {

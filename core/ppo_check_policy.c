@@ -126,8 +126,8 @@ void pol_ws_free(const pol_ctx_t *c, void *ws)
 }
 
 /* Streams (seed, tag, first + b) for `rows` rows, or NULL without a tag; free with g_free. */
-static ppo_rng_t **make_streams(const pol_ctx_t *c, uint32_t rows, const char *tag,
-                                uint64_t first, ppo_rng_t **store)
+static ppo_rng_t **make_streams(const pol_ctx_t *c, uint32_t rows, const char *tag, uint64_t first,
+                                ppo_rng_t **store)
 {
     *store = NULL;
     if (tag == NULL)
@@ -148,8 +148,8 @@ int pol_act(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
     ppo_rng_t *store = NULL;
     ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
     ppo_plugin_set_current(c->p);
-    int rc = c->vt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs,
-                        deterministic, o->actions, o->logp, o->value, o->dist);
+    int rc = c->vt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
+                        o->actions, o->logp, o->value, o->dist);
     ppo_plugin_set_current(NULL);
     g_free(rngs);
     g_free(store);
@@ -163,8 +163,8 @@ int pol_act_rec(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
     ppo_rng_t *store = NULL;
     ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
     ppo_plugin_set_current(c->p);
-    int rc = c->rvt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs,
-                         deterministic, state, o->actions, o->logp, o->value, o->dist);
+    int rc = c->rvt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
+                         state, o->actions, o->logp, o->value, o->dist);
     ppo_plugin_set_current(NULL);
     g_free(rngs);
     g_free(store);
@@ -175,11 +175,11 @@ int pol_evaluate(const pol_ctx_t *c, void *ws, const float *obs, const float *ac
                  const float *old, float *out[POL_N_PATHS])
 {
     ppo_plugin_set_current(c->p);
-    int rc = c->rvt != NULL
-                 ? c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, obs, actions, old,
-                                    c->start_state, c->starts, out[0], out[1], out[2], out[3])
-                 : c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2],
-                                   out[3]);
+    int rc =
+        c->rvt != NULL
+            ? c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, obs, actions, old, c->start_state,
+                               c->starts, out[0], out[1], out[2], out[3])
+            : c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2], out[3]);
     ppo_plugin_set_current(NULL);
     return rc;
 }
@@ -258,7 +258,7 @@ static bool make_sequences(pol_ctx_t *c)
 {
     const uint32_t S = c->S, L = c->L;
     c->init_state = g_new0(float, S);
-    c->start_state = g_new0(float, (size_t)c->n_seq * S);
+    c->start_state = g_new0(float, (size_t)c->n_seq *S);
     c->starts = g_new0(float, c->B);
     if (c->rvt->initial_state != NULL) {
         ppo_plugin_set_current(c->p);
@@ -316,8 +316,8 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
     bool ok = false;
     if (probe == NULL) {
         char *why = pol_take_reason(-1);
-        pol_add(c, PPO_CHECK_SKIP, "create", "refuses observation %s with action %s: %s", obs,
-                act, why);
+        pol_add(c, PPO_CHECK_SKIP, "create", "refuses observation %s with action %s: %s", obs, act,
+                why);
         g_free(why);
         goto out;
     }
@@ -362,8 +362,8 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
     pol_add(c, PPO_CHECK_OK, "create", "accepts observation %s with action %s", obs, act);
     if (c->S > 0)
         pol_add(c, PPO_CHECK_OK, "recurrent",
-                "%u floats of state per env: checked on %u sequences of %u steps", c->S,
-                c->n_seq, c->L);
+                "%u floats of state per env: checked on %u sequences of %u steps", c->S, c->n_seq,
+                c->L);
     if (c->P == 0 || c->P > (1u << 20)) {
         pol_add(c, PPO_CHECK_FAIL, "segments",
                 "dist_size() returned %u; it must be the floats of distribution parameters per "
@@ -399,8 +399,8 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
     if (c->model->n_segments > 6)
         g_string_append(table, ", ...");
     pol_add(c, PPO_CHECK_OK, "segments",
-            "%u segments, %zu parameters, %u distribution floats per row: %s",
-            c->model->n_segments, c->n, c->P, table->str);
+            "%u segments, %zu parameters, %u distribution floats per row: %s", c->model->n_segments,
+            c->n, c->P, table->str);
     g_string_free(table, TRUE);
 
     c->ws = pol_ws_new(c);
@@ -764,8 +764,8 @@ static void check_space(const ppo_plugin_t *plugin, const ppo_params_t *params,
     if (c.obs_u8)
         ppo_obs_convert_init(&c.convert, obs);
     if (make_policy(&c, params)) {
-        c.actions = g_new0(float, (size_t)c.B * c.A);
-        c.old_dist = g_new0(float, (size_t)c.B * c.P);
+        c.actions = g_new0(float, (size_t)c.B *c.A);
+        c.old_dist = g_new0(float, (size_t)c.B *c.P);
         const bool acted = c.S > 0 ? pol_check_recurrent(&c) : check_act(&c);
         int rc = acted ? make_old_dist(&c) : 0;
         if (rc != 0) {
@@ -877,8 +877,7 @@ void ppo_check_policy(const ppo_plugin_t *plugin, const ppo_params_t *params,
         };
         bool any = false;
         for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-            check_space(plugin, params, options, report, kinds[k].name, kinds[k].obs,
-                        kinds[k].act);
+            check_space(plugin, params, options, report, kinds[k].name, kinds[k].obs, kinds[k].act);
             any |= !refused(report, kinds[k].name);
         }
         if (!any)

@@ -25,32 +25,33 @@ extern const char *const pol_path_names[POL_N_PATHS];
 typedef struct pol_ctx {
     const ppo_plugin_t *p;
     const ppo_policy_vtable_t *vt;
-    const ppo_recurrent_vtable_t *rvt; /* the recurrent callbacks when state_size() > 0, else NULL */
+    const ppo_recurrent_vtable_t
+        *rvt; /* the recurrent callbacks when state_size() > 0, else NULL */
     const ppo_check_policy_options_t *opt;
     ppo_check_report_t *report;
-    const char *space;        /* prefixes item ids: "discrete", "box", "image-discrete", ... */
-    ppo_space_t obs_space;    /* a box, rank >= 1 */
-    ppo_space_t act_space;    /* discrete, box or multi-discrete */
-    bool obs_u8;              /* uint8 observations: the policy sees them converted */
+    const char *space;         /* prefixes item ids: "discrete", "box", "image-discrete", ... */
+    ppo_space_t obs_space;     /* a box, rank >= 1 */
+    ppo_space_t act_space;     /* discrete, box or multi-discrete */
+    bool obs_u8;               /* uint8 observations: the policy sees them converted */
     ppo_obs_convert_t convert; /* the core's uint8 -> float conversion (obs_u8) */
-    ppo_model_t *model;       /* the policy in the core's parameter store */
-    void *inst;               /* model->inst */
-    uint32_t D, A, P, B;      /* sizes; B rows per evaluate (n_seq * L when recurrent) */
-    uint32_t S;               /* floats of recurrent state per env; 0 for a plain policy */
-    uint32_t n_seq, L;        /* recurrent: sequences per evaluate and their length */
-    uint32_t n_envs;          /* env indices the policy was made for */
-    size_t n;                 /* parameters */
-    float *theta;             /* (n + POL_GUARD) bound parameters, NaN guard after them */
-    void *ws;                 /* the main workspace (B rows) */
-    uint8_t *obs_raw;         /* (B, D) the batch's bytes when obs_u8, else NULL */
-    float *obs;               /* (B, D) the batch as the policy sees it */
-    uint32_t *env_index;      /* (B) */
-    float *actions;           /* (B, A) sampled by act */
-    float *old_dist;          /* (B, P) from act at perturbed parameters */
-    float *coef[POL_N_PATHS]; /* (B) each: the loss's weights of logp, entropy, KL, value */
-    float *init_state;        /* recurrent: (S) initial_state(), or zeros */
-    float *start_state;       /* recurrent: (n_seq, S) the sequences' start states */
-    float *starts;            /* recurrent: (B) 1 where a step starts an episode */
+    ppo_model_t *model;        /* the policy in the core's parameter store */
+    void *inst;                /* model->inst */
+    uint32_t D, A, P, B;       /* sizes; B rows per evaluate (n_seq * L when recurrent) */
+    uint32_t S;                /* floats of recurrent state per env; 0 for a plain policy */
+    uint32_t n_seq, L;         /* recurrent: sequences per evaluate and their length */
+    uint32_t n_envs;           /* env indices the policy was made for */
+    size_t n;                  /* parameters */
+    float *theta;              /* (n + POL_GUARD) bound parameters, NaN guard after them */
+    void *ws;                  /* the main workspace (B rows) */
+    uint8_t *obs_raw;          /* (B, D) the batch's bytes when obs_u8, else NULL */
+    float *obs;                /* (B, D) the batch as the policy sees it */
+    uint32_t *env_index;       /* (B) */
+    float *actions;            /* (B, A) sampled by act */
+    float *old_dist;           /* (B, P) from act at perturbed parameters */
+    float *coef[POL_N_PATHS];  /* (B) each: the loss's weights of logp, entropy, KL, value */
+    float *init_state;         /* recurrent: (S) initial_state(), or zeros */
+    float *start_state;        /* recurrent: (n_seq, S) the sequences' start states */
+    float *starts;             /* recurrent: (B) 1 where a step starts an episode */
 } pol_ctx_t;
 
 /* The outputs of one act of `rows` rows. */

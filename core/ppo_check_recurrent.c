@@ -56,7 +56,7 @@ static bool check_rec_act(pol_ctx_t *c, const float *obs)
     pol_act_out_init(c, &other, R);
     pol_act_out_init(c, &d1, R);
     pol_act_out_init(c, &d2, R);
-    float *st = g_new(float, (size_t)R * S), *st2 = g_new(float, (size_t)R * S);
+    float *st = g_new(float, (size_t)R *S), *st2 = g_new(float, (size_t)R *S);
     bool ok = false;
     memcpy(st, c->start_state, sizeof(float) * R * S);
     int rc = pol_act_rec(c, c->ws, R, obs, c->env_index, "act", 0, 0, st, &a1);
@@ -76,12 +76,15 @@ static bool check_rec_act(pol_ctx_t *c, const float *obs)
     for (uint32_t b = 0; b < R; b++)
         for (uint32_t k = 0; k < c->A; k++) {
             const float v = a1.actions[(size_t)b * c->A + k];
-            const uint32_t n = c->act_space.kind == PPO_SPACE_DISCRETE         ? c->act_space.n
-                               : c->act_space.kind == PPO_SPACE_MULTI_DISCRETE ? c->act_space.nvec[k]
-                                                                               : 0;
+            const uint32_t n = c->act_space.kind == PPO_SPACE_DISCRETE ? c->act_space.n
+                               : c->act_space.kind == PPO_SPACE_MULTI_DISCRETE
+                                   ? c->act_space.nvec[k]
+                                   : 0;
             if (n > 0 && !(v >= 0.0f && v < (float)n && v == floorf(v))) {
-                pol_add(c, PPO_CHECK_FAIL, "act", "row %u: action component %u is %g, not an "
-                        "index in [0, %u)", b, k, (double)v, n);
+                pol_add(c, PPO_CHECK_FAIL, "act",
+                        "row %u: action component %u is %g, not an "
+                        "index in [0, %u)",
+                        b, k, (double)v, n);
                 goto out;
             }
         }
@@ -182,7 +185,8 @@ static void check_state_carried(pol_ctx_t *c, const float *obs)
                 "the state is carried");
 
     /* value: act's value from the same state, the state untouched, and it reads the state */
-    float *keep0 = g_memdup2(s0, sizeof(float) * R * S), *keep1 = g_memdup2(s1, sizeof(float) * R * S);
+    float *keep0 = g_memdup2(s0, sizeof(float) * R * S),
+          *keep1 = g_memdup2(s1, sizeof(float) * R * S);
     rc = rec_value(c, R, obs, s0, v0);
     if (rc == 0)
         rc = rec_value(c, R, obs, s1, v1);
@@ -236,7 +240,7 @@ static bool check_act_evaluate(pol_ctx_t *c)
     float *state = g_memdup2(c->start_state, sizeof(float) * R * S);
     float *obs = g_new(float, (size_t)R * c->D);
     float *logp = g_new(float, B), *value = g_new(float, B), *dist = g_new(float, (size_t)B * c->P);
-    float *buf = g_new0(float, (size_t)POL_N_PATHS * B);
+    float *buf = g_new0(float, (size_t)POL_N_PATHS *B);
     pol_act_out_t step;
     pol_act_out_init(c, &step, R);
     bool ok = false;
@@ -320,7 +324,8 @@ static void check_starts_reset(pol_ctx_t *c)
         return;
     }
     const uint32_t B = c->B, rest = L - j;
-    float *full = g_new0(float, (size_t)POL_N_PATHS * B), *part = g_new0(float, (size_t)POL_N_PATHS * rest);
+    float *full = g_new0(float, (size_t)POL_N_PATHS *B),
+          *part = g_new0(float, (size_t)POL_N_PATHS *rest);
     float *fo[POL_N_PATHS] = {full, full + B, full + 2 * (size_t)B, full + 3 * (size_t)B};
     float *po[POL_N_PATHS] = {part, part + rest, part + 2 * (size_t)rest, part + 3 * (size_t)rest};
     float *starts = g_new0(float, rest);
@@ -330,8 +335,8 @@ static void check_starts_reset(pol_ctx_t *c)
     if (rc == 0) {
         ppo_plugin_set_current(c->p);
         rc = c->rvt->evaluate(c->inst, c->ws, 1, rest, c->obs + first * c->D,
-                              c->actions + first * c->A, NULL, c->init_state, starts, po[0],
-                              po[1], NULL, po[3]);
+                              c->actions + first * c->A, NULL, c->init_state, starts, po[0], po[1],
+                              NULL, po[3]);
         ppo_plugin_set_current(NULL);
     }
     if (rc != 0) {

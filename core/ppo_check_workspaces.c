@@ -77,9 +77,9 @@ static int call_act(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_resul
 static int call_value(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_result_t *r)
 {
     ppo_plugin_set_current(c->p);
-    int rc = c->S == 0 ? c->vt->value(c->inst, ws, in->act_rows, in->act_obs, r->value)
-                       : c->rvt->value(c->inst, ws, in->act_rows, in->act_obs, in->start_state,
-                                       r->value);
+    int rc = c->S == 0
+                 ? c->vt->value(c->inst, ws, in->act_rows, in->act_obs, r->value)
+                 : c->rvt->value(c->inst, ws, in->act_rows, in->act_obs, in->start_state, r->value);
     ppo_plugin_set_current(NULL);
     return rc;
 }
@@ -89,11 +89,11 @@ static int call_evaluate(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_
     const size_t B = c->B;
     float *o[POL_N_PATHS] = {r->eval, r->eval + B, r->eval + 2 * B, r->eval + 3 * B};
     ppo_plugin_set_current(c->p);
-    int rc = c->S == 0 ? c->vt->evaluate(c->inst, ws, c->B, in->obs, in->actions, in->old, o[0],
-                                         o[1], o[2], o[3])
-                       : c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, in->obs, in->actions,
-                                          in->old, in->start_state, in->starts, o[0], o[1], o[2],
-                                          o[3]);
+    int rc = c->S == 0
+                 ? c->vt->evaluate(c->inst, ws, c->B, in->obs, in->actions, in->old, o[0], o[1],
+                                   o[2], o[3])
+                 : c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, in->obs, in->actions, in->old,
+                                    in->start_state, in->starts, o[0], o[1], o[2], o[3]);
     ppo_plugin_set_current(NULL);
     return rc;
 }
@@ -118,13 +118,28 @@ typedef struct op {
 
 #define A_ 0
 #define B_ 1
-#define OPS_END {OP_ACT, -1}
+#define OPS_END                                                                                    \
+    {                                                                                              \
+        OP_ACT, -1                                                                                 \
+    }
 
 static const op_t schedules[][8] = {
-    {{OP_ACT, A_}, {OP_ACT, B_}, {OP_EVAL, A_}, {OP_EVAL, B_}, {OP_BACK, A_}, {OP_BACK, B_}, OPS_END},
+    {{OP_ACT, A_},
+     {OP_ACT, B_},
+     {OP_EVAL, A_},
+     {OP_EVAL, B_},
+     {OP_BACK, A_},
+     {OP_BACK, B_},
+     OPS_END},
     {{OP_EVAL, A_}, {OP_EVAL, B_}, {OP_BACK, B_}, {OP_BACK, A_}, OPS_END},
-    {{OP_EVAL, B_}, {OP_ACT, A_}, {OP_VALUE, A_}, {OP_BACK, B_}, {OP_EVAL, A_}, {OP_VALUE, B_},
-     {OP_BACK, A_}, OPS_END},
+    {{OP_EVAL, B_},
+     {OP_ACT, A_},
+     {OP_VALUE, A_},
+     {OP_BACK, B_},
+     {OP_EVAL, A_},
+     {OP_VALUE, B_},
+     {OP_BACK, A_},
+     OPS_END},
 };
 
 /* "act A, act B, evaluate A, ..." (transfer full) */
@@ -145,19 +160,21 @@ static const char *differs(const pol_ctx_t *c, op_kind_t kind, const ws_result_t
     case OP_ACT:
         if (!pol_act_out_equal(c, &got->act, &ref->act))
             return "other actions, log-probabilities, values or distributions";
-        if (c->S > 0 && memcmp(got->act_state, ref->act_state,
-                               sizeof(float) * c->n_seq * c->S) != 0)
+        if (c->S > 0 &&
+            memcmp(got->act_state, ref->act_state, sizeof(float) * c->n_seq * c->S) != 0)
             return "another state after the step";
         return NULL;
     case OP_VALUE:
         return memcmp(got->value, ref->value, sizeof(float) * act_rows) != 0 ? "other values"
-                                                                            : NULL;
+                                                                             : NULL;
     case OP_EVAL:
         for (int k = 0; k < POL_N_PATHS; k++)
             if (memcmp(got->eval + (size_t)k * c->B, ref->eval + (size_t)k * c->B,
                        sizeof(float) * c->B) != 0)
-                return k == 0 ? "another logp" : k == 1 ? "another entropy" : k == 2 ? "another KL"
-                                                                                      : "another value";
+                return k == 0   ? "another logp"
+                       : k == 1 ? "another entropy"
+                       : k == 2 ? "another KL"
+                                : "another value";
         return NULL;
     case OP_BACK:
         return memcmp(got->grad, ref->grad, sizeof(float) * c->n) != 0 ? "other gradients" : NULL;
@@ -206,8 +223,8 @@ static char *interleave_parts(const pol_ctx_t *c, const ws_input_t *in, const ws
         ppo_plugin_set_current(c->p);
         *rc = p == 0 ? c->vt->evaluate_part(c->inst, ws[x][0], 0, c->B, in[x].obs, in[x].actions,
                                             in[x].old, e, e + B, e + 2 * B, NULL)
-                     : c->vt->evaluate_part(c->inst, ws[x][1], 1, c->B, in[x].obs, NULL, NULL,
-                                            NULL, NULL, NULL, e + 3 * B);
+                     : c->vt->evaluate_part(c->inst, ws[x][1], 1, c->B, in[x].obs, NULL, NULL, NULL,
+                                            NULL, NULL, e + 3 * B);
         ppo_plugin_set_current(NULL);
     }
     for (int i = 0; i < 4 && *rc == 0; i++) {
@@ -272,9 +289,9 @@ void pol_check_workspaces(pol_ctx_t *c)
      * sequences) in reverse order, the sequences' start states and starts swapped */
     const uint32_t rows = S > 0 ? c->n_seq : 1; /* units reversed: sequences, or single rows */
     const uint32_t unit = S > 0 ? L : 1;
-    float *obs2 = g_new(float, (size_t)B * D), *act2 = g_new(float, (size_t)B * c->A);
+    float *obs2 = g_new(float, (size_t)B *D), *act2 = g_new(float, (size_t)B * c->A);
     float *old2 = g_new(float, (size_t)B * c->P), *starts2 = g_new0(float, B);
-    float *start2 = g_new0(float, (size_t)c->n_seq * S + 1);
+    float *start2 = g_new0(float, (size_t)c->n_seq *S + 1);
     uint32_t *env2 = g_new(uint32_t, B);
     for (size_t i = 0; i < (size_t)B * D; i++)
         obs2[i] = -0.5f * c->obs[i] + 0.25f;
@@ -294,7 +311,7 @@ void pol_check_workspaces(pol_ctx_t *c)
         env2[b] = (b + 2) % c->n_envs;
     float *act_obs[2] = {NULL, NULL};
     for (int x = 0; x < 2 && S > 0; x++) {
-        act_obs[x] = g_new(float, (size_t)c->n_seq * D);
+        act_obs[x] = g_new(float, (size_t)c->n_seq *D);
         for (uint32_t s = 0; s < c->n_seq; s++)
             memcpy(act_obs[x] + (size_t)s * D, (x == 0 ? c->obs : obs2) + (size_t)s * L * D,
                    sizeof(float) * D);
@@ -506,10 +523,10 @@ void pol_check_parts(pol_ctx_t *c)
         if (rc == 0)
             rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "parts", 0, 0, &without);
         pol_restore_state(c, state, n_state);
-        act_differs = rc == 0 &&
-                      (memcmp(with.actions, without.actions, sizeof(float) * c->B * c->A) != 0 ||
-                       memcmp(with.logp, without.logp, sizeof(float) * c->B) != 0 ||
-                       memcmp(with.dist, without.dist, sizeof(float) * c->B * c->P) != 0);
+        act_differs =
+            rc == 0 && (memcmp(with.actions, without.actions, sizeof(float) * c->B * c->A) != 0 ||
+                        memcmp(with.logp, without.logp, sizeof(float) * c->B) != 0 ||
+                        memcmp(with.dist, without.dist, sizeof(float) * c->B * c->P) != 0);
         pol_act_out_clear(&with);
         pol_act_out_clear(&without);
         g_free(state);

@@ -183,20 +183,23 @@ int ppo_codegen_preamble(FILE *out, const ppo_codegen_policy_t *pol, const char 
         fprintf(out, " * Output: the index of the first largest of the %u logits.\n", a->n);
         break;
     case PPO_SPACE_BOX:
-        fprintf(out, " * Output: the MEAN of the Gaussian (%u values), NOT clipped to the action "
-                     "space's\n * bounds: clip it before giving it to the env.\n",
+        fprintf(out,
+                " * Output: the MEAN of the Gaussian (%u values), NOT clipped to the action "
+                "space's\n * bounds: clip it before giving it to the env.\n",
                 a->dim);
         break;
     default:
-        fprintf(out, " * Output: for each of the %u components, the index of its first largest "
-                     "logit.\n",
+        fprintf(out,
+                " * Output: for each of the %u components, the index of its first largest "
+                "logit.\n",
                 a->dim);
         break;
     }
     if (pol->state_size > 0)
-        fprintf(out, " * State: %u floats the caller keeps for each episode: ppo_policy_reset() "
-                     "before its\n * first step, then every ppo_policy_act() reads and updates "
-                     "it.\n",
+        fprintf(out,
+                " * State: %u floats the caller keeps for each episode: ppo_policy_reset() "
+                "before its\n * first step, then every ppo_policy_act() reads and updates "
+                "it.\n",
                 pol->state_size);
     fprintf(out, " * Needs only <math.h> (link with -lm). No allocation, no global state: "
                  "ppo_policy_act is\n * thread-safe.\n */\n#include <math.h>\n\n");
@@ -210,7 +213,8 @@ int ppo_codegen_preamble(FILE *out, const ppo_codegen_policy_t *pol, const char 
             fprintf(out, "%s%.17g%s", i % 3 == 0 ? "\n    " : " ", o->low[i], i + 1 < D ? "," : "");
         fprintf(out, "\n};\n\nstatic const double ppo_policy_obs_high[%u] = {", D);
         for (uint32_t i = 0; i < D; i++)
-            fprintf(out, "%s%.17g%s", i % 3 == 0 ? "\n    " : " ", o->high[i], i + 1 < D ? "," : "");
+            fprintf(out, "%s%.17g%s", i % 3 == 0 ? "\n    " : " ", o->high[i],
+                    i + 1 < D ? "," : "");
         fprintf(out, "\n};\n\n");
     }
     if (norm != NULL) {
@@ -408,14 +412,16 @@ int ppo_codegen_obs_input(FILE *out, const ppo_codegen_policy_t *pol, const char
     if (!norm_ok)
         return -1;
     const ppo_space_t *o = pol->obs_space;
-    fprintf(out, "    {\n        int ppo_i;\n        for (ppo_i = 0; ppo_i < %u; ppo_i++) {\n", o->dim);
+    fprintf(out, "    {\n        int ppo_i;\n        for (ppo_i = 0; ppo_i < %u; ppo_i++) {\n",
+            o->dim);
     /* the element as a policy sees it before normalization */
     if (obs_uint8(pol)) {
         if (bounds_uniform(o))
-            fprintf(out,
-                    "            const double ppo_x = (float)(((double)obs[ppo_i] - %.17g) / (%.17g - "
-                    "%.17g));\n",
-                    o->low[0], o->high[0], o->low[0]);
+            fprintf(
+                out,
+                "            const double ppo_x = (float)(((double)obs[ppo_i] - %.17g) / (%.17g - "
+                "%.17g));\n",
+                o->low[0], o->high[0], o->low[0]);
         else
             fprintf(out, "            const double ppo_x = (float)(((double)obs[ppo_i] - "
                          "ppo_policy_obs_low[ppo_i]) /\n"
@@ -425,12 +431,13 @@ int ppo_codegen_obs_input(FILE *out, const ppo_codegen_policy_t *pol, const char
         fprintf(out, "            const double ppo_x = obs[ppo_i];\n");
     }
     if (norm != NULL)
-        fprintf(out,
-                "            const double ppo_inv = 1.0 / sqrt(ppo_policy_obs_var[ppo_i] + %.17g);\n"
-                "            double ppo_v = (ppo_x - ppo_policy_obs_mean[ppo_i]) * ppo_inv;\n"
-                "            ppo_v = ppo_v < -%.17g ? -%.17g : ppo_v > %.17g ? %.17g : ppo_v;\n"
-                "            %s[ppo_i] = (float)ppo_v;\n",
-                norm->epsilon, norm->clip, norm->clip, norm->clip, norm->clip, buf);
+        fprintf(
+            out,
+            "            const double ppo_inv = 1.0 / sqrt(ppo_policy_obs_var[ppo_i] + %.17g);\n"
+            "            double ppo_v = (ppo_x - ppo_policy_obs_mean[ppo_i]) * ppo_inv;\n"
+            "            ppo_v = ppo_v < -%.17g ? -%.17g : ppo_v > %.17g ? %.17g : ppo_v;\n"
+            "            %s[ppo_i] = (float)ppo_v;\n",
+            norm->epsilon, norm->clip, norm->clip, norm->clip, norm->clip, buf);
     else
         fprintf(out, "            %s[ppo_i] = (float)ppo_x;\n", buf);
     fprintf(out, "        }\n    }\n");
@@ -462,8 +469,8 @@ int ppo_codegen_dense(FILE *out, uint32_t n_in, uint32_t n_out, const char *x, c
     return ppo_codegen_activation(out, act, n_out, y);
 }
 
-int ppo_codegen_layernorm(FILE *out, uint32_t n, const char *x, const char *gain,
-                          const char *bias, float eps, const char *y)
+int ppo_codegen_layernorm(FILE *out, uint32_t n, const char *x, const char *gain, const char *bias,
+                          float eps, const char *y)
 {
     fprintf(out, "    ppo_policy_layernorm(%u, %s, %s, %s, %.9gf, %s);\n", n, x,
             gain != NULL ? gain : "0", bias != NULL ? bias : "0", (double)eps, y);
@@ -483,8 +490,9 @@ int ppo_codegen_argmax(FILE *out, uint32_t n, const char *logits)
 
 int ppo_codegen_gaussian_mean(FILE *out, uint32_t A, const char *mean)
 {
-    fprintf(out, "    {\n        int ppo_i;\n        for (ppo_i = 0; ppo_i < %u; ppo_i++)\n"
-                 "            action[ppo_i] = (double)%s[ppo_i];\n    }\n",
+    fprintf(out,
+            "    {\n        int ppo_i;\n        for (ppo_i = 0; ppo_i < %u; ppo_i++)\n"
+            "            action[ppo_i] = (double)%s[ppo_i];\n    }\n",
             A, mean);
     return status(out);
 }
@@ -530,7 +538,8 @@ int ppo_codegen_header(FILE *out, const ppo_codegen_policy_t *pol, const char *g
         fprintf(out, "/* the index of the first largest logit for a raw observation */\n");
         break;
     case PPO_SPACE_BOX:
-        fprintf(out, "/* the mean action (ACT_DIM doubles, not clipped) for a raw observation */\n");
+        fprintf(out,
+                "/* the mean action (ACT_DIM doubles, not clipped) for a raw observation */\n");
         break;
     default:
         fprintf(out, "/* each component's first largest logit (ACT_DIM ints) for a raw "

@@ -34,13 +34,13 @@
 #include "ppo_normalizer_private.h"
 #include "ppo_space_private.h"
 
-#define VERIFY_RANDOM_ROWS 250u  /* random observations of a plain policy */
-#define VERIFY_STREAMS 4u        /* a recurrent policy's episodes ... */
-#define VERIFY_STEPS 48u         /* ... of this many steps, starts inside them */
-#define VERIFY_CHUNK 8u          /* rows per act call, as the core's collection chunks */
+#define VERIFY_RANDOM_ROWS 250u /* random observations of a plain policy */
+#define VERIFY_STREAMS 4u       /* a recurrent policy's episodes ... */
+#define VERIFY_STEPS 48u        /* ... of this many steps, starts inside them */
+#define VERIFY_CHUNK 8u         /* rows per act call, as the core's collection chunks */
 #define VERIFY_COMPILE_SECONDS 120.0
 #define VERIFY_RUN_SECONDS 60.0
-#define VERIFY_LOG_LINES 12      /* compiler output lines quoted in a message */
+#define VERIFY_LOG_LINES 12 /* compiler output lines quoted in a message */
 #define VERIFY_DRIVER_RESOURCE "/org/ppofw/core/ppo_export_driver.c"
 
 char **ppo_export_compiler(const char *cc, char **what)
@@ -58,8 +58,8 @@ char **ppo_export_compiler(const char *cc, char **what)
     if (found == NULL) {
         *what = g_strdup_printf("no C compiler: \"%s\"%s is not on PATH", argv[0],
                                 cc == NULL && env != NULL && *env != '\0' ? " (from CC)"
-                                : cc == NULL ? " (CC is unset)"
-                                             : "");
+                                : cc == NULL                              ? " (CC is unset)"
+                                                                          : "");
         g_strfreev(argv);
         return NULL;
     }
@@ -83,9 +83,8 @@ static int run(char *const *argv, const char *dir, const char *log, double secon
     }
     GPid pid = 0;
     GError *error = NULL;
-    const gboolean started =
-        g_spawn_async_with_fds(dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                               &pid, -1, fd, fd, &error);
+    const gboolean started = g_spawn_async_with_fds(
+        dir, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid, -1, fd, fd, &error);
     close(fd);
     if (!started) {
         *why = g_strdup_printf("cannot run %s: %s", argv[0], error->message);
@@ -106,8 +105,7 @@ static int run(char *const *argv, const char *dir, const char *log, double secon
             kill(pid, SIGKILL);
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-            *why = g_strdup_printf("%s ran for more than %.0f s and was stopped", argv[0],
-                                   seconds);
+            *why = g_strdup_printf("%s ran for more than %.0f s and was stopped", argv[0], seconds);
             return INT32_MIN;
         }
         g_usleep(2000);
@@ -219,7 +217,7 @@ static void make_obs(const ppo_export_target_t *t, obs_set_t *o)
     o->streams = rec ? VERIFY_STREAMS : 1;
     o->n = rec ? VERIFY_STREAMS * VERIFY_STEPS : VERIFY_RANDOM_ROWS + n_edges;
     o->start = g_new0(uint8_t, o->n);
-    o->value = u8 ? NULL : g_new(double, (size_t)o->n * D);
+    o->value = u8 ? NULL : g_new(double, (size_t)o->n *D);
     o->bytes = u8 ? g_new(uint8_t, (size_t)o->n * D) : NULL;
     ppo_rng_t rng;
     ppo_rng_seed(&rng, t->seed, "export-obs", 0);
@@ -300,7 +298,7 @@ static int plugin_actions(const ppo_export_target_t *t, const obs_set_t *o, uint
     const uint32_t S = t->state_size;
 
     /* the rows as the core hands them to a policy: converted, then normalized */
-    float *x = g_new(float, (size_t)o->n * D);
+    float *x = g_new(float, (size_t)o->n *D);
     if (o->bytes != NULL) {
         ppo_obs_convert_t cv;
         ppo_obs_convert_init(&cv, t->obs_space);
@@ -329,9 +327,9 @@ static int plugin_actions(const ppo_export_target_t *t, const obs_set_t *o, uint
     }
     uint32_t *env = g_new0(uint32_t, chunk);
     float *lp = g_new(float, chunk), *v = g_new(float, chunk);
-    float *st = g_new0(float, (size_t)chunk * S + 1), *init = g_new0(float, (size_t)S + 1);
-    float *xs = g_new(float, (size_t)chunk * D), *as = g_new(float, (size_t)chunk * A);
-    float *ds = g_new(float, (size_t)chunk * P);
+    float *st = g_new0(float, (size_t)chunk *S + 1), *init = g_new0(float, (size_t)S + 1);
+    float *xs = g_new(float, (size_t)chunk *D), *as = g_new(float, (size_t)chunk *A);
+    float *ds = g_new(float, (size_t)chunk *P);
     int rc = 0;
     ppo_plugin_set_current(p);
     if (S > 0 && vt->recurrent->initial_state != NULL)
@@ -433,9 +431,9 @@ static ppo_export_status_t compare(const ppo_export_target_t *t, const obs_set_t
             if (!ok) {
                 char *row = describe_row(t, o, r);
                 const uint32_t T = o->n / o->streams;
-                char *where = o->streams > 1 ? g_strdup_printf("episode %u, step %u (row %u)",
-                                                               r / T, r % T, r)
-                                             : g_strdup_printf("%u", r);
+                char *where = o->streams > 1
+                                  ? g_strdup_printf("episode %u, step %u (row %u)", r / T, r % T, r)
+                                  : g_strdup_printf("%u", r);
                 char *which = A > 1 ? g_strdup_printf("component %u of the exported action", k)
                                     : g_strdup("the exported action");
                 *detail = g_strdup_printf(
@@ -488,8 +486,8 @@ ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t, const char *
         g_strfreev(cc);
         return PPO_EXPORT_ERROR;
     }
-    const char *const names[] = {"policy.c", "policy.h", "policy.o",  "policy.log", "driver.c",
-                                 "driver",   "driver.log", "obs.txt", "actions.txt", "run.log"};
+    const char *const names[] = {"policy.c", "policy.h",   "policy.o", "policy.log",  "driver.c",
+                                 "driver",   "driver.log", "obs.txt",  "actions.txt", "run.log"};
     char *path[G_N_ELEMENTS(names)];
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
         path[i] = g_build_filename(dir, names[i], NULL);
@@ -548,16 +546,18 @@ ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t, const char *
         g_string_append_printf(nvec, "%s%u", k > 0 ? "," : "", a->nvec[k]);
     g_string_append_c(nvec, '}');
     char *d_kind = g_strdup_printf("-DPPO_DRIVER_KIND=%d", a->kind == PPO_SPACE_DISCRETE ? 1
-                                                           : a->kind == PPO_SPACE_BOX ? 2
-                                                                                      : 3);
+                                                           : a->kind == PPO_SPACE_BOX    ? 2
+                                                                                         : 3);
     char *d_obs = g_strdup_printf("-DPPO_DRIVER_OBS_DIM=%u", t->obs_space->dim);
     char *d_act = g_strdup_printf("-DPPO_DRIVER_ACT_DIM=%u", A);
-    char *d_n = g_strdup_printf("-DPPO_DRIVER_N_ACTIONS=%u", a->kind == PPO_SPACE_DISCRETE ? a->n : 0);
+    char *d_n =
+        g_strdup_printf("-DPPO_DRIVER_N_ACTIONS=%u", a->kind == PPO_SPACE_DISCRETE ? a->n : 0);
     char *d_u8 = g_strdup_printf("-DPPO_DRIVER_UINT8=%d", t->obs_space->dtype == PPO_DTYPE_UINT8);
     char *d_s = g_strdup_printf("-DPPO_DRIVER_STATE_SIZE=%u", t->state_size);
-    argv = compiler_argv(cc, "-std=c99", "-O2", "-I.", d_kind, d_obs, d_act, d_n, d_u8, d_s,
-                         nvec->str, h_path != NULL ? "-DPPO_DRIVER_HEADER=1" : "-DPPO_DRIVER_HEADER=0",
-                         "driver.c", "-o", "driver", "-lm", NULL);
+    argv =
+        compiler_argv(cc, "-std=c99", "-O2", "-I.", d_kind, d_obs, d_act, d_n, d_u8, d_s, nvec->str,
+                      h_path != NULL ? "-DPPO_DRIVER_HEADER=1" : "-DPPO_DRIVER_HEADER=0",
+                      "driver.c", "-o", "driver", "-lm", NULL);
     g_string_free(nvec, TRUE);
     g_free(d_kind);
     g_free(d_obs);
@@ -585,8 +585,8 @@ ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t, const char *
     /* the observations, the program's actions, the plugin's */
     make_obs(t, &obs);
     const uint32_t P = t->plugin->vt.policy.dist_size(t->inst);
-    actions = g_new0(float, (size_t)obs.n * A);
-    dists = g_new0(float, (size_t)obs.n * P);
+    actions = g_new0(float, (size_t)obs.n *A);
+    dists = g_new0(float, (size_t)obs.n *P);
     if (!write_obs(t, &obs, path[P_OBS])) {
         *detail = g_strdup_printf("cannot write %s", path[P_OBS]);
         g_free(warnings);

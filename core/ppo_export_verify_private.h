@@ -28,13 +28,13 @@ typedef struct ppo_export_target {
 
 /* The outcome of a verification. */
 typedef enum ppo_export_status {
-    PPO_EXPORT_OK,           /* compiled cleanly; every action matched */
-    PPO_EXPORT_WARNINGS,     /* compiled with warnings (-Wall -Wextra); every action matched */
-    PPO_EXPORT_NO_COMPILER,  /* no C compiler: nothing was compiled or compared */
-    PPO_EXPORT_NOT_C,        /* the file does not compile as C99 on its own */
-    PPO_EXPORT_CONTRACT,     /* it compiles, but its functions or macros break the contract */
-    PPO_EXPORT_MISMATCH,     /* it runs, but an action differs from act's */
-    PPO_EXPORT_ERROR,        /* the verification itself failed (I/O, act failed, a crash) */
+    PPO_EXPORT_OK,          /* compiled cleanly; every action matched */
+    PPO_EXPORT_WARNINGS,    /* compiled with warnings (-Wall -Wextra); every action matched */
+    PPO_EXPORT_NO_COMPILER, /* no C compiler: nothing was compiled or compared */
+    PPO_EXPORT_NOT_C,       /* the file does not compile as C99 on its own */
+    PPO_EXPORT_CONTRACT,    /* it compiles, but its functions or macros break the contract */
+    PPO_EXPORT_MISMATCH,    /* it runs, but an action differs from act's */
+    PPO_EXPORT_ERROR,       /* the verification itself failed (I/O, act failed, a crash) */
 } ppo_export_status_t;
 
 /* Tolerance of a box action: |exported - act| <= PPO_EXPORT_BOX_TOL * (1 + |act|), the exported
@@ -50,8 +50,7 @@ PPO_INTERNAL char **ppo_export_compiler(const char *cc, char **what);
  * gets one paragraph saying what was done and found, or what is wrong and how to fix it: the
  * compiler's messages, or the observation (index and values) and the action component that
  * differ. (transfer full) */
-PPO_INTERNAL ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t,
-                                                   const char *c_path, const char *h_path,
-                                                   char **detail);
+PPO_INTERNAL ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t, const char *c_path,
+                                                   const char *h_path, char **detail);
 
 #endif /* PPO_EXPORT_VERIFY_PRIVATE_H */

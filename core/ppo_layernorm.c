@@ -59,7 +59,8 @@ static void layernorm_backward(uint32_t B, uint32_t N, const float *x, const flo
         float sg = 0.0f, sb = 0.0f;
         for (uint32_t r = 0; r < B; r++) {
             const float d = dy[(size_t)r * N + i];
-            const float h = (x[(size_t)r * N + i] - stats[2 * (size_t)r]) * stats[2 * (size_t)r + 1];
+            const float h =
+                (x[(size_t)r * N + i] - stats[2 * (size_t)r]) * stats[2 * (size_t)r + 1];
             sg += d * h;
             sb += d;
         }

@@ -335,8 +335,8 @@ typedef struct ppo_policy_vtable {
  * starts; its actions are compared with the plugin's deterministic act on the same observations
  * as the core hands them to the policy. Discrete and multi-discrete actions must be equal (a
  * row where the plugin's own logits of the two actions tie to 1e-4 (1 + |logit|) is accepted and
- * counted); box actions must agree to 1e-4 (1 + |act's action|). <ppofw/codegen.h> writes every piece a file needs
- * in the arithmetic libppofw uses. */
+ * counted); box actions must agree to 1e-4 (1 + |act's action|). <ppofw/codegen.h> writes every
+ * piece a file needs in the arithmetic libppofw uses. */
 
 PPO_END_DECLS
 

@@ -101,12 +101,23 @@ START_TEST(test_check_policy_passes_the_mlp_on_every_space_kind_it_accepts)
     for (size_t v = 0; v < G_N_ELEMENTS(variants); v++) {
         ppo_check_report_t *r = check_policy(mlp, variants[v], 0);
         assert_none_failed(r, variants[v]);
-        const char *const judged[] = {"create",           "segments",       "act",
-                                      "act-streams",      "act-deterministic", "value",
-                                      "evaluate",         "grad-extent",    "backward-adds",
-                                      "backward-logp",    "backward-entropy", "backward-kl",
-                                      "backward-value",   "workspaces",     "export-c",
-                                      "export-actions",   NULL};
+        const char *const judged[] = {"create",
+                                      "segments",
+                                      "act",
+                                      "act-streams",
+                                      "act-deterministic",
+                                      "value",
+                                      "evaluate",
+                                      "grad-extent",
+                                      "backward-adds",
+                                      "backward-logp",
+                                      "backward-entropy",
+                                      "backward-kl",
+                                      "backward-value",
+                                      "workspaces",
+                                      "export-c",
+                                      "export-actions",
+                                      NULL};
         const char *const kinds[] = {"discrete", "box", "image-discrete"};
         for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
             for (const char *const *id = judged; *id != NULL; id++) {
@@ -180,8 +191,8 @@ START_TEST(test_check_policy_takes_the_spaces_of_an_env)
         ppo_check_report_t *r = check_with(mlp, "", &opt);
         assert_none_failed(r, envs[e]->name);
         ck_assert_int_eq(sdk_item(r, "env/backward-logp")->status, PPO_CHECK_OK);
-        ck_assert_ptr_nonnull(strstr(sdk_item(r, "env/create")->detail,
-                                     e == 0 ? "discrete (2)" : "box (1)"));
+        ck_assert_ptr_nonnull(
+            strstr(sdk_item(r, "env/create")->detail, e == 0 ? "discrete (2)" : "box (1)"));
         ck_assert_ptr_null(ppo_check_find(r, "discrete/create"));
         ppo_check_report_free(r);
 
@@ -210,8 +221,8 @@ START_TEST(test_check_policy_passes_the_linear_policy_on_discrete_multi_discrete
     ck_assert_int_eq(box->status, PPO_CHECK_SKIP);
     ck_assert_ptr_nonnull(strstr(box->detail, "refuses observation box (4) with action box (2): "
                                               "box action spaces are not supported"));
-    ck_assert_ptr_nonnull(strstr(sdk_item(r, "image-discrete/create")->detail,
-                                 "box uint8 (4, 10, 10)"));
+    ck_assert_ptr_nonnull(
+        strstr(sdk_item(r, "image-discrete/create")->detail, "box uint8 (4, 10, 10)"));
     const char *const kinds[] = {"discrete", "multi-discrete", "image-discrete"};
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
         char *id = g_strdup_printf("%s/backward-entropy", kinds[k]);
@@ -389,10 +400,9 @@ START_TEST(test_check_policy_passes_a_correct_recurrent_policy)
 {
     ppo_check_report_t *r = check_policy(sdk_fixture("sdk_rnn"), "", 0);
     assert_none_failed(r, "sdk_rnn");
-    const char *const judged[] = {"recurrent",     "initial-state",  "act",
-                                  "state-update",  "state-used",     "value",
-                                  "act-evaluate",  "starts-reset",   "backward-logp",
-                                  "backward-value", "workspaces",    NULL};
+    const char *const judged[] = {"recurrent",     "initial-state",  "act",          "state-update",
+                                  "state-used",    "value",          "act-evaluate", "starts-reset",
+                                  "backward-logp", "backward-value", "workspaces",   NULL};
     for (const char *const *id = judged; *id != NULL; id++) {
         char *full = g_strdup_printf("discrete/%s", *id);
         ck_assert_msg(sdk_item(r, full)->status == PPO_CHECK_OK, "%s: %s", full,
@@ -461,7 +471,8 @@ static Suite *check_policy_suite(void)
     suite_add_tcase(s, mlp);
     TCase *tc = tcase_create("fixtures");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_check_policy_passes_the_linear_policy_on_discrete_multi_discrete_and_images);
+    tcase_add_test(
+        tc, test_check_policy_passes_the_linear_policy_on_discrete_multi_discrete_and_images);
     tcase_add_test(tc, test_check_policy_fails_a_policy_refusing_every_space);
     tcase_add_test(tc, test_check_policy_names_the_entropy_path_of_a_wrong_gradient);
     tcase_add_test(tc, test_check_policy_says_when_it_differenced_a_sample);

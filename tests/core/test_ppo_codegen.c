@@ -54,39 +54,61 @@ START_TEST(test_codegen_preamble_and_header_carry_the_contract_for_every_kind)
 {
     double lo[6] = {0, 0, 0, 0, 0, 0}, hi[6] = {255, 255, 255, 255, 255, 255};
     const uint32_t nvec[2] = {3, 4};
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 6,
-                              .low = lo, .high = hi, .rank = 1, .shape = {6}};
-    const ppo_space_t image = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
-                               .dim = 6, .low = lo, .high = hi, .rank = 3, .shape = {1, 2, 3},
+    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                              .kind = PPO_SPACE_BOX,
+                              .dim = 6,
+                              .low = lo,
+                              .high = hi,
+                              .rank = 1,
+                              .shape = {6}};
+    const ppo_space_t image = {.struct_size = sizeof(ppo_space_t),
+                               .kind = PPO_SPACE_BOX,
+                               .dim = 6,
+                               .low = lo,
+                               .high = hi,
+                               .rank = 3,
+                               .shape = {1, 2, 3},
                                .dtype = PPO_DTYPE_UINT8};
-    const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                              .n = 5, .dim = 1};
-    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
-                             .low = lo, .high = hi};
+    const ppo_space_t disc = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 5, .dim = 1};
+    const ppo_space_t box = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2, .low = lo, .high = hi};
     const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
-                               .kind = PPO_SPACE_MULTI_DISCRETE, .dim = 2, .nvec = nvec};
+                               .kind = PPO_SPACE_MULTI_DISCRETE,
+                               .dim = 2,
+                               .nvec = nvec};
     const struct {
         const ppo_space_t *obs, *act;
         uint32_t S;
         const char *want[4];
     } cases[] = {
-        {&flat, &disc, 0,
+        {&flat,
+         &disc,
+         0,
          {"#define PPO_POLICY_N_ACTIONS 5", "int ppo_policy_act(const double *obs)", NULL}},
-        {&flat, &box, 0,
+        {&flat,
+         &box,
+         0,
          {"#define PPO_POLICY_ACT_DIM 2", "void ppo_policy_act(const double *obs, double *action)",
           NULL}},
-        {&flat, &multi, 0,
+        {&flat,
+         &multi,
+         0,
          {"#define PPO_POLICY_NVEC {3, 4}", "void ppo_policy_act(const double *obs, int *action)",
           NULL}},
-        {&image, &disc, 0,
+        {&image,
+         &disc,
+         0,
          {"#define PPO_POLICY_OBS_UINT8 1", "int ppo_policy_act(const unsigned char *obs)", NULL}},
-        {&flat, &disc, 7,
+        {&flat,
+         &disc,
+         7,
          {"#define PPO_POLICY_STATE_SIZE 7", "int ppo_policy_act(const double *obs, float *state)",
           NULL}},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-        const ppo_codegen_policy_t pol = {sizeof(pol), cases[i].S, cases[i].obs, cases[i].act,
-                                          NULL, {NULL, NULL}};
+        const ppo_codegen_policy_t pol = {sizeof(pol),  cases[i].S, cases[i].obs,
+                                          cases[i].act, NULL,       {NULL, NULL}};
         int rc = 0;
         char *pre = capture(write_preamble, &pol, &rc);
         ck_assert_int_eq(rc, 0);
@@ -116,10 +138,15 @@ END_TEST
 START_TEST(test_codegen_refuses_a_normalizer_that_does_not_fit_and_non_finite_weights)
 {
     double lo[3] = {-1, -1, -1}, hi[3] = {1, 1, 1}, mean[3] = {0, 0, 0}, var[3] = {1, 1, -2};
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 3,
-                              .low = lo, .high = hi, .rank = 1, .shape = {3}};
-    const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                              .n = 2, .dim = 1};
+    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                              .kind = PPO_SPACE_BOX,
+                              .dim = 3,
+                              .low = lo,
+                              .high = hi,
+                              .rank = 1,
+                              .shape = {3}};
+    const ppo_space_t disc = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 2, .dim = 1};
     const ppo_space_t dict = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DICT, .dim = 1};
     const ppo_obs_norm_t wrong_dim = {sizeof(ppo_obs_norm_t), 1, 2, 0, mean, var, 1e-8, 5.0};
     const ppo_obs_norm_t negative = {sizeof(ppo_obs_norm_t), 1, 3, 0, mean, var, 1e-8, 5.0};
@@ -180,7 +207,8 @@ static double *compile_and_run(const char *source, int u8, uint32_t D, uint32_t 
         return NULL;
     }
     char *dir = ppo_test_tmpdir();
-    char *c_path = g_build_filename(dir, "policy.c", NULL), *prog = g_build_filename(dir, "p", NULL);
+    char *c_path = g_build_filename(dir, "policy.c", NULL),
+         *prog = g_build_filename(dir, "p", NULL);
     char *in_path = g_build_filename(dir, "in.txt", NULL);
     char *out_path = g_build_filename(dir, "out.txt", NULL);
     char *driver = ppo_test_src_path("tests/core/codegen_driver.c");
@@ -188,15 +216,17 @@ static double *compile_and_run(const char *source, int u8, uint32_t D, uint32_t 
     ck_assert(g_file_set_contents(in_path, input, -1, NULL));
     char *d_obs = g_strdup_printf("-DCODEGEN_OBS_DIM=%u", D);
     char *d_act = g_strdup_printf("-DCODEGEN_ACT_DIM=%u", A);
-    char *argv_cc[] = {cc,     "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", d_obs,
-                       d_act,  u8 ? "-DCODEGEN_UINT8" : "-DCODEGEN_DOUBLE", driver, c_path,
-                       "-o",   prog,       "-lm",      NULL};
+    char *argv_cc[] = {cc,      "-std=c99", "-pedantic",
+                       "-Wall", "-Wextra",  "-Werror",
+                       d_obs,   d_act,      u8 ? "-DCODEGEN_UINT8" : "-DCODEGEN_DOUBLE",
+                       driver,  c_path,     "-o",
+                       prog,    "-lm",      NULL};
     run_or_fail(argv_cc);
     char *argv_run[] = {prog, in_path, out_path, NULL};
     run_or_fail(argv_run);
     char *text = NULL;
     ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
-    double *actions = g_new(double, (size_t)N * A);
+    double *actions = g_new(double, (size_t)N *A);
     char *cursor = text;
     for (size_t i = 0; i < (size_t)N * A; i++) {
         char *end = NULL;
@@ -236,10 +266,18 @@ START_TEST(test_codegen_layers_compute_what_libppofw_computes)
         mean[i] = g_rand_double_range(r, -1, 1);
         var[i] = g_rand_double_range(r, 0.1, 3);
     }
-    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
-                             .dim = CG_D, .low = lo, .high = hi, .rank = 1, .shape = {CG_D}};
-    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
-                             .dim = CG_A, .low = lo, .high = hi};
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t),
+                             .kind = PPO_SPACE_BOX,
+                             .dim = CG_D,
+                             .low = lo,
+                             .high = hi,
+                             .rank = 1,
+                             .shape = {CG_D}};
+    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t),
+                             .kind = PPO_SPACE_BOX,
+                             .dim = CG_A,
+                             .low = lo,
+                             .high = hi};
     const ppo_obs_norm_t norm = {sizeof(norm), 1, CG_D, 0, mean, var, 1e-8, 2.0};
     const ppo_codegen_policy_t pol = {sizeof(pol), 0, &obs, &act, &norm, {NULL, NULL}};
     float *w0 = random_floats(r, CG_H * CG_D, 0.5), *b0 = random_floats(r, CG_H, 0.5);
@@ -280,7 +318,7 @@ START_TEST(test_codegen_layers_compute_what_libppofw_computes)
 
     /* observations, and libppofw's own computation of each */
     GString *input = g_string_new(NULL);
-    float *ref = g_new(float, (size_t)CG_N * CG_A);
+    float *ref = g_new(float, (size_t)CG_N *CG_A);
     for (int k = 0; k < CG_N; k++) {
         float x[CG_D], h[CG_H], n[CG_H], q[CG_R];
         for (int i = 0; i < CG_D; i++) {
@@ -323,11 +361,16 @@ START_TEST(test_codegen_uint8_input_converts_as_the_core_with_bounds_per_element
 {
     enum { D = 6, N = 64 };
     double lo[D] = {0, 0, 10, 0, 1, 0}, hi[D] = {255, 1, 20, 255, 3, 128};
-    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D,
-                             .low = lo, .high = hi, .rank = 1, .shape = {D},
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t),
+                             .kind = PPO_SPACE_BOX,
+                             .dim = D,
+                             .low = lo,
+                             .high = hi,
+                             .rank = 1,
+                             .shape = {D},
                              .dtype = PPO_DTYPE_UINT8};
-    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D,
-                             .low = lo, .high = hi};
+    const ppo_space_t act = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D, .low = lo, .high = hi};
     const ppo_codegen_policy_t pol = {sizeof(pol), 0, &obs, &act, NULL, {NULL, NULL}};
     char *text = NULL;
     size_t len = 0;

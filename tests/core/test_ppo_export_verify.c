@@ -92,22 +92,39 @@ START_TEST(test_export_and_header_verify_for_every_kind_of_the_contract)
         lo400[i] = 0;
         hi400[i] = 255;
     }
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 4,
-                              .low = lo4, .high = hi4, .rank = 1, .shape = {4}};
-    const ppo_space_t image = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
-                               .dim = 400, .low = lo400, .high = hi400, .rank = 3,
-                               .shape = {4, 10, 10}, .dtype = PPO_DTYPE_UINT8};
-    const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                              .n = 3, .dim = 1};
+    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                              .kind = PPO_SPACE_BOX,
+                              .dim = 4,
+                              .low = lo4,
+                              .high = hi4,
+                              .rank = 1,
+                              .shape = {4}};
+    const ppo_space_t image = {.struct_size = sizeof(ppo_space_t),
+                               .kind = PPO_SPACE_BOX,
+                               .dim = 400,
+                               .low = lo400,
+                               .high = hi400,
+                               .rank = 3,
+                               .shape = {4, 10, 10},
+                               .dtype = PPO_DTYPE_UINT8};
+    const ppo_space_t disc = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
     const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
-                               .kind = PPO_SPACE_MULTI_DISCRETE, .dim = 2, .nvec = nvec};
-    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
-                             .low = lo4, .high = hi4, .rank = 1, .shape = {2}};
+                               .kind = PPO_SPACE_MULTI_DISCRETE,
+                               .dim = 2,
+                               .nvec = nvec};
+    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t),
+                             .kind = PPO_SPACE_BOX,
+                             .dim = 2,
+                             .low = lo4,
+                             .high = hi4,
+                             .rank = 1,
+                             .shape = {2}};
     const struct {
         const char *fixture;
         const ppo_space_t *obs, *act;
     } kinds[] = {
-        {"sdk_good_policy", &flat, &disc}, {"sdk_good_policy", &flat, &multi},
+        {"sdk_good_policy", &flat, &disc},  {"sdk_good_policy", &flat, &multi},
         {"sdk_good_policy", &image, &disc}, {"sdk_layernorm", &flat, &box},
         {"sdk_rnn", &flat, &disc},
     };
@@ -135,12 +152,17 @@ START_TEST(test_export_verify_fails_a_header_for_other_spaces)
 {
     if (!have_compiler())
         return;
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 4,
-                              .low = lo4, .high = hi4, .rank = 1, .shape = {4}};
-    const ppo_space_t three = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                               .n = 3, .dim = 1};
-    const ppo_space_t four = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                              .n = 4, .dim = 1};
+    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                              .kind = PPO_SPACE_BOX,
+                              .dim = 4,
+                              .low = lo4,
+                              .high = hi4,
+                              .rank = 1,
+                              .shape = {4}};
+    const ppo_space_t three = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
+    const ppo_space_t four = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 4, .dim = 1};
     target_t x;
     target_open(&x, "sdk_good_policy", &flat, &three);
     write_header(&x, &flat, &four);
@@ -156,10 +178,15 @@ START_TEST(test_export_verify_fails_a_recurrent_file_without_its_reset)
 {
     if (!have_compiler())
         return;
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 4,
-                              .low = lo4, .high = hi4, .rank = 1, .shape = {4}};
-    const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                              .n = 3, .dim = 1};
+    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                              .kind = PPO_SPACE_BOX,
+                              .dim = 4,
+                              .low = lo4,
+                              .high = hi4,
+                              .rank = 1,
+                              .shape = {4}};
+    const ppo_space_t disc = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
     target_t x;
     target_open(&x, "sdk_rnn", &flat, &disc);
     /* the file without ppo_policy_reset: cut from its definition to the next blank line pair */

@@ -26,7 +26,7 @@ static float *random_floats(GRand *r, size_t n, double lo, double hi)
 static double ln_loss(uint32_t B, uint32_t N, const float *x, const float *gain, const float *bias,
                       const float *coef)
 {
-    float *y = g_new(float, (size_t)B * N);
+    float *y = g_new(float, (size_t)B *N);
     ppo_layernorm_forward(B, N, x, gain, bias, LN_EPS, y, NULL);
     double loss = 0.0;
     for (size_t i = 0; i < (size_t)B * N; i++)
@@ -57,7 +57,7 @@ START_TEST(test_layernorm_forward_matches_a_double_reference)
     const uint32_t B = 7, N = 37;
     float *x = random_floats(r, (size_t)B * N, -3.0, 5.0);
     float *gain = random_floats(r, N, 0.5, 1.5), *bias = random_floats(r, N, -1.0, 1.0);
-    float *y = g_new(float, (size_t)B * N), *stats = g_new(float, 2 * (size_t)B);
+    float *y = g_new(float, (size_t)B *N), *stats = g_new(float, 2 * (size_t)B);
     ppo_layernorm_forward(B, N, x, gain, bias, LN_EPS, y, stats);
     for (uint32_t b = 0; b < B; b++) {
         double mean = 0.0, var = 0.0;
@@ -106,8 +106,8 @@ static void check_backward_by_fd(int with_affine)
     float *gain = with_affine ? random_floats(r, N, 0.5, 1.5) : NULL;
     float *bias = with_affine ? random_floats(r, N, -1.0, 1.0) : NULL;
     float *coef = random_floats(r, (size_t)B * N, -1.0, 1.0);
-    float *y = g_new(float, (size_t)B * N), *stats = g_new(float, 2 * (size_t)B);
-    float *dx = g_new(float, (size_t)B * N);
+    float *y = g_new(float, (size_t)B *N), *stats = g_new(float, 2 * (size_t)B);
+    float *dx = g_new(float, (size_t)B *N);
     float *dgain = g_new0(float, N), *dbias = g_new0(float, N);
     ppo_layernorm_forward(B, N, x, gain, bias, LN_EPS, y, stats);
     ppo_layernorm_backward(B, N, x, gain, stats, coef, dx, with_affine ? dgain : NULL,
@@ -158,9 +158,9 @@ START_TEST(test_layernorm_backward_adds_into_gain_and_bias_and_add_variant_into_
     const uint32_t B = 5, N = 6;
     float *x = random_floats(r, (size_t)B * N, -2.0, 2.0), *gain = random_floats(r, N, 0.5, 1.5);
     float *dy = random_floats(r, (size_t)B * N, -1.0, 1.0);
-    float *stats = g_new(float, 2 * (size_t)B), *y = g_new(float, (size_t)B * N);
+    float *stats = g_new(float, 2 * (size_t)B), *y = g_new(float, (size_t)B *N);
     ppo_layernorm_forward(B, N, x, gain, NULL, LN_EPS, y, stats);
-    float *dx = g_new(float, (size_t)B * N), *dx_add = random_floats(r, (size_t)B * N, -1.0, 1.0);
+    float *dx = g_new(float, (size_t)B *N), *dx_add = random_floats(r, (size_t)B * N, -1.0, 1.0);
     float *before = g_memdup2(dx_add, sizeof(float) * B * N);
     float *dg0 = g_new0(float, N), *db0 = g_new0(float, N);
     float *dg1 = g_new(float, N), *db1 = g_new(float, N);
@@ -196,8 +196,8 @@ START_TEST(test_layernorm_row_is_independent_of_other_rows_bit_for_bit)
     const uint32_t B = 9, N = 21;
     float *x = random_floats(r, (size_t)B * N, -2.0, 2.0), *gain = random_floats(r, N, 0.5, 1.5);
     float *bias = random_floats(r, N, -1.0, 1.0), *dy = random_floats(r, (size_t)B * N, -1.0, 1.0);
-    float *y = g_new(float, (size_t)B * N), *stats = g_new(float, 2 * (size_t)B);
-    float *dx = g_new(float, (size_t)B * N);
+    float *y = g_new(float, (size_t)B *N), *stats = g_new(float, 2 * (size_t)B);
+    float *dx = g_new(float, (size_t)B *N);
     ppo_layernorm_forward(B, N, x, gain, bias, LN_EPS, y, stats);
     ppo_layernorm_backward(B, N, x, gain, stats, dy, dx, NULL, NULL);
     for (uint32_t b = 0; b < B; b++) {

@@ -45,9 +45,10 @@ static void build_examples(const char *cc, const char *dir, const char *const *i
         char *file = g_strconcat(examples[e], ".so", NULL);
         char *so = g_build_filename(dir, file, NULL);
         GPtrArray *a = g_ptr_array_new();
-        const char *const flags[] = {cc,       "-std=gnu11", "-O2",     "-Wall",
-                                     "-Wextra", "-Wno-unused-parameter", "-Werror", "-fPIC",
-                                     "-fvisibility=hidden", "-shared", "-o", so};
+        const char *const flags[] = {cc,        "-std=gnu11", "-O2",
+                                     "-Wall",   "-Wextra",    "-Wno-unused-parameter",
+                                     "-Werror", "-fPIC",      "-fvisibility=hidden",
+                                     "-shared", "-o",         so};
         for (size_t i = 0; i < G_N_ELEMENTS(flags); i++)
             g_ptr_array_add(a, (gpointer)flags[i]);
         for (const char *const *inc = include; *inc != NULL; inc++)
@@ -69,15 +70,15 @@ static void build_examples(const char *cc, const char *dir, const char *const *i
 }
 
 /* Train `config` with the plugins of `dir` into dir/NAME (transfer full: the run directory). */
-static char *train(const char *dir, const char *config, const char *name,
-                   const char *const *sets)
+static char *train(const char *dir, const char *config, const char *name, const char *const *sets)
 {
     char *cfg = ppo_test_src_path(config);
     char *run = g_build_filename(dir, name, NULL);
     GPtrArray *a = g_ptr_array_new();
     char *prog = g_build_filename(sdk_build_dir(), "ppofw", NULL);
-    const char *const head[] = {prog, "run", cfg, "--plugin-path", dir, "--run-dir", run, "-q",
-                                "--set", "ppo.total_steps=4096", "--set", "ppo.threads=2"};
+    const char *const head[] = {
+        prog, "run", cfg,     "--plugin-path",        dir,     "--run-dir",
+        run,  "-q",  "--set", "ppo.total_steps=4096", "--set", "ppo.threads=2"};
     for (size_t i = 0; i < G_N_ELEMENTS(head); i++)
         g_ptr_array_add(a, (gpointer)head[i]);
     for (const char *const *s = sets; *s != NULL; s++) {
@@ -149,7 +150,8 @@ START_TEST(test_examples_built_for_abi_1_1_train_the_same_bits_as_built_for_the_
         return;
     }
     char *tmp = ppo_test_tmpdir();
-    char *dir11 = g_build_filename(tmp, "abi-1.1", NULL), *dir12 = g_build_filename(tmp, "now", NULL);
+    char *dir11 = g_build_filename(tmp, "abi-1.1", NULL),
+         *dir12 = g_build_filename(tmp, "now", NULL);
     g_mkdir(dir11, 0755);
     g_mkdir(dir12, 0755);
     char *inc11 = ppo_test_src_path("tests/fixtures/abi-1.1/include");
@@ -213,7 +215,8 @@ static Suite *abi11_suite(void)
     Suite *s = suite_create("sdk_abi11");
     TCase *tc = tcase_create("abi11");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, test_examples_built_for_abi_1_1_train_the_same_bits_as_built_for_the_current_abi);
+    tcase_add_test(
+        tc, test_examples_built_for_abi_1_1_train_the_same_bits_as_built_for_the_current_abi);
     suite_add_tcase(s, tc);
     return s;
 }
