@@ -310,10 +310,18 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         .act_space = &c->act_space,
     };
     char *obs = ppo_space_describe(&c->obs_space), *act = ppo_space_describe(&c->act_space);
+    bool ok = false;
+    if (c->p->abi_minor < 2 && c->act_space.kind == PPO_SPACE_MULTI_DISCRETE) {
+        /* the core never hands a plugin a kind its ABI did not have */
+        pol_add(c, PPO_CHECK_SKIP, "create",
+                "built for plugin ABI %u.%u, which has no multi-discrete action spaces: the core "
+                "never hands it one",
+                c->p->abi_major, c->p->abi_minor);
+        goto out;
+    }
     ppo_plugin_set_current(c->p);
     void *probe = c->vt->create(&c->p->host, params, &setup);
     ppo_plugin_set_current(NULL);
-    bool ok = false;
     if (probe == NULL) {
         char *why = pol_take_reason(-1);
         pol_add(c, PPO_CHECK_SKIP, "create", "refuses observation %s with action %s: %s", obs, act,

@@ -79,6 +79,17 @@ static const ppo_obs_norm_t *norm_of(const ppo_codegen_policy_t *pol, bool *ok)
     return norm;
 }
 
+/* The spaces are the contract's and the normalizer, if any, fits: *norm gets it (NULL for none).
+ */
+static bool usable(const ppo_codegen_policy_t *pol, const ppo_obs_norm_t **norm)
+{
+    bool ok = false;
+    if (!spaces_ok(pol))
+        return false;
+    *norm = norm_of(pol, &ok);
+    return ok;
+}
+
 /* A uint8 space whose every element has the same bounds (then the code holds two literals). */
 static bool bounds_uniform(const ppo_space_t *o)
 {
@@ -140,11 +151,8 @@ static void write_signature(FILE *out, const ppo_codegen_policy_t *pol)
 
 int ppo_codegen_preamble(FILE *out, const ppo_codegen_policy_t *pol, const char *summary)
 {
-    bool norm_ok = false;
-    if (!spaces_ok(pol))
-        return -1;
-    const ppo_obs_norm_t *norm = norm_of(pol, &norm_ok);
-    if (!norm_ok)
+    const ppo_obs_norm_t *norm = NULL;
+    if (!usable(pol, &norm))
         return -1;
     const ppo_space_t *o = pol->obs_space, *a = pol->act_space;
     const uint32_t D = o->dim;
@@ -405,11 +413,8 @@ int ppo_codegen_act_begin(FILE *out, const ppo_codegen_policy_t *pol)
 
 int ppo_codegen_obs_input(FILE *out, const ppo_codegen_policy_t *pol, const char *buf)
 {
-    bool norm_ok = false;
-    if (!spaces_ok(pol))
-        return -1;
-    const ppo_obs_norm_t *norm = norm_of(pol, &norm_ok);
-    if (!norm_ok)
+    const ppo_obs_norm_t *norm = NULL;
+    if (!usable(pol, &norm))
         return -1;
     const ppo_space_t *o = pol->obs_space;
     fprintf(out, "    {\n        int ppo_i;\n        for (ppo_i = 0; ppo_i < %u; ppo_i++) {\n",

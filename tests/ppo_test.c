@@ -103,6 +103,20 @@ char *ppo_test_tmpdir(void)
     return out;
 }
 
+void ppo_test_run_or_fail(char **argv)
+{
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *error = NULL;
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &error);
+    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0],
+                  argv[1] != NULL ? argv[1] : "", out, err);
+    g_free(out);
+    g_free(err);
+}
+
 void ppo_test_rm_tree(const char *path)
 {
     GDir *dir = g_dir_open(path, 0, NULL);

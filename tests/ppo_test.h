@@ -38,6 +38,10 @@ char *ppo_test_tmpdir(void);
  * removed stays. */
 void ppo_test_rm_tree(const char *path);
 
+/* Run the NULL-terminated argv (argv[0] a path or a name on PATH) to completion; fails the test,
+ * quoting its output, unless it exits 0. */
+void ppo_test_run_or_fail(char **argv);
+
 /* Absolute path of a file in the source tree's tests/data/ (transfer full). */
 char *ppo_test_data_path(const char *file);
 

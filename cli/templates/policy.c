@@ -63,9 +63,8 @@ static void *@NAME@_create(const ppo_host_t *host, const ppo_params_t *params,
                            const ppo_policy_setup_t *setup)
 {
     if (setup->act_space->kind != PPO_SPACE_DISCRETE) {
-        host->error(host, "@NAME@ handles discrete actions only, got a box action space of dim "
-                          "%u",
-                    setup->act_space->dim);
+        host->error(host, "@NAME@ handles discrete action spaces only, not %s ones",
+                    setup->act_space->kind == PPO_SPACE_BOX ? "box" : "multi-discrete");
         return NULL;
     }
     @NAME@_t *pol = calloc(1, sizeof(*pol));

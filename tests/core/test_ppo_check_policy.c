@@ -22,7 +22,6 @@
 
 #include <stdio.h>
 
-#include "ppo_export_verify_private.h"
 #include "ppo_session_private.h"
 #include "sdk/sdk_test.h"
 
@@ -50,16 +49,6 @@ static void assert_none_failed(const ppo_check_report_t *r, const char *what)
     char *ids = sdk_failed_ids(r);
     ck_assert_msg(*ids == '\0', "%s: failed checks %s", what, ids);
     g_free(ids);
-}
-
-/* Whether this machine has the C compiler the export checks use. */
-static bool have_compiler(void)
-{
-    char *what = NULL;
-    char **cc = ppo_export_compiler(NULL, &what);
-    g_free(what);
-    g_strfreev(cc);
-    return cc != NULL;
 }
 
 /* Every failed item's id ends with `suffix`, and there is at least one. */
@@ -96,7 +85,7 @@ START_TEST(test_check_policy_passes_the_mlp_on_every_space_kind_it_accepts)
         "{share_trunk: true, activation: relu, pi_hidden: [32]}",
         "{pi_hidden: [], vf_hidden: []}",
     };
-    const bool cc = have_compiler();
+    const bool cc = sdk_have_compiler();
     const ppo_plugin_t *mlp = ppo_test_plugin("mlp");
     for (size_t v = 0; v < G_N_ELEMENTS(variants); v++) {
         ppo_check_report_t *r = check_policy(mlp, variants[v], 0);
@@ -231,7 +220,7 @@ START_TEST(test_check_policy_passes_the_linear_policy_on_discrete_multi_discrete
         id = g_strdup_printf("%s/workspaces", kinds[k]);
         ck_assert_int_eq(sdk_item(r, id)->status, PPO_CHECK_OK);
         g_free(id);
-        if (have_compiler()) {
+        if (sdk_have_compiler()) {
             id = g_strdup_printf("%s/export-actions", kinds[k]);
             ck_assert_int_eq(sdk_item(r, id)->status, PPO_CHECK_OK);
             g_free(id);
@@ -347,7 +336,7 @@ END_TEST
 
 START_TEST(test_check_policy_compiles_the_export_and_fails_one_that_is_not_c)
 {
-    if (!have_compiler())
+    if (!sdk_have_compiler())
         return;
     ppo_check_report_t *r = check_policy(sdk_fixture("sdk_export_not_c"), "", 0);
     sdk_assert_failed(r, "discrete/export-c", "does not compile as C99 on its own", NULL);
@@ -358,7 +347,7 @@ END_TEST
 
 START_TEST(test_check_policy_names_the_observation_where_the_export_acts_otherwise)
 {
-    if (!have_compiler())
+    if (!sdk_have_compiler())
         return;
     ppo_check_report_t *r = check_policy(sdk_fixture("sdk_export_wrong"), "", 0);
     sdk_assert_failed(r, "discrete/export-actions", "observation ", "the exported action is",
@@ -410,7 +399,7 @@ START_TEST(test_check_policy_passes_a_correct_recurrent_policy)
         g_free(full);
     }
     ck_assert_ptr_nonnull(strstr(sdk_item(r, "discrete/backward-logp")->detail, "through time"));
-    if (have_compiler())
+    if (sdk_have_compiler())
         ck_assert_ptr_nonnull(strstr(sdk_item(r, "discrete/export-actions")->detail,
                                      "episodes stepped with their state"));
     /* no parts for a recurrent policy */

@@ -182,20 +182,6 @@ END_TEST
 #define CG_A 3
 #define CG_N 200
 
-/* Run argv; fails the test unless it exits 0. */
-static void run_or_fail(char **argv)
-{
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s failed:\n%s%s", argv[0], out, err);
-    g_free(out);
-    g_free(err);
-}
-
 /* Compile `source` with the driver for D observations (uint8 or doubles) and A actions, run it on
  * `input`, return the N x A actions (transfer full), or NULL without a C compiler. */
 static double *compile_and_run(const char *source, int u8, uint32_t D, uint32_t A,
@@ -221,9 +207,9 @@ static double *compile_and_run(const char *source, int u8, uint32_t D, uint32_t 
                        d_obs,   d_act,      u8 ? "-DCODEGEN_UINT8" : "-DCODEGEN_DOUBLE",
                        driver,  c_path,     "-o",
                        prog,    "-lm",      NULL};
-    run_or_fail(argv_cc);
+    ppo_test_run_or_fail(argv_cc);
     char *argv_run[] = {prog, in_path, out_path, NULL};
-    run_or_fail(argv_run);
+    ppo_test_run_or_fail(argv_run);
     char *text = NULL;
     ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
     double *actions = g_new(double, (size_t)N *A);

@@ -15,7 +15,6 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
-#include "ppo_export_verify_private.h"
 #include "ppo_model_private.h"
 #include "sdk/sdk_test.h"
 
@@ -73,18 +72,39 @@ static void target_close(target_t *x)
     g_free(x->h_path);
 }
 
-static bool have_compiler(void)
-{
-    char *what = NULL;
-    char **cc = ppo_export_compiler(NULL, &what);
-    g_free(what);
-    g_strfreev(cc);
-    return cc != NULL;
-}
-
 static double lo4[4] = {-5, -5, -5, -5}, hi4[4] = {5, 5, 5, 5};
 static double lo400[400], hi400[400];
 static const uint32_t nvec[2] = {3, 2};
+
+/* The spaces the tests make fixtures for. */
+static const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                                 .kind = PPO_SPACE_BOX,
+                                 .dim = 4,
+                                 .low = lo4,
+                                 .high = hi4,
+                                 .rank = 1,
+                                 .shape = {4}};
+static const ppo_space_t image = {.struct_size = sizeof(ppo_space_t),
+                                  .kind = PPO_SPACE_BOX,
+                                  .dim = 400,
+                                  .low = lo400,
+                                  .high = hi400,
+                                  .rank = 3,
+                                  .shape = {4, 10, 10},
+                                  .dtype = PPO_DTYPE_UINT8};
+static const ppo_space_t disc = {
+    .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
+static const ppo_space_t disc4 = {
+    .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 4, .dim = 1};
+static const ppo_space_t multi = {
+    .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_MULTI_DISCRETE, .dim = 2, .nvec = nvec};
+static const ppo_space_t box = {.struct_size = sizeof(ppo_space_t),
+                                .kind = PPO_SPACE_BOX,
+                                .dim = 2,
+                                .low = lo4,
+                                .high = hi4,
+                                .rank = 1,
+                                .shape = {2}};
 
 START_TEST(test_export_and_header_verify_for_every_kind_of_the_contract)
 {
@@ -92,34 +112,6 @@ START_TEST(test_export_and_header_verify_for_every_kind_of_the_contract)
         lo400[i] = 0;
         hi400[i] = 255;
     }
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
-                              .kind = PPO_SPACE_BOX,
-                              .dim = 4,
-                              .low = lo4,
-                              .high = hi4,
-                              .rank = 1,
-                              .shape = {4}};
-    const ppo_space_t image = {.struct_size = sizeof(ppo_space_t),
-                               .kind = PPO_SPACE_BOX,
-                               .dim = 400,
-                               .low = lo400,
-                               .high = hi400,
-                               .rank = 3,
-                               .shape = {4, 10, 10},
-                               .dtype = PPO_DTYPE_UINT8};
-    const ppo_space_t disc = {
-        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
-    const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
-                               .kind = PPO_SPACE_MULTI_DISCRETE,
-                               .dim = 2,
-                               .nvec = nvec};
-    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t),
-                             .kind = PPO_SPACE_BOX,
-                             .dim = 2,
-                             .low = lo4,
-                             .high = hi4,
-                             .rank = 1,
-                             .shape = {2}};
     const struct {
         const char *fixture;
         const ppo_space_t *obs, *act;
@@ -128,7 +120,7 @@ START_TEST(test_export_and_header_verify_for_every_kind_of_the_contract)
         {"sdk_good_policy", &image, &disc}, {"sdk_layernorm", &flat, &box},
         {"sdk_rnn", &flat, &disc},
     };
-    const bool cc = have_compiler();
+    const bool cc = sdk_have_compiler();
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
         target_t x;
         target_open(&x, kinds[k].fixture, kinds[k].obs, kinds[k].act);
@@ -150,22 +142,11 @@ END_TEST
 
 START_TEST(test_export_verify_fails_a_header_for_other_spaces)
 {
-    if (!have_compiler())
+    if (!sdk_have_compiler())
         return;
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
-                              .kind = PPO_SPACE_BOX,
-                              .dim = 4,
-                              .low = lo4,
-                              .high = hi4,
-                              .rank = 1,
-                              .shape = {4}};
-    const ppo_space_t three = {
-        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
-    const ppo_space_t four = {
-        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 4, .dim = 1};
     target_t x;
-    target_open(&x, "sdk_good_policy", &flat, &three);
-    write_header(&x, &flat, &four);
+    target_open(&x, "sdk_good_policy", &flat, &disc);
+    write_header(&x, &flat, &disc4);
     char *detail = NULL;
     ck_assert_int_eq(ppo_export_verify(&x.t, x.c_path, x.h_path, &detail), PPO_EXPORT_CONTRACT);
     ck_assert_msg(strstr(detail, "PPO_POLICY_N_ACTIONS") != NULL, "%s", detail);
@@ -176,17 +157,8 @@ END_TEST
 
 START_TEST(test_export_verify_fails_a_recurrent_file_without_its_reset)
 {
-    if (!have_compiler())
+    if (!sdk_have_compiler())
         return;
-    const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
-                              .kind = PPO_SPACE_BOX,
-                              .dim = 4,
-                              .low = lo4,
-                              .high = hi4,
-                              .rank = 1,
-                              .shape = {4}};
-    const ppo_space_t disc = {
-        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
     target_t x;
     target_open(&x, "sdk_rnn", &flat, &disc);
     /* the file without ppo_policy_reset: cut from its definition to the next blank line pair */
