@@ -65,14 +65,35 @@ double ppo_bench_segment_flops(const ppo_segment_t *segments, uint32_t n_segment
 {
     double forward = 0.0;
     for (uint32_t k = 0; k < n_segments; k++)
-        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight"))
+        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight") &&
+            segments[k].cols > 1)
             forward += 2.0 * segments[k].rows * segments[k].cols;
     return forward;
 }
 
-double ppo_bench_flops_per_step(double forward, uint32_t epochs)
+double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy)
 {
-    return forward * (1.0 + 3.0 * epochs);
+    const ppo_plugin_t *p = model->plugin;
+    *from_policy = false;
+    if (p->vt.policy.forward_flops != NULL) {
+        ppo_plugin_set_current(p);
+        const double f = p->vt.policy.forward_flops(model->inst);
+        ppo_plugin_set_current(NULL);
+        if (isfinite(f) && f >= 0.0) {
+            *from_policy = true;
+            return f;
+        }
+        ppo_log(PPO_LOG_WARNING,
+                "policy \"%s\": forward_flops() returned %g, not a count; using the default "
+                "formula",
+                p->name, f);
+    }
+    return ppo_bench_segment_flops(model->segments, model->n_segments);
+}
+
+double ppo_bench_flops_per_step(double forward_flops, uint32_t epochs)
+{
+    return forward_flops * (1.0 + 3.0 * epochs);
 }
 
 /* A convolution's weight: a segment named like "conv.0.weight" or "pi.conv.1.weight". */
@@ -87,30 +108,20 @@ static bool is_conv_weight(const ppo_segment_t *s)
  * every other weight (0 without a count or without conv weights). */
 static void model_flops(const ppo_model_t *m, ppo_bench_result_t *res)
 {
-    const ppo_policy_vtable_t *vt = &m->plugin->vt.policy;
-    res->forward_flops = ppo_bench_segment_flops(m->segments, m->n_segments);
-    res->policy_counts_flops = vt->forward_flops != NULL;
+    res->forward_flops = ppo_bench_forward_flops(m, &res->policy_counts_flops);
     res->conv_flops = 0.0;
     if (!res->policy_counts_flops)
         return;
-    ppo_plugin_set_current(m->plugin);
-    const double counted = vt->forward_flops(m->inst);
-    ppo_plugin_set_current(NULL);
-    if (!(isfinite(counted) && counted > 0.0)) {
-        res->policy_counts_flops = false;
-        return;
-    }
     double dense = 0.0;
     bool has_conv = false;
     for (uint32_t k = 0; k < m->n_segments; k++) {
         const ppo_segment_t *s = &m->segments[k];
         if (is_conv_weight(s))
             has_conv = true;
-        else if (s->name != NULL && g_str_has_suffix(s->name, "weight"))
-            dense += 2.0 * s->rows * s->cols;
+        else
+            dense += ppo_bench_segment_flops(s, 1);
     }
-    res->forward_flops = counted;
-    res->conv_flops = has_conv && counted > dense ? counted - dense : 0.0;
+    res->conv_flops = has_conv && res->forward_flops > dense ? res->forward_flops - dense : 0.0;
 }
 
 /* ---- GEMM ---- */

@@ -13,7 +13,8 @@
  * forward, then per epoch a forward and a backward counted as two forwards. The forward pass is
  * the policy's own count when it gives one (forward_flops, ABI 1.2: a convolution's weight is
  * reused at every output position), else the sum over its weight segments (names ending in
- * "weight") of 2 rows cols. With the policy's count, the part in conv layers (weights named
+ * "weight" with more than one column: not a bias or a layer norm's gain) of 2 rows cols. With
+ * the policy's count, the part in conv layers (weights named
  * "conv.K.weight" or "*.conv.K.weight") is reported: the count less the other weights' 2 rows cols.
  * Activations, the optimizer and the env are not counted. fraction_of_ceiling = train_sps x
  * flops_per_step / the 2048^3 ceiling.
@@ -28,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ppo_model_private.h"
 #include "ppo_session_private.h"
 
 /* layer shapes whose sgemm rate is reported, at most */
@@ -80,8 +82,14 @@ PPO_INTERNAL bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_
                                 ppo_bench_result_t *result, GError **error);
 
 /* One row's forward FLOPs of a policy with these segments by the fixed formula above (2 rows cols
- * of every segment whose name ends in "weight"). */
+ * of every segment whose name ends in "weight" and that has more than one column: a layer norm's
+ * gain (H, 1) is not a matrix multiply). */
 PPO_INTERNAL double ppo_bench_segment_flops(const ppo_segment_t *segments, uint32_t n_segments);
+
+/* One row's forward FLOPs of a policy: its forward_flops, or the fixed formula (also when
+ * forward_flops returns something that is not a count, with a warning); *from_policy says which.
+ */
+PPO_INTERNAL double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy);
 
 /* FLOPs per env step for a forward pass of `forward` FLOPs: forward x (1 + 3 epochs). */
 PPO_INTERNAL double ppo_bench_flops_per_step(double forward, uint32_t epochs);

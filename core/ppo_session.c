@@ -80,21 +80,20 @@ void ppo_session_free(ppo_session_t *s)
     g_free(s);
 }
 
-void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
-                          GError **error)
+void *ppo_env_new_with_spaces(const ppo_plugin_t *p, const ppo_params_t *params,
+                              ppo_space_t *obs, ppo_space_t *act, GError **error)
 {
-    const ppo_plugin_t *p = s->env;
     ppo_plugin_set_current(p);
-    void *inst = p->vt.env.create(&p->host, s->env_params);
+    void *inst = p->vt.env.create(&p->host, params);
     ppo_plugin_set_current(NULL);
     if (inst == NULL) {
         *error = ppo_plugin_error(p, "create", -1);
         return NULL;
     }
-    ppo_space_t obs = {.struct_size = sizeof(ppo_space_t)};
-    ppo_space_t act = {.struct_size = sizeof(ppo_space_t)};
+    *obs = (ppo_space_t){.struct_size = sizeof(ppo_space_t)};
+    *act = (ppo_space_t){.struct_size = sizeof(ppo_space_t)};
     ppo_plugin_set_current(p);
-    int rc = p->vt.env.spaces(inst, &obs, &act);
+    int rc = p->vt.env.spaces(inst, obs, act);
     ppo_plugin_set_current(NULL);
     if (rc != 0) {
         *error = ppo_plugin_error(p, "spaces", rc);
@@ -102,10 +101,10 @@ void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_sp
         return NULL;
     }
     GString *why = g_string_new(NULL);
-    ppo_space_normalize(&obs, true);
-    ppo_space_normalize(&act, false);
-    ppo_space_problems(&obs, true, why);
-    ppo_space_problems(&act, false, why);
+    ppo_space_normalize(obs, true);
+    ppo_space_normalize(act, false);
+    ppo_space_problems(obs, true, why);
+    ppo_space_problems(act, false, why);
     if (why->len > 0) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "plugin \"%s\" (%s): its spaces are not "
                     "valid: %s (ppofw check-env %s says more)", p->name, p->path, why->str + 2,
@@ -115,6 +114,17 @@ void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_sp
         return NULL;
     }
     g_string_free(why, TRUE);
+    return inst;
+}
+
+void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
+                          GError **error)
+{
+    const ppo_plugin_t *p = s->env;
+    ppo_space_t obs, act;
+    void *inst = ppo_env_new_with_spaces(p, s->env_params, &obs, &act, error);
+    if (inst == NULL)
+        return NULL;
     /* a later instance must describe the same spaces as the first (whose arrays callers keep) */
     if (obs_space->struct_size != 0 &&
         (!ppo_space_same(&obs, obs_space) || !ppo_space_same(&act, act_space))) {

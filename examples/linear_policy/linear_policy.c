@@ -75,6 +75,12 @@ static void *linear_create(const ppo_host_t *host, const ppo_params_t *params,
                            const ppo_policy_setup_t *setup)
 {
     const ppo_space_t *act = setup->act_space;
+    if (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX) {
+        /* refuse, by name, what the policy cannot handle (multi-discrete, since ABI 1.2) */
+        host->error(host, "linear_policy handles discrete and box action spaces, not kind %d",
+                    (int)act->kind);
+        return NULL;
+    }
     linear_t *pol = calloc(1, sizeof(*pol));
     if (pol == NULL) {
         host->error(host, "out of memory");

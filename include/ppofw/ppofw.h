@@ -2,7 +2,8 @@
  *
  * Build a plugin with `pkg-config --cflags --libs ppofw` and -fvisibility=hidden; define its
  * descriptor with PPO_PLUGIN_DEFINE (plugin.h) and the vtable of its kind (env.h, policy.h,
- * advantage.h, optimizer.h). The helpers (rng.h, dist.h, nn.h, conv.h, rnn.h) live in libppofw.
+ * advantage.h, optimizer.h). The helpers (rng.h, dist.h, nn.h, conv.h, rnn.h, and codegen.h for
+ * export_c) live in libppofw.
  *
  * docs/plugin-guide.md walks through writing an env and a policy from zero.
  */
@@ -10,6 +11,7 @@
 #define PPOFW_PPOFW_H
 
 #include <ppofw/advantage.h>
+#include <ppofw/codegen.h>
 #include <ppofw/conv.h>
 #include <ppofw/dist.h>
 #include <ppofw/env.h>

@@ -48,7 +48,8 @@ typedef enum mlp_head {
 typedef struct mlp {
     const ppo_host_t *host;      /* host services, valid until destroy */
     uint32_t n_envs;             /* env indices act and reset_noise may see */
-    const ppo_space_t *obs;      /* observation space (the core's, valid until destroy) */
+    const ppo_space_t *obs_space; /* setup's, valid until destroy (export_c reads them) */
+    const ppo_space_t *act_space;
     uint32_t D;                  /* observation size */
     uint32_t A;                  /* action floats per row: 1 for discrete */
     uint32_t n_actions;          /* logits: discrete n, multi-discrete the sum of nvec; box: 0 */
@@ -191,8 +192,9 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
         goto out_oom;
     m->host = host;
     m->n_envs = setup->n_envs;
+    m->obs_space = setup->obs_space;
+    m->act_space = setup->act_space;
     m->D = setup->obs_space->dim;
-    m->obs = setup->obs_space;
     m->dist = dist;
     m->head = dist.kind == NET_DIST_CATEGORICAL ? MLP_HEAD_CATEGORICAL
               : dist.kind == NET_DIST_MULTI     ? MLP_HEAD_MULTI
@@ -824,8 +826,13 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
         weights[k] = seg_ptr(m, params, L->weight);
         biases[k] = seg_ptr(m, params, L->weight + 1);
     }
-    rc = mlp_export_write(out, m->host, norm, m->obs, &m->dist,
-                          m->activation == PPO_ACTIVATION_RELU, n_layers, widths, weights, biases);
+    const ppo_codegen_policy_t pol = {
+        .struct_size = sizeof(pol),
+        .obs_space = m->obs_space,
+        .act_space = m->act_space,
+        .norm = norm,
+    };
+    rc = mlp_export_write(out, m->host, &pol, m->activation, n_layers, widths, weights, biases);
 out_free:
     free(widths);
     free(weights);

@@ -138,6 +138,24 @@ static const abi_entry_t computed[] = {
     OFF(ppo_segment_t, value),
     OFF(ppo_segment_t, gain),
 
+    SIZE(ppo_segment_table_t),
+    OFF(ppo_segment_table_t, struct_size),
+    OFF(ppo_segment_table_t, capacity),
+    OFF(ppo_segment_table_t, n_segments),
+    OFF(ppo_segment_table_t, failed),
+    OFF(ppo_segment_table_t, segments),
+    OFF(ppo_segment_table_t, offsets),
+    OFF(ppo_segment_table_t, n_params),
+    OFF(ppo_segment_table_t, reserved),
+
+    SIZE(ppo_codegen_policy_t),
+    OFF(ppo_codegen_policy_t, struct_size),
+    OFF(ppo_codegen_policy_t, state_size),
+    OFF(ppo_codegen_policy_t, obs_space),
+    OFF(ppo_codegen_policy_t, act_space),
+    OFF(ppo_codegen_policy_t, norm),
+    OFF(ppo_codegen_policy_t, reserved),
+
     SIZE(ppo_policy_setup_t),
     OFF(ppo_policy_setup_t, struct_size),
     OFF(ppo_policy_setup_t, n_envs),
@@ -295,6 +313,18 @@ static const char *const functions[] = {
     "ppo_conv_workspace_floats", "ppo_conv_forward",
     "ppo_conv_backward",         "ppo_avg_pool_forward",
     "ppo_avg_pool_backward",
+    "ppo_linear_backward_add",  "ppo_layernorm_forward",
+    "ppo_layernorm_backward",   "ppo_layernorm_backward_add",
+    "ppo_gaussian_head_forward", "ppo_gaussian_head_backward",
+    "ppo_segment_table_add",    "ppo_segment_table_add_linear",
+    "ppo_codegen_preamble",     "ppo_codegen_floats",
+    "ppo_codegen_linear_fn",    "ppo_codegen_activation_fn",
+    "ppo_codegen_layernorm_fn", "ppo_codegen_reset",
+    "ppo_codegen_act_begin",    "ppo_codegen_obs_input",
+    "ppo_codegen_dense",        "ppo_codegen_layernorm",
+    "ppo_codegen_argmax",       "ppo_codegen_gaussian_mean",
+    "ppo_codegen_multi_argmax", "ppo_codegen_act_end",
+    "ppo_codegen_header",       "ppo_codegen_activation",
 };
 
 static void print_table(FILE *out)
@@ -489,7 +519,7 @@ START_TEST(test_abi_table_covers_every_public_declaration)
     static const char *const headers[] = {"plugin.h", "params.h",    "rng.h",       "env.h",
                                           "policy.h", "advantage.h", "optimizer.h", "dist.h",
                                           "nn.h",     "export.h",    "ppofw.h",
-                                          "conv.h",   "rnn.h"};
+                                          "conv.h",   "rnn.h",       "codegen.h"};
     GRegex *typedef_re = g_regex_new("\\}\\s*(ppo_[a-z0-9_]+_t);", 0, 0, NULL);
     GRegex *const_re = g_regex_new("^\\s+(PPO_[A-Z0-9_]+)\\s*=", G_REGEX_MULTILINE, 0, NULL);
     GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);

@@ -1,5 +1,6 @@
-/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs formula, the JSON's exact keys, and that
- * an iteration after the first allocates nothing on the heap (counted by the program's
+/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs of a forward pass (the policy's
+ * forward_flops when it has one, else only the matrices named as weights), the JSON's exact keys,
+ * and that an iteration after the first allocates nothing on the heap (counted by the program's
  * allocation counter, spawned as a user runs it, with more than one thread).
  *
  * Left out on purpose: the speed figures themselves. Machines are shared and noisy, so timings
@@ -17,7 +18,8 @@
 #include <glib/gstdio.h>
 
 #include "ppo_bench_private.h"
-#include "ppo_test.h"
+#include "ppo_model_private.h"
+#include "sdk/sdk_test.h"
 
 /* the keys of --json, in order (the list) */
 static const char *const json_keys[] = {
@@ -90,10 +92,12 @@ static void parse_json(const char *line, double *values)
 
 START_TEST(test_bench_flops_without_the_policys_count_follow_the_fixed_formula)
 {
-    /* only segments whose names end in "weight" count: 2 rows cols each, times 1 + 3 epochs */
+    /* 2 rows cols of each segment named ...weight with cols > 1, times 1 + 3 epochs; not the
+     * biases, not a layer norm's gain vector, not log_std; the (1, 64) value head counts */
     const ppo_segment_t segs[] = {
         {.name = "pi.0.weight", .rows = 64, .cols = 4},
         {.name = "pi.0.bias", .rows = 64, .cols = 1},
+        {.name = "ln.weight", .rows = 64, .cols = 1},
         {.name = "pi.1.weight", .rows = 64, .cols = 64},
         {.name = "pi.1.bias", .rows = 64, .cols = 1},
         {.name = "pi_head.weight", .rows = 2, .cols = 64},
@@ -112,6 +116,37 @@ START_TEST(test_bench_flops_without_the_policys_count_follow_the_fixed_formula)
     ck_assert_double_eq(ppo_bench_flops_per_step(forward, 4), 231296.0);
     ck_assert_double_eq(ppo_bench_flops_per_step(forward, 0), 17792.0);
     ck_assert_double_eq(ppo_bench_segment_flops(segs, 0), 0.0);
+}
+END_TEST
+
+START_TEST(test_bench_asks_a_policy_with_forward_flops_for_them)
+{
+    double lo[3] = {-1, -1, -1}, hi[3] = {1, 1, 1};
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 3,
+                             .low = lo, .high = hi, .rank = 1, .shape = {3}};
+    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
+                             .low = lo, .high = hi, .rank = 1, .shape = {2}};
+    const char *const names[2] = {"sdk_layernorm", "mlp"};
+    for (int i = 0; i < 2; i++) {
+        const ppo_plugin_t *p = i == 0 ? sdk_fixture(names[i]) : ppo_test_plugin(names[i]);
+        ppo_params_t *params = ppo_test_params(p, i == 0 ? "" : "{pi_hidden: [8], vf_hidden: [8]}");
+        GError *error = NULL;
+        ppo_model_t *m = ppo_model_new(p, params, &obs, &act, 1, 0, &error);
+        ck_assert_msg(m != NULL, "%s", error != NULL ? error->message : "");
+        bool from_policy = false;
+        const double f = ppo_bench_forward_flops(m, &from_policy);
+        if (i == 0) {
+            /* the fixture's own count: 2 D H + 8 H + H + 2 H A + 2 H with D 3, H 8, A 2 */
+            ck_assert(from_policy);
+            ck_assert_double_eq(f, 48.0 + 64.0 + 8.0 + 32.0 + 16.0);
+        } else {
+            /* mlp has none: its (8, 3) and (2, 8) matrices, (8, 3) and (1, 8) for the value branch */
+            ck_assert(!from_policy);
+            ck_assert_double_eq(f, 2.0 * (8 * 3 + 2 * 8 + 8 * 3 + 1 * 8));
+        }
+        ppo_model_free(m);
+        ppo_params_free(params);
+    }
 }
 END_TEST
 
@@ -283,6 +318,7 @@ int main(void)
     TCase *tc = tcase_create("bench");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_bench_flops_without_the_policys_count_follow_the_fixed_formula);
+    tcase_add_test(tc, test_bench_asks_a_policy_with_forward_flops_for_them);
     tcase_add_test(tc, test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counted);
     tcase_add_test(tc, test_bench_cli_json_has_all_keys_and_no_allocations_per_iteration);
     tcase_add_test(tc, test_bench_cli_prints_every_figure_for_people);

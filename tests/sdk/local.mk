@@ -1,7 +1,9 @@
 # Tests of the plugin SDK: the checkers behind check-env and check-policy on the fixture plugins
 # of tests/sdk/fixtures/ (tests/core/test_ppo_check.c, tests/core/test_ppo_check_policy.c), the
-# pinned plugin ABI and a plugin laid out for an older minor (tests/core/test_abi.c against
-# tests/data/abi-1.2.txt), the SDK commands spawned as a user runs them
+# verification of exported policies (tests/core/test_ppo_export_verify.c), the pinned plugin ABI
+# and a plugin laid out for an older minor (tests/core/test_abi.c against tests/data/abi-1.2.txt),
+# the examples built for ABI 1.1 training the same bits as built now (tests/sdk/test_sdk_abi11.c),
+# the SDK commands spawned as a user runs them
 # (tests/sdk/test_sdk_commands.c), and the installed SDK used from outside the tree
 # (tests/sdk/test_sdk_install.sh over a staged `make install`). Tests name fixtures by path.
 
@@ -10,6 +12,8 @@ SDK_FX_LINK = -module -avoid-version -no-undefined -rpath /nowhere \
 	-export-symbols-regex '^ppo_plugin_entry$$'
 SDK_FX_ENV_H = tests/sdk/fixtures/sdk_env.h
 SDK_FX_POLICY_H = tests/sdk/fixtures/sdk_policy.h
+SDK_FX_LN_H = tests/sdk/fixtures/sdk_layernorm.h
+SDK_FX_RNN_H = tests/sdk/fixtures/sdk_rnn.h
 
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_good_env.la
 tests_sdk_fixtures_sdk_good_env_la_SOURCES = tests/sdk/fixtures/sdk_good_env.c $(SDK_FX_ENV_H)
@@ -84,11 +88,63 @@ tests_sdk_fixtures_sdk_overwrite_grad_la_SOURCES = tests/sdk/fixtures/sdk_overwr
 tests_sdk_fixtures_sdk_overwrite_grad_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_overwrite_grad_la_LIBADD = libppofw.la
 
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_static_scratch.la
+tests_sdk_fixtures_sdk_static_scratch_la_SOURCES = tests/sdk/fixtures/sdk_static_scratch.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_static_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_static_scratch_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_not_c.la
+tests_sdk_fixtures_sdk_export_not_c_la_SOURCES = tests/sdk/fixtures/sdk_export_not_c.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_not_c_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_not_c_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_wrong.la
+tests_sdk_fixtures_sdk_export_wrong_la_SOURCES = tests/sdk/fixtures/sdk_export_wrong.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_wrong_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_wrong_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm.la
+tests_sdk_fixtures_sdk_layernorm_la_SOURCES = tests/sdk/fixtures/sdk_layernorm.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm_grad.la
+tests_sdk_fixtures_sdk_layernorm_grad_la_SOURCES = tests/sdk/fixtures/sdk_layernorm_grad.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn.la
+tests_sdk_fixtures_sdk_rnn_la_SOURCES = tests/sdk/fixtures/sdk_rnn.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_carry.la
+tests_sdk_fixtures_sdk_rnn_no_carry_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_carry.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_reset.la
+tests_sdk_fixtures_sdk_rnn_no_reset_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_reset.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_bptt.la
+tests_sdk_fixtures_sdk_rnn_bptt_la_SOURCES = tests/sdk/fixtures/sdk_rnn_bptt.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_shared_scratch.la
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_SOURCES = tests/sdk/fixtures/sdk_rnn_shared_scratch.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LIBADD = libppofw.la
+
 # ---- Check suites ----
 sdk_tests = \
 	tests/core/test_ppo_check \
 	tests/core/test_ppo_check_policy \
+	tests/core/test_ppo_export_verify \
 	tests/core/test_abi \
+	tests/sdk/test_sdk_abi11 \
 	tests/sdk/test_sdk_commands
 check_PROGRAMS += $(sdk_tests)
 TESTS += $(sdk_tests)
@@ -99,9 +155,15 @@ tests_core_test_ppo_check_LDADD = $(TEST_LIBS)
 tests_core_test_ppo_check_policy_SOURCES = tests/core/test_ppo_check_policy.c tests/sdk/sdk_test.h
 tests_core_test_ppo_check_policy_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_check_policy_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_export_verify_SOURCES = tests/core/test_ppo_export_verify.c tests/sdk/sdk_test.h
+tests_core_test_ppo_export_verify_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_export_verify_LDADD = $(TEST_LIBS)
 tests_core_test_abi_SOURCES = tests/core/test_abi.c tests/sdk/sdk_test.h
 tests_core_test_abi_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_abi_LDADD = $(TEST_LIBS)
+tests_sdk_test_sdk_abi11_SOURCES = tests/sdk/test_sdk_abi11.c tests/sdk/sdk_test.h
+tests_sdk_test_sdk_abi11_CFLAGS = $(TEST_CFLAGS)
+tests_sdk_test_sdk_abi11_LDADD = $(TEST_LIBS)
 tests_sdk_test_sdk_commands_SOURCES = tests/sdk/test_sdk_commands.c tests/sdk/sdk_test.h
 tests_sdk_test_sdk_commands_CFLAGS = $(TEST_CFLAGS)
 tests_sdk_test_sdk_commands_LDADD = $(TEST_LIBS)

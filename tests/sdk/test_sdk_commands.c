@@ -104,11 +104,13 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "plugins", "info", "cartpole", NULL);
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    char *head = g_strdup_printf("cartpole: env plugin, version 1.0.0, plugin ABI %d.%d",
-                                 PPO_ABI_MAJOR, PPO_ABI_MINOR);
-    assert_contains(r.out, head, "info");
-    g_free(head);
+    char *header = g_strdup_printf("cartpole: env plugin, version 1.0.0, plugin ABI %d.%d",
+                                   PPO_ABI_MAJOR, PPO_ABI_MINOR);
+    assert_contains(r.out, header, "info");
+    g_free(header);
     assert_contains(r.out, "observation: box (4)", "info");
+    assert_contains(r.out, "optional:    state (get_state/set_state: exact resume), render_text",
+                    "info");
     assert_contains(r.out, "action:      discrete (2)", "info");
     assert_contains(r.out, "time limit:  500 steps", "info");
     ck_assert_msg(g_regex_match_simple("(?m)^  sutton_barto_reward +bool +false +true, false +"
@@ -122,6 +124,23 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
     ck_assert_msg(g_regex_match_simple("(?m)^  gamma +double +0.99 +\\(0, 1\\] +", r.out, 0, 0),
                   "%s", r.out);
     sdk_run_clear(&r);
+
+    /* a policy's optional callbacks: parts, recurrent, export, bench FLOPs, noise, state */
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", "mlp", NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    parts (segment_part/evaluate_part/backward_part", "info");
+    assert_contains(r.out, ", export_c (ppofw export), reset_noise (per-env exploration noise), "
+                           "state (per-env state saved in checkpoints)",
+                    "info");
+    sdk_run_clear(&r);
+    char *rnn = sdk_fixture_path("sdk_rnn");
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", rnn, NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    recurrent (state per env, trained on sequences), "
+                           "export_c",
+                    "info");
+    sdk_run_clear(&r);
+    g_free(rnn);
 
     /* a path works too, and a fixture without parameters says so */
     char *path = sdk_fixture_path("sdk_good_env");
@@ -233,11 +252,14 @@ END_TEST
 
 START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
 {
-    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer"};
+    /* the four kinds, and an env with --image (the last) */
+    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer", "env"};
     char *dir = g_dir_make_tmp("ppofw-new-XXXXXX", NULL);
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-        char *name = g_strdup_printf("my_%s", kinds[k]);
-        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir, NULL);
+        const bool image = k == 4;
+        char *name = image ? g_strdup("my_image") : g_strdup_printf("my_%s", kinds[k]);
+        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir,
+                                image ? "--image" : NULL, NULL);
         ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
         assert_contains(r.err, "next: cd ", "new-plugin");
         const char *files[3] = {".c", "Makefile", ".yaml"};
@@ -258,6 +280,10 @@ START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
             }
             if (f == 1)
                 assert_contains(text, "$(shell $(PKG_CONFIG) --cflags --libs ppofw)", path);
+            if (f == 0 && image)
+                assert_contains(text, ".dtype = PPO_DTYPE_UINT8", path);
+            if (f == 0 && k == 1)
+                assert_contains(text, ".export_c = my_policy_export_c", path);
             g_free(text);
             g_free(path);
             g_free(file);
@@ -285,6 +311,10 @@ START_TEST(test_new_plugin_refuses_a_bad_kind_or_name)
     sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", "network", "x", NULL);
     ck_assert_int_eq(r.status, 2);
     assert_contains(r.err, "env, policy, advantage or optimizer", "stderr");
+    sdk_run_clear(&r);
+    r = sdk_ppofw(NULL, NULL, "new-plugin", "policy", "x", "--image", NULL);
+    ck_assert_int_eq(r.status, 2);
+    assert_contains(r.err, "--image is for an env", "stderr");
     sdk_run_clear(&r);
     static const char *const bad[] = {"Grid", "1grid", "grid-world", "grid.so", ""};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {

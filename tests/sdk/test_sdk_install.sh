@@ -14,8 +14,9 @@
 # validates every installed config; the examples, copied out of the tree, build with their plain
 # Makefiles (warnings are errors), pass check-env/check-policy, and train: the gridworld's mean
 # return must rise from below 0.3 to above 0.75, the linear policy and both together run a few
-# iterations; each of the four `ppofw new-plugin` skeletons builds, passes `make check`
-# (validate, and the kind's checker) and trains a few iterations.
+# iterations; each of the `ppofw new-plugin` skeletons (the four kinds, and the env with --image
+# observations) builds, passes `make check` (validate, and the kind's checker: check-policy
+# compiles the policy skeleton's export) and trains a few iterations.
 #
 # Leaves out: what the other suites test (the checkers' verdicts, the commands' output).
 set -eu
@@ -145,9 +146,13 @@ for r in run-linear run-both; do
 done
 
 step "ppofw new-plugin skeletons build, check and train"
-for kind in env policy advantage optimizer; do
+for kind in env policy advantage optimizer image; do
     name="my_$kind"
-    "$ppofw" new-plugin "$kind" "$name" --dir "$work/new"
+    if [ "$kind" = image ]; then
+        "$ppofw" new-plugin env "$name" --image --dir "$work/new"
+    else
+        "$ppofw" new-plugin "$kind" "$name" --dir "$work/new"
+    fi
     make -C "$work/new/$name" CFLAGS="$strict"
     make -C "$work/new/$name" check PPOFW="$ppofw"
     (cd "$work/new/$name" && "$ppofw" run -q --plugin-path . "$name.yaml" \
