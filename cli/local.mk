@@ -1,4 +1,5 @@
-# The ppofw program: subcommands, thin over libppofw. Built at the top of the build tree.
+# The ppofw program: subcommands, thin over the core (linked statically). Built at the top of
+# the build tree.
 bin_PROGRAMS += ppofw
 ppofw_SOURCES = \
 	cli/ppofw.c cli/cli_private.h cli/cli_util.c \
@@ -14,4 +15,4 @@ ppofw_SOURCES += cli/cmd_sweep.c cli/cmd_plot.c
 ppofw_SOURCES += cli/cmd_bench.c
 
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-ppofw_LDADD = libppofw.la $(GLIB_LIBS)
+ppofw_LDADD = libppocore.la $(GLIB_LIBS)

@@ -1,5 +1,5 @@
-# libppofw's distribution and layer helpers (include/ppofw/dist.h, include/ppofw/nn.h).
-libppofw_la_SOURCES += core/ppo_dist.c core/ppo_nn.c
+# the core's distribution and layer helpers (include/ppofw/dist.h, include/ppofw/nn.h).
+libppocore_la_SOURCES += core/ppo_dist.c core/ppo_nn.c
 
 check_PROGRAMS += tests/core/test_ppo_dist tests/core/test_ppo_nn
 tests_core_test_ppo_dist_SOURCES = tests/core/test_ppo_dist.c

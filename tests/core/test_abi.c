@@ -2,12 +2,13 @@
  * laid out for an older minor still loads.
  *
  * The size of every public struct, the offset of every field, the value of every enum constant
- * and the ABI version must equal tests/data/abi-1.1.txt, and every function a plugin may call
- * must be exported by libppofw. The table must also cover the headers: every struct, enum
- * constant and PPO_API function declared there has a line, so nothing public escapes the pin.
- * A deliberate ABI change (appending at a struct's end, with a minor bump) updates the table
- * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it;
- * the older tables stay, and the current one must only extend abi-1.1.txt.
+ * and the ABI version must equal tests/data/abi-1.2.txt, and every function a plugin may call
+ * must be exported by libppofw, which exports nothing else (its dynamic symbol table, read with
+ * `nm -D --defined-only`, holds exactly the declared functions). The table must also cover the
+ * headers: every struct, enum constant and PPO_API function declared there has a line, so nothing
+ * public escapes the pin. A deliberate ABI change (appending at a struct's end, with a minor bump)
+ * updates the table with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points
+ * ABI_TABLE at it; the older tables stay, and the current one must only extend abi-1.1.txt.
  *
  * "Built for an older minor": ABI 1.1 differs from 1.0 only in reserved slots that gained a
  * meaning: the optimizer's step_range and the policy's segment_part/evaluate_part/backward_part.
@@ -431,9 +432,52 @@ START_TEST(test_abi_the_current_minor_only_extends_abi_1_1)
 }
 END_TEST
 
+/* The built shared library NAME (e.g. "libppofw.so") of the build tree's .libs (transfer full). */
+static char *built_library(const char *name)
+{
+    char *path = g_build_filename(sdk_build_dir(), ".libs", name, NULL);
+    ck_assert_msg(g_file_test(path, G_FILE_TEST_EXISTS), "%s is not built: run make", path);
+    return path;
+}
+
+/* The names of the functions and objects a shared library defines in its dynamic symbol table,
+ * as `nm -D --defined-only` lists them (transfer full), or NULL when nm is not installed. */
+static GPtrArray *exported_symbols(const char *path)
+{
+    char *nm = g_find_program_in_path("nm");
+    if (nm == NULL)
+        return NULL;
+    char *argv[] = {nm, "-D", "--defined-only", (char *)path, NULL};
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *error = NULL;
+    ck_assert_msg(
+        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error),
+        "cannot run nm: %s", error != NULL ? error->message : "");
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "nm -D %s failed: %s", path, err);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    char **lines = g_strsplit(out, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        /* "ADDRESS TYPE NAME"; a version definition's symbol (type A) is no function */
+        char **f = g_strsplit_set(g_strstrip(*l), " \t", -1);
+        const guint n = g_strv_length(f);
+        if (n >= 3 && strcmp(f[1], "A") != 0)
+            g_ptr_array_add(names, g_strdup(f[n - 1]));
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(out);
+    g_free(err);
+    g_free(nm);
+    return names;
+}
+
 START_TEST(test_abi_every_pinned_function_is_exported)
 {
     GHashTable *table = load_table();
+    char *path = built_library("libppofw.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
     GHashTableIter it;
     gpointer key;
     guint n = 0;
@@ -442,11 +486,54 @@ START_TEST(test_abi_every_pinned_function_is_exported)
         if (!g_str_has_prefix(key, "function "))
             continue;
         const char *name = (const char *)key + strlen("function ");
-        ck_assert_msg(dlsym(RTLD_DEFAULT, name) != NULL, "libppofw does not export %s", name);
+        ck_assert_msg(dlsym(lib, name) != NULL, "libppofw does not export %s", name);
         n++;
     }
     ck_assert_uint_eq(n, G_N_ELEMENTS(functions));
+    dlclose(lib);
+    g_free(path);
     g_hash_table_destroy(table);
+}
+END_TEST
+
+/* libppofw exports the SDK's functions and nothing else: the core inside it (the loader, the
+ * trainer, the pipeline, ...) is hidden, so a plugin cannot come to depend on it. */
+START_TEST(test_abi_libppofw_exports_nothing_it_does_not_declare)
+{
+    char *path = built_library("libppofw.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
+    static const char *const internal[] = {
+        "ppo_pipeline_load", "ppo_plugin_load",   "ppo_trainer_new", "ppo_checkpoint_read",
+        "ppo_session_open",  "ppo_params_build",  "ppo_host_init",   "ppo_log",
+        "ppo_model_new",     "ppo_evaluator_new", "ppo_sweep_load",  "ppo_check_policy",
+        "ppo_rms_normalize", "ppo_ydoc_parse",    "ppo_run",         "ppo_error_quark",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(internal); i++)
+        ck_assert_msg(dlsym(lib, internal[i]) == NULL, "libppofw exports the internal %s",
+                      internal[i]);
+    dlclose(lib);
+
+    GPtrArray *names = exported_symbols(path);
+    if (names == NULL) {
+        printf("nm is not installed: only the sample of internal names was checked\n");
+        g_free(path);
+        return;
+    }
+    GString *extra = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        bool declared = false;
+        for (size_t k = 0; k < G_N_ELEMENTS(functions) && !declared; k++)
+            declared = strcmp(functions[k], name) == 0;
+        if (!declared)
+            g_string_append_printf(extra, " %s", name);
+    }
+    ck_assert_msg(extra->len == 0, "%s exports what no header declares:%s", path, extra->str);
+    ck_assert_uint_eq(names->len, G_N_ELEMENTS(functions));
+    g_string_free(extra, TRUE);
+    g_ptr_array_free(names, TRUE);
+    g_free(path);
 }
 END_TEST
 
@@ -587,6 +674,7 @@ static Suite *abi_suite(void)
     TCase *layout = tcase_create("layout");
     tcase_add_test(layout, test_abi_layout_matches_the_pinned_table);
     tcase_add_test(layout, test_abi_every_pinned_function_is_exported);
+    tcase_add_test(layout, test_abi_libppofw_exports_nothing_it_does_not_declare);
     tcase_add_test(layout, test_abi_table_covers_every_public_declaration);
     tcase_add_test(layout, test_abi_the_current_minor_only_extends_abi_1_1);
     suite_add_tcase(s, layout);
