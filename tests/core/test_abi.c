@@ -621,6 +621,52 @@ START_TEST(test_abi_table_covers_every_public_declaration)
 }
 END_TEST
 
+/* libppofw-check, the testing API, exports exactly the functions its header declares: the core
+ * it carries inside stays hidden too. */
+START_TEST(test_abi_libppofw_check_exports_only_the_testing_api)
+{
+    char *header = ppo_test_src_path("include/ppofw-check/check.h");
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(header, &text, NULL, NULL), "cannot read %s", header);
+    GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
+    GPtrArray *declared = g_ptr_array_new_with_free_func(g_free);
+    collect(api_re, text, declared);
+    ck_assert_uint_ge(declared->len, 20);
+
+    char *path = built_library("libppofw-check.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
+    for (guint i = 0; i < declared->len; i++)
+        ck_assert_msg(dlsym(lib, g_ptr_array_index(declared, i)) != NULL,
+                      "libppofw-check does not export %s", (char *)g_ptr_array_index(declared, i));
+    ck_assert_msg(dlsym(lib, "ppo_plugin_load") == NULL && dlsym(lib, "ppo_rng_seed") == NULL,
+                  "libppofw-check exports the core it carries");
+    dlclose(lib);
+    GPtrArray *names = exported_symbols(path);
+    if (names != NULL) {
+        GString *extra = g_string_new(NULL);
+        for (guint i = 0; i < names->len; i++) {
+            const char *name = g_ptr_array_index(names, i);
+            bool found = false;
+            for (guint k = 0; k < declared->len && !found; k++)
+                found = strcmp(g_ptr_array_index(declared, k), name) == 0;
+            if (!found)
+                g_string_append_printf(extra, " %s", name);
+        }
+        ck_assert_msg(extra->len == 0, "%s exports what check.h does not declare:%s", path,
+                      extra->str);
+        ck_assert_uint_eq(names->len, declared->len);
+        g_string_free(extra, TRUE);
+        g_ptr_array_free(names, TRUE);
+    }
+    g_free(path);
+    g_ptr_array_free(declared, TRUE);
+    g_regex_unref(api_re);
+    g_free(text);
+    g_free(header);
+}
+END_TEST
+
 START_TEST(test_abi_plugin_with_older_struct_sizes_loads_and_reads_the_tail_as_absent)
 {
     char *path = sdk_fixture_path("sdk_old_minor");
@@ -675,6 +721,7 @@ static Suite *abi_suite(void)
     tcase_add_test(layout, test_abi_layout_matches_the_pinned_table);
     tcase_add_test(layout, test_abi_every_pinned_function_is_exported);
     tcase_add_test(layout, test_abi_libppofw_exports_nothing_it_does_not_declare);
+    tcase_add_test(layout, test_abi_libppofw_check_exports_only_the_testing_api);
     tcase_add_test(layout, test_abi_table_covers_every_public_declaration);
     tcase_add_test(layout, test_abi_the_current_minor_only_extends_abi_1_1);
     suite_add_tcase(s, layout);
