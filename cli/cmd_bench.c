@@ -258,6 +258,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_bench_command = {
-    "bench", "PIPELINE", "measure training speed against this machine's arithmetic limit",
-    bench_main, bench_context,
+    "bench",    "PIPELINE",    "measure training speed against this machine's arithmetic limit",
+    bench_main, bench_context, bench_entries,
 };

@@ -130,6 +130,10 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_eval_command = {
-    "eval", "[PIPELINE] --checkpoint FILE", "evaluate a checkpoint's policy over N episodes",
-    eval_main, eval_context,
+    "eval",
+    "[PIPELINE] --checkpoint FILE",
+    "evaluate a checkpoint's policy over N episodes",
+    eval_main,
+    eval_context,
+    eval_entries,
 };

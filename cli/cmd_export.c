@@ -139,6 +139,10 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_export_command = {
-    "export", "--checkpoint FILE -o policy.c", "write a checkpoint's policy as standalone C",
-    export_main, export_context,
+    "export",
+    "--checkpoint FILE -o policy.c",
+    "write a checkpoint's policy as standalone C",
+    export_main,
+    export_context,
+    export_entries,
 };

@@ -24,6 +24,9 @@
 static const char tpl_env_c[] =
     "/* @NAME@ — a ppofw env plugin.\n"
     " *\n"
+    " * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;\n"
+    " * the API in brief: man ppofw-plugin.\n"
+    " *\n"
     " * The task, as written by `ppofw new-plugin env @NAME@`: a walker on a line of `length` "
     "cells\n"
     " * starts on a random cell, moves one cell left or right per step, and earns +1 (and the "
@@ -32,7 +35,7 @@ static const char tpl_env_c[] =
     "the\n"
     " * state, spaces, reset and step with your task's; keep the shape.\n"
     " *\n"
-    " * Rules this file follows (docs/plugin-guide.md has the rest): everything is static except "
+    " * Rules this file follows (the guide has the rest): everything is static except "
     "what\n"
     " * PPO_PLUGIN_DEFINE exports; randomness comes only from the ppo_rng_t the core hands reset "
     "and\n"
@@ -189,13 +192,16 @@ static const char tpl_env_c[] =
 static const char tpl_policy_c[] =
     "/* @NAME@ — a ppofw policy plugin.\n"
     " *\n"
+    " * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;\n"
+    " * the API in brief: man ppofw-plugin.\n"
+    " *\n"
     " * The network, as written by `ppofw new-plugin policy @NAME@`: linear logits W obs + b for "
     "a\n"
     " * categorical distribution over discrete actions, and a linear value w . obs + c. It "
     "refuses box\n"
     " * action spaces (by name, in host->error). Replace the layers with yours; keep the shape.\n"
     " *\n"
-    " * Rules this file follows (docs/plugin-guide.md has the rest): the core owns the "
+    " * Rules this file follows (the guide has the rest): the core owns the "
     "parameters,\n"
     " * gradients and optimizer state; the policy declares them as named segments, laid out back "
     "to\n"
@@ -469,6 +475,9 @@ static const char tpl_policy_c[] =
 static const char tpl_advantage_c[] =
     "/* @NAME@ — a ppofw advantage plugin.\n"
     " *\n"
+    " * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;\n"
+    " * the API in brief: man ppofw-plugin.\n"
+    " *\n"
     " * The estimator, as written by `ppofw new-plugin advantage @NAME@`: one-step temporal\n"
     " * differences, A = r + gamma V(next) - V, and value targets A + V. V(next) is the next "
     "row's\n"
@@ -559,6 +568,9 @@ static const char tpl_advantage_c[] =
 static const char tpl_optimizer_c[] =
     "/* @NAME@ — a ppofw optimizer plugin.\n"
     " *\n"
+    " * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;\n"
+    " * the API in brief: man ppofw-plugin.\n"
+    " *\n"
     " * The update, as written by `ppofw new-plugin optimizer @NAME@`: SGD with momentum,\n"
     " * v = momentum v + g, p -= lr v. The velocity v is the optimizer's state: one float per\n"
     " * parameter in an array the core owns, zeroes before the first step, checkpoints and "
@@ -623,7 +635,8 @@ static const char tpl_optimizer_c[] =
     "}\n"
     "\n"
     "/* The update of elements [j0, j1). Each element's update reads that element alone, so the\n"
-    " * core may run disjoint ranges on its threads at once (step_range); drop step_range from the\n"
+    " * core may run disjoint ranges on its threads at once (step_range); drop step_range from "
+    "the\n"
     " * vtable if yours ever reads across elements (a global norm, per-layer statistics). */\n"
     "static int @NAME@_step_range(void *inst, float *params, const float *grads, float *state,\n"
     "                             size_t n, size_t j0, size_t j1, double lr, uint64_t t)\n"
@@ -668,6 +681,9 @@ static const char tpl_makefile[] =
     "#   make train    train @NAME@.yaml with ppofw run\n"
     "#   make install  copy @NAME@.so into ppofw's plugin directory, where every pipeline finds "
     "it\n"
+    "#\n"
+    "# The guide: @DOCDIR@/plugin-guide.md\n"
+    "# Examples with tests against ppofw's testing API (ppofw-check): @DOCDIR@/examples\n"
     "\n"
     "PKG_CONFIG ?= pkg-config\n"
     "PPOFW ?= ppofw\n"
@@ -867,7 +883,8 @@ static int new_plugin_main(int argc, char **argv)
         "LR",         k->lr,         "STEPS",         k->steps,
         NULL,
     };
-    const char *const names[] = {"NAME", name, NULL};
+    /* the guide is named at its installed place */
+    const char *const names[] = {"NAME", name, "DOCDIR", PPO_DOCDIR, NULL};
     const char *const templates[3] = {k->source, tpl_makefile, tpl_pipeline};
     for (int i = 0; i < 3; i++) {
         char *partly = fill(templates[i], parts);
@@ -917,4 +934,5 @@ const ppo_cli_command_t ppo_cli_new_plugin_command = {
     "write a plugin skeleton with a Makefile and a test pipeline",
     new_plugin_main,
     new_plugin_context,
+    new_plugin_entries,
 };

@@ -126,5 +126,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_run_command = {
-    "run", "PIPELINE", "train a pipeline and write a run directory", run_main, run_context,
+    "run",    "PIPELINE",  "train a pipeline and write a run directory",
+    run_main, run_context, run_entries,
 };

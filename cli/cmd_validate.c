@@ -84,6 +84,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_validate_command = {
-    "validate", "PIPELINE", "check a pipeline and its plugins without training", validate_main,
-    validate_context,
+    "validate",    "PIPELINE",       "check a pipeline and its plugins without training",
+    validate_main, validate_context, validate_entries,
 };

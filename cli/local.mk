@@ -2,7 +2,7 @@
 # the build tree.
 bin_PROGRAMS += ppofw
 ppofw_SOURCES = \
-	cli/ppofw.c cli/cli_private.h cli/cli_util.c \
+	cli/ppofw.c cli/cli_private.h cli/cli_util.c cli/cli_man.c \
 	cli/cmd_run.c \
 	cli/cmd_validate.c \
 	cli/cmd_eval.c \

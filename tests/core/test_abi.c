@@ -667,6 +667,65 @@ START_TEST(test_abi_libppofw_check_exports_only_the_testing_api)
 }
 END_TEST
 
+/* The manual pages name every function their headers declare, so the summary a plugin author
+ * reads in `man ppofw-plugin` (or `man ppofw-check`) cannot fall behind the headers. */
+static void assert_manual_names_every_function(const char *page_in, const char *const *headers,
+                                               size_t n_headers)
+{
+    char *page_path = ppo_test_src_path(page_in);
+    char *page = NULL;
+    ck_assert_msg(g_file_get_contents(page_path, &page, NULL, NULL), "cannot read %s", page_path);
+    GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
+    GString *missing = g_string_new(NULL);
+    guint n = 0;
+    for (size_t h = 0; h < n_headers; h++) {
+        char *path = ppo_test_src_path(headers[h]);
+        char *text = NULL;
+        ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+        GPtrArray *apis = g_ptr_array_new_with_free_func(g_free);
+        collect(api_re, text, apis);
+        for (guint i = 0; i < apis->len; i++, n++) {
+            const char *name = g_ptr_array_index(apis, i);
+            /* as a word: not the prefix of a longer name */
+            char *pattern = g_strdup_printf("\\b%s\\b", name);
+            if (!g_regex_match_simple(pattern, page, 0, 0))
+                g_string_append_printf(missing, " %s (%s)", name, headers[h]);
+            g_free(pattern);
+        }
+        g_ptr_array_free(apis, TRUE);
+        g_free(text);
+        g_free(path);
+    }
+    ck_assert_msg(missing->len == 0, "%s does not name:%s", page_in, missing->str);
+    ck_assert_uint_gt(n, 0);
+    g_string_free(missing, TRUE);
+    g_regex_unref(api_re);
+    g_free(page);
+    g_free(page_path);
+}
+
+START_TEST(test_abi_the_plugin_manual_names_every_declared_function)
+{
+    /* every header of the SDK, as installed */
+    char *dir_path = ppo_test_src_path("include/ppofw");
+    GDir *dir = g_dir_open(dir_path, 0, NULL);
+    ck_assert_ptr_nonnull(dir);
+    GPtrArray *headers = g_ptr_array_new_with_free_func(g_free);
+    for (const char *e = g_dir_read_name(dir); e != NULL; e = g_dir_read_name(dir))
+        if (g_str_has_suffix(e, ".h"))
+            g_ptr_array_add(headers, g_strconcat("include/ppofw/", e, NULL));
+    g_dir_close(dir);
+    g_free(dir_path);
+    ck_assert_uint_ge(headers->len, 13);
+    assert_manual_names_every_function("docs/man/ppofw-plugin.3.in",
+                                       (const char *const *)headers->pdata, headers->len);
+    g_ptr_array_free(headers, TRUE);
+    static const char *const check_headers[] = {"include/ppofw-check/check.h"};
+    assert_manual_names_every_function("docs/man/ppofw-check.3.in", check_headers,
+                                       G_N_ELEMENTS(check_headers));
+}
+END_TEST
+
 START_TEST(test_abi_plugin_with_older_struct_sizes_loads_and_reads_the_tail_as_absent)
 {
     char *path = sdk_fixture_path("sdk_old_minor");
@@ -722,6 +781,7 @@ static Suite *abi_suite(void)
     tcase_add_test(layout, test_abi_every_pinned_function_is_exported);
     tcase_add_test(layout, test_abi_libppofw_exports_nothing_it_does_not_declare);
     tcase_add_test(layout, test_abi_libppofw_check_exports_only_the_testing_api);
+    tcase_add_test(layout, test_abi_the_plugin_manual_names_every_declared_function);
     tcase_add_test(layout, test_abi_table_covers_every_public_declaration);
     tcase_add_test(layout, test_abi_the_current_minor_only_extends_abi_1_1);
     suite_add_tcase(s, layout);
