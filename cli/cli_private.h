@@ -31,6 +31,12 @@ int ppo_cli_fail(GError *error);
 /* Parse argv with ctx; prints the usage error and returns false with *exit_code = 2. */
 bool ppo_cli_parse(GOptionContext *ctx, int *argc, char ***argv, int *exit_code);
 
+struct ppo_pipeline;
+
+/* Print the notes a pipeline's --set overrides left (a swapped plugin's dropped params) on
+ * stderr, one "ppofw: note: ..." line each. */
+void ppo_cli_print_notes(const struct ppo_pipeline *pipeline);
+
 /* The command line as one string (for run headers). */
 char *ppo_cli_command_line(int argc, char **argv);
 

@@ -90,6 +90,7 @@ static int eval_main(int argc, char **argv)
         ppo_search_free(search);
         goto out;
     }
+    ppo_cli_print_notes(lp->pipeline);
     const uint32_t n_envs = render != NULL ? 1 : (uint32_t)MIN(episodes, 16);
     ppo_evaluator_t *ev = ppo_evaluator_new(lp->session, lp->model, n_envs, (uint64_t)seed, &error);
     double *returns = g_new0(double, episodes);

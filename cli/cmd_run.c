@@ -79,6 +79,8 @@ static int run_main(int argc, char **argv)
     }
     const bool rank0 = comm->rank == 0;
     ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
+    if (rank0)
+        ppo_cli_print_notes(pl);
     ppo_session_t *session = pl != NULL ? ppo_session_open(pl, search, &error) : NULL;
     if (session != NULL) {
         ppo_run_options_t opt = {

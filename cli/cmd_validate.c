@@ -48,6 +48,7 @@ static int validate_main(int argc, char **argv)
         code = ppo_cli_fail(error);
         goto out;
     }
+    ppo_cli_print_notes(pl);
     ppo_search_t *search = ppo_search_new((const char *const *)plugin_path);
     ppo_session_t *s = ppo_session_open(pl, search, &error);
     if (s == NULL) {

@@ -332,6 +332,24 @@ START_TEST(test_sweep_validation_points_at_the_grid_value_and_names_the_cell)
 }
 END_TEST
 
+/* A grid over `advantage.plugin` alone: the mc cell would inherit gae's lambda, which mc does not
+ * take; the pipeline's override rule drops a swapped plugin's params in a cell as on the command
+ * line, so every cell validates. */
+START_TEST(test_sweep_cell_that_swaps_a_plugin_key_drops_the_old_plugins_params)
+{
+    GError *error = NULL;
+    ppo_search_t *search = ppo_search_new(NULL);
+    ppo_sweep_t *sw =
+        load("base: base.yaml\ngrid:\n  advantage.plugin: [gae, mc]\nseeds: [1]\n", &error);
+    ck_assert_msg(sw != NULL, "%s", error != NULL ? error->message : "");
+    ck_assert_uint_eq(sw->cells->len, 2);
+    ck_assert_str_eq(ov(cell(sw, 1), 0), "advantage.plugin=mc");
+    ck_assert_msg(ppo_sweep_validate(sw, search, &error), "%s", error->message);
+    ppo_sweep_free(sw);
+    ppo_search_free(search);
+}
+END_TEST
+
 static Suite *sweep_suite(void)
 {
     Suite *s = suite_create("ppo_sweep");
@@ -344,6 +362,7 @@ static Suite *sweep_suite(void)
     tcase_add_loop_test(tc, test_sweep_file_errors_point_at_the_line_and_column, 0,
                         G_N_ELEMENTS(bad_files));
     tcase_add_test(tc, test_sweep_validation_points_at_the_grid_value_and_names_the_cell);
+    tcase_add_test(tc, test_sweep_cell_that_swaps_a_plugin_key_drops_the_old_plugins_params);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -191,6 +191,25 @@ START_TEST(test_plugins_info_loads_a_plugin_built_without_a_run_path)
 }
 END_TEST
 
+/* `--set policy.plugin=OTHER` on a pipeline written for mlp: mlp's params go (they would be
+ * unknown keys to the other policy), and a note on stderr says which. */
+START_TEST(test_set_of_another_policy_plugin_drops_mlps_params_with_a_note)
+{
+    char *other = sdk_fixture_path("sdk_good_policy");
+    char *pipeline = ppo_test_src_path("configs/cartpole.yaml");
+    char *set = g_strdup_printf("policy.plugin=%s", other);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "validate", pipeline, "--set", set, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    assert_contains(r.err, "ppofw: note: --set policy.plugin=", "stderr");
+    assert_contains(r.err, "the params of \"mlp\" are dropped (pi_hidden, vf_hidden", "stderr");
+    assert_contains(r.err, "policy sdk_good_policy", "stderr");
+    sdk_run_clear(&r);
+    g_free(set);
+    g_free(pipeline);
+    g_free(other);
+}
+END_TEST
+
 START_TEST(test_check_env_exits_3_listing_each_fixtures_defect)
 {
     static const struct {
@@ -416,6 +435,7 @@ static Suite *sdk_commands_suite(void)
     tcase_add_test(plugins, test_plugins_info_prints_the_schema_and_an_envs_spaces);
     tcase_add_test(plugins, test_plugins_info_of_a_missing_plugin_exits_3_naming_where_it_looked);
     tcase_add_test(plugins, test_plugins_info_loads_a_plugin_built_without_a_run_path);
+    tcase_add_test(plugins, test_set_of_another_policy_plugin_drops_mlps_params_with_a_note);
     suite_add_tcase(s, plugins);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 300);

@@ -200,7 +200,7 @@ step "training with the linear_policy example, and with both examples"
 (cd "$work/linear_policy" && "$ppofw" run -q --plugin-path . linear_policy.yaml \
     --set ppo.total_steps=4096 --run-dir "$work/run-linear")
 (cd "$work/gridworld" && "$ppofw" run -q --plugin-path . --plugin-path ../linear_policy \
-    gridworld.yaml --set policy.plugin=linear_policy --set 'policy.params={}' \
+    gridworld.yaml --set policy.plugin=linear_policy \
     --set ppo.total_steps=4096 --run-dir "$work/run-both")
 for r in run-linear run-both; do
     [ "$(wc -l < "$work/$r/metrics.csv")" -ge 5 ] || fail "$r wrote too few metrics rows"
