@@ -310,10 +310,9 @@ static bool policy_start(ppo_harness_t *h, uint32_t max_rows, GError **error)
     h->max_rows = max_rows;
     h->A = ppo_space_action_floats(&h->pol_act);
     h->P = h->model->dist_size;
-    if (vt->recurrent != NULL && vt->recurrent->state_size(h->inst) > 0) {
-        h->recurrent = vt->recurrent;
-        h->S = h->recurrent->state_size(h->inst);
-    }
+    /* the model knows whether this instance has memory */
+    h->recurrent = h->model->rec;
+    h->S = h->model->state_size;
     h->ws = vt->ws_create(h->inst, max_rows);
     if (h->ws == NULL) {
         *error = ppo_plugin_error(h->plugin, "ws_create", -1);
