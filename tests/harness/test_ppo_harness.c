@@ -312,6 +312,50 @@ START_TEST(test_new_policy_runs_episodes_of_an_env_harness_repeatably)
 }
 END_TEST
 
+/* A recurrent policy (the fixture fx_rnn, an Elman network of plugin ABI 1.2) acts with the
+ * harness's state of each row, which starts at zeros and carries the memory from call to call. */
+START_TEST(test_policy_harness_carries_a_recurrent_policys_state_per_row)
+{
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t),
+                             .kind = PPO_SPACE_BOX,
+                             .dim = 4,
+                             .low = box_low,
+                             .high = box_high};
+    const ppo_space_t act = {
+        .struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE, .n = 3, .dim = 1};
+    char *error = NULL;
+    ppo_harness_t *h = ppo_harness_new_policy("fx_rnn", "{hidden: 5}", &obs, &act, 2, &error);
+    ck_assert_msg(h != NULL, "%s", error);
+    uint32_t S = 0;
+    float *state = ppo_harness_policy_state(h, &S);
+    ck_assert_uint_eq(S, 5);
+    for (uint32_t i = 0; i < 2 * S; i++)
+        ck_assert(state[i] == 0.0f);
+    float x[2 * 4], dist1[2 * 3], dist2[2 * 3], actions[2];
+    fill_obs(x, 2);
+    ck_assert_msg(ppo_harness_policy_act(h, 2, x, 1, actions, NULL, NULL, dist1) == 0, "%s",
+                  ppo_harness_error(h));
+    bool moved = false;
+    for (uint32_t i = 0; i < 2 * S; i++)
+        moved = moved || state[i] != 0.0f;
+    ck_assert_msg(moved, "act left the state at zeros");
+    /* the same observations again: the memory changes the distribution */
+    ck_assert_int_eq(ppo_harness_policy_act(h, 2, x, 1, actions, NULL, NULL, dist2), 0);
+    ck_assert_msg(memcmp(dist1, dist2, sizeof(dist1)) != 0, "the state made no difference");
+    /* back to the episode start for row 0: it acts as at first, row 1 keeps its memory */
+    ck_assert_int_eq(ppo_harness_policy_reset_state(h, 0), 0);
+    ck_assert_int_eq(ppo_harness_policy_reset_state(h, 1), 0);
+    ck_assert_int_eq(ppo_harness_policy_act(h, 2, x, 1, actions, NULL, NULL, dist2), 0);
+    ck_assert_mem_eq(dist1, dist2, sizeof(dist1));
+    /* evaluate takes sequences for such a policy: the harness says so */
+    float logp[2];
+    ck_assert_int_lt(ppo_harness_policy_evaluate(h, 2, x, actions, NULL, logp, NULL, NULL, NULL),
+                     0);
+    assert_contains(ppo_harness_error(h), "recurrent");
+    ppo_harness_free(h);
+}
+END_TEST
+
 /* ---- advantage and optimizer ---- */
 
 START_TEST(test_advantage_harness_gives_gae_the_return_computed_by_hand)
@@ -518,6 +562,7 @@ static Suite *harness_suite(void)
     tcase_add_test(policy, test_policy_harness_backward_matches_finite_differences_of_evaluate);
     tcase_add_test(policy, test_policy_harness_refuses_more_rows_than_it_was_made_for);
     tcase_add_test(policy, test_new_policy_runs_episodes_of_an_env_harness_repeatably);
+    tcase_add_test(policy, test_policy_harness_carries_a_recurrent_policys_state_per_row);
     suite_add_tcase(s, policy);
     TCase *others = tcase_create("advantage and optimizer");
     tcase_add_test(others, test_advantage_harness_gives_gae_the_return_computed_by_hand);
