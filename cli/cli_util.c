@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli_private.h"
+#include "ppo_pipeline_private.h"
 
 int ppo_cli_fail(GError *error)
 {
@@ -26,6 +27,12 @@ bool ppo_cli_parse(GOptionContext *ctx, int *argc, char ***argv, int *exit_code)
         return false;
     }
     return true;
+}
+
+void ppo_cli_print_notes(const ppo_pipeline_t *pipeline)
+{
+    for (guint i = 0; pipeline != NULL && i < pipeline->notes->len; i++)
+        fprintf(stderr, "ppofw: note: %s\n", (const char *)g_ptr_array_index(pipeline->notes, i));
 }
 
 char *ppo_cli_command_line(int argc, char **argv)

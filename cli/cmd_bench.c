@@ -224,6 +224,7 @@ static int bench_main(int argc, char **argv)
         code = ppo_cli_fail(error);
         goto out;
     }
+    ppo_cli_print_notes(pl);
     ppo_search_t *search = ppo_search_new((const char *const *)args.plugin_path);
     ppo_session_t *session = ppo_session_open(pl, search, &error);
     if (session == NULL) {
@@ -259,6 +260,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_bench_command = {
-    "bench", "PIPELINE", "measure training speed against this machine's arithmetic limit",
-    bench_main, bench_context,
+    "bench",    "PIPELINE",    "measure training speed against this machine's arithmetic limit",
+    bench_main, bench_context, bench_entries,
 };

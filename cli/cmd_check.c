@@ -245,6 +245,7 @@ const ppo_cli_command_t ppo_cli_check_env_command = {
     "check an env plugin: spaces, seeding, bounds, state, threads",
     check_env_main,
     check_env_context,
+    env_entries,
 };
 
 const ppo_cli_command_t ppo_cli_check_policy_command = {
@@ -253,4 +254,5 @@ const ppo_cli_command_t ppo_cli_check_policy_command = {
     "check a policy plugin: gradients, determinism, workspaces, export",
     check_policy_main,
     check_policy_context,
+    policy_entries,
 };

@@ -159,6 +159,7 @@ static int eval_main(int argc, char **argv)
         ppo_search_free(search);
         goto out;
     }
+    ppo_cli_print_notes(lp->pipeline);
     /* drawing and recording watch one env, which then runs every episode */
     const uint32_t n_envs = render != NULL || record != NULL ? 1 : (uint32_t)MIN(episodes, 16);
     ppo_evaluator_t *ev = ppo_evaluator_new(lp->session, lp->model, n_envs, (uint64_t)seed, &error);
@@ -214,6 +215,10 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_eval_command = {
-    "eval", "[PIPELINE] --checkpoint FILE", "evaluate a checkpoint's policy over N episodes",
-    eval_main, eval_context,
+    "eval",
+    "[PIPELINE] --checkpoint FILE",
+    "evaluate a checkpoint's policy over N episodes",
+    eval_main,
+    eval_context,
+    eval_entries,
 };

@@ -152,6 +152,16 @@ static int export_main(int argc, char **argv)
         code = PPO_EXIT_PLUGIN;
         goto out_policy;
     }
+    if (pp->abi_minor < 2 && lp->obs_space.dtype == PPO_DTYPE_UINT8) {
+        /* its export cannot know that the observations are bytes the core scaled */
+        fprintf(stderr,
+                "ppofw: policy plugin \"%s\" (%s) was built for plugin ABI 1.%u, whose export_c "
+                "knows only float observations, and this checkpoint's observations are uint8: "
+                "rebuild the plugin against the current headers to export it\n",
+                pp->name, pp->path, pp->abi_minor);
+        code = PPO_EXIT_PLUGIN;
+        goto out_policy;
+    }
     char *tmp = g_strconcat(output, ".tmp", NULL);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) {
@@ -216,4 +226,5 @@ const ppo_cli_command_t ppo_cli_export_command = {
     "write a checkpoint's policy as standalone C (and verify it)",
     export_main,
     export_context,
+    export_entries,
 };

@@ -207,7 +207,8 @@ static int new_plugin_main(int argc, char **argv)
         "LR",         k->lr,         "STEPS",         k->steps,
         NULL,
     };
-    const char *const names[] = {"NAME", name, NULL};
+    /* the guide is named at its installed place */
+    const char *const names[] = {"NAME", name, "DOCDIR", PPO_DOCDIR, NULL};
     const char *const templates[3] = {image ? "env_image.c" : k->source, "Makefile",
                                       "pipeline.yaml"};
     for (int i = 0; i < 3; i++) {
@@ -268,4 +269,5 @@ const ppo_cli_command_t ppo_cli_new_plugin_command = {
     "write a plugin skeleton with a Makefile and a test pipeline",
     new_plugin_main,
     new_plugin_context,
+    new_plugin_entries,
 };

@@ -156,4 +156,5 @@ const ppo_cli_command_t ppo_cli_plot_command = {
     "plot learning curves of runs, seeds grouped",
     plot_main,
     plot_context,
+    plot_entries,
 };

@@ -545,5 +545,5 @@ out:
 
 const ppo_cli_command_t ppo_cli_plugins_command = {
     "plugins",    "[info NAME]",   "list the plugins found, or describe one",
-    plugins_main, plugins_context,
+    plugins_main, plugins_context, plugins_entries,
 };

@@ -79,6 +79,8 @@ static int run_main(int argc, char **argv)
     }
     const bool rank0 = comm->rank == 0;
     ppo_pipeline_t *pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
+    if (rank0)
+        ppo_cli_print_notes(pl);
     ppo_session_t *session = pl != NULL ? ppo_session_open(pl, search, &error) : NULL;
     if (session != NULL) {
         ppo_run_options_t opt = {
@@ -126,5 +128,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_run_command = {
-    "run", "PIPELINE", "train a pipeline and write a run directory", run_main, run_context,
+    "run",    "PIPELINE",  "train a pipeline and write a run directory",
+    run_main, run_context, run_entries,
 };

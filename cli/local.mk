@@ -1,7 +1,8 @@
-# The ppofw program: subcommands, thin over libppofw. Built at the top of the build tree.
+# The ppofw program: subcommands, thin over the core (linked statically). Built at the top of
+# the build tree.
 bin_PROGRAMS += ppofw
 ppofw_SOURCES = \
-	cli/ppofw.c cli/cli_private.h cli/cli_util.c \
+	cli/ppofw.c cli/cli_private.h cli/cli_util.c cli/cli_man.c \
 	cli/cmd_run.c \
 	cli/cmd_validate.c \
 	cli/cmd_eval.c \
@@ -30,4 +31,4 @@ cli/ppo_cli_resources.h: cli/templates.gresource.xml $(PPO_CLI_TEMPLATES)
 		--generate-header --target=$@ $(srcdir)/cli/templates.gresource.xml
 
 ppofw_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) -I$(top_builddir)/cli
-ppofw_LDADD = libppofw.la $(GLIB_LIBS)
+ppofw_LDADD = libppocore.la $(GLIB_LIBS)

@@ -2,15 +2,15 @@
 # report and the env checks, core/ppo_check_policy.c and the batteries it runs for the policy
 # checks), and the verification of exported policies they and `ppofw export --verify` share
 # (core/ppo_export_verify.c), whose driver program is embedded as a GResource.
-libppofw_la_SOURCES += \
+libppocore_la_SOURCES += \
 	core/ppo_check.c core/ppo_check_private.h \
 	core/ppo_check_policy.c core/ppo_check_policy_private.h \
 	core/ppo_check_grad.c core/ppo_check_workspaces.c core/ppo_check_recurrent.c \
 	core/ppo_check_export.c \
 	core/ppo_export_verify.c core/ppo_export_verify_private.h
-nodist_libppofw_la_SOURCES = core/ppo_core_resources.c core/ppo_core_resources.h
+nodist_libppocore_la_SOURCES = core/ppo_core_resources.c core/ppo_core_resources.h
 
-# the resources: files compiled into libppofw as data (read with g_resource_lookup_data)
+# the resources: files compiled into the core as data (read with g_resource_lookup_data)
 PPO_CORE_RESOURCES = core/resources/ppo_export_driver.c
 EXTRA_DIST += core/ppo_core.gresource.xml $(PPO_CORE_RESOURCES)
 BUILT_SOURCES += core/ppo_core_resources.c core/ppo_core_resources.h

@@ -2,7 +2,7 @@
 # (include/ppofw/nn.h), the LSTM layer (include/ppofw/rnn.h), convolutions (include/ppofw/conv.h),
 # the segment-table builder (include/ppofw/policy.h) and code generation for export_c
 # (include/ppofw/codegen.h); the hand-written kernels share core/ppo_simd_private.h.
-libppofw_la_SOURCES += core/ppo_dist.c core/ppo_nn.c core/ppo_rnn.c core/ppo_conv.c \
+libppocore_la_SOURCES += core/ppo_dist.c core/ppo_nn.c core/ppo_rnn.c core/ppo_conv.c \
 	core/ppo_simd_private.h core/ppo_layernorm.c core/ppo_segments.c core/ppo_codegen.c
 
 check_PROGRAMS += tests/core/test_ppo_dist tests/core/test_ppo_nn tests/core/test_ppo_rnn \

@@ -63,6 +63,13 @@ void pol_check_export(pol_ctx_t *c)
         pol_add(c, PPO_CHECK_SKIP, "export-c", "the policy offers no export_c");
         return;
     }
+    if (c->p->abi_minor < 2 && c->obs_u8) {
+        pol_add(c, PPO_CHECK_SKIP, "export-c",
+                "built for plugin ABI 1.%u: its export_c knows only float observations (ppofw "
+                "export refuses such a policy trained on uint8 observations)",
+                c->p->abi_minor);
+        return;
+    }
     const uint32_t D = c->D;
     double *mean = g_new(double, D), *var = g_new(double, D);
     ppo_rng_t rng;

@@ -232,6 +232,24 @@ void ppo_sample_stats(const double *v, size_t n, ppo_sample_stats_t *out)
     out->ci_hi = out->mean + t * out->sem;
 }
 
+void ppo_welch_diff(const ppo_sample_stats_t *a, const ppo_sample_stats_t *b, ppo_mean_diff_t *out)
+{
+    out->diff = out->ci_lo = out->ci_hi = out->df = NAN;
+    if (a->n < 2 || b->n < 2)
+        return;
+    out->diff = a->mean - b->mean;
+    const double va = a->std * a->std / (double)a->n, vb = b->std * b->std / (double)b->n;
+    const double se = sqrt(va + vb);
+    if (!(se > 0.0)) {
+        out->ci_lo = out->ci_hi = out->diff;
+        return;
+    }
+    out->df = (va + vb) * (va + vb) / (va * va / (double)(a->n - 1) + vb * vb / (double)(b->n - 1));
+    const double t = ppo_student_t_quantile(0.975, out->df);
+    out->ci_lo = out->diff - t * se;
+    out->ci_hi = out->diff + t * se;
+}
+
 /* ---- mean curves ---- */
 
 static int cmp_double(const void *a, const void *b)
@@ -336,6 +354,7 @@ ppo_report_group_t *ppo_report_group_new(const char *name, const char *panel)
     g->threshold = NAN;
     g->curves = g_ptr_array_new_with_free_func((GDestroyNotify)ppo_curve_free);
     g->run_names = g_ptr_array_new_with_free_func(g_free);
+    g->seeds = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     return g;
 }
 
@@ -349,6 +368,7 @@ void ppo_report_group_free(ppo_report_group_t *g)
     g_strfreev(g->axis_values);
     g_ptr_array_free(g->curves, TRUE);
     g_ptr_array_free(g->run_names, TRUE);
+    g_array_free(g->seeds, TRUE);
     g_free(g);
 }
 
@@ -389,6 +409,29 @@ void ppo_group_summarize(const ppo_report_group_t *g, ppo_group_summary_t *out)
     g_free(to);
 }
 
+const ppo_report_group_t *ppo_report_reference(const ppo_report_t *r, const ppo_report_group_t *g)
+{
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *first = g_ptr_array_index(r->groups, i);
+        if (g_strcmp0(first->panel, g->panel) == 0)
+            return first;
+    }
+    return g;
+}
+
+/* `g`'s final return against its reference group's (NaN for the reference itself). */
+static void compare_to_reference(const ppo_report_t *r, const ppo_report_group_t *g,
+                                 const ppo_group_summary_t *s, ppo_mean_diff_t *d)
+{
+    const ppo_report_group_t *ref = ppo_report_reference(r, g);
+    d->diff = d->ci_lo = d->ci_hi = d->df = NAN;
+    if (ref == g)
+        return;
+    ppo_group_summary_t rs;
+    ppo_group_summarize(ref, &rs);
+    ppo_welch_diff(&s->final, &rs.final, d);
+}
+
 static void csv_num(GString *out, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -407,7 +450,8 @@ char *ppo_report_csv(const ppo_report_t *r)
     g_string_append(out, ",runs,done,failed,final_return_mean,final_return_std,"
                          "final_return_ci95_low,final_return_ci95_high,threshold,"
                          "threshold_reached,steps_to_threshold_mean,auc_mean,auc_std,"
-                         "wall_time_s_mean\n");
+                         "wall_time_s_mean,compared_to,final_return_diff,"
+                         "final_return_diff_ci95_low,final_return_diff_ci95_high\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
         ppo_group_summary_t s;
@@ -436,6 +480,17 @@ char *ppo_report_csv(const ppo_report_t *r)
         csv_num(out, s.auc.std);
         g_string_append_c(out, ',');
         csv_num(out, s.wall.mean);
+        g_string_append_c(out, ',');
+        const ppo_report_group_t *ref = ppo_report_reference(r, g);
+        if (ref != g)
+            ppo_csv_field(out, ref->name);
+        ppo_mean_diff_t d;
+        compare_to_reference(r, g, &s, &d);
+        const double diff_cols[] = {d.diff, d.ci_lo, d.ci_hi};
+        for (size_t k = 0; k < G_N_ELEMENTS(diff_cols); k++) {
+            g_string_append_c(out, ',');
+            csv_num(out, diff_cols[k]);
+        }
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
@@ -482,6 +537,86 @@ static void md_text(GString *out, const char *s)
     }
 }
 
+/* "(first)", "–", or "+12.3 [-4.1, 28.7]" with " *" when the interval excludes 0 */
+static void md_diff(GString *out, const ppo_report_t *r, const ppo_report_group_t *g,
+                    const ppo_group_summary_t *s)
+{
+    if (ppo_report_reference(r, g) == g) {
+        g_string_append(out, "(first)");
+        return;
+    }
+    ppo_mean_diff_t d;
+    compare_to_reference(r, g, s, &d);
+    if (isnan(d.diff)) {
+        g_string_append(out, "–");
+        return;
+    }
+    if (d.diff > 0)
+        g_string_append_c(out, '+');
+    md_num(out, d.diff);
+    g_string_append(out, " [");
+    md_num(out, d.ci_lo);
+    g_string_append(out, ", ");
+    md_num(out, d.ci_hi);
+    g_string_append_c(out, ']');
+    if (d.ci_lo > 0 || d.ci_hi < 0)
+        g_string_append(out, " *");
+}
+
+/* The steps each seed's run took to reach its cell's threshold: a column per seed (in order of
+ * first appearance), "not reached" for a finished run that never did, "–" where no run finished. */
+static void md_steps_by_seed(GString *out, const ppo_report_t *r)
+{
+    GArray *seeds = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
+        for (guint k = 0; k < g->seeds->len; k++) {
+            const uint64_t seed = g_array_index(g->seeds, uint64_t, k);
+            bool seen = false;
+            for (guint j = 0; j < seeds->len && !seen; j++)
+                seen = g_array_index(seeds, uint64_t, j) == seed;
+            if (!seen)
+                g_array_append_val(seeds, seed);
+        }
+    }
+    if (seeds->len == 0) {
+        g_array_free(seeds, TRUE);
+        return;
+    }
+    g_string_append(out, "\nSteps to threshold of each seed's run: the first global step whose "
+                         "ep_return_mean reaches the cell's threshold.\n\n| cell |");
+    for (guint j = 0; j < seeds->len; j++)
+        g_string_append_printf(out, " seed %" G_GUINT64_FORMAT " |",
+                               g_array_index(seeds, uint64_t, j));
+    g_string_append(out, "\n|---|");
+    for (guint j = 0; j < seeds->len; j++)
+        g_string_append(out, "---|");
+    g_string_append_c(out, '\n');
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
+        if (isnan(g->threshold))
+            continue;
+        g_string_append(out, "| ");
+        md_text(out, g->name);
+        g_string_append(out, " |");
+        for (guint j = 0; j < seeds->len; j++) {
+            const ppo_curve_t *c = NULL;
+            for (guint k = 0; k < g->seeds->len && c == NULL; k++)
+                if (g_array_index(g->seeds, uint64_t, k) == g_array_index(seeds, uint64_t, j))
+                    c = g_ptr_array_index(g->curves, k);
+            const double steps = c != NULL ? ppo_curve_steps_to(c, g->threshold) : NAN;
+            g_string_append_c(out, ' ');
+            if (c != NULL && isnan(steps))
+                g_string_append(out, "not reached");
+            else
+                md_steps(out, steps);
+            g_string_append(out, " |");
+        }
+        g_string_append_c(out, '\n');
+    }
+    g_array_free(seeds, TRUE);
+}
+
 char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const char *figure,
                           const char *failures)
 {
@@ -491,17 +626,19 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
         g_string_append_printf(out, "%s\n", preamble);
     g_string_append(out, "Final return: the mean return of the last 100 training episodes at "
                          "the end of each run; mean ± sample std over seeds, and the 95% "
-                         "confidence interval of the mean (Student t). AUC: the area under the "
-                         "learning curve divided by the steps it spans (the mean return over "
-                         "training). Wall time: mean per run.\n\n");
+                         "confidence interval of the mean (Student t). Δ vs first: the "
+                         "difference of that mean from the first cell of the same base, with "
+                         "Welch's 95% confidence interval (* when it excludes 0). AUC: the area "
+                         "under the learning curve divided by the steps it spans (the mean return "
+                         "over training). Wall time: mean per run.\n\n");
     bool thr = false;
     for (guint i = 0; i < r->groups->len; i++)
         thr =
             thr || !isnan(((const ppo_report_group_t *)g_ptr_array_index(r->groups, i))->threshold);
-    g_string_append(out, "| cell | runs | final return | 95% CI |");
+    g_string_append(out, "| cell | runs | final return | 95% CI | Δ vs first [95% CI] |");
     if (thr)
         g_string_append(out, " steps to threshold (runs that reached it) |");
-    g_string_append(out, " AUC | wall time (s) |\n|---|---|---|---|");
+    g_string_append(out, " AUC | wall time (s) |\n|---|---|---|---|---|");
     g_string_append(out, thr ? "---|---|---|\n" : "---|---|\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
@@ -530,6 +667,8 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
             md_num(out, s.final.ci_hi);
             g_string_append_c(out, ']');
         }
+        g_string_append(out, " | ");
+        md_diff(out, r, g, &s);
         if (thr && isnan(g->threshold)) {
             g_string_append(out, " | –");
         } else if (thr) {
@@ -549,6 +688,8 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
         md_num(out, s.wall.mean);
         g_string_append(out, " |\n");
     }
+    if (thr)
+        md_steps_by_seed(out, r);
     if (figure != NULL)
         g_string_append_printf(out, "\n![learning curves](%s)\n", figure);
     if (failures != NULL && *failures != '\0')

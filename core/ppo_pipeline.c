@@ -235,8 +235,54 @@ static void pipeline_error(GError **error, const ppo_pipeline_t *p, const char *
     g_free(msg);
 }
 
+char *ppo_plugin_spec_name(const char *spec)
+{
+    char *base = g_path_get_basename(spec);
+    if (g_str_has_suffix(base, ".so"))
+        base[strlen(base) - 3] = '\0';
+    return base;
+}
+
+/* `--set SECTION.plugin=NAME` naming another plugin than the section has: the old plugin's params
+ * would not fit the new one, so the section's params become empty, as when a sweep cell sets a
+ * whole section, and a note names the keys dropped. `old` is the section's plugin before the
+ * override. */
+static bool drop_swapped_params(ppo_pipeline_t *p, const char *section, const ppo_ynode_t *old,
+                                const ppo_ynode_t *now, const char *arg, GError **error)
+{
+    if (old == NULL || old->kind != PPO_YNODE_SCALAR || now == NULL ||
+        now->kind != PPO_YNODE_SCALAR)
+        return true;
+    char *was = ppo_plugin_spec_name(old->text), *is = ppo_plugin_spec_name(now->text);
+    const ppo_ynode_t *sec = ppo_ynode_get(ppo_ydoc_root(p->doc), section);
+    const ppo_ynode_t *params = sec != NULL ? ppo_ynode_get(sec, "params") : NULL;
+    bool ok = true;
+    if (strcmp(was, is) != 0 && params != NULL && params->kind == PPO_YNODE_MAPPING &&
+        params->n_items > 0) {
+        GString *keys = g_string_new(NULL);
+        for (uint32_t i = 0; i < params->n_items; i++)
+            g_string_append_printf(keys, "%s%s", i > 0 ? ", " : "", params->keys[i]->text);
+        char *path = g_strdup_printf("%s.params", section);
+        char *source = g_strdup_printf("--set %s", arg);
+        ppo_ynode_t *empty = ppo_ydoc_parse_value(p->doc, source, "{}", error);
+        ok = empty != NULL && ppo_ydoc_set_path(p->doc, path, empty, source, error);
+        if (ok)
+            g_ptr_array_add(p->notes,
+                            g_strdup_printf("--set %s: %s is now \"%s\", so the params of \"%s\" "
+                                            "are dropped (%s); set the new plugin's with --set "
+                                            "%s.NAME=VALUE after this one",
+                                            arg, section, is, was, keys->str, path));
+        g_free(source);
+        g_free(path);
+        g_string_free(keys, TRUE);
+    }
+    g_free(was);
+    g_free(is);
+    return ok;
+}
+
 /* Apply one --set KEY=VALUE to the tree. */
-static bool apply_override(ppo_ydoc_t *doc, const char *arg, GError **error)
+static bool apply_override(ppo_pipeline_t *p, const char *arg, GError **error)
 {
     const char *eq = strchr(arg, '=');
     char *source = g_strdup_printf("--set %s", arg);
@@ -247,9 +293,19 @@ static bool apply_override(ppo_ydoc_t *doc, const char *arg, GError **error)
         goto out;
     }
     char *key = g_strndup(arg, (gsize)(eq - arg));
-    ppo_ynode_t *value = ppo_ydoc_parse_value(doc, source, eq + 1, error);
+    /* a plugin section's plugin, before the override replaces it */
+    static const char *const plugin_keys[] = {"env.plugin", "policy.plugin", "advantage.plugin",
+                                              "optimizer.plugin", NULL};
+    const bool swaps = g_strv_contains(plugin_keys, key);
+    char *section = swaps ? g_strndup(key, strlen(key) - strlen(".plugin")) : NULL;
+    const ppo_ynode_t *sec = swaps ? ppo_ynode_get(ppo_ydoc_root(p->doc), section) : NULL;
+    const ppo_ynode_t *old =
+        sec != NULL && sec->kind == PPO_YNODE_MAPPING ? ppo_ynode_get(sec, "plugin") : NULL;
+    ppo_ynode_t *value = ppo_ydoc_parse_value(p->doc, source, eq + 1, error);
     if (value != NULL)
-        ok = ppo_ydoc_set_path(doc, key, value, source, error);
+        ok = ppo_ydoc_set_path(p->doc, key, value, source, error) &&
+             (!swaps || drop_swapped_params(p, section, old, value, arg, error));
+    g_free(section);
     g_free(key);
 out:
     g_free(source);
@@ -488,6 +544,7 @@ static ppo_pipeline_t *pipeline_new(const char *path, const char *dir, ppo_ydoc_
     p->dir = g_strdup(dir);
     p->doc = doc;
     p->overrides = g_ptr_array_new_with_free_func(g_free);
+    p->notes = g_ptr_array_new_with_free_func(g_free);
     p->sections = g_ptr_array_new_with_free_func(block_free);
     p->env.key = "env";
     p->policy.key = "policy";
@@ -499,7 +556,7 @@ static ppo_pipeline_t *pipeline_new(const char *path, const char *dir, ppo_ydoc_
 static ppo_pipeline_t *finish(ppo_pipeline_t *p, const char *const *overrides, GError **error)
 {
     for (const char *const *o = overrides; o != NULL && *o != NULL; o++) {
-        if (!apply_override(p->doc, *o, error)) {
+        if (!apply_override(p, *o, error)) {
             ppo_pipeline_free(p);
             return NULL;
         }
@@ -543,6 +600,7 @@ void ppo_pipeline_free(ppo_pipeline_t *p)
     g_free(p->name);
     g_ptr_array_free(p->sections, TRUE);
     g_ptr_array_free(p->overrides, TRUE);
+    g_ptr_array_free(p->notes, TRUE);
     ppo_ydoc_free(p->doc);
     g_free(p->path);
     g_free(p->dir);

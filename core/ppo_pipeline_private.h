@@ -46,6 +46,8 @@ typedef struct ppo_pipeline {
     char *dir;                     /* its directory: base for relative plugin paths */
     ppo_ydoc_t *doc;               /* the tree after overrides */
     GPtrArray *overrides;          /* the --set arguments, in order (char *) */
+    GPtrArray *notes;              /* what the overrides did besides setting their key, for the
+                                      user (char *): parameters dropped by a swapped plugin */
 
     char *name;                    /* names the run directory */
     uint64_t seed;                 /* root seed */
@@ -110,6 +112,10 @@ typedef struct ppo_pipeline {
 
     GPtrArray *sections;           /* the validated section blocks (ppo_params_t *), for marks */
 } ppo_pipeline_t;
+
+/* The plugin name a section's `plugin:` value names: the value itself, or for a path the file's
+ * name without ".so" ("../build/gridworld.so" names "gridworld"). (transfer full) */
+PPO_INTERNAL char *ppo_plugin_spec_name(const char *spec);
 
 /* Load and validate a pipeline file with `overrides` ("key.path=value" strings, NULL-terminated,
  * may be NULL) applied in order. (transfer full: ppo_pipeline_free) PPO_ERROR_PIPELINE on any

@@ -1,7 +1,7 @@
 # Sweeps and learning-curve reports (`ppofw sweep`, `ppofw plot`): the sweep file and its cells,
 # the runner, the statistics across seeds and the SVG figures.
-libppofw_la_SOURCES += \
-	core/ppo_sweep.c core/ppo_sweep_run.c core/ppo_sweep_private.h \
+libppocore_la_SOURCES += \
+	core/ppo_sweep.c core/ppo_sweep_run.c core/ppo_sweep_eta.c core/ppo_sweep_private.h \
 	core/ppo_curves.c core/ppo_curves_private.h \
 	core/ppo_svg.c core/ppo_svg_private.h core/ppo_figure_png.c
 

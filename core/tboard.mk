@@ -1,5 +1,5 @@
 # TensorBoard event files (core/ppo_tboard.c) and the CRC-32C they and checkpoints use.
-libppofw_la_SOURCES += \
+libppocore_la_SOURCES += \
 	core/ppo_crc32c.c core/ppo_crc32c_private.h \
 	core/ppo_tboard.c core/ppo_tboard_private.h
 

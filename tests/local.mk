@@ -4,8 +4,10 @@ noinst_LTLIBRARIES += tests/libppotest.la
 tests_libppotest_la_SOURCES = tests/ppo_test.c tests/ppo_test.h
 tests_libppotest_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GLIB_CFLAGS) $(YAML_CFLAGS)
 
+# Every test program links the core statically (libppocore, through TEST_LIBS), so it may call
+# the core's internal functions; the plugins a test loads bring the shared libppofw with them.
 TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GLIB_CFLAGS) -I$(top_srcdir)/tests
-TEST_LIBS = tests/libppotest.la libppofw.la $(CHECK_LIBS) $(GLIB_LIBS) -lm
+TEST_LIBS = tests/libppotest.la libppocore.la $(CHECK_LIBS) $(GLIB_LIBS) -lm
 
 # tests see fixture plugins through PPOFW_PLUGIN_PATH and shipped plugins through the build tree;
 # never installed plugins

@@ -1,5 +1,8 @@
 /* @NAME@ — a ppofw advantage plugin.
  *
+ * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;
+ * the API in brief: man ppofw-plugin.
+ *
  * The estimator, as written by `ppofw new-plugin advantage @NAME@`: one-step temporal
  * differences, A = r + gamma V(next) - V, and value targets A + V. V(next) is the next row's
  * value within an episode, the bootstrap value where the time limit cut the episode, V of the

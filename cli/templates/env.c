@@ -1,11 +1,14 @@
 /* @NAME@ — a ppofw env plugin.
  *
+ * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;
+ * the API in brief: man ppofw-plugin.
+ *
  * The task, as written by `ppofw new-plugin env @NAME@`: a walker on a line of `length` cells
  * starts on a random cell, moves one cell left or right per step, and earns +1 (and the episode
  * terminates) when it reaches the rightmost cell; every other step costs 0.01. Replace the
  * state, spaces, reset and step with your task's; keep the shape.
  *
- * Rules this file follows (docs/plugin-guide.md has the rest): everything is static except what
+ * Rules this file follows (the guide has the rest): everything is static except what
  * PPO_PLUGIN_DEFINE exports; randomness comes only from the ppo_rng_t the core hands reset and
  * step; the env signals termination and never counts steps for a time limit (the core does,
  * with max_episode_steps); an instance is used by one thread at a time, different instances by

@@ -1,5 +1,8 @@
 /* @NAME@ — a ppofw env plugin with image observations.
  *
+ * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;
+ * the API in brief: man ppofw-plugin.
+ *
  * The task, as written by `ppofw new-plugin env @NAME@ --image`: on a `size` x `size` grid an
  * agent starts on a random cell and a goal on another; each step the agent moves one cell up,
  * down, left or right (a wall stops it), and earns +1 (and the episode terminates) on the goal;
@@ -13,7 +16,7 @@
  * through PPO_OBS_U8(obs_out). The core stores the bytes (one per element in the rollout and in
  * checkpoints) and hands policies floats scaled to [0, 1] as (x - low) / (high - low).
  *
- * Rules this file follows (docs/plugin-guide.md has the rest): everything is static except what
+ * Rules this file follows (the guide has the rest): everything is static except what
  * PPO_PLUGIN_DEFINE exports; randomness comes only from the ppo_rng_t the core hands reset and
  * step; the env signals termination and never counts steps for a time limit (the core does,
  * with max_episode_steps); an instance is used by one thread at a time, different instances by

@@ -1,5 +1,8 @@
 /* @NAME@ — a ppofw optimizer plugin.
  *
+ * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;
+ * the API in brief: man ppofw-plugin.
+ *
  * The update, as written by `ppofw new-plugin optimizer @NAME@`: SGD with momentum,
  * v = momentum v + g, p -= lr v. The velocity v is the optimizer's state: one float per
  * parameter in an array the core owns, zeroes before the first step, checkpoints and (under MPI)

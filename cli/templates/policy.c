@@ -1,10 +1,13 @@
 /* @NAME@ — a ppofw policy plugin.
  *
+ * The guide to writing and testing plugins: @DOCDIR@/plugin-guide.md;
+ * the API in brief: man ppofw-plugin.
+ *
  * The network, as written by `ppofw new-plugin policy @NAME@`: linear logits W obs + b for a
  * categorical distribution over discrete actions, and a linear value w . obs + c. It refuses box
  * action spaces (by name, in host->error). Replace the layers with yours; keep the shape.
  *
- * Rules this file follows (docs/plugin-guide.md has the rest): the core owns the parameters,
+ * Rules this file follows (the guide has the rest): the core owns the parameters,
  * gradients and optimizer state; the policy declares them as named segments, laid out back to
  * back in declaration order (ppo_segment_table_add computes where each starts), and reads them
  * from the array bind() hands it. Everything a call writes lives in the workspace it is given,

@@ -5,7 +5,11 @@
  * advantage.h, optimizer.h). The helpers (rng.h, dist.h, nn.h, conv.h, rnn.h, and codegen.h for
  * export_c) live in libppofw.
  *
- * docs/plugin-guide.md walks through writing an env and a policy from zero.
+ * The plugin guide, plugin-guide.md, walks from zero to a trained, exported and tested policy.
+ * It is installed in ppofw's documentation directory (`pkg-config --variable=docdir ppofw`, by
+ * default /usr/local/share/doc/ppofw; docs/ in the source tree), with the design, the pipeline
+ * reference and the example plugins; ppofw-plugin(3) summarizes this API and ppofw-check(3) the
+ * testing API for a plugin's own tests.
  */
 #ifndef PPOFW_PPOFW_H
 #define PPOFW_PPOFW_H

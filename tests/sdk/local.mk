@@ -199,12 +199,12 @@ SDK_INSTALL_VARS = \
 	echo "bindir='$(bindir)'"; echo "libdir='$(libdir)'"; \
 	echo "includedir='$(includedir)'"; echo "pkgconfigdir='$(pkgconfigdir)'"; \
 	echo "plugindir='$(plugindir)'"; echo "pkgdatadir='$(pkgdatadir)'"; \
-	echo "man1dir='$(man1dir)'"; echo "have_help2man='$(SDK_HAVE_HELP2MAN)'"; \
+	echo "docdir='$(docdir)'"; echo "man1dir='$(man1dir)'"; echo "man3dir='$(man3dir)'"; \
 	echo "srcdir='$(abs_top_srcdir)'"; \
 	echo "plugin_files='$(plugin_LTLIBRARIES)'"; \
-	echo "header_files='$(ppofwinclude_HEADERS) $(nodist_ppofwinclude_HEADERS)'"
-if HAVE_HELP2MAN
-SDK_HAVE_HELP2MAN = yes
-else
-SDK_HAVE_HELP2MAN = no
-endif
+	echo "header_files='$(ppofwinclude_HEADERS) $(nodist_ppofwinclude_HEADERS)'"; \
+	echo "check_header_files='$(ppofwcheckinclude_HEADERS)'"; \
+	echo "doc_files='$(dist_doc_DATA)'"; \
+	echo "man_pages='$(PPO_MAN1) $(PPO_MAN3)'"; \
+	echo "example_files='$(dist_examples_DATA) $(dist_gridworldexample_DATA) \
+	  $(dist_linearexample_DATA)'"

@@ -168,6 +168,67 @@ END_TEST
 
 /* ---- check-env, check-policy ---- */
 
+/* A plugin built the way a third party builds it (cc and libppofw, no run path) loads into the
+ * program, which carries the core statically and cannot lean on a libppofw it already has: the
+ * loader finds this build's libppofw for it, without LD_LIBRARY_PATH. */
+START_TEST(test_plugins_info_loads_a_plugin_built_without_a_run_path)
+{
+    char *cc = g_find_program_in_path("cc");
+    if (cc == NULL) {
+        printf("no C compiler \"cc\" on PATH: the plugin cannot be built, test skipped\n");
+        return;
+    }
+    char *dir = ppo_test_tmpdir();
+    char *so = g_build_filename(dir, "gridworld.so", NULL);
+    char *src = ppo_test_src_path("examples/gridworld/gridworld.c");
+    char *inc_src = g_strconcat("-I", PPO_ABS_SRCDIR, "/include", NULL);
+    char *inc_build = g_strconcat("-I", sdk_build_dir(), "/include", NULL);
+    char *libs = g_strconcat("-L", sdk_build_dir(), "/.libs", NULL);
+    char *argv[] = {cc,      "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden",
+                    inc_src, inc_build,    "-o",    so,        src,
+                    libs,    "-lppofw",    "-lm",   NULL};
+    char *err = NULL;
+    int status = 0;
+    ck_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "cc failed: %s", err);
+    char **env = g_environ_unsetenv(env_without_plugin_path(), "LD_LIBRARY_PATH");
+    sdk_run_t r = sdk_ppofw(NULL, env, "plugins", "info", so, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    assert_contains(r.out, "gridworld: env plugin", "info");
+    sdk_run_clear(&r);
+    g_strfreev(env);
+    ppo_test_rm_tree(dir);
+    g_free(err);
+    g_free(libs);
+    g_free(inc_build);
+    g_free(inc_src);
+    g_free(src);
+    g_free(so);
+    g_free(dir);
+    g_free(cc);
+}
+END_TEST
+
+/* `--set policy.plugin=OTHER` on a pipeline written for mlp: mlp's params go (they would be
+ * unknown keys to the other policy), and a note on stderr says which. */
+START_TEST(test_set_of_another_policy_plugin_drops_mlps_params_with_a_note)
+{
+    char *other = sdk_fixture_path("sdk_good_policy");
+    char *pipeline = ppo_test_src_path("configs/cartpole.yaml");
+    char *set = g_strdup_printf("policy.plugin=%s", other);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "validate", pipeline, "--set", set, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    assert_contains(r.err, "ppofw: note: --set policy.plugin=", "stderr");
+    assert_contains(r.err, "the params of \"mlp\" are dropped (pi_hidden, vf_hidden", "stderr");
+    assert_contains(r.err, "policy sdk_good_policy", "stderr");
+    sdk_run_clear(&r);
+    g_free(set);
+    g_free(pipeline);
+    g_free(other);
+}
+END_TEST
+
 START_TEST(test_check_env_exits_3_listing_each_fixtures_defect)
 {
     static const struct {
@@ -403,6 +464,8 @@ static Suite *sdk_commands_suite(void)
     tcase_add_test(plugins, test_plugins_lists_a_file_that_failed_to_load_and_why);
     tcase_add_test(plugins, test_plugins_info_prints_the_schema_and_an_envs_spaces);
     tcase_add_test(plugins, test_plugins_info_of_a_missing_plugin_exits_3_naming_where_it_looked);
+    tcase_add_test(plugins, test_plugins_info_loads_a_plugin_built_without_a_run_path);
+    tcase_add_test(plugins, test_set_of_another_policy_plugin_drops_mlps_params_with_a_note);
     suite_add_tcase(s, plugins);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 300);
