@@ -41,6 +41,20 @@ static char *plugin_failure(const ppo_plugin_t *p, const char *callback, uint32_
     return msg;
 }
 
+/* Redraw env i's exploration noise (gSDE) from its sampler stream; on failure fills *msg. */
+static int reset_noise(ppo_trainer_t *tr, uint32_t i, char **msg)
+{
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ppo_plugin_set_current(pp);
+    const int rc = pp->vt.policy.reset_noise(tr->model->inst, i, &tr->slots[i].act_rng);
+    ppo_plugin_set_current(NULL);
+    if (rc != 0) {
+        *msg = plugin_failure(pp, "reset_noise", i, rc);
+        return PPO_ERROR_PLUGIN;
+    }
+    return 0;
+}
+
 /* Reset env i into `obs_out`; on failure fills *msg. */
 static int reset_env(ppo_trainer_t *tr, uint32_t i, float *obs_out, char **msg)
 {
@@ -61,17 +75,7 @@ static int reset_env(ppo_trainer_t *tr, uint32_t i, float *obs_out, char **msg)
     }
     slot->ep_len = 0;
     slot->ep_return = 0.0;
-    if (tr->has_reset_noise) {
-        const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_set_current(pp);
-        rc = pp->vt.policy.reset_noise(tr->model->inst, i, &slot->act_rng);
-        ppo_plugin_set_current(NULL);
-        if (rc != 0) {
-            *msg = plugin_failure(pp, "reset_noise", i, rc);
-            return PPO_ERROR_PLUGIN;
-        }
-    }
-    return 0;
+    return tr->noise_per_episode ? reset_noise(tr, i, msg) : 0;
 }
 
 /* One collection chunk: act for its envs, then step them. */
@@ -142,15 +146,18 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         slot->raw_reward = reward;
         const bool truncated = !terminated && tr->max_steps > 0 && slot->ep_len >= tr->max_steps;
         const size_t r = (size_t)t * N + i;
-        tr->ro.terminated[r] = terminated ? 1.0f : 0.0f;
-        tr->ro.truncated[r] = truncated ? 1.0f : 0.0f;
+        /* without ppo.bootstrap_truncation a time-limit end reaches the advantage estimator as
+         * a termination (CleanRL's next_done = terminated or truncated) */
+        const bool boot = tr->pl->ppo.bootstrap_truncation;
+        tr->ro.terminated[r] = terminated || (truncated && !boot) ? 1.0f : 0.0f;
+        tr->ro.truncated[r] = truncated && boot ? 1.0f : 0.0f;
         slot->finished = terminated || truncated;
         slot->truncated = truncated;
         if (slot->finished) {
             slot->fin_return = slot->ep_return;
             slot->fin_len = slot->ep_len;
-            if (truncated)
-                memcpy(tr->final_obs + (size_t)i * D, obs_i, (size_t)D * sizeof(float));
+            /* the final observation: for the bootstrap, and counted by per-env statistics */
+            memcpy(tr->final_obs + (size_t)i * D, obs_i, (size_t)D * sizeof(float));
             int err = reset_env(tr, i, obs_i, &ctx->message[c]);
             if (err != 0) {
                 ctx->status[c] = err;
@@ -207,7 +214,17 @@ static void exchange(ppo_trainer_t *tr, const float *rows, const float **all_obs
     *all_obs = tr->all_obs;
 }
 
-bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
+/* Normalize env i's row with its own statistics (normalize.mode gymnasium), first counting it
+ * when `count`. */
+static void normalize_env_row(ppo_trainer_t *tr, uint32_t i, float *row, bool count)
+{
+    if (count)
+        ppo_rms_update(&tr->env_obs_rms[i], row, 1, tr->D);
+    ppo_rms_normalize(&tr->env_obs_rms[i], row, 1, tr->pl->normalize.epsilon,
+                      tr->pl->normalize.clip_obs);
+}
+
+bool ppo_collect_reset_all(ppo_trainer_t *tr, bool count, GError **error)
 {
     for (uint32_t i = 0; i < tr->N; i++) {
         char *msg = NULL;
@@ -219,40 +236,65 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
         }
         tr->slots[i].ret_acc = 0.0;
     }
-    /* the statistics count every rank's first observations, in global env order */
-    memset(tr->reports + (size_t)tr->rank * tr->N, 0, (size_t)tr->N * sizeof(ppo_env_report_t));
-    const float *all_obs;
-    exchange(tr, tr->ro.obs, &all_obs);
-    if (tr->pl->normalize.obs)
+    if (!tr->pl->normalize.obs)
+        return true;
+    if (tr->env_obs_rms != NULL) {
+        for (uint32_t i = 0; i < tr->N; i++)
+            normalize_env_row(tr, i, tr->ro.obs + (size_t)i * tr->D, count);
+        return true;
+    }
+    /* the statistics count every rank's first observations, in global env order (every rank
+     * takes the same branch, so the exchange is collective) */
+    if (count) {
+        memset(tr->reports + (size_t)tr->rank * tr->N, 0,
+               (size_t)tr->N * sizeof(ppo_env_report_t));
+        const float *all_obs;
+        exchange(tr, tr->ro.obs, &all_obs);
         ppo_rms_update(&tr->obs_rms, all_obs, tr->N * tr->world, tr->D);
+    }
     normalize_rows(tr, tr->ro.obs, tr->N);
     return true;
 }
 
+/* The reward the update sees for env i of this rank: raw, or scaled by the running std of a
+ * discounted return and clipped. */
+static float scaled_reward(const ppo_trainer_t *tr, const ppo_rms_t *ret_rms, double raw)
+{
+    const double clip = tr->pl->normalize.clip_reward;
+    const double r = raw / sqrt(ret_rms->var[0] + tr->pl->normalize.epsilon);
+    return (float)(r < -clip ? -clip : r > clip ? clip : r);
+}
+
 /* Main-thread part of step t. Statistics over envs (episode window, normalizers) take every
- * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does. */
+ * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does.
+ * With normalize.mode gymnasium each env has its own statistics, as Gymnasium's wrappers on each
+ * env of a vector env keep them. */
 static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
 {
     const uint32_t N = tr->N, D = tr->D, all = N * tr->world;
     float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
-    const bool norm_reward = tr->pl->normalize.reward;
+    const bool norm_obs = tr->pl->normalize.obs, norm_reward = tr->pl->normalize.reward;
+    const bool per_env = tr->env_obs_rms != NULL;
+    const bool boot = tr->pl->ppo.bootstrap_truncation;
 
     /* this rank's reports: rewards, running returns, finished episodes */
     ppo_env_report_t *mine = tr->reports + (size_t)tr->rank * N;
     for (uint32_t i = 0; i < N; i++) {
         ppo_env_slot_t *slot = &tr->slots[i];
-        if (norm_reward)
+        if (norm_reward && !per_env)
             slot->ret_acc = slot->ret_acc * tr->norm_gamma + slot->raw_reward;
         mine[i].raw_reward = slot->raw_reward;
         mine[i].ret_acc = slot->ret_acc;
         mine[i].finished = slot->finished;
+        mine[i].truncated = slot->truncated;
         mine[i].fin_return = slot->fin_return;
         mine[i].fin_len = slot->fin_len;
     }
     const float *all_obs;
     exchange(tr, next_obs, &all_obs);
 
-    /* episode statistics on raw rewards */
+    /* episode statistics on raw rewards, and the episode log */
+    const uint64_t step_end = tr->global_step + (uint64_t)(t + 1) * all;
     for (uint32_t i = 0; i < all; i++) {
         const ppo_env_report_t *rep = &tr->reports[i];
         if (!rep->finished)
@@ -263,35 +305,68 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
         if (tr->win_count < PPO_EPISODE_WINDOW)
             tr->win_count++;
         tr->episodes++;
+        if (tr->on_episode != NULL) {
+            const ppo_episode_t ep = {
+                .global_step = step_end,
+                .env = i,
+                .length = rep->fin_len,
+                .ret = rep->fin_return,
+                .terminated = !rep->truncated,
+                .truncated = rep->truncated != 0,
+                .time_s = tr->time_offset +
+                          (double)(g_get_monotonic_time() - tr->t_start) / 1e6,
+            };
+            if (!tr->on_episode(tr->on_episode_ctx, &ep, error))
+                return false;
+        }
     }
 
-    /* observations: statistics from the rows as the envs wrote them, then normalize this rank's
-     * rows in place; final observations of truncated episodes with the same statistics, not
-     * counted */
-    if (tr->pl->normalize.obs)
+    /* observations. Shared statistics (VecNormalize): from the rows as the envs wrote them (the
+     * reset observation after an auto-reset), then normalize this rank's rows in place; final
+     * observations of truncated episodes with the same statistics, not counted. Per env
+     * (Gymnasium): an ended episode's final observation is counted and normalized first, then
+     * the reset observation. */
+    if (norm_obs && per_env) {
+        for (uint32_t i = 0; i < N; i++) {
+            if (tr->slots[i].finished)
+                normalize_env_row(tr, i, tr->final_obs + (size_t)i * D, true);
+            normalize_env_row(tr, i, next_obs + (size_t)i * D, true);
+        }
+    } else if (norm_obs) {
         ppo_rms_update(&tr->obs_rms, all_obs, all, D);
-    normalize_rows(tr, next_obs, N);
+        normalize_rows(tr, next_obs, N);
+    }
     uint32_t n_trunc = 0;
-    for (uint32_t i = 0; i < N; i++) {
+    for (uint32_t i = 0; boot && i < N; i++) {
         if (tr->slots[i].finished && tr->slots[i].truncated) {
             memcpy(tr->trunc_obs + (size_t)n_trunc * D, tr->final_obs + (size_t)i * D,
                    (size_t)D * sizeof(float));
             tr->trunc_index[n_trunc++] = i;
         }
     }
-    normalize_rows(tr, tr->trunc_obs, n_trunc);
+    if (!per_env)
+        normalize_rows(tr, tr->trunc_obs, n_trunc);
 
-    /* rewards: scale by the std of the discounted return (no mean shift), then clip */
+    /* rewards: scale by the std of the discounted return (no mean shift), then clip. Shared
+     * (VecNormalize): G = gamma G + r over every env, restarted at every episode end. Per env
+     * (Gymnasium's NormalizeReward): G = gamma G (1 - terminated) + r, never restarted by a
+     * truncation. */
     float *rewards = tr->ro.rewards + (size_t)t * N;
-    if (norm_reward) {
+    if (norm_reward && per_env) {
+        for (uint32_t i = 0; i < N; i++) {
+            ppo_env_slot_t *slot = &tr->slots[i];
+            const bool terminated = slot->finished && !slot->truncated;
+            slot->ret_acc = slot->ret_acc * tr->norm_gamma * (terminated ? 0.0 : 1.0) +
+                            slot->raw_reward;
+            ppo_rms_update_scalar(&tr->env_ret_rms[i], &slot->ret_acc, 1);
+            rewards[i] = scaled_reward(tr, &tr->env_ret_rms[i], slot->raw_reward);
+        }
+    } else if (norm_reward) {
         for (uint32_t i = 0; i < all; i++)
             tr->all_ret[i] = tr->reports[i].ret_acc;
         ppo_rms_update_scalar(&tr->ret_rms, tr->all_ret, all);
-        const double scale = 1.0 / sqrt(tr->ret_rms.var[0] + tr->pl->normalize.epsilon);
-        const double clip = tr->pl->normalize.clip_reward;
         for (uint32_t i = 0; i < N; i++) {
-            double r = tr->slots[i].raw_reward * scale;
-            rewards[i] = (float)(r < -clip ? -clip : r > clip ? clip : r);
+            rewards[i] = scaled_reward(tr, &tr->ret_rms, tr->slots[i].raw_reward);
             if (tr->slots[i].finished)
                 tr->slots[i].ret_acc = 0.0;
         }
@@ -301,8 +376,8 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
     }
 
     /* truncation: bootstrap from V(final observation) */
-    float *boot = tr->ro.bootstrap + (size_t)t * N;
-    memset(boot, 0, (size_t)N * sizeof(float));
+    float *boot_v = tr->ro.bootstrap + (size_t)t * N;
+    memset(boot_v, 0, (size_t)N * sizeof(float));
     if (n_trunc > 0) {
         const ppo_plugin_t *pp = tr->model->plugin;
         ppo_plugin_set_current(pp);
@@ -314,7 +389,7 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
             return false;
         }
         for (uint32_t k = 0; k < n_trunc; k++)
-            boot[tr->trunc_index[k]] = tr->trunc_values[k];
+            boot_v[tr->trunc_index[k]] = tr->trunc_values[k];
     }
     return true;
 }
@@ -367,6 +442,18 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
     const uint32_t N = tr->N, D = tr->D;
     collect_ctx_t ctx = {.tr = tr, .status = tr->chunk_status, .message = tr->chunk_message};
 
+    /* gSDE: every env's exploration noise is redrawn at the start of every rollout, with the
+     * parameters of this rollout (Stable-Baselines3's collect_rollouts); a policy redraws on its
+     * own schedule within the rollout */
+    for (uint32_t i = 0; tr->has_reset_noise && !tr->noise_per_episode && i < N; i++) {
+        char *msg = NULL;
+        const int err = reset_noise(tr, i, &msg);
+        if (err != 0) {
+            g_set_error_literal(error, PPO_ERROR, err, msg);
+            g_free(msg);
+            return false;
+        }
+    }
     for (uint32_t t = 0; t < tr->T; t++) {
         ctx.t = t;
         tr->cur_t = t;

@@ -14,6 +14,7 @@
 #include "ppo_collect_private.h"
 #include "ppo_test.h"
 #include "ppo_trainer_private.h"
+#include "trainer_fixture.h"
 
 static const char cartpole[] = "name: t\n"
                                "seed: 3\n"
@@ -33,42 +34,6 @@ static const char pendulum[] = "name: p\n"
                                "ppo: { total_steps: 200000, rollout_steps: 256, epochs: 10,\n"
                                "       minibatches: 16, lr_schedule: constant }\n"
                                "normalize: { obs: true, reward: true }\n";
-
-typedef struct {
-    ppo_search_t *search;
-    ppo_pipeline_t *pipeline;
-    ppo_session_t *session;
-    ppo_trainer_t *trainer;
-} fixture_t;
-
-static void open_trainer(fixture_t *f, const char *text, const char *const *overrides)
-{
-    GError *error = NULL;
-    f->search = ppo_search_new(NULL);
-    f->pipeline = ppo_pipeline_parse("test.yaml", ".", text, strlen(text), overrides, &error);
-    ck_assert_msg(f->pipeline != NULL, "%s", error != NULL ? error->message : "");
-    f->session = ppo_session_open(f->pipeline, f->search, &error);
-    ck_assert_msg(f->session != NULL, "%s", error != NULL ? error->message : "");
-    f->trainer = ppo_trainer_new(f->session, &error);
-    ck_assert_msg(f->trainer != NULL, "%s", error != NULL ? error->message : "");
-}
-
-static void close_trainer(fixture_t *f)
-{
-    ppo_trainer_free(f->trainer);
-    ppo_session_free(f->session);
-    ppo_pipeline_free(f->pipeline);
-    ppo_search_free(f->search);
-}
-
-static void iterate(fixture_t *f, ppo_metrics_row_t *row)
-{
-    GError *error = NULL;
-    ck_assert_msg(ppo_trainer_iterate(f->trainer, row, &error), "%s",
-                  error != NULL ? error->message : "");
-    /* wall-clock columns are the only ones allowed to differ between identical runs */
-    row->time_s = row->sps = 0.0;
-}
 
 /* Run n iterations of two pipelines side by side and require identical rows and parameters. */
 static void assert_same_runs(const char *text, const char *const *a, const char *const *b, int n)
