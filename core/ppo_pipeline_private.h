@@ -80,6 +80,8 @@ typedef struct ppo_pipeline {
         uint32_t threads;          /* 0: all cores */
         bool bootstrap_truncation; /* false: a time-limit end is a termination */
         bool round_down;           /* iterations = floor(total / batch) instead of ceil */
+        uint32_t seq_len;          /* recurrent policies: steps per training sequence; 0: the
+                                    * rollout length */
     } ppo;
 
     struct {
