@@ -598,6 +598,24 @@ static void restore(fixture_t *f, const char *path)
     ppo_checkpoint_free(c);
 }
 
+/* Open `a` from `text` and run two iterations, checkpoint it, and open `b` from the same text
+ * restored from that checkpoint. */
+static void run_then_resume(fixture_t *a, fixture_t *b, const char *text,
+                            const char *const *overrides)
+{
+    char *dir = ppo_test_tmpdir();
+    open_trainer(a, text, overrides);
+    ppo_metrics_row_t row;
+    iterate(a, &row);
+    iterate(a, &row);
+    char *path = write_ckpt(a, dir);
+    open_trainer(b, text, overrides);
+    restore(b, path);
+    ppo_test_rm_tree(dir);
+    g_free(path);
+    g_free(dir);
+}
+
 static void assert_same_rms(const ppo_rms_t *a, const ppo_rms_t *b)
 {
     ck_assert_uint_eq(a->dim, b->dim);
@@ -621,23 +639,13 @@ START_TEST(test_resuming_an_env_without_state_counts_no_observation_twice)
                                "normalize: { obs: true }\n";
     const char *modes[] = {"normalize.mode=vecnormalize", "normalize.mode=gymnasium"};
     const char *ov[] = {modes[_i], NULL};
-    char *dir = ppo_test_tmpdir();
     fixture_t a, b;
-    open_trainer(&a, walk, ov);
-    ppo_metrics_row_t row;
-    iterate(&a, &row);
-    iterate(&a, &row);
-    char *path = write_ckpt(&a, dir);
-    open_trainer(&b, walk, ov);
-    restore(&b, path);
+    run_then_resume(&a, &b, walk, ov);
     assert_same_rms(&a.trainer->obs_rms, &b.trainer->obs_rms);
     for (uint32_t i = 0; a.trainer->env_obs_rms != NULL && i < a.trainer->N; i++)
         assert_same_rms(&a.trainer->env_obs_rms[i], &b.trainer->env_obs_rms[i]);
     close_trainer(&a);
     close_trainer(&b);
-    ppo_test_rm_tree(dir);
-    g_free(path);
-    g_free(dir);
 }
 END_TEST
 
@@ -652,15 +660,9 @@ START_TEST(test_gymnasium_normalization_resumes_exactly)
                                "ppo: { total_steps: 100000, rollout_steps: 128, epochs: 2,\n"
                                "       minibatches: 4, bootstrap_truncation: false }\n"
                                "normalize: { obs: true, reward: true, mode: gymnasium }\n";
-    char *dir = ppo_test_tmpdir();
     fixture_t a, b;
-    open_trainer(&a, pend, NULL);
+    run_then_resume(&a, &b, pend, NULL);
     ppo_metrics_row_t ra, rb;
-    iterate(&a, &ra);
-    iterate(&a, &ra);
-    char *path = write_ckpt(&a, dir);
-    open_trainer(&b, pend, NULL);
-    restore(&b, path);
     for (int i = 0; i < 3; i++) {
         iterate(&a, &ra);
         iterate(&b, &rb);
@@ -675,9 +677,6 @@ START_TEST(test_gymnasium_normalization_resumes_exactly)
                      a.trainer->model->n_params * sizeof(float));
     close_trainer(&a);
     close_trainer(&b);
-    ppo_test_rm_tree(dir);
-    g_free(path);
-    g_free(dir);
 }
 END_TEST
 
