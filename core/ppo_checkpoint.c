@@ -865,7 +865,8 @@ static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **e
             cur.left -= per_env * tr->N;
             continue;
         }
-        for (uint32_t i = 0; i < tr->N; i++) {
+        /* a rank without memory wrote nothing per env (no flags either) */
+        for (uint32_t i = 0; tr->S > 0 && i < tr->N; i++) {
             float *st = tr->rstate + (size_t)i * tr->S;
             take(&cur, st, (size_t)tr->S * sizeof(float));
             guint8 flag = 0;

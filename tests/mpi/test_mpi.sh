@@ -7,7 +7,10 @@
 #  2. CartPole on 2 ranks x 4 envs solves within cartpole.yaml's budget for one process x 8 envs,
 #     with every rank checked to hold identical parameters every 5 updates;
 #  3. a checkpoint of 2 ranks resumes to the same final state, and a different rank count is
-#     refused.
+#     refused;
+#  4. the same with CleanRL's semantics (per-env Gymnasium normalization, truncations as
+#     terminations), and rank 0's episodes.csv holds every rank's episodes, identical after the
+#     resume apart from its time_s column.
 set -eu
 src=${PPO_TEST_SRCDIR:?}
 build=${PPO_TEST_BUILDDIR:?}
@@ -73,4 +76,21 @@ if "$ppofw" run "$src/configs/pendulum.yaml" $common --resume "$tmp/part" -q \
 elif ! grep -q "2 process" "$tmp/refused.err"; then
     fail "the refusal does not name the rank counts: $(cat "$tmp/refused.err")"
 fi
+# 4. per-env statistics live with their rank's envs; episodes.csv is rank 0's record of all
+gym="--set normalize.obs=true --set normalize.reward=true --set normalize.mode=gymnasium
+--set ppo.bootstrap_truncation=false"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --run-dir "$tmp/gfull" -q ||
+    fail "uninterrupted 2-rank run with per-env statistics"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --run-dir "$tmp/gpart" -q \
+    --set ppo.total_steps=4096 || fail "first half of the resumed run with per-env statistics"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --resume "$tmp/gpart" -q ||
+    fail "resumed 2-rank run with per-env statistics"
+cut -d, -f1-5,8-16 "$tmp/gfull/metrics.csv" > "$tmp/gfull.csv"
+cut -d, -f1-5,8-16 "$tmp/gpart/metrics.csv" > "$tmp/gpart.csv"
+cmp -s "$tmp/gfull.csv" "$tmp/gpart.csv" || fail "the resumed run's metrics differ (per-env)"
+cut -d, -f1-6 "$tmp/gfull/episodes.csv" > "$tmp/gfull.ep"
+cut -d, -f1-6 "$tmp/gpart/episodes.csv" > "$tmp/gpart.ep"
+cmp -s "$tmp/gfull.ep" "$tmp/gpart.ep" || fail "the resumed run's episodes.csv differs"
+envs=$(awk -F, 'NR > 1 { print $2 }' "$tmp/gfull/episodes.csv" | sort -n -u | tr '\n' ' ')
+[ "$envs" = "0 1 2 3 4 5 6 7 " ] || fail "episodes.csv holds the episodes of envs $envs, not 0-7"
 exit $status
