@@ -1,7 +1,7 @@
 /* Tests of the semantics that make a run comparable with Stable-Baselines3's or CleanRL's: gSDE
  * noise drawn at every rollout start (and an ABI 1.1 policy keeping its episode-start timing),
- * time-limit ends treated as terminations without ppo.bootstrap_truncation, Gymnasium's
- * per-env normalization next to VecNormalize's, SB3's value loss, the update statistics under
+ * time-limit ends treated as terminations without ppo.bootstrap_truncation (on the recurrent
+ * path too), Gymnasium's per-env normalization next to VecNormalize's, SB3's value loss, the update statistics under
  * SB3's names, the iteration count rounded down as CleanRL does, the episode log, and resuming
  * a run whose env has no state without counting its reset observations twice. */
 #include "config.h"
@@ -231,6 +231,84 @@ START_TEST(test_without_bootstrap_truncation_a_time_limit_end_is_a_termination)
     ck_assert_int_gt(truncations, 0);
     close_trainer(&a);
     close_trainer(&b);
+}
+END_TEST
+
+/* A recurrent policy (fx_recurrent, whose memory counts the episode's steps) whose value is its
+ * state: V(obs, s) = s. */
+static void value_is_state(ppo_trainer_t *tr)
+{
+    ppo_model_t *m = tr->model;
+    for (uint32_t k = 0; k < m->n_segments; k++) {
+        float *seg = m->params + m->offsets[k];
+        const size_t n = (size_t)m->segments[k].rows * m->segments[k].cols;
+        if (strcmp(m->segments[k].name, "vf.state") == 0)
+            seg[0] = 1.0f;
+        else if (g_str_has_prefix(m->segments[k].name, "vf."))
+            memset(seg, 0, n * sizeof(float));
+    }
+}
+
+START_TEST(test_recurrent_truncation_bootstraps_with_the_state_before_the_reset)
+{
+    /* under both normalizations (the per-env one gathers the final observations itself), and
+     * without the bootstrap */
+    static const char rec[] = "name: r\n"
+                              "seed: 4\n"
+                              "env: { plugin: cartpole, num_envs: 3, max_episode_steps: 7 }\n"
+                              "policy: { plugin: fx_recurrent }\n"
+                              "advantage: { plugin: gae }\n"
+                              "optimizer: { plugin: adam }\n"
+                              "ppo: { total_steps: 100000, rollout_steps: 20, epochs: 2,\n"
+                              "       minibatches: 3, seq_len: 5 }\n"
+                              "normalize: { obs: true, reward: true }\n";
+    const char *const modes[][3] = {
+        {"normalize.mode=vecnormalize", "ppo.bootstrap_truncation=true", NULL},
+        {"normalize.mode=gymnasium", "ppo.bootstrap_truncation=true", NULL},
+        {"normalize.mode=gymnasium", "ppo.bootstrap_truncation=false", NULL},
+    };
+    const bool boot = _i < 2;
+    fixture_t f;
+    open_trainer(&f, rec, modes[_i]);
+    ppo_trainer_t *tr = tr_of(&f);
+    ck_assert_uint_eq(tr->S, 1);
+    value_is_state(tr);
+    GError *error = NULL;
+    ck_assert(ppo_collect_rollout(tr, &error));
+    /* the state before each step is the number of steps of the episode so far */
+    float s[8] = {0};
+    int truncations = 0;
+    for (uint32_t t = 0; t < tr->T; t++) {
+        for (uint32_t i = 0; i < tr->N; i++) {
+            const size_t r = (size_t)t * tr->N + i;
+            ck_assert_float_eq(tr->ro.values[r], s[i]);
+            s[i] += 1.0f;
+            const bool trunc = s[i] == 7.0f && tr->ro.terminated[r] == (boot ? 0.0f : 1.0f);
+            if (trunc) {
+                truncations++;
+                /* V(final observation) with the state of the step that truncated: 7 */
+                ck_assert_float_eq(tr->ro.truncated[r], boot ? 1.0f : 0.0f);
+                ck_assert_float_eq(tr->ro.bootstrap[r], boot ? 7.0f : 0.0f);
+            } else {
+                ck_assert_float_eq(tr->ro.bootstrap[r], 0.0f);
+            }
+            if (tr->ro.terminated[r] != 0.0f || tr->ro.truncated[r] != 0.0f)
+                s[i] = 0.0f;
+        }
+    }
+    ck_assert_int_gt(truncations, 0);
+    /* V after the rollout uses the live states */
+    for (uint32_t i = 0; i < tr->N; i++)
+        ck_assert_float_eq(tr->ro.last_values[i], s[i]);
+    close_trainer(&f);
+
+    /* and such a run trains */
+    open_trainer(&f, rec, modes[_i]);
+    ppo_metrics_row_t row;
+    for (int k = 0; k < 2; k++)
+        iterate(&f, &row);
+    ck_assert(isfinite(row.value_loss) && isfinite(row.approx_kl) && row.episodes > 0);
+    close_trainer(&f);
 }
 END_TEST
 
@@ -770,6 +848,8 @@ int main(void)
     tcase_add_test(tc, test_gsde_noise_is_drawn_at_rollout_starts_and_not_at_episode_starts);
     tcase_add_test(tc, test_policy_built_for_abi_1_1_keeps_drawing_noise_at_episode_starts);
     tcase_add_test(tc, test_without_bootstrap_truncation_a_time_limit_end_is_a_termination);
+    tcase_add_loop_test(tc, test_recurrent_truncation_bootstraps_with_the_state_before_the_reset,
+                        0, 3);
     tcase_add_test(tc,
                    test_gymnasium_normalization_counts_final_observations_per_env_and_keeps_returns);
     tcase_add_test(tc, test_sb3_mse_value_loss_with_vf_coef_c_trains_as_half_mse_with_2c);
