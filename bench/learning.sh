@@ -67,5 +67,5 @@ bench_curve() {
 # Mean and sample standard deviation of the numbers on stdin ("MEAN STD").
 bench_mean_std() {
     awk '{ x[NR] = $1; s += $1 } END { m = s / NR; for (i = 1; i <= NR; i++) v += (x[i] - m) ^ 2;
-        printf "%.1f %.1f", m, NR > 1 ? sqrt(v / (NR - 1)) : 0 }'
+        printf "%.1f %.1f", m, (NR > 1 ? sqrt(v / (NR - 1)) : 0) }'
 }
