@@ -14,6 +14,7 @@ typedef struct {
     char *output;
     char *band;
     char *title;
+    int episodes;
 } plot_args_t;
 
 static plot_args_t args;
@@ -27,6 +28,10 @@ static GOptionEntry plot_entries[] = {
      "deviation)",
      "std|stderr"},
     {"title", 0, 0, G_OPTION_ARG_STRING, &args.title, "the figure's title", "TEXT"},
+    {"episodes", 0, 0, G_OPTION_ARG_INT, &args.episodes,
+     "plot each run's episodes.csv smoothed over its last N episodes (at every step where "
+     "episodes ended) instead of metrics.csv's 100-episode ep_return_mean",
+     "N"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -34,10 +39,10 @@ static GOptionContext *plot_context(void)
 {
     GOptionContext *ctx = g_option_context_new("RUN_DIR... - plot learning curves of runs");
     g_option_context_set_summary(
-        ctx, "Reads each run's pipeline.yaml and metrics.csv. Runs whose resolved pipeline\n"
-             "is the same apart from the seed are one curve: their mean return against env\n"
-             "steps with a shaded band; runs of different envs go in separate panels. A sweep\n"
-             "directory stands for all of its runs.");
+        ctx, "Reads each run's pipeline.yaml and metrics.csv (episodes.csv with --episodes).\n"
+             "Runs whose resolved pipeline is the same apart from the seed are one curve: their\n"
+             "mean return against env steps with a shaded band; runs of different envs go in\n"
+             "separate panels. A sweep directory stands for all of its runs.");
     g_option_context_add_main_entries(ctx, plot_entries, NULL);
     return ctx;
 }
@@ -100,6 +105,12 @@ static int plot_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
+    if (args.episodes < 0) {
+        fprintf(stderr, "ppofw: --episodes %d: expected a number of episodes >= 1\n",
+                args.episodes);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
     for (int i = 1; i < argc; i++)
         add_dir(dirs, argv[i]);
     if (dirs->len == 0) {
@@ -107,15 +118,20 @@ static int plot_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
-    rep = ppo_report_from_runs((const char *const *)dirs->pdata, dirs->len, &error);
+    rep = ppo_report_from_runs((const char *const *)dirs->pdata, dirs->len,
+                               (uint32_t)args.episodes, &error);
     if (rep == NULL) {
         code = ppo_cli_fail(error);
         goto out;
     }
     rep->title = args.title != NULL ? args.title : "episode return vs environment steps";
+    char *smoothing = args.episodes > 0
+                          ? g_strdup_printf("mean return of the last %d episodes", args.episodes)
+                          : g_strdup("mean return of the last 100 episodes");
     char *subtitle =
-        g_strdup_printf("mean over seeds with a ±1 %s band",
+        g_strdup_printf("%s; mean over seeds with a ±1 %s band", smoothing,
                         band == PPO_BAND_STD ? "standard deviation" : "standard error");
+    g_free(smoothing);
     GError *local = NULL;
     bool written;
     if (g_str_has_suffix(args.output, ".png") || g_str_has_suffix(args.output, ".PNG")) {

@@ -449,7 +449,7 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->flops_per_step = ppo_bench_flops_per_step(res->forward_flops, pl->ppo.epochs);
 
     /* env alone, then collection and update on the same instances (reset in between) */
-    bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, error) &&
+    bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, true, error) &&
               bench_collect(tr, opt->seconds, res, error) &&
               bench_update(tr, opt->seconds, res, error);
     ok = ok && bench_shapes(tr, fmin(0.2, opt->seconds / 4.0), res, error);

@@ -8,7 +8,7 @@
  * YAML), PARM (parameters), OPTS (optimizer state), PSTA (policy state such as gSDE noise), NORM
  * (normalizer statistics), RNGS (every stream), ENVS (per env: time-limit counter, partial
  * return, running discounted return, simulator state), OBSV (current observations), WIND (the
- * episode window).
+ * episode window), ENRM (per-env normalizer statistics; absent from files of ppofw before it).
  *
  * Writing goes to NAME.tmp, fsync, rename, fsync of the directory: a crash or a full disk never
  * leaves a partial file under a .ckpt name and never touches the previous checkpoint.
@@ -24,6 +24,8 @@
 /* Offsets of the run's append-only files at the checkpoint. */
 typedef struct ppo_ckpt_files {
     uint64_t metrics_offset;
+    uint64_t episodes_offset;
+    bool has_episodes;           /* restore: the checkpoint records episodes_offset */
     uint64_t tboard_offset;      /* 0: no TensorBoard file */
     const char *tboard_name;     /* basename of the events file, or NULL */
 } ppo_ckpt_files_t;

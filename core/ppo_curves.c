@@ -36,17 +36,17 @@ static bool parse_num(const char *s, double *out)
     return true;
 }
 
-ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
+/* The lines of a run's CSV file, without a last line a killed run cut short (transfer full:
+ * g_strfreev), or NULL with PPO_ERROR_IO. */
+static char **csv_lines(const char *path, GError **error)
 {
-    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
     char *text = NULL;
     gsize len = 0;
     GError *local = NULL;
-    ppo_curve_t *c = NULL;
     if (!g_file_get_contents(path, &text, &len, &local)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot read: %s", path, local->message);
         g_error_free(local);
-        goto out;
+        return NULL;
     }
     /* a line without its newline was cut by a killed run: drop it */
     char *last_nl = strrchr(text, '\n');
@@ -55,29 +55,47 @@ ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
     else
         last_nl[1] = '\0';
     char **lines = g_strsplit(text, "\n", -1);
-    int col_step = -1, col_ret = -1, col_time = -1;
-    guint n_cols = 0;
-    if (lines[0] != NULL) {
-        char **head = g_strsplit(lines[0], ",", -1);
-        n_cols = g_strv_length(head);
-        for (guint i = 0; i < n_cols; i++) {
-            if (strcmp(head[i], "global_step") == 0)
-                col_step = (int)i;
-            else if (strcmp(head[i], "ep_return_mean") == 0)
-                col_ret = (int)i;
-            else if (strcmp(head[i], "time_s") == 0)
-                col_time = (int)i;
-        }
-        g_strfreev(head);
+    g_free(text);
+    return lines;
+}
+
+/* Find the header's columns names[0..n) in cols[0..n); false (PPO_ERROR_IO naming them) when one
+ * is missing. *n_cols gets the header's width. */
+static bool csv_columns(char **lines, const char *path, const char *what,
+                        const char *const *names, int *cols, guint n, guint *n_cols,
+                        GError **error)
+{
+    char **head = g_strsplit(lines[0] != NULL ? lines[0] : "", ",", -1);
+    *n_cols = g_strv_length(head);
+    bool ok = true;
+    for (guint k = 0; k < n; k++) {
+        cols[k] = -1;
+        for (guint i = 0; i < *n_cols; i++)
+            if (strcmp(head[i], names[k]) == 0)
+                cols[k] = (int)i;
+        ok = ok && cols[k] >= 0;
     }
-    if (col_step < 0 || col_ret < 0 || col_time < 0) {
+    g_strfreev(head);
+    if (!ok) {
+        char *list = g_strjoinv(", ", (char **)names);
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: not a ppofw metrics file (it needs the columns global_step, "
-                    "ep_return_mean and time_s in its first line)",
-                    path);
-        g_strfreev(lines);
-        goto out;
+                    "%s: not a ppofw %s file (it needs the columns %s in its first line)", path,
+                    what, list);
+        g_free(list);
     }
+    return ok;
+}
+
+ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
+{
+    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    static const char *const names[] = {"global_step", "ep_return_mean", "time_s", NULL};
+    int col[3];
+    guint n_cols = 0;
+    ppo_curve_t *c = NULL;
+    char **lines = csv_lines(path, error);
+    if (lines == NULL || !csv_columns(lines, path, "metrics", names, col, 3, &n_cols, error))
+        goto out;
     c = g_new0(ppo_curve_t, 1);
     c->time_s = NAN;
     GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
@@ -87,23 +105,76 @@ ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
             continue;
         char **cells = g_strsplit(lines[i], ",", -1);
         double step, ret, t;
-        if (g_strv_length(cells) == n_cols && parse_num(cells[col_step], &step) && step >= 0) {
+        if (g_strv_length(cells) == n_cols && parse_num(cells[col[0]], &step) && step >= 0) {
             c->last_step = (uint64_t)step;
-            if (parse_num(cells[col_time], &t))
+            if (parse_num(cells[col[2]], &t))
                 c->time_s = t;
-            if (parse_num(cells[col_ret], &ret) && isfinite(ret)) {
+            if (parse_num(cells[col[1]], &ret) && isfinite(ret)) {
                 g_array_append_val(steps, step);
                 g_array_append_val(rets, ret);
             }
         }
         g_strfreev(cells);
     }
-    g_strfreev(lines);
     c->n = steps->len;
     c->steps = (double *)(void *)g_array_free(steps, FALSE);
     c->returns = (double *)(void *)g_array_free(rets, FALSE);
 out:
-    g_free(text);
+    g_strfreev(lines);
+    g_free(path);
+    return c;
+}
+
+ppo_curve_t *ppo_curve_load_episodes(const char *run_dir, uint32_t window, GError **error)
+{
+    g_return_val_if_fail(window >= 1, NULL);
+    char *path = g_build_filename(run_dir, "episodes.csv", NULL);
+    static const char *const names[] = {"global_step", "return", "time_s", NULL};
+    int col[3];
+    guint n_cols = 0;
+    ppo_curve_t *c = NULL;
+    char **lines = csv_lines(path, error);
+    if (lines == NULL || !csv_columns(lines, path, "episodes", names, col, 3, &n_cols, error))
+        goto out;
+    c = g_new0(ppo_curve_t, 1);
+    c->time_s = NAN;
+    GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
+    GArray *means = g_array_new(FALSE, FALSE, sizeof(double));
+    double *ring = g_new0(double, window);
+    uint64_t seen = 0;
+    for (guint i = 1; lines[i] != NULL; i++) {
+        char **cells = g_strsplit(lines[i], ",", -1);
+        double step, ret, t;
+        if (g_strv_length(cells) == n_cols && parse_num(cells[col[0]], &step) && step >= 0 &&
+            parse_num(cells[col[1]], &ret) && isfinite(ret)) {
+            ring[seen % window] = ret;
+            seen++;
+            /* the mean of the last `window` episodes (of those there are, early on), summed
+             * afresh so no rounding accumulates */
+            const uint64_t k = MIN(seen, (uint64_t)window);
+            double sum = 0.0;
+            for (uint64_t j = 0; j < k; j++)
+                sum += ring[j];
+            const double mean = sum / (double)k;
+            /* episodes ending at the same step are one point: the value after the last */
+            if (steps->len > 0 && g_array_index(steps, double, steps->len - 1) == step)
+                g_array_index(means, double, means->len - 1) = mean;
+            else {
+                g_array_append_val(steps, step);
+                g_array_append_val(means, mean);
+            }
+            c->last_step = (uint64_t)step;
+            if (parse_num(cells[col[2]], &t))
+                c->time_s = t;
+        }
+        g_strfreev(cells);
+    }
+    g_free(ring);
+    c->n = steps->len;
+    c->steps = (double *)(void *)g_array_free(steps, FALSE);
+    c->returns = (double *)(void *)g_array_free(means, FALSE);
+out:
+    g_strfreev(lines);
     g_free(path);
     return c;
 }
@@ -879,7 +950,8 @@ static char *group_label(const run_info_t *rep, GPtrArray *diff)
     return g_string_free(s, FALSE);
 }
 
-ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, GError **error)
+ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, uint32_t window,
+                                   GError **error)
 {
     run_info_t *info = g_new0(run_info_t, MAX(n, 1));
     GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
@@ -933,7 +1005,8 @@ ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, GError
     }
     for (size_t i = 0; i < n; i++) {
         ppo_report_group_t *grp = g_ptr_array_index(r->groups, group_of[i]);
-        ppo_curve_t *c = ppo_curve_load(run_dirs[i], error);
+        ppo_curve_t *c = window > 0 ? ppo_curve_load_episodes(run_dirs[i], window, error)
+                                    : ppo_curve_load(run_dirs[i], error);
         if (c == NULL) {
             ppo_report_free(r);
             r = NULL;

@@ -2,7 +2,8 @@
  * and the reports a sweep or `ppofw plot` writes from them.
  *
  * A curve is a run's metrics.csv reduced to (global_step, ep_return_mean) for the rows that have
- * a return, plus its last step and wall time. Across the seeds of one cell (or one group of runs)
+ * a return, plus its last step and wall time; or its episodes.csv smoothed over the last N
+ * episodes. Across the seeds of one cell (or one group of runs)
  * the report gives the final return's mean, sample standard deviation and 95% confidence interval
  * (Student t with n - 1 degrees of freedom), the difference of that mean from the first group of
  * the same panel with Welch's 95% interval, the steps to reach a threshold (per seed, and the mean
@@ -35,6 +36,12 @@ typedef struct ppo_curve {
  * (transfer full: ppo_curve_free) PPO_ERROR_IO when the file cannot be read or has no
  * global_step/ep_return_mean/time_s columns. */
 PPO_INTERNAL ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error);
+/* The curve of RUN_DIR/episodes.csv smoothed over episodes: at each step where episodes ended,
+ * the mean return of the last `window` (>= 1) episodes (of those finished, while fewer), after
+ * the last episode of that step; last_step and time_s from the last episode. The same errors as
+ * ppo_curve_load (the columns global_step, return and time_s). */
+PPO_INTERNAL ppo_curve_t *ppo_curve_load_episodes(const char *run_dir, uint32_t window,
+                                                  GError **error);
 PPO_INTERNAL void ppo_curve_free(ppo_curve_t *curve);
 
 /* The last return (NaN without one). */
@@ -162,10 +169,11 @@ PPO_INTERNAL bool ppo_report_png(const ppo_report_t *report, const char *subtitl
 /* Group run directories whose resolved pipeline.yaml is the same apart from `seed` (and
  * `ppo.threads`, which never changes results), for `ppofw plot`. Groups are labelled by the
  * keys that differ between groups of the same env (X.plugin shown as "X=NAME"), and put in one
- * panel per env plugin. Runs without a readable metrics.csv are an error. (transfer full:
+ * panel per env plugin. Curves come from metrics.csv (`window` 0), or from episodes.csv smoothed
+ * over the last `window` episodes; a run without the readable file is an error. (transfer full:
  * ppo_report_free; the report's title is NULL) */
 PPO_INTERNAL ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n,
-                                                GError **error);
+                                                uint32_t window, GError **error);
 
 PPO_INTERNAL void ppo_report_free(ppo_report_t *report);
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -13,7 +14,7 @@
 
 #include "ppo_metrics_private.h"
 
-struct ppo_metrics {
+struct ppo_csvlog {
     FILE *f;
     char *path;
     uint64_t offset;
@@ -29,31 +30,33 @@ static bool io_error(GError **error, const char *path, const char *what, int err
     return false;
 }
 
-ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error)
+ppo_csvlog_t *ppo_csvlog_create(const char *run_dir, const char *name, const char *header,
+                                GError **error)
 {
-    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    char *path = g_build_filename(run_dir, name, NULL);
     FILE *f = fopen(path, "wx");
     if (f == NULL) {
         io_error(error, path, "create", errno);
         g_free(path);
         return NULL;
     }
-    ppo_metrics_t *m = g_new0(ppo_metrics_t, 1);
+    ppo_csvlog_t *m = g_new0(ppo_csvlog_t, 1);
     m->f = f;
     m->path = path;
-    int n = fprintf(f, "%s\n", PPO_METRICS_HEADER);
+    int n = fprintf(f, "%s\n", header);
     if (n < 0 || fflush(f) != 0) {
         io_error(error, path, "write", errno);
-        ppo_metrics_close(m, NULL);
+        ppo_csvlog_close(m, NULL);
         return NULL;
     }
     m->offset = (uint64_t)n;
     return m;
 }
 
-ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size, GError **error)
+ppo_csvlog_t *ppo_csvlog_reopen(const char *run_dir, const char *name, uint64_t size,
+                                GError **error)
 {
-    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    char *path = g_build_filename(run_dir, name, NULL);
     struct stat st;
     if (stat(path, &st) != 0) {
         io_error(error, path, "open", errno);
@@ -79,11 +82,86 @@ ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size, GError **e
         g_free(path);
         return NULL;
     }
-    ppo_metrics_t *m = g_new0(ppo_metrics_t, 1);
+    ppo_csvlog_t *m = g_new0(ppo_csvlog_t, 1);
     m->f = f;
     m->path = path;
     m->offset = size;
     return m;
+}
+
+bool ppo_csvlog_printf(ppo_csvlog_t *m, GError **error, const char *fmt, ...)
+{
+    if (m->failed)
+        return io_error(error, m->path, "write after an earlier write error", EIO);
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vfprintf(m->f, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    m->offset += (uint64_t)n;
+    return true;
+}
+
+bool ppo_csvlog_flush(ppo_csvlog_t *m, GError **error)
+{
+    if (fflush(m->f) != 0) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    return true;
+}
+
+uint64_t ppo_csvlog_offset(const ppo_csvlog_t *m)
+{
+    return m->offset;
+}
+
+bool ppo_csvlog_close(ppo_csvlog_t *m, GError **error)
+{
+    if (m == NULL)
+        return true;
+    bool ok = true;
+    if (fclose(m->f) != 0 && !m->failed)
+        ok = io_error(error, m->path, "write", errno);
+    g_free(m->path);
+    g_free(m);
+    return ok;
+}
+
+ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error)
+{
+    return ppo_csvlog_create(run_dir, "metrics.csv", PPO_METRICS_HEADER, error);
+}
+
+ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size, GError **error)
+{
+    return ppo_csvlog_reopen(run_dir, "metrics.csv", size, error);
+}
+
+bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)
+{
+    return ppo_csvlog_flush(m, error);
+}
+
+uint64_t ppo_metrics_offset(const ppo_metrics_t *m)
+{
+    return ppo_csvlog_offset(m);
+}
+
+bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
+{
+    return ppo_csvlog_close(m, error);
+}
+
+bool ppo_episodes_write(ppo_csvlog_t *log, const ppo_episode_t *ep, GError **error)
+{
+    return ppo_csvlog_printf(log, error,
+                             "%" G_GUINT64_FORMAT ",%u,%.10g,%u,%d,%d,%.3f\n", ep->global_step,
+                             ep->env, ep->ret, ep->length, ep->terminated ? 1 : 0,
+                             ep->truncated ? 1 : 0, ep->time_s);
 }
 
 /* a number, or nothing for NaN */
@@ -98,8 +176,6 @@ static int cell(char *buf, size_t size, double v)
 
 bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **error)
 {
-    if (m->failed)
-        return io_error(error, m->path, "write after an earlier write error", EIO);
     char c[13][32];
     cell(c[0], sizeof(c[0]), row->ep_return_mean);
     cell(c[1], sizeof(c[1]), row->ep_len_mean);
@@ -116,43 +192,11 @@ bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **
     cell(c[12], sizeof(c[12]), row->std);
     char ev[32];
     cell(ev, sizeof(ev), row->eval_return_mean);
-    int n = fprintf(m->f,
-                    "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                    ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-                    row->global_step, row->iteration, row->episodes, c[0], c[1], c[2], c[3], c[4],
-                    c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
-    if (n < 0) {
-        m->failed = true;
-        return io_error(error, m->path, "write", errno);
-    }
-    m->offset += (uint64_t)n;
-    return true;
-}
-
-bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)
-{
-    if (fflush(m->f) != 0) {
-        m->failed = true;
-        return io_error(error, m->path, "write", errno);
-    }
-    return true;
-}
-
-uint64_t ppo_metrics_offset(const ppo_metrics_t *m)
-{
-    return m->offset;
-}
-
-bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
-{
-    if (m == NULL)
-        return true;
-    bool ok = true;
-    if (fclose(m->f) != 0 && !m->failed)
-        ok = io_error(error, m->path, "write", errno);
-    g_free(m->path);
-    g_free(m);
-    return ok;
+    return ppo_csvlog_printf(m, error,
+                             "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                             ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+                             row->global_step, row->iteration, row->episodes, c[0], c[1], c[2],
+                             c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
 }
 
 bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double wall_time,
@@ -186,6 +230,7 @@ bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double w
     ADD("train/std", row->std);
     ADD("train/loss", row->loss);
     ADD("train/n_updates", (double)row->n_updates);
+    ADD("train/optimizer_steps", (double)row->optimizer_steps);
     ADD("train/kl_beta", row->kl_beta);
     ADD("eval/mean_reward", row->eval_return_mean);
     if (row->skipped_total > 0)

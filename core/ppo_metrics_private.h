@@ -1,8 +1,10 @@
-/* ppofw core — metrics.csv and the per-iteration report (stderr progress and TensorBoard).
+/* ppofw core — metrics.csv, episodes.csv and the per-iteration report (stderr progress and
+ * TensorBoard).
  *
  * metrics.csv has the fixed columns of DESIGN.md §6, one row per logged iteration, an empty
  * cell where a value does not apply (NaN). The same values go to TensorBoard under
- * Stable-Baselines3's tag names. Writing a row allocates nothing.
+ * Stable-Baselines3's tag names. episodes.csv has one row per finished training episode.
+ * Writing a row allocates nothing.
  */
 #ifndef PPO_METRICS_PRIVATE_H
 #define PPO_METRICS_PRIVATE_H
@@ -18,7 +20,34 @@
     "value_loss,entropy,approx_kl,clip_fraction,explained_variance,lr,clip_range,std,"          \
     "eval_return_mean"
 
-typedef struct ppo_metrics ppo_metrics_t;
+/* The header line of episodes.csv, without the newline. */
+#define PPO_EPISODES_HEADER "global_step,env,return,length,terminated,truncated,time_s"
+
+/* An append-only CSV file of a run directory (metrics.csv, episodes.csv): created with its
+ * header, or cut back to the size a checkpoint recorded and reopened for appending; it counts
+ * the bytes written, which the next checkpoint records. Writing a row allocates nothing. */
+typedef struct ppo_csvlog ppo_csvlog_t;
+
+/* Create RUN_DIR/NAME with `header` (an existing file is an error). (transfer full:
+ * ppo_csvlog_close) */
+PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_create(const char *run_dir, const char *name,
+                                             const char *header, GError **error);
+/* Open RUN_DIR/NAME for appending after cutting it to `size` bytes (resume); a file shorter than
+ * that is refused (PPO_ERROR_CHECKPOINT). */
+PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_reopen(const char *run_dir, const char *name,
+                                             uint64_t size, GError **error);
+PPO_INTERNAL bool ppo_csvlog_printf(ppo_csvlog_t *log, GError **error, const char *fmt, ...)
+    G_GNUC_PRINTF(3, 4);
+PPO_INTERNAL bool ppo_csvlog_flush(ppo_csvlog_t *log, GError **error);
+/* Bytes written so far. */
+PPO_INTERNAL uint64_t ppo_csvlog_offset(const ppo_csvlog_t *log);
+PPO_INTERNAL bool ppo_csvlog_close(ppo_csvlog_t *log, GError **error);
+
+/* One episodes.csv row. */
+PPO_INTERNAL bool ppo_episodes_write(ppo_csvlog_t *log, const ppo_episode_t *episode,
+                                     GError **error);
+
+typedef ppo_csvlog_t ppo_metrics_t;
 
 /* Create RUN_DIR/metrics.csv with its header. (transfer full: ppo_metrics_close) */
 PPO_INTERNAL ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error);

@@ -22,6 +22,9 @@ static const char *const schedule_choices[] = {"constant", "linear", NULL};
 static const char *const objective_choices[] = {"clip", "kl_penalty", "kl_fixed", "none", NULL};
 static const char *const advnorm_choices[] = {"minibatch", "batch", "none", NULL};
 static const char *const on_nan_choices[] = {"stop", "skip_update", NULL};
+static const char *const value_loss_choices[] = {"half_mse", "mse", NULL};
+static const char *const rounding_choices[] = {"up", "down", NULL};
+static const char *const norm_mode_choices[] = {"vecnormalize", "gymnasium", NULL};
 
 static const ppo_param_spec_t top_specs[] = {
     {SPEC, .name = "name", .type = PPO_PARAM_STRING, .flags = NUL, .default_value = "null",
@@ -75,7 +78,11 @@ static const ppo_param_spec_t ppo_specs[] = {
     {SPEC, .name = "kl_penalty_beta", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
      .default_value = "1.0", .doc = "initial (kl_penalty) or fixed (kl_fixed) beta"},
     {SPEC, .name = "vf_coef", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
-     .default_value = "0.5", .doc = "weight of the value loss 0.5*(V-R)^2"},
+     .default_value = "0.5", .doc = "weight of the value loss (its form: value_loss)"},
+    {SPEC, .name = "value_loss", .type = PPO_PARAM_ENUM, .choices = value_loss_choices,
+     .default_value = "half_mse",
+     .doc = "half_mse: 0.5*(V-R)^2 (CleanRL, baselines ppo2); mse: (V-R)^2 (SB3's F.mse_loss), so "
+            "SB3's vf_coef carries over unchanged"},
     {SPEC, .name = "vf_clip", .type = PPO_PARAM_DOUBLE, .flags = POS | NUL, .min = 0,
      .default_value = "null", .doc = "null, or epsilon for ppo2-style value clipping"},
     {SPEC, .name = "ent_coef", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
@@ -87,6 +94,13 @@ static const ppo_param_spec_t ppo_specs[] = {
     {SPEC, .name = "target_kl", .type = PPO_PARAM_DOUBLE, .flags = POS | NUL, .min = 0,
      .default_value = "null",
      .doc = "stop the update when approx_kl > 1.5 * target_kl (checked per minibatch)"},
+    {SPEC, .name = "bootstrap_truncation", .type = PPO_PARAM_BOOL, .default_value = "true",
+     .doc = "bootstrap a time-limit end from V(final observation) (SB3); false: treat it as a "
+            "termination (CleanRL, baselines ppo2)"},
+    {SPEC, .name = "round_iterations", .type = PPO_PARAM_ENUM, .choices = rounding_choices,
+     .default_value = "up",
+     .doc = "iterations from total_steps / (num_envs * rollout_steps * ranks): up runs at least "
+            "total_steps (SB3), down at most (CleanRL's total_timesteps // batch_size)"},
     {SPEC, .name = "threads", .type = PPO_PARAM_INT, .flags = RANGE, .min = 0, .max = 1024,
      .default_value = "0", .doc = "worker threads; 0: all cores. Never changes results"},
     {SPEC, .name = "seq_len", .type = PPO_PARAM_INT, .flags = RANGE | NUL, .min = 1, .max = 1e8,
@@ -110,6 +124,12 @@ static const ppo_param_spec_t normalize_specs[] = {
      .doc = "discount of the return used for reward scaling; null: the advantage plugin's gamma"},
     {SPEC, .name = "epsilon", .type = PPO_PARAM_DOUBLE, .flags = POS, .min = 0,
      .default_value = "1.0e-8", .doc = "added to variances before the square root"},
+    {SPEC, .name = "mode", .type = PPO_PARAM_ENUM, .choices = norm_mode_choices,
+     .default_value = "vecnormalize",
+     .doc = "vecnormalize: SB3's VecNormalize (statistics shared by all envs; the discounted "
+            "return restarts at every episode end); gymnasium: Gymnasium's NormalizeObservation "
+            "and NormalizeReward on each env, as CleanRL wraps them (statistics per env, the "
+            "final observation counted too; the return restarts only at termination)"},
 };
 
 static const ppo_param_spec_t checkpoint_specs[] = {
@@ -209,6 +229,19 @@ ppo_mark_t ppo_pipeline_mark(const ppo_pipeline_t *p, const char *key)
     }
     g_free(section);
     return mark;
+}
+
+bool ppo_pipeline_is_default(const ppo_pipeline_t *p, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return false;
+    char *section = g_strndup(key, (gsize)(dot - key));
+    const block_t *b = find_block(p, section);
+    g_free(section);
+    if (b == NULL || ppo_params_spec(b->params, dot + 1) == NULL)
+        return false;
+    return strcmp(ppo_params_mark(b->params, dot + 1).source, "default") == 0;
 }
 
 char *ppo_pipeline_where(const ppo_pipeline_t *p, const char *key)
@@ -439,6 +472,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             p->ppo.kl_penalty_target = ppo_params_get_double(params, "kl_penalty_target");
             p->ppo.kl_penalty_beta = ppo_params_get_double(params, "kl_penalty_beta");
             p->ppo.vf_coef = ppo_params_get_double(params, "vf_coef");
+            p->ppo.value_loss = (ppo_value_loss_t)ppo_params_get_enum_index(params, "value_loss");
             p->ppo.vf_clip = nullable_double(params, "vf_clip");
             p->ppo.ent_coef = ppo_params_get_double(params, "ent_coef");
             p->ppo.max_grad_norm = nullable_double(params, "max_grad_norm");
@@ -446,6 +480,8 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                 (ppo_advnorm_t)ppo_params_get_enum_index(params, "normalize_advantages");
             p->ppo.target_kl = nullable_double(params, "target_kl");
             p->ppo.threads = (uint32_t)ppo_params_get_int(params, "threads");
+            p->ppo.bootstrap_truncation = ppo_params_get_bool(params, "bootstrap_truncation");
+            p->ppo.round_down = ppo_params_get_enum_index(params, "round_iterations") == 1;
             p->ppo.seq_len = ppo_params_is_null(params, "seq_len")
                                  ? 0
                                  : (uint32_t)ppo_params_get_int(params, "seq_len");
@@ -456,6 +492,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             p->normalize.clip_reward = ppo_params_get_double(params, "clip_reward");
             p->normalize.gamma = nullable_double(params, "gamma");
             p->normalize.epsilon = ppo_params_get_double(params, "epsilon");
+            p->normalize.mode = (ppo_norm_mode_t)ppo_params_get_enum_index(params, "mode");
         } else if (strcmp(sec->name, "checkpoint") == 0) {
             p->checkpoint.every_seconds = nullable_double(params, "every_seconds");
             p->checkpoint.every_steps = ppo_params_is_null(params, "every_steps")

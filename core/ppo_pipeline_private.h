@@ -32,6 +32,12 @@ typedef enum {
 
 typedef enum { PPO_ON_NAN_STOP = 0, PPO_ON_NAN_SKIP_UPDATE = 1 } ppo_on_nan_t;
 
+/* The value loss: 0.5 (V - R)^2 (CleanRL, ppo2) or (V - R)^2 (SB3). */
+typedef enum { PPO_VALUE_LOSS_HALF_MSE = 0, PPO_VALUE_LOSS_MSE = 1 } ppo_value_loss_t;
+
+/* Whose normalization semantics: SB3's VecNormalize, or Gymnasium's wrappers on each env. */
+typedef enum { PPO_NORM_VECNORMALIZE = 0, PPO_NORM_GYMNASIUM = 1 } ppo_norm_mode_t;
+
 /* One `plugin:` + `params:` section. */
 typedef struct ppo_plugin_section {
     const char *key;               /* "env", "policy", "advantage", "optimizer" */
@@ -67,12 +73,15 @@ typedef struct ppo_pipeline {
         double kl_penalty_target;
         double kl_penalty_beta;
         double vf_coef;
+        ppo_value_loss_t value_loss;
         double vf_clip;            /* NaN: off */
         double ent_coef;
         double max_grad_norm;      /* NaN: no clipping */
         ppo_advnorm_t normalize_advantages;
         double target_kl;          /* NaN: off */
         uint32_t threads;          /* 0: all cores */
+        bool bootstrap_truncation; /* false: a time-limit end is a termination */
+        bool round_down;           /* iterations = floor(total / batch) instead of ceil */
         uint32_t seq_len;          /* recurrent policies: steps per training sequence; 0: the
                                     * rollout length */
     } ppo;
@@ -84,6 +93,7 @@ typedef struct ppo_pipeline {
         double clip_reward;
         double gamma;              /* NaN: the advantage plugin's gamma */
         double epsilon;
+        ppo_norm_mode_t mode;
     } normalize;
 
     struct {
@@ -133,6 +143,9 @@ PPO_INTERNAL void ppo_pipeline_free(ppo_pipeline_t *pipeline);
 /* Position of the value of a dotted key ("ppo.minibatches"); a default gives the section's or
  * the file's position. */
 PPO_INTERNAL ppo_mark_t ppo_pipeline_mark(const ppo_pipeline_t *pipeline, const char *key);
+
+/* true when a section key ("ppo.value_loss") was left to its default. */
+PPO_INTERNAL bool ppo_pipeline_is_default(const ppo_pipeline_t *pipeline, const char *key);
 
 /* "file:line:col: key: " for messages about a key found wrong later (transfer full). */
 PPO_INTERNAL char *ppo_pipeline_where(const ppo_pipeline_t *pipeline, const char *key);

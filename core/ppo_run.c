@@ -28,7 +28,7 @@ static bool io_fail(GError **error, const char *path, const char *what, int err)
 /* Remove what a run writes (and nothing else) from an existing run directory. */
 static bool clear_run_files(const char *dir, GError **error)
 {
-    static const char *const files[] = {"pipeline.yaml", "metrics.csv", NULL};
+    static const char *const files[] = {"pipeline.yaml", "metrics.csv", "episodes.csv", NULL};
     static const char *const subdirs[] = {"tb", "checkpoints", "videos", NULL};
     for (const char *const *f = files; *f != NULL; f++) {
         char *path = g_build_filename(dir, *f, NULL);
@@ -161,6 +161,7 @@ typedef struct {
     const ppo_run_options_t *opt;
     char *dir;
     ppo_metrics_t *metrics;
+    ppo_csvlog_t *episodes;
     ppo_tboard_t *tb;
     gint64 last_ckpt_time;
     ppo_recorder_t *recorder;    /* eval.record: draws the evaluations into RUN/videos/, or NULL */
@@ -171,9 +172,13 @@ typedef struct {
 
 static bool write_checkpoint(run_t *r, const char *name, GError **error)
 {
+    /* the episodes the checkpoint counts are on disk before it names their size */
+    if (r->episodes != NULL && !ppo_csvlog_flush(r->episodes, error))
+        return false;
     char *tb_name = r->tb != NULL ? g_path_get_basename(ppo_tboard_path(r->tb)) : NULL;
     ppo_ckpt_files_t files = {
         .metrics_offset = r->metrics != NULL ? ppo_metrics_offset(r->metrics) : 0,
+        .episodes_offset = r->episodes != NULL ? ppo_csvlog_offset(r->episodes) : 0,
         .tboard_offset = r->tb != NULL ? ppo_tboard_offset(r->tb) : 0,
         .tboard_name = tb_name,
     };
@@ -276,8 +281,9 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
         ppo_evaluator_set_recorder(tr->eval, r->recorder);
     }
     bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
-                                pl->normalize.obs ? &tr->obs_rms : NULL, pl->normalize.epsilon,
-                                pl->normalize.clip_obs, returns, NULL, NULL, error);
+                                      pl->normalize.obs ? ppo_trainer_obs_stats(tr) : NULL,
+                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
+                                      NULL, error);
     if (ok) {
         double sum = 0.0;
         for (uint32_t k = 0; k < pl->eval.episodes; k++)
@@ -295,10 +301,23 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
     return ok;
 }
 
+/* The trainer's episode sink: one row of episodes.csv. */
+static bool log_episode(void *ctx, const ppo_episode_t *episode, GError **error)
+{
+    return ppo_episodes_write(ctx, episode, error);
+}
+
 /* Open the run's files: fresh, or cut back to a checkpoint's offsets. */
 static bool open_files(run_t *r, const ppo_ckpt_files_t *resume, GError **error)
 {
     const ppo_pipeline_t *pl = r->tr->pl;
+    r->episodes = resume != NULL && resume->has_episodes
+                      ? ppo_csvlog_reopen(r->dir, "episodes.csv", resume->episodes_offset, error)
+                      : ppo_csvlog_create(r->dir, "episodes.csv", PPO_EPISODES_HEADER, error);
+    if (r->episodes == NULL)
+        return false;
+    r->tr->on_episode = log_episode;
+    r->tr->on_episode_ctx = r->episodes;
     if (resume == NULL) {
         r->metrics = ppo_metrics_create(r->dir, error);
         if (r->metrics == NULL)
@@ -423,7 +442,7 @@ static bool run_loop(run_t *r, GError **error)
         if (rank0 &&
             (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean))) {
             if (!ppo_metrics_write(r->metrics, &row, error) ||
-                !ppo_metrics_flush(r->metrics, error))
+                !ppo_metrics_flush(r->metrics, error) || !ppo_csvlog_flush(r->episodes, error))
                 return false;
             if (r->tb != NULL && (!ppo_metrics_tboard(r->tb, &row, wall_clock(), error) ||
                                   !ppo_tboard_flush(r->tb, error)))
@@ -529,6 +548,8 @@ bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_di
     ok = run_loop(&r, error);
 out:
     if (!ppo_metrics_close(r.metrics, ok ? error : NULL))
+        ok = false;
+    if (!ppo_csvlog_close(r.episodes, ok ? error : NULL))
         ok = false;
     if (!ppo_tboard_close(r.tb, ok ? error : NULL))
         ok = false;

@@ -244,9 +244,14 @@ typedef struct ppo_policy_vtable {
     int (*backward)(void *inst, void *ws, uint32_t B, const float *dlogp, const float *dentropy,
                     const float *dkl, const float *dvalue, float *grad_out);
 
-    /* (optional) Resample the exploration noise of env `env_index` (gSDE). The core calls it at
-     * the start of every episode of that env. A policy that resamples on a schedule of its own
-     * does so inside act(), from the row's stream. */
+    /* (optional) Resample the exploration noise of env `env_index` (gSDE). In training the core
+     * calls it for every env at the start of every rollout, before the first act() of the
+     * rollout and after the update that changed the parameters, as Stable-Baselines3 does; so
+     * noise drawn from the parameters (gSDE's std) always matches the distribution act() reports
+     * for the rollout. Evaluation calls it at the start of each of its episodes. A policy that
+     * also resamples within a rollout (SB3's sde_sample_freq) does so inside act(), from the
+     * row's stream. A policy built for ABI 1.0 or 1.1 keeps the timing those documented: the
+     * core calls it at the start of every episode of that env, and not at rollout starts. */
     int (*reset_noise)(void *inst, uint32_t env_index, ppo_rng_t *rng);
     /* (optional, all three or none) Per-env state such as exploration noise, saved with
      * checkpoints: state_size() doubles. */

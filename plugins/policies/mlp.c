@@ -15,9 +15,12 @@
  * features, no squashing: the latent z is the last hidden layer of the pi branch (the
  * observation when there is none), std = exp(log_std) is (latent, A), the action distribution
  * is Normal(mean, sqrt(z^2 std^2 + 1e-6)) with z held constant on that path, and a stochastic
- * action is mean + z E_env with E_env ~ N(0, std) drawn per env: by reset_noise (the core
- * calls it at every episode start), inside act from the row's stream every sde_sample_freq steps
- * of that env when positive, and at an env's first stochastic act if it was never drawn.
+ * action is mean + z E_env with E_env ~ N(0, std) drawn per env: by reset_noise (the core calls
+ * it for every env at the start of every rollout, as SB3's collect_rollouts does, so the noise
+ * always has the std the rollout's log-probabilities are computed with), inside act from the
+ * row's stream every sde_sample_freq acts of that env since the last draw when positive (SB3's
+ * sde_sample_freq: steps counted within the rollout), and at an env's first stochastic act if it
+ * was never drawn (evaluation calls reset_noise at each of its episodes instead).
  *
  * Left out: convolutional or recurrent trunks, squashed (tanh) actions, action masks, learned
  * gSDE features. Box actions leave unclipped; the core clips them for the env. export_c (the
@@ -67,7 +70,8 @@ typedef struct mlp {
     uint32_t log_std;            /* segment index of log_std, or MLP_NO_SEGMENT */
     uint32_t latent;             /* width of what pi_head reads (gSDE's latent size) */
     uint32_t max_width;          /* widest layer input or output */
-    int64_t sde_sample_freq;     /* gSDE: redraw every this many steps of an env; <= 0: never */
+    int64_t sde_sample_freq;     /* gSDE: redraw every this many acts of an env since its last
+                                  * draw; <= 0: only when reset_noise is called */
     net_table_t table;           /* the segment table */
     const float *params;         /* the bound array (the core's), or NULL before bind */
     float *noise;                /* gSDE: (n_envs, latent, A) exploration matrices */
@@ -139,8 +143,8 @@ static const ppo_param_spec_t mlp_params[] = {
         .name = "sde_sample_freq",
         .default_value = "-1",
         .min = -1,
-        .doc = "with sde: redraw an env's exploration noise every this many of its steps; -1 or "
-               "0: only at the start of each episode",
+        .doc = "with sde: redraw an env's exploration noise every this many of its steps within a "
+               "rollout (SB3's sde_sample_freq); -1 or 0: once per rollout, at its start",
     },
 };
 

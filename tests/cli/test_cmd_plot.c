@@ -1,7 +1,7 @@
 /* ppofw tests — `ppofw plot` run as a user runs it: runs whose resolved pipelines differ only
  * in the seed become one curve (two seeds of one setting and one of another give two legend
- * entries, n=2 and n=1), a sweep directory stands for its runs, the SVG is well-formed, and bad
- * arguments exit 2.
+ * entries, n=2 and n=1), a sweep directory stands for its runs, --episodes N smooths each run's
+ * episodes.csv instead, the SVG is well-formed, and bad arguments exit 2.
  *
  * Runs are made with `ppofw run` on a tiny CartPole pipeline (shipped plugins). What it leaves
  * out: the statistics and drawing details (test_ppo_curves.c, test_ppo_svg.c).
@@ -168,6 +168,27 @@ START_TEST(test_plot_groups_runs_that_differ_only_in_the_seed)
 }
 END_TEST
 
+START_TEST(test_plot_smooths_episodes_csv_over_the_last_n_episodes)
+{
+    make_run("a1", "1", "0.2");
+    make_run("a2", "2", "0.2");
+    char *err = NULL;
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "a2", "--episodes", "5", "-o", "ep.svg", NULL),
+                     0);
+    ck_assert_msg(strstr(err, "2 runs in 1 curves") != NULL, "%s", err);
+    g_free(err);
+    char *svg = NULL;
+    char *path = g_build_filename(tmp_root, "ep.svg", NULL);
+    ck_assert(g_file_get_contents(path, &svg, NULL, NULL));
+    ck_assert_msg(strstr(svg, "last 5 episodes") != NULL, "the subtitle names the smoothing");
+    g_free(svg);
+    g_free(path);
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "--episodes", "-3", "-o", "x.svg", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--episodes"));
+    g_free(err);
+}
+END_TEST
+
 START_TEST(test_plot_takes_a_sweep_directory_for_its_runs)
 {
     char *path = g_build_filename(tmp_root, "sweep.yaml", NULL);
@@ -253,6 +274,7 @@ static Suite *cmd_plot_suite(void)
     TCase *tc = tcase_create("plot");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_plot_groups_runs_that_differ_only_in_the_seed);
+    tcase_add_test(tc, test_plot_smooths_episodes_csv_over_the_last_n_episodes);
     tcase_add_test(tc, test_plot_takes_a_sweep_directory_for_its_runs);
     tcase_add_test(tc, test_plot_writes_a_png_of_the_svgs_size_for_a_png_output);
     tcase_add_test(tc, test_plot_bad_arguments_exit_2);

@@ -159,6 +159,49 @@ START_TEST(test_curve_reads_returns_and_ignores_a_cut_last_line)
 }
 END_TEST
 
+START_TEST(test_episode_curve_is_the_mean_of_the_last_n_episodes_at_each_step)
+{
+    char *dir = g_build_filename(tmp_root, "episodes", NULL);
+    g_mkdir_with_parents(dir, 0755);
+    char *path = g_build_filename(dir, "episodes.csv", NULL);
+    /* two envs end episodes at step 40; the last line was cut by a killed run */
+    g_file_set_contents(path,
+                        "global_step,env,return,length,terminated,truncated,time_s\n"
+                        "10,0,1,10,1,0,0.1\n"
+                        "20,1,3,20,1,0,0.2\n"
+                        "40,0,5,30,0,1,0.3\n"
+                        "40,1,7,20,1,0,0.3\n"
+                        "50,0,9,10,1,0,0.4\n"
+                        "60,1,1000,20",
+                        -1, NULL);
+    GError *error = NULL;
+    ppo_curve_t *c = ppo_curve_load_episodes(dir, 2, &error);
+    ck_assert_msg(c != NULL, "%s", error != NULL ? error->message : "");
+    /* last-2 means: 1 (one episode so far), 2, then at step 40 after both episodes 6, then 8 */
+    ck_assert_uint_eq(c->n, 4);
+    const double steps[] = {10, 20, 40, 50}, means[] = {1, 2, 6, 8};
+    for (int k = 0; k < 4; k++) {
+        CLOSE(c->steps[k], steps[k], 0);
+        CLOSE(c->returns[k], means[k], 1e-12);
+    }
+    ck_assert_uint_eq(c->last_step, 50);
+    CLOSE(c->time_s, 0.4, 1e-12);
+    ppo_curve_free(c);
+    /* a window of one is the episodes themselves (the last of a step) */
+    c = ppo_curve_load_episodes(dir, 1, &error);
+    CLOSE(c->returns[2], 7, 0);
+    ppo_curve_free(c);
+    g_file_set_contents(path, "global_step,env\n", -1, NULL);
+    ck_assert_ptr_null(ppo_curve_load_episodes(dir, 20, &error));
+    ck_assert_int_eq(error->code, PPO_ERROR_IO);
+    ck_assert_ptr_nonnull(strstr(error->message, "return"));
+    g_clear_error(&error);
+    g_unlink(path);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(test_curve_of_a_non_metrics_file_is_an_io_error)
 {
     char *dir = g_build_filename(tmp_root, "bad", NULL);
@@ -390,7 +433,7 @@ START_TEST(test_runs_differing_only_in_seed_and_threads_form_one_group)
         g_free(p);
     }
     GError *error = NULL;
-    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, G_N_ELEMENTS(runs), &error);
+    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, G_N_ELEMENTS(runs), 0, &error);
     ck_assert_msg(r != NULL, "%s", error != NULL ? error->message : "");
     ck_assert_uint_eq(r->groups->len, 3);
     const ppo_report_group_t *g0 = g_ptr_array_index(r->groups, 0);
@@ -411,7 +454,7 @@ START_TEST(test_runs_differing_only_in_seed_and_threads_form_one_group)
     /* a directory without pipeline.yaml is an error naming the file */
     char *lone = make_run("lone", NULL, rows, NULL);
     const char *two[] = {dirs[0], lone};
-    ck_assert_ptr_null(ppo_report_from_runs(two, 2, &error));
+    ck_assert_ptr_null(ppo_report_from_runs(two, 2, 0, &error));
     ck_assert_ptr_nonnull(strstr(error->message, "pipeline.yaml"));
     g_error_free(error);
     g_free(lone);
@@ -428,7 +471,7 @@ START_TEST(test_swapped_plugin_is_labelled_by_plugin_not_by_its_params)
     const char *pb = "name: p\nseed: 1\nenv: {plugin: cartpole}\nadvantage:\n  plugin: mc\n"
                      "  params: {gamma: 0.99}\n";
     char *dirs[2] = {make_run("gae", pa, rows, NULL), make_run("mc", pb, rows, NULL)};
-    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, 2, NULL);
+    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, 2, 0, NULL);
     ck_assert_ptr_nonnull(r);
     ck_assert_str_eq(((ppo_report_group_t *)g_ptr_array_index(r->groups, 0))->name,
                      "advantage=gae");
@@ -451,6 +494,7 @@ static Suite *curves_suite(void)
     tcase_add_test(tc, test_sample_stats_give_mean_std_and_t_interval);
     tcase_add_test(tc, test_welch_difference_has_the_welch_satterthwaite_interval);
     tcase_add_test(tc, test_curve_reads_returns_and_ignores_a_cut_last_line);
+    tcase_add_test(tc, test_episode_curve_is_the_mean_of_the_last_n_episodes_at_each_step);
     tcase_add_test(tc, test_curve_of_a_non_metrics_file_is_an_io_error);
     tcase_add_test(tc, test_band_counts_only_runs_that_cover_a_step);
     tcase_add_test(tc, test_summary_csv_has_one_parsable_row_per_group_with_the_statistics);
