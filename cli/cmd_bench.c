@@ -189,14 +189,17 @@ static GOptionContext *bench_context(void)
 {
     GOptionContext *ctx = g_option_context_new("PIPELINE - measure how fast a pipeline trains");
     g_option_context_set_summary(
-        ctx, "Measures in one process: the float32 GEMM ceiling of this machine (one thread,\n"
-             "2048^3, through the BLAS ppofw uses) and sgemm at the pipeline's layer shapes;\n"
-             "raw env steps/s; collection steps/s; update samples*epochs/s; end-to-end\n"
-             "training steps/s over the iterations after the first; FLOPs per env step\n"
-             "(one forward pass as the policy counts it, conv layers apart, or else the sum\n"
-             "of 2*rows*cols over its weights; times 1 + 3*epochs) and the fraction of the\n"
-             "ceiling training reaches; peak RSS; heap allocations per iteration. Nothing is\n"
-             "written to disk.");
+        ctx, "Measures in one process: the physical float32 peak of this machine (a\n"
+             "multiply-add loop per instruction-set tier the CPU has on one core, and at the\n"
+             "widest tier on the pipeline's threads at once), the CPU model and the kernel each\n"
+             "phase's Linear layers dispatch to; the float32 GEMM ceiling (one thread, 2048^3,\n"
+             "through the BLAS ppofw uses) and sgemm at the pipeline's layer shapes; raw env\n"
+             "steps/s; collection steps/s; update samples*epochs/s; end-to-end training\n"
+             "steps/s over the iterations after the first; FLOPs per env step (one forward\n"
+             "pass as the policy counts it, conv layers apart, or else the sum of\n"
+             "2*rows*cols over its weights; times 1 + 3*epochs); the fraction of the peak\n"
+             "(of the threads used) and of the one-thread ceiling training reaches; peak RSS;\n"
+             "heap allocations per iteration. Nothing is written to disk.");
     g_option_context_add_main_entries(ctx, bench_entries, NULL);
     return ctx;
 }

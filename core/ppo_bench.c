@@ -228,6 +228,42 @@ static bool bench_ceiling(double budget, ppo_bench_result_t *res, GError **error
     return true;
 }
 
+/* ---- the physical peak ---- */
+
+/* The FMA loop per tier on one core, then the widest tier on the pipeline's threads at once. */
+static void bench_peak(double budget, ppo_bench_result_t *res)
+{
+    char *model = ppo_cpu_model();
+    g_strlcpy(res->cpu_model, model, sizeof(res->cpu_model));
+    g_free(model);
+    res->peak_tier = ppo_tier_best();
+    for (int t = 0; t < PPO_TIER_COUNT; t++)
+        res->tier_core_gflops[t] = ppo_tier_supported((ppo_tier_t)t)
+                                       ? ppo_peak_gflops((ppo_tier_t)t, 1, budget / 4.0)
+                                       : 0.0;
+    res->peak_core_gflops = res->tier_core_gflops[res->peak_tier];
+    res->peak_gflops = res->threads > 1 ? ppo_peak_gflops(res->peak_tier, res->threads, budget)
+                                        : res->peak_core_gflops;
+}
+
+/* The kernels the policy's first hidden Linear layer dispatches to: in collection at one
+ * chunk's rows, in the update at the gradient chunk's rows (the widest weight segment's shape). */
+static void bench_kernels(const ppo_trainer_t *tr, ppo_bench_result_t *res)
+{
+    uint32_t I = 0, O = 0;
+    for (uint32_t k = 0; k < tr->model->n_segments; k++) {
+        const ppo_segment_t *s = &tr->model->segments[k];
+        if (s->name != NULL && g_str_has_suffix(s->name, "weight") && !is_conv_weight(s) &&
+            s->cols > 1 && (uint64_t)s->rows * s->cols > (uint64_t)I * O) {
+            I = s->cols;
+            O = s->rows;
+        }
+    }
+    res->collect_kernel = ppo_linear_kernel_name(MIN(tr->N, PPO_COLLECT_CHUNK), I, O);
+    res->update_kernel = ppo_linear_kernel_name(tr->grad_chunk, I, O);
+    res->conv_kernel = ppo_conv_kernel_name();
+}
+
 /* ---- env steps ---- */
 
 typedef struct {
@@ -431,6 +467,8 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     g_return_val_if_fail(opt != NULL && opt->seconds > 0.0, false);
     memset(res, 0, sizeof(*res));
     res->allocs_per_iter = NAN;
+    res->fraction_of_peak = NAN;
+    res->fraction_of_ceiling = NAN;
 #ifdef HAVE_OPENBLAS_SET_NUM_THREADS
     /* the ceiling is one thread's; the trainer runs BLAS single-threaded as well */
     openblas_set_num_threads(1);
@@ -447,6 +485,7 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->n_params = tr->model->n_params;
     model_flops(tr->model, res);
     res->flops_per_step = ppo_bench_flops_per_step(res->forward_flops, pl->ppo.epochs);
+    bench_kernels(tr, res);
 
     /* env alone, then collection and update on the same instances (reset in between) */
     bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, true, error) &&
@@ -460,9 +499,10 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->peak_rss_bytes = peak_rss();
     if (!bench_ceiling(fmin(2.0, opt->seconds), res, error))
         return false;
-    res->fraction_of_ceiling = res->gemm_gflops > 0.0
-                                   ? res->train_sps * res->flops_per_step / (res->gemm_gflops * 1e9)
-                                   : NAN;
+    bench_peak(fmin(1.0, opt->seconds), res);
+    const double achieved = res->train_sps * res->flops_per_step;
+    res->fraction_of_ceiling = res->gemm_gflops > 0.0 ? achieved / (res->gemm_gflops * 1e9) : NAN;
+    res->fraction_of_peak = res->peak_gflops > 0.0 ? achieved / (res->peak_gflops * 1e9) : NAN;
     return true;
 }
 
@@ -480,7 +520,22 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
                  "%u thread%s\n",
             r->n_envs, r->rollout_steps, r->epochs, r->minibatches, r->n_params, r->threads,
             r->threads == 1 ? "" : "s");
-    fprintf(out, "machine:\n");
+    fprintf(out, "machine: %s\n", r->cpu_model);
+    for (int t = PPO_TIER_COUNT - 1; t >= 0; t--) {
+        if (r->tier_core_gflops[t] <= 0.0)
+            continue;
+        char what[96];
+        snprintf(what, sizeof(what), "FMA peak, one core, %s", ppo_tier_name((ppo_tier_t)t));
+        fprintf(out, "  %-40s %14.1f GFLOP/s (%s)\n", what, r->tier_core_gflops[t],
+                ppo_tier_describe((ppo_tier_t)t));
+    }
+    {
+        char what[96];
+        snprintf(what, sizeof(what), "FMA peak, %u thread%s at once, %s", r->threads,
+                 r->threads == 1 ? "" : "s", ppo_tier_name(r->peak_tier));
+        fprintf(out, "  %-40s %14.1f GFLOP/s (%.2fx one core)\n", what, r->peak_gflops,
+                r->peak_core_gflops > 0.0 ? r->peak_gflops / r->peak_core_gflops : NAN);
+    }
     fprintf(out, "  %-40s %14.1f GFLOP/s\n", "sgemm 2048^3, one thread (ceiling)", r->gemm_gflops);
     for (uint32_t k = 0; k < r->n_shapes; k++) {
         const ppo_bench_shape_t *s = &r->shapes[k];
@@ -489,6 +544,11 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
         fprintf(out, "  %-40s %14.1f GFLOP/s (ppofw's layer: %.1f)\n", what, s->gflops,
                 s->layer_gflops);
     }
+    fprintf(out, "kernels:\n");
+    fprintf(out, "  %-40s %14s\n", "Linear in collection", r->collect_kernel);
+    fprintf(out, "  %-40s %14s\n", "Linear in the update", r->update_kernel);
+    if (r->conv_flops > 0.0)
+        fprintf(out, "  %-40s %14s\n", "conv", r->conv_kernel);
     fprintf(out, "throughput:\n");
     print_rate(out, "env steps (env plugin alone)", r->env_sps, "steps/s");
     print_rate(out, "collection (act + step + storage)", r->collect_sps, "steps/s");
@@ -512,7 +572,14 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
             r->flops_per_step);
     fprintf(out, "  %-40s %14.2f GFLOP/s\n", "achieved in training",
             r->train_sps * r->flops_per_step / 1e9);
-    fprintf(out, "  %-40s %14.3f\n", "fraction of the ceiling", r->fraction_of_ceiling);
+    {
+        char what[96];
+        snprintf(what, sizeof(what), "fraction of peak (%u thread%s)", r->threads,
+                 r->threads == 1 ? "" : "s");
+        fprintf(out, "  %-40s %14.3f\n", what, r->fraction_of_peak);
+    }
+    fprintf(out, "  %-40s %14.3f\n", "fraction of the one-thread sgemm ceiling",
+            r->fraction_of_ceiling);
     fprintf(out, "memory:\n");
     fprintf(out, "  %-40s %14.1f MiB\n", "peak RSS", (double)r->peak_rss_bytes / 1048576.0);
     if (isnan(r->allocs_per_iter))
@@ -531,17 +598,38 @@ static void json_number(GString *s, const char *key, double v, bool last)
     g_string_append(s, last ? "}" : ", ");
 }
 
+static void json_string(GString *s, const char *key, const char *v, bool last)
+{
+    g_string_append_printf(s, "\"%s\": \"", key);
+    for (const char *p = v != NULL ? v : ""; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            g_string_append_c(s, '\\');
+        if ((unsigned char)*p >= 0x20)
+            g_string_append_c(s, *p);
+    }
+    g_string_append(s, last ? "\"}" : "\", ");
+}
+
 char *ppo_bench_json(const ppo_bench_result_t *r)
 {
     GString *s = g_string_new("{");
+    json_number(s, "threads", r->threads, false);
+    json_number(s, "peak_core_gflops", r->peak_core_gflops, false);
+    json_number(s, "peak_gflops", r->peak_gflops, false);
     json_number(s, "gemm_gflops", r->gemm_gflops, false);
     json_number(s, "env_sps", r->env_sps, false);
     json_number(s, "collect_sps", r->collect_sps, false);
     json_number(s, "update_samples_per_s", r->update_samples_per_s, false);
     json_number(s, "train_sps", r->train_sps, false);
     json_number(s, "flops_per_step", r->flops_per_step, false);
+    json_number(s, "fraction_of_peak", r->fraction_of_peak, false);
     json_number(s, "fraction_of_ceiling", r->fraction_of_ceiling, false);
     g_string_append_printf(s, "\"peak_rss_bytes\": %" G_GUINT64_FORMAT ", ", r->peak_rss_bytes);
-    json_number(s, "allocs_per_iter", r->allocs_per_iter, true);
+    json_number(s, "allocs_per_iter", r->allocs_per_iter, false);
+    json_string(s, "cpu_model", r->cpu_model, false);
+    json_string(s, "peak_tier", ppo_tier_name(r->peak_tier), false);
+    json_string(s, "collect_kernel", r->collect_kernel, false);
+    json_string(s, "update_kernel", r->update_kernel, false);
+    json_string(s, "conv_kernel", r->conv_kernel, true);
     return g_string_free(s, FALSE);
 }

@@ -1,9 +1,11 @@
 /* ppofw core — `ppofw bench`: how fast a pipeline trains on this machine, and how close that is to
  * the machine's arithmetic limit, measured in one process.
  *
- * The figures: the float32 GEMM ceiling through the library's BLAS (single-threaded, at
- * 2048x2048x2048, with the process's environment as it is) and sgemm at the pipeline's layer
- * shapes; raw env steps/s (the env plugin alone, every instance, on the worker pool in the
+ * The figures: the machine's physical float32 peak (ppo_peak_private.h: a multiply-add loop per
+ * instruction-set tier on one core, and at the widest tier on as many threads as the pipeline
+ * uses, run together), the CPU model and the kernels each phase dispatches to; the float32 GEMM
+ * ceiling through the library's BLAS (single-threaded, at 2048x2048x2048, with the process's
+ * environment as it is) and sgemm at the pipeline's layer shapes; raw env steps/s (the env plugin alone, every instance, on the worker pool in the
  * collection chunks); collection steps/s (act + step + storage + the main thread's bookkeeping);
  * update throughput (samples x epochs per second through evaluate, backward, the ordered gradient
  * sum, clipping and the optimizer); end-to-end training steps/s over the iterations after the
@@ -16,8 +18,9 @@
  * "weight" with more than one column: not a bias or a layer norm's gain) of 2 rows cols. With
  * the policy's count, the part in conv layers (weights named
  * "conv.K.weight" or "*.conv.K.weight") is reported: the count less the other weights' 2 rows cols.
- * Activations, the optimizer and the env are not counted. fraction_of_ceiling = train_sps x
- * flops_per_step / the 2048^3 ceiling.
+ * Activations, the optimizer and the env are not counted. fraction_of_peak = train_sps x
+ * flops_per_step / the peak of the threads used (the headline); fraction_of_ceiling = train_sps x
+ * flops_per_step / one thread's 2048^3 sgemm, whatever the thread count.
  *
  * Left out: writing files (the training phase runs ppo_trainer_iterate without metrics,
  * TensorBoard or checkpoints) and counting allocations, which needs the program's help: the
@@ -30,6 +33,7 @@
 #include <stdio.h>
 
 #include "ppo_model_private.h"
+#include "ppo_peak_private.h"
 #include "ppo_session_private.h"
 
 /* layer shapes whose sgemm rate is reported, at most */
@@ -54,7 +58,13 @@ typedef struct ppo_bench_shape {
 
 typedef struct ppo_bench_result {
     /* the machine */
-    double gemm_gflops;            /* the ceiling: best single-thread sgemm at 2048^3, GFLOP/s */
+    char cpu_model[128];           /* /proc/cpuinfo's model name */
+    ppo_tier_t peak_tier;          /* the widest tier: the one the kernels dispatch to */
+    double tier_core_gflops[PPO_TIER_COUNT]; /* the FMA loop's peak per tier on one core (0: the
+                                              CPU lacks the tier) */
+    double peak_core_gflops;       /* tier_core_gflops[peak_tier] */
+    double peak_gflops;            /* the FMA loop at peak_tier on `threads` threads at once */
+    double gemm_gflops;            /* best single-thread sgemm at 2048^3, GFLOP/s */
     ppo_bench_shape_t shapes[PPO_BENCH_MAX_SHAPES]; /* (n_shapes) */
     uint32_t n_shapes;
     /* the pipeline */
@@ -70,7 +80,14 @@ typedef struct ppo_bench_result {
     bool policy_counts_flops;      /* forward_flops is the policy's own count */
     double conv_flops;             /* of forward_flops, in conv layers (0: none or not known) */
     double flops_per_step;         /* forward_flops x (1 + 3 epochs) */
-    double fraction_of_ceiling;    /* train_sps x flops_per_step / (gemm_gflops 1e9) */
+    double fraction_of_peak;       /* train_sps x flops_per_step / (peak_gflops 1e9): the
+                                      headline, against the peak of the threads used */
+    double fraction_of_ceiling;    /* train_sps x flops_per_step / (gemm_gflops 1e9): against one
+                                      thread's sgemm whatever the thread count (kept from before
+                                      the peak existed) */
+    /* the kernels: what the policy's Linear layers dispatch to in collection (rows of one
+     * collection chunk) and in the update (the gradient chunk's rows), and the conv tier */
+    const char *collect_kernel, *update_kernel, *conv_kernel; /* (static storage) */
     uint64_t peak_rss_bytes;       /* of the process, before the 2048^3 GEMM's buffers */
     double allocs_per_iter;        /* heap allocations per iteration after the first; NaN when
                                       not counted */
@@ -97,9 +114,11 @@ PPO_INTERNAL double ppo_bench_flops_per_step(double forward, uint32_t epochs);
 /* The result as a table for people. */
 PPO_INTERNAL void ppo_bench_print(const ppo_bench_result_t *result, FILE *out);
 
-/* The result as one JSON object on one line with exactly the keys gemm_gflops, env_sps,
- * collect_sps, update_samples_per_s, train_sps, flops_per_step, fraction_of_ceiling,
- * peak_rss_bytes, allocs_per_iter (NaN becomes null). (transfer full: g_free) */
+/* The result as one JSON object on one line with exactly the keys, in this order: threads,
+ * peak_core_gflops, peak_gflops, gemm_gflops, env_sps, collect_sps, update_samples_per_s,
+ * train_sps, flops_per_step, fraction_of_peak, fraction_of_ceiling, peak_rss_bytes,
+ * allocs_per_iter (numbers; NaN becomes null), then the strings cpu_model, peak_tier,
+ * collect_kernel, update_kernel, conv_kernel. (transfer full: g_free) */
 PPO_INTERNAL char *ppo_bench_json(const ppo_bench_result_t *result);
 
 #endif /* PPO_BENCH_PRIVATE_H */

@@ -40,6 +40,7 @@
 
 #include <ppofw/conv.h>
 
+#include "ppo_peak_private.h"
 #include "ppo_simd_private.h"
 
 /* floats of operands the backward keeps per group of samples, at most (the group is one sample
@@ -691,6 +692,18 @@ static void conv_init(void)
         conv_backward = backward_v3;
     }
 #endif
+}
+
+const char *ppo_conv_kernel_name(void)
+{
+    pthread_once(&conv_once, conv_init);
+#if PPO_NN_X86_DISPATCH
+    if (conv_forward == forward_v4)
+        return "avx512";
+    if (conv_forward == forward_v3)
+        return "avx2";
+#endif
+    return "baseline";
 }
 
 void ppo_conv_forward(const ppo_conv_shape_t *shape, uint32_t B, const float *x, const float *W,

@@ -39,6 +39,7 @@
 
 #include <ppofw/nn.h>
 
+#include "ppo_peak_private.h"
 #include "ppo_simd_private.h"
 
 #include <cblas.h>
@@ -704,6 +705,23 @@ void ppo_linear_forward(uint32_t B, uint32_t I, uint32_t O, const float *x, cons
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)O, (int)I, 1.0f, x, (int)I, W,
                 (int)I, beta, y, (int)O);
+}
+
+/* Which kernel a Linear forward of B rows, I inputs and O outputs runs (ppo_peak_private.h):
+ * the same tests as ppo_linear_forward, the tier from the dispatch actually taken. */
+const char *ppo_linear_kernel_name(uint32_t B, uint32_t I, uint32_t O)
+{
+    kernels_ready();
+    const bool small = B < PPO_NN_SMALL_ROWS || O < 8 || I == 0;
+    if (!small && !(B < PPO_NN_BLAS_MIN_ROWS && I <= PPO_NN_PANEL_MAX_IN))
+        return "BLAS sgemm";
+#if PPO_NN_X86_DISPATCH
+    if (panel_forward == forward_v4)
+        return small ? "avx512 small-batch" : "avx512 panel";
+    if (panel_forward == forward_v3)
+        return small ? "avx2 small-batch" : "avx2 panel";
+#endif
+    return small ? "baseline small-batch" : "baseline panel";
 }
 
 /* Both backward entry points: dx overwritten, or added into when add_dx. */

@@ -19,13 +19,25 @@
 
 #include "ppo_bench_private.h"
 #include "ppo_model_private.h"
+#include "ppo_peak_private.h"
 #include "sdk/sdk_test.h"
 
-/* the keys of --json, in order (the issue's list) */
+/* the numeric keys of --json, in order, then the string keys */
 static const char *const json_keys[] = {
-    "gemm_gflops",         "env_sps",        "collect_sps",     "update_samples_per_s", "train_sps",
-    "flops_per_step",      "fraction_of_ceiling", "peak_rss_bytes", "allocs_per_iter",
+    "threads",          "peak_core_gflops",     "peak_gflops",         "gemm_gflops",
+    "env_sps",          "collect_sps",          "update_samples_per_s", "train_sps",
+    "flops_per_step",   "fraction_of_peak",     "fraction_of_ceiling", "peak_rss_bytes",
+    "allocs_per_iter",
 };
+static const char *const json_string_keys[] = {
+    "cpu_model", "peak_tier", "collect_kernel", "update_kernel", "conv_kernel",
+};
+/* indices into json_keys */
+enum {
+    J_THREADS, J_PEAK_CORE, J_PEAK, J_GEMM, J_ENV, J_COLLECT, J_UPDATE, J_TRAIN, J_FLOPS,
+    J_FRAC_PEAK, J_FRAC_CEIL, J_RSS, J_ALLOCS, J_N
+};
+G_STATIC_ASSERT(J_N == G_N_ELEMENTS(json_keys));
 
 /* a pipeline small enough to bench in about a second: 2 collection chunks, 3 gradient chunks
  * per minibatch, 2 threads */
@@ -60,9 +72,12 @@ static char *write_pipeline(const char *text)
     return path;
 }
 
-/* Parse one line `{"k": v, ...}` into the values of json_keys, in order; NaN for null. Fails the
- * test unless the keys are exactly json_keys in that order and every value is a number or null. */
-static void parse_json(const char *line, double *values)
+/* Parse one line `{"k": v, ...}` into the values of json_keys, in order (NaN for null), and the
+ * strings of json_string_keys after them (strs: G_N_ELEMENTS(json_string_keys) g_free'd by the
+ * caller, or NULL to drop them). Fails the test unless the keys are exactly json_keys then
+ * json_string_keys in that order, every value of the first a number or null, of the second a
+ * non-empty string. */
+static void parse_json(const char *line, double *values, char **strs)
 {
     const char *p = line;
     ck_assert_msg(*p == '{', "JSON does not start with '{': %s", line);
@@ -82,9 +97,33 @@ static void parse_json(const char *line, double *values)
             ck_assert_msg(end != p, "the value of \"%s\" is not a number in %s", json_keys[k], line);
             p = end;
         }
-        const char *sep = k + 1 < G_N_ELEMENTS(json_keys) ? ", " : "}";
-        ck_assert_msg(g_str_has_prefix(p, sep), "expected \"%s\" after \"%s\" in %s", sep,
+        ck_assert_msg(g_str_has_prefix(p, ", "), "expected \", \" after \"%s\" in %s",
                       json_keys[k], line);
+        p += 2;
+    }
+    for (size_t k = 0; k < G_N_ELEMENTS(json_string_keys); k++) {
+        char *want = g_strdup_printf("\"%s\": \"", json_string_keys[k]);
+        ck_assert_msg(g_str_has_prefix(p, want), "key \"%s\" missing or not a string in %s",
+                      json_string_keys[k], line);
+        p += strlen(want);
+        g_free(want);
+        /* up to the closing quote, taking \" and \\ as the character escaped */
+        GString *text = g_string_new(NULL);
+        for (; *p != '\0' && *p != '"'; p++) {
+            if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                p++;
+            g_string_append_c(text, *p);
+        }
+        ck_assert_msg(*p == '"' && text->len > 0, "the string \"%s\" is empty or open in %s",
+                      json_string_keys[k], line);
+        p++;
+        if (strs != NULL)
+            strs[k] = g_string_free(text, FALSE);
+        else
+            g_string_free(text, TRUE);
+        const char *sep = k + 1 < G_N_ELEMENTS(json_string_keys) ? ", " : "}";
+        ck_assert_msg(g_str_has_prefix(p, sep), "expected \"%s\" after \"%s\" in %s", sep,
+                      json_string_keys[k], line);
         p += strlen(sep);
     }
     ck_assert_msg(strcmp(p, "\n") == 0, "more than one JSON object on the line: %s", line);
@@ -154,6 +193,15 @@ START_TEST(test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counte
 {
     ppo_bench_result_t r;
     memset(&r, 0, sizeof(r));
+    r.threads = 2;
+    r.peak_core_gflops = 200.0;
+    r.peak_gflops = 390.0;
+    r.peak_tier = PPO_TIER_V3;
+    g_strlcpy(r.cpu_model, "A \"quoted\" CPU", sizeof(r.cpu_model));
+    r.collect_kernel = "avx2 small-batch";
+    r.update_kernel = "avx2 panel";
+    r.conv_kernel = "avx2";
+    r.fraction_of_peak = 0.25;
     r.gemm_gflops = 123.5;
     r.env_sps = 1e7;
     r.collect_sps = 2.5e6;
@@ -165,13 +213,23 @@ START_TEST(test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counte
     r.allocs_per_iter = NAN;
     char *json = ppo_bench_json(&r);
     char *line = g_strconcat(json, "\n", NULL);
-    double v[G_N_ELEMENTS(json_keys)];
-    parse_json(line, v);
-    ck_assert_double_eq(v[0], 123.5);
-    ck_assert_double_eq(v[5], 231296.0);
-    ck_assert_double_eq(v[7], 12345678901.0);
-    ck_assert(isnan(v[8]));
+    double v[J_N];
+    char *strs[G_N_ELEMENTS(json_string_keys)];
+    parse_json(line, v, strs);
+    ck_assert_double_eq(v[J_THREADS], 2.0);
+    ck_assert_double_eq(v[J_PEAK], 390.0);
+    ck_assert_double_eq(v[J_GEMM], 123.5);
+    ck_assert_double_eq(v[J_FLOPS], 231296.0);
+    ck_assert_double_eq(v[J_FRAC_PEAK], 0.25);
+    ck_assert_double_eq(v[J_RSS], 12345678901.0);
+    ck_assert(isnan(v[J_ALLOCS]));
+    /* the quotes in the model are escaped, and the strings come back whole */
+    ck_assert_str_eq(strs[0], "A \"quoted\" CPU");
+    ck_assert_str_eq(strs[1], "avx2");
+    ck_assert_str_eq(strs[3], "avx2 panel");
     g_free(line);
+    for (size_t k = 0; k < G_N_ELEMENTS(strs); k++)
+        g_free(strs[k]);
     g_free(json);
 }
 END_TEST
@@ -189,15 +247,28 @@ START_TEST(test_bench_cli_json_has_all_keys_and_no_allocations_per_iteration)
                   "cannot run %s: %s", exe, error != NULL ? error->message : "");
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
                   "ppofw bench failed (status %d); stderr:\n%s", status, err);
-    double v[G_N_ELEMENTS(json_keys)];
-    parse_json(out, v);
-    /* every figure is a finite positive number; the formula's value is exact */
-    for (size_t k = 0; k + 1 < G_N_ELEMENTS(json_keys); k++)
-        ck_assert_msg(isfinite(v[k]) && v[k] > 0.0, "%s = %g", json_keys[k], v[k]);
-    ck_assert_double_eq(v[5], TINY_FLOPS);
-    ck_assert_double_eq_tol(v[6], v[4] * v[5] / (v[0] * 1e9), 1e-6 * v[6] + 1e-12);
+    double v[J_N];
+    char *strs[G_N_ELEMENTS(json_string_keys)];
+    parse_json(out, v, strs);
+    /* every figure is a finite positive number; the formulas' values are exact */
+    for (size_t k = 0; k < J_N; k++)
+        ck_assert_msg(k == J_ALLOCS || (isfinite(v[k]) && v[k] > 0.0), "%s = %g", json_keys[k],
+                      v[k]);
+    ck_assert_double_eq(v[J_THREADS], 2.0);
+    ck_assert_double_eq(v[J_FLOPS], TINY_FLOPS);
+    ck_assert_double_eq_tol(v[J_FRAC_PEAK], v[J_TRAIN] * v[J_FLOPS] / (v[J_PEAK] * 1e9),
+                            1e-6 * v[J_FRAC_PEAK] + 1e-12);
+    ck_assert_double_eq_tol(v[J_FRAC_CEIL], v[J_TRAIN] * v[J_FLOPS] / (v[J_GEMM] * 1e9),
+                            1e-6 * v[J_FRAC_CEIL] + 1e-12);
+    /* the tier is the one the kernels dispatch to, and the kernels name it */
+    ck_assert_str_eq(strs[1], ppo_tier_name(ppo_tier_best()));
+    ck_assert_msg(g_str_has_prefix(strs[2], strs[1]), "collection: %s, tier %s", strs[2], strs[1]);
+    ck_assert_str_eq(strs[4], strs[1]);
+    for (size_t k = 0; k < G_N_ELEMENTS(strs); k++)
+        g_free(strs[k]);
     /* the heap is left alone once training runs */
-    ck_assert_msg(v[8] == 0.0, "%g heap allocations per iteration after the first", v[8]);
+    ck_assert_msg(v[J_ALLOCS] == 0.0, "%g heap allocations per iteration after the first",
+                  v[J_ALLOCS]);
     g_free(out);
     g_free(err);
     g_free(exe);
@@ -219,7 +290,13 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
     /* the layer shapes at the update's chunk: the mlp runs as two parts, each over the whole
      * minibatch of 192 rows (fewer than PPO_GRAD_CHUNK_MIN_PARTS) */
-    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)",
+    const char *lines[] = {"FMA peak, one core, baseline",
+                           "FMA peak, 1 thread at once",
+                           "Linear in collection",
+                           "Linear in the update",
+                           "fraction of peak (1 thread)",
+                           "fraction of the one-thread sgemm ceiling",
+                           "sgemm 2048^3, one thread (ceiling)",
                            "sgemm pi.0.weight (192 x 16 x 4)",
                            "env steps",
                            "collection",
@@ -227,7 +304,6 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
                            "training, end to end",
                            "forward per row (2 rows cols per weight)",
                            "per env step (1 + 3 epochs forwards)",
-                           "fraction of the ceiling",
                            "peak RSS",
                            "heap allocations per iteration",
                            "1 thread"};
@@ -265,10 +341,10 @@ START_TEST(test_bench_counts_a_policys_own_forward_flops_and_its_conv_layers)
     ck_assert(g_spawn_sync(NULL, (char **)json_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
                            &status, NULL));
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
-    double v[G_N_ELEMENTS(json_keys)];
-    parse_json(out, v);
+    double v[J_N];
+    parse_json(out, v, NULL);
     /* the fixed formula would count the conv weight once, 2 16 36, not at 64 positions */
-    ck_assert_double_eq(v[5], forward * (1 + 3 * 2));
+    ck_assert_double_eq(v[J_FLOPS], forward * (1 + 3 * 2));
     g_free(out);
     g_free(err);
     ck_assert(g_spawn_sync(NULL, (char **)text_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
