@@ -19,6 +19,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <glib/gstdio.h>
+
 #include <cblas.h>
 /* OpenBLAS's cblas.h pulls in <complex.h>, whose macro I would shadow names below */
 #undef I
@@ -31,6 +33,7 @@ void openblas_set_num_threads(int num_threads);
 
 #include "ppo_bench_private.h"
 #include "ppo_collect_private.h"
+#include "ppo_run_private.h"
 #include "ppo_trainer_private.h"
 
 /* the ceiling's matrix size */
@@ -423,34 +426,88 @@ static bool bench_update(ppo_trainer_t *tr, double seconds, ppo_bench_result_t *
     return ok;
 }
 
+/* What the training phase's after_iteration hook records: from the end of the first iteration
+ * to the end of the last measured one. */
+typedef struct {
+    const ppo_bench_options_t *opt;
+    uint64_t iterations;     /* measured, after the first */
+    uint64_t step0, steps;   /* global step after the first iteration; steps since */
+    uint64_t allocs0, allocs;
+    double t0, dt;
+} train_clock_t;
+
+static bool train_tick(void *vctx, const ppo_trainer_t *tr)
+{
+    train_clock_t *c = vctx;
+    const double t = now_s();
+    const uint64_t allocs = c->opt->alloc_count != NULL ? c->opt->alloc_count() : 0;
+    if (tr->iteration <= 1 || c->t0 == 0.0) {
+        c->t0 = t;
+        c->step0 = tr->global_step;
+        c->allocs0 = allocs;
+        return true;
+    }
+    c->iterations++;
+    c->dt = t - c->t0;
+    c->steps = tr->global_step - c->step0;
+    c->allocs = allocs - c->allocs0;
+    return c->iterations < TRAIN_MIN_ITERATIONS || c->dt < c->opt->seconds;
+}
+
+/* Remove a directory and everything under it (the training phase's run directory). */
+static void remove_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d != NULL) {
+        const char *name;
+        while ((name = g_dir_read_name(d)) != NULL) {
+            char *path = g_build_filename(dir, name, NULL);
+            if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(path);
+            else
+                g_unlink(path);
+            g_free(path);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(dir);
+}
+
+/* The loop of `ppofw run` itself (ppo_run: metrics, episodes, TensorBoard, checkpoints on their
+ * schedule) into a temporary run directory, quiet, timed by its after_iteration hook. */
 static bool bench_train(ppo_session_t *session, const ppo_bench_options_t *opt,
                         ppo_bench_result_t *res, GError **error)
 {
-    ppo_trainer_t *tr = ppo_trainer_new(session, error);
-    if (tr == NULL)
+    GError *local = NULL;
+    char *tmp = g_dir_make_tmp("ppofw-bench-XXXXXX", &local);
+    if (tmp == NULL) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "cannot make a temporary run directory for the training phase: %s; set "
+                    "TMPDIR to a writable directory",
+                    local->message);
+        g_error_free(local);
         return false;
-    ppo_metrics_row_t row;
-    bool ok = ppo_trainer_iterate(tr, &row, error);
-    const uint64_t allocs0 = opt->alloc_count != NULL ? opt->alloc_count() : 0;
-    const uint64_t step0 = tr->global_step;
-    uint64_t iterations = 0;
-    const double t0 = now_s();
-    double dt = 0.0;
-    while (ok && (iterations < TRAIN_MIN_ITERATIONS ||
-                  (dt < opt->seconds && !ppo_trainer_done(tr)))) {
-        ok = ppo_trainer_iterate(tr, &row, error);
-        iterations++;
-        dt = now_s() - t0;
     }
-    const uint64_t allocs1 = opt->alloc_count != NULL ? opt->alloc_count() : 0;
-    if (ok) {
-        res->train_sps = (double)(tr->global_step - step0) / dt;
-        res->train_iterations = iterations;
-        res->allocs_per_iter =
-            opt->alloc_count != NULL ? (double)(allocs1 - allocs0) / (double)iterations : NAN;
-    }
-    ppo_trainer_free(tr);
-    return ok;
+    char *dir = g_build_filename(tmp, "run", NULL);
+    train_clock_t clock = {.opt = opt};
+    const ppo_run_options_t ropt = {
+        .run_dir = dir,
+        .quiet = true,
+        .after_iteration = train_tick,
+        .after_iteration_ctx = &clock,
+    };
+    const bool ok = ppo_run(session, &ropt, NULL, error);
+    remove_tree(tmp);
+    g_free(dir);
+    g_free(tmp);
+    if (!ok)
+        return false;
+    res->train_iterations = clock.iterations;
+    res->train_sps = clock.dt > 0.0 ? (double)clock.steps / clock.dt : NAN;
+    res->allocs_per_iter = opt->alloc_count != NULL && clock.iterations > 0
+                               ? (double)clock.allocs / (double)clock.iterations
+                               : NAN;
+    return true;
 }
 
 static uint64_t peak_rss(void)

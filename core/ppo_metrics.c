@@ -176,27 +176,24 @@ static int cell(char *buf, size_t size, double v)
 
 bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **error)
 {
-    char c[13][32];
-    cell(c[0], sizeof(c[0]), row->ep_return_mean);
-    cell(c[1], sizeof(c[1]), row->ep_len_mean);
-    cell(c[2], sizeof(c[2]), row->time_s);
-    cell(c[3], sizeof(c[3]), row->sps);
-    cell(c[4], sizeof(c[4]), row->policy_loss);
-    cell(c[5], sizeof(c[5]), row->value_loss);
-    cell(c[6], sizeof(c[6]), row->entropy);
-    cell(c[7], sizeof(c[7]), row->approx_kl);
-    cell(c[8], sizeof(c[8]), row->clip_fraction);
-    cell(c[9], sizeof(c[9]), row->explained_variance);
-    cell(c[10], sizeof(c[10]), row->lr);
-    cell(c[11], sizeof(c[11]), row->clip_range);
-    cell(c[12], sizeof(c[12]), row->std);
-    char ev[32];
-    cell(ev, sizeof(ev), row->eval_return_mean);
-    return ppo_csvlog_printf(m, error,
-                             "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                             ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-                             row->global_step, row->iteration, row->episodes, c[0], c[1], c[2],
-                             c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
+    /* the row is put together cell by cell in a buffer of its own: one printf of all 17 fields
+     * takes glibc's positional path, which allocates a scratch buffer on every call */
+    const double cells[] = {row->ep_return_mean, row->ep_len_mean,    row->time_s,
+                            row->sps,            row->policy_loss,    row->value_loss,
+                            row->entropy,        row->approx_kl,      row->clip_fraction,
+                            row->explained_variance, row->lr,         row->clip_range,
+                            row->std,            row->eval_return_mean};
+    char line[64 + G_N_ELEMENTS(cells) * 32];
+    size_t n = (size_t)snprintf(line, sizeof(line),
+                                "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT,
+                                row->global_step, row->iteration, row->episodes);
+    for (size_t k = 0; k < G_N_ELEMENTS(cells); k++) {
+        line[n++] = ',';
+        n += (size_t)cell(line + n, 32, cells[k]);
+    }
+    line[n++] = '\n';
+    line[n] = '\0';
+    return ppo_csvlog_printf(m, error, "%s", line);
 }
 
 bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double wall_time,

@@ -427,13 +427,14 @@ static bool run_loop(run_t *r, GError **error)
     const bool rank0 = tr->rank == 0;
     const bool tty = isatty(STDERR_FILENO);
     r->last_ckpt_time = g_get_monotonic_time();
+    bool wind_up = false; /* after_iteration asked for one more iteration, the last */
     while (!ppo_trainer_done(tr)) {
         if (r->opt->max_iterations > 0 && tr->iteration >= r->opt->max_iterations)
             break;
         ppo_metrics_row_t row;
         if (!ppo_trainer_iterate(tr, &row, error))
             return false;
-        const bool last = ppo_trainer_done(tr) ||
+        const bool last = ppo_trainer_done(tr) || wind_up ||
                           (r->opt->max_iterations > 0 && tr->iteration >= r->opt->max_iterations);
         /* evaluation, files and progress are rank 0's */
         bool improved = false;
@@ -489,6 +490,11 @@ static bool run_loop(run_t *r, GError **error)
                         pl->path, r->dir);
             return false;
         }
+        if (last)
+            break;
+        if (rank0 && r->opt->after_iteration != NULL &&
+            !r->opt->after_iteration(r->opt->after_iteration_ctx, tr))
+            wind_up = true;
     }
     return true;
 }
