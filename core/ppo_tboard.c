@@ -127,6 +127,9 @@ static size_t value_size(size_t tag_len)
 }
 
 /* Make room for a record with a payload of len bytes. */
+/* the record buffer's first size: a metrics row's scalars take under 1 KiB */
+#define TB_INITIAL_BYTES 4096
+
 static void buf_reserve(ppo_tboard_t *tb, size_t len)
 {
     if (len + FRAME_BYTES <= tb->cap)
@@ -169,6 +172,9 @@ static ppo_tboard_t *writer_new(FILE *file, const char *path, uint64_t offset)
     tb->file = file;
     tb->path = g_strdup(path);
     tb->offset = offset;
+    /* room for any scalars record from the start: the record grows when the first episodes add
+     * their tags, and that growth must not allocate inside the training loop */
+    buf_reserve(tb, TB_INITIAL_BYTES);
     return tb;
 }
 

@@ -738,13 +738,16 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
     ck_assert_msg(ok, "%s", error ? error->message : "");
     ck_assert_uint_eq(counted, 0);
 
-    /* the counter counts: a call with more tags than before must grow the buffer */
-    const char *more_tags[N_TAGS + 1] = {"a", "b", "c", "a much longer tag than any before"};
+    /* the counter counts: a record larger than the buffer reserved up front (a few KiB, room
+     * for any metrics row) must grow it */
+    char *long_tag = g_strnfill(8192, 'x');
+    const char *more_tags[N_TAGS + 1] = {"a", "b", "c", long_tag};
     double more_values[N_TAGS + 1] = {1, 2, 3, 4};
     alloc_count_start();
     ok = ppo_tboard_add_scalars(tb, 1, 1700000000.0, more_tags, more_values, N_TAGS + 1, &error);
     ck_assert_uint_gt(alloc_count_stop(NULL), 0);
     ck_assert(ok);
+    g_free(long_tag);
 
     ck_assert(ppo_tboard_close(tb, &error));
     ppo_test_rm_tree(run_dir);
