@@ -58,15 +58,17 @@ for cfg in $pipelines; do
         : >"$tmp/bench" && : >"$tmp/run" && : >"$tmp/cpu" && : >"$tmp/frac"
         echo "### $name, $th thread(s)"
         echo
-        echo "| # | load before bench | bench train steps/s | fraction of peak | load before run |" \
-            "run steps/s (after the first iteration) | run CPU s per 1M steps |"
-        echo "|---|---|---|---|---|---|---|"
+        echo "| # | load before bench | FMA peak of the threads, GFLOP/s | bench train steps/s |" \
+            "fraction of peak | load before run | run steps/s (after the first iteration) |" \
+            "run CPU s per 1M steps |"
+        echo "|---|---|---|---|---|---|---|---|"
         i=1
         while [ "$i" -le "$runs" ]; do
             lb=$(cut -d' ' -f1 /proc/loadavg)
             j=$("$ppofw" bench "$cfg" --json --seconds "$seconds" --set ppo.threads="$th" \
                 2>"$tmp/err") || { echo "run-vs-bench: $(cat "$tmp/err")" >&2; exit 1; }
             b=$(json_get "$j" train_sps)
+            pk=$(json_get "$j" peak_gflops)
             f=$(json_get "$j" fraction_of_peak)
             lr=$(cut -d' ' -f1 /proc/loadavg)
             if [ -n "$timer" ]; then
@@ -80,7 +82,8 @@ for cfg in $pipelines; do
             fi
             r=$(awk -F, 'NR == 2 { s0 = $1; t0 = $6 } NR > 2 { s = $1; t = $6 }
                          END { printf "%.0f", (s - s0) / (t - t0) }' "$tmp/run-dir/metrics.csv")
-            printf '| %d | %s | %.0f | %.3f | %s | %s | %s |\n' "$i" "$lb" "$b" "$f" "$lr" "$r" "$cpu"
+            printf '| %d | %s | %.1f | %.0f | %.3f | %s | %s | %s |\n' "$i" "$lb" "$pk" "$b" "$f" \
+                "$lr" "$r" "$cpu"
             echo "$b" >>"$tmp/bench"
             echo "$r" >>"$tmp/run"
             echo "$f" | awk '{ printf "%.0f\n", $1 * 1000 }' >>"$tmp/frac"

@@ -195,11 +195,12 @@ static GOptionContext *bench_context(void)
              "phase's Linear layers dispatch to; the float32 GEMM ceiling (one thread, 2048^3,\n"
              "through the BLAS ppofw uses) and sgemm at the pipeline's layer shapes; raw env\n"
              "steps/s; collection steps/s; update samples*epochs/s; end-to-end training\n"
-             "steps/s over the iterations after the first; FLOPs per env step (one forward\n"
-             "pass as the policy counts it, conv layers apart, or else the sum of\n"
-             "2*rows*cols over its weights; times 1 + 3*epochs); the fraction of the peak\n"
-             "(of the threads used) and of the one-thread ceiling training reaches; peak RSS;\n"
-             "heap allocations per iteration. Nothing is written to disk.");
+             "steps/s of `ppofw run`'s own loop (its files written to a temporary run\n"
+             "directory, removed afterwards) over the iterations after the first; FLOPs per\n"
+             "env step (one forward pass as the policy counts it, conv layers apart, or else\n"
+             "the sum of 2*rows*cols over its weights; times 1 + 3*epochs); the fraction of\n"
+             "the peak (of the threads used) and of the one-thread ceiling training reaches;\n"
+             "peak RSS; heap allocations per iteration.");
     g_option_context_add_main_entries(ctx, bench_entries, NULL);
     return ctx;
 }

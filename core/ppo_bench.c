@@ -5,11 +5,11 @@
  * trainer's env instances on its worker pool in the collection chunks, the collection phase calls
  * ppo_collect_rollout, the update phase ppo_update_estimate and ppo_update_run (restoring the
  * parameters before every repetition, so each one does the same work), and the training phase
- * ppo_trainer_iterate on a fresh trainer. The GEMM ceiling runs last, after peak RSS is read, so
- * its 48 MB of matrices do not count as the pipeline's memory.
+ * `ppofw run`'s own loop (ppo_run, quiet, into a temporary run directory it removes afterwards),
+ * timed by its after_iteration hook. The GEMM ceiling and the FMA peak run last, after peak RSS is
+ * read, so the ceiling's 48 MB of matrices do not count as the pipeline's memory.
  *
- * Left out: files (no metrics, TensorBoard or checkpoints are written) and the allocation counter
- * itself, which the program provides.
+ * Left out: the allocation counter itself, which the program provides.
  */
 #include "config.h"
 

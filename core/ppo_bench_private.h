@@ -9,7 +9,9 @@
  * collection chunks); collection steps/s (act + step + storage + the main thread's bookkeeping);
  * update throughput (samples x epochs per second through evaluate, backward, the ordered gradient
  * sum, clipping and the optimizer); end-to-end training steps/s over the iterations after the
- * first; FLOPs per env step; peak RSS; heap allocations per iteration.
+ * first, of `ppofw run`'s own loop with its files (metrics, episodes, TensorBoard, checkpoints on
+ * their schedule) written to a temporary run directory; the run stops at ppo.total_steps, so a
+ * pipeline of too few iterations has train_sps NaN; FLOPs per env step; peak RSS; heap allocations per iteration.
  *
  * FLOPs per env step = the FLOPs of one row's forward pass times (1 + 3 epochs): one collection
  * forward, then per epoch a forward and a backward counted as two forwards. The forward pass is
@@ -22,9 +24,9 @@
  * flops_per_step / the peak of the threads used (the headline); fraction_of_ceiling = train_sps x
  * flops_per_step / one thread's 2048^3 sgemm, whatever the thread count.
  *
- * Left out: writing files (the training phase runs ppo_trainer_iterate without metrics,
- * TensorBoard or checkpoints) and counting allocations, which needs the program's help: the
- * caller passes a function that returns the process's allocation count so far.
+ * Left out: the progress line (the training phase is quiet), and counting allocations, which
+ * needs the program's help: the caller passes a function that returns the process's allocation
+ * count so far.
  */
 #ifndef PPO_BENCH_PRIVATE_H
 #define PPO_BENCH_PRIVATE_H
@@ -74,7 +76,8 @@ typedef struct ppo_bench_result {
     double env_sps;                /* env steps per second, all instances */
     double collect_sps;            /* collected env steps per second */
     double update_samples_per_s;   /* samples x epochs per second */
-    double train_sps;              /* env steps per second of whole iterations after the first */
+    double train_sps;              /* env steps per second of ppofw run's iterations after the
+                                      first (NaN: the run had fewer than two iterations) */
     uint64_t train_iterations;     /* iterations train_sps was measured over */
     double forward_flops;          /* one row's forward pass, FLOPs (see above) */
     bool policy_counts_flops;      /* forward_flops is the policy's own count */
