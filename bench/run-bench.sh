@@ -16,27 +16,11 @@
 # machine's load average, never asserted by tests.
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-ppofw=${1:-}
-if [ -z "$ppofw" ]; then
-    if [ -x ./ppofw ]; then ppofw=./ppofw; else ppofw=ppofw; fi
-fi
+. "$(dirname "$0")/common.sh"
 seconds=${BENCH_SECONDS:-2}
 out="$here/RESULTS.md"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-# the value of key $2 in the one-line JSON object $1
-json_get() {
-    printf '%s\n' "$1" | tr -d '{}' | tr ',' '\n' |
-        awk -F': ' -v k="\"$2\"" '{ gsub(/^ +/, "", $1) } $1 == k { print $2 }'
-}
-
-# the value of string key $2 in the one-line JSON object $1
-json_str() {
-    printf '%s\n' "$1" | sed -n "s/.*\"$2\": \"\([^\"]*\)\".*/\1/p"
-}
 
 # one table row: name, threads label, JSON
 row() {

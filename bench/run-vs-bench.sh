@@ -14,12 +14,7 @@
 #   PIPELINES="configs/bench-cleanrl-cartpole.yaml configs/cartpole.yaml" bench/run-vs-bench.sh
 set -eu
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
-ppofw=${1:-}
-if [ -z "$ppofw" ]; then
-    if [ -x ./ppofw ]; then ppofw=./ppofw; else ppofw=ppofw; fi
-fi
+. "$(dirname "$0")/common.sh"
 runs=${RUNS:-5}
 steps=${STEPS:-1000000}
 seconds=${SECONDS_BENCH:-2}
@@ -27,12 +22,6 @@ threads_list=${THREADS:-"1 2"}
 pipelines=${PIPELINES:-"$top/configs/bench-cleanrl-cartpole.yaml $top/configs/cartpole.yaml"}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
-
-# the value of key $2 in the one-line JSON object $1 (numbers only)
-json_get() {
-    printf '%s\n' "$1" | tr -d '{}' | tr ',' '\n' |
-        awk -F': ' -v k="\"$2\"" '{ gsub(/^ +/, "", $1) } $1 == k { print $2 }'
-}
 
 # median, min and max of the numbers on stdin, one a line: "median (min-max)"
 summary() {
