@@ -492,7 +492,8 @@ static bool run_loop(run_t *r, GError **error)
         }
         if (last)
             break;
-        if (rank0 && r->opt->after_iteration != NULL &&
+        /* one process only: another rank could not learn of the wind-up */
+        if (tr->world == 1 && r->opt->after_iteration != NULL &&
             !r->opt->after_iteration(r->opt->after_iteration_ctx, tr))
             wind_up = true;
     }

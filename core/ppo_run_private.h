@@ -17,9 +17,10 @@ typedef struct ppo_run_options {
     const char *command_line; /* recorded in pipeline.yaml's header */
     bool quiet;               /* no progress lines */
     uint64_t max_iterations;  /* stop after this many (0: run to ppo.total_steps) */
-    /* Runs of one process only (world 1). Called after each iteration's files, progress line and checkpoint decision
-     * (NULL: never). Returning false makes the next iteration the last one, as max_iterations
-     * would. `ppofw bench` times the loop through it. */
+    /* Called after each iteration's files, progress line and checkpoint decision (NULL: never),
+     * in a run of one process only (world 1; never called otherwise). Returning false makes the
+     * next iteration the last one, as max_iterations would. `ppofw bench` times the loop
+     * through it. */
     bool (*after_iteration)(void *ctx, const ppo_trainer_t *tr);
     void *after_iteration_ctx;
 } ppo_run_options_t;
