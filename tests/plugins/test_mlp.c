@@ -53,13 +53,16 @@ static pol_t *pol_try(const char *yaml, uint32_t D, int discrete, uint32_t n_or_
         p->low[i] = -1.0;
         p->high[i] = 1.0;
     }
-    p->obs_space = (ppo_space_t){sizeof(ppo_space_t), PPO_SPACE_BOX, 0, D, p->low, p->high};
+    p->obs_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D,
+                                  .low = p->low, .high = p->high};
     if (discrete)
         p->act_space =
-            (ppo_space_t){sizeof(ppo_space_t), PPO_SPACE_DISCRETE, n_or_a, 1, NULL, NULL};
+            (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
+                          .n = n_or_a, .dim = 1};
     else
         p->act_space =
-            (ppo_space_t){sizeof(ppo_space_t), PPO_SPACE_BOX, 0, n_or_a, p->low, p->high};
+            (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
+                          .dim = n_or_a, .low = p->low, .high = p->high};
     const ppo_policy_setup_t setup = {sizeof(setup), n_envs, &p->obs_space, &p->act_space};
     p->inst = p->vt->create(&p->plugin->host, p->params, &setup);
     if (p->inst == NULL) {
@@ -809,9 +812,12 @@ START_TEST(test_mlp_refuses_spaces_it_cannot_handle)
     ppo_plugin_t *plugin = ppo_test_plugin("mlp");
     ppo_params_t *params = ppo_test_params(plugin, "");
     const double lo[2] = {-1, -1}, hi[2] = {1, 1};
-    const ppo_space_t box = {sizeof(ppo_space_t), PPO_SPACE_BOX, 0, 2, lo, hi};
-    const ppo_space_t disc = {sizeof(ppo_space_t), PPO_SPACE_DISCRETE, 3, 1, NULL, NULL};
-    const ppo_space_t multi = {sizeof(ppo_space_t), PPO_SPACE_MULTI_DISCRETE, 3, 2, NULL, NULL};
+    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
+                             .low = lo, .high = hi};
+    const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
+                              .n = 3, .dim = 1};
+    const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
+                               .kind = PPO_SPACE_MULTI_DISCRETE, .n = 3, .dim = 2};
     const struct {
         const ppo_space_t *obs, *act;
         const char *words[2];
