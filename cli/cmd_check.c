@@ -17,6 +17,9 @@
 #include "ppo_plugin_private.h"
 #include "ppo_signal_private.h"
 
+/* More threads than this test nothing more and can exhaust a process limit. */
+#define PPO_CHECK_MAX_THREADS 256
+
 typedef struct {
     char *params;
     char **plugin_path;
@@ -65,6 +68,7 @@ static GOptionContext *check_env_context(void)
              "and several instances run at once on threads as they do alone.\n"
              "NAME is a plugin name or a path to a .so. Exits 3 if any check fails.");
     g_option_context_add_main_entries(ctx, env_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -80,6 +84,7 @@ static GOptionContext *check_policy_context(void)
              "results of one call at a time; optional state and export_c work.\n"
              "NAME is a plugin name or a path to a .so. Exits 3 if any check fails.");
     g_option_context_add_main_entries(ctx, policy_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -104,9 +109,11 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
         code = PPO_EXIT_USAGE;
         goto out;
     }
-    if (args.episodes < 1 || args.threads < 2 || args.seed < 0) {
-        fprintf(stderr, "ppofw: %s: --episodes must be >= 1, --threads >= 2 and --seed >= 0\n",
-                cmd);
+    if (args.episodes < 1 || args.threads < 2 || args.threads > PPO_CHECK_MAX_THREADS ||
+        args.seed < 0) {
+        fprintf(stderr,
+                "ppofw: %s: --episodes must be >= 1, --threads in [2, %d] and --seed >= 0\n",
+                cmd, PPO_CHECK_MAX_THREADS);
         code = PPO_EXIT_USAGE;
         goto out;
     }
@@ -134,7 +141,7 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     }
 
     /* a crash inside the plugin is reported with its name (exit 3) */
-    ppo_signals_install();
+    ppo_signals_install_crash();
     char *flow = ppo_params_to_flow(params);
     printf("%s %s (%s), version %s, params %s, seed %" G_GINT64_FORMAT "\n", cmd, p->name, p->path,
            p->version, flow, args.seed);

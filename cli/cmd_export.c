@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli_private.h"
 #include "ppo_checkpoint_private.h"
+#include "ppo_file_private.h"
 
 static char *checkpoint;
 static char *output;
@@ -33,6 +35,7 @@ static GOptionContext *export_context(void)
              "action (discrete) or the mean action (box) for a raw observation. No malloc, no\n"
              "dependencies beyond libm. The policy plugin must implement export_c.");
     g_option_context_add_main_entries(ctx, export_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -53,12 +56,7 @@ static bool write_header(const char *path, const ppo_loaded_policy_t *lp, GError
                    "int ppo_policy_act(const double *obs);"
                  : "/* the mean action (ACT_DIM doubles, not clipped) for a raw observation */\n"
                    "void ppo_policy_act(const double *obs, double *action);");
-    GError *local = NULL;
-    bool ok = g_file_set_contents(path, text, -1, &local);
-    if (!ok) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write: %s", path, local->message);
-        g_error_free(local);
-    }
+    const bool ok = ppo_output_write(path, "the header", text, strlen(text), error);
     g_free(text);
     g_free(guard);
     return ok;
@@ -73,6 +71,13 @@ static int export_main(int argc, char **argv)
     if (checkpoint == NULL || output == NULL || argc > 1) {
         fprintf(stderr, "ppofw: export needs --checkpoint FILE and -o FILE.c; see ppofw export "
                         "--help\n");
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    if (header != NULL && ppo_file_same(output, header)) {
+        fprintf(stderr, "ppofw: export: -o %s and --header %s name the same file; give the "
+                        "header its own name (e.g. policy.h)\n",
+                output, header);
         code = PPO_EXIT_USAGE;
         goto out;
     }
@@ -92,12 +97,13 @@ static int export_main(int argc, char **argv)
         code = PPO_EXIT_PLUGIN;
         goto out_policy;
     }
-    char *tmp = g_strconcat(output, ".tmp", NULL);
-    FILE *f = fopen(tmp, "w");
+    /* the plugin writes into memory; the file is written once that succeeded */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f = open_memstream(&text, &text_len);
     if (f == NULL) {
         fprintf(stderr, "ppofw: %s: cannot write: %s\n", output, g_strerror(errno));
         code = PPO_EXIT_IO;
-        g_free(tmp);
         goto out_policy;
     }
     ppo_obs_norm_t norm = {
@@ -109,24 +115,23 @@ static int export_main(int argc, char **argv)
         .epsilon = lp->obs_eps,
         .clip = lp->obs_clip,
     };
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "export_c");
     int rc = pp->vt.policy.export_c(lp->model->inst, lp->model->params, &norm, f);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     const bool write_ok = fclose(f) == 0;
     if (rc != 0) {
         code = ppo_cli_fail(ppo_plugin_error(pp, "export_c", rc));
-        unlink(tmp);
-    } else if (!write_ok || rename(tmp, output) != 0) {
+    } else if (!write_ok) {
         fprintf(stderr, "ppofw: %s: cannot write: %s\n", output, g_strerror(errno));
-        unlink(tmp);
         code = PPO_EXIT_IO;
-    } else if (header != NULL && !write_header(header, lp, &error)) {
+    } else if (!ppo_output_write(output, "the exported policy", text, text_len, &error) ||
+               (header != NULL && !write_header(header, lp, &error))) {
         code = ppo_cli_fail(error);
     } else {
         fprintf(stderr, "ppofw: wrote %s%s%s\n", output, header != NULL ? " and " : "",
                 header != NULL ? header : "");
     }
-    g_free(tmp);
+    free(text);
 out_policy:
     ppo_loaded_policy_free(lp);
 out:

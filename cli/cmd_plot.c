@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli_private.h"
+#include "ppo_file_private.h"
 #include "ppo_curves_private.h"
 
 typedef struct {
@@ -115,11 +116,8 @@ static int plot_main(int argc, char **argv)
                         band == PPO_BAND_STD ? "standard deviation" : "standard error");
     char *svg = ppo_report_svg(rep, subtitle, band);
     g_free(subtitle);
-    GError *local = NULL;
-    if (!g_file_set_contents(args.output, svg, -1, &local)) {
-        fprintf(stderr, "ppofw: %s: cannot write: %s\n", args.output, local->message);
-        g_error_free(local);
-        code = PPO_EXIT_IO;
+    if (!ppo_output_write(args.output, "the SVG plot", svg, strlen(svg), &error)) {
+        code = ppo_cli_fail(error);
     } else {
         fprintf(stderr, "ppofw: wrote %s: %u runs in %u curves\n", args.output, dirs->len,
                 rep->groups->len);

@@ -190,7 +190,7 @@ static void env_task(void *vctx, uint32_t c, uint32_t worker)
     const uint32_t N = tr->N, D = tr->D, A = tr->A;
     const uint32_t i0 = c * PPO_COLLECT_CHUNK, i1 = MIN(N, i0 + PPO_COLLECT_CHUNK);
     const ppo_plugin_t *envp = tr->session->env;
-    ppo_plugin_set_current(envp);
+    ppo_plugin_enter(envp, "step or reset");
     for (uint32_t i = i0; i < i1; i++) {
         ppo_env_slot_t *slot = &tr->slots[i];
         float *obs = ctx->obs + (size_t)i * D;
@@ -212,7 +212,7 @@ static void env_task(void *vctx, uint32_t c, uint32_t worker)
             break;
         }
     }
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     (void)worker;
 }
 

@@ -150,11 +150,11 @@ static int call_act(const pol_ctx_t *c, void *ws, const float *obs, const uint32
         ppo_rng_seed(&rng_store[b], c->opt->seed, tag != NULL ? tag : "act", first + b);
         rngs[b] = &rng_store[b];
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "act");
     int rc =
         c->vt->act(c->inst, ws, c->B, obs, env_index, tag != NULL ? (ppo_rng_t *const *)rngs : NULL,
                    deterministic, o->actions, o->logp, o->value, o->dist);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     g_free(rngs);
     g_free(rng_store);
     return rc;
@@ -163,18 +163,18 @@ static int call_act(const pol_ctx_t *c, void *ws, const float *obs, const uint32
 static int call_evaluate(const pol_ctx_t *c, void *ws, const float *obs, const float *actions,
                          const float *old, float *out[POL_N_PATHS])
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "evaluate");
     int rc = c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2], out[3]);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
 static int call_backward(const pol_ctx_t *c, void *ws, const float *const d[POL_N_PATHS],
                          float *grad)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "backward");
     int rc = c->vt->backward(c->inst, ws, c->B, d[0], d[1], d[2], d[3], grad);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -184,14 +184,14 @@ static double *save_state(const pol_ctx_t *c, size_t *n)
     *n = 0;
     if (c->vt->state_size == NULL)
         return NULL;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "state_size");
     *n = c->vt->state_size(c->inst);
     double *s = g_new0(double, *n > 0 ? *n : 1);
     if (*n > 0 && c->vt->get_state(c->inst, s) != 0) {
         g_free(ppo_host_take_error());
         *n = 0;
     }
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return s;
 }
 
@@ -199,10 +199,10 @@ static void restore_state(const pol_ctx_t *c, const double *s, size_t n)
 {
     if (s == NULL || n == 0)
         return;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "set_state");
     if (c->vt->set_state(c->inst, s) != 0)
         g_free(ppo_host_take_error());
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 }
 
 /* ---- making the policy ---- */
@@ -216,18 +216,18 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         .obs_space = &c->obs_space,
         .act_space = &c->act_space,
     };
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "create");
     void *probe = c->vt->create(&c->p->host, params, &setup);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (probe == NULL) {
         char *why = take_reason(-1);
         add(c, PPO_CHECK_SKIP, "create", "refuses %s actions: %s", c->space, why);
         g_free(why);
         return false;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "destroy");
     c->vt->destroy(probe);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 
     GError *error = NULL;
     c->model = ppo_model_new(c->p, params, &c->obs_space, &c->act_space, c->n_envs, 0, &error);
@@ -265,9 +265,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         c->theta[i] += (float)(0.1 * ppo_rng_normal(&rng));
     for (size_t i = c->n; i < c->n + POL_GUARD; i++)
         c->theta[i] = NAN;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "bind");
     c->vt->bind(c->inst, c->theta);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     GString *table = g_string_new(NULL);
     for (uint32_t k = 0; k < c->model->n_segments && k < 6; k++)
         g_string_append_printf(table, "%s%s (%u, %u)", k > 0 ? ", " : "",
@@ -280,9 +280,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         c->n, c->P, table->str);
     g_string_free(table, TRUE);
 
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "ws_create");
     c->ws = c->vt->ws_create(c->inst, c->B);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (c->ws == NULL) {
         char *why = take_reason(-1);
         add(c, PPO_CHECK_FAIL, "workspace", "ws_create(%u) failed: %s", c->B, why);
@@ -307,9 +307,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         for (uint32_t e = 0; e < c->n_envs; e++) {
             ppo_rng_t noise;
             ppo_rng_seed(&noise, c->opt->seed, "noise", e);
-            ppo_plugin_set_current(c->p);
+            ppo_plugin_enter(c->p, "reset_noise");
             int rc = c->vt->reset_noise(c->inst, e, &noise);
-            ppo_plugin_set_current(NULL);
+            ppo_plugin_leave();
             if (rc != 0) {
                 char *why = take_reason(rc);
                 add(c, PPO_CHECK_FAIL, "reset-noise", "reset_noise(%u) failed: %s", e, why);
@@ -415,9 +415,9 @@ static bool check_act(pol_ctx_t *c)
 
     /* value() must give act's values */
     float *v = g_new0(float, c->B);
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "value");
     rc = c->vt->value(c->inst, c->ws, c->B, c->obs, v);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         char *why = take_reason(rc);
         add(c, PPO_CHECK_FAIL, "value", "value failed: %s", why);
@@ -782,9 +782,9 @@ static float *eval_backward(pol_ctx_t *c, void *ws, const float *obs, const floa
 
 static void check_interleaved(pol_ctx_t *c)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "ws_create");
     void *ws2 = c->vt->ws_create(c->inst, c->B);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (ws2 == NULL) {
         char *why = take_reason(-1);
         add(c, PPO_CHECK_FAIL, "workspaces", "a second ws_create failed: %s", why);
@@ -822,9 +822,9 @@ static void check_interleaved(pol_ctx_t *c)
         add(c, PPO_CHECK_OK, "workspaces",
             "backward uses only what evaluate left in its own workspace");
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "ws_destroy");
     c->vt->ws_destroy(c->inst, ws2);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     g_free(obs2);
     g_free(alone);
     g_free(mixed);
@@ -913,9 +913,9 @@ static void check_threads(pol_ctx_t *c)
     size_t n_state = 0;
     double *state = save_state(c, &n_state);
     for (uint32_t i = 0; i < K; i++) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "ws_create");
         seq[i].ws = c->vt->ws_create(c->inst, c->B);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         ws_failed |= seq[i].ws == NULL;
     }
     if (ws_failed) {
@@ -935,14 +935,22 @@ static void check_threads(pol_ctx_t *c)
     for (uint32_t i = 0; i < K; i++) {
         par[i] = (pol_job_t){
             .c = c, .index = i, .ws = seq[i].ws, .lock = &lock, .cond = &cond, .go = &go};
-        threads[i] = g_thread_new("check-policy", job_thread, &par[i]);
+        GError *error = NULL;
+        threads[i] = g_thread_try_new("check-policy", job_thread, &par[i], &error);
+        if (threads[i] == NULL) {
+            /* the process may not start that many threads: say so, check with the others */
+            par[i].failure = g_strdup_printf("cannot start thread %u of %u (%s); lower --threads",
+                                             i + 1, K, error->message);
+            g_error_free(error);
+        }
     }
     g_mutex_lock(&lock);
     go = true;
     g_cond_broadcast(&cond);
     g_mutex_unlock(&lock);
     for (uint32_t i = 0; i < K; i++)
-        g_thread_join(threads[i]);
+        if (threads[i] != NULL)
+            g_thread_join(threads[i]);
 
     const char *failure = NULL;
     int differs = -1;
@@ -966,9 +974,9 @@ static void check_threads(pol_ctx_t *c)
 out:
     for (uint32_t i = 0; i < K; i++) {
         if (seq[i].ws != NULL) {
-            ppo_plugin_set_current(c->p);
+            ppo_plugin_enter(c->p, "ws_destroy");
             c->vt->ws_destroy(c->inst, seq[i].ws);
-            ppo_plugin_set_current(NULL);
+            ppo_plugin_leave();
         }
         g_free(seq[i].failure);
         g_free(par[i].failure);
@@ -1026,7 +1034,7 @@ static int part_eval_backward(pol_ctx_t *c, void *ws, uint32_t p, float *out[POL
                               float *grad)
 {
     const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "evaluate_part");
     int rc = p == 0 ? c->vt->evaluate_part(c->inst, ws, 0, c->B, c->obs, c->actions, c->old_dist,
                                            out[0], out[1], out[2], NULL)
                     : c->vt->evaluate_part(c->inst, ws, 1, c->B, c->obs, NULL, NULL, NULL, NULL,
@@ -1034,7 +1042,7 @@ static int part_eval_backward(pol_ctx_t *c, void *ws, uint32_t p, float *out[POL
     if (rc == 0)
         rc = p == 0 ? c->vt->backward_part(c->inst, ws, 0, c->B, d[0], d[1], d[2], NULL, grad)
                     : c->vt->backward_part(c->inst, ws, 1, c->B, NULL, NULL, NULL, d[3], grad);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -1063,9 +1071,9 @@ static void check_parts(pol_ctx_t *c)
     int *part = g_new(int, MAX(ns, 1u));
     uint32_t count[2] = {0, 0}, none = 0, bad = ns;
     for (uint32_t k = 0; k < ns; k++) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "segment_part");
         part[k] = c->vt->segment_part(c->inst, k);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (part[k] == 0 || part[k] == 1)
             count[part[k]]++;
         else if (part[k] == -1)
@@ -1108,9 +1116,9 @@ static void check_parts(pol_ctx_t *c)
         rc = call_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, full);
     void *ws_part[2] = {NULL, NULL};
     for (uint32_t p = 0; p < 2; p++) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "ws_create");
         ws_part[p] = c->vt->ws_create(c->inst, c->B);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (ws_part[p] == NULL && rc == 0)
             rc = -1;
     }
@@ -1203,9 +1211,9 @@ static void check_parts(pol_ctx_t *c)
     for (uint32_t p = 0; p < 2; p++) {
         if (ws_part[p] == NULL)
             continue;
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "ws_destroy");
         c->vt->ws_destroy(c->inst, ws_part[p]);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     g_free(part);
     g_free(whole);
@@ -1223,9 +1231,9 @@ static void check_export(pol_ctx_t *c)
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     ppo_obs_norm_t norm = {.struct_size = sizeof(norm), .enabled = 0, .dim = c->D};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "export_c");
     int rc = out != NULL ? c->vt->export_c(c->inst, c->theta, &norm, out) : -1;
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (out != NULL)
         fclose(out);
     if (rc != 0) {
@@ -1245,9 +1253,9 @@ static void check_export(pol_ctx_t *c)
 static void pol_clear(pol_ctx_t *c)
 {
     if (c->ws != NULL) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "ws_destroy");
         c->vt->ws_destroy(c->inst, c->ws);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     ppo_model_free(c->model);
     free(c->theta);
@@ -1348,8 +1356,8 @@ void ppo_check_policy(const ppo_plugin_t *plugin, const ppo_params_t *params,
                       "params; nothing could be checked");
 
     /* the contract says destroy accepts NULL; the core relies on it in error paths */
-    ppo_plugin_set_current(plugin);
+    ppo_plugin_enter(plugin, "destroy");
     plugin->vt.policy.destroy(NULL);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     ppo_check_add(report, PPO_CHECK_OK, "destroy-null", "destroy(NULL) returns");
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ppo_collect_private.h"
+#include "ppo_guard_private.h"
 
 /* What a collection task reports back. */
 typedef struct {
@@ -41,14 +42,13 @@ static char *plugin_failure(const ppo_plugin_t *p, const char *callback, uint32_
     return msg;
 }
 
-/* Reset env i into `obs_out`; on failure fills *msg. */
-static int reset_env(ppo_trainer_t *tr, uint32_t i, float *obs_out, char **msg)
+/* Reset env i into `obs_out` (through worker's guarded row); on failure fills *msg. */
+static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, float *obs_out, char **msg)
 {
     const ppo_plugin_t *envp = tr->session->env;
     ppo_env_slot_t *slot = &tr->slots[i];
-    ppo_plugin_set_current(envp);
-    int rc = envp->vt.env.reset(slot->inst, &slot->env_rng, obs_out);
-    ppo_plugin_set_current(NULL);
+    int rc = ppo_env_call_reset(envp, slot->inst, &slot->env_rng, obs_out,
+                                (size_t)tr->D * sizeof(float), ppo_trainer_env_row(tr, worker));
     if (rc != 0) {
         *msg = plugin_failure(envp, "reset", i, rc);
         return PPO_ERROR_PLUGIN;
@@ -63,9 +63,9 @@ static int reset_env(ppo_trainer_t *tr, uint32_t i, float *obs_out, char **msg)
     slot->ep_return = 0.0;
     if (tr->has_reset_noise) {
         const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "reset_noise");
         rc = pp->vt.policy.reset_noise(tr->model->inst, i, &slot->act_rng);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *msg = plugin_failure(pp, "reset_noise", i, rc);
             return PPO_ERROR_PLUGIN;
@@ -93,12 +93,12 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
     }
 
     /* act on the chunk's rows */
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "act");
     int rc = pp->vt.policy.act(tr->model->inst, tr->collect_ws[c], B, tr->ro.obs + row * D,
                                env_index, rngs, 0, tr->ro.actions + row * A, tr->ro.logp + row,
                                tr->batched_values ? NULL : tr->ro.values + row,
                                tr->ro.dist + row * P);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         ctx->status[c] = PPO_ERROR_PLUGIN;
         ctx->message[c] = plugin_failure(pp, "act", i0, rc);
@@ -120,9 +120,10 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         double reward = 0.0;
         int terminated = 0;
         float *obs_i = next_obs + (size_t)i * D;
-        ppo_plugin_set_current(envp);
-        rc = envp->vt.env.step(slot->inst, env_a, &slot->env_rng, obs_i, &reward, &terminated);
-        ppo_plugin_set_current(NULL);
+        /* through this worker's guarded row: an env writing past its row is caught */
+        rc = ppo_env_call_step(envp, slot->inst, env_a, &slot->env_rng, obs_i,
+                               (size_t)D * sizeof(float), ppo_trainer_env_row(tr, worker),
+                               &reward, &terminated);
         if (rc != 0) {
             ctx->status[c] = PPO_ERROR_PLUGIN;
             ctx->message[c] = plugin_failure(envp, "step", i, rc);
@@ -151,7 +152,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
             slot->fin_len = slot->ep_len;
             if (truncated)
                 memcpy(tr->final_obs + (size_t)i * D, obs_i, (size_t)D * sizeof(float));
-            int err = reset_env(tr, i, obs_i, &ctx->message[c]);
+            int err = reset_env(tr, i, worker, obs_i, &ctx->message[c]);
             if (err != 0) {
                 ctx->status[c] = err;
                 return;
@@ -211,7 +212,7 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
 {
     for (uint32_t i = 0; i < tr->N; i++) {
         char *msg = NULL;
-        int err = reset_env(tr, i, tr->ro.obs + (size_t)i * tr->D, &msg);
+        int err = reset_env(tr, i, 0, tr->ro.obs + (size_t)i * tr->D, &msg);
         if (err != 0) {
             g_set_error_literal(error, PPO_ERROR, err, msg);
             g_free(msg);
@@ -305,10 +306,10 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
     memset(boot, 0, (size_t)N * sizeof(float));
     if (n_trunc > 0) {
         const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "value");
         int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, n_trunc, tr->trunc_obs,
                                      tr->trunc_values);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);
             return false;
@@ -340,10 +341,10 @@ static void value_task(void *vctx, uint32_t k, uint32_t worker)
         out = tr->ro.last_values + j;
     }
     const ppo_plugin_t *pp = tr->model->plugin;
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "value");
     const int rc = pp->vt.policy.value(tr->model->inst, tr->value_ws[worker], (uint32_t)count,
                                        tr->ro.obs + first * tr->D, out);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     tr->value_status[k] = rc;
     if (rc != 0)
         ppo_plugin_error_keep(pp, "value", rc, &tr->value_error[k]);
@@ -383,10 +384,10 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
     } else {
         /* V of the observation after the last step, for the rollout cut */
         const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "value");
         int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, N,
                                      tr->ro.obs + (size_t)tr->T * N * D, tr->ro.last_values);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);
             return false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ppo_eval_private.h"
+#include "ppo_guard_private.h"
 
 struct ppo_evaluator {
     const ppo_session_t *session;
@@ -21,6 +22,7 @@ struct ppo_evaluator {
     ppo_rng_t **act_rngs;  /* (E) pointers for act() */
     uint32_t *env_index;   /* (E) */
     float *obs, *actions, *env_actions, *logp, *values, *dist;
+    ppo_guard_row_t row;   /* the guarded row envs write into (ppo_guard_private.h) */
 };
 
 void ppo_evaluator_free(ppo_evaluator_t *ev)
@@ -28,13 +30,22 @@ void ppo_evaluator_free(ppo_evaluator_t *ev)
     if (ev == NULL)
         return;
     const ppo_plugin_t *pp = ev->model->plugin;
-    if (ev->ws != NULL)
+    if (ev->ws != NULL) {
+        ppo_plugin_enter(pp, "ws_destroy");
         pp->vt.policy.ws_destroy(ev->policy, ev->ws);
-    if (ev->policy != NULL)
+        ppo_plugin_leave();
+    }
+    if (ev->policy != NULL) {
+        ppo_plugin_enter(pp, "destroy");
         pp->vt.policy.destroy(ev->policy);
+        ppo_plugin_leave();
+    }
     for (uint32_t i = ev->E; ev->envs != NULL && i-- > 0;)
-        if (ev->envs[i] != NULL)
+        if (ev->envs[i] != NULL) {
+            ppo_plugin_enter(ev->session->env, "destroy");
             ev->session->env->vt.env.destroy(ev->envs[i]);
+            ppo_plugin_leave();
+        }
     g_free(ev->envs);
     g_free(ev->rngs);
     g_free(ev->act_rngs);
@@ -45,6 +56,7 @@ void ppo_evaluator_free(ppo_evaluator_t *ev)
     g_free(ev->logp);
     g_free(ev->values);
     g_free(ev->dist);
+    ppo_guard_row_clear(&ev->row);
     g_free(ev);
 }
 
@@ -68,6 +80,11 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
         ev->act_rngs[i] = &ev->rngs[2 * i + 1];
     }
     ev->D = ev->obs_space.dim;
+    char *what = g_strdup_printf("its observation row (%u floats) in evaluation", ev->D);
+    const bool guarded = ppo_guard_row_init(&ev->row, (size_t)ev->D * sizeof(float), what, error);
+    g_free(what);
+    if (!guarded)
+        goto fail;
     ev->discrete = ev->act_space.kind == PPO_SPACE_DISCRETE;
     ev->A = ev->discrete ? 1 : ev->act_space.dim;
     ev->P = model->dist_size;
@@ -115,16 +132,15 @@ static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
 {
     const ppo_plugin_t *envp = ev->session->env;
     float *o = ev->obs + (size_t)i * ev->D;
-    ppo_plugin_set_current(envp);
-    int rc = envp->vt.env.reset(ev->envs[i], &ev->rngs[2 * i], o);
-    ppo_plugin_set_current(NULL);
+    int rc = ppo_env_call_reset(envp, ev->envs[i], &ev->rngs[2 * i], o,
+                                (size_t)ev->D * sizeof(float), &ev->row);
     if (rc != 0)
         return env_call_failed(ev, "reset", rc, i, error);
     const ppo_plugin_t *pp = ev->model->plugin;
     if (pp->vt.policy.reset_noise != NULL) {
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "reset_noise");
         rc = pp->vt.policy.reset_noise(ev->policy, i, &ev->rngs[2 * i + 1]);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "reset_noise", rc);
             return false;
@@ -162,11 +178,11 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             ppo_rms_normalize(obs_rms, norm_obs, E, obs_eps, obs_clip);
         for (uint32_t i = 0; i < E; i++)
             ev->env_index[i] = i;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "act");
         int rc = pp->vt.policy.act(ev->policy, ev->ws, E, norm_obs, ev->env_index,
                                    deterministic ? NULL : ev->act_rngs, deterministic ? 1 : 0,
                                    ev->actions, ev->logp, ev->values, ev->dist);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "act", rc);
             goto out;
@@ -187,9 +203,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             double reward = 0.0;
             int terminated = 0;
             float *o = ev->obs + (size_t)i * D;
-            ppo_plugin_set_current(envp);
-            rc = envp->vt.env.step(ev->envs[i], ea, &ev->rngs[2 * i], o, &reward, &terminated);
-            ppo_plugin_set_current(NULL);
+            rc = ppo_env_call_step(envp, ev->envs[i], ea, &ev->rngs[2 * i], o,
+                                   (size_t)D * sizeof(float), &ev->row, &reward, &terminated);
             if (rc != 0) {
                 env_call_failed(ev, "step", rc, i, error);
                 goto out;

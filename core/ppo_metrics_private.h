@@ -22,14 +22,37 @@ typedef struct ppo_metrics ppo_metrics_t;
 
 /* Create RUN_DIR/metrics.csv with its header. (transfer full: ppo_metrics_close) */
 PPO_INTERNAL ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error);
-/* Open an existing metrics.csv for appending after cutting it to `size` bytes (resume). */
-PPO_INTERNAL ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size,
-                                               GError **error);
+/* The same in the directory dir_fd: a new file (O_EXCL, never through a link); `shown` names it
+ * in messages. */
+PPO_INTERNAL ppo_metrics_t *ppo_metrics_create_at(int dir_fd, const char *shown, GError **error);
+
+/* What a checkpoint says about metrics.csv: the bytes and rows it kept and their digest. */
+typedef struct ppo_metrics_proof {
+    uint64_t offset;    /* bytes kept */
+    uint64_t rows;      /* data rows in them */
+    const char *digest; /* SHA-256 (hex) of them; NULL: a checkpoint from before digests (only
+                           the row boundary and the line ends are checked) */
+} ppo_metrics_proof_t;
+
+/* Check, without changing it, that the open metrics.csv `fd` starts with exactly the bytes the
+ * checkpoint kept: long enough, LF line ends only, the cut at the end of a row, the row count
+ * and the SHA-256. A mismatch is a PPO_ERROR_CHECKPOINT error saying what differs. On success
+ * *digest_out (may be NULL) is the running digest of the prefix (transfer full). */
+PPO_INTERNAL bool ppo_metrics_verify(int fd, const char *shown, const ppo_metrics_proof_t *proof,
+                                     GChecksum **digest_out, GError **error);
+/* Cut the verified file back to `offset` and append from there; takes `fd` and `digest`. */
+PPO_INTERNAL ppo_metrics_t *ppo_metrics_adopt(int fd, const char *shown, uint64_t offset,
+                                              uint64_t rows, GChecksum *digest,
+                                              GError **error);
 PPO_INTERNAL bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row,
                                     GError **error);
 PPO_INTERNAL bool ppo_metrics_flush(ppo_metrics_t *m, GError **error);
 /* Bytes written so far. */
 PPO_INTERNAL uint64_t ppo_metrics_offset(const ppo_metrics_t *m);
+/* Data rows written so far (after the header). */
+PPO_INTERNAL uint64_t ppo_metrics_rows(const ppo_metrics_t *m);
+/* SHA-256 (hex) of the bytes written so far. (transfer full) */
+PPO_INTERNAL char *ppo_metrics_digest(const ppo_metrics_t *m);
 PPO_INTERNAL bool ppo_metrics_close(ppo_metrics_t *m, GError **error);
 
 /* Write the row's values to TensorBoard (skipping values that do not apply). */

@@ -24,8 +24,4 @@ typedef struct ppo_run_options {
 PPO_INTERNAL bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt,
                           char **run_dir_out, GError **error);
 
-/* Make the run directory (and its checkpoints/ subdirectory). */
-PPO_INTERNAL char *ppo_run_dir_make(const ppo_pipeline_t *pipeline, const char *requested,
-                                    bool overwrite, GError **error);
-
 #endif /* PPO_RUN_PRIVATE_H */

@@ -31,6 +31,19 @@ PPO_INTERNAL ppo_session_t *ppo_session_open(const ppo_pipeline_t *pipeline,
                                              const ppo_search_t *search, GError **error);
 PPO_INTERNAL void ppo_session_free(ppo_session_t *session);
 
+/* The same for a pipeline from an untrusted source (a checkpoint; `source` names it in
+ * messages): each plugin through ppo_plugin_load_recorded with the file the source records,
+ * files[0..3] for env, policy, advantage, optimizer (entries may be NULL). */
+PPO_INTERNAL ppo_session_t *ppo_session_open_recorded(const ppo_pipeline_t *pipeline,
+                                                      const ppo_search_t *search,
+                                                      const char *const files[4],
+                                                      const char *source, GError **error);
+
+/* Record in the trusted-directory list (ppo_trust_private.h) the directory of every plugin the
+ * user's own pipeline named by path, or that was found in one of `extra_dirs` (--plugin-path).
+ * Call only for a pipeline the user gave. */
+PPO_INTERNAL void ppo_session_trust(const ppo_session_t *session, const char *const *extra_dirs);
+
 /* Make one env instance and read its spaces, which must be well formed (a box observation with
  * dim >= 1; a discrete action space with n >= 2, or a box with finite bounds). With zeroed
  * spaces (struct_size 0) it fills them (arrays owned by this instance); with filled ones it

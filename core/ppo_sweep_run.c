@@ -29,6 +29,7 @@
 #endif
 
 #include "ppo_checkpoint_private.h"
+#include "ppo_rundir_private.h"
 #include "ppo_curves_private.h"
 #include "ppo_sweep_private.h"
 
@@ -386,7 +387,10 @@ static bool start_run(sweep_state_t *s, run_t *r, GError **error)
 {
     if (g_mkdir_with_parents(r->dir, 0755) != 0)
         return io_fail(error, r->dir, "create the run directory", errno);
-    char *ckpt = ppo_checkpoint_latest(r->dir);
+    /* the sweep made it: a ppofw run, which `run --overwrite` may clear */
+    if (!ppo_rundir_mark(r->dir, error))
+        return false;
+    char *ckpt = ppo_rundir_latest_checkpoint(r->dir, NULL);
     const bool resume = ckpt != NULL;
     g_free(ckpt);
     r->start_step = resume ? metrics_last_step(r->dir) : 0;

@@ -25,6 +25,7 @@ typedef struct {
     GPtrArray *keys;    /* mapping: key nodes */
     GPtrArray *values;  /* sequence items or mapping values */
     GPtrArray *merges;  /* mapping: nodes named by `<<` keys, applied at the end */
+    GHashTable *index;  /* mapping of many keys: key text -> key node (duplicates in O(1)) */
     uint64_t weight;    /* nodes in the full expansion of this subtree (saturating) */
     uint32_t height;    /* levels below this node in the expansion */
 } node_t;
@@ -62,6 +63,8 @@ static void node_free(gpointer data)
         g_ptr_array_free(node->values, TRUE);
     if (node->merges != NULL)
         g_ptr_array_free(node->merges, TRUE);
+    if (node->index != NULL)
+        g_hash_table_destroy(node->index);
     g_free(node);
 }
 
@@ -167,15 +170,36 @@ typedef struct {
     node_t *pend_key;  /* mapping: the key waiting for its value */
 } frame_t;
 
+/* A mapping with more keys than this finds them through a hash table. */
+#define MAP_INDEX_MIN 16
+
 /* Find a key in a mapping under construction. */
 static node_t *map_find(node_t *map, const char *text)
 {
+    if (map->index != NULL)
+        return g_hash_table_lookup(map->index, text);
     for (guint i = 0; i < map->keys->len; i++) {
         node_t *k = g_ptr_array_index(map->keys, i);
         if (strcmp(k->pub.text, text) == 0)
             return k;
     }
     return NULL;
+}
+
+/* Add a key to a mapping under construction (with its value: callers keep them in step). */
+static void map_add_key(node_t *map, node_t *key)
+{
+    g_ptr_array_add(map->keys, key);
+    if (map->index == NULL && map->keys->len >= MAP_INDEX_MIN) {
+        /* many keys: from now on, a hash table (a quadratic scan took minutes at 50,000) */
+        map->index = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < map->keys->len; i++) {
+            node_t *k = g_ptr_array_index(map->keys, i);
+            g_hash_table_insert(map->index, k->pub.text, k);
+        }
+    } else if (map->index != NULL) {
+        g_hash_table_insert(map->index, key->pub.text, key);
+    }
 }
 
 static bool is_merge_key(const node_t *key)
@@ -254,7 +278,7 @@ static bool attach(ppo_ydoc_t *doc, frame_t *frame, node_t *child, ppo_mark_t at
         }
         return true;
     }
-    g_ptr_array_add(parent->keys, key);
+    map_add_key(parent, key);
     g_ptr_array_add(parent->values, child);
     node_sync(parent);
     return true;
@@ -272,7 +296,7 @@ static void apply_merges(node_t *map)
             node_t *k = g_ptr_array_index(src->keys, i);
             if (map_find(map, k->pub.text) != NULL)
                 continue;
-            g_ptr_array_add(map->keys, k);
+            map_add_key(map, k);
             g_ptr_array_add(map->values, g_ptr_array_index(src->values, i));
         }
     }
@@ -293,8 +317,12 @@ static bool check_tag(const ppo_ydoc_t *doc, const yaml_char_t *tag, ppo_mark_t 
         return true;
     }
     if (strcmp(t, YAML_INT_TAG) == 0 || strcmp(t, YAML_FLOAT_TAG) == 0 ||
-        strcmp(t, YAML_BOOL_TAG) == 0 || strcmp(t, YAML_NULL_TAG) == 0 ||
-        strcmp(t, YAML_SEQ_TAG) == 0 || strcmp(t, YAML_MAP_TAG) == 0 || strcmp(t, "!") == 0)
+        strcmp(t, YAML_BOOL_TAG) == 0 || strcmp(t, YAML_NULL_TAG) == 0) {
+        /* an explicit type: !!int "5" is the number 5, however it is quoted */
+        *plain = true;
+        return true;
+    }
+    if (strcmp(t, YAML_SEQ_TAG) == 0 || strcmp(t, YAML_MAP_TAG) == 0 || strcmp(t, "!") == 0)
         return true;
     char *shown = g_strescape(t, NULL);
     ppo_mark_error(error, mark, "unsupported tag \"%s\"; remove it", shown);
@@ -320,6 +348,14 @@ static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, con
                        "%s: a tab character; YAML indents with spaces, so replace the "
                        "tab with spaces",
                        problem);
+        return;
+    }
+    if (parser->context != NULL && strcmp(parser->context, "while scanning a simple key") == 0 &&
+        parser->problem_mark.index - parser->context_mark.index >= 1024) {
+        /* libyaml gives up on a plain key after 1024 characters with an unrelated message */
+        ppo_mark_error(error, mark_from(doc, parser->context_mark),
+                       "a key longer than 1024 characters (YAML's limit for a plain key); a "
+                       "pipeline's keys are short names — shorten it");
         return;
     }
     if (parser->context != NULL) {

@@ -448,9 +448,12 @@ void rel_assert_same_state(const char *a, const char *b)
     char **la = g_strsplit(ta, "\n", -1), **lb = g_strsplit(tb, "\n", -1);
     ck_assert_uint_eq(g_strv_length(la), g_strv_length(lb));
     for (guint i = 0; la[i] != NULL; i++)
-        /* time_s, and the byte offsets into files whose time columns vary in width */
+        /* time_s, the byte offsets into files whose time columns vary in width and their
+         * digests, and the run's identity */
         if (!g_str_has_prefix(la[i], "time_s=") && !g_str_has_prefix(la[i], "metrics_offset=") &&
-            !g_str_has_prefix(la[i], "tboard_offset=") && !g_str_has_prefix(la[i], "tboard_file="))
+            !g_str_has_prefix(la[i], "tboard_offset=") && !g_str_has_prefix(la[i], "tboard_file=") &&
+            !g_str_has_prefix(la[i], "run_id=") && !g_str_has_prefix(la[i], "metrics_digest=") &&
+            !g_str_has_prefix(la[i], "tboard_digest="))
             ck_assert_msg(strcmp(la[i], lb[i]) == 0, "INFO differs: \"%s\" vs \"%s\"", la[i],
                           lb[i]);
     g_strfreev(la);
