@@ -64,7 +64,7 @@ bool ppo_cli_parse(GOptionContext *ctx, int *argc, char ***argv, int *exit_code)
     /* GOption leaves the "--" that ends the options: drop it, the arguments after it stay */
     for (int i = 1; i < *argc; i++) {
         if (strcmp((*argv)[i], "--") == 0) {
-            g_free((*argv)[i]);
+            /* argv is the process's own: shift, never free */
             memmove(&(*argv)[i], &(*argv)[i + 1], (size_t)(*argc - i) * sizeof(char *));
             (*argc)--;
             break;

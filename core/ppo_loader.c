@@ -671,8 +671,15 @@ ppo_plugin_t *ppo_plugin_load_recorded(const ppo_search_t *search, const char *s
 {
     /* the name: the spec, or the stem of a path the untrusted pipeline gives */
     char *name = is_path_spec(spec) ? file_stem(spec) : g_strdup(spec);
-    if (recorded == NULL && is_path_spec(spec))
+    /* the file the source names: its pipeline's path, else its record, if of this plugin */
+    if (is_path_spec(spec)) {
         recorded = spec;
+    } else if (recorded != NULL) {
+        char *stem = file_stem(recorded);
+        if (strcmp(stem, name) != 0)
+            recorded = NULL;
+        g_free(stem);
+    }
     ppo_plugin_t *p = NULL;
     if (!name_ok(name)) {
         char *shown = g_strescape(spec, NULL);

@@ -313,6 +313,11 @@ static bool clear_run_files(ppo_rundir_t *rd, GError **error)
         sub_fd[k] = open_subdir(rd, subs[k], false, error);
         if (sub_fd[k] < 0) {
             ok = errno == ENOENT;
+            if (!ok && error != NULL && *error != NULL) {
+                char *msg = g_strconcat((*error)->message, " (nothing was removed)", NULL);
+                g_free((*error)->message);
+                (*error)->message = msg;
+            }
             continue;
         }
         char *dir_shown = shown(rd, subs[k]);
@@ -353,6 +358,45 @@ void ppo_rundir_close(ppo_rundir_t *rd)
     g_free(rd->run_id);
     g_free(rd->path);
     g_free(rd);
+}
+
+/* May an existing directory be claimed in this mode? Reads the marker; changes nothing. */
+static bool claimable(ppo_rundir_t *rd, ppo_rundir_mode_t mode, GError **error)
+{
+    g_clear_pointer(&rd->run_id, g_free);
+    if (!read_marker(rd, error))
+        return false;
+    if (mode == PPO_RUNDIR_RESUME) {
+        /* a run made before run ids has no marker but its checkpoints or metrics */
+        struct stat st;
+        if (rd->run_id == NULL && fstatat(rd->fd, "checkpoints", &st, AT_SYMLINK_NOFOLLOW) != 0 &&
+            fstatat(rd->fd, "metrics.csv", &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: is not a ppofw run (no %s, no checkpoints/, no metrics.csv); "
+                        "nothing was changed — --resume continues a run in its own directory",
+                        rd->path, PPO_RUN_MARKER);
+            return false;
+        }
+        return true;
+    }
+    if (is_empty(rd))
+        return true;
+    if (rd->run_id == NULL) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
+                    "%s: exists, is not empty and is not a ppofw run (it has no %s file); "
+                    "ppofw writes runs only into new or empty directories and overwrites only its "
+                    "own runs — choose another --run-dir",
+                    rd->path, PPO_RUN_MARKER);
+        return false;
+    }
+    if (mode != PPO_RUNDIR_OVERWRITE) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
+                    "%s: the run directory exists; pass --overwrite to replace its run, "
+                    "--resume %s to continue it, or choose another --run-dir",
+                    rd->path, rd->path);
+        return false;
+    }
+    return true;
 }
 
 /* runs/<name>-<stamp>, made here and now (mkdir is the test-and-set). */
@@ -442,7 +486,11 @@ ppo_rundir_t *ppo_rundir_open(const char *path, const char *name, ppo_rundir_mod
         ppo_io_error(error, rd->path, "open the run directory", errno, NULL);
         goto fail;
     }
-    if (!take_lock(rd, error) || !read_marker(rd, error))
+    /* an existing directory is looked at before anything is created in it, so a refusal leaves
+     * it as it was; then the lock, and a second look, since another writer may have been first */
+    if (!made && !claimable(rd, mode, error))
+        goto fail;
+    if (!take_lock(rd, error) || (made ? !read_marker(rd, error) : !claimable(rd, mode, error)))
         goto fail;
 
     if (mode == PPO_RUNDIR_RESUME) {
@@ -451,24 +499,8 @@ ppo_rundir_t *ppo_rundir_open(const char *path, const char *name, ppo_rundir_mod
             goto fail;
         return rd;
     }
-    if (!made && !is_empty(rd)) {
-        if (mode != PPO_RUNDIR_OVERWRITE || rd->run_id == NULL) {
-            if (rd->run_id == NULL)
-                g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
-                            "%s: exists, is not empty and is not a ppofw run (it has no %s "
-                            "file); ppofw writes runs only into new or empty directories and "
-                            "overwrites only its own runs — choose another --run-dir",
-                            rd->path, PPO_RUN_MARKER);
-            else
-                g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
-                            "%s: the run directory exists; pass --overwrite to replace its run, "
-                            "--resume %s to continue it, or choose another --run-dir",
-                            rd->path, rd->path);
-            goto fail;
-        }
-        if (!clear_run_files(rd, error))
-            goto fail;
-    }
+    if (!made && !is_empty(rd) && !clear_run_files(rd, error))
+        goto fail;
     rd->ckpt_fd = open_subdir(rd, "checkpoints", true, error);
     if (rd->ckpt_fd < 0 || !write_marker(rd, error))
         goto fail;

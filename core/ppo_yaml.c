@@ -17,6 +17,7 @@
 
 #include <yaml.h>
 
+#include "ppo_file_private.h"
 #include "ppo_yaml_private.h"
 
 /* A node while the document is built: the public part plus bookkeeping. */
@@ -350,13 +351,26 @@ static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, con
                        problem);
         return;
     }
-    if (parser->context != NULL && strcmp(parser->context, "while scanning a simple key") == 0 &&
-        parser->problem_mark.index - parser->context_mark.index >= 1024) {
-        /* libyaml gives up on a plain key after 1024 characters with an unrelated message */
-        ppo_mark_error(error, mark_from(doc, parser->context_mark),
-                       "a key longer than 1024 characters (YAML's limit for a plain key); a "
-                       "pipeline's keys are short names — shorten it");
-        return;
+    /* libyaml gives up on a plain key after 1024 characters with one of several unrelated
+     * messages: look for such a token on the line before the problem */
+    if (text != NULL && at <= len) {
+        size_t line = at;
+        while (line > 0 && text[line - 1] != '\n')
+            line--;
+        size_t run = 0, run_start = line;
+        for (size_t i = line; i < at; i++) {
+            if (strchr(" \t,[]{}", text[i]) != NULL) {
+                run = 0;
+                run_start = i + 1;
+            } else if (++run >= 1024) {
+                ppo_mark_t km = {doc->source, (uint32_t)parser->problem_mark.line + 1,
+                                 (uint32_t)(run_start - line) + 1};
+                ppo_mark_error(error, km,
+                               "a key longer than 1024 characters (YAML's limit for a plain "
+                               "key); a pipeline's keys are short names — shorten it");
+                return;
+            }
+        }
     }
     if (parser->context != NULL) {
         ppo_mark_t cm = mark_from(doc, parser->context_mark);
@@ -533,7 +547,8 @@ ppo_ydoc_t *ppo_ydoc_parse(const char *source, const char *text, size_t len, GEr
 
 ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO (or a device) given as a pipeline must not block the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: cannot open the pipeline: %s%s",
@@ -552,11 +567,14 @@ ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
     }
     if (!S_ISREG(st.st_mode)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
-                    "%s: not a regular file%s; give the path of a pipeline .yaml file", path,
-                    S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
+                    "%s: not a regular file (it is %s); give the path of a pipeline .yaml file",
+                    path, ppo_file_kind(st.st_mode));
         close(fd);
         return NULL;
     }
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if ((uint64_t)st.st_size > PPO_YAML_MAX_BYTES) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
                     "%s: %jd bytes is too large for a pipeline (limit %u bytes)", path,

@@ -93,4 +93,23 @@ void rel_assert_same_metrics(const char *csv_a, const char *csv_b);
 /* Fail unless every float of the checkpoint's PARM section is finite. */
 void rel_assert_params_finite(const char *ckpt);
 
+/* A SHA-256 over a directory tree as it is, links not followed: every entry's path relative to
+ * `dir`, its type and permission bits, a regular file's bytes, a link's target (FIFOs and
+ * devices are never opened). Two equal digests mean nothing in the tree was created, changed,
+ * truncated or removed. (transfer full) */
+char *rel_tree_digest(const char *dir);
+
+/* Write to `dst` the checkpoint `src` with the payload of section `tag` replaced by `len` bytes
+ * (the section is added at the end when missing), the CRC recomputed: a crafted checkpoint that
+ * passes every integrity check. */
+void rel_ckpt_craft(const char *src, const char *dst, const char *tag, const void *payload,
+                    size_t len);
+/* The same with one INFO value set (added when missing). */
+void rel_ckpt_set_info(const char *src, const char *dst, const char *key, const char *value);
+/* The same with the PIPE section's text `from` replaced by `to` (every occurrence). */
+void rel_ckpt_edit_pipeline(const char *src, const char *dst, const char *from, const char *to);
+
+/* Make a FIFO at dir/name (transfer full: its path). */
+char *rel_fifo(const char *dir, const char *name);
+
 #endif /* REL_UTIL_H */
