@@ -664,3 +664,34 @@ char *rel_fifo(const char *dir, const char *name)
     ck_assert_msg(mkfifo(path, 0644) == 0, "mkfifo %s: %s", path, g_strerror(errno));
     return path;
 }
+
+void rel_train(const char *pipeline, const char *run_dir, ...)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) "run");
+    g_ptr_array_add(args, (gpointer)pipeline);
+    g_ptr_array_add(args, (gpointer) "--run-dir");
+    g_ptr_array_add(args, (gpointer)run_dir);
+    g_ptr_array_add(args, (gpointer) "-q");
+    va_list ap;
+    va_start(ap, run_dir);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *))
+        g_ptr_array_add(args, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    rel_proc_t p;
+    rel_opts_t o = {0};
+    rel_start(&p, &o, (const char *const *)args->pdata);
+    rel_wait(&p, &o);
+    rel_expect(&p, 0, NULL);
+    rel_proc_clear(&p);
+    g_ptr_array_free(args, TRUE);
+}
+
+const char *rel_bad_dir(void)
+{
+    static char *dir;
+    if (dir == NULL)
+        dir = g_build_filename(build_dir(), "tests", "reliability", "bad", ".libs", NULL);
+    return dir;
+}

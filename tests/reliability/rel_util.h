@@ -109,6 +109,14 @@ void rel_ckpt_set_info(const char *src, const char *dst, const char *key, const 
 /* The same with the PIPE section's text `from` replaced by `to` (every occurrence). */
 void rel_ckpt_edit_pipeline(const char *src, const char *dst, const char *from, const char *to);
 
+/* `ppofw run PIPELINE --run-dir RUN_DIR -q` plus the NULL-terminated extra arguments; fails the
+ * test unless it exits 0. */
+void rel_train(const char *pipeline, const char *run_dir, ...) G_GNUC_NULL_TERMINATED;
+
+/* The build tree's tests/reliability/bad/.libs: plugin files that misbehave when loaded, in no
+ * search path. (transfer none) */
+const char *rel_bad_dir(void);
+
 /* Make a FIFO at dir/name (transfer full: its path). */
 char *rel_fifo(const char *dir, const char *name);
 

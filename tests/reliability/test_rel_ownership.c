@@ -32,15 +32,6 @@ static char *pipeline(const char *dir)
                      "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n");
 }
 
-static void train(const char *pl, const char *run_dir)
-{
-    rel_proc_t p;
-    rel_opts_t o = {0};
-    rel_run(&p, &o, "run", pl, "--run-dir", run_dir, "-q", NULL);
-    rel_expect(&p, 0, NULL);
-    rel_proc_clear(&p);
-}
-
 /* A directory outside the run holding files named as a run's are. */
 static char *outside(const char *dir)
 {
@@ -61,7 +52,7 @@ START_TEST(test_overwrite_never_follows_a_linked_subdirectory_of_the_run)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run);
+    rel_train(pl, run, NULL);
     char *out = outside(dir);
     char *sub = g_build_filename(run, subs[_i], NULL);
     ppo_test_rm_tree(sub);
@@ -117,7 +108,7 @@ START_TEST(test_resume_of_a_run_without_checkpoints_keeps_its_rows)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run);
+    rel_train(pl, run, NULL);
     char *ckpts = g_build_filename(run, "checkpoints", NULL);
     ppo_test_rm_tree(ckpts);
     ck_assert_int_eq(g_mkdir(ckpts, 0755), 0);
@@ -285,7 +276,7 @@ START_TEST(test_planted_links_and_names_never_reach_outside_the_run_dir)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run);
+    rel_train(pl, run, NULL);
     char *out = outside(dir);
     plants[_i].plant(run, out);
     char *before = rel_tree_digest(out);

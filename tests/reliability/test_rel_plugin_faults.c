@@ -13,17 +13,6 @@
 
 #include "rel_util.h"
 
-static const char *bad_dir(void)
-{
-    static char *dir;
-    if (dir == NULL) {
-        const char *b = g_getenv("PPO_TEST_BUILDDIR");
-        dir = g_build_filename(b != NULL ? b : PPO_ABS_BUILDDIR, "tests", "reliability", "bad",
-                               ".libs", NULL);
-    }
-    return dir;
-}
-
 static char *pipeline(const char *dir, const char *fault)
 {
     char *text = g_strdup_printf(
@@ -106,11 +95,11 @@ END_TEST
 
 START_TEST(test_a_constructor_that_crashes_is_named_and_the_plugin_listing_goes_on)
 {
-    char *lib = g_build_filename(bad_dir(), "rel_ctor_crash.so", NULL);
+    char *lib = g_build_filename(rel_bad_dir(), "rel_ctor_crash.so", NULL);
     rel_proc_t p;
     rel_opts_t o = {.timeout_s = 60};
     /* the example: one bad file in a plugin directory */
-    rel_run(&p, &o, "plugins", "--plugin-path", bad_dir(), NULL);
+    rel_run(&p, &o, "plugins", "--plugin-path", rel_bad_dir(), NULL);
     rel_expect(&p, 0, NULL);
     ck_assert_msg(strstr(p.out, "cartpole") != NULL, "the listing stopped:\n%s", p.out);
     ck_assert_msg(strstr(p.out, "rel_ctor_mark") != NULL, "a good file is missing:\n%s", p.out);

@@ -28,15 +28,6 @@ static char *pipeline(const char *dir)
                      "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n");
 }
 
-static void train(const char *pl, const char *run_dir, const char *seed)
-{
-    rel_proc_t p;
-    rel_opts_t o = {0};
-    rel_run(&p, &o, "run", pl, "--run-dir", run_dir, "--set", seed, "-q", NULL);
-    rel_expect(&p, 0, NULL);
-    rel_proc_clear(&p);
-}
-
 /* Resume run_dir (from ckpt, or its newest when NULL) and expect exit 5 with `says`, the tree
  * under `watch` unchanged. */
 static void expect_refused(const char *pl, const char *ckpt, const char *run_dir,
@@ -62,11 +53,11 @@ START_TEST(test_resume_of_a_checkpoint_into_another_run_dir_is_refused_touching_
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *a = g_build_filename(dir, "a", NULL), *b = g_build_filename(dir, "b", NULL);
-    train(pl, a, "seed=3");
+    rel_train(pl, a, "--set", "seed=3", NULL);
     char *ckpt = rel_latest_checkpoint(a);
     if (_i == 0) {
         /* the example: another run of the same pipeline, another seed */
-        train(pl, b, "seed=4");
+        rel_train(pl, b, "--set", "seed=4", NULL);
         expect_refused(pl, ckpt, b, dir, "belongs to run");
     } else {
         /* a sibling: an empty directory is not the checkpoint's run either */
@@ -130,7 +121,7 @@ START_TEST(test_a_changed_metrics_csv_is_refused_and_left_as_it_is)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run, "seed=3");
+    rel_train(pl, run, "--set", "seed=3", NULL);
     char *csv = g_build_filename(run, "metrics.csv", NULL);
     rewrite(csv, cases[_i].edit);
     expect_refused(pl, NULL, run, dir, cases[_i].says);
@@ -147,8 +138,8 @@ START_TEST(test_an_events_file_of_another_run_is_refused_and_left_as_it_is)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *a = g_build_filename(dir, "a", NULL), *b = g_build_filename(dir, "b", NULL);
-    train(pl, a, "seed=3");
-    train(pl, b, "seed=4");
+    rel_train(pl, a, "--set", "seed=3", NULL);
+    rel_train(pl, b, "--set", "seed=4", NULL);
     /* b's events file under a's name */
     char *ckpt = rel_latest_checkpoint(a);
     char *name = rel_ckpt_info(ckpt, "tboard_file");

@@ -30,15 +30,6 @@ static char *pipeline(const char *dir)
                      "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n");
 }
 
-static void train(const char *pl, const char *run_dir)
-{
-    rel_proc_t p;
-    rel_opts_t o = {0};
-    rel_run(&p, &o, "run", pl, "--run-dir", run_dir, "-q", NULL);
-    rel_expect(&p, 0, NULL);
-    rel_proc_clear(&p);
-}
-
 START_TEST(test_a_fifo_given_as_an_input_file_is_refused_without_blocking)
 {
     /* pipeline (the example), plugin, checkpoint, sweep file: each command and what it says */
@@ -85,7 +76,7 @@ START_TEST(test_a_fifo_in_the_checkpoints_directory_is_passed_over_by_resume)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run);
+    rel_train(pl, run, NULL);
     char *ck = g_build_filename(run, "checkpoints", NULL);
     g_free(rel_fifo(ck, "ckpt-999999999999.ckpt"));
     rel_proc_t p;
@@ -139,7 +130,7 @@ START_TEST(test_outputs_to_a_device_or_fifo_are_written_in_place_never_replaced)
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
-    train(pl, run);
+    rel_train(pl, run, NULL);
     char *ckpt = rel_latest_checkpoint(run);
     rel_opts_t o = {.timeout_s = 60};
     rel_proc_t p;

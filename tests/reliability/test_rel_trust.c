@@ -28,17 +28,6 @@ typedef struct {
     char *run_dir;  /* a trained run */
 } fixture_t;
 
-static const char *bad_dir(void)
-{
-    static char *dir;
-    if (dir == NULL) {
-        const char *b = g_getenv("PPO_TEST_BUILDDIR");
-        dir = g_build_filename(b != NULL ? b : PPO_ABS_BUILDDIR, "tests", "reliability", "bad",
-                               ".libs", NULL);
-    }
-    return dir;
-}
-
 static char *write_pipeline(const char *dir, const char *name, const char *env, bool norm)
 {
     char *text = g_strdup_printf(
@@ -143,7 +132,7 @@ START_TEST(test_a_plugin_path_in_a_checkpoint_loads_no_code_in_eval_export_or_re
     fixture_init(&f, "cartpole", false);
     char *latest = rel_latest_checkpoint(f.run_dir);
     char *crafted = g_build_filename(f.dir, "crafted.ckpt", NULL);
-    char *lib = g_build_filename(bad_dir(), "rel_ctor_mark.so", NULL);
+    char *lib = g_build_filename(rel_bad_dir(), "rel_ctor_mark.so", NULL);
     char *mark = g_build_filename(f.dir, "loaded", NULL);
     /* the example: the embedded pipeline names the library by path; its sibling: the pipeline
      * names it by name and INFO records the file */
@@ -165,7 +154,7 @@ START_TEST(test_a_plugin_path_in_a_checkpoint_loads_no_code_in_eval_export_or_re
     for (size_t k = 0; k < G_N_ELEMENTS(commands); k++) {
         rel_proc_t p;
         run_ppofw(&f, &p, mark, commands[k]);
-        rel_expect(&p, 3, "rel_ctor_mark", lib, "--plugin-path", bad_dir(), NULL);
+        rel_expect(&p, 3, "rel_ctor_mark", lib, "--plugin-path", rel_bad_dir(), NULL);
         rel_proc_clear(&p);
         ck_assert_msg(!g_file_test(mark, G_FILE_TEST_EXISTS),
                       "ppofw %s ran the constructor of a library only a checkpoint named",
@@ -175,7 +164,7 @@ START_TEST(test_a_plugin_path_in_a_checkpoint_loads_no_code_in_eval_export_or_re
 
     /* vouched for by the user (--plugin-path), it is loaded: the test sees it */
     const char *vouched[] = {"eval", "--checkpoint", crafted, "-n", "1", "--plugin-path",
-                             bad_dir(), NULL};
+                             rel_bad_dir(), NULL};
     rel_proc_t p;
     run_ppofw(&f, &p, mark, vouched);
     rel_proc_clear(&p);
@@ -260,7 +249,7 @@ END_TEST
 
 START_TEST(test_a_plugin_the_users_pipeline_named_by_path_is_found_again_without_plugin_path)
 {
-    char *lib = g_build_filename(bad_dir(), "rel_ctor_mark.so", NULL);
+    char *lib = g_build_filename(rel_bad_dir(), "rel_ctor_mark.so", NULL);
     fixture_t f;
     fixture_init(&f, lib, false);
     char *latest = rel_latest_checkpoint(f.run_dir);
@@ -288,7 +277,7 @@ START_TEST(test_a_plugin_the_users_pipeline_named_by_path_is_found_again_without
     rel_run(&p, &o, "eval", "--checkpoint", latest, "-n", "1", NULL);
     rel_expect(&p, 3, "rel_ctor_mark", lib, "--plugin-path", NULL);
     rel_proc_clear(&p);
-    rel_run(&p, &o, "eval", "--checkpoint", latest, "-n", "1", "--plugin-path", bad_dir(), NULL);
+    rel_run(&p, &o, "eval", "--checkpoint", latest, "-n", "1", "--plugin-path", rel_bad_dir(), NULL);
     rel_expect(&p, 0, NULL);
     rel_proc_clear(&p);
 
