@@ -235,6 +235,7 @@ static bool env_errors(ppo_trainer_t *tr, GError **error)
 static bool bench_env(ppo_trainer_t *tr, double seconds, ppo_bench_result_t *res, GError **error)
 {
     const uint32_t N = tr->N, A = tr->A;
+    /* rows of D floats hold an env's row of any dtype (env_task strides by D floats) */
     float *obs = alloc_floats((size_t)N * tr->D);
     float *actions = alloc_floats((size_t)ENV_ROUNDS * N * A);
     if (obs == NULL || actions == NULL) {
@@ -245,11 +246,7 @@ static bool bench_env(ppo_trainer_t *tr, double seconds, ppo_bench_result_t *res
     ppo_rng_t rng;
     ppo_rng_seed(&rng, tr->pl->seed, "bench-act", 0);
     for (size_t r = 0; r < (size_t)ENV_ROUNDS * N; r++)
-        for (uint32_t k = 0; k < A; k++)
-            actions[r * A + k] =
-                tr->discrete ? (float)ppo_rng_below(&rng, tr->act_space.n)
-                             : (float)ppo_rng_uniform_range(&rng, tr->act_space.low[k],
-                                                            tr->act_space.high[k]);
+        ppo_space_random_action(&tr->act_space, &rng, actions + r * A);
     env_ctx_t ctx = {.tr = tr, .obs = obs, .actions = actions};
     bool ok = true;
     uint64_t steps = 0;
@@ -270,27 +267,20 @@ static bool bench_env(ppo_trainer_t *tr, double seconds, ppo_bench_result_t *res
 
 /* ---- collection, update, training ---- */
 
-/* The next rollout starts from the observations after the last one, as an iteration does. */
-static void carry_observations(ppo_trainer_t *tr)
-{
-    memcpy(tr->ro.obs, tr->ro.obs + (size_t)tr->T * tr->N * tr->D,
-           (size_t)tr->N * tr->D * sizeof(float));
-}
-
 static bool bench_collect(ppo_trainer_t *tr, double seconds, ppo_bench_result_t *res,
                           GError **error)
 {
     /* one rollout to warm up */
     if (!ppo_collect_rollout(tr, error))
         return false;
-    carry_observations(tr);
+    ppo_trainer_carry_observations(tr);
     uint64_t steps = 0;
     const double t0 = now_s();
     double dt = 0.0;
     while (dt < seconds || steps == 0) {
         if (!ppo_collect_rollout(tr, error))
             return false;
-        carry_observations(tr);
+        ppo_trainer_carry_observations(tr);
         steps += (uint64_t)tr->T * tr->N;
         dt = now_s() - t0;
     }

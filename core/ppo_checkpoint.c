@@ -109,11 +109,12 @@ static void info_plugin(GString *s, const char *kind, const ppo_plugin_t *p,
     info_add(s, key, "%s", p->path);
 }
 
-#define RANK_PARTS 4
+#define RANK_PARTS 5
 
 /* This rank's share of the checkpoint, as RANK_PARTS byte arrays: the policy's own state (u64 n,
  * n doubles), the streams (shuffler, then each env's reset and sampler streams), the env
- * records, the current observation rows. */
+ * records, the current observation rows (as stored), the recurrent states (u32 S, then per env
+ * S floats and its episode-start flag). */
 static void rank_parts(const ppo_trainer_t *tr, GByteArray **out)
 {
     const ppo_model_t *m = tr->model;
@@ -149,7 +150,14 @@ static void rank_parts(const ppo_trainer_t *tr, GByteArray **out)
         g_free(es);
     }
 
-    put_bytes(out[3], tr->ro.obs, (size_t)tr->N * tr->D * sizeof(float));
+    put_bytes(out[3], tr->ro.obs, (size_t)tr->N * tr->store_rb);
+
+    put_u32(out[4], tr->S);
+    for (uint32_t i = 0; i < tr->N && tr->S > 0; i++) {
+        put_bytes(out[4], tr->rstate + (size_t)i * tr->S, (size_t)tr->S * sizeof(float));
+        const guint8 flag = tr->slots[i].ep_start;
+        put_bytes(out[4], &flag, 1);
+    }
 }
 
 /* Every rank's parts, on every rank: (world * RANK_PARTS) arrays, rank-major. Collective. */
@@ -207,7 +215,7 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     const ppo_session_t *ss = tr->session;
     const ppo_model_t *m = tr->model;
     GByteArray *b = g_byte_array_sized_new((guint)(m->n_params * 4 * (2 + m->state_floats) +
-                                                   (size_t)tr->N * tr->D * 4 + 65536));
+                                                   (size_t)tr->N * tr->store_rb + 65536));
     put_bytes(b, PPO_CKPT_MAGIC, 8);
     put_u32(b, PPO_CKPT_FORMAT);
     put_u32(b, BOM);
@@ -226,6 +234,9 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     info_add(info, "num_envs", "%u", tr->N);
     info_add(info, "world", "%u", tr->world);
     info_add(info, "obs_dim", "%u", tr->D);
+    info_add(info, "obs_dtype", "%s", tr->obs_dtype == PPO_DTYPE_UINT8 ? "uint8" : "float32");
+    info_add(info, "obs_storage", "%s", tr->store_u8 ? "uint8" : "float32");
+    info_add(info, "recurrent_state", "%u", tr->S);
     info_add(info, "act_dim", "%u", tr->A);
     info_add(info, "dist_size", "%u", tr->P);
     info_add(info, "rollout_steps", "%u", tr->T);
@@ -286,7 +297,7 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
 
     /* what each rank holds alone, gathered from every rank in rank order */
     for (int part = 0; part < RANK_PARTS; part++) {
-        static const char tags[RANK_PARTS][5] = {"PSTA", "RNGS", "ENVS", "OBSV"};
+        static const char tags[RANK_PARTS][5] = {"PSTA", "RNGS", "ENVS", "OBSV", "RSTA"};
         at = begin_section(b, tags[part]);
         if (part == 1)
             put_u32(b, tr->world);
@@ -794,6 +805,22 @@ static bool check_fit(const ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **err
                     path, info_u64(c, "obs_dim"), info_u64(c, "act_dim"), tr->D, tr->A);
         return false;
     }
+    const char *dtype = ppo_checkpoint_info(c, "obs_dtype");
+    const char *dtype_now = tr->obs_dtype == PPO_DTYPE_UINT8 ? "uint8" : "float32";
+    if (strcmp(dtype != NULL ? dtype : "float32", dtype_now) != 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written for %s observations, this env writes %s; check env.plugin and "
+                    "env.params",
+                    path, dtype, dtype_now);
+        return false;
+    }
+    if (info_u64(c, "recurrent_state") != tr->S) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: written for a policy with %" G_GUINT64_FORMAT " floats of recurrent state "
+                    "per env, policy \"%s\" has %u; check policy.params or drop --resume",
+                    path, info_u64(c, "recurrent_state"), ss->policy->name, tr->S);
+        return false;
+    }
     if (info_u64(c, "world") != tr->world || info_u64(c, "num_envs") != tr->N) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
                     "%s: written by %" G_GUINT64_FORMAT " process(es) with %" G_GUINT64_FORMAT
@@ -869,6 +896,47 @@ bool ppo_checkpoint_restore_model(const ppo_ckpt_t *c, ppo_model_t *model, ppo_r
     }
     if (obs_norm_on != NULL)
         *obs_norm_on = info_u64(c, "normalize_obs") != 0;
+    return true;
+}
+
+/* This rank's recurrent states and episode-start flags (RSTA; absent in checkpoints of runs
+ * without memory written before ABI 1.2). */
+static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **error)
+{
+    if (!g_hash_table_contains(c->sections, "RSTA")) {
+        if (tr->S == 0)
+            return true;
+        return corrupt(error, c->path, "the RSTA section (recurrent states) is missing");
+    }
+    cursor_t cur = cursor(c, "RSTA");
+    /* a rank of a run without memory writes its S = 0 alone */
+    const size_t per_env = tr->S > 0 ? (size_t)tr->S * sizeof(float) + 1 : 0;
+    for (uint32_t r = 0; r < tr->world; r++) {
+        const uint32_t S = take_u32(&cur);
+        if (cur.short_read || S != tr->S)
+            return corrupt(error, c->path, "the RSTA section does not fit the recurrent state size");
+        if (cur.left < per_env * tr->N)
+            return corrupt(error, c->path, "the RSTA section is short");
+        if (r != tr->rank) {
+            cur.p += per_env * tr->N;
+            cur.left -= per_env * tr->N;
+            continue;
+        }
+        for (uint32_t i = 0; i < tr->N && tr->S > 0; i++) {
+            float *st = tr->rstate + (size_t)i * tr->S;
+            take(&cur, st, (size_t)tr->S * sizeof(float));
+            guint8 flag = 0;
+            take(&cur, &flag, 1);
+            if (flag > 1)
+                return corrupt(error, c->path, "an episode-start flag of RSTA is not 0 or 1");
+            for (uint32_t k = 0; k < tr->S; k++)
+                if (!isfinite(st[k]))
+                    return corrupt(error, c->path, "a recurrent state holds a NaN or Inf");
+            tr->slots[i].ep_start = flag;
+        }
+    }
+    if (cur.short_read || cur.left != 0)
+        return corrupt(error, c->path, "the RSTA section does not fit the recurrent states");
     return true;
 }
 
@@ -1005,12 +1073,14 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
         return corrupt(error, c->path, "the ENVS section is short");
 
     cur = cursor(c, "OBSV");
-    const size_t rows = (size_t)tr->N * tr->D * sizeof(float);
+    const size_t rows = (size_t)tr->N * tr->store_rb;
     if (cur.left != rows * tr->world)
         return corrupt(error, c->path, "the OBSV section does not fit the observation size");
     cur.p += rows * tr->rank;
     cur.left -= rows * tr->rank;
     take(&cur, tr->ro.obs, rows);
+    if (!restore_recurrent(tr, c, error))
+        return false;
     if (stateless) {
         /* without env states the episodes restart; the observations must match the envs */
         ppo_log(PPO_LOG_WARNING,

@@ -42,18 +42,55 @@ static char *plugin_failure(const ppo_plugin_t *p, const char *callback, uint32_
     return msg;
 }
 
-/* Reset env i into `obs_out` (through worker's guarded row); on failure fills *msg. */
-static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, float *obs_out, char **msg)
+/* Where env i writes the observation of vector step t + 1 (the rollout's row, or the staging row
+ * of uint8 envs whose rows are stored normalized). */
+static void *env_row(const ppo_trainer_t *tr, uint32_t t, uint32_t i)
+{
+    if (tr->stage != NULL)
+        return tr->stage + (size_t)i * tr->env_rb;
+    return ppo_trainer_obs_row(tr, (size_t)t * tr->N + i);
+}
+
+/* A float observation row has no NaN or Inf (a uint8 row always is finite). */
+static bool row_finite(const ppo_trainer_t *tr, const void *row)
+{
+    return tr->obs_dtype == PPO_DTYPE_UINT8 || all_finite(row, tr->D);
+}
+
+/* Env i's recurrent state back to the state an episode starts from. */
+static int reset_state(ppo_trainer_t *tr, uint32_t i, char **msg)
+{
+    float *st = tr->rstate + (size_t)i * tr->S;
+    const ppo_recurrent_vtable_t *rec = tr->model->rec;
+    tr->slots[i].ep_start = 1;
+    if (rec->initial_state == NULL) {
+        memset(st, 0, (size_t)tr->S * sizeof(float));
+        return 0;
+    }
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ppo_plugin_enter(pp, "initial_state");
+    const int rc = rec->initial_state(tr->model->inst, st);
+    ppo_plugin_leave();
+    if (rc != 0) {
+        *msg = plugin_failure(pp, "initial_state", i, rc);
+        return PPO_ERROR_PLUGIN;
+    }
+    return 0;
+}
+
+/* Reset env i into `obs_out` (through worker's guarded row; its recurrent state too); on failure
+ * fills *msg. */
+static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, void *obs_out, char **msg)
 {
     const ppo_plugin_t *envp = tr->session->env;
     ppo_env_slot_t *slot = &tr->slots[i];
-    int rc = ppo_env_call_reset(envp, slot->inst, &slot->env_rng, obs_out,
-                                (size_t)tr->D * sizeof(float), ppo_trainer_env_row(tr, worker));
+    int rc = ppo_env_call_reset(envp, slot->inst, &slot->env_rng, obs_out, tr->env_rb,
+                                ppo_trainer_env_row(tr, worker));
     if (rc != 0) {
         *msg = plugin_failure(envp, "reset", i, rc);
         return PPO_ERROR_PLUGIN;
     }
-    if (!all_finite(obs_out, tr->D)) {
+    if (!row_finite(tr, obs_out)) {
         *msg = g_strdup_printf("plugin \"%s\" (%s): reset wrote a NaN or Inf observation "
                                "(env %u, global step %" G_GUINT64_FORMAT "); fix the env",
                                envp->name, envp->path, i, tr->global_step);
@@ -61,6 +98,8 @@ static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, float *obs_
     }
     slot->ep_len = 0;
     slot->ep_return = 0.0;
+    if (tr->S > 0 && (rc = reset_state(tr, i, msg)) != 0)
+        return rc;
     if (tr->has_reset_noise) {
         const ppo_plugin_t *pp = tr->model->plugin;
         ppo_plugin_enter(pp, "reset_noise");
@@ -79,7 +118,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
 {
     collect_ctx_t *ctx = vctx;
     ppo_trainer_t *tr = ctx->tr;
-    const uint32_t N = tr->N, D = tr->D, A = tr->A, P = tr->P, t = ctx->t;
+    const uint32_t N = tr->N, A = tr->A, P = tr->P, S = tr->S, t = ctx->t;
     const uint32_t i0 = c * PPO_COLLECT_CHUNK, i1 = MIN(N, i0 + PPO_COLLECT_CHUNK);
     const uint32_t B = i1 - i0;
     const size_t row = (size_t)t * N + i0;
@@ -91,13 +130,30 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         rngs[k] = &tr->slots[i0 + k].act_rng;
         env_index[k] = i0 + k;
     }
+    const float *obs = ppo_trainer_rows_as_float(
+        tr, ppo_trainer_obs_row(tr, row), B,
+        tr->chunk_obs != NULL ? tr->chunk_obs + (size_t)c * PPO_COLLECT_CHUNK * tr->D : NULL);
 
-    /* act on the chunk's rows */
+    /* act on the chunk's rows; a recurrent policy with its envs' states, which are stored at the
+     * first step of each training sequence */
+    int rc;
     ppo_plugin_enter(pp, "act");
-    int rc = pp->vt.policy.act(tr->model->inst, tr->collect_ws[c], B, tr->ro.obs + row * D,
-                               env_index, rngs, 0, tr->ro.actions + row * A, tr->ro.logp + row,
+    if (S > 0) {
+        float *state = tr->rstate + (size_t)i0 * S;
+        if (t % tr->L == 0)
+            memcpy(tr->ro.seq_state + ((size_t)(t / tr->L) * N + i0) * S, state,
+                   (size_t)B * S * sizeof(float));
+        for (uint32_t i = i0; i < i1; i++)
+            tr->ro.starts[(size_t)t * N + i] = tr->slots[i].ep_start ? 1.0f : 0.0f;
+        rc = tr->model->rec->act(tr->model->inst, tr->collect_ws[c], B, obs, env_index, rngs, 0,
+                                 state, tr->ro.actions + row * A, tr->ro.logp + row,
+                                 tr->ro.values + row, tr->ro.dist + row * P);
+    } else {
+        rc = pp->vt.policy.act(tr->model->inst, tr->collect_ws[c], B, obs, env_index, rngs, 0,
+                               tr->ro.actions + row * A, tr->ro.logp + row,
                                tr->batched_values ? NULL : tr->ro.values + row,
                                tr->ro.dist + row * P);
+    }
     ppo_plugin_leave();
     if (rc != 0) {
         ctx->status[c] = PPO_ERROR_PLUGIN;
@@ -106,30 +162,28 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
     }
 
     /* step each env; the time limit and auto-reset are ours */
-    float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
     for (uint32_t i = i0; i < i1; i++) {
         ppo_env_slot_t *slot = &tr->slots[i];
         const float *a = tr->ro.actions + ((size_t)t * N + i) * A;
         float *env_a = tr->env_actions + (size_t)i * A;
-        if (tr->discrete) {
-            env_a[0] = a[0];
-        } else {
+        if (tr->clip_actions) {
             for (uint32_t k = 0; k < A; k++)
                 env_a[k] = clampf(a[k], tr->act_space.low[k], tr->act_space.high[k]);
+        } else {
+            memcpy(env_a, a, (size_t)A * sizeof(float));
         }
         double reward = 0.0;
         int terminated = 0;
-        float *obs_i = next_obs + (size_t)i * D;
+        void *obs_i = env_row(tr, t + 1, i);
         /* through this worker's guarded row: an env writing past its row is caught */
-        rc = ppo_env_call_step(envp, slot->inst, env_a, &slot->env_rng, obs_i,
-                               (size_t)D * sizeof(float), ppo_trainer_env_row(tr, worker),
-                               &reward, &terminated);
+        rc = ppo_env_call_step(envp, slot->inst, env_a, &slot->env_rng, obs_i, tr->env_rb,
+                               ppo_trainer_env_row(tr, worker), &reward, &terminated);
         if (rc != 0) {
             ctx->status[c] = PPO_ERROR_PLUGIN;
             ctx->message[c] = plugin_failure(envp, "step", i, rc);
             return;
         }
-        if (!isfinite(reward) || !all_finite(obs_i, D)) {
+        if (!isfinite(reward) || !row_finite(tr, obs_i)) {
             ctx->status[c] = PPO_ERROR_NUMERIC;
             ctx->message[c] = g_strdup_printf(
                 "plugin \"%s\" (%s): step returned a NaN or Inf %s (env %u, global step "
@@ -141,6 +195,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         slot->ep_len++;
         slot->ep_return += reward;
         slot->raw_reward = reward;
+        slot->ep_start = 0;
         const bool truncated = !terminated && tr->max_steps > 0 && slot->ep_len >= tr->max_steps;
         const size_t r = (size_t)t * N + i;
         tr->ro.terminated[r] = terminated ? 1.0f : 0.0f;
@@ -150,8 +205,13 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         if (slot->finished) {
             slot->fin_return = slot->ep_return;
             slot->fin_len = slot->ep_len;
-            if (truncated)
-                memcpy(tr->final_obs + (size_t)i * D, obs_i, (size_t)D * sizeof(float));
+            if (truncated) {
+                /* V(final observation) is taken with the state the policy had at this step */
+                memcpy((char *)tr->final_obs + (size_t)i * tr->env_rb, obs_i, tr->env_rb);
+                if (S > 0)
+                    memcpy(tr->final_state + (size_t)i * S, tr->rstate + (size_t)i * S,
+                           (size_t)S * sizeof(float));
+            }
             int err = reset_env(tr, i, worker, obs_i, &ctx->message[c]);
             if (err != 0) {
                 ctx->status[c] = err;
@@ -185,34 +245,59 @@ static void normalize_rows(ppo_trainer_t *tr, float *rows, uint32_t n)
                           tr->pl->normalize.clip_obs);
 }
 
-/* Share this step's reports and new observation rows with every rank: afterwards
- * tr->reports (world N) and `*all_obs` (world N, D) hold every env's, in global env order. With
- * one process they are this process's own (no copy of the rows). */
-static void exchange(ppo_trainer_t *tr, const float *rows, const float **all_obs)
+/* Share this step's reports and the new observation rows (as the envs wrote them, env_rb bytes
+ * each) with every rank: afterwards tr->reports (world N) and `*all_rows` (world N rows) hold
+ * every env's, in global env order. With one process they are this process's own (no copy). */
+static void exchange(ppo_trainer_t *tr, const void *rows, const void **all_rows)
 {
-    const uint32_t N = tr->N, D = tr->D;
+    const uint32_t N = tr->N;
     if (tr->world == 1) {
-        *all_obs = rows;
+        *all_rows = rows;
         return;
     }
     const size_t rep_bytes = (size_t)N * sizeof(ppo_env_report_t);
-    const size_t row_bytes = (size_t)N * D * sizeof(float);
+    const size_t row_bytes = (size_t)N * tr->env_rb;
     memcpy(tr->exch_send, tr->reports + (size_t)tr->rank * N, rep_bytes);
     memcpy((char *)tr->exch_send + rep_bytes, rows, row_bytes);
     ppo_comm_allgather(tr->comm, tr->exch_send, tr->exch_recv, tr->exch_size);
     for (uint32_t r = 0; r < tr->world; r++) {
         const char *block = (const char *)tr->exch_recv + (size_t)r * tr->exch_size;
         memcpy(tr->reports + (size_t)r * N, block, rep_bytes);
-        memcpy(tr->all_obs + (size_t)r * N * D, block + rep_bytes, row_bytes);
+        memcpy((char *)tr->all_obs + (size_t)r * row_bytes, block + rep_bytes, row_bytes);
     }
-    *all_obs = tr->all_obs;
+    *all_rows = tr->all_obs;
+}
+
+/* The new observations of a vector step, written by this rank's envs at `written` (env_rb bytes
+ * per row): shared with the other ranks, counted in the observation statistics (every rank's, in
+ * global env order, as the envs wrote them), and stored as the policy will read them at `stored`
+ * (normalized in place when on). */
+static void absorb_rows(ppo_trainer_t *tr, const void *written, void *stored)
+{
+    const uint32_t N = tr->N, all = N * tr->world;
+    const void *all_rows;
+    exchange(tr, written, &all_rows);
+    if (tr->stage != NULL) {
+        /* uint8 rows stored as normalized floats: statistics over the [0, 1] values */
+        ppo_obs_convert_rows(&tr->obs_cv, written, tr->env_rb, N, stored);
+        const float *all_f = stored;
+        if (tr->world > 1) {
+            ppo_obs_convert_rows(&tr->obs_cv, all_rows, tr->env_rb, all, tr->all_obs_f);
+            all_f = tr->all_obs_f;
+        }
+        ppo_rms_update(&tr->obs_rms, all_f, all, tr->D);
+    } else if (tr->pl->normalize.obs) {
+        ppo_rms_update(&tr->obs_rms, all_rows, all, tr->D);
+    }
+    if (!tr->store_u8)
+        normalize_rows(tr, stored, N);
 }
 
 bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
 {
     for (uint32_t i = 0; i < tr->N; i++) {
         char *msg = NULL;
-        int err = reset_env(tr, i, 0, tr->ro.obs + (size_t)i * tr->D, &msg);
+        int err = reset_env(tr, i, 0, env_row(tr, 0, i), &msg);
         if (err != 0) {
             g_set_error_literal(error, PPO_ERROR, err, msg);
             g_free(msg);
@@ -222,11 +307,7 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
     }
     /* the statistics count every rank's first observations, in global env order */
     memset(tr->reports + (size_t)tr->rank * tr->N, 0, (size_t)tr->N * sizeof(ppo_env_report_t));
-    const float *all_obs;
-    exchange(tr, tr->ro.obs, &all_obs);
-    if (tr->pl->normalize.obs)
-        ppo_rms_update(&tr->obs_rms, all_obs, tr->N * tr->world, tr->D);
-    normalize_rows(tr, tr->ro.obs, tr->N);
+    absorb_rows(tr, env_row(tr, 0, 0), tr->ro.obs);
     return true;
 }
 
@@ -234,8 +315,7 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
  * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does. */
 static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
 {
-    const uint32_t N = tr->N, D = tr->D, all = N * tr->world;
-    float *next_obs = tr->ro.obs + ((size_t)(t + 1) * N) * D;
+    const uint32_t N = tr->N, D = tr->D, S = tr->S, all = N * tr->world;
     const bool norm_reward = tr->pl->normalize.reward;
 
     /* this rank's reports: rewards, running returns, finished episodes */
@@ -250,8 +330,8 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
         mine[i].fin_return = slot->fin_return;
         mine[i].fin_len = slot->fin_len;
     }
-    const float *all_obs;
-    exchange(tr, next_obs, &all_obs);
+    /* observations: shared, counted in the statistics, stored (normalized when on) */
+    absorb_rows(tr, env_row(tr, t + 1, 0), ppo_trainer_obs_row(tr, (size_t)(t + 1) * N));
 
     /* episode statistics on raw rewards */
     for (uint32_t i = 0; i < all; i++) {
@@ -266,19 +346,22 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
         tr->episodes++;
     }
 
-    /* observations: statistics from the rows as the envs wrote them, then normalize this rank's
-     * rows in place; final observations of truncated episodes with the same statistics, not
-     * counted */
-    if (tr->pl->normalize.obs)
-        ppo_rms_update(&tr->obs_rms, all_obs, all, D);
-    normalize_rows(tr, next_obs, N);
+    /* final observations of truncated episodes, as the policy sees them (with the statistics of
+     * this moment, not counted in them), and the recurrent states they go with */
     uint32_t n_trunc = 0;
     for (uint32_t i = 0; i < N; i++) {
-        if (tr->slots[i].finished && tr->slots[i].truncated) {
-            memcpy(tr->trunc_obs + (size_t)n_trunc * D, tr->final_obs + (size_t)i * D,
-                   (size_t)D * sizeof(float));
-            tr->trunc_index[n_trunc++] = i;
-        }
+        if (!tr->slots[i].finished || !tr->slots[i].truncated)
+            continue;
+        const void *fin = (const char *)tr->final_obs + (size_t)i * tr->env_rb;
+        float *dst = tr->trunc_obs + (size_t)n_trunc * D;
+        if (tr->obs_dtype == PPO_DTYPE_UINT8)
+            ppo_obs_convert_rows(&tr->obs_cv, fin, tr->env_rb, 1, dst);
+        else
+            memcpy(dst, fin, (size_t)D * sizeof(float));
+        if (S > 0)
+            memcpy(tr->trunc_state + (size_t)n_trunc * S, tr->final_state + (size_t)i * S,
+                   (size_t)S * sizeof(float));
+        tr->trunc_index[n_trunc++] = i;
     }
     normalize_rows(tr, tr->trunc_obs, n_trunc);
 
@@ -307,8 +390,10 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
     if (n_trunc > 0) {
         const ppo_plugin_t *pp = tr->model->plugin;
         ppo_plugin_enter(pp, "value");
-        int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, n_trunc, tr->trunc_obs,
-                                     tr->trunc_values);
+        int rc = S > 0 ? tr->model->rec->value(tr->model->inst, tr->main_ws, n_trunc,
+                                               tr->trunc_obs, tr->trunc_state, tr->trunc_values)
+                       : pp->vt.policy.value(tr->model->inst, tr->main_ws, n_trunc, tr->trunc_obs,
+                                             tr->trunc_values);
         ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);
@@ -341,9 +426,12 @@ static void value_task(void *vctx, uint32_t k, uint32_t worker)
         out = tr->ro.last_values + j;
     }
     const ppo_plugin_t *pp = tr->model->plugin;
+    const float *obs = ppo_trainer_rows_as_float(
+        tr, ppo_trainer_obs_row(tr, first), (uint32_t)count,
+        tr->value_obs != NULL ? tr->value_obs + (size_t)worker * PPO_VALUE_ROWS * tr->D : NULL);
     ppo_plugin_enter(pp, "value");
     const int rc = pp->vt.policy.value(tr->model->inst, tr->value_ws[worker], (uint32_t)count,
-                                       tr->ro.obs + first * tr->D, out);
+                                       obs, out);
     ppo_plugin_leave();
     tr->value_status[k] = rc;
     if (rc != 0)
@@ -365,7 +453,7 @@ static bool batched_values(ppo_trainer_t *tr, GError **error)
 
 bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
 {
-    const uint32_t N = tr->N, D = tr->D;
+    const uint32_t N = tr->N;
     collect_ctx_t ctx = {.tr = tr, .status = tr->chunk_status, .message = tr->chunk_message};
 
     for (uint32_t t = 0; t < tr->T; t++) {
@@ -382,11 +470,16 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
         if (!batched_values(tr, error))
             return false;
     } else {
-        /* V of the observation after the last step, for the rollout cut */
+        /* V of the observation after the last step, for the rollout cut (with the live
+         * recurrent states, already reset for envs that just started an episode) */
         const ppo_plugin_t *pp = tr->model->plugin;
+        const float *obs = ppo_trainer_rows_as_float(
+            tr, ppo_trainer_obs_row(tr, (size_t)tr->T * N), N, tr->trunc_obs);
         ppo_plugin_enter(pp, "value");
-        int rc = pp->vt.policy.value(tr->model->inst, tr->main_ws, N,
-                                     tr->ro.obs + (size_t)tr->T * N * D, tr->ro.last_values);
+        int rc = tr->S > 0 ? tr->model->rec->value(tr->model->inst, tr->main_ws, N, obs,
+                                                   tr->rstate, tr->ro.last_values)
+                           : pp->vt.policy.value(tr->model->inst, tr->main_ws, N, obs,
+                                                 tr->ro.last_values);
         ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);

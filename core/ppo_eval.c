@@ -12,17 +12,21 @@
 struct ppo_evaluator {
     const ppo_session_t *session;
     const ppo_model_t *model;
-    uint32_t E, D, A, P;
-    bool discrete;
+    uint32_t E, D, A, P, S;
+    bool clip_actions;     /* box actions are clipped to the bounds for the env */
+    size_t env_rb;         /* bytes of an observation row as the env writes it */
     ppo_space_t obs_space, act_space;
+    ppo_obs_convert_t obs_cv; /* uint8 observations */
     void **envs;           /* (E) */
     void *policy;          /* a view of the model */
     void *ws;
     ppo_rng_t *rngs;       /* (2 E): env i's reset stream at 2i, its sampler at 2i+1 */
     ppo_rng_t **act_rngs;  /* (E) pointers for act() */
     uint32_t *env_index;   /* (E) */
-    float *obs, *actions, *env_actions, *logp, *values, *dist;
+    void *obs;             /* (E, env_rb) as the envs wrote them */
     ppo_guard_row_t row;   /* the guarded row envs write into (ppo_guard_private.h) */
+    float *state;          /* (E, S) recurrent states */
+    float *actions, *env_actions, *logp, *values, *dist;
 };
 
 void ppo_evaluator_free(ppo_evaluator_t *ev)
@@ -47,6 +51,9 @@ void ppo_evaluator_free(ppo_evaluator_t *ev)
             ppo_plugin_leave();
         }
     g_free(ev->envs);
+    ppo_guard_row_clear(&ev->row);
+    ppo_obs_convert_clear(&ev->obs_cv);
+    g_free(ev->state);
     g_free(ev->rngs);
     g_free(ev->act_rngs);
     g_free(ev->env_index);
@@ -56,7 +63,6 @@ void ppo_evaluator_free(ppo_evaluator_t *ev)
     g_free(ev->logp);
     g_free(ev->values);
     g_free(ev->dist);
-    ppo_guard_row_clear(&ev->row);
     g_free(ev);
 }
 
@@ -80,14 +86,18 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
         ev->act_rngs[i] = &ev->rngs[2 * i + 1];
     }
     ev->D = ev->obs_space.dim;
-    char *what = g_strdup_printf("its observation row (%u floats) in evaluation", ev->D);
-    const bool guarded = ppo_guard_row_init(&ev->row, (size_t)ev->D * sizeof(float), what, error);
+    ev->A = ppo_space_action_floats(&ev->act_space);
+    ev->clip_actions = ev->act_space.kind == PPO_SPACE_BOX;
+    ev->env_rb = ppo_space_row_bytes(&ev->obs_space);
+    char *what = g_strdup_printf("its observation row (%zu bytes) in evaluation", ev->env_rb);
+    const bool guarded = ppo_guard_row_init(&ev->row, ev->env_rb, what, error);
     g_free(what);
     if (!guarded)
         goto fail;
-    ev->discrete = ev->act_space.kind == PPO_SPACE_DISCRETE;
-    ev->A = ev->discrete ? 1 : ev->act_space.dim;
+    if (ev->obs_space.dtype == PPO_DTYPE_UINT8)
+        ppo_obs_convert_init(&ev->obs_cv, &ev->obs_space);
     ev->P = model->dist_size;
+    ev->S = model->state_size;
     ev->policy = ppo_model_new_view(model, session->policy_params, &ev->obs_space, &ev->act_space,
                                     n_envs, error);
     if (ev->policy == NULL)
@@ -97,7 +107,8 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
         *error = ppo_plugin_error(model->plugin, "ws_create", -1);
         goto fail;
     }
-    ev->obs = g_new0(float, (size_t)n_envs * ev->D);
+    ev->obs = g_malloc0((size_t)n_envs * ev->env_rb);
+    ev->state = g_new0(float, MAX((size_t)n_envs * ev->S, 1));
     ev->actions = g_new0(float, (size_t)n_envs * ev->A);
     ev->env_actions = g_new0(float, (size_t)n_envs * ev->A);
     ev->logp = g_new0(float, n_envs);
@@ -128,15 +139,34 @@ static bool env_call_failed(const ppo_evaluator_t *ev, const char *what, int rc,
     return false;
 }
 
+static void *obs_row(const ppo_evaluator_t *ev, uint32_t i)
+{
+    return (char *)ev->obs + (size_t)i * ev->env_rb;
+}
+
 static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
 {
     const ppo_plugin_t *envp = ev->session->env;
-    float *o = ev->obs + (size_t)i * ev->D;
-    int rc = ppo_env_call_reset(envp, ev->envs[i], &ev->rngs[2 * i], o,
-                                (size_t)ev->D * sizeof(float), &ev->row);
+    int rc = ppo_env_call_reset(envp, ev->envs[i], &ev->rngs[2 * i], obs_row(ev, i), ev->env_rb,
+                                &ev->row);
     if (rc != 0)
         return env_call_failed(ev, "reset", rc, i, error);
     const ppo_plugin_t *pp = ev->model->plugin;
+    if (ev->S > 0) {
+        /* an episode starts from the policy's initial state */
+        float *st = ev->state + (size_t)i * ev->S;
+        const ppo_recurrent_vtable_t *rec = ev->model->rec;
+        memset(st, 0, (size_t)ev->S * sizeof(float));
+        if (rec->initial_state != NULL) {
+            ppo_plugin_enter(pp, "initial_state");
+            rc = rec->initial_state(ev->policy, st);
+            ppo_plugin_leave();
+            if (rc != 0) {
+                *error = ppo_plugin_error(pp, "initial_state", rc);
+                return false;
+            }
+        }
+    }
     if (pp->vt.policy.reset_noise != NULL) {
         ppo_plugin_enter(pp, "reset_noise");
         rc = pp->vt.policy.reset_noise(ev->policy, i, &ev->rngs[2 * i + 1]);
@@ -173,15 +203,23 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
     }
     while (n_active > 0) {
         /* act on every env (finished ones too: rows are independent) */
-        memcpy(norm_obs, ev->obs, (size_t)E * D * sizeof(float));
+        if (ev->obs_space.dtype == PPO_DTYPE_UINT8)
+            ppo_obs_convert_rows(&ev->obs_cv, ev->obs, ev->env_rb, E, norm_obs);
+        else
+            memcpy(norm_obs, ev->obs, (size_t)E * D * sizeof(float));
         if (obs_rms != NULL)
             ppo_rms_normalize(obs_rms, norm_obs, E, obs_eps, obs_clip);
         for (uint32_t i = 0; i < E; i++)
             ev->env_index[i] = i;
+        ppo_rng_t **rngs = deterministic ? NULL : ev->act_rngs;
         ppo_plugin_enter(pp, "act");
-        int rc = pp->vt.policy.act(ev->policy, ev->ws, E, norm_obs, ev->env_index,
-                                   deterministic ? NULL : ev->act_rngs, deterministic ? 1 : 0,
-                                   ev->actions, ev->logp, ev->values, ev->dist);
+        int rc = ev->S > 0
+                     ? ev->model->rec->act(ev->policy, ev->ws, E, norm_obs, ev->env_index, rngs,
+                                           deterministic ? 1 : 0, ev->state, ev->actions,
+                                           ev->logp, ev->values, ev->dist)
+                     : pp->vt.policy.act(ev->policy, ev->ws, E, norm_obs, ev->env_index, rngs,
+                                         deterministic ? 1 : 0, ev->actions, ev->logp,
+                                         ev->values, ev->dist);
         ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "act", rc);
@@ -194,7 +232,7 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             float *ea = ev->env_actions + (size_t)i * A;
             for (uint32_t k = 0; k < A; k++) {
                 float v = a[k];
-                if (!ev->discrete)
+                if (ev->clip_actions)
                     v = v < ev->act_space.low[k]    ? (float)ev->act_space.low[k]
                         : v > ev->act_space.high[k] ? (float)ev->act_space.high[k]
                                                     : v;
@@ -202,9 +240,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             }
             double reward = 0.0;
             int terminated = 0;
-            float *o = ev->obs + (size_t)i * D;
-            rc = ppo_env_call_step(envp, ev->envs[i], ea, &ev->rngs[2 * i], o,
-                                   (size_t)D * sizeof(float), &ev->row, &reward, &terminated);
+            rc = ppo_env_call_step(envp, ev->envs[i], ea, &ev->rngs[2 * i], obs_row(ev, i),
+                                   ev->env_rb, &ev->row, &reward, &terminated);
             if (rc != 0) {
                 env_call_failed(ev, "step", rc, i, error);
                 goto out;

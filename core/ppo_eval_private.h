@@ -14,6 +14,7 @@
 #include "ppo_model_private.h"
 #include "ppo_normalizer_private.h"
 #include "ppo_session_private.h"
+#include "ppo_space_private.h"
 
 typedef struct ppo_evaluator ppo_evaluator_t;
 

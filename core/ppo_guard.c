@@ -80,7 +80,7 @@ long ppo_guard_row_check(const ppo_guard_row_t *g)
 
 /* After the call: canaries intact (they were filled when the row was made, and a damaged one
  * ends the run), or the callback fails saying how far it wrote. */
-static int after_call(const ppo_plugin_t *env, const char *callback, float *obs_out,
+static int after_call(const ppo_plugin_t *env, const char *callback, void *obs_out,
                       size_t row_bytes, const ppo_guard_row_t *g, int rc)
 {
     const long off = ppo_guard_row_check(g);
@@ -97,11 +97,11 @@ static int after_call(const ppo_plugin_t *env, const char *callback, float *obs_
     return rc;
 }
 
-int ppo_env_call_reset(const ppo_plugin_t *env, void *inst, ppo_rng_t *rng, float *obs_out,
+int ppo_env_call_reset(const ppo_plugin_t *env, void *inst, ppo_rng_t *rng, void *obs_out,
                        size_t row_bytes, ppo_guard_row_t *g)
 {
     const bool guarded = g != NULL && g->row != NULL && g->bytes >= row_bytes;
-    float *out = guarded ? (float *)(void *)g->row : obs_out;
+    float *out = guarded ? (float *)(void *)g->row : (float *)obs_out;
     ppo_plugin_enter(env, "reset");
     const int rc = env->vt.env.reset(inst, rng, out);
     ppo_plugin_leave();
@@ -109,11 +109,11 @@ int ppo_env_call_reset(const ppo_plugin_t *env, void *inst, ppo_rng_t *rng, floa
 }
 
 int ppo_env_call_step(const ppo_plugin_t *env, void *inst, const float *action, ppo_rng_t *rng,
-                      float *obs_out, size_t row_bytes, ppo_guard_row_t *g, double *reward,
+                      void *obs_out, size_t row_bytes, ppo_guard_row_t *g, double *reward,
                       int *terminated)
 {
     const bool guarded = g != NULL && g->row != NULL && g->bytes >= row_bytes;
-    float *out = guarded ? (float *)(void *)g->row : obs_out;
+    float *out = guarded ? (float *)(void *)g->row : (float *)obs_out;
     ppo_plugin_enter(env, "step");
     const int rc = env->vt.env.step(inst, action, rng, out, reward, terminated);
     ppo_plugin_leave();

@@ -51,9 +51,9 @@ struct ppo_rng;
  * catch becomes a failure of the callback (returns -1 with the plugin's error set to how far it
  * wrote); one that reaches a guard page is a crash the handler names. */
 PPO_INTERNAL int ppo_env_call_reset(const struct ppo_plugin *env, void *inst, struct ppo_rng *rng,
-                                    float *obs_out, size_t row_bytes, ppo_guard_row_t *g);
+                                    void *obs_out, size_t row_bytes, ppo_guard_row_t *g);
 PPO_INTERNAL int ppo_env_call_step(const struct ppo_plugin *env, void *inst, const float *action,
-                                   struct ppo_rng *rng, float *obs_out, size_t row_bytes,
+                                   struct ppo_rng *rng, void *obs_out, size_t row_bytes,
                                    ppo_guard_row_t *g, double *reward, int *terminated);
 
 #endif /* PPO_GUARD_PRIVATE_H */

@@ -93,11 +93,63 @@ static bool check_segments(const ppo_plugin_t *plugin, const ppo_segment_t *segs
     return true;
 }
 
+/* A policy built before ABI 1.2 cannot know the kinds 1.2 added. */
+static bool policy_knows_spaces(const ppo_plugin_t *plugin, const ppo_space_t *act_space,
+                                GError **error)
+{
+    if (plugin->abi_minor >= 2 || act_space->kind != PPO_SPACE_MULTI_DISCRETE)
+        return true;
+    g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                "plugin \"%s\" (%s) was built for plugin ABI %u.%u, which has no multi-discrete "
+                "action spaces; rebuild it against ppofw %s (ABI %d.%d) and handle "
+                "PPO_SPACE_MULTI_DISCRETE, or use a policy that does (mlp, cnn, lstm)",
+                plugin->name, plugin->path, plugin->abi_major, plugin->abi_minor,
+                PPO_VERSION_STRING, PPO_ABI_MAJOR, PPO_ABI_MINOR);
+    return false;
+}
+
+/* Whether this instance is recurrent (the recurrent table's state_size), checked. */
+static bool recurrence(ppo_model_t *m, GError **error)
+{
+    const ppo_plugin_t *plugin = m->plugin;
+    const ppo_policy_vtable_t *vt = &plugin->vt.policy;
+    m->rec = NULL;
+    m->state_size = 0;
+    if (vt->recurrent != NULL) {
+        ppo_plugin_enter(plugin, "state_size");
+        const uint32_t S = vt->recurrent->state_size(m->inst);
+        ppo_plugin_leave();
+        if (S > PPO_MODEL_MAX_STATE) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                        "plugin \"%s\" (%s): recurrent state_size() = %u floats per env, more "
+                        "than the limit of 2^20; make the recurrent state smaller",
+                        plugin->name, plugin->path, S);
+            return false;
+        }
+        if (S > 0) {
+            m->rec = vt->recurrent;
+            m->state_size = S;
+            return true;
+        }
+    }
+    if (vt->act == NULL || vt->value == NULL || vt->evaluate == NULL || vt->backward == NULL) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "plugin \"%s\" (%s): this instance reports a recurrent state_size() of 0 (no "
+                    "memory) but the plugin has no plain act/value/evaluate/backward; report a "
+                    "state size above 0 or implement the plain callbacks",
+                    plugin->name, plugin->path);
+        return false;
+    }
+    return true;
+}
+
 ppo_model_t *ppo_model_new(const ppo_plugin_t *plugin, const ppo_params_t *params,
                            const ppo_space_t *obs_space, const ppo_space_t *act_space,
                            uint32_t n_envs, uint32_t state_floats, GError **error)
 {
     const ppo_policy_vtable_t *vt = &plugin->vt.policy;
+    if (!policy_knows_spaces(plugin, act_space, error))
+        return NULL;
     ppo_policy_setup_t setup = {
         .struct_size = sizeof(setup),
         .n_envs = n_envs,
@@ -125,7 +177,7 @@ ppo_model_t *ppo_model_new(const ppo_plugin_t *plugin, const ppo_params_t *param
         ppo_model_free(m);
         return NULL;
     }
-    if (!check_segments(plugin, m->segments, m->n_segments, error)) {
+    if (!check_segments(plugin, m->segments, m->n_segments, error) || !recurrence(m, error)) {
         ppo_model_free(m);
         return NULL;
     }
@@ -204,6 +256,18 @@ void *ppo_model_new_view(const ppo_model_t *model, const ppo_params_t *params,
     ppo_plugin_leave();
     if (inst == NULL) {
         *error = ppo_plugin_error(plugin, "create", -1);
+        return NULL;
+    }
+    /* the view must have the model's recurrent state size (the same params, the same spaces) */
+    const uint32_t S = model->rec != NULL ? model->rec->state_size(inst) : 0;
+    if (S != model->state_size) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "plugin \"%s\" (%s): two instances with the same params report recurrent "
+                    "state sizes %u and %u; the state size must depend on the params only",
+                    plugin->name, plugin->path, model->state_size, S);
+        ppo_plugin_enter(plugin, "destroy");
+        plugin->vt.policy.destroy(inst);
+        ppo_plugin_leave();
         return NULL;
     }
     plugin->vt.policy.bind(inst, model->params);

@@ -25,11 +25,18 @@ typedef struct ppo_model {
     float *opt_state;             /* (state_floats * n_params), may be NULL */
     uint32_t state_floats;        /* optimizer state floats per parameter */
     int log_std_segment;          /* index of the "log_std" segment, or -1 */
+    const ppo_recurrent_vtable_t *rec; /* the recurrent callbacks when this instance has memory
+                                        * (state_size > 0), else NULL (plugin-owned copy) */
+    uint32_t state_size;          /* S: recurrent state floats per env; 0 without memory */
 } ppo_model_t;
 
+/* The largest recurrent state per env, in floats. */
+#define PPO_MODEL_MAX_STATE (1u << 20)
+
 /* Create a policy instance for these spaces and allocate its arrays (parameters zero until
- * ppo_model_init). `state_floats` is the optimizer's state per parameter (0 for none).
- * (transfer full: ppo_model_free) */
+ * ppo_model_init). `state_floats` is the optimizer's state per parameter (0 for none). Refuses a
+ * multi-discrete action space for a policy built before ABI 1.2, and a recurrent state size above
+ * PPO_MODEL_MAX_STATE. (transfer full: ppo_model_free) */
 PPO_INTERNAL ppo_model_t *ppo_model_new(const ppo_plugin_t *plugin, const ppo_params_t *params,
                                         const ppo_space_t *obs_space, const ppo_space_t *act_space,
                                         uint32_t n_envs, uint32_t state_floats, GError **error);

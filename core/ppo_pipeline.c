@@ -89,6 +89,11 @@ static const ppo_param_spec_t ppo_specs[] = {
      .doc = "stop the update when approx_kl > 1.5 * target_kl (checked per minibatch)"},
     {SPEC, .name = "threads", .type = PPO_PARAM_INT, .flags = RANGE, .min = 0, .max = 1024,
      .default_value = "0", .doc = "worker threads; 0: all cores. Never changes results"},
+    {SPEC, .name = "seq_len", .type = PPO_PARAM_INT, .flags = RANGE | NUL, .min = 1, .max = 1e8,
+     .default_value = "null",
+     .doc = "recurrent policies: steps per training sequence (at most rollout_steps; the last "
+            "sequence of each env is padded when it does not divide them); null: "
+            "rollout_steps. Ignored by policies without memory"},
 };
 
 static const ppo_param_spec_t normalize_specs[] = {
@@ -399,6 +404,9 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                 (ppo_advnorm_t)ppo_params_get_enum_index(params, "normalize_advantages");
             p->ppo.target_kl = nullable_double(params, "target_kl");
             p->ppo.threads = (uint32_t)ppo_params_get_int(params, "threads");
+            p->ppo.seq_len = ppo_params_is_null(params, "seq_len")
+                                 ? 0
+                                 : (uint32_t)ppo_params_get_int(params, "seq_len");
         } else if (strcmp(sec->name, "normalize") == 0) {
             p->normalize.obs = ppo_params_get_bool(params, "obs");
             p->normalize.reward = ppo_params_get_bool(params, "reward");
@@ -455,7 +463,17 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                        p->num_envs, p->ppo.rollout_steps, batch);
         return false;
     }
-    if (batch % p->ppo.minibatches != 0 || p->ppo.minibatches > batch) {
+    if (p->ppo.seq_len > p->ppo.rollout_steps) {
+        pipeline_error(error, p, "ppo.seq_len",
+                       "%u is longer than the rollout (ppo.rollout_steps %u); a training sequence "
+                       "is a piece of one env's rollout: use at most %u, or null for the whole "
+                       "rollout",
+                       p->ppo.seq_len, p->ppo.rollout_steps, p->ppo.rollout_steps);
+        return false;
+    }
+    /* with seq_len set, a recurrent policy's minibatches count sequences, which the trainer checks
+     * once it knows whether the policy has memory */
+    if (p->ppo.seq_len == 0 && (batch % p->ppo.minibatches != 0 || p->ppo.minibatches > batch)) {
         GString *div = g_string_new(NULL);
         int shown = 0;
         for (uint64_t d = 1; d <= batch && shown < 6; d++) {

@@ -71,6 +71,8 @@ typedef struct ppo_pipeline {
         ppo_advnorm_t normalize_advantages;
         double target_kl;          /* NaN: off */
         uint32_t threads;          /* 0: all cores */
+        uint32_t seq_len;          /* recurrent policies: steps per training sequence; 0: the
+                                    * rollout length */
     } ppo;
 
     struct {

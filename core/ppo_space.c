@@ -237,6 +237,23 @@ uint32_t ppo_space_action_floats(const ppo_space_t *sp)
     return sp->kind == PPO_SPACE_DISCRETE ? 1u : sp->dim;
 }
 
+void ppo_space_random_action(const ppo_space_t *sp, ppo_rng_t *rng, float *action)
+{
+    switch (sp->kind) {
+    case PPO_SPACE_DISCRETE:
+        action[0] = (float)ppo_rng_below(rng, sp->n);
+        break;
+    case PPO_SPACE_MULTI_DISCRETE:
+        for (uint32_t k = 0; k < sp->dim; k++)
+            action[k] = (float)ppo_rng_below(rng, sp->nvec[k]);
+        break;
+    default:
+        for (uint32_t k = 0; k < sp->dim; k++)
+            action[k] = (float)ppo_rng_uniform_range(rng, sp->low[k], sp->high[k]);
+        break;
+    }
+}
+
 size_t ppo_space_row_bytes(const ppo_space_t *sp)
 {
     if (sp->dtype == PPO_DTYPE_UINT8)

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include <ppofw/plugin.h>
+#include <ppofw/rng.h>
 
 #include "ppo_error_private.h"
 
@@ -42,6 +43,10 @@ PPO_INTERNAL char *ppo_space_describe(const ppo_space_t *sp);
 
 /* Floats an action of this space takes: 1 for discrete, dim otherwise. */
 PPO_INTERNAL uint32_t ppo_space_action_floats(const ppo_space_t *sp);
+
+/* A uniformly random action of a valid action space into `action` (ppo_space_action_floats
+ * floats): an index per discrete component, a point of the box otherwise. */
+PPO_INTERNAL void ppo_space_random_action(const ppo_space_t *sp, ppo_rng_t *rng, float *action);
 
 /* Bytes of one stored observation row: dim floats, or dim bytes rounded up to a multiple of 4 for
  * uint8 (so every row handed to an env as `float *` is 4-byte aligned). */

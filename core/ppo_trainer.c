@@ -32,19 +32,22 @@ static size_t round64(size_t bytes)
     return (bytes + 63) & ~(size_t)63;
 }
 
-/* Bytes of the rollout for these sizes. */
-static size_t rollout_bytes(size_t T, size_t N, size_t D, size_t A, size_t P)
+/* Bytes of the rollout of a trainer whose sizes are set. */
+static size_t rollout_bytes(const ppo_trainer_t *tr)
 {
+    const size_t OF = tr->store_rb / sizeof(float);
     size_t bytes = 0;
 #define PPO_ROLLOUT_SIZE(name, count) bytes += round64((count) * sizeof(float));
-    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_SIZE, T, N, D, A, P)
+    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_SIZE, tr->T, tr->N, OF, tr->A, tr->P, tr->K, tr->S)
 #undef PPO_ROLLOUT_SIZE
     return bytes;
 }
 
-static bool rollout_alloc(ppo_rollout_t *ro, size_t T, size_t N, size_t D, size_t A, size_t P)
+static bool rollout_alloc(ppo_trainer_t *tr)
 {
-    ro->bytes = rollout_bytes(T, N, D, A, P);
+    ppo_rollout_t *ro = &tr->ro;
+    const size_t OF = tr->store_rb / sizeof(float);
+    ro->bytes = rollout_bytes(tr);
     ro->block = alloc_aligned(ro->bytes);
     if (ro->block == NULL)
         return false;
@@ -52,9 +55,18 @@ static bool rollout_alloc(ppo_rollout_t *ro, size_t T, size_t N, size_t D, size_
 #define PPO_ROLLOUT_POINT(name, count)                                                           \
     ro->name = (float *)(void *)at;                                                              \
     at += round64((count) * sizeof(float));
-    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_POINT, T, N, D, A, P)
+    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_POINT, tr->T, tr->N, OF, tr->A, tr->P, tr->K, tr->S)
 #undef PPO_ROLLOUT_POINT
     return true;
+}
+
+const float *ppo_trainer_rows_as_float(const ppo_trainer_t *tr, const void *rows, uint32_t n,
+                                       float *scratch)
+{
+    if (!tr->store_u8)
+        return rows;
+    ppo_obs_convert_rows(&tr->obs_cv, rows, tr->store_rb, n, scratch);
+    return scratch;
 }
 
 static uint64_t physical_memory(void)
@@ -76,6 +88,20 @@ static void plan_grad_chunks(uint32_t mb, uint32_t min_rows, uint32_t *n_chunks,
     *n_chunks = (mb + *chunk - 1) / *chunk;
 }
 
+/* Chunking of a recurrent minibatch of `seqs` sequences of L steps: whole sequences, at most
+ * PPO_GRAD_CHUNKS_MAX chunks of at least PPO_GRAD_CHUNK_MIN rows where the minibatch allows. */
+static void plan_seq_chunks(uint32_t seqs, uint32_t L, uint32_t *n_chunks, uint32_t *chunk_rows)
+{
+    const uint64_t rows = (uint64_t)seqs * L;
+    uint64_t n = (rows + PPO_GRAD_CHUNK_MIN - 1) / PPO_GRAD_CHUNK_MIN;
+    n = MIN(n, (uint64_t)PPO_GRAD_CHUNKS_MAX);
+    n = MIN(n, (uint64_t)seqs);
+    n = MAX(n, (uint64_t)1);
+    const uint32_t per = (uint32_t)((seqs + n - 1) / n);
+    *chunk_rows = per * L;
+    *n_chunks = (seqs + per - 1) / per;
+}
+
 static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G, GError **error)
 {
     const size_t np = tr->model->n_params;
@@ -87,6 +113,14 @@ static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G,
             return false;
         }
         c->obs[p] = alloc_aligned((size_t)G * tr->D * sizeof(float));
+    }
+    if (tr->S > 0) {
+        c->starts = alloc_aligned((size_t)G * sizeof(float));
+        c->start_state = alloc_aligned((size_t)(G / tr->L) * tr->S * sizeof(float));
+        if (c->starts == NULL || c->start_state == NULL) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL, "out of memory for gradient buffers");
+            return false;
+        }
     }
     c->grads = alloc_aligned(np * sizeof(float));
     c->actions = alloc_aligned((size_t)G * tr->A * sizeof(float));
@@ -117,9 +151,10 @@ static void grad_chunk_free(ppo_trainer_t *tr, ppo_grad_chunk_t *c)
         free(c->obs[p]);
         g_free(c->error[p]);
     }
-    float *bufs[] = {c->grads,   c->actions, c->old_dist, c->old_logp, c->adv,
-                     c->ret,     c->old_value, c->logp, c->entropy, c->kl,   c->value,
-                     c->dlogp,   c->dentropy,  c->dkl,  c->dvalue};
+    float *bufs[] = {c->grads,   c->actions,   c->old_dist, c->old_logp, c->adv,
+                     c->ret,     c->old_value, c->logp,     c->entropy,  c->kl,
+                     c->value,   c->dlogp,     c->dentropy, c->dkl,      c->dvalue,
+                     c->starts,  c->start_state};
     for (size_t i = 0; i < G_N_ELEMENTS(bufs); i++)
         free(bufs[i]);
 }
@@ -181,16 +216,55 @@ static bool plan_parts(ppo_trainer_t *tr, GError **error)
     return true;
 }
 
+/* A recurrent policy's sequences: L steps (ppo.seq_len, default T), K = ceil(T / L) per env per
+ * rollout, and ppo.minibatches must divide the N K sequences. */
+static bool plan_sequences(ppo_trainer_t *tr, GError **error)
+{
+    const ppo_pipeline_t *pl = tr->pl;
+    tr->S = tr->model->state_size;
+    if (tr->S == 0) {
+        const uint64_t batch = (uint64_t)tr->N * tr->T;
+        if (batch % pl->ppo.minibatches == 0 && pl->ppo.minibatches <= batch)
+            return true;
+        /* ppo.seq_len set: the pipeline left the minibatch rule to us */
+        char *where = ppo_pipeline_where(pl, "ppo.minibatches");
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
+                    "%s%u does not divide the batch of %" G_GUINT64_FORMAT " samples (env.num_envs "
+                    "%u x ppo.rollout_steps %u); ppo.seq_len does not apply to policy \"%s\", which "
+                    "has no memory",
+                    where, pl->ppo.minibatches, batch, tr->N, tr->T, tr->model->plugin->name);
+        g_free(where);
+        return false;
+    }
+    tr->L = pl->ppo.seq_len > 0 ? pl->ppo.seq_len : tr->T;
+    tr->K = (tr->T + tr->L - 1) / tr->L;
+    const uint64_t seqs = (uint64_t)tr->N * tr->K;
+    if (seqs % pl->ppo.minibatches != 0 || pl->ppo.minibatches > seqs) {
+        char *where = ppo_pipeline_where(pl, "ppo.minibatches");
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
+                    "%s%u does not divide the %" G_GUINT64_FORMAT " training sequences of the "
+                    "recurrent policy \"%s\" (env.num_envs %u x %u sequences of ppo.seq_len %u "
+                    "steps per rollout of %u); minibatches are made of whole sequences: use a "
+                    "divisor of %" G_GUINT64_FORMAT,
+                    where, pl->ppo.minibatches, seqs, tr->model->plugin->name, tr->N, tr->K,
+                    tr->L, tr->T, seqs);
+        g_free(where);
+        return false;
+    }
+    tr->mb_seqs = (uint32_t)(seqs / pl->ppo.minibatches);
+    return true;
+}
+
 /* Refuse sizes the machine cannot hold, before allocating anything large. */
 static bool check_memory(const ppo_trainer_t *tr, GError **error)
 {
-    const uint64_t need = rollout_bytes(tr->T, tr->N, tr->D, tr->A, tr->P);
+    const uint64_t need = rollout_bytes(tr);
     const uint64_t have = physical_memory();
     if (need > have / 10 * 9) {
         char *where = ppo_pipeline_where(tr->pl, "ppo.rollout_steps");
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
                     "%sthe rollout needs %" G_GUINT64_FORMAT " bytes (T=%u x N=%u envs x obs "
-                    "%u floats and more), more than this machine's %" G_GUINT64_FORMAT
+                    "%u elements and more), more than this machine's %" G_GUINT64_FORMAT
                     " bytes of memory; lower ppo.rollout_steps or env.num_envs",
                     where, need, tr->T, tr->N, tr->D, have);
         g_free(where);
@@ -263,6 +337,13 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     g_free(tr->slots);
     free(tr->ro.block);
     free(tr->env_actions);
+    free(tr->chunk_obs);
+    free(tr->stage);
+    free(tr->rstate);
+    free(tr->final_state);
+    free(tr->trunc_state);
+    free(tr->value_obs);
+    g_free(tr->rowmap);
     free(tr->final_obs);
     free(tr->trunc_obs);
     free(tr->trunc_values);
@@ -278,6 +359,8 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     g_free(tr->reports);
     g_free(tr->all_ret);
     free(tr->all_obs);
+    free(tr->all_obs_f);
+    ppo_obs_convert_clear(&tr->obs_cv);
     g_free(tr->exch_send);
     g_free(tr->exch_recv);
     ppo_rms_clear(&tr->obs_rms);
@@ -316,8 +399,16 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         ppo_rng_seed(&tr->slots[i].act_rng, pl->seed, "act", global);
     }
     tr->D = tr->obs_space.dim;
-    tr->discrete = tr->act_space.kind == PPO_SPACE_DISCRETE;
-    tr->A = tr->discrete ? 1 : tr->act_space.dim;
+    tr->A = ppo_space_action_floats(&tr->act_space);
+    tr->clip_actions = tr->act_space.kind == PPO_SPACE_BOX;
+    tr->obs_dtype = tr->obs_space.dtype;
+    tr->env_rb = ppo_space_row_bytes(&tr->obs_space);
+    /* uint8 rows are stored as they are, unless running statistics normalize them (which change
+     * during a rollout, so the normalized floats are stored) */
+    tr->store_u8 = tr->obs_dtype == PPO_DTYPE_UINT8 && !pl->normalize.obs;
+    tr->store_rb = tr->store_u8 ? tr->env_rb : (size_t)tr->D * sizeof(float);
+    if (tr->obs_dtype == PPO_DTYPE_UINT8)
+        ppo_obs_convert_init(&tr->obs_cv, &tr->obs_space);
 
     /* policy and its parameter store */
     const ppo_plugin_t *opt = session->optimizer;
@@ -346,6 +437,8 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
                     session->policy->path, tr->P);
         goto fail;
     }
+    if (!plan_sequences(tr, error))
+        goto fail;
     ppo_model_init(tr->model, pl->seed);
     /* every rank starts from rank 0's parameters and optimizer state */
     ppo_comm_broadcast(tr->comm, tr->model->params, tr->model->n_params * sizeof(float));
@@ -363,37 +456,58 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     /* buffers */
     if (!check_memory(tr, error))
         goto fail;
-    if (!rollout_alloc(&tr->ro, tr->T, tr->N, tr->D, tr->A, tr->P)) {
+    if (!rollout_alloc(tr)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL, "out of memory for the rollout (%zu bytes)",
-                    rollout_bytes(tr->T, tr->N, tr->D, tr->A, tr->P));
+                    rollout_bytes(tr));
         goto fail;
     }
-    tr->env_actions = alloc_aligned((size_t)tr->N * tr->A * sizeof(float));
-    tr->final_obs = alloc_aligned((size_t)tr->N * tr->D * sizeof(float));
-    tr->trunc_obs = alloc_aligned((size_t)tr->N * tr->D * sizeof(float));
-    tr->trunc_values = alloc_aligned((size_t)tr->N * sizeof(float));
+    const size_t N = tr->N, D = tr->D, S = tr->S;
+    tr->env_actions = alloc_aligned(N * tr->A * sizeof(float));
+    tr->final_obs = alloc_aligned(N * tr->env_rb);
+    tr->trunc_obs = alloc_aligned(N * D * sizeof(float));
+    tr->trunc_values = alloc_aligned(N * sizeof(float));
     tr->trunc_index = g_new0(uint32_t, tr->N);
-    const size_t all = (size_t)tr->N * tr->world;
+    bool ok = tr->env_actions != NULL && tr->final_obs != NULL && tr->trunc_obs != NULL &&
+              tr->trunc_values != NULL;
+    tr->n_env_chunks = (tr->N + PPO_COLLECT_CHUNK - 1) / PPO_COLLECT_CHUNK;
+    if (tr->store_u8) {
+        tr->chunk_obs = alloc_aligned((size_t)tr->n_env_chunks * PPO_COLLECT_CHUNK * D *
+                                      sizeof(float));
+        ok = ok && tr->chunk_obs != NULL;
+    } else if (tr->obs_dtype == PPO_DTYPE_UINT8) {
+        tr->stage = alloc_aligned(N * tr->env_rb);
+        ok = ok && tr->stage != NULL;
+    }
+    if (S > 0) {
+        tr->rstate = alloc_aligned(N * S * sizeof(float));
+        tr->final_state = alloc_aligned(N * S * sizeof(float));
+        tr->trunc_state = alloc_aligned(N * S * sizeof(float));
+        ok = ok && tr->rstate != NULL && tr->final_state != NULL && tr->trunc_state != NULL;
+    }
+    const size_t all = N * tr->world;
     tr->reports = g_new0(ppo_env_report_t, all);
     tr->all_ret = g_new0(double, all);
     if (tr->world > 1) {
-        tr->exch_size = (size_t)tr->N * (sizeof(ppo_env_report_t) + (size_t)tr->D * sizeof(float));
-        tr->all_obs = alloc_aligned(all * tr->D * sizeof(float));
+        tr->exch_size = N * (sizeof(ppo_env_report_t) + tr->env_rb);
+        tr->all_obs = alloc_aligned(all * tr->env_rb);
         tr->exch_send = g_malloc(tr->exch_size);
         tr->exch_recv = g_malloc(tr->exch_size * tr->world);
+        ok = ok && tr->all_obs != NULL;
+        if (tr->obs_dtype == PPO_DTYPE_UINT8 && pl->normalize.obs) {
+            tr->all_obs_f = alloc_aligned(all * D * sizeof(float));
+            ok = ok && tr->all_obs_f != NULL;
+        }
     }
     const size_t B = (size_t)tr->T * tr->N;
     tr->perm = g_new(uint32_t, B);
     tr->adv_batch = alloc_aligned(B * sizeof(float));
-    if (tr->env_actions == NULL || tr->final_obs == NULL || tr->trunc_obs == NULL ||
-        tr->trunc_values == NULL || tr->adv_batch == NULL) {
+    if (!ok || tr->adv_batch == NULL) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL, "out of memory");
         goto fail;
     }
 
     /* workspaces: one per collection chunk, one for the main thread, one per gradient chunk */
     const ppo_policy_vtable_t *pvt = &tr->model->plugin->vt.policy;
-    tr->n_env_chunks = (tr->N + PPO_COLLECT_CHUNK - 1) / PPO_COLLECT_CHUNK;
     tr->collect_ws = g_new0(void *, tr->n_env_chunks);
     tr->chunk_status = g_new0(int, tr->n_env_chunks);
     tr->chunk_message = g_new0(char *, tr->n_env_chunks);
@@ -409,11 +523,20 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         *error = ppo_plugin_error(tr->model->plugin, "ws_create", -1);
         goto fail;
     }
-    tr->mb_size = (uint32_t)(B / pl->ppo.minibatches);
-    if (!plan_parts(tr, error))
-        goto fail;
-    plan_grad_chunks(tr->mb_size, tr->n_parts == 2 ? PPO_GRAD_CHUNK_MIN_PARTS : PPO_GRAD_CHUNK_MIN,
-                     &tr->n_grad_chunks, &tr->grad_chunk);
+    if (tr->S > 0) {
+        /* whole sequences, one part (recurrent policies run evaluate/backward over sequences) */
+        tr->n_parts = 1;
+        tr->mb_size = tr->mb_seqs * tr->L;
+        tr->rowmap = g_new(uint32_t, tr->mb_size);
+        plan_seq_chunks(tr->mb_seqs, tr->L, &tr->n_grad_chunks, &tr->grad_chunk);
+    } else {
+        tr->mb_size = (uint32_t)(B / pl->ppo.minibatches);
+        if (!plan_parts(tr, error))
+            goto fail;
+        plan_grad_chunks(tr->mb_size,
+                         tr->n_parts == 2 ? PPO_GRAD_CHUNK_MIN_PARTS : PPO_GRAD_CHUNK_MIN,
+                         &tr->n_grad_chunks, &tr->grad_chunk);
+    }
     tr->chunks = g_new0(ppo_grad_chunk_t, tr->n_grad_chunks);
     for (uint32_t k = 0; k < tr->n_grad_chunks; k++)
         if (!grad_chunk_alloc(tr, &tr->chunks[k], tr->grad_chunk, error))
@@ -445,11 +568,10 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     tr->n_env_rows = ppo_pool_threads(tr->pool);
     tr->env_rows = g_new0(ppo_guard_row_t, tr->n_env_rows);
     for (uint32_t w = 0; w < tr->n_env_rows; w++) {
-        char *what = g_strdup_printf("its observation row (%u floats) in training", tr->D);
-        const bool ok = ppo_guard_row_init(&tr->env_rows[w], (size_t)tr->D * sizeof(float), what,
-                                           error);
+        char *what = g_strdup_printf("its observation row (%zu bytes) in training", tr->env_rb);
+        const bool guarded = ppo_guard_row_init(&tr->env_rows[w], tr->env_rb, what, error);
         g_free(what);
-        if (!ok)
+        if (!guarded)
             goto fail;
     }
     /* a policy with parts acts without its value function; the values come batched after */
@@ -462,6 +584,13 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         tr->value_error = g_new0(char *, tr->n_value_tasks);
         tr->n_value_ws = ppo_pool_threads(tr->pool);
         tr->value_ws = g_new0(void *, tr->n_value_ws);
+        if (tr->store_u8) {
+            tr->value_obs = alloc_aligned((size_t)tr->n_value_ws * per * D * sizeof(float));
+            if (tr->value_obs == NULL) {
+                g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL, "out of memory");
+                goto fail;
+            }
+        }
         for (uint32_t w = 0; w < tr->n_value_ws; w++) {
             tr->value_ws[w] = pvt->ws_create(tr->model->inst, per);
             if (tr->value_ws[w] == NULL) {
@@ -480,6 +609,11 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
 fail:
     ppo_trainer_free(tr);
     return NULL;
+}
+
+void ppo_trainer_carry_observations(ppo_trainer_t *tr)
+{
+    memcpy(tr->ro.obs, ppo_trainer_obs_row(tr, (size_t)tr->T * tr->N), tr->N * tr->store_rb);
 }
 
 const ppo_model_t *ppo_trainer_model(const ppo_trainer_t *tr)
@@ -548,8 +682,7 @@ bool ppo_trainer_iterate(ppo_trainer_t *tr, ppo_metrics_row_t *row, GError **err
     }
 
     /* the next rollout starts from the last observations */
-    memcpy(tr->ro.obs, tr->ro.obs + (size_t)tr->T * tr->N * tr->D,
-           (size_t)tr->N * tr->D * sizeof(float));
+    ppo_trainer_carry_observations(tr);
     tr->iteration++;
 
     memset(row, 0, sizeof(*row));

@@ -20,6 +20,7 @@
 #include "ppo_objective_private.h"
 #include "ppo_pool_private.h"
 #include "ppo_session_private.h"
+#include "ppo_space_private.h"
 
 /* envs per collection chunk (a task of the worker pool) */
 #define PPO_COLLECT_CHUNK 8
@@ -31,12 +32,17 @@
 /* the smallest chunk when the policy's distribution and value parts are separate tasks (each
  * task does about half the work of a whole chunk) */
 #define PPO_GRAD_CHUNK_MIN_PARTS 256
+/* a padded row of a recurrent minibatch (no sample behind it) */
+#define PPO_PAD_ROW UINT32_MAX
 /* finished episodes averaged for ep_return_mean */
 #define PPO_EPISODE_WINDOW 100
 
-/* The rollout buffers, all float32, struct of arrays; one allocation. obs has T+1 rows. */
-#define PPO_ROLLOUT_FIELDS(X, T, N, D, A, P)                                                      \
-    X(obs, ((size_t)(T) + 1) * (N) * (D))   /* (T+1, N, D) what the policy saw */                 \
+/* The rollout buffers, struct of arrays; one allocation. obs has T+1 rows of OF floats' worth of
+ * bytes each: D floats, or for uint8 storage D bytes rounded up to 4 (ppo_space_row_bytes), so
+ * obs is addressed by ppo_trainer_obs_row. A recurrent policy's fields (starts, seq_state) are
+ * empty (S = 0) otherwise; K is the number of sequences per env per rollout. */
+#define PPO_ROLLOUT_FIELDS(X, T, N, OF, A, P, K, S)                                               \
+    X(obs, ((size_t)(T) + 1) * (N) * (OF))  /* (T+1, N, D) what the policy saw, as stored */       \
     X(actions, (size_t)(T) * (N) * (A))     /* (T, N, A) as sampled (box: unclipped) */           \
     X(logp, (size_t)(T) * (N))              /* (T, N) log-prob of the action at collection */     \
     X(values, (size_t)(T) * (N))            /* (T, N) V(obs) at collection */                     \
@@ -47,11 +53,13 @@
     X(bootstrap, (size_t)(T) * (N))         /* (T, N) V(final obs) on truncated steps */          \
     X(advantages, (size_t)(T) * (N))        /* (T, N) */                                          \
     X(returns, (size_t)(T) * (N))           /* (T, N) value targets */                            \
-    X(last_values, (size_t)(N))             /* (N) V(obs[T]) */
+    X(last_values, (size_t)(N))             /* (N) V(obs[T]) */                                    \
+    X(starts, (S) > 0 ? (size_t)(T) * (N) : 0) /* (T, N) 1: obs is an episode's first */         \
+    X(seq_state, (size_t)(K) * (N) * (S))   /* (K, N, S) state at each sequence's first step */
 
 typedef struct ppo_rollout {
 #define PPO_ROLLOUT_DECLARE(name, count) float *name;
-    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_DECLARE, 0, 0, 0, 0, 0)
+    PPO_ROLLOUT_FIELDS(PPO_ROLLOUT_DECLARE, 0, 0, 0, 0, 0, 0, 0)
 #undef PPO_ROLLOUT_DECLARE
     void *block; /* the one allocation behind all fields */
     size_t bytes;
@@ -64,14 +72,17 @@ typedef struct ppo_rollout {
 typedef struct ppo_grad_chunk {
     void *ws[2];       /* policy workspaces */
     float *grads;      /* (n_params) this chunk's gradient */
-    float *obs[2];     /* (G, D) */
+    float *obs[2];     /* (G, D) as the policy sees them (converted from uint8 storage) */
+    float *starts;     /* (G) recurrent: 1 where a step starts an episode (0 on padding) */
+    float *start_state; /* (G / L, S) recurrent: each sequence's stored start state */
     float *actions;    /* (G, A) */
     float *old_dist;   /* (G, P) */
     float *old_logp, *adv, *ret, *old_value;               /* (G) */
     float *logp, *entropy, *kl, *value;                    /* (G) */
     float *dlogp, *dentropy, *dkl, *dvalue;                /* (G) */
     ppo_objective_sums_t sums[2];
-    uint32_t first, count;                                  /* rows of the minibatch */
+    uint32_t first, count;                                  /* rows of the minibatch (whole
+                                                             * sequences when recurrent) */
     int status[2];                                          /* 0, or the failing callback's rc */
     char *error[2];                                         /* the plugin's message on failure */
 } ppo_grad_chunk_t;
@@ -95,6 +106,7 @@ typedef struct ppo_env_slot {
     double raw_reward;     /* this step's raw reward */
     double ret_acc;        /* discounted return for reward scaling */
     uint8_t finished;      /* this step ended an episode */
+    uint8_t ep_start;      /* the current observation is an episode's first (recurrent) */
     uint8_t truncated;     /* ... by the time limit (and not terminated) */
     double fin_return;     /* the finished episode's raw return */
     uint32_t fin_len;      /* ... and length */
@@ -125,7 +137,16 @@ typedef struct ppo_trainer {
     uint32_t D;                    /* observation size */
     uint32_t A;                    /* action size (1 for discrete) */
     uint32_t P;                    /* distribution parameters per row */
-    bool discrete;
+    bool clip_actions;             /* box actions: clip to the bounds for the env */
+    ppo_dtype_t obs_dtype;         /* the env's observation element type */
+    bool store_u8;                 /* the rollout stores uint8 rows (uint8 observations without
+                                    * running normalization); else float rows */
+    size_t env_rb;                 /* bytes of an observation row as the env writes it */
+    size_t store_rb;               /* bytes of a stored rollout observation row */
+    ppo_obs_convert_t obs_cv;      /* uint8 -> float (uint8 observations) */
+    uint32_t S;                    /* recurrent state floats per env; 0: no memory */
+    uint32_t L;                    /* recurrent: steps per training sequence (ppo.seq_len) */
+    uint32_t K;                    /* recurrent: sequences per env per rollout, ceil(T / L) */
     uint32_t max_steps;            /* time limit; 0: none */
     uint32_t rank, world;          /* this process among `world` (1 without MPI) */
     const ppo_comm_t *comm;        /* the communicator (single-process without MPI) */
@@ -148,14 +169,23 @@ typedef struct ppo_trainer {
     char **chunk_message;          /* (n_env_chunks) ... and message */
     void *main_ws;                 /* policy workspace for N rows on the main thread */
     float *env_actions;            /* (N, A) actions as the env receives them (clipped) */
-    float *final_obs;              /* (N, D) final observation of truncated episodes */
-    float *trunc_obs;              /* (N, D) gathered final observations */
+    float *chunk_obs;              /* (n_env_chunks, PPO_COLLECT_CHUNK, D) converted
+                                    * observations for act (uint8 storage only) */
+    uint8_t *stage;                /* (N, env_rb) where uint8 envs write when the rollout stores
+                                    * normalized floats */
+    float *rstate;                 /* (N, S) each env's recurrent state [ckpt] */
+    float *final_state;            /* (N, S) the state of truncated episodes before the reset */
+    float *trunc_state;            /* (N, S) gathered */
+    void *final_obs;               /* (N, env_rb) final observation of truncated episodes */
+    float *trunc_obs;              /* (N, D) gathered final observations, as the policy sees them */
     float *trunc_values;           /* (N) their values */
     uint32_t *trunc_index;         /* (N) their envs */
     ppo_rollout_t ro;              /* [ckpt: obs row 0 = the current observations] */
     uint32_t cur_t;                /* collection step being run (for messages) */
     ppo_env_report_t *reports;     /* (world N) every env's report of the step, global order */
-    float *all_obs;                /* (world N, D) every env's new observation (world > 1) */
+    void *all_obs;                 /* (world N, env_rb) every env's new observation (world > 1) */
+    float *all_obs_f;              /* (world N, D) the same as floats, for the statistics of
+                                    * uint8 rows (normalize.obs on uint8) */
     double *all_ret;               /* (world N) running returns for the reward statistics */
     void *exch_send;               /* (exch_size) this rank's reports and rows */
     void *exch_recv;               /* (world exch_size) everyone's */
@@ -173,12 +203,19 @@ typedef struct ppo_trainer {
     uint32_t n_value_tasks;        /* tasks of that pass */
     void **value_ws;               /* (n_value_ws) workspaces of PPO_VALUE_ROWS rows, one per
                                     * pool thread */
+    float *value_obs;              /* (n_value_ws, PPO_VALUE_ROWS, D) converted rows (uint8
+                                    * storage only) */
     uint32_t n_value_ws;
     int *value_status;             /* (n_value_tasks) 0, or value()'s rc */
     char **value_error;            /* (n_value_tasks) its message (owned) */
-    uint32_t grad_chunk;           /* samples per chunk (the last may have fewer) */
+    uint32_t grad_chunk;           /* samples per chunk (the last may have fewer); recurrent:
+                                    * a multiple of L */
     ppo_grad_chunk_t *chunks;      /* (n_grad_chunks) */
-    uint32_t *perm;                /* (T N) sample order of the current epoch */
+    uint32_t *perm;                /* (T N) sample order of the current epoch; recurrent: the
+                                    * first N K hold the order of the sequences */
+    uint32_t *rowmap;              /* recurrent: (mb_size) the sample behind each row of the
+                                    * minibatch being run, PPO_PAD_ROW for padding */
+    uint32_t mb_seqs;              /* recurrent: sequences per minibatch */
     float *adv_batch;              /* (T N) advantages normalized over the batch */
     const float *adv_src;          /* advantages the minibatches read */
     double adv_mean, adv_scale;    /* minibatch normalization: (A - mean) * scale */
@@ -248,6 +285,20 @@ PPO_INTERNAL bool ppo_trainer_iterate(ppo_trainer_t *trainer, ppo_metrics_row_t 
 
 /* true once ppo.total_steps are done. */
 PPO_INTERNAL bool ppo_trainer_done(const ppo_trainer_t *trainer);
+
+/* Observation row `row` (t N + i) of the rollout, as stored. */
+static inline void *ppo_trainer_obs_row(const ppo_trainer_t *tr, size_t row)
+{
+    return (char *)tr->ro.obs + row * tr->store_rb;
+}
+
+/* n stored rows starting at `rows` as the floats the policy sees: the rows themselves for float
+ * storage, else converted into `scratch` (n, D). */
+PPO_INTERNAL const float *ppo_trainer_rows_as_float(const ppo_trainer_t *tr, const void *rows,
+                                                    uint32_t n, float *scratch);
+
+/* The next rollout starts from the observations after the last one (row T into row 0). */
+PPO_INTERNAL void ppo_trainer_carry_observations(ppo_trainer_t *tr);
 
 /* Read access for tests, bench and checkpoints. */
 PPO_INTERNAL const ppo_model_t *ppo_trainer_model(const ppo_trainer_t *trainer);

@@ -69,25 +69,49 @@ bool ppo_update_estimate(ppo_trainer_t *tr, GError **error)
     return true;
 }
 
+/* The samples idx[0..n) (padded rows, PPO_PAD_ROW, skipped; all of x when idx is NULL): their
+ * sum into *sum, and how many there are. */
+static size_t sum_samples(const float *x, const uint32_t *idx, size_t n, double *sum)
+{
+    double s = 0.0;
+    size_t valid = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (idx != NULL && idx[i] == PPO_PAD_ROW)
+            continue;
+        s += x[idx != NULL ? idx[i] : i];
+        valid++;
+    }
+    *sum = s;
+    return valid;
+}
+
+/* The sum of the squared deviations from m of the samples idx[0..n) (pads skipped). */
+static double sum_squared_deviations(const float *x, const uint32_t *idx, size_t n, double m)
+{
+    double v = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (idx != NULL && idx[i] == PPO_PAD_ROW)
+            continue;
+        const double d = x[idx != NULL ? idx[i] : i] - m;
+        v += d * d;
+    }
+    return v;
+}
+
 /* mean and 1/(std + 1e-8) with PyTorch's unbiased std; no scaling for a single sample */
 static void mean_scale(const float *x, const uint32_t *idx, size_t n, double *mean, double *scale)
 {
-    if (n <= 1) {
+    double s;
+    const size_t valid = sum_samples(x, idx, n, &s);
+    if (valid <= 1) {
         *mean = 0.0;
         *scale = 1.0;
         return;
     }
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += x[idx != NULL ? idx[i] : i];
-    const double m = s / (double)n;
-    double v = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double d = x[idx != NULL ? idx[i] : i] - m;
-        v += d * d;
-    }
+    const double m = s / (double)valid;
+    const double v = sum_squared_deviations(x, idx, n, m);
     *mean = m;
-    *scale = 1.0 / (sqrt(v / (double)(n - 1)) + 1e-8);
+    *scale = 1.0 / (sqrt(v / (double)(valid - 1)) + 1e-8);
 }
 
 /* mean_scale over the samples of every rank: the global mean, then the global unbiased std */
@@ -98,9 +122,8 @@ static void global_mean_scale(const ppo_trainer_t *tr, const float *x, const uin
         mean_scale(x, idx, n, mean, scale);
         return;
     }
-    double acc[2] = {0.0, (double)n};
-    for (size_t i = 0; i < n; i++)
-        acc[0] += x[idx != NULL ? idx[i] : i];
+    double acc[2];
+    acc[1] = (double)sum_samples(x, idx, n, &acc[0]);
     ppo_comm_allreduce_f64(tr->comm, acc, 2);
     const double total = acc[1];
     if (total <= 1.0) {
@@ -109,11 +132,7 @@ static void global_mean_scale(const ppo_trainer_t *tr, const float *x, const uin
         return;
     }
     const double m = acc[0] / total;
-    double v = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        const double d = x[idx != NULL ? idx[i] : i] - m;
-        v += d * d;
-    }
+    double v = sum_squared_deviations(x, idx, n, m);
     ppo_comm_allreduce_f64(tr->comm, &v, 1);
     *mean = m;
     *scale = 1.0 / (sqrt(v / (total - 1.0)) + 1e-8);
@@ -138,7 +157,8 @@ static void global_sums(const ppo_trainer_t *tr, ppo_objective_sums_t *s)
 
 typedef struct {
     ppo_trainer_t *tr;
-    const uint32_t *idx;      /* (mb) sample indices of this minibatch */
+    const uint32_t *idx;      /* (mb) sample indices of this minibatch (PPO_PAD_ROW: padding) */
+    const uint32_t *seqs;     /* recurrent: (mb / L) the minibatch's sequences, k N + i */
     uint32_t mb;
     ppo_objective_cfg_t cfg;
     bool backward;            /* false: evaluate only (mean KL) */
@@ -172,6 +192,96 @@ static void task_part(const ppo_trainer_t *tr, const grad_ctx_t *ctx, uint32_t k
     }
 }
 
+/* Rows [c->first, c->first + count) of the minibatch into the chunk's buffers: observations as
+ * the policy sees them, and what part 0 (dist) and part 1 (value) read. A padded row of a
+ * recurrent sequence is zeros; its sequence's start state and episode-start flags are gathered
+ * too. */
+static void gather_rows(const ppo_trainer_t *tr, const grad_ctx_t *ctx, ppo_grad_chunk_t *c,
+                        uint32_t slot, bool dist, bool value)
+{
+    const uint32_t D = tr->D, A = tr->A, P = tr->P, S = tr->S;
+    float *obs = c->obs[slot];
+    for (uint32_t j = 0; j < c->count; j++) {
+        const uint32_t b = ctx->idx[c->first + j];
+        float *o = obs + (size_t)j * D;
+        if (b == PPO_PAD_ROW) {
+            memset(o, 0, (size_t)D * sizeof(float));
+            if (dist) {
+                memset(c->actions + (size_t)j * A, 0, (size_t)A * sizeof(float));
+                memset(c->old_dist + (size_t)j * P, 0, (size_t)P * sizeof(float));
+                c->old_logp[j] = c->adv[j] = 0.0f;
+            }
+            if (value)
+                c->old_value[j] = c->ret[j] = 0.0f;
+            if (S > 0)
+                c->starts[j] = 0.0f;
+            continue;
+        }
+        if (tr->store_u8)
+            ppo_obs_convert_rows(&tr->obs_cv, ppo_trainer_obs_row(tr, b), tr->store_rb, 1, o);
+        else
+            memcpy(o, ppo_trainer_obs_row(tr, b), (size_t)D * sizeof(float));
+        if (dist) {
+            memcpy(c->actions + (size_t)j * A, tr->ro.actions + (size_t)b * A,
+                   (size_t)A * sizeof(float));
+            memcpy(c->old_dist + (size_t)j * P, tr->ro.dist + (size_t)b * P,
+                   (size_t)P * sizeof(float));
+            c->old_logp[j] = tr->ro.logp[b];
+            c->adv[j] = (float)(((double)tr->adv_src[b] - tr->adv_mean) * tr->adv_scale);
+        }
+        if (value) {
+            c->old_value[j] = tr->ro.values[b];
+            c->ret[j] = tr->ro.returns[b];
+        }
+        if (S > 0)
+            c->starts[j] = tr->ro.starts[b];
+    }
+    for (uint32_t q = 0; S > 0 && q < c->count / tr->L; q++)
+        memcpy(c->start_state + (size_t)q * S,
+               tr->ro.seq_state + (size_t)ctx->seqs[c->first / tr->L + q] * S,
+               (size_t)S * sizeof(float));
+}
+
+/* Rows of sequence q of a chunk that hold samples (padding comes last in a sequence). */
+static uint32_t valid_rows(const grad_ctx_t *ctx, const ppo_grad_chunk_t *c, uint32_t L,
+                           uint32_t q)
+{
+    const uint32_t *rows = ctx->idx + c->first + (size_t)q * L;
+    uint32_t n = 0;
+    while (n < L && rows[n] != PPO_PAD_ROW)
+        n++;
+    return n;
+}
+
+/* The objective of a recurrent chunk, sequence by sequence over its samples: padded rows get
+ * zero derivatives and count in no sum. */
+static void sequence_objective(const ppo_trainer_t *tr, const grad_ctx_t *ctx,
+                               ppo_grad_chunk_t *c, uint32_t slot, bool dist, bool value,
+                               float *kl)
+{
+    const uint32_t L = tr->L;
+    ppo_objective_sums_t *total = &c->sums[slot];
+    memset(total, 0, sizeof(*total));
+    for (uint32_t q = 0; q < c->count / L; q++) {
+        const size_t o = (size_t)q * L;
+        const uint32_t n = valid_rows(ctx, c, L, q);
+        ppo_objective_sums_t s;
+        ppo_objective_eval(&ctx->cfg, n, dist ? c->logp + o : NULL, c->old_logp + o, c->adv + o,
+                           c->entropy + o, kl != NULL ? kl + o : NULL,
+                           value ? c->value + o : NULL, c->old_value + o, c->ret + o,
+                           c->dlogp + o, c->dentropy + o, c->dkl + o, c->dvalue + o, &s);
+        for (uint32_t j = n; j < L; j++)
+            c->dlogp[o + j] = c->dentropy[o + j] = c->dkl[o + j] = c->dvalue[o + j] = 0.0f;
+        total->policy_loss += s.policy_loss;
+        total->value_loss += s.value_loss;
+        total->entropy += s.entropy;
+        total->kl += s.kl;
+        total->approx_kl += s.approx_kl;
+        total->clipped += s.clipped;
+        total->n += s.n;
+    }
+}
+
 static void grad_task(void *vctx, uint32_t k, uint32_t worker)
 {
     grad_ctx_t *ctx = vctx;
@@ -181,37 +291,27 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
     ppo_grad_chunk_t *c = &tr->chunks[ci];
     const uint32_t slot = part == 1 ? 1 : 0;
     const bool dist = part != 1, value = part != 0;
-    const uint32_t D = tr->D, A = tr->A, P = tr->P;
     c->status[slot] = 0;
     memset(&c->sums[slot], 0, sizeof(c->sums[slot]));
     if (c->count == 0)
         return;
 
     /* gather the chunk's samples into contiguous rows (what this part reads) */
-    float *obs = c->obs[slot];
-    for (uint32_t j = 0; j < c->count; j++) {
-        const size_t b = ctx->idx[c->first + j];
-        memcpy(obs + (size_t)j * D, tr->ro.obs + b * D, (size_t)D * sizeof(float));
-        if (dist) {
-            memcpy(c->actions + (size_t)j * A, tr->ro.actions + b * A, (size_t)A * sizeof(float));
-            memcpy(c->old_dist + (size_t)j * P, tr->ro.dist + b * P, (size_t)P * sizeof(float));
-            c->old_logp[j] = tr->ro.logp[b];
-            c->adv[j] = (float)(((double)tr->adv_src[b] - tr->adv_mean) * tr->adv_scale);
-        }
-        if (value) {
-            c->old_value[j] = tr->ro.values[b];
-            c->ret[j] = tr->ro.returns[b];
-        }
-    }
-
+    gather_rows(tr, ctx, c, slot, dist, value);
     /* the analytic KL is read by the KL objectives and by the mean-KL pass only */
     const bool use_kl = ctx->cfg.kind == PPO_OBJECTIVE_KL_PENALTY ||
                         ctx->cfg.kind == PPO_OBJECTIVE_KL_FIXED;
     float *kl = dist && (use_kl || !ctx->backward) ? c->kl : NULL;
     const ppo_plugin_t *pp = tr->model->plugin;
     const ppo_policy_vtable_t *vt = &pp->vt.policy;
+    const ppo_recurrent_vtable_t *rec = tr->model->rec;
+    const float *obs = c->obs[slot];
     ppo_plugin_enter(pp, "evaluate");
-    int rc = part == PART_BOTH
+    int rc = rec != NULL
+                 ? rec->evaluate(tr->model->inst, c->ws[0], c->count / tr->L, tr->L, obs,
+                                 c->actions, c->old_dist, c->start_state, c->starts, c->logp,
+                                 c->entropy, kl, c->value)
+             : part == PART_BOTH
                  ? vt->evaluate(tr->model->inst, c->ws[0], c->count, obs, c->actions, c->old_dist,
                                 c->logp, c->entropy, kl, c->value)
              : dist ? vt->evaluate_part(tr->model->inst, c->ws[0], 0, c->count, obs, c->actions,
@@ -223,9 +323,12 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
         chunk_fail(c, slot, pp, part == PART_BOTH ? "evaluate" : "evaluate_part", rc);
         return;
     }
-    ppo_objective_eval(&ctx->cfg, c->count, dist ? c->logp : NULL, c->old_logp, c->adv,
-                       c->entropy, kl, value ? c->value : NULL, c->old_value, c->ret, c->dlogp,
-                       c->dentropy, c->dkl, c->dvalue, &c->sums[slot]);
+    if (rec != NULL)
+        sequence_objective(tr, ctx, c, slot, dist, value, kl);
+    else
+        ppo_objective_eval(&ctx->cfg, c->count, dist ? c->logp : NULL, c->old_logp, c->adv,
+                           c->entropy, kl, value ? c->value : NULL, c->old_value, c->ret,
+                           c->dlogp, c->dentropy, c->dkl, c->dvalue, &c->sums[slot]);
     if (!ctx->backward)
         return;
     if (part == PART_BOTH) {
@@ -236,7 +339,10 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
     }
     float *dkl = use_kl ? c->dkl : NULL;
     ppo_plugin_enter(pp, "backward");
-    rc = part == PART_BOTH
+    rc = rec != NULL
+             ? rec->backward(tr->model->inst, c->ws[0], c->count / tr->L, tr->L, c->dlogp,
+                             c->dentropy, dkl, c->dvalue, c->grads)
+         : part == PART_BOTH
              ? vt->backward(tr->model->inst, c->ws[0], c->count, c->dlogp, c->dentropy, dkl,
                             c->dvalue, c->grads)
          : dist ? vt->backward_part(tr->model->inst, c->ws[0], 0, c->count, c->dlogp, c->dentropy,
@@ -506,6 +612,41 @@ static void objective_config(const ppo_trainer_t *tr, double clip, ppo_objective
     cfg->inv_batch = 1.0 / tr->mb_size;
 }
 
+/* Recurrent: the rows of the minibatch made of sequences seqs[0..mb_seqs) into tr->rowmap
+ * (sample t N + i for step t < T of sequence q = k N + i, t = k L + j; PPO_PAD_ROW past the
+ * rollout's end). Returns the number of samples. */
+static uint32_t build_rowmap(ppo_trainer_t *tr, const uint32_t *seqs)
+{
+    const uint32_t N = tr->N, L = tr->L;
+    uint32_t valid = 0;
+    for (uint32_t s = 0; s < tr->mb_seqs; s++) {
+        const uint32_t k = seqs[s] / N, i = seqs[s] % N;
+        for (uint32_t j = 0; j < L; j++) {
+            const uint32_t t = k * L + j;
+            const bool in = t < tr->T;
+            tr->rowmap[(size_t)s * L + j] = in ? t * N + i : PPO_PAD_ROW;
+            valid += in;
+        }
+    }
+    return valid;
+}
+
+/* Point the grad tasks at minibatch m of this epoch's order: samples (perm) or, for a recurrent
+ * policy, the rows of its sequences. Returns the minibatch's samples. */
+static uint32_t select_minibatch(ppo_trainer_t *tr, grad_ctx_t *ctx, uint32_t m)
+{
+    if (tr->S == 0) {
+        ctx->idx = tr->perm + (size_t)m * tr->mb_size;
+        return tr->mb_size;
+    }
+    ctx->seqs = tr->perm + (size_t)m * tr->mb_seqs;
+    ctx->idx = tr->rowmap;
+    const uint32_t valid = build_rowmap(tr, ctx->seqs);
+    /* the minibatch loss is a mean over its samples */
+    ctx->cfg.inv_batch = 1.0 / valid;
+    return valid;
+}
+
 bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_t *stats,
                     GError **error)
 {
@@ -531,18 +672,20 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
     double sum_pg = 0, sum_v = 0, sum_ent = 0, sum_kl = 0, sum_clip = 0, sum_loss = 0;
     uint64_t n_mb = 0;
     bool stop = false;
+    /* what is shuffled: samples, or a recurrent policy's whole sequences */
+    const uint32_t n_units = tr->S > 0 ? tr->N * tr->K : B;
     for (uint32_t epoch = 0; epoch < pl->ppo.epochs && !stop; epoch++) {
         /* a fresh permutation each epoch (Fisher-Yates on the shuffle stream) */
-        for (uint32_t b = 0; b < B; b++)
+        for (uint32_t b = 0; b < n_units; b++)
             tr->perm[b] = b;
-        for (uint32_t b = B; b-- > 1;) {
+        for (uint32_t b = n_units; b-- > 1;) {
             const uint32_t j = (uint32_t)ppo_rng_below(&tr->shuffle_rng, (uint64_t)b + 1);
             const uint32_t tmp = tr->perm[b];
             tr->perm[b] = tr->perm[j];
             tr->perm[j] = tmp;
         }
         for (uint32_t m = 0; m < pl->ppo.minibatches && !stop; m++) {
-            ctx.idx = tr->perm + (size_t)m * mb;
+            select_minibatch(tr, &ctx, m);
             if (pl->ppo.normalize_advantages == PPO_ADVNORM_MINIBATCH)
                 global_mean_scale(tr, tr->ro.advantages, ctx.idx, mb, &tr->adv_mean,
                                   &tr->adv_scale);
@@ -553,8 +696,17 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
             sum_chunks(tr, true, &s);
             /* every rank sees the same sums, so all take the same decisions below */
             global_sums(tr, &s);
-            const double gmb = (double)mb * tr->world;
-            const double loss = ppo_objective_loss(&ctx.cfg, &s) / tr->world;
+            /* the samples of this minibatch over every rank (recurrent minibatches leave out
+             * their padding) */
+            const double gmb = tr->S > 0 ? s.n : (double)mb * tr->world;
+            double loss;
+            if (tr->S > 0) {
+                ppo_objective_cfg_t global = ctx.cfg;
+                global.inv_batch = 1.0 / gmb;
+                loss = ppo_objective_loss(&global, &s);
+            } else {
+                loss = ppo_objective_loss(&ctx.cfg, &s) / tr->world;
+            }
             const double approx_kl = s.approx_kl / gmb;
             sum_pg += s.policy_loss / gmb;
             sum_v += s.value_loss / gmb;
@@ -640,12 +792,13 @@ bool ppo_update_mean_kl(ppo_trainer_t *tr, double *mean_kl, GError **error)
     const uint32_t B = tr->T * tr->N, mb = tr->mb_size;
     grad_ctx_t ctx = {.tr = tr, .mb = mb, .backward = false};
     objective_config(tr, tr->pl->ppo.clip, &ctx.cfg);
-    for (uint32_t b = 0; b < B; b++)
+    const uint32_t n_units = tr->S > 0 ? tr->N * tr->K : B;
+    for (uint32_t b = 0; b < n_units; b++)
         tr->perm[b] = b;
     place_chunks(tr, mb);
     double sum = 0.0;
-    for (uint32_t start = 0; start < B; start += mb) {
-        ctx.idx = tr->perm + start;
+    for (uint32_t m = 0; m < tr->pl->ppo.minibatches; m++) {
+        select_minibatch(tr, &ctx, m);
         ppo_pool_run(tr->pool, grad_tasks(tr, false), grad_task, &ctx);
         if (chunk_failure(tr, error))
             return false;

@@ -7,6 +7,8 @@
 #include <glib/gstdio.h>
 
 #include "ppo_test.h"
+#include "ppo_checkpoint_private.h"
+#include "ppo_trainer_private.h"
 
 ppo_plugin_t *ppo_test_plugin(const char *name)
 {
@@ -222,4 +224,108 @@ int ppo_test_run(Suite *suite)
     int failed = srunner_ntests_failed(runner);
     srunner_free(runner);
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+void ppo_test_trainer_open(ppo_test_trainer_t *f, const char *text, const char *const *overrides)
+{
+    GError *error = NULL;
+    f->search = ppo_search_new(NULL);
+    f->pipeline = ppo_pipeline_parse("test.yaml", ".", text, strlen(text), overrides, &error);
+    ck_assert_msg(f->pipeline != NULL, "%s", error != NULL ? error->message : "");
+    f->session = ppo_session_open(f->pipeline, f->search, &error);
+    ck_assert_msg(f->session != NULL, "%s", error != NULL ? error->message : "");
+    f->trainer = ppo_trainer_new(f->session, &error);
+    ck_assert_msg(f->trainer != NULL, "%s", error != NULL ? error->message : "");
+}
+
+void ppo_test_trainer_close(ppo_test_trainer_t *f)
+{
+    ppo_trainer_free(f->trainer);
+    ppo_session_free(f->session);
+    ppo_pipeline_free(f->pipeline);
+    ppo_search_free(f->search);
+}
+
+GError *ppo_test_trainer_error(const char *text, const char *const *overrides)
+{
+    GError *error = NULL;
+    ppo_search_t *search = ppo_search_new(NULL);
+    ppo_pipeline_t *pipeline =
+        ppo_pipeline_parse("test.yaml", ".", text, strlen(text), overrides, &error);
+    ppo_session_t *session = pipeline != NULL ? ppo_session_open(pipeline, search, &error) : NULL;
+    ppo_trainer_t *trainer = session != NULL ? ppo_trainer_new(session, &error) : NULL;
+    ppo_trainer_free(trainer);
+    ppo_session_free(session);
+    ppo_pipeline_free(pipeline);
+    ppo_search_free(search);
+    return error;
+}
+
+void ppo_test_trainer_iterate(ppo_test_trainer_t *f, void *row_out)
+{
+    ppo_metrics_row_t *row = row_out;
+    GError *error = NULL;
+    ck_assert_msg(ppo_trainer_iterate(f->trainer, row, &error), "%s",
+                  error != NULL ? error->message : "");
+    row->time_s = row->sps = 0.0;
+}
+
+/* The parameters and optimizer states of two trainers are equal. */
+static void assert_same_models(const ppo_test_trainer_t *a, const ppo_test_trainer_t *b)
+{
+    const ppo_model_t *ma = ppo_trainer_model(a->trainer), *mb = ppo_trainer_model(b->trainer);
+    ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
+    if (ma->opt_state != NULL)
+        ck_assert_mem_eq(ma->opt_state, mb->opt_state,
+                         ma->n_params * ma->state_floats * sizeof(float));
+}
+
+void ppo_test_assert_same_runs(const char *text, const char *const *a, const char *const *b, int n)
+{
+    ppo_test_trainer_t fa, fb;
+    ppo_test_trainer_open(&fa, text, a);
+    ppo_test_trainer_open(&fb, text, b);
+    for (int i = 0; i < n; i++) {
+        ppo_metrics_row_t ra, rb;
+        ppo_test_trainer_iterate(&fa, &ra);
+        ppo_test_trainer_iterate(&fb, &rb);
+        ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d differs", i + 1);
+    }
+    assert_same_models(&fa, &fb);
+    ppo_test_trainer_close(&fa);
+    ppo_test_trainer_close(&fb);
+}
+
+void ppo_test_assert_resume_exact(const char *text, const char *const *overrides, int before,
+                                  int after)
+{
+    char *dir = ppo_test_tmpdir();
+    char *path = g_build_filename(dir, "c.ckpt", NULL);
+    ppo_test_trainer_t a, b;
+    ppo_test_trainer_open(&a, text, overrides);
+    ppo_metrics_row_t ra, rb;
+    for (int i = 0; i < before; i++)
+        ppo_test_trainer_iterate(&a, &ra);
+    GError *error = NULL;
+    ppo_ckpt_files_t files = {.metrics_offset = 0};
+    ck_assert_msg(ppo_checkpoint_write(a.trainer, &files, path, &error), "%s",
+                  error != NULL ? error->message : "");
+    ppo_test_trainer_open(&b, text, overrides);
+    ppo_ckpt_t *c = ppo_checkpoint_read(path, &error);
+    ck_assert_msg(c != NULL, "%s", error != NULL ? error->message : "");
+    ck_assert_msg(ppo_checkpoint_restore(b.trainer, c, NULL, &error), "%s",
+                  error != NULL ? error->message : "");
+    ppo_checkpoint_free(c);
+    for (int i = 0; i < after; i++) {
+        ppo_test_trainer_iterate(&a, &ra);
+        ppo_test_trainer_iterate(&b, &rb);
+        ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d after the restore differs",
+                      i + 1);
+    }
+    assert_same_models(&a, &b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
+    ppo_test_rm_tree(dir);
+    g_free(path);
+    g_free(dir);
 }

@@ -62,6 +62,37 @@ guint ppo_csv_count_prefix(const ppo_csv_t *csv, const char *prefix);
 const char *ppo_csv_str(const ppo_csv_t *csv, guint row, int col);
 double ppo_csv_num(const ppo_csv_t *csv, guint row, int col);
 
+/* A trainer built from pipeline text the way `ppofw run` builds one (search path, session,
+ * trainer), for tests of the training loop. */
+typedef struct ppo_test_trainer {
+    struct ppo_search *search;
+    struct ppo_pipeline *pipeline;
+    struct ppo_session *session;
+    struct ppo_trainer *trainer;
+} ppo_test_trainer_t;
+
+/* Build from pipeline YAML text and --set style overrides (NULL-terminated, may be NULL);
+ * aborts the test on any error. Free with ppo_test_trainer_close. */
+void ppo_test_trainer_open(ppo_test_trainer_t *f, const char *text, const char *const *overrides);
+void ppo_test_trainer_close(ppo_test_trainer_t *f);
+
+/* The error that building such a trainer stops with (transfer full), or NULL when it builds. */
+GError *ppo_test_trainer_error(const char *text, const char *const *overrides);
+
+/* One iteration into *row (an opaque ppo_metrics_row_t), with its wall-clock columns zeroed:
+ * they are the only ones allowed to differ between identical runs. Aborts on an error. */
+void ppo_test_trainer_iterate(ppo_test_trainer_t *f, void *row);
+
+/* Run n iterations of two pipelines side by side (text with overrides a, and with b) and
+ * require identical metrics rows, parameters and optimizer state. */
+void ppo_test_assert_same_runs(const char *text, const char *const *a, const char *const *b,
+                               int n);
+
+/* Run `before` iterations, write a checkpoint, restore it into a fresh trainer of the same
+ * pipeline, then run `after` more on both: rows, parameters and optimizer state must be equal. */
+void ppo_test_assert_resume_exact(const char *text, const char *const *overrides, int before,
+                                  int after);
+
 /* Run a Check suite (CK_FORK default) and return the process exit status. */
 int ppo_test_run(Suite *suite);
 

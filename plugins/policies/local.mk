@@ -1,7 +1,8 @@
 # plugins/policies: policy networks (mlp, whose export_c writer is mlp_export.c) and their Check
 # suites. test_mlp compiles the C file export_c writes with tests/plugins/mlp_export_driver.c.
 plugin_LTLIBRARIES += plugins/policies/mlp.la
-plugins_policies_mlp_la_SOURCES = plugins/policies/mlp.c plugins/policies/mlp_export.c
+plugins_policies_mlp_la_SOURCES = plugins/policies/mlp.c plugins/policies/mlp_export.c \
+	plugins/policies/mlp_export.h
 plugins_policies_mlp_la_LDFLAGS = $(PLUGIN_LINK)
 plugins_policies_mlp_la_LIBADD = $(PLUGIN_LIBS)
 

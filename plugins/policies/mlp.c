@@ -1,7 +1,8 @@
 /* mlp — the multilayer-perceptron actor-critic policy: separate (or shared) fully connected
  * branches for the action distribution and the value, as Stable-Baselines3's ActorCriticPolicy
- * builds them, with a categorical head for discrete actions and a diagonal Gaussian head for box
- * actions (a state-independent log-std, or generalized state-dependent exploration, gSDE).
+ * builds them, with a categorical head for discrete actions, one categorical per component for
+ * multi-discrete actions, and a diagonal Gaussian head for box actions (a state-independent
+ * log-std, or generalized state-dependent exploration, gSDE). Image observations are flattened.
  *
  * Parameters are the core's: the segment table below names them PyTorch-style in declaration
  * order (pi.K.weight/bias, pi_head.*, vf.K.*, vf_head.*, log_std) and says how to initialize
@@ -29,6 +30,8 @@
 
 #include <ppofw/ppofw.h>
 
+#include "mlp_export.h"
+
 #define MLP_SDE_EPS 1e-6f     /* added to the gSDE variance, as SB3 does */
 #define MLP_MAX_WIDTH 65536.0 /* largest layer width the schema accepts */
 #define MLP_NAME_LEN 32       /* room for "vf.4294967295.weight" */
@@ -37,6 +40,7 @@
 /* What the policy head is. */
 typedef enum mlp_head {
     MLP_HEAD_CATEGORICAL, /* logits (n) */
+    MLP_HEAD_MULTI,       /* the logits of each multi-discrete component in turn (sum of nvec) */
     MLP_HEAD_GAUSSIAN,    /* means (A) and a state-independent log_std (A) */
     MLP_HEAD_GSDE,        /* means (A) and log_std (latent, A) of the gSDE weights */
 } mlp_head_t;
@@ -54,7 +58,9 @@ typedef struct mlp {
     uint32_t n_envs;             /* env indices act and reset_noise may see */
     uint32_t D;                  /* observation size */
     uint32_t A;                  /* action floats per row: 1 for discrete */
-    uint32_t n_actions;          /* discrete: n; box: 0 */
+    uint32_t n_actions;          /* logits: discrete n, multi-discrete the sum of nvec; box: 0 */
+    const uint32_t *nvec;        /* multi-discrete: (A) choices per component (the core's) */
+    const ppo_space_t *obs_space;/* the core's, valid until destroy (export reads its bounds) */
     uint32_t P;                  /* distribution floats per row */
     mlp_head_t head;             /* kind of head */
     ppo_activation_t activation; /* of every hidden layer */
@@ -273,6 +279,12 @@ static void mlp_destroy(void *inst)
     free(m);
 }
 
+/* 1 when the head outputs logits (discrete and multi-discrete actions). */
+static int logits_head(const mlp_t *m)
+{
+    return m->head == MLP_HEAD_CATEGORICAL || m->head == MLP_HEAD_MULTI;
+}
+
 /* Check the spaces and the parameters that depend on them; 0 or -1 after host->error. */
 static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup, int sde)
 {
@@ -284,10 +296,12 @@ static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup,
                     obs == NULL ? "missing" : space_kind_name(obs->kind));
         return -1;
     }
-    if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX)) {
+    if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX &&
+                        act->kind != PPO_SPACE_MULTI_DISCRETE)) {
         host->error(host,
-                    "the action space is %s; mlp handles discrete (categorical head) and box "
-                    "(Gaussian head) action spaces",
+                    "the action space is %s; mlp handles discrete (categorical head), "
+                    "multi-discrete (a categorical per component) and box (Gaussian head) action "
+                    "spaces",
                     act == NULL ? "missing" : space_kind_name(act->kind));
         return -1;
     }
@@ -299,11 +313,11 @@ static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup,
         host->error(host, "the box action space has no components");
         return -1;
     }
-    if (sde && act->kind == PPO_SPACE_DISCRETE) {
+    if (sde && act->kind != PPO_SPACE_BOX) {
         host->error(host,
-                    "sde: true needs a box action space, but the action space is discrete "
-                    "(n = %u); set sde: false for discrete actions",
-                    act->n);
+                    "sde: true needs a box action space, but the action space is %s; set sde: "
+                    "false for discrete actions",
+                    space_kind_name(act->kind));
         return -1;
     }
     return 0;
@@ -322,10 +336,18 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     m->host = host;
     m->n_envs = setup->n_envs;
     m->D = setup->obs_space->dim;
+    m->obs_space = setup->obs_space;
     if (setup->act_space->kind == PPO_SPACE_DISCRETE) {
         m->head = MLP_HEAD_CATEGORICAL;
         m->A = 1;
         m->n_actions = setup->act_space->n;
+        m->P = m->n_actions;
+    } else if (setup->act_space->kind == PPO_SPACE_MULTI_DISCRETE) {
+        m->head = MLP_HEAD_MULTI;
+        m->A = setup->act_space->dim;
+        m->nvec = setup->act_space->nvec;
+        for (uint32_t k = 0; k < m->A; k++)
+            m->n_actions += m->nvec[k];
         m->P = m->n_actions;
     } else {
         m->head = sde ? MLP_HEAD_GSDE : MLP_HEAD_GAUSSIAN;
@@ -373,7 +395,7 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     }
     m->latent = width;
     add_linear(m, &m->pi_head, "pi_head", m->latent,
-               m->head == MLP_HEAD_CATEGORICAL ? m->n_actions : m->A, ortho, 0.01);
+               logits_head(m) ? m->n_actions : m->A, ortho, 0.01);
     width = m->share ? m->latent : m->D;
     for (uint32_t k = 0; k < m->n_vf; k++) {
         snprintf(prefix, sizeof(prefix), "vf.%u", k);
@@ -536,7 +558,7 @@ static void forward_dist(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *
 {
     const mlp_layer_t *H = &m->pi_head;
     const float *W = seg_ptr(m, m->params, H->weight), *b = seg_ptr(m, m->params, H->weight + 1);
-    if (m->head == MLP_HEAD_CATEGORICAL) {
+    if (logits_head(m)) {
         ppo_linear_forward(B, H->in, H->out, z, W, b, ws->dist);
         return;
     }
@@ -692,6 +714,10 @@ static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
     case MLP_HEAD_CATEGORICAL:
         ppo_categorical_act(B, m->n_actions, ws->dist, rngs, deterministic, actions_out, logp_out);
         return 0;
+    case MLP_HEAD_MULTI:
+        ppo_multi_categorical_act(B, m->A, m->nvec, ws->dist, rngs, deterministic, actions_out,
+                                  logp_out);
+        return 0;
     case MLP_HEAD_GSDE:
         if (!deterministic)
             return sde_sample(m, ws, B, z, env_index, rngs, actions_out, logp_out);
@@ -751,6 +777,9 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         if (m->head == MLP_HEAD_CATEGORICAL)
             ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out,
                                      entropy_out, kl_out);
+        else if (m->head == MLP_HEAD_MULTI)
+            ppo_multi_categorical_evaluate(B, m->A, m->nvec, ws->dist, ws->actions, old,
+                                           logp_out, entropy_out, kl_out);
         else
             ppo_gaussian_evaluate(B, m->A, ws->dist, ws->actions, old, logp_out, entropy_out,
                                   kl_out);
@@ -894,6 +923,9 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         if (m->head == MLP_HEAD_CATEGORICAL) {
             ppo_categorical_backward(B, m->n_actions, ws->dist, ws->actions, old, dlogp, dentropy,
                                      dkl_used, ws->ddist);
+        } else if (m->head == MLP_HEAD_MULTI) {
+            ppo_multi_categorical_backward(B, m->A, m->nvec, ws->dist, ws->actions, old, dlogp,
+                                           dentropy, dkl_used, ws->ddist);
         } else {
             ppo_gaussian_backward(B, A, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used,
                                   ws->ddist);
@@ -1013,14 +1045,6 @@ static int mlp_set_state(void *inst, const double *state)
 
 /* ---- export_c (the writer is plugins/policies/mlp_export.c) ---- */
 
-/* Declared here and defined in mlp_export.c, with the same text; keep the two in step.
- * Writes the C file for a chain of n_layers Linear layers (the hidden ones, then the head):
- * widths (n_layers + 1) are the input size then each layer's output size, weights and biases
- * (n_layers) point into the parameters. 0, or -1 after host->error. */
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm, int discrete,
-                     int relu, uint32_t n_layers, const uint32_t *widths,
-                     const float *const *weights, const float *const *biases);
-
 static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out)
 {
     const mlp_t *m = inst;
@@ -1045,8 +1069,18 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
         weights[k] = seg_ptr(m, params, L->weight);
         biases[k] = seg_ptr(m, params, L->weight + 1);
     }
-    rc = mlp_export_write(out, m->host, norm, m->head == MLP_HEAD_CATEGORICAL,
-                          m->activation == PPO_ACTIVATION_RELU, n_layers, widths, weights, biases);
+    const mlp_export_io_t io = {
+        .action = m->head == MLP_HEAD_CATEGORICAL ? MLP_EXPORT_DISCRETE
+                  : m->head == MLP_HEAD_MULTI     ? MLP_EXPORT_MULTI_DISCRETE
+                                                  : MLP_EXPORT_BOX,
+        .n_comp = m->A,
+        .nvec = m->nvec,
+        .obs_u8 = m->obs_space->dtype == PPO_DTYPE_UINT8,
+        .obs_low = m->obs_space->low,
+        .obs_high = m->obs_space->high,
+    };
+    rc = mlp_export_write(out, m->host, norm, &io, m->activation == PPO_ACTIVATION_RELU, n_layers,
+                          widths, weights, biases);
 out_free:
     free(widths);
     free(weights);

@@ -16,9 +16,7 @@
 
 #include <ppofw/ppofw.h>
 
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm, int discrete,
-                     int relu, uint32_t n_layers, const uint32_t *widths,
-                     const float *const *weights, const float *const *biases);
+#include "mlp_export.h"
 
 static const char export_helpers[] =
     "/* y (O) = W (O, I) x (I) + b, each output summed in the order ppofw's small-batch path\n"
@@ -141,17 +139,26 @@ static int norm_fits(const ppo_obs_norm_t *norm, uint32_t D)
 }
 
 /* The header comment and the macros. */
-static void export_preamble(FILE *out, const ppo_obs_norm_t *norm, int discrete, int relu,
-                            uint32_t n_layers, const uint32_t *widths)
+static void export_preamble(FILE *out, const ppo_obs_norm_t *norm, const mlp_export_io_t *io,
+                            int relu, uint32_t n_layers, const uint32_t *widths)
 {
     const uint32_t D = widths[0], n_out = widths[n_layers];
+    const int discrete = io->action == MLP_EXPORT_DISCRETE;
     fprintf(out, "/* ppo_policy: the deterministic action of a ppofw mlp policy, as C99.\n *\n");
     fprintf(out, " * Network: %u observations", D);
     for (uint32_t k = 1; k < n_layers; k++)
         fprintf(out, " -> %u (%s)", widths[k], relu ? "relu" : "tanh");
+    if (io->obs_u8)
+        fprintf(out, ".\n * Observations are bytes, each scaled to [0, 1] as (x - low) / (high - "
+                     "low) first");
     if (discrete)
         fprintf(out, " -> %u logits.\n * The action is the index of the first largest logit.\n",
                 n_out);
+    else if (io->action == MLP_EXPORT_MULTI_DISCRETE)
+        fprintf(out,
+                " -> %u logits, %u components.\n * Each component of the action is the index of "
+                "the first largest logit of\n * its slice of the logits.\n",
+                n_out, io->n_comp);
     else
         fprintf(out,
                 " -> %u means.\n * The action is the MEAN of the Gaussian, NOT clipped to the "
@@ -170,37 +177,65 @@ static void export_preamble(FILE *out, const ppo_obs_norm_t *norm, int discrete,
             " * global state: ppo_policy_act is thread-safe.\n */\n"
             "#include <math.h>\n\n");
     fprintf(out, "#define PPO_POLICY_OBS_DIM %u\n", D);
-    fprintf(out, "#define PPO_POLICY_ACT_DIM %u\n", discrete ? 1 : n_out);
+    fprintf(out, "#define PPO_POLICY_ACT_DIM %u\n",
+            discrete ? 1 : io->action == MLP_EXPORT_MULTI_DISCRETE ? io->n_comp : n_out);
     if (discrete)
         fprintf(out, "#define PPO_POLICY_N_ACTIONS %u /* the action is in [0, N_ACTIONS) */\n",
                 n_out);
+    if (io->action == MLP_EXPORT_MULTI_DISCRETE) {
+        fprintf(out, "#define PPO_POLICY_NVEC {");
+        for (uint32_t k = 0; k < io->n_comp; k++)
+            fprintf(out, "%s%u", k > 0 ? ", " : "", io->nvec[k]);
+        fprintf(out, "} /* component k is in [0, NVEC[k]) */\n");
+    }
+    if (io->obs_u8)
+        fprintf(out, "#define PPO_POLICY_OBS_UINT8 1\n");
     fprintf(out, "\n");
 }
 
 /* The body of ppo_policy_act. */
-static void export_act(FILE *out, const ppo_obs_norm_t *norm, int discrete, uint32_t n_layers,
-                       const uint32_t *widths)
+static void export_act(FILE *out, const ppo_obs_norm_t *norm, const mlp_export_io_t *io,
+                       uint32_t n_layers, const uint32_t *widths)
 {
     const uint32_t D = widths[0], n_out = widths[n_layers];
+    const char *obs_type = io->obs_u8 ? "const unsigned char *obs" : "const double *obs";
     uint32_t width = 0;
     for (uint32_t k = 0; k <= n_layers; k++)
         width = widths[k] > width ? widths[k] : width;
-    if (discrete)
-        fprintf(out, "int ppo_policy_act(const double *obs);\n\n"
-                     "int ppo_policy_act(const double *obs)\n{\n");
+    if (io->action == MLP_EXPORT_DISCRETE)
+        fprintf(out, "int ppo_policy_act(%s);\n\nint ppo_policy_act(%s)\n{\n", obs_type,
+                obs_type);
+    else if (io->action == MLP_EXPORT_MULTI_DISCRETE)
+        fprintf(out,
+                "void ppo_policy_act(%s, int *action);\n\n"
+                "void ppo_policy_act(%s, int *action)\n{\n",
+                obs_type, obs_type);
     else
-        fprintf(out, "void ppo_policy_act(const double *obs, double *action);\n\n"
-                     "void ppo_policy_act(const double *obs, double *action)\n{\n");
+        fprintf(out,
+                "void ppo_policy_act(%s, double *action);\n\n"
+                "void ppo_policy_act(%s, double *action)\n{\n",
+                obs_type, obs_type);
     fprintf(out, "    float buf0[%u], buf1[%u];\n    int i;\n", width, width);
+    /* the input as the core hands it to the policy: uint8 scaled as ppofw scales it (in
+     * double, rounded to float), then the normalization */
+    const char *x = "obs[i]";
+    if (io->obs_u8) {
+        fprintf(out,
+                "    for (i = 0; i < %u; i++)\n"
+                "        buf0[i] = (float)(((double)obs[i] - ppo_policy_obs_low[i]) /\n"
+                "                          (ppo_policy_obs_high[i] - ppo_policy_obs_low[i]));\n",
+                D);
+        x = "(double)buf0[i]";
+    }
     if (norm != NULL)
         fprintf(out,
                 "    for (i = 0; i < %u; i++) {\n"
                 "        const double inv = 1.0 / sqrt(ppo_policy_obs_var[i] + %.17g);\n"
-                "        double v = (obs[i] - ppo_policy_obs_mean[i]) * inv;\n"
+                "        double v = (%s - ppo_policy_obs_mean[i]) * inv;\n"
                 "        v = v < -%.17g ? -%.17g : v > %.17g ? %.17g : v;\n"
                 "        buf0[i] = (float)v;\n    }\n",
-                D, norm->epsilon, norm->clip, norm->clip, norm->clip, norm->clip);
-    else
+                D, norm->epsilon, x, norm->clip, norm->clip, norm->clip, norm->clip);
+    else if (!io->obs_u8)
         fprintf(out, "    for (i = 0; i < %u; i++)\n        buf0[i] = (float)obs[i];\n", D);
 
     /* the layers alternate between the two buffers; all but the head are activated */
@@ -217,21 +252,33 @@ static void export_act(FILE *out, const ppo_obs_norm_t *norm, int discrete, uint
         if (k + 1 < n_layers)
             fprintf(out, "    ppo_policy_activate(%u, %s);\n", widths[k + 1], bufs[cur]);
     }
-    if (discrete)
+    if (io->action == MLP_EXPORT_DISCRETE)
         fprintf(out,
                 "    {\n        int best = 0;\n"
                 "        for (i = 1; i < %u; i++)\n"
                 "            if (%s[i] > %s[best])\n                best = i;\n"
                 "        return best;\n    }\n}\n",
                 n_out, bufs[cur], bufs[cur]);
+    else if (io->action == MLP_EXPORT_MULTI_DISCRETE)
+        fprintf(out,
+                "    {\n        static const int nvec[%u] = PPO_POLICY_NVEC;\n"
+                "        const float *l = %s;\n        int k;\n"
+                "        for (k = 0; k < %u; k++) {\n"
+                "            int best = 0;\n"
+                "            for (i = 1; i < nvec[k]; i++)\n"
+                "                if (l[i] > l[best])\n                    best = i;\n"
+                "            action[k] = best;\n            l += nvec[k];\n        }\n"
+                "    }\n}\n",
+                io->n_comp, bufs[cur], io->n_comp);
     else
         fprintf(out, "    for (i = 0; i < %u; i++)\n        action[i] = (double)%s[i];\n}\n", n_out,
                 bufs[cur]);
 }
 
-int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm, int discrete,
-                     int relu, uint32_t n_layers, const uint32_t *widths,
-                     const float *const *weights, const float *const *biases)
+int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *norm,
+                     const mlp_export_io_t *io, int relu, uint32_t n_layers,
+                     const uint32_t *widths, const float *const *weights,
+                     const float *const *biases)
 {
     /* a normalizer that is off is the same as none */
     if (norm != NULL && !norm->enabled)
@@ -243,9 +290,13 @@ int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *no
                     norm->dim, widths[0]);
         return -1;
     }
-    export_preamble(out, norm, discrete, relu, n_layers, widths);
+    export_preamble(out, norm, io, relu, n_layers, widths);
 
     /* the constants */
+    if (io->obs_u8) {
+        export_doubles(out, "ppo_policy_obs_low", io->obs_low, widths[0]);
+        export_doubles(out, "ppo_policy_obs_high", io->obs_high, widths[0]);
+    }
     if (norm != NULL) {
         export_doubles(out, "ppo_policy_obs_mean", norm->mean, widths[0]);
         export_doubles(out, "ppo_policy_obs_var", norm->var, widths[0]);
@@ -265,7 +316,7 @@ int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_obs_norm_t *no
     fputs(export_helpers, out);
     if (n_layers > 1)
         fputs(relu ? export_relu : export_tanh, out);
-    export_act(out, norm, discrete, n_layers, widths);
+    export_act(out, norm, io, n_layers, widths);
     if (ferror(out)) {
         host->error(host, "export_c: writing the C file failed");
         return -1;

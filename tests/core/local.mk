@@ -4,7 +4,8 @@ core_tests = \
 	tests/core/test_ppo_normalizer \
 	tests/core/test_ppo_pool \
 	tests/core/test_ppo_model \
-	tests/core/test_ppo_trainer
+	tests/core/test_ppo_trainer \
+	tests/core/test_ppo_abi12
 check_PROGRAMS += $(core_tests)
 TESTS += $(core_tests)
 
@@ -24,3 +25,6 @@ include tests/core/badinput.mk
 tests_core_test_ppo_trainer_SOURCES = tests/core/test_ppo_trainer.c
 tests_core_test_ppo_trainer_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_trainer_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_abi12_SOURCES = tests/core/test_ppo_abi12.c
+tests_core_test_ppo_abi12_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_abi12_LDADD = $(TEST_LIBS)

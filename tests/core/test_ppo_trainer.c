@@ -34,61 +34,6 @@ static const char pendulum[] = "name: p\n"
                                "       minibatches: 16, lr_schedule: constant }\n"
                                "normalize: { obs: true, reward: true }\n";
 
-typedef struct {
-    ppo_search_t *search;
-    ppo_pipeline_t *pipeline;
-    ppo_session_t *session;
-    ppo_trainer_t *trainer;
-} fixture_t;
-
-static void open_trainer(fixture_t *f, const char *text, const char *const *overrides)
-{
-    GError *error = NULL;
-    f->search = ppo_search_new(NULL);
-    f->pipeline = ppo_pipeline_parse("test.yaml", ".", text, strlen(text), overrides, &error);
-    ck_assert_msg(f->pipeline != NULL, "%s", error != NULL ? error->message : "");
-    f->session = ppo_session_open(f->pipeline, f->search, &error);
-    ck_assert_msg(f->session != NULL, "%s", error != NULL ? error->message : "");
-    f->trainer = ppo_trainer_new(f->session, &error);
-    ck_assert_msg(f->trainer != NULL, "%s", error != NULL ? error->message : "");
-}
-
-static void close_trainer(fixture_t *f)
-{
-    ppo_trainer_free(f->trainer);
-    ppo_session_free(f->session);
-    ppo_pipeline_free(f->pipeline);
-    ppo_search_free(f->search);
-}
-
-static void iterate(fixture_t *f, ppo_metrics_row_t *row)
-{
-    GError *error = NULL;
-    ck_assert_msg(ppo_trainer_iterate(f->trainer, row, &error), "%s",
-                  error != NULL ? error->message : "");
-    /* wall-clock columns are the only ones allowed to differ between identical runs */
-    row->time_s = row->sps = 0.0;
-}
-
-/* Run n iterations of two pipelines side by side and require identical rows and parameters. */
-static void assert_same_runs(const char *text, const char *const *a, const char *const *b, int n)
-{
-    fixture_t fa, fb;
-    open_trainer(&fa, text, a);
-    open_trainer(&fb, text, b);
-    for (int i = 0; i < n; i++) {
-        ppo_metrics_row_t ra, rb;
-        iterate(&fa, &ra);
-        iterate(&fb, &rb);
-        ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d differs", i + 1);
-    }
-    const ppo_model_t *ma = ppo_trainer_model(fa.trainer), *mb = ppo_trainer_model(fb.trainer);
-    ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
-    ck_assert_mem_eq(ma->opt_state, mb->opt_state, ma->n_params * 2 * sizeof(float));
-    close_trainer(&fa);
-    close_trainer(&fb);
-}
-
 START_TEST(test_trainer_threads_do_not_change_results)
 {
     const char *one[] = {"ppo.threads=1", NULL}, *two[] = {"ppo.threads=2", NULL};
@@ -96,16 +41,16 @@ START_TEST(test_trainer_threads_do_not_change_results)
     /* 8 envs (one collection chunk; minibatches of 256 rows: the mlp's two parts are two tasks)
      * and 20 envs (three collection chunks; minibatches of 320 rows in two gradient chunks of
      * 160, four tasks) */
-    assert_same_runs(cartpole, one, two, 6);
+    ppo_test_assert_same_runs(cartpole, one, two, 6);
     const char *one20[] = {"ppo.threads=1", "env.num_envs=20", "ppo.minibatches=2", NULL};
     const char *three20[] = {"ppo.threads=3", "env.num_envs=20", "ppo.minibatches=2", NULL};
-    assert_same_runs(cartpole, one20, three20, 4);
+    ppo_test_assert_same_runs(cartpole, one20, three20, 4);
     /* a shared trunk is one part: four gradient chunks of 64 rows, each one evaluate/backward */
     const char *one_shared[] = {"ppo.threads=1", "policy.params.share_trunk=true", NULL};
     const char *two_shared[] = {"ppo.threads=2", "policy.params.share_trunk=true", NULL};
-    assert_same_runs(cartpole, one_shared, two_shared, 4);
+    ppo_test_assert_same_runs(cartpole, one_shared, two_shared, 4);
     /* continuous actions with normalization */
-    assert_same_runs(pendulum, one, three, 3);
+    ppo_test_assert_same_runs(pendulum, one, three, 3);
 }
 END_TEST
 
@@ -114,9 +59,9 @@ END_TEST
  * Both trainers share the registry's plugin, so its step_range is hidden around b's iterations. */
 static void assert_split_step_equals_one_call(const char *const *overrides)
 {
-    fixture_t fa, fb;
-    open_trainer(&fa, cartpole, overrides);
-    open_trainer(&fb, cartpole, overrides);
+    ppo_test_trainer_t fa, fb;
+    ppo_test_trainer_open(&fa, cartpole, overrides);
+    ppo_test_trainer_open(&fb, cartpole, overrides);
     ppo_plugin_t *opt = fb.session->optimizer;
     const __typeof__(opt->vt.optimizer.step_range) step_range = opt->vt.optimizer.step_range;
     ck_assert_msg(step_range != NULL, "%s has no step_range", opt->name);
@@ -124,9 +69,9 @@ static void assert_split_step_equals_one_call(const char *const *overrides)
     ck_assert_uint_gt(fa.trainer->n_reduce_tasks, 1);
     for (int i = 0; i < 4; i++) {
         ppo_metrics_row_t ra, rb;
-        iterate(&fa, &ra);
+        ppo_test_trainer_iterate(&fa, &ra);
         opt->vt.optimizer.step_range = NULL;
-        iterate(&fb, &rb);
+        ppo_test_trainer_iterate(&fb, &rb);
         opt->vt.optimizer.step_range = step_range;
         ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "%s: iteration %d differs", opt->name,
                       i + 1);
@@ -134,8 +79,8 @@ static void assert_split_step_equals_one_call(const char *const *overrides)
     const ppo_model_t *ma = ppo_trainer_model(fa.trainer), *mb = ppo_trainer_model(fb.trainer);
     ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
     ck_assert_mem_eq(ma->opt_state, mb->opt_state, ma->n_params * ma->state_floats * sizeof(float));
-    close_trainer(&fa);
-    close_trainer(&fb);
+    ppo_test_trainer_close(&fa);
+    ppo_test_trainer_close(&fb);
 }
 
 START_TEST(test_split_optimizer_step_equals_one_step_call)
@@ -150,17 +95,17 @@ END_TEST
 
 START_TEST(test_trainer_same_seed_reproduces_and_other_seed_differs)
 {
-    assert_same_runs(pendulum, NULL, NULL, 3);
-    fixture_t fa, fb;
+    ppo_test_assert_same_runs(pendulum, NULL, NULL, 3);
+    ppo_test_trainer_t fa, fb;
     const char *other[] = {"seed=4", NULL};
-    open_trainer(&fa, cartpole, NULL);
-    open_trainer(&fb, cartpole, other);
+    ppo_test_trainer_open(&fa, cartpole, NULL);
+    ppo_test_trainer_open(&fb, cartpole, other);
     ppo_metrics_row_t ra, rb;
-    iterate(&fa, &ra);
-    iterate(&fb, &rb);
+    ppo_test_trainer_iterate(&fa, &ra);
+    ppo_test_trainer_iterate(&fb, &rb);
     ck_assert(memcmp(&ra, &rb, sizeof(ra)) != 0);
-    close_trainer(&fa);
-    close_trainer(&fb);
+    ppo_test_trainer_close(&fa);
+    ppo_test_trainer_close(&fb);
 }
 END_TEST
 
@@ -169,17 +114,17 @@ START_TEST(test_checkpoint_restores_a_run_exactly)
     char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
     char *path = g_build_filename(dir, "c.ckpt", NULL);
     const char *ov[] = {"policy.params.sde=true", "policy.params.sde_sample_freq=3", NULL};
-    fixture_t a, b;
-    open_trainer(&a, pendulum, ov);
+    ppo_test_trainer_t a, b;
+    ppo_test_trainer_open(&a, pendulum, ov);
     ppo_metrics_row_t row, rb;
-    iterate(&a, &row);
-    iterate(&a, &row);
+    ppo_test_trainer_iterate(&a, &row);
+    ppo_test_trainer_iterate(&a, &row);
     GError *error = NULL;
     ppo_ckpt_files_t files = {.metrics_offset = 123, .tboard_offset = 0, .tboard_name = NULL};
     ck_assert_msg(ppo_checkpoint_write(a.trainer, &files, path, &error), "%s",
                   error != NULL ? error->message : "");
     /* a fresh trainer restored from the file continues exactly like the original */
-    open_trainer(&b, pendulum, ov);
+    ppo_test_trainer_open(&b, pendulum, ov);
     ppo_ckpt_t *c = ppo_checkpoint_read(path, &error);
     ck_assert_msg(c != NULL, "%s", error != NULL ? error->message : "");
     ppo_ckpt_files_t got;
@@ -188,15 +133,15 @@ START_TEST(test_checkpoint_restores_a_run_exactly)
     ck_assert_uint_eq(got.metrics_offset, 123);
     ppo_checkpoint_free(c);
     for (int i = 0; i < 3; i++) {
-        iterate(&a, &row);
-        iterate(&b, &rb);
+        ppo_test_trainer_iterate(&a, &row);
+        ppo_test_trainer_iterate(&b, &rb);
         ck_assert_msg(memcmp(&row, &rb, sizeof(row)) == 0, "iteration %d after restore differs",
                       i + 1);
     }
     const ppo_model_t *ma = ppo_trainer_model(a.trainer), *mb = ppo_trainer_model(b.trainer);
     ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
-    close_trainer(&a);
-    close_trainer(&b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
     unlink(path);
     g_rmdir(dir);
     g_free(path);
@@ -208,8 +153,8 @@ START_TEST(test_checkpoint_refuses_another_pipeline_naming_the_difference)
 {
     char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
     char *path = g_build_filename(dir, "c.ckpt", NULL);
-    fixture_t a, b, c;
-    open_trainer(&a, cartpole, NULL);
+    ppo_test_trainer_t a, b, c;
+    ppo_test_trainer_open(&a, cartpole, NULL);
     GError *error = NULL;
     ppo_ckpt_files_t files = {0};
     ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
@@ -217,23 +162,23 @@ START_TEST(test_checkpoint_refuses_another_pipeline_naming_the_difference)
     ck_assert(ck != NULL);
     /* other network: parameter count */
     const char *wide[] = {"policy.params.pi_hidden=[32]", NULL};
-    open_trainer(&b, cartpole, wide);
+    ppo_test_trainer_open(&b, cartpole, wide);
     ck_assert(!ppo_checkpoint_restore(b.trainer, ck, NULL, &error));
     ck_assert_int_eq(error->code, PPO_ERROR_CHECKPOINT);
     ck_assert_msg(strstr(error->message, "parameters") != NULL, "%s", error->message);
     g_clear_error(&error);
     /* another setting: named in the message */
     const char *epochs[] = {"ppo.epochs=3", NULL};
-    open_trainer(&c, cartpole, epochs);
+    ppo_test_trainer_open(&c, cartpole, epochs);
     ck_assert(!ppo_checkpoint_restore(c.trainer, ck, NULL, &error));
     ck_assert_msg(strstr(error->message, "epochs") != NULL &&
                       strstr(error->message, "total_steps") != NULL,
                   "%s", error->message);
     g_clear_error(&error);
     ppo_checkpoint_free(ck);
-    close_trainer(&a);
-    close_trainer(&b);
-    close_trainer(&c);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
+    ppo_test_trainer_close(&c);
     unlink(path);
     g_rmdir(dir);
     g_free(path);
@@ -246,9 +191,9 @@ START_TEST(test_checkpoint_damage_is_detected_at_every_byte)
     char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
     char *path = g_build_filename(dir, "c.ckpt", NULL);
     char *bad = g_build_filename(dir, "bad.ckpt", NULL);
-    fixture_t a;
+    ppo_test_trainer_t a;
     const char *small[] = {"policy.params.pi_hidden=[4]", "policy.params.vf_hidden=[4]", NULL};
-    open_trainer(&a, cartpole, small);
+    ppo_test_trainer_open(&a, cartpole, small);
     GError *error = NULL;
     ppo_ckpt_files_t files = {0};
     ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
@@ -280,7 +225,7 @@ START_TEST(test_checkpoint_damage_is_detected_at_every_byte)
     ck_assert_msg(strstr(error->message, "newer") != NULL, "%s", error->message);
     g_clear_error(&error);
     g_free(data);
-    close_trainer(&a);
+    ppo_test_trainer_close(&a);
     unlink(path);
     unlink(bad);
     g_rmdir(dir);
@@ -296,8 +241,8 @@ START_TEST(test_checkpoint_write_failure_keeps_previous_file)
      * (a read-only directory would not) */
     char *dir = g_dir_make_tmp("ppo-ckpt-XXXXXX", NULL);
     char *path = g_build_filename(dir, "c.ckpt", NULL);
-    fixture_t a;
-    open_trainer(&a, cartpole, NULL);
+    ppo_test_trainer_t a;
+    ppo_test_trainer_open(&a, cartpole, NULL);
     GError *error = NULL;
     ppo_ckpt_files_t files = {0};
     ck_assert(ppo_checkpoint_write(a.trainer, &files, path, &error));
@@ -308,7 +253,7 @@ START_TEST(test_checkpoint_write_failure_keeps_previous_file)
     char *tmp = g_strconcat(path, ".tmp", NULL);
     ck_assert_int_eq(g_mkdir(tmp, 0755), 0);
     ppo_metrics_row_t row;
-    iterate(&a, &row);
+    ppo_test_trainer_iterate(&a, &row);
     ck_assert(!ppo_checkpoint_write(a.trainer, &files, path, &error));
     ck_assert_int_eq(error->code, PPO_ERROR_IO);
     ck_assert_msg(strstr(error->message, "previous checkpoint is intact") != NULL, "%s",
@@ -323,7 +268,7 @@ START_TEST(test_checkpoint_write_failure_keeps_previous_file)
     g_free(after);
     g_rmdir(tmp);
     g_free(tmp);
-    close_trainer(&a);
+    ppo_test_trainer_close(&a);
     unlink(path);
     g_rmdir(dir);
     g_free(path);
@@ -337,8 +282,8 @@ START_TEST(test_truncation_bootstraps_from_normalized_final_observation)
      * policy's value of the final observation normalized with the statistics after that step */
     const char *ov[] = {"env.max_episode_steps=7", "normalize.obs=true", "normalize.reward=true",
                         "ppo.rollout_steps=16", NULL};
-    fixture_t f;
-    open_trainer(&f, cartpole, ov);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, cartpole, ov);
     ppo_trainer_t *tr = f.trainer;
     GError *error = NULL;
     ck_assert(ppo_collect_rollout(tr, &error));
@@ -357,13 +302,13 @@ START_TEST(test_truncation_bootstraps_from_normalized_final_observation)
         }
     }
     ck_assert_int_gt(truncations, 0);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 
     /* the exact value: step by hand one env with the same streams, record the raw final
      * observation at step 7 and normalize it with statistics recomputed from every row */
     const char *one[] = {"env.max_episode_steps=7", "normalize.obs=true", "env.num_envs=1",
-                         "ppo.rollout_steps=7", "ppo.minibatches=1", NULL};
-    open_trainer(&f, cartpole, one);
+                         "ppo.rollout_steps=7",     "ppo.minibatches=1",  NULL};
+    ppo_test_trainer_open(&f, cartpole, one);
     tr = f.trainer;
     /* raw observations the env will produce: replay its stream on a second instance */
     const ppo_plugin_t *envp = tr->session->env;
@@ -394,24 +339,24 @@ START_TEST(test_truncation_bootstraps_from_normalized_final_observation)
     /* the rollout ended right after that step, so the statistics are still those of step 7 */
     ck_assert_float_eq_tol(tr->ro.bootstrap[6], v, 1e-6f);
     envp->vt.env.destroy(env);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
 static double train_and_report(const char *text, const char *const *ov, int iterations)
 {
-    fixture_t f;
-    open_trainer(&f, text, ov);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, text, ov);
     ppo_metrics_row_t row;
     double first = NAN;
     for (int i = 0; i < iterations; i++) {
-        iterate(&f, &row);
+        ppo_test_trainer_iterate(&f, &row);
         if (isnan(first) && !isnan(row.ep_return_mean))
             first = row.ep_return_mean;
     }
     fprintf(stderr, "learning: first mean return %.2f, after %" G_GUINT64_FORMAT " steps %.2f\n",
             first, row.global_step, row.ep_return_mean);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
     return row.ep_return_mean;
 }
 

@@ -1,6 +1,7 @@
 # Data-parallel training over MPI, run when configure built comm_mpi.so (the test skips itself
 # when mpirun is missing).
-EXTRA_DIST += tests/mpi/test_mpi.sh tests/mpi/mpi-grad.yaml tests/mpi/fx_record_grad.c \
+EXTRA_DIST += tests/mpi/test_mpi.sh tests/mpi/mpi-grad.yaml tests/mpi/mpi-grad-recurrent.yaml \
+	tests/mpi/fx_record_grad.c \
 	tests/mpi/grad_compare.c
 if HAVE_MPI
 check_LTLIBRARIES += tests/mpi/fx_record_grad.la

@@ -7,7 +7,10 @@
 #  2. CartPole on 2 ranks x 4 envs solves within cartpole.yaml's budget for one process x 8 envs,
 #     with every rank checked to hold identical parameters every 5 updates;
 #  3. a checkpoint of 2 ranks resumes to the same final state, and a different rank count is
-#     refused.
+#     refused;
+#  4. the same gradient equality as 1. for uint8 image observations (stored as bytes, and as
+#     normalized floats) and for a recurrent policy (each rank's envs keep their own states), and
+#     a 2-rank recurrent run resumes exactly.
 set -eu
 src=${PPO_TEST_SRCDIR:?}
 build=${PPO_TEST_BUILDDIR:?}
@@ -73,4 +76,31 @@ if "$ppofw" run "$src/configs/pendulum.yaml" $common --resume "$tmp/part" -q \
 elif ! grep -q "2 process" "$tmp/refused.err"; then
     fail "the refusal does not name the rank counts: $(cat "$tmp/refused.err")"
 fi
+# 4. ABI 1.2: uint8 observations and recurrent state under MPI (fixtures of tests/fixtures)
+grad_equal() { # NAME PIPELINE [--set ...]: 1 process x 8 envs vs 2 ranks x 4
+    name=$1 pipeline=$2
+    shift 2
+    PPO_TEST_GRAD_FILE="$tmp/$name-single.grad" "$ppofw" run "$pipeline" "$@" \
+        --plugin-path "$fixtures" --run-dir "$tmp/$name-single" -q || fail "$name: single-process run"
+    PPO_TEST_GRAD_FILE="$tmp/$name-mpi.grad" $mpirun "$ppofw" run "$pipeline" "$@" \
+        --plugin-path "$fixtures" --set env.num_envs=4 --run-dir "$tmp/$name-mpi" -q ||
+        fail "$name: 2-rank run"
+    "$build/tests/mpi/grad_compare" "$tmp/$name-single.grad" "$tmp/$name-mpi.grad.rank0" 1e-6 ||
+        fail "$name: rank 0's averaged gradient differs from the single-process gradient"
+}
+grad_equal uint8 "$src/tests/mpi/mpi-grad.yaml" --set env.plugin=fx_grid \
+    --set normalize.obs=false
+grad_equal uint8-normalized "$src/tests/mpi/mpi-grad.yaml" --set env.plugin=fx_grid
+grad_equal recurrent "$src/tests/mpi/mpi-grad-recurrent.yaml"
+rec="--set optimizer.plugin=adam --set ppo.lr_schedule=constant --set ppo.total_steps=3840
+    --set checkpoint.every_steps=960"
+$mpirun "$ppofw" run "$src/tests/mpi/mpi-grad-recurrent.yaml" $rec --set env.num_envs=4 \
+    --run-dir "$tmp/rec-full" -q || fail "uninterrupted recurrent 2-rank run"
+$mpirun "$ppofw" run "$src/tests/mpi/mpi-grad-recurrent.yaml" $rec --set env.num_envs=4 \
+    --set ppo.total_steps=1920 --run-dir "$tmp/rec-part" -q || fail "first half, recurrent"
+$mpirun "$ppofw" run "$src/tests/mpi/mpi-grad-recurrent.yaml" $rec --set env.num_envs=4 \
+    --resume "$tmp/rec-part" -q || fail "resumed recurrent 2-rank run"
+cut -d, -f1-5,8-16 "$tmp/rec-full/metrics.csv" > "$tmp/rec-full.csv"
+cut -d, -f1-5,8-16 "$tmp/rec-part/metrics.csv" > "$tmp/rec-part.csv"
+cmp -s "$tmp/rec-full.csv" "$tmp/rec-part.csv" || fail "the resumed recurrent 2-rank run differs"
 exit $status

@@ -25,6 +25,11 @@
 #include "ppo_test.h"
 
 #define FD_TOL 2e-3
+/* the `discrete` argument of the helpers below: 0 box, 1 discrete, MULTI multi-discrete; with
+ * U8OBS or'ed in, the observations are a uint8 box with bounds [0, 255] */
+#define MULTI 2
+#define U8OBS 4
+#define ACTION_KIND(d) ((d) & 3)
 
 /* A policy made through the real loader, with its own parameter array. */
 typedef struct pol {
@@ -33,9 +38,11 @@ typedef struct pol {
     ppo_params_t *params;          /* validated plugin params */
     void *inst;                    /* the policy */
     ppo_space_t obs_space;         /* box (D) */
-    ppo_space_t act_space;         /* discrete n or box A */
+    ppo_space_t act_space;         /* discrete n, box A, or multi-discrete of A components */
+    uint32_t nvec[8];              /* multi-discrete: component k has k + 2 choices */
     double low[8];                 /* bounds of both boxes */
     double high[8];
+    double u8_low[8], u8_high[8];  /* bounds of a uint8 observation box */
     const ppo_segment_t *segs; /* (n_segs) */
     uint32_t n_segs;
     size_t n_params;
@@ -53,16 +60,30 @@ static pol_t *pol_try(const char *yaml, uint32_t D, int discrete, uint32_t n_or_
         p->low[i] = -1.0;
         p->high[i] = 1.0;
     }
-    p->obs_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D,
-                                  .low = p->low, .high = p->high};
-    if (discrete)
-        p->act_space =
-            (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
-                          .n = n_or_a, .dim = 1};
+    for (uint32_t k = 0; k < 8; k++) {
+        p->nvec[k] = k + 2;
+        p->u8_low[k] = 0.0;
+        p->u8_high[k] = 255.0;
+    }
+    p->obs_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
+                                 .dim = D, .low = p->low, .high = p->high, .rank = 1,
+                                 .shape = {D}};
+    if (discrete & U8OBS) {
+        p->obs_space.dtype = PPO_DTYPE_UINT8;
+        p->obs_space.low = p->u8_low;
+        p->obs_space.high = p->u8_high;
+    }
+    discrete = ACTION_KIND(discrete);
+    if (discrete == MULTI)
+        p->act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
+                                     .kind = PPO_SPACE_MULTI_DISCRETE, .dim = n_or_a,
+                                     .nvec = p->nvec};
+    else if (discrete)
+        p->act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
+                                     .kind = PPO_SPACE_DISCRETE, .n = n_or_a, .dim = 1};
     else
-        p->act_space =
-            (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
-                          .dim = n_or_a, .low = p->low, .high = p->high};
+        p->act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
+                                     .dim = n_or_a, .low = p->low, .high = p->high};
     const ppo_policy_setup_t setup = {sizeof(setup), n_envs, &p->obs_space, &p->act_space};
     p->inst = p->vt->create(&p->plugin->host, p->params, &setup);
     if (p->inst == NULL) {
@@ -76,7 +97,7 @@ static pol_t *pol_try(const char *yaml, uint32_t D, int discrete, uint32_t n_or_
     p->theta = g_new0(float, p->n_params);
     p->vt->bind(p->inst, p->theta);
     p->D = D;
-    p->A = discrete ? 1 : n_or_a;
+    p->A = discrete == 1 ? 1 : n_or_a;
     p->P = p->vt->dist_size(p->inst);
     return p;
 }
@@ -140,6 +161,11 @@ static void make_samples(const pol_t *p, GRand *r, uint32_t B, float **actions, 
     for (uint32_t b = 0; b < B; b++) {
         if (p->act_space.kind == PPO_SPACE_DISCRETE) {
             (*actions)[b] = (float)g_rand_int_range(r, 0, (gint32)p->act_space.n);
+            for (uint32_t k = 0; k < p->P; k++)
+                (*old)[b * p->P + k] = (float)g_rand_double_range(r, -1.0, 1.0);
+        } else if (p->act_space.kind == PPO_SPACE_MULTI_DISCRETE) {
+            for (uint32_t a = 0; a < p->A; a++)
+                (*actions)[b * p->A + a] = (float)g_rand_int_range(r, 0, (gint32)p->nvec[a]);
             for (uint32_t k = 0; k < p->P; k++)
                 (*old)[b * p->P + k] = (float)g_rand_double_range(r, -1.0, 1.0);
         } else {
@@ -321,6 +347,19 @@ START_TEST(test_mlp_backward_matches_finite_differences_categorical)
         {"{" NET ", activation: tanh}", 1, 3, 24},
     };
     fd_run("categorical", cases, G_N_ELEMENTS(cases));
+}
+END_TEST
+
+/* the head is what differs from the categorical case (relu's kinks are covered there) */
+START_TEST(test_mlp_backward_matches_finite_differences_multi_discrete)
+{
+    static const fd_case_t cases[] = {
+        {"{" NET ", activation: tanh}", MULTI, 2, 4},
+        {"{" NET ", activation: tanh}", MULTI, 3, 6},
+        {"{" TRUNK ", activation: tanh}", MULTI, 3, 4},
+        {"{pi_hidden: [], vf_hidden: [], activation: tanh}", MULTI, 1, 4},
+    };
+    fd_run("multi", cases, G_N_ELEMENTS(cases));
 }
 END_TEST
 
@@ -811,24 +850,32 @@ START_TEST(test_mlp_refuses_spaces_it_cannot_handle)
 {
     ppo_plugin_t *plugin = ppo_test_plugin("mlp");
     ppo_params_t *params = ppo_test_params(plugin, "");
+    ppo_params_t *sde = ppo_test_params(plugin, "{sde: true}");
     const double lo[2] = {-1, -1}, hi[2] = {1, 1};
-    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
-                             .low = lo, .high = hi};
+    const uint32_t nvec[2] = {3, 2};
+    const ppo_space_t box = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX,
+                             .dim = 2, .low = lo, .high = hi};
     const ppo_space_t disc = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DISCRETE,
                               .n = 3, .dim = 1};
     const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
-                               .kind = PPO_SPACE_MULTI_DISCRETE, .n = 3, .dim = 2};
+                               .kind = PPO_SPACE_MULTI_DISCRETE, .dim = 2, .nvec = nvec};
+    const ppo_space_t dict = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_DICT,
+                              .dim = 2};
     const struct {
         const ppo_space_t *obs, *act;
         const char *words[2];
     } cases[] = {
         {&disc, &disc, {"observation space", "discrete"}},
         {&multi, &box, {"observation space", "multi_discrete"}},
-        {&box, &multi, {"action space", "multi_discrete"}},
+        {&box, &dict, {"action space", "dict"}},
+        {&box, &multi, {"sde", "multi_discrete"}},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         const ppo_policy_setup_t setup = {sizeof(setup), 1, cases[i].obs, cases[i].act};
-        ck_assert_ptr_null(plugin->vt.policy.create(&plugin->host, params, &setup));
+        /* the last case asks for gSDE, which needs a box */
+        ck_assert_ptr_null(plugin->vt.policy.create(&plugin->host,
+                                                    i + 1 == G_N_ELEMENTS(cases) ? sde : params,
+                                                    &setup));
         char *msg = ppo_host_take_error();
         ck_assert_ptr_nonnull(msg);
         for (int w = 0; w < 2; w++)
@@ -836,6 +883,7 @@ START_TEST(test_mlp_refuses_spaces_it_cannot_handle)
         g_free(msg);
     }
     ppo_params_free(params);
+    ppo_params_free(sde);
 }
 END_TEST
 
@@ -1073,10 +1121,12 @@ static void run_or_fail(char **argv)
     g_free(err);
 }
 
-static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_or_a, uint64_t seed)
+static void check_export(const char *yaml, int kind, uint32_t D, uint32_t n_or_a, uint64_t seed)
 {
     GRand *r = g_rand_new_with_seed((guint32)seed);
-    pol_t *p = pol_new(yaml, D, discrete, n_or_a, 1);
+    pol_t *p = pol_new(yaml, D, kind, n_or_a, 1);
+    const int discrete = ACTION_KIND(kind) != 0, multi = ACTION_KIND(kind) == MULTI;
+    const int u8 = (kind & U8OBS) != 0;
     pol_randomize(p, r);
     enum { N = 1000 };
 
@@ -1097,8 +1147,13 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     fclose(f);
     char *source = NULL;
     ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
-    ck_assert(strstr(source, discrete ? "int ppo_policy_act(const double *obs)"
-                                      : "void ppo_policy_act(const double *obs, double *action)"));
+    const char *obs_param = u8 ? "const unsigned char *obs" : "const double *obs";
+    char *signature = g_strdup_printf(multi      ? "void ppo_policy_act(%s, int *action)"
+                                      : discrete ? "int ppo_policy_act(%s)"
+                                                 : "void ppo_policy_act(%s, double *action)",
+                                      obs_param);
+    ck_assert_msg(strstr(source, signature) != NULL, "no \"%s\" in the file", signature);
+    g_free(signature);
     ck_assert(strstr(source, "#define PPO_POLICY_OBS_DIM") != NULL);
     ck_assert(strstr(source, "#define PPO_POLICY_ACT_DIM") != NULL);
     ck_assert(strstr(source, "malloc") == NULL);
@@ -1117,17 +1172,25 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
         return;
     }
 
-    /* observations as an env writes them (floats), and as the core normalizes them */
+    /* observations as an env writes them (floats, or bytes the core scales to [0, 1]), and as
+     * the core normalizes them */
     double *raw = g_new(double, (size_t)N *D);
     float *normed = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
     f = fopen(in_path, "w");
     for (size_t i = 0; i < (size_t)N * D; i++) {
         const uint32_t c = (uint32_t)(i % D);
-        raw[i] =
-            (float)g_rand_double_range(r, mean[c] - 4 * sqrt(var[c]), mean[c] + 4 * sqrt(var[c]));
+        double seen;
+        if (u8) {
+            raw[i] = g_rand_int_range(r, 0, 256);
+            seen = (float)(raw[i] / 255.0);
+        } else {
+            raw[i] = (float)g_rand_double_range(r, mean[c] - 4 * sqrt(var[c]),
+                                                mean[c] + 4 * sqrt(var[c]));
+            seen = raw[i];
+        }
         const double inv = 1.0 / sqrt(var[c] + norm.epsilon);
-        double v = (raw[i] - mean[c]) * inv;
+        double v = (seen - mean[c]) * inv;
         v = v < -norm.clip ? -norm.clip : v > norm.clip ? norm.clip : v;
         normed[i] = (float)v;
         fprintf(f, "%a%c", raw[i], c + 1 < D ? ' ' : '\n');
@@ -1141,12 +1204,15 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
     char *prog = g_build_filename(dir, "policy", NULL);
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
     char *def_obs = g_strdup_printf("-DMLP_DRIVER_OBS_DIM=%u", D);
-    char *def_act =
-        g_strdup_printf(discrete ? "-DMLP_DRIVER_DISCRETE=%u" : "-DMLP_DRIVER_ACT_DIM=%u", n_or_a);
+    char *def_act = g_strdup_printf(multi      ? "-DMLP_DRIVER_MULTI=%u"
+                                    : discrete ? "-DMLP_DRIVER_DISCRETE=%u"
+                                               : "-DMLP_DRIVER_ACT_DIM=%u",
+                                    n_or_a);
     char *cc_policy[] = {cc,        "-std=c99", "-O2",  "-pedantic", "-Wall", "-Wextra",
                          "-Werror", "-c",       c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,   "-std=c99", "-O2", def_obs, def_act,
-                         "-c", drv_src,    "-o",  drv_obj, NULL};
+    char *cc_driver[] = {cc,      "-std=c99", "-O2", def_obs, def_act,
+                         u8 ? "-DMLP_DRIVER_UINT8=1" : "-DMLP_DRIVER_DOUBLE=1",
+                         "-c",    drv_src,    "-o",  drv_obj, NULL};
     char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
     char *run[] = {prog, in_path, out_path, NULL};
     run_or_fail(cc_policy);
@@ -1183,7 +1249,8 @@ static void check_export(const char *yaml, int discrete, uint32_t D, uint32_t n_
         }
     }
     if (discrete) {
-        printf("export_c (%s): %d observations, every action identical to the plugin's\n", yaml, N);
+        printf("export_c (%s%s%s): %d observations, every action identical to the plugin's\n",
+               yaml, multi ? ", multi-discrete" : "", u8 ? ", uint8 observations" : "", N);
     } else {
         printf("export_c (%s): %d observations, max |exported - plugin| %.3g (one call), %.3g "
                "(chunks of 8)\n",
@@ -1235,6 +1302,15 @@ START_TEST(test_mlp_export_c_matches_the_plugin_box)
 }
 END_TEST
 
+START_TEST(test_mlp_export_c_matches_the_plugin_multi_discrete_and_uint8_observations)
+{
+    check_export("{pi_hidden: [16, 8]}", MULTI, 5, 3, 41);
+    check_export("{pi_hidden: [16], activation: relu}", 1 | U8OBS, 6, 4, 42);
+    check_export("{pi_hidden: [8]}", MULTI | U8OBS, 4, 2, 43);
+    check_export("{pi_hidden: [12]}", U8OBS, 3, 2, 44);
+}
+END_TEST
+
 START_TEST(test_mlp_export_c_refuses_non_finite_parameters)
 {
     pol_t *p = pol_new("{pi_hidden: [4]}", 3, 1, 2, 1);
@@ -1259,6 +1335,7 @@ static Suite *mlp_suite(void)
     TCase *tc = tcase_create("mlp");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_mlp_backward_matches_finite_differences_categorical);
+    tcase_add_test(tc, test_mlp_backward_matches_finite_differences_multi_discrete);
     tcase_add_test(tc, test_mlp_backward_matches_finite_differences_gaussian);
     tcase_add_test(tc, test_mlp_backward_matches_finite_differences_gsde);
     tcase_add_test(tc, test_mlp_segments_are_named_pytorch_style_in_order);
@@ -1277,6 +1354,7 @@ static Suite *mlp_suite(void)
     tcase_add_test(tc, test_mlp_gsde_noise_state_round_trips);
     tcase_add_test(tc, test_mlp_export_c_matches_the_plugin_discrete);
     tcase_add_test(tc, test_mlp_export_c_matches_the_plugin_box);
+    tcase_add_test(tc, test_mlp_export_c_matches_the_plugin_multi_discrete_and_uint8_observations);
     tcase_add_test(tc, test_mlp_export_c_refuses_non_finite_parameters);
     suite_add_tcase(s, tc);
     return s;
