@@ -8,6 +8,7 @@
 #define PPO_CLI_PRIVATE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <glib.h>
 
@@ -20,6 +21,8 @@ typedef struct ppo_cli_command {
     int (*main)(int argc, char **argv);
     /* fills the command's option entries into a context (for help) */
     GOptionContext *(*context)(void);
+    /* the command's options, as given to the context (for its manual page); NULL for none */
+    const GOptionEntry *entries;
 } ppo_cli_command_t;
 
 /* Print "ppofw: <message>" for an error (cut in the middle past a few thousand bytes) and
@@ -42,8 +45,21 @@ extern double ppo_cli_plugin_timeout;
 /* Fail (usage, exit 2) naming the option and the value when a value is not valid UTF-8. */
 bool ppo_cli_check_utf8(const char *option, char *const *values, int *exit_code);
 
+struct ppo_pipeline;
+
+/* Print the notes a pipeline's --set overrides left (a swapped plugin's dropped params) on
+ * stderr, one "ppofw: note: ..." line each. */
+void ppo_cli_print_notes(const struct ppo_pipeline *pipeline);
+
 /* The command line as one string (for run headers). */
 char *ppo_cli_command_line(int argc, char **argv);
+
+/* The manual page of `cmd` (ppofw-NAME(1)) in roff, from its option table and help text
+ * (cli/cli_man.c; `ppofw help --man NAME`). */
+void ppo_cli_man_command(FILE *out, const ppo_cli_command_t *cmd);
+
+/* The manual page of the program, ppofw(1), listing the NULL-terminated `commands`. */
+void ppo_cli_man_program(FILE *out, const ppo_cli_command_t *const *commands);
 
 extern const ppo_cli_command_t ppo_cli_run_command;
 extern const ppo_cli_command_t ppo_cli_validate_command;

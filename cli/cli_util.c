@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli_private.h"
+#include "ppo_pipeline_private.h"
 #include "ppo_signal_private.h"
 
 /* Messages longer than this are cut in the middle (a huge argument or plugin error). */
@@ -101,6 +102,12 @@ bool ppo_cli_check_utf8(const char *option, char *const *values, int *exit_code)
         return false;
     }
     return true;
+}
+
+void ppo_cli_print_notes(const ppo_pipeline_t *pipeline)
+{
+    for (guint i = 0; pipeline != NULL && i < pipeline->notes->len; i++)
+        fprintf(stderr, "ppofw: note: %s\n", (const char *)g_ptr_array_index(pipeline->notes, i));
 }
 
 char *ppo_cli_command_line(int argc, char **argv)

@@ -193,9 +193,10 @@ static GOptionContext *bench_context(void)
              "2048^3, through the BLAS ppofw uses) and sgemm at the pipeline's layer shapes;\n"
              "raw env steps/s; collection steps/s; update samples*epochs/s; end-to-end\n"
              "training steps/s over the iterations after the first; FLOPs per env step\n"
-             "(sum of 2*rows*cols over the policy's weights, times 1 + 3*epochs) and the\n"
-             "fraction of the ceiling training reaches; peak RSS; heap allocations per\n"
-             "iteration. Nothing is written to disk.");
+             "(one forward pass as the policy counts it, conv layers apart, or else the sum\n"
+             "of 2*rows*cols over its weights; times 1 + 3*epochs) and the fraction of the\n"
+             "ceiling training reaches; peak RSS; heap allocations per iteration. Nothing is\n"
+             "written to disk.");
     g_option_context_add_main_entries(ctx, bench_entries, NULL);
     g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
@@ -225,6 +226,7 @@ static int bench_main(int argc, char **argv)
         code = ppo_cli_fail(error);
         goto out;
     }
+    ppo_cli_print_notes(pl);
     ppo_search_t *search = ppo_search_new((const char *const *)args.plugin_path);
     ppo_session_t *session = ppo_session_open(pl, search, &error);
     if (session == NULL) {
@@ -260,6 +262,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_bench_command = {
-    "bench", "PIPELINE", "measure training speed against this machine's arithmetic limit",
-    bench_main, bench_context,
+    "bench",    "PIPELINE",    "measure training speed against this machine's arithmetic limit",
+    bench_main, bench_context, bench_entries,
 };

@@ -15,6 +15,8 @@
 #include "cli_private.h"
 #include "ppo_check_private.h"
 #include "ppo_plugin_private.h"
+#include "ppo_session_private.h"
+#include "ppo_space_private.h"
 #include "ppo_signal_private.h"
 
 /* More threads than this test nothing more and can exhaust a process limit. */
@@ -26,6 +28,8 @@ typedef struct {
     gint64 seed;
     gint episodes;
     gint threads;
+    char *env;        /* check-policy --env */
+    char *env_params; /* check-policy --env-params */
 } check_args_t;
 
 static check_args_t args = {.seed = 1, .episodes = 10, .threads = 4};
@@ -49,8 +53,10 @@ static GOptionEntry policy_entries[] = {
      "the policy's params as YAML flow, e.g. '{pi_hidden: [32]}' (default: all defaults)", "YAML"},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &args.seed,
      "root seed of the checker's streams and batches (default 1)", "S"},
-    {"threads", 0, 0, G_OPTION_ARG_INT, &args.threads,
-     "workspaces used at once in the thread check (default 4)", "K"},
+    {"env", 'e', 0, G_OPTION_ARG_STRING, &args.env,
+     "check for the spaces of this env plugin (name or path) instead of every space kind", "ENV"},
+    {"env-params", 0, 0, G_OPTION_ARG_STRING, &args.env_params,
+     "the env's params as YAML flow, e.g. '{size: 7}' (with --env)", "YAML"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.plugin_path,
      "look for plugins in DIR first (repeatable)", "DIR"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
@@ -76,12 +82,18 @@ static GOptionContext *check_policy_context(void)
 {
     GOptionContext *ctx = g_option_context_new("NAME - check a policy plugin");
     g_option_context_set_summary(
-        ctx, "For a discrete and a box action space (a refused one is skipped): the segment\n"
+        ctx, "For every space kind of the plugin contract (flat observations with discrete, box\n"
+             "and multi-discrete actions; uint8 image observations with discrete actions), or\n"
+             "for the spaces of --env ENV, a space the policy refuses being skipped: the segment\n"
              "table covers exactly what the policy reads and writes; act, value and evaluate\n"
              "agree and are finite; act repeats with the same streams; backward matches finite\n"
-             "differences through logp, entropy, KL and value and adds into its output; calls\n"
-             "on separate workspaces, interleaved or on several threads at once, give the\n"
-             "results of one call at a time; optional state and export_c work.\n"
+             "differences through logp, entropy, KL and value and adds into its output; two\n"
+             "workspaces, their calls interleaved in fixed orders, give the results of each\n"
+             "alone, bit for bit; optional parts and state work; export_c's file compiles with\n"
+             "the system's C compiler ($CC, or cc) and computes act's deterministic actions.\n"
+             "A recurrent policy is also checked for carrying its state, resetting it at\n"
+             "episode starts, and act stepped through a sequence agreeing with evaluate; its\n"
+             "gradients are checked through time.\n"
              "NAME is a plugin name or a path to a .so. Exits 3 if any check fails.");
     g_option_context_add_main_entries(ctx, policy_entries, NULL);
     g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
@@ -91,6 +103,8 @@ static GOptionContext *check_policy_context(void)
 static void args_clear(void)
 {
     g_free(args.params);
+    g_free(args.env);
+    g_free(args.env_params);
     g_strfreev(args.plugin_path);
     args = (check_args_t){.seed = 1, .episodes = 10, .threads = 4};
 }
@@ -100,7 +114,10 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     int code = PPO_EXIT_OK;
     const char *cmd = argv[0];
     ppo_search_t *search = NULL;
-    ppo_params_t *params = NULL;
+    ppo_params_t *params = NULL, *env_params = NULL;
+    const ppo_plugin_t *env = NULL;
+    void *env_inst = NULL;
+    ppo_space_t env_obs, env_act;
     if (!ppo_cli_parse(ctx, &argc, &argv, &code))
         goto out;
     if (argc != 2) {
@@ -139,6 +156,35 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
         code = ppo_cli_fail(error);
         goto out;
     }
+    if (args.env_params != NULL && args.env == NULL) {
+        fprintf(stderr, "ppofw: %s: --env-params needs --env ENV\n", cmd);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
+    if (args.env != NULL) {
+        /* the spaces of a real env, from an instance kept alive while the checks run */
+        env = ppo_plugin_load(search, args.env, NULL, &error);
+        if (env == NULL) {
+            code = ppo_cli_fail(error);
+            goto out;
+        }
+        if (env->kind != PPO_KIND_ENV) {
+            fprintf(stderr, "ppofw: %s: --env \"%s\" (%s) is a %s plugin, not an env\n", cmd,
+                    env->name, env->path, ppo_kind_name(env->kind));
+            code = PPO_EXIT_USAGE;
+            goto out;
+        }
+        env_params = ppo_check_params(env, args.env_params, "--env-params", &error);
+        if (env_params == NULL) {
+            code = ppo_cli_fail(error);
+            goto out;
+        }
+        env_inst = ppo_env_new_with_spaces(env, env_params, &env_obs, &env_act, &error);
+        if (env_inst == NULL) {
+            code = ppo_cli_fail(error);
+            goto out;
+        }
+    }
 
     /* a crash inside the plugin is reported with its name (exit 3) */
     ppo_signals_install_crash();
@@ -156,7 +202,15 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     } else {
         ppo_check_policy_options_t opt = ppo_check_policy_defaults();
         opt.seed = (uint64_t)args.seed;
-        opt.threads = (uint32_t)args.threads;
+        if (env_inst != NULL) {
+            char *os = ppo_space_describe(&env_obs), *as = ppo_space_describe(&env_act);
+            printf("spaces of env %s: observation %s, action %s\n", env->name, os, as);
+            g_free(os);
+            g_free(as);
+            opt.env_obs = &env_obs;
+            opt.env_act = &env_act;
+            opt.env_name = env->name;
+        }
         ppo_check_policy(p, params, &opt, report);
     }
     char *what = g_strdup_printf("%s %s", cmd, p->name);
@@ -169,6 +223,12 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     g_free(what);
     ppo_check_report_free(report);
 out:
+    if (env_inst != NULL) {
+        ppo_plugin_enter(env, "destroy");
+        env->vt.env.destroy(env_inst);
+        ppo_plugin_leave();
+    }
+    ppo_params_free(env_params);
     ppo_params_free(params);
     ppo_search_free(search);
     g_option_context_free(ctx);
@@ -192,12 +252,14 @@ const ppo_cli_command_t ppo_cli_check_env_command = {
     "check an env plugin: spaces, seeding, bounds, state, threads",
     check_env_main,
     check_env_context,
+    env_entries,
 };
 
 const ppo_cli_command_t ppo_cli_check_policy_command = {
     "check-policy",
     "NAME",
-    "check a policy plugin: gradients, determinism, workspaces",
+    "check a policy plugin: gradients, determinism, workspaces, export",
     check_policy_main,
     check_policy_context,
+    policy_entries,
 };

@@ -1,5 +1,6 @@
-/* ppofw CLI — `ppofw plot`: learning curves of any runs as one SVG, seeds grouped.
- * Leaves out the grouping and drawing (core/ppo_curves.c, core/ppo_svg.c). */
+/* ppofw CLI — `ppofw plot`: learning curves of any runs as one SVG (or PNG), seeds grouped.
+ * Leaves out the grouping and drawing (core/ppo_curves.c, core/ppo_svg.c,
+ * core/ppo_figure_png.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -8,23 +9,30 @@
 #include "cli_private.h"
 #include "ppo_file_private.h"
 #include "ppo_curves_private.h"
+#include "ppo_svg_private.h"
 
 typedef struct {
     char *output;
     char *band;
     char *title;
+    int episodes;
 } plot_args_t;
 
 static plot_args_t args;
 
 static GOptionEntry plot_entries[] = {
-    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output, "write the figure to FILE (required)",
-     "FILE.svg"},
+    {"output", 'o', 0, G_OPTION_ARG_FILENAME, &args.output,
+     "write the figure to FILE (required): a PNG image when FILE ends in .png, SVG otherwise",
+     "FILE.svg|FILE.png"},
     {"band", 0, 0, G_OPTION_ARG_STRING, &args.band,
      "the shaded band: stderr (+-1 standard error of the mean, default) or std (+-1 standard "
      "deviation)",
      "std|stderr"},
     {"title", 0, 0, G_OPTION_ARG_STRING, &args.title, "the figure's title", "TEXT"},
+    {"episodes", 0, 0, G_OPTION_ARG_INT, &args.episodes,
+     "plot each run's episodes.csv smoothed over its last N episodes (at every step where "
+     "episodes ended) instead of metrics.csv's 100-episode ep_return_mean",
+     "N"},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -32,10 +40,10 @@ static GOptionContext *plot_context(void)
 {
     GOptionContext *ctx = g_option_context_new("RUN_DIR... - plot learning curves of runs");
     g_option_context_set_summary(
-        ctx, "Reads each run's pipeline.yaml and metrics.csv. Runs whose resolved pipeline\n"
-             "is the same apart from the seed are one curve: their mean return against env\n"
-             "steps with a shaded band; runs of different envs go in separate panels. A sweep\n"
-             "directory stands for all of its runs.");
+        ctx, "Reads each run's pipeline.yaml and metrics.csv (episodes.csv with --episodes).\n"
+             "Runs whose resolved pipeline is the same apart from the seed are one curve: their\n"
+             "mean return against env steps with a shaded band; runs of different envs go in\n"
+             "separate panels. A sweep directory stands for all of its runs.");
     g_option_context_add_main_entries(ctx, plot_entries, NULL);
     return ctx;
 }
@@ -98,6 +106,12 @@ static int plot_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
+    if (args.episodes < 0) {
+        fprintf(stderr, "ppofw: --episodes %d: expected a number of episodes >= 1\n",
+                args.episodes);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
     for (int i = 1; i < argc; i++)
         add_dir(dirs, argv[i]);
     if (dirs->len == 0) {
@@ -105,18 +119,31 @@ static int plot_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
-    rep = ppo_report_from_runs((const char *const *)dirs->pdata, dirs->len, &error);
+    rep = ppo_report_from_runs((const char *const *)dirs->pdata, dirs->len,
+                               (uint32_t)args.episodes, &error);
     if (rep == NULL) {
         code = ppo_cli_fail(error);
         goto out;
     }
     rep->title = args.title != NULL ? args.title : "episode return vs environment steps";
+    char *smoothing = args.episodes > 0
+                          ? g_strdup_printf("mean return of the last %d episodes", args.episodes)
+                          : g_strdup("mean return of the last 100 episodes");
     char *subtitle =
-        g_strdup_printf("mean over seeds with a ±1 %s band",
+        g_strdup_printf("%s; mean over seeds with a ±1 %s band", smoothing,
                         band == PPO_BAND_STD ? "standard deviation" : "standard error");
-    char *svg = ppo_report_svg(rep, subtitle, band);
+    g_free(smoothing);
+    bool written;
+    if (g_str_has_suffix(args.output, ".png") || g_str_has_suffix(args.output, ".PNG")) {
+        written = ppo_report_png(rep, subtitle, band, args.output, &error);
+        ppo_svg_png_release_fonts();
+    } else {
+        char *svg = ppo_report_svg(rep, subtitle, band);
+        written = ppo_output_write(args.output, "the SVG plot", svg, strlen(svg), &error);
+        g_free(svg);
+    }
     g_free(subtitle);
-    if (!ppo_output_write(args.output, "the SVG plot", svg, strlen(svg), &error)) {
+    if (!written) {
         code = ppo_cli_fail(error);
     } else {
         fprintf(stderr, "ppofw: wrote %s: %u runs in %u curves\n", args.output, dirs->len,
@@ -126,7 +153,6 @@ static int plot_main(int argc, char **argv)
             fprintf(stderr, "  %s | %s: %u runs\n", grp->panel, grp->name, grp->curves->len);
         }
     }
-    g_free(svg);
 out:
     ppo_report_free(rep);
     g_ptr_array_free(dirs, TRUE);
@@ -144,4 +170,5 @@ const ppo_cli_command_t ppo_cli_plot_command = {
     "plot learning curves of runs, seeds grouped",
     plot_main,
     plot_context,
+    plot_entries,
 };

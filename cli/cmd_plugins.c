@@ -386,17 +386,28 @@ static void print_optional(const ppo_plugin_t *p)
 {
     GString *s = g_string_new(NULL);
     if (p->kind == PPO_KIND_ENV) {
-        if (p->vt.env.state_size != NULL)
+        const ppo_env_vtable_t *vt = &p->vt.env;
+        if (vt->state_size != NULL)
             g_string_append(s, ", state (get_state/set_state: exact resume)");
-        if (p->vt.env.render_text != NULL)
-            g_string_append(s, ", render_text");
+        if (vt->render_text != NULL)
+            g_string_append(s, ", render_text (eval --render text)");
+        if (vt->render_rgb != NULL)
+            g_string_append(s, ", render (render_size/render_rgb: recorded episodes)");
     } else if (p->kind == PPO_KIND_POLICY) {
-        if (p->vt.policy.reset_noise != NULL)
-            g_string_append(s, ", reset_noise");
-        if (p->vt.policy.state_size != NULL)
-            g_string_append(s, ", per-env state");
-        if (p->vt.policy.export_c != NULL)
+        const ppo_policy_vtable_t *vt = &p->vt.policy;
+        if (vt->segment_part != NULL)
+            g_string_append(s, ", parts (segment_part/evaluate_part/backward_part: the "
+                               "distribution and the value as two tasks)");
+        if (vt->recurrent != NULL)
+            g_string_append(s, ", recurrent (state per env, trained on sequences)");
+        if (vt->export_c != NULL)
             g_string_append(s, ", export_c (ppofw export)");
+        if (vt->forward_flops != NULL)
+            g_string_append(s, ", forward_flops (ppofw bench)");
+        if (vt->reset_noise != NULL)
+            g_string_append(s, ", reset_noise (per-env exploration noise)");
+        if (vt->state_size != NULL)
+            g_string_append(s, ", state (per-env state saved in checkpoints)");
     }
     if (p->kind == PPO_KIND_ENV || p->kind == PPO_KIND_POLICY)
         printf("  optional:    %s\n", s->len > 0 ? s->str + 2 : "none");
@@ -655,5 +666,5 @@ out:
 
 const ppo_cli_command_t ppo_cli_plugins_command = {
     "plugins",    "[info NAME]",   "list the plugins found, or describe one",
-    plugins_main, plugins_context,
+    plugins_main, plugins_context, plugins_entries,
 };

@@ -133,11 +133,15 @@ static int run_main(int argc, char **argv)
     if (argc == 2) {
         /* the user's own pipeline: its plugins' directories become trusted ones */
         pl = ppo_pipeline_load(argv[1], (const char *const *)args.sets, &error);
+        if (rank0)
+            ppo_cli_print_notes(pl);
         session = pl != NULL ? ppo_session_open(pl, search, &error) : NULL;
         if (session != NULL && rank0)
             ppo_session_trust(session, (const char *const *)args.plugin_path);
     } else {
         session = resumed_pipeline(args.resume, args.sets, search, &pl, &error);
+        if (rank0)
+            ppo_cli_print_notes(pl);
     }
     if (session != NULL) {
         ppo_run_options_t opt = {
@@ -188,5 +192,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_run_command = {
-    "run", "PIPELINE", "train a pipeline and write a run directory", run_main, run_context,
+    "run",    "PIPELINE",  "train a pipeline and write a run directory",
+    run_main, run_context, run_entries,
 };

@@ -39,12 +39,13 @@ static GOptionContext *sweep_context(void)
     GOptionContext *ctx =
         g_option_context_new("SWEEP.yaml - run a grid of pipeline variants over seeds");
     g_option_context_set_summary(
-        ctx, "Validates every cell first, then runs each cell x seed as `ppofw run` in\n"
-             "DIR/runs/<cell>-s<seed>/ (N at a time) and writes DIR/summary.csv,\n"
-             "summary.md (final return mean +- std and 95% CI, steps to threshold, AUC,\n"
-             "wall time), curves.svg (mean +- 1 standard error per cell), runs.csv and\n"
-             "cells.csv. A failed run is recorded and the others go on; running the same\n"
-             "command again retries it. The file format is in docs/sweeps.md.");
+        ctx,
+        "Validates every cell first, then runs each cell x seed as `ppofw run` in\n"
+        "DIR/runs/<cell>-s<seed>/ (N at a time) and writes DIR/summary.csv,\n"
+        "summary.md (final return mean +- std and 95% CI, steps to threshold, AUC,\n"
+        "wall time), curves.svg (mean +- 1 standard error per cell), runs.csv and\n"
+        "cells.csv. A failed run is recorded and the others go on; running the same\n"
+        "command again retries it. The file format is in sweeps.md, installed in\n" PPO_DOCDIR ".");
     g_option_context_set_description(
         ctx, "Exit status: 0 when every run finished; the exit code of the first failed run\n"
              "when some failed; 2 for a bad sweep file (with file:line:col); 130/143 when\n"
@@ -159,5 +160,5 @@ out:
 
 const ppo_cli_command_t ppo_cli_sweep_command = {
     "sweep",    "SWEEP.yaml",  "run a grid of pipeline variants over seeds and summarize them",
-    sweep_main, sweep_context,
+    sweep_main, sweep_context, sweep_entries,
 };

@@ -50,6 +50,7 @@ static int validate_main(int argc, char **argv)
         code = ppo_cli_fail(error);
         goto out;
     }
+    ppo_cli_print_notes(pl);
     ppo_search_t *search = ppo_search_new((const char *const *)plugin_path);
     ppo_session_t *s = ppo_session_open(pl, search, &error);
     if (s == NULL) {
@@ -88,6 +89,6 @@ out:
 }
 
 const ppo_cli_command_t ppo_cli_validate_command = {
-    "validate", "PIPELINE", "check a pipeline and its plugins without training", validate_main,
-    validate_context,
+    "validate",    "PIPELINE",       "check a pipeline and its plugins without training",
+    validate_main, validate_context, validate_entries,
 };

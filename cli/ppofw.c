@@ -15,7 +15,12 @@
 static int help_main(int argc, char **argv);
 
 static const ppo_cli_command_t help_command = {
-    "help", "[COMMAND]", "show help for ppofw or one command", help_main, NULL,
+    "help",
+    "[--man] [COMMAND]",
+    "show help for ppofw or one command, or its manual page",
+    help_main,
+    NULL,
+    NULL,
 };
 
 static const ppo_cli_command_t *const commands[] = {
@@ -83,18 +88,32 @@ static int command_help(const ppo_cli_command_t *cmd)
     return PPO_EXIT_OK;
 }
 
+/* `ppofw help [--man] [COMMAND]`: the usage or a command's help, or with --man the manual page
+ * (ppofw(1), ppofw-COMMAND(1)) in roff */
 static int help_main(int argc, char **argv)
 {
-    if (argc < 2) {
-        print_usage(stdout);
-        return PPO_EXIT_OK;
-    }
-    const ppo_cli_command_t *cmd = find_command(argv[1]);
-    if (cmd == NULL) {
-        fprintf(stderr, "ppofw: help: unknown command \"%s\"; see ppofw --help\n", argv[1]);
+    const bool man = argc >= 2 && strcmp(argv[1], "--man") == 0;
+    const int first = man ? 2 : 1;
+    if (argc > first + 1) {
+        fprintf(stderr, "ppofw: help takes at most one COMMAND; see ppofw --help\n");
         return PPO_EXIT_USAGE;
     }
-    return command_help(cmd);
+    if (argc == first) {
+        if (man)
+            ppo_cli_man_program(stdout, commands);
+        else
+            print_usage(stdout);
+        return PPO_EXIT_OK;
+    }
+    const ppo_cli_command_t *cmd = find_command(argv[first]);
+    if (cmd == NULL) {
+        fprintf(stderr, "ppofw: help: unknown command \"%s\"; see ppofw --help\n", argv[first]);
+        return PPO_EXIT_USAGE;
+    }
+    if (!man)
+        return command_help(cmd);
+    ppo_cli_man_command(stdout, cmd);
+    return PPO_EXIT_OK;
 }
 
 int main(int argc, char **argv)

@@ -9,9 +9,15 @@ dist_configs_DATA = \
 	configs/mountaincar-continuous.yaml \
 	configs/pendulum.yaml \
 	configs/halfcheetah.yaml \
+	configs/halfcheetah-cleanrl.yaml \
 	configs/hopper.yaml \
+	configs/hopper-cleanrl.yaml \
+	configs/hopper-zoo.yaml \
 	configs/walker2d.yaml \
+	configs/walker2d-cleanrl.yaml \
+	configs/walker2d-zoo.yaml \
 	configs/ant.yaml \
+	configs/ant-cleanrl.yaml \
 	configs/inverted-pendulum.yaml
 dist_configs_DATA += configs/bench-cleanrl-cartpole.yaml
 include configs/sweeps/local.mk

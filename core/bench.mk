@@ -1,5 +1,5 @@
 # ppofw bench: the measurements behind `ppofw bench` (core/ppo_bench.c).
-libppofw_la_SOURCES += core/ppo_bench.c core/ppo_bench_private.h
+libppocore_la_SOURCES += core/ppo_bench.c core/ppo_bench_private.h
 
 # the FLOPs formula, the JSON keys and zero allocations per iteration (never the timings)
 check_PROGRAMS += tests/core/test_ppo_bench

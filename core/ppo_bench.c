@@ -61,14 +61,67 @@ static bool out_of_memory(GError **error, const char *what)
     return false;
 }
 
-double ppo_bench_flops_per_step(const ppo_segment_t *segments, uint32_t n_segments,
-                                uint32_t epochs)
+double ppo_bench_segment_flops(const ppo_segment_t *segments, uint32_t n_segments)
 {
     double forward = 0.0;
     for (uint32_t k = 0; k < n_segments; k++)
-        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight"))
+        if (segments[k].name != NULL && g_str_has_suffix(segments[k].name, "weight") &&
+            segments[k].cols > 1)
             forward += 2.0 * segments[k].rows * segments[k].cols;
-    return forward * (1.0 + 3.0 * epochs);
+    return forward;
+}
+
+double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy)
+{
+    const ppo_plugin_t *p = model->plugin;
+    *from_policy = false;
+    if (p->vt.policy.forward_flops != NULL) {
+        ppo_plugin_enter(p, "forward_flops");
+        const double f = p->vt.policy.forward_flops(model->inst);
+        ppo_plugin_leave();
+        if (isfinite(f) && f >= 0.0) {
+            *from_policy = true;
+            return f;
+        }
+        ppo_log(PPO_LOG_WARNING,
+                "policy \"%s\": forward_flops() returned %g, not a count; using the default "
+                "formula",
+                p->name, f);
+    }
+    return ppo_bench_segment_flops(model->segments, model->n_segments);
+}
+
+double ppo_bench_flops_per_step(double forward_flops, uint32_t epochs)
+{
+    return forward_flops * (1.0 + 3.0 * epochs);
+}
+
+/* A convolution's weight: a segment named like "conv.0.weight" or "pi.conv.1.weight". */
+static bool is_conv_weight(const ppo_segment_t *s)
+{
+    return s->name != NULL && g_str_has_suffix(s->name, "weight") &&
+           (g_str_has_prefix(s->name, "conv.") || strstr(s->name, ".conv.") != NULL);
+}
+
+/* The forward FLOPs of the model's policy: its own count when it gives one (ABI 1.2), the fixed
+ * formula otherwise; and the part in conv layers, the policy's count less the matrix products of
+ * every other weight (0 without a count or without conv weights). */
+static void model_flops(const ppo_model_t *m, ppo_bench_result_t *res)
+{
+    res->forward_flops = ppo_bench_forward_flops(m, &res->policy_counts_flops);
+    res->conv_flops = 0.0;
+    if (!res->policy_counts_flops)
+        return;
+    double dense = 0.0;
+    bool has_conv = false;
+    for (uint32_t k = 0; k < m->n_segments; k++) {
+        const ppo_segment_t *s = &m->segments[k];
+        if (is_conv_weight(s))
+            has_conv = true;
+        else
+            dense += ppo_bench_segment_flops(s, 1);
+    }
+    res->conv_flops = has_conv && res->forward_flops > dense ? res->forward_flops - dense : 0.0;
 }
 
 /* ---- GEMM ---- */
@@ -125,7 +178,8 @@ static bool bench_shapes(const ppo_trainer_t *tr, double budget, ppo_bench_resul
     res->n_shapes = 0;
     for (uint32_t k = 0; k < m->n_segments && res->n_shapes < PPO_BENCH_MAX_SHAPES; k++) {
         const ppo_segment_t *s = &m->segments[k];
-        if (s->name == NULL || !g_str_has_suffix(s->name, "weight"))
+        /* a conv weight's product is not rows x cols per sample: conv_bench measures those */
+        if (s->name == NULL || !g_str_has_suffix(s->name, "weight") || is_conv_weight(s))
             continue;
         ppo_bench_shape_t *sh = &res->shapes[res->n_shapes++];
         g_strlcpy(sh->name, s->name, sizeof(sh->name));
@@ -391,11 +445,11 @@ bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *opt,
     res->epochs = pl->ppo.epochs;
     res->minibatches = pl->ppo.minibatches;
     res->n_params = tr->model->n_params;
-    res->flops_per_step =
-        ppo_bench_flops_per_step(tr->model->segments, tr->model->n_segments, pl->ppo.epochs);
+    model_flops(tr->model, res);
+    res->flops_per_step = ppo_bench_flops_per_step(res->forward_flops, pl->ppo.epochs);
 
     /* env alone, then collection and update on the same instances (reset in between) */
-    bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, error) &&
+    bool ok = bench_env(tr, opt->seconds, res, error) && ppo_collect_reset_all(tr, true, error) &&
               bench_collect(tr, opt->seconds, res, error) &&
               bench_update(tr, opt->seconds, res, error);
     ok = ok && bench_shapes(tr, fmin(0.2, opt->seconds / 4.0), res, error);
@@ -448,7 +502,14 @@ void ppo_bench_print(const ppo_bench_result_t *r, FILE *out)
     fprintf(out, "  %-40s %14.3f ms (over %" G_GUINT64_FORMAT " iterations)\n", "whole iteration",
             1e3 * iter_steps / r->train_sps, r->train_iterations);
     fprintf(out, "arithmetic:\n");
-    fprintf(out, "  %-40s %14.0f FLOP\n", "per env step (fixed formula)", r->flops_per_step);
+    fprintf(out, "  %-40s %14.0f FLOP\n",
+            r->policy_counts_flops ? "forward per row (the policy's count)"
+                                   : "forward per row (2 rows cols per weight)",
+            r->forward_flops);
+    if (r->conv_flops > 0.0)
+        fprintf(out, "  %-40s %14.0f FLOP\n", "  of which in conv layers", r->conv_flops);
+    fprintf(out, "  %-40s %14.0f FLOP\n", "per env step (1 + 3 epochs forwards)",
+            r->flops_per_step);
     fprintf(out, "  %-40s %14.2f GFLOP/s\n", "achieved in training",
             r->train_sps * r->flops_per_step / 1e9);
     fprintf(out, "  %-40s %14.3f\n", "fraction of the ceiling", r->fraction_of_ceiling);

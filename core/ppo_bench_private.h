@@ -7,12 +7,17 @@
  * collection chunks); collection steps/s (act + step + storage + the main thread's bookkeeping);
  * update throughput (samples x epochs per second through evaluate, backward, the ordered gradient
  * sum, clipping and the optimizer); end-to-end training steps/s over the iterations after the
- * first; FLOPs per env step by a fixed formula; peak RSS; heap allocations per iteration.
+ * first; FLOPs per env step; peak RSS; heap allocations per iteration.
  *
- * FLOPs per env step = sum over the policy's weight segments (names ending in "weight") of
- * 2 rows cols, times (1 + 3 epochs): one collection forward, then per epoch a forward and a
- * backward counted as two forwards. Activations, the optimizer and the env are not counted.
- * fraction_of_ceiling = train_sps x flops_per_step / the 2048^3 ceiling.
+ * FLOPs per env step = the FLOPs of one row's forward pass times (1 + 3 epochs): one collection
+ * forward, then per epoch a forward and a backward counted as two forwards. The forward pass is
+ * the policy's own count when it gives one (forward_flops, ABI 1.2: a convolution's weight is
+ * reused at every output position), else the sum over its weight segments (names ending in
+ * "weight" with more than one column: not a bias or a layer norm's gain) of 2 rows cols. With
+ * the policy's count, the part in conv layers (weights named
+ * "conv.K.weight" or "*.conv.K.weight") is reported: the count less the other weights' 2 rows cols.
+ * Activations, the optimizer and the env are not counted. fraction_of_ceiling = train_sps x
+ * flops_per_step / the 2048^3 ceiling.
  *
  * Left out: writing files (the training phase runs ppo_trainer_iterate without metrics,
  * TensorBoard or checkpoints) and counting allocations, which needs the program's help: the
@@ -24,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ppo_model_private.h"
 #include "ppo_session_private.h"
 
 /* layer shapes whose sgemm rate is reported, at most */
@@ -60,7 +66,10 @@ typedef struct ppo_bench_result {
     double update_samples_per_s;   /* samples x epochs per second */
     double train_sps;              /* env steps per second of whole iterations after the first */
     uint64_t train_iterations;     /* iterations train_sps was measured over */
-    double flops_per_step;         /* the fixed formula above */
+    double forward_flops;          /* one row's forward pass, FLOPs (see above) */
+    bool policy_counts_flops;      /* forward_flops is the policy's own count */
+    double conv_flops;             /* of forward_flops, in conv layers (0: none or not known) */
+    double flops_per_step;         /* forward_flops x (1 + 3 epochs) */
     double fraction_of_ceiling;    /* train_sps x flops_per_step / (gemm_gflops 1e9) */
     uint64_t peak_rss_bytes;       /* of the process, before the 2048^3 GEMM's buffers */
     double allocs_per_iter;        /* heap allocations per iteration after the first; NaN when
@@ -72,9 +81,18 @@ typedef struct ppo_bench_result {
 PPO_INTERNAL bool ppo_bench_run(ppo_session_t *session, const ppo_bench_options_t *options,
                                 ppo_bench_result_t *result, GError **error);
 
-/* FLOPs per env step of a policy with these segments by the fixed formula above. */
-PPO_INTERNAL double ppo_bench_flops_per_step(const ppo_segment_t *segments, uint32_t n_segments,
-                                             uint32_t epochs);
+/* One row's forward FLOPs of a policy with these segments by the fixed formula above (2 rows cols
+ * of every segment whose name ends in "weight" and that has more than one column: a layer norm's
+ * gain (H, 1) is not a matrix multiply). */
+PPO_INTERNAL double ppo_bench_segment_flops(const ppo_segment_t *segments, uint32_t n_segments);
+
+/* One row's forward FLOPs of a policy: its forward_flops, or the fixed formula (also when
+ * forward_flops returns something that is not a count, with a warning); *from_policy says which.
+ */
+PPO_INTERNAL double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy);
+
+/* FLOPs per env step for a forward pass of `forward` FLOPs: forward x (1 + 3 epochs). */
+PPO_INTERNAL double ppo_bench_flops_per_step(double forward, uint32_t epochs);
 
 /* The result as a table for people. */
 PPO_INTERNAL void ppo_bench_print(const ppo_bench_result_t *result, FILE *out);

@@ -4,8 +4,10 @@
  * params, reads and judges their spaces, seeds streams the way the trainer does, resets and
  * steps with random actions, applies the time limit itself and resets after every episode end
  * (the core's auto-reset), round-trips the optional state, and runs several instances at once
- * on threads. Comparisons that must be exact are bitwise. Observation bounds are compared after
- * the float cast, since observations are floats.
+ * on threads. Comparisons that must be exact are bitwise. Observations are read in the space's
+ * element type (float32, or uint8 since ABI 1.2) from rows sized as the core sizes them; float
+ * bounds are compared after the float cast, byte bounds exactly. Random actions draw each
+ * component of a multi-discrete space uniformly.
  *
  * Left out: the policy checker (ppo_check_policy.c) and the command line (cli/cmd_check.c).
  */
@@ -144,7 +146,8 @@ typedef struct env_ctx {
     ppo_check_report_t *report;
     ppo_space_t obs_space; /* of the first instance (its arrays are valid while `inst` lives) */
     ppo_space_t act_space;
-    uint32_t D;     /* observation floats */
+    uint32_t D;     /* observation elements */
+    size_t row_bytes; /* bytes of an observation row, as the core allocates it */
     uint32_t A;     /* action floats: 1 for discrete */
     uint32_t limit; /* the registered time limit, or 0 */
     uint32_t cap;   /* steps after which an episode is cut: the limit, or the step cap */
@@ -185,6 +188,12 @@ static void env_free(const env_ctx_t *c, void *inst)
 
 /* ---- the observation row, guarded ---- */
 
+/* Bytes of an observation's elements (without the row's padding). */
+static size_t obs_bytes(const env_ctx_t *c)
+{
+    return (size_t)PPO_DTYPE_SIZE(c->obs_space.dtype) * c->D;
+}
+
 /* Each thread hands the env a guarded row (ppo_guard_private.h) for the observation: a write a
  * little past it changes a canary and fails the callback, one further faults on a guard page
  * and the crash handler names the env and callback. */
@@ -201,7 +210,7 @@ static GPrivate row_key = G_PRIVATE_INIT(free_row);
 
 static ppo_guard_row_t *guarded_row(const env_ctx_t *c)
 {
-    const size_t bytes = (size_t)c->D * sizeof(float);
+    const size_t bytes = obs_bytes(c);
     if (tls_row != NULL && tls_row->bytes == bytes)
         return tls_row;
     if (tls_row == NULL) {
@@ -209,7 +218,8 @@ static ppo_guard_row_t *guarded_row(const env_ctx_t *c)
         g_private_set(&row_key, tls_row);
     }
     ppo_guard_row_clear(tls_row);
-    char *what = g_strdup_printf("its observation row (%u floats)", c->D);
+    char *what = g_strdup_printf("its observation row (%u %s)", c->D,
+                                 c->obs_space.dtype == PPO_DTYPE_UINT8 ? "bytes" : "floats");
     GError *error = NULL;
     if (!ppo_guard_row_init(tls_row, bytes, what, &error)) {
         g_error_free(error);
@@ -232,7 +242,7 @@ static void overrun_after(ppo_guard_row_t *g)
 static int env_reset(const env_ctx_t *c, void *inst, ppo_rng_t *rng, float *obs)
 {
     ppo_guard_row_t *g = guarded_row(c);
-    const int rc = ppo_env_call_reset(c->p, inst, rng, obs, (size_t)c->D * sizeof(float), g);
+    const int rc = ppo_env_call_reset(c->p, inst, rng, obs, obs_bytes(c), g);
     overrun_after(g);
     return rc;
 }
@@ -241,7 +251,7 @@ static int env_step(const env_ctx_t *c, void *inst, const float *action, ppo_rng
                     double *reward, int *terminated)
 {
     ppo_guard_row_t *g = guarded_row(c);
-    const int rc = ppo_env_call_step(c->p, inst, action, rng, obs, (size_t)c->D * sizeof(float), g,
+    const int rc = ppo_env_call_step(c->p, inst, action, rng, obs, obs_bytes(c), g,
                                      reward, terminated);
     overrun_after(g);
     return rc;
@@ -258,22 +268,29 @@ static int env_set_state(const env_ctx_t *c, void *inst, const double *state, fl
         const long off = ppo_guard_row_check(g);
         if (off != 0) {
             c->p->host.error(&c->p->host,
-                             "set_state wrote %ld bytes %s its observation row of %u floats",
-                             off > 0 ? off : -off, off > 0 ? "past the end of" : "before", c->D);
+                             "set_state wrote %ld bytes %s its observation row of %zu bytes",
+                             off > 0 ? off : -off, off > 0 ? "past the end of" : "before",
+                             obs_bytes(c));
             rc = -1;
         } else if (rc == 0) {
-            memcpy(obs, g->row, (size_t)c->D * sizeof(float));
+            memcpy(obs, g->row, obs_bytes(c));
         }
         overrun_after(g);
     }
     return rc;
 }
 
-/* A uniformly random action: an index for discrete spaces, a point of the box otherwise. */
+/* A uniformly random action: an index for discrete spaces, one index per component for
+ * multi-discrete ones, a point of the box otherwise. */
 static void random_action(const env_ctx_t *c, ppo_rng_t *rng, float *action)
 {
     if (c->act_space.kind == PPO_SPACE_DISCRETE) {
         action[0] = (float)ppo_rng_below(rng, c->act_space.n);
+        return;
+    }
+    if (c->act_space.kind == PPO_SPACE_MULTI_DISCRETE) {
+        for (uint32_t k = 0; k < c->A; k++)
+            action[k] = (float)ppo_rng_below(rng, c->act_space.nvec[k]);
         return;
     }
     for (uint32_t k = 0; k < c->A; k++)
@@ -319,6 +336,7 @@ static bool check_create_and_spaces(env_ctx_t *c)
     c->obs_space = obs;
     c->act_space = act;
     c->D = obs.dim;
+    c->row_bytes = ppo_space_row_bytes(&obs);
     c->A = ppo_space_action_floats(&act);
     char *os = ppo_space_describe(&obs), *as = ppo_space_describe(&act);
     if (act.kind == PPO_SPACE_DISCRETE && act.dim != 1)
@@ -365,19 +383,34 @@ static bool check_create_and_spaces(env_ctx_t *c)
 
 /* ---- seeding ---- */
 
-static int first_difference(const float *a, const float *b, uint32_t n)
+/* A zeroed observation row of the env's space (transfer full; g_free). */
+static float *obs_new(const env_ctx_t *c)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
+    return g_malloc0(c->row_bytes);
+}
+
+/* Element i of an observation row, in the space's element type, as a double. */
+static double obs_at(const env_ctx_t *c, const float *obs, uint32_t i)
+{
+    if (c->obs_space.dtype == PPO_DTYPE_UINT8)
+        return ((const uint8_t *)(const void *)obs)[i];
+    return obs[i];
+}
+
+/* The first element in which two observation rows differ bitwise, or -1. */
+static int first_difference(const env_ctx_t *c, const float *a, const float *b)
+{
+    const size_t size = PPO_DTYPE_SIZE(c->obs_space.dtype);
+    for (uint32_t i = 0; i < c->D; i++)
+        if (memcmp((const char *)a + i * size, (const char *)b + i * size, size) != 0)
             return (int)i;
     return -1;
 }
 
 static void check_reset_seed(env_ctx_t *c)
 {
-    const uint32_t D = c->D;
-    float *o1 = g_new0(float, D), *o2 = g_new0(float, D), *o3 = g_new0(float, D);
-    float *tmp = g_new0(float, D), *action = g_new0(float, c->A);
+    float *o1 = obs_new(c), *o2 = obs_new(c), *o3 = obs_new(c);
+    float *tmp = obs_new(c), *action = g_new0(float, c->A);
     char *why = NULL;
     ppo_rng_t rng, act_rng;
     void *other = env_new(c, &why);
@@ -410,7 +443,7 @@ static void check_reset_seed(env_ctx_t *c)
     ppo_rng_seed(&rng, c->opt->seed, "env", 0);
     if ((rc = env_reset(c, c->inst, &rng, o3)) != 0)
         goto out_reset_failed;
-    int k2 = first_difference(o1, o2, D), k3 = first_difference(o1, o3, D);
+    int k2 = first_difference(c, o1, o2), k3 = first_difference(c, o1, o3);
     if (k2 >= 0 || k3 >= 0) {
         const int k = k2 >= 0 ? k2 : k3;
         ppo_check_add(
@@ -419,7 +452,7 @@ static void check_reset_seed(env_ctx_t *c)
             ") gave different observations (observation[%d] was %.9g, then %.9g, "
             "on %s); take every random number from the ppo_rng_t reset is given and "
             "keep no generator, clock or counter of your own",
-            c->opt->seed, k, (double)o1[k], (double)(k2 >= 0 ? o2[k] : o3[k]),
+            c->opt->seed, k, obs_at(c, o1, (uint32_t)k), obs_at(c, k2 >= 0 ? o2 : o3, (uint32_t)k),
             k2 >= 0 ? "another instance" : "the same instance after a few steps");
     } else {
         ppo_check_add(c->report, PPO_CHECK_OK, "reset-seed",
@@ -435,7 +468,7 @@ static void check_reset_seed(env_ctx_t *c)
         if ((rc = env_reset(c, other, &rng, o2)) != 0)
             goto out_reset_failed;
         drew |= memcmp(&fresh, &rng, sizeof(rng)) != 0;
-        differs = first_difference(o1, o2, D) >= 0;
+        differs = first_difference(c, o1, o2) >= 0;
     }
     if (differs)
         ppo_check_add(c->report, PPO_CHECK_OK, "reset-seeds-differ",
@@ -486,26 +519,29 @@ static void check_obs(const env_ctx_t *c, episode_stats_t *st, const float *obs,
                       uint32_t step, const char *when)
 {
     st->n_obs++;
+    const bool bytes = c->obs_space.dtype == PPO_DTYPE_UINT8;
     for (uint32_t i = 0; i < c->D; i++) {
-        const float x = obs[i];
+        const double x = obs_at(c, obs, i);
         if (!isfinite(x)) {
             if (st->obs_nan == NULL)
                 st->obs_nan = g_strdup_printf("episode %u, step %u (%s): observation[%u] is %g",
-                                              episode, step, when, i, (double)x);
+                                              episode, step, when, i, x);
             continue;
         }
-        const float lo = (float)c->obs_space.low[i], hi = (float)c->obs_space.high[i];
-        if ((x < lo || x > hi) && st->obs_box == NULL)
+        /* bytes against the bounds exactly, floats after the float cast of the bounds */
+        const double lo = c->obs_space.low[i], hi = c->obs_space.high[i];
+        const bool outside =
+            bytes ? x < lo || x > hi : (float)x < (float)lo || (float)x > (float)hi;
+        if (outside && st->obs_box == NULL)
             st->obs_box = g_strdup_printf("episode %u, step %u (%s): observation[%u] = %.9g is "
                                           "outside the declared box [%.9g, %.9g]",
-                                          episode, step, when, i, (double)x, c->obs_space.low[i],
-                                          c->obs_space.high[i]);
+                                          episode, step, when, i, x, lo, hi);
     }
 }
 
 static void run_episodes(const env_ctx_t *c, episode_stats_t *st)
 {
-    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    float *obs = obs_new(c), *action = g_new0(float, c->A);
     ppo_rng_t env_rng, act_rng;
     ppo_rng_seed(&env_rng, c->opt->seed, "env", 1);
     ppo_rng_seed(&act_rng, c->opt->seed, "act", 1);
@@ -652,16 +688,14 @@ static long compare_doubles(const double *a, const double *b, size_t n, bool *cl
     return first;
 }
 
-static long compare_floats(const float *a, const float *b, size_t n, bool *close)
+/* compare_doubles for two observation rows, element by element in the space's type. */
+static long compare_obs(const env_ctx_t *c, const float *a, const float *b, bool *close)
 {
-    long first = -1;
+    const int first = first_difference(c, a, b);
     *close = true;
-    for (size_t i = 0; i < n; i++) {
-        if (memcmp(&a[i], &b[i], sizeof(float)) == 0)
-            continue;
-        if (first < 0)
-            first = (long)i;
-        if (!(fabsf(a[i] - b[i]) <= 1e-5f * (1.0f + fabsf(a[i]))))
+    for (uint32_t i = first < 0 ? c->D : (uint32_t)first; i < c->D; i++) {
+        const double x = obs_at(c, a, i), y = obs_at(c, b, i);
+        if (x != y && !(fabs(x - y) <= 1e-5 * (1.0 + fabs(x))))
             *close = false;
     }
     return first;
@@ -687,8 +721,8 @@ static void check_state(env_ctx_t *c)
         return;
     }
     double *s1 = g_new0(double, n), *s2 = g_new0(double, n);
-    float *obs = g_new0(float, c->D), *obs_b = g_new0(float, c->D);
-    float *next_a = g_new0(float, c->D), *next_b = g_new0(float, c->D);
+    float *obs = obs_new(c), *obs_b = obs_new(c);
+    float *next_a = obs_new(c), *next_b = obs_new(c);
     float *action = g_new0(float, c->A);
     char *why = NULL;
     void *other = env_new(c, &why);
@@ -743,14 +777,14 @@ static void check_state(env_ctx_t *c)
         goto out;
     }
     bool close_obs, close_state, close_next;
-    const long d_obs = compare_floats(obs, obs_b, c->D, &close_obs);
+    const long d_obs = compare_obs(c, obs, obs_b, &close_obs);
     const long d_state = compare_doubles(s1, s2, n, &close_state);
     if ((rc = env_step(c, other, action, &rng_b, next_b, &r_b, &t_b)) != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state", "step after set_state failed: %s", why);
         goto out;
     }
-    const long d_next = compare_floats(next_a, next_b, c->D, &close_next);
+    const long d_next = compare_obs(c, next_a, next_b, &close_next);
     const bool reward_same = memcmp(&r_a, &r_b, sizeof(double)) == 0 && t_a == t_b;
 
     /* set_state must also accept a NULL observation */
@@ -767,7 +801,7 @@ static void check_state(env_ctx_t *c)
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
                       "set_state wrote observation[%ld] = %.9g, but the state's observation is "
                       "%.9g",
-                      d_obs, (double)obs_b[d_obs], (double)obs[d_obs]);
+                      d_obs, obs_at(c, obs_b, (uint32_t)d_obs), obs_at(c, obs, (uint32_t)d_obs));
     } else if (d_state >= 0 && !close_state) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
                       "get_state after set_state gave state[%ld] = %.17g instead of %.17g", d_state,
@@ -835,14 +869,14 @@ static void run_trajectory(trajectory_t *tr)
         g_free(why);
         return;
     }
-    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    float *obs = obs_new(c), *action = g_new0(float, c->A);
     ppo_rng_t rng, act_rng;
     ppo_rng_seed(&rng, c->opt->seed, "env", 100 + tr->index);
     ppo_rng_seed(&act_rng, c->opt->seed, "act", 100 + tr->index);
     int rc = env_reset(c, inst, &rng, obs);
     uint32_t len = 0;
     for (uint32_t t = 0; rc == 0 && t < ENV_THREAD_STEPS; t++) {
-        tr->hash = fnv(tr->hash, obs, sizeof(float) * c->D);
+        tr->hash = fnv(tr->hash, obs, obs_bytes(c));
         double reward = 0.0;
         int terminated = 0;
         random_action(c, &act_rng, action);
@@ -975,7 +1009,7 @@ static void check_render(env_ctx_t *c)
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
-    float *obs = g_new0(float, c->D);
+    float *obs = obs_new(c);
     ppo_rng_t rng;
     ppo_rng_seed(&rng, c->opt->seed, "env", 3);
     int rc = out != NULL ? env_reset(c, c->inst, &rng, obs) : -1;
@@ -997,6 +1031,278 @@ static void check_render(env_ctx_t *c)
     }
     free(text);
     g_free(obs);
+}
+
+/* ---- pictures (render_size / render_rgb) ---- */
+
+#define RENDER_MAX_SIDE 4096 /* the contract's largest width or height */
+#define RENDER_CANARY 64     /* guard bytes on each side of the frame buffer */
+#define RENDER_CANARY_BYTE 0xA5
+
+/* A frame buffer with guard bytes before and after it. */
+typedef struct {
+    uint8_t *block; /* RENDER_CANARY + size + RENDER_CANARY bytes */
+    uint8_t *rgb;   /* the frame: block + RENDER_CANARY */
+    size_t size;    /* width * height * 3 */
+} guarded_frame_t;
+
+static void guarded_frame_init(guarded_frame_t *f, size_t size)
+{
+    f->size = size;
+    f->block = g_malloc(size + 2 * RENDER_CANARY);
+    memset(f->block, RENDER_CANARY_BYTE, size + 2 * RENDER_CANARY);
+    f->rgb = f->block + RENDER_CANARY;
+}
+
+/* Bytes written before (*before) and after (*after) the frame: the farthest changed guard. */
+static bool guarded_frame_intact(const guarded_frame_t *f, int *before, int *after)
+{
+    *before = 0;
+    *after = 0;
+    for (int k = 0; k < RENDER_CANARY; k++) {
+        if (f->block[k] != RENDER_CANARY_BYTE && *before == 0)
+            *before = RENDER_CANARY - k;
+        if (f->block[RENDER_CANARY + f->size + (size_t)k] != RENDER_CANARY_BYTE)
+            *after = k + 1;
+    }
+    return *before == 0 && *after == 0;
+}
+
+/* Draw `inst` into f; 0 or the callback's code after recording why in *why. */
+static int render_into(const env_ctx_t *c, void *inst, guarded_frame_t *f, char **why)
+{
+    ppo_plugin_enter(c->p, "render_rgb");
+    const int rc = c->vt->render_rgb(inst, f->rgb);
+    ppo_plugin_leave();
+    if (rc != 0)
+        *why = take_reason(rc);
+    return rc;
+}
+
+/* -1 when the frames are equal, else the first differing byte. */
+static long first_pixel_difference(const guarded_frame_t *a, const guarded_frame_t *b)
+{
+    for (size_t i = 0; i < a->size; i++)
+        if (a->rgb[i] != b->rgb[i])
+            return (long)i;
+    return -1;
+}
+
+/* "pixel (x, y) was R,G,B, then R,G,B" for the byte at `at` of a frame `width` wide. */
+static char *describe_pixel(const guarded_frame_t *a, const guarded_frame_t *b, long at,
+                            uint32_t width)
+{
+    const size_t px = (size_t)at / 3;
+    const uint8_t *p = a->rgb + 3 * px, *q = b->rgb + 3 * px;
+    return g_strdup_printf("pixel (%zu, %zu) was %u,%u,%u, then %u,%u,%u", px % width, px / width,
+                           p[0], p[1], p[2], q[0], q[1], q[2]);
+}
+
+/* render_size: a size in [1, 4096]^2 that does not change. false stops the picture checks. */
+static bool check_render_size(env_ctx_t *c, uint32_t *width, uint32_t *height)
+{
+    uint32_t w2 = 0, h2 = 0;
+    ppo_plugin_enter(c->p, "render_size");
+    int rc = c->vt->render_size(c->inst, width, height);
+    if (rc == 0)
+        rc = c->vt->render_size(c->inst, &w2, &h2);
+    ppo_plugin_leave();
+    if (rc != 0) {
+        char *why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size", "render_size failed: %s", why);
+        g_free(why);
+        return false;
+    }
+    if (*width < 1 || *height < 1 || *width > RENDER_MAX_SIDE || *height > RENDER_MAX_SIDE) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size",
+                      "render_size gave %ux%u; width and height must each be in [1, %d]", *width,
+                      *height, RENDER_MAX_SIDE);
+        return false;
+    }
+    if (w2 != *width || h2 != *height) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size",
+                      "render_size gave %ux%u, then %ux%u; the size is fixed for an instance's "
+                      "life",
+                      *width, *height, w2, h2);
+        return false;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-size", "frames are %ux%u RGB", *width, *height);
+    return true;
+}
+
+/* Bring `inst` a few random steps into an episode (the state the picture checks draw). */
+static int render_warmup(const env_ctx_t *c, void *inst, ppo_rng_t *rng, ppo_rng_t *act_rng)
+{
+    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    int rc = env_reset(c, inst, rng, obs);
+    for (int k = 0; rc == 0 && k < ENV_STATE_WARMUP; k++) {
+        double reward;
+        int terminated = 0;
+        random_action(c, act_rng, action);
+        rc = env_step(c, inst, action, rng, obs, &reward, &terminated);
+        if (rc == 0 && terminated)
+            rc = env_reset(c, inst, rng, obs);
+    }
+    g_free(obs);
+    g_free(action);
+    return rc;
+}
+
+/* render_rgb: writes inside its buffer only, and draws the state and nothing else: the same
+ * state (again, after a step and set_state back, in another instance) gives the same pixels. */
+static void check_render_rgb(env_ctx_t *c)
+{
+    if (c->vt->render_rgb == NULL) {
+        ppo_check_add(c->report, PPO_CHECK_SKIP, "render-size",
+                      "the env offers no render_size/render_rgb (its episodes cannot be "
+                      "recorded)");
+        return;
+    }
+    uint32_t width = 0, height = 0;
+    if (!check_render_size(c, &width, &height))
+        return;
+    const size_t size = (size_t)width * height * 3;
+    const bool has_state = c->vt->state_size != NULL;
+    guarded_frame_t first, again;
+    guarded_frame_init(&first, size);
+    guarded_frame_init(&again, size);
+    char *why = NULL, *where = NULL;
+    const char *how = NULL;
+    void *other = NULL;
+    size_t n_state = 0;
+    double *state = NULL, *state_after = NULL;
+    float *obs = g_new0(float, c->D), *action = g_new0(float, c->A);
+    ppo_rng_t rng, act_rng;
+    ppo_rng_seed(&rng, c->opt->seed, "env", 4);
+    ppo_rng_seed(&act_rng, c->opt->seed, "act", 4);
+
+    /* the first frame, a few steps into an episode, inside guard bytes */
+    int rc = render_warmup(c, c->inst, &rng, &act_rng);
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds",
+                      "reset or step failed before drawing: %s", why);
+        goto out;
+    }
+    if (has_state) {
+        ppo_plugin_enter(c->p, "state_size");
+        n_state = c->vt->state_size(c->inst);
+        ppo_plugin_leave();
+        state = g_new0(double, MAX(n_state, 1));
+        state_after = g_new0(double, MAX(n_state, 1));
+        ppo_plugin_enter(c->p, "get_state");
+        rc = c->vt->get_state(c->inst, state);
+        ppo_plugin_leave();
+        if (rc != 0) {
+            why = take_reason(rc);
+            ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure", "get_state failed: %s", why);
+            goto out;
+        }
+    }
+    if (render_into(c, c->inst, &first, &why) != 0) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds", "render_rgb failed: %s", why);
+        goto out;
+    }
+    int before, after;
+    if (!guarded_frame_intact(&first, &before, &after)) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-bounds",
+                      "render_rgb wrote outside its %zu-byte buffer (%d byte(s) before it, %d "
+                      "after it); write exactly height x width x 3 bytes (%ux%u)",
+                      size, before, after, width, height);
+        goto out;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-bounds",
+                  "render_rgb writes inside its %zu-byte buffer", size);
+
+    /* the same state, drawn again: at once, after a step and set_state back, elsewhere */
+    long d = -1;
+    if (render_into(c, c->inst, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "drawing the same instance twice";
+        goto out_impure;
+    }
+    if (!has_state) {
+        ppo_check_add(c->report, PPO_CHECK_OK, "render-pure",
+                      "drawing twice gives the same pixels (the env offers no state, so "
+                      "set_state round trips were not tried)");
+        goto out;
+    }
+    ppo_plugin_enter(c->p, "get_state");
+    rc = c->vt->get_state(c->inst, state_after);
+    ppo_plugin_leave();
+    if (rc == 0 && memcmp(state, state_after, n_state * sizeof(double)) != 0) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "render_rgb changed the state get_state reports; drawing must change "
+                      "nothing");
+        goto out;
+    }
+    random_action(c, &act_rng, action);
+    double reward;
+    int terminated = 0;
+    rc = rc != 0 ? rc : env_step(c, c->inst, action, &rng, obs, &reward, &terminated);
+    if (rc == 0) {
+        ppo_plugin_enter(c->p, "set_state");
+        rc = c->vt->set_state(c->inst, state, NULL);
+        ppo_plugin_leave();
+    }
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "stepping or restoring the state failed: %s", why);
+        goto out;
+    }
+    if (render_into(c, c->inst, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "a step and set_state back to the drawn state";
+        goto out_impure;
+    }
+    other = env_new(c, &why);
+    if (other == NULL) {
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "a second instance could not be created: %s", why);
+        goto out;
+    }
+    ppo_plugin_enter(c->p, "set_state");
+    rc = c->vt->set_state(other, state, NULL);
+    ppo_plugin_leave();
+    if (rc != 0) {
+        why = take_reason(rc);
+        ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                      "set_state failed on a second instance: %s", why);
+        goto out;
+    }
+    if (render_into(c, other, &again, &why) != 0)
+        goto out_render_failed;
+    if ((d = first_pixel_difference(&first, &again)) >= 0) {
+        how = "another instance given the same state";
+        goto out_impure;
+    }
+    ppo_check_add(c->report, PPO_CHECK_OK, "render-pure",
+                  "the same state gives the same pixels: drawn again, after a step and "
+                  "set_state back, and in another instance");
+    goto out;
+
+out_impure:
+    where = describe_pixel(&first, &again, d, width);
+    ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
+                  "%s gave different pixels (%s); draw from the state get_state saves and "
+                  "nothing else (no counters, clocks or random numbers)",
+                  how, where);
+    goto out;
+out_render_failed:
+    ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure", "render_rgb failed: %s", why);
+out:
+    env_free(c, other);
+    g_free(why);
+    g_free(where);
+    g_free(state);
+    g_free(state_after);
+    g_free(obs);
+    g_free(action);
+    g_free(first.block);
+    g_free(again.block);
 }
 
 ppo_check_env_options_t ppo_check_env_defaults(void)
@@ -1026,6 +1332,7 @@ void ppo_check_env(const ppo_plugin_t *plugin, const ppo_params_t *params,
     check_state(&c);
     check_threads(&c);
     check_render(&c);
+    check_render_rgb(&c);
     env_free(&c, c.inst);
     if (atomic_load(&overrun_seen))
         ppo_check_add(report, PPO_CHECK_FAIL, "obs-row",

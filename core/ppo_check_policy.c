@@ -1,21 +1,19 @@
-/* ppofw core — the policy checker behind `ppofw check-policy`.
+/* ppofw core — the policy checker behind `ppofw check-policy`: the spaces it tries, making the
+ * policy through the core's parameter store, the plain act/value/evaluate checks, and the order
+ * of the batteries.
  *
- * For each kind of action space (discrete, box) the policy accepts, the checker makes it through
- * the core's parameter store (segment table, layout, initializers), binds it to a copy of the
- * parameters followed by a guard of NaNs, and checks: act, value and evaluate agree and are
- * finite; act repeats exactly with the same streams and deterministic act ignores them; backward
- * matches central finite differences of evaluate through each of logp, entropy, KL and value
- * separately, adds into its output and writes nothing past the parameter count; calls keep
- * their state in their own workspace (interleaved workspaces, then several threads at once,
- * give the results of one call at a time); optional state and export_c work.
+ * For each pair of spaces (every space kind of the contract, or a real env's), the checker makes
+ * the policy (a refusal at create is a skip), binds it to a copy of its parameters followed by a
+ * guard of NaNs, draws a batch inside the observation box (uint8 observations converted as the
+ * core converts them) and runs, for a plain policy: act, value and evaluate agree and are finite;
+ * act repeats exactly with the same streams and deterministic act ignores them
+ * (this file); backward against finite differences (ppo_check_grad.c); workspaces isolated under
+ * a fixed interleaving of calls, and the optional parts (ppo_check_workspaces.c); per-env state
+ * (this file); export_c compiled and compared with act (ppo_check_export.c). A recurrent instance
+ * gets the recurrent act, state and sequence checks (ppo_check_recurrent.c) instead of the plain
+ * act ones, and the same gradient, workspace and export batteries.
  *
- * Finite differences follow tests/plugins/test_mlp.c: each parameter moves by h = 2^-8 (the
- * float step actually taken is the denominator), the loss is summed in double, and a
- * disagreement is retried with h/4, which removes a relu kink inside the step. A policy that
- * holds something constant on purpose (gSDE's latent on the variance path) disagrees there by
- * design.
- *
- * Left out: learning behaviour (ppofw run), and export_c's output (compiled by the mlp tests).
+ * Left out: learning behaviour (ppofw run).
  */
 #include "config.h"
 
@@ -23,46 +21,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ppo_check_private.h"
-#include "ppo_model_private.h"
+#include "ppo_check_policy_private.h"
 #include "ppo_signal_private.h"
 
-#define POL_GUARD 256              /* floats after the parameters and the gradients */
-#define POL_GRAD_SENTINEL 12345.0f /* what the gradient guard holds */
-#define POL_FD_H 0x1p-8f           /* finite-difference step */
-#define POL_FD_TOL 1e-2            /* largest relative L2 error of a segment's gradient */
-#define POL_ROUNDS 8               /* calls per thread in the thread check */
-#define POL_N_PATHS 4
+const char *const pol_path_names[POL_N_PATHS] = {"logp", "entropy", "kl", "value"};
 
-static const char *const path_names[POL_N_PATHS] = {"logp", "entropy", "kl", "value"};
+/* The recurrent batch: sequences and their length (B = n_seq * L rows). */
+#define POL_REC_SEQ 2u
+#define POL_REC_LEN 5u
 
-/* One policy made for one action space, and its random batch. */
-typedef struct pol_ctx {
-    const ppo_plugin_t *p;
-    const ppo_policy_vtable_t *vt;
-    const ppo_check_policy_options_t *opt;
-    ppo_check_report_t *report;
-    const char *space;        /* "discrete" or "box": prefixes item ids */
-    ppo_space_t obs_space;    /* box (D) */
-    ppo_space_t act_space;    /* discrete (n) or box (A) */
-    ppo_model_t *model;       /* the policy in the core's parameter store */
-    void *inst;               /* model->inst */
-    uint32_t D, A, P, B;      /* sizes; B rows per call */
-    uint32_t n_envs;          /* env indices the policy was made for */
-    size_t n;                 /* parameters */
-    float *theta;             /* (n + POL_GUARD) bound parameters, NaN guard after them */
-    void *ws;                 /* the main workspace (B rows) */
-    float *obs;               /* (B, D) the batch */
-    uint32_t *env_index;      /* (B) */
-    float *actions;           /* (B, A) sampled by act */
-    float *old_dist;          /* (B, P) from act at perturbed parameters */
-    float *coef[POL_N_PATHS]; /* (B) each: the loss's weights of logp, entropy, KL, value */
-} pol_ctx_t;
+/* The image kind: a MinAtar-sized uint8 (C, H, W) frame of pixels. */
+static const uint32_t image_shape[3] = {4, 10, 10};
+/* The multi-discrete kind's components. */
+static const uint32_t multi_nvec[2] = {3, 2};
 
-static void add(pol_ctx_t *c, ppo_check_status_t status, const char *what, const char *fmt, ...)
-    G_GNUC_PRINTF(4, 5);
+/* ---- shared helpers (ppo_check_policy_private.h) ---- */
 
-static void add(pol_ctx_t *c, ppo_check_status_t status, const char *what, const char *fmt, ...)
+void pol_add(pol_ctx_t *c, ppo_check_status_t status, const char *what, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -74,7 +49,7 @@ static void add(pol_ctx_t *c, ppo_check_status_t status, const char *what, const
     g_free(detail);
 }
 
-static char *take_reason(int rc)
+char *pol_take_reason(int rc)
 {
     char *why = ppo_host_take_error();
     if (why != NULL)
@@ -84,7 +59,7 @@ static char *take_reason(int rc)
                            rc);
 }
 
-static float *alloc_floats(size_t n)
+float *pol_alloc_floats(size_t n)
 {
     void *p = NULL;
     if (posix_memalign(&p, 64, (n > 0 ? n : 1) * sizeof(float)) != 0)
@@ -93,7 +68,7 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
-static bool all_finite(const float *x, size_t n)
+bool pol_all_finite(const float *x, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
@@ -101,92 +76,134 @@ static bool all_finite(const float *x, size_t n)
     return true;
 }
 
-static bool close_to(double a, double b, double tol)
+bool pol_close_to(double a, double b, double tol)
 {
     return fabs(a - b) <= tol * (1.0 + fabs(a));
 }
 
-/* ---- calls ---- */
-
-/* The outputs of one act. */
-typedef struct act_out {
-    float *actions; /* (B, A) */
-    float *logp;    /* (B) */
-    float *value;   /* (B) */
-    float *dist;    /* (B, P) */
-} act_out_t;
-
-static void act_out_init(const pol_ctx_t *c, act_out_t *o)
+void pol_act_out_init(const pol_ctx_t *c, pol_act_out_t *o, uint32_t rows)
 {
-    o->actions = g_new0(float, (size_t)c->B * c->A);
-    o->logp = g_new0(float, c->B);
-    o->value = g_new0(float, c->B);
-    o->dist = g_new0(float, (size_t)c->B * c->P);
+    o->rows = rows;
+    o->actions = g_new0(float, (size_t)rows * c->A);
+    o->logp = g_new0(float, rows);
+    o->value = g_new0(float, rows);
+    o->dist = g_new0(float, (size_t)rows * c->P);
 }
 
-static void act_out_clear(act_out_t *o)
+void pol_act_out_clear(pol_act_out_t *o)
 {
     g_free(o->actions);
     g_free(o->logp);
     g_free(o->value);
     g_free(o->dist);
+    memset(o, 0, sizeof(*o));
 }
 
-static bool act_out_equal(const pol_ctx_t *c, const act_out_t *a, const act_out_t *b)
+bool pol_act_out_equal(const pol_ctx_t *c, const pol_act_out_t *a, const pol_act_out_t *b)
 {
-    return memcmp(a->actions, b->actions, sizeof(float) * c->B * c->A) == 0 &&
-           memcmp(a->logp, b->logp, sizeof(float) * c->B) == 0 &&
-           memcmp(a->value, b->value, sizeof(float) * c->B) == 0 &&
-           memcmp(a->dist, b->dist, sizeof(float) * c->B * c->P) == 0;
+    const size_t r = a->rows;
+    return memcmp(a->actions, b->actions, sizeof(float) * r * c->A) == 0 &&
+           memcmp(a->logp, b->logp, sizeof(float) * r) == 0 &&
+           memcmp(a->value, b->value, sizeof(float) * r) == 0 &&
+           memcmp(a->dist, b->dist, sizeof(float) * r * c->P) == 0;
 }
 
-/* act on `obs` with streams (seed, tag, first + b), or deterministically without streams. */
-static int call_act(const pol_ctx_t *c, void *ws, const float *obs, const uint32_t *env_index,
-                    const char *tag, uint64_t first, int deterministic, act_out_t *o)
+void *pol_ws_new(const pol_ctx_t *c)
 {
-    ppo_rng_t *rng_store = g_new0(ppo_rng_t, c->B);
-    ppo_rng_t **rngs = g_new0(ppo_rng_t *, c->B);
-    for (uint32_t b = 0; b < c->B; b++) {
-        ppo_rng_seed(&rng_store[b], c->opt->seed, tag != NULL ? tag : "act", first + b);
-        rngs[b] = &rng_store[b];
+    ppo_plugin_enter(c->p, "ws_create");
+    void *ws = c->vt->ws_create(c->inst, c->B);
+    ppo_plugin_leave();
+    return ws;
+}
+
+void pol_ws_free(const pol_ctx_t *c, void *ws)
+{
+    if (ws == NULL)
+        return;
+    ppo_plugin_enter(c->p, "ws_destroy");
+    c->vt->ws_destroy(c->inst, ws);
+    ppo_plugin_leave();
+}
+
+/* Streams (seed, tag, first + b) for `rows` rows, or NULL without a tag; free with g_free. */
+static ppo_rng_t **make_streams(const pol_ctx_t *c, uint32_t rows, const char *tag, uint64_t first,
+                                ppo_rng_t **store)
+{
+    *store = NULL;
+    if (tag == NULL)
+        return NULL;
+    *store = g_new0(ppo_rng_t, rows);
+    ppo_rng_t **rngs = g_new0(ppo_rng_t *, rows);
+    for (uint32_t b = 0; b < rows; b++) {
+        ppo_rng_seed(&(*store)[b], c->opt->seed, tag, first + b);
+        rngs[b] = &(*store)[b];
     }
+    return rngs;
+}
+
+int pol_act(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
+            const uint32_t *env_index, const char *tag, uint64_t first, int deterministic,
+            pol_act_out_t *o)
+{
+    ppo_rng_t *store = NULL;
+    ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
     ppo_plugin_enter(c->p, "act");
-    int rc =
-        c->vt->act(c->inst, ws, c->B, obs, env_index, tag != NULL ? (ppo_rng_t *const *)rngs : NULL,
-                   deterministic, o->actions, o->logp, o->value, o->dist);
+    int rc = c->vt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
+                        o->actions, o->logp, o->value, o->dist);
     ppo_plugin_leave();
     g_free(rngs);
-    g_free(rng_store);
+    g_free(store);
     return rc;
 }
 
-static int call_evaluate(const pol_ctx_t *c, void *ws, const float *obs, const float *actions,
-                         const float *old, float *out[POL_N_PATHS])
+int pol_act_rec(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
+                const uint32_t *env_index, const char *tag, uint64_t first, int deterministic,
+                float *state, pol_act_out_t *o)
+{
+    ppo_rng_t *store = NULL;
+    ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
+    ppo_plugin_enter(c->p, "act");
+    int rc = c->rvt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
+                         state, o->actions, o->logp, o->value, o->dist);
+    ppo_plugin_leave();
+    g_free(rngs);
+    g_free(store);
+    return rc;
+}
+
+int pol_evaluate(const pol_ctx_t *c, void *ws, const float *obs, const float *actions,
+                 const float *old, float *out[POL_N_PATHS])
 {
     ppo_plugin_enter(c->p, "evaluate");
-    int rc = c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2], out[3]);
+    int rc =
+        c->rvt != NULL
+            ? c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, obs, actions, old, c->start_state,
+                               c->starts, out[0], out[1], out[2], out[3])
+            : c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2], out[3]);
     ppo_plugin_leave();
     return rc;
 }
 
-static int call_backward(const pol_ctx_t *c, void *ws, const float *const d[POL_N_PATHS],
-                         float *grad)
+int pol_backward(const pol_ctx_t *c, void *ws, const float *const d[POL_N_PATHS], float *grad)
 {
     ppo_plugin_enter(c->p, "backward");
-    int rc = c->vt->backward(c->inst, ws, c->B, d[0], d[1], d[2], d[3], grad);
+    int rc = c->rvt != NULL
+                 ? c->rvt->backward(c->inst, ws, c->n_seq, c->L, d[0], d[1], d[2], d[3], grad)
+                 : c->vt->backward(c->inst, ws, c->B, d[0], d[1], d[2], d[3], grad);
     ppo_plugin_leave();
     return rc;
 }
 
-/* The policy's per-env state (exploration noise), or NULL when it keeps none. */
-static double *save_state(const pol_ctx_t *c, size_t *n)
+double *pol_save_state(const pol_ctx_t *c, size_t *n)
 {
     *n = 0;
     if (c->vt->state_size == NULL)
         return NULL;
     ppo_plugin_enter(c->p, "state_size");
     *n = c->vt->state_size(c->inst);
+    ppo_plugin_leave();
     double *s = g_new0(double, *n > 0 ? *n : 1);
+    ppo_plugin_enter(c->p, "get_state");
     if (*n > 0 && c->vt->get_state(c->inst, s) != 0) {
         g_free(ppo_host_take_error());
         *n = 0;
@@ -195,7 +212,7 @@ static double *save_state(const pol_ctx_t *c, size_t *n)
     return s;
 }
 
-static void restore_state(const pol_ctx_t *c, const double *s, size_t n)
+void pol_restore_state(const pol_ctx_t *c, const double *s, size_t n)
 {
     if (s == NULL || n == 0)
         return;
@@ -205,25 +222,114 @@ static void restore_state(const pol_ctx_t *c, const double *s, size_t n)
     ppo_plugin_leave();
 }
 
+/* ---- the batch ---- */
+
+/* n rows of observations inside the box: floats drawn uniformly from the part of the box within
+ * [-1.5, 1.5] (or the 3 wide stretch of it nearest to that), or bytes for a uint8 space, which
+ * `raw` (may be NULL) keeps before they are converted into `obs`. */
+static void draw_obs(const pol_ctx_t *c, ppo_rng_t *rng, uint32_t n, uint8_t *raw, float *obs)
+{
+    const uint32_t D = c->D;
+    uint8_t *bytes = raw != NULL || !c->obs_u8 ? raw : g_new(uint8_t, (size_t)n * D);
+    for (size_t r = 0; r < n; r++) {
+        for (uint32_t i = 0; i < D; i++) {
+            const double lo = c->obs_space.low[i], hi = c->obs_space.high[i];
+            if (c->obs_u8) {
+                const double a = ceil(lo), b = floor(hi);
+                bytes[r * D + i] = (uint8_t)(a + (double)ppo_rng_below(rng, (uint64_t)(b - a) + 1));
+                continue;
+            }
+            double a = fmax(lo, -1.5), b = fmin(hi, 1.5);
+            if (!(a < b)) {
+                a = lo > -1.5 ? lo : hi - 3.0;
+                b = lo > -1.5 ? fmin(hi, lo + 3.0) : hi;
+            }
+            obs[r * D + i] = (float)ppo_rng_uniform_range(rng, a, b);
+        }
+    }
+    if (c->obs_u8)
+        ppo_obs_convert_rows(&c->convert, bytes, D, n, obs);
+    if (bytes != raw)
+        g_free(bytes);
+}
+
+/* The recurrent batch's episode starts and start states: sequence 0 begins an episode (from the
+ * initial state) and begins another at its step 3; sequence 1 continues an episode (from a state
+ * reached by acting) and begins another at its step 2. */
+static bool make_sequences(pol_ctx_t *c)
+{
+    const uint32_t S = c->S, L = c->L;
+    c->init_state = g_new0(float, S);
+    c->start_state = g_new0(float, (size_t)c->n_seq *S);
+    c->starts = g_new0(float, c->B);
+    if (c->rvt->initial_state != NULL) {
+        ppo_plugin_enter(c->p, "initial_state");
+        int rc = c->rvt->initial_state(c->inst, c->init_state);
+        ppo_plugin_leave();
+        if (rc != 0 || !pol_all_finite(c->init_state, S)) {
+            char *why = rc != 0 ? pol_take_reason(rc) : g_strdup("it wrote NaN/Inf");
+            pol_add(c, PPO_CHECK_FAIL, "initial-state", "initial_state failed: %s", why);
+            g_free(why);
+            return false;
+        }
+    }
+    for (uint32_t s = 0; s < c->n_seq; s++) {
+        c->starts[s * L] = s == 0 ? 1.0f : 0.0f;
+        c->starts[s * L + (s == 0 ? 3 : 2)] = 1.0f;
+        memcpy(c->start_state + (size_t)s * S, c->init_state, sizeof(float) * S);
+    }
+    /* sequence 1's start state: three deterministic steps from the initial state */
+    pol_act_out_t o;
+    pol_act_out_init(c, &o, 1);
+    float *obs = g_new(float, c->D);
+    ppo_rng_t rng;
+    ppo_rng_seed(&rng, c->opt->seed, "check-warmup", 0);
+    int rc = 0;
+    for (int step = 0; step < 3 && rc == 0; step++) {
+        draw_obs(c, &rng, 1, NULL, obs);
+        rc = pol_act_rec(c, c->ws, 1, obs, c->env_index, NULL, 0, 1, c->start_state + S, &o);
+    }
+    pol_act_out_clear(&o);
+    g_free(obs);
+    if (rc != 0) {
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "act", "act failed: %s", why);
+        g_free(why);
+        return false;
+    }
+    return true;
+}
+
 /* ---- making the policy ---- */
 
 static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
 {
-    /* a refusal is the plugin's create returning NULL for this space */
+    /* a refusal is the plugin's create returning NULL for these spaces */
     ppo_policy_setup_t setup = {
         .struct_size = sizeof(setup),
         .n_envs = c->n_envs,
         .obs_space = &c->obs_space,
         .act_space = &c->act_space,
     };
+    char *obs = ppo_space_describe(&c->obs_space), *act = ppo_space_describe(&c->act_space);
+    bool ok = false;
+    if (c->p->abi_minor < 2 && c->act_space.kind == PPO_SPACE_MULTI_DISCRETE) {
+        /* the core never hands a plugin a kind its ABI did not have */
+        pol_add(c, PPO_CHECK_SKIP, "create",
+                "built for plugin ABI %u.%u, which has no multi-discrete action spaces: the core "
+                "never hands it one",
+                c->p->abi_major, c->p->abi_minor);
+        goto out;
+    }
     ppo_plugin_enter(c->p, "create");
     void *probe = c->vt->create(&c->p->host, params, &setup);
     ppo_plugin_leave();
     if (probe == NULL) {
-        char *why = take_reason(-1);
-        add(c, PPO_CHECK_SKIP, "create", "refuses %s actions: %s", c->space, why);
+        char *why = pol_take_reason(-1);
+        pol_add(c, PPO_CHECK_SKIP, "create", "refuses observation %s with action %s: %s", obs, act,
+                why);
         g_free(why);
-        return false;
+        goto out;
     }
     ppo_plugin_enter(c->p, "destroy");
     c->vt->destroy(probe);
@@ -232,32 +338,59 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
     GError *error = NULL;
     c->model = ppo_model_new(c->p, params, &c->obs_space, &c->act_space, c->n_envs, 0, &error);
     if (c->model == NULL) {
-        add(c, PPO_CHECK_FAIL, "segments", "%s", error->message);
+        pol_add(c, PPO_CHECK_FAIL, "segments", "%s", error->message);
         g_error_free(error);
-        return false;
+        goto out;
     }
     c->inst = c->model->inst;
     c->n = c->model->n_params;
     c->P = c->model->dist_size;
-    add(c, PPO_CHECK_OK, "create", "accepts %s actions (observation box %u, action %s %u)",
-        c->space, c->D, c->space, c->act_space.kind == PPO_SPACE_DISCRETE ? c->act_space.n : c->A);
+
+    /* a recurrent instance: S floats of state per env, sequences instead of rows */
+    if (c->vt->recurrent != NULL) {
+        ppo_plugin_enter(c->p, "state_size");
+        c->S = c->vt->recurrent->state_size(c->inst);
+        ppo_plugin_leave();
+        if (c->S > (1u << 20)) {
+            pol_add(c, PPO_CHECK_FAIL, "create",
+                    "recurrent state_size() returned %u; at most 2^20 floats per env", c->S);
+            goto out;
+        }
+    }
+    if (c->S > 0) {
+        c->rvt = c->vt->recurrent;
+        c->n_seq = POL_REC_SEQ;
+        c->L = POL_REC_LEN;
+        c->B = c->n_seq * c->L;
+    } else if (c->vt->act == NULL || c->vt->value == NULL || c->vt->evaluate == NULL ||
+               c->vt->backward == NULL) {
+        pol_add(c, PPO_CHECK_FAIL, "create",
+                "recurrent state_size() is 0 with these params, so the instance is a plain "
+                "policy, but act, value, evaluate or backward is NULL");
+        goto out;
+    }
+    pol_add(c, PPO_CHECK_OK, "create", "accepts observation %s with action %s", obs, act);
+    if (c->S > 0)
+        pol_add(c, PPO_CHECK_OK, "recurrent",
+                "%u floats of state per env: checked on %u sequences of %u steps", c->S, c->n_seq,
+                c->L);
     if (c->P == 0 || c->P > (1u << 20)) {
-        add(c, PPO_CHECK_FAIL, "segments",
-            "dist_size() returned %u; it must be the floats of distribution parameters per row "
-            "(logits: n; Gaussian: 2A)",
-            c->P);
-        return false;
+        pol_add(c, PPO_CHECK_FAIL, "segments",
+                "dist_size() returned %u; it must be the floats of distribution parameters per "
+                "row (logits: n; Gaussian: 2A; multi-discrete: the sum of nvec)",
+                c->P);
+        goto out;
     }
 
     /* the core's initialization, then noise so that no gradient is degenerate */
     ppo_model_init(c->model, c->opt->seed);
-    if (!all_finite(c->model->params, c->n)) {
-        add(c, PPO_CHECK_FAIL, "segments",
-            "the declared initializers give non-finite parameters; check the segments' value "
-            "and gain");
-        return false;
+    if (!pol_all_finite(c->model->params, c->n)) {
+        pol_add(c, PPO_CHECK_FAIL, "segments",
+                "the declared initializers give non-finite parameters; check the segments' "
+                "value and gain");
+        goto out;
     }
-    c->theta = alloc_floats(c->n + POL_GUARD);
+    c->theta = pol_alloc_floats(c->n + POL_GUARD);
     memcpy(c->theta, c->model->params, sizeof(float) * c->n);
     ppo_rng_t rng;
     ppo_rng_seed(&rng, c->opt->seed, "check-perturb", 0);
@@ -275,27 +408,25 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
                                c->model->segments[k].cols);
     if (c->model->n_segments > 6)
         g_string_append(table, ", ...");
-    add(c, PPO_CHECK_OK, "segments",
-        "%u segments, %zu parameters, %u distribution floats per row: %s", c->model->n_segments,
-        c->n, c->P, table->str);
+    pol_add(c, PPO_CHECK_OK, "segments",
+            "%u segments, %zu parameters, %u distribution floats per row: %s", c->model->n_segments,
+            c->n, c->P, table->str);
     g_string_free(table, TRUE);
 
-    ppo_plugin_enter(c->p, "ws_create");
-    c->ws = c->vt->ws_create(c->inst, c->B);
-    ppo_plugin_leave();
+    c->ws = pol_ws_new(c);
     if (c->ws == NULL) {
-        char *why = take_reason(-1);
-        add(c, PPO_CHECK_FAIL, "workspace", "ws_create(%u) failed: %s", c->B, why);
+        char *why = pol_take_reason(-1);
+        pol_add(c, PPO_CHECK_FAIL, "workspace", "ws_create(%u) failed: %s", c->B, why);
         g_free(why);
-        return false;
+        goto out;
     }
 
-    /* the batch: observations inside the box, every row its own env */
+    /* the batch: observations inside the box, rows spread over the envs, the loss's weights */
     c->obs = g_new0(float, (size_t)c->B * c->D);
+    c->obs_raw = c->obs_u8 ? g_new0(uint8_t, (size_t)c->B * c->D) : NULL;
     c->env_index = g_new0(uint32_t, c->B);
     ppo_rng_seed(&rng, c->opt->seed, "check-obs", 0);
-    for (size_t i = 0; i < (size_t)c->B * c->D; i++)
-        c->obs[i] = (float)ppo_rng_uniform_range(&rng, -1.5, 1.5);
+    draw_obs(c, &rng, c->B, c->obs_raw, c->obs);
     for (uint32_t b = 0; b < c->B; b++)
         c->env_index[b] = b % c->n_envs;
     for (int k = 0; k < POL_N_PATHS; k++) {
@@ -311,106 +442,132 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
             int rc = c->vt->reset_noise(c->inst, e, &noise);
             ppo_plugin_leave();
             if (rc != 0) {
-                char *why = take_reason(rc);
-                add(c, PPO_CHECK_FAIL, "reset-noise", "reset_noise(%u) failed: %s", e, why);
+                char *why = pol_take_reason(rc);
+                pol_add(c, PPO_CHECK_FAIL, "reset-noise", "reset_noise(%u) failed: %s", e, why);
                 g_free(why);
-                return false;
-            }
-        }
-    }
-    return true;
-}
-
-/* ---- act, value, evaluate ---- */
-
-static bool check_act(pol_ctx_t *c)
-{
-    act_out_t a1, a2, d1, d2, d3, other;
-    act_out_init(c, &a1);
-    act_out_init(c, &a2);
-    act_out_init(c, &d1);
-    act_out_init(c, &d2);
-    act_out_init(c, &d3);
-    act_out_init(c, &other);
-    bool ok = false;
-    size_t n_state = 0;
-    double *state = save_state(c, &n_state);
-    int rc = call_act(c, c->ws, c->obs, c->env_index, "act", 0, 0, &a1);
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "act", "act failed: %s", why);
-        g_free(why);
-        goto out;
-    }
-    if (!all_finite(a1.actions, (size_t)c->B * c->A) || !all_finite(a1.logp, c->B) ||
-        !all_finite(a1.value, c->B) || !all_finite(a1.dist, (size_t)c->B * c->P)) {
-        add(c, PPO_CHECK_FAIL, "act",
-            "act wrote NaN/Inf outputs at finite parameters; or it reads parameters past the %zu "
-            "its segment table declares (they are NaN here): the table must add up to what the "
-            "policy uses",
-            c->n);
-        goto out;
-    }
-    if (c->act_space.kind == PPO_SPACE_DISCRETE) {
-        for (uint32_t b = 0; b < c->B; b++) {
-            const float a = a1.actions[b];
-            if (!(a >= 0.0f && a < (float)c->act_space.n && a == floorf(a))) {
-                add(c, PPO_CHECK_FAIL, "act",
-                    "row %u: action %g is not an index in [0, %u); a discrete action is one "
-                    "float holding the index",
-                    b, (double)a, c->act_space.n);
                 goto out;
             }
         }
     }
-    add(c, PPO_CHECK_OK, "act", "%u rows: actions%s, logp, value and dist all finite", c->B,
-        c->act_space.kind == PPO_SPACE_DISCRETE ? " are valid indices" : "");
+    ok = c->S == 0 || make_sequences(c);
+out:
+    g_free(obs);
+    g_free(act);
+    return ok;
+}
+
+/* ---- act, value, evaluate (plain policies) ---- */
+
+/* The first row whose action is not valid for the action space, with what is wrong; -1 when
+ * every row's is. */
+static int invalid_action(const pol_ctx_t *c, const float *actions, uint32_t rows, char **what)
+{
+    const ppo_space_t *a = &c->act_space;
+    if (a->kind == PPO_SPACE_BOX)
+        return -1;
+    for (uint32_t b = 0; b < rows; b++) {
+        for (uint32_t k = 0; k < c->A; k++) {
+            const float v = actions[(size_t)b * c->A + k];
+            const uint32_t n = a->kind == PPO_SPACE_DISCRETE ? a->n : a->nvec[k];
+            if (!(v >= 0.0f && v < (float)n && v == floorf(v))) {
+                *what = a->kind == PPO_SPACE_DISCRETE
+                            ? g_strdup_printf("action %g is not an index in [0, %u); a discrete "
+                                              "action is one float holding the index",
+                                              (double)v, n)
+                            : g_strdup_printf("component %u of the action is %g, not an index in "
+                                              "[0, %u); a multi-discrete action is one float per "
+                                              "component holding its index",
+                                              k, (double)v, n);
+                return (int)b;
+            }
+        }
+    }
+    return -1;
+}
+
+static bool check_act(pol_ctx_t *c)
+{
+    pol_act_out_t a1, a2, d1, d2, d3, other;
+    pol_act_out_init(c, &a1, c->B);
+    pol_act_out_init(c, &a2, c->B);
+    pol_act_out_init(c, &d1, c->B);
+    pol_act_out_init(c, &d2, c->B);
+    pol_act_out_init(c, &d3, c->B);
+    pol_act_out_init(c, &other, c->B);
+    bool ok = false;
+    size_t n_state = 0;
+    double *state = pol_save_state(c, &n_state);
+    int rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "act", 0, 0, &a1);
+    if (rc != 0) {
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "act", "act failed: %s", why);
+        g_free(why);
+        goto out;
+    }
+    if (!pol_all_finite(a1.actions, (size_t)c->B * c->A) || !pol_all_finite(a1.logp, c->B) ||
+        !pol_all_finite(a1.value, c->B) || !pol_all_finite(a1.dist, (size_t)c->B * c->P)) {
+        pol_add(c, PPO_CHECK_FAIL, "act",
+                "act wrote NaN/Inf outputs at finite parameters; or it reads parameters past the "
+                "%zu its segment table declares (they are NaN here): the table must add up to "
+                "what the policy uses",
+                c->n);
+        goto out;
+    }
+    char *what = NULL;
+    const int bad = invalid_action(c, a1.actions, c->B, &what);
+    if (bad >= 0) {
+        pol_add(c, PPO_CHECK_FAIL, "act", "row %d: %s", bad, what);
+        g_free(what);
+        goto out;
+    }
+    pol_add(c, PPO_CHECK_OK, "act", "%u rows: actions%s, logp, value and dist all finite", c->B,
+            c->act_space.kind != PPO_SPACE_BOX ? " are valid indices" : "");
     ok = true;
 
     /* the same streams (and per-env state) must give the same sample */
-    restore_state(c, state, n_state);
-    rc = call_act(c, c->ws, c->obs, c->env_index, "act", 0, 0, &a2);
+    pol_restore_state(c, state, n_state);
+    rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "act", 0, 0, &a2);
     if (rc == 0) {
-        restore_state(c, state, n_state);
-        rc = call_act(c, c->ws, c->obs, c->env_index, "act", 1000, 0, &other);
+        pol_restore_state(c, state, n_state);
+        rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "act", 1000, 0, &other);
     }
     if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "act-streams", "act failed: %s", why);
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "act-streams", "act failed: %s", why);
         g_free(why);
-    } else if (!act_out_equal(c, &a1, &a2)) {
-        add(c, PPO_CHECK_FAIL, "act-streams",
-            "two calls with the same streams and inputs gave different outputs; sample only "
-            "from the rows' ppo_rng_t and keep no state outside the workspace and the "
-            "per-env state");
+    } else if (!pol_act_out_equal(c, &a1, &a2)) {
+        pol_add(c, PPO_CHECK_FAIL, "act-streams",
+                "two calls with the same streams and inputs gave different outputs; sample only "
+                "from the rows' ppo_rng_t and keep no state outside the workspace and the "
+                "per-env state");
     } else if (memcmp(a1.actions, other.actions, sizeof(float) * c->B * c->A) == 0) {
-        add(c, PPO_CHECK_WARN, "act-streams",
-            "stochastic act gave the same actions for different streams: it does not sample from "
-            "the rows' streams (expected only when the exploration noise is per-env state, as "
-            "with gSDE)");
+        pol_add(c, PPO_CHECK_WARN, "act-streams",
+                "stochastic act gave the same actions for different streams: it does not sample "
+                "from the rows' streams (expected only when the exploration noise is per-env "
+                "state, as with gSDE)");
     } else {
-        add(c, PPO_CHECK_OK, "act-streams",
-            "the same streams repeat the sample exactly; other streams change it");
+        pol_add(c, PPO_CHECK_OK, "act-streams",
+                "the same streams repeat the sample exactly; other streams change it");
     }
 
     /* deterministic act: repeatable, and the streams are not needed */
-    restore_state(c, state, n_state);
-    rc = call_act(c, c->ws, c->obs, c->env_index, NULL, 0, 1, &d1);
+    pol_restore_state(c, state, n_state);
+    rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, NULL, 0, 1, &d1);
     if (rc == 0)
-        rc = call_act(c, c->ws, c->obs, c->env_index, NULL, 0, 1, &d2);
+        rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, NULL, 0, 1, &d2);
     if (rc == 0)
-        rc = call_act(c, c->ws, c->obs, c->env_index, "act", 0, 1, &d3);
+        rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "act", 0, 1, &d3);
     if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "act-deterministic",
-            "deterministic act failed: %s (rngs may be NULL when deterministic)", why);
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "act-deterministic",
+                "deterministic act failed: %s (rngs may be NULL when deterministic)", why);
         g_free(why);
-    } else if (!act_out_equal(c, &d1, &d2) || !act_out_equal(c, &d1, &d3)) {
-        add(c, PPO_CHECK_FAIL, "act-deterministic",
-            "deterministic act gave different outputs on repeated calls or with and without "
-            "streams; take the distribution's mode and draw nothing");
+    } else if (!pol_act_out_equal(c, &d1, &d2) || !pol_act_out_equal(c, &d1, &d3)) {
+        pol_add(c, PPO_CHECK_FAIL, "act-deterministic",
+                "deterministic act gave different outputs on repeated calls or with and without "
+                "streams; take the distribution's mode and draw nothing");
     } else {
-        add(c, PPO_CHECK_OK, "act-deterministic", "repeats exactly and needs no streams");
+        pol_add(c, PPO_CHECK_OK, "act-deterministic", "repeats exactly and needs no streams");
     }
 
     /* value() must give act's values */
@@ -419,911 +576,223 @@ static bool check_act(pol_ctx_t *c)
     rc = c->vt->value(c->inst, c->ws, c->B, c->obs, v);
     ppo_plugin_leave();
     if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "value", "value failed: %s", why);
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "value", "value failed: %s", why);
         g_free(why);
     } else {
-        int bad = -1;
-        for (uint32_t b = 0; b < c->B && bad < 0; b++)
-            if (!close_to(a1.value[b], v[b], 1e-5))
-                bad = (int)b;
-        if (bad >= 0)
-            add(c, PPO_CHECK_FAIL, "value", "row %d: value() gives %.9g, act's value_out %.9g", bad,
-                (double)v[bad], (double)a1.value[bad]);
+        int row = -1;
+        for (uint32_t b = 0; b < c->B && row < 0; b++)
+            if (!pol_close_to(a1.value[b], v[b], 1e-5))
+                row = (int)b;
+        if (row >= 0)
+            pol_add(c, PPO_CHECK_FAIL, "value", "row %d: value() gives %.9g, act's value_out %.9g",
+                    row, (double)v[row], (double)a1.value[row]);
         else
-            add(c, PPO_CHECK_OK, "value", "value() agrees with act's value_out");
+            pol_add(c, PPO_CHECK_OK, "value", "value() agrees with act's value_out");
     }
     g_free(v);
 
     /* evaluate of act's own samples: same logp and value, zero KL to itself */
-    float *lp = g_new0(float, c->B), *ent = g_new0(float, c->B), *kl = g_new0(float, c->B);
-    float *val = g_new0(float, c->B);
+    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B);
+    float *lp = buf, *ent = buf + c->B, *kl = buf + 2 * (size_t)c->B, *val = buf + 3 * (size_t)c->B;
     float *outs[POL_N_PATHS] = {lp, ent, kl, val};
-    rc = call_evaluate(c, c->ws, c->obs, a1.actions, a1.dist, outs);
+    rc = pol_evaluate(c, c->ws, c->obs, a1.actions, a1.dist, outs);
     if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "evaluate", "evaluate failed: %s", why);
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "evaluate", "evaluate failed: %s", why);
         g_free(why);
     } else {
-        int bad = -1;
-        const char *what = NULL;
-        for (uint32_t b = 0; b < c->B && bad < 0; b++) {
+        int row = -1;
+        const char *problem = NULL;
+        for (uint32_t b = 0; b < c->B && row < 0; b++) {
             if (!isfinite(ent[b]))
-                what = "entropy is not finite";
-            else if (!close_to(a1.logp[b], lp[b], 1e-4))
-                what = "logp differs from act's logp_out";
-            else if (!close_to(a1.value[b], val[b], 1e-5))
-                what = "value differs from act's value_out";
+                problem = "entropy is not finite";
+            else if (!pol_close_to(a1.logp[b], lp[b], 1e-4))
+                problem = "logp differs from act's logp_out";
+            else if (!pol_close_to(a1.value[b], val[b], 1e-5))
+                problem = "value differs from act's value_out";
             else if (!(fabsf(kl[b]) <= 1e-5f))
-                what = "KL of the distribution to itself is not 0";
-            if (what != NULL)
-                bad = (int)b;
+                problem = "KL of the distribution to itself is not 0";
+            if (problem != NULL)
+                row = (int)b;
         }
         float *outs_nokl[POL_N_PATHS] = {lp, ent, NULL, val};
-        if (bad >= 0) {
-            add(c, PPO_CHECK_FAIL, "evaluate",
-                "row %d: %s (logp %.9g vs %.9g, value %.9g vs %.9g, KL %.3g, entropy %.9g)", bad,
-                what, (double)lp[bad], (double)a1.logp[bad], (double)val[bad],
-                (double)a1.value[bad], (double)kl[bad], (double)ent[bad]);
-        } else if ((rc = call_evaluate(c, c->ws, c->obs, a1.actions, NULL, outs_nokl)) != 0) {
-            char *why = take_reason(rc);
-            add(c, PPO_CHECK_FAIL, "evaluate",
-                "evaluate without old_dist and kl_out failed: %s (the KL is skipped then)", why);
+        if (row >= 0) {
+            pol_add(c, PPO_CHECK_FAIL, "evaluate",
+                    "row %d: %s (logp %.9g vs %.9g, value %.9g vs %.9g, KL %.3g, entropy %.9g)",
+                    row, problem, (double)lp[row], (double)a1.logp[row], (double)val[row],
+                    (double)a1.value[row], (double)kl[row], (double)ent[row]);
+        } else if ((rc = pol_evaluate(c, c->ws, c->obs, a1.actions, NULL, outs_nokl)) != 0) {
+            char *why = pol_take_reason(rc);
+            pol_add(c, PPO_CHECK_FAIL, "evaluate",
+                    "evaluate without old_dist and kl_out failed: %s (the KL is skipped then)",
+                    why);
             g_free(why);
         } else {
-            add(c, PPO_CHECK_OK, "evaluate",
-                "logp and value of act's samples match act's; KL of a distribution to itself "
-                "is 0; entropy finite");
+            pol_add(c, PPO_CHECK_OK, "evaluate",
+                    "logp and value of act's samples match act's; KL of a distribution to itself "
+                    "is 0; entropy finite");
         }
     }
     memcpy(c->actions, a1.actions, sizeof(float) * c->B * c->A);
-    g_free(lp);
-    g_free(ent);
-    g_free(kl);
-    g_free(val);
+    g_free(buf);
 out:
-    restore_state(c, state, n_state);
+    pol_restore_state(c, state, n_state);
     g_free(state);
-    act_out_clear(&a1);
-    act_out_clear(&a2);
-    act_out_clear(&d1);
-    act_out_clear(&d2);
-    act_out_clear(&d3);
-    act_out_clear(&other);
+    pol_act_out_clear(&a1);
+    pol_act_out_clear(&a2);
+    pol_act_out_clear(&d1);
+    pol_act_out_clear(&d2);
+    pol_act_out_clear(&d3);
+    pol_act_out_clear(&other);
     return ok;
 }
 
-/* ---- backward against finite differences ---- */
+/* ---- the old distribution for the KL path ---- */
 
-/* evaluate on the batch, each path's outputs summed with its coefficients; 0 or the failing
- * evaluate's code (its reason stays pending on this thread). */
-static int path_losses(pol_ctx_t *c, float *buf, double loss[POL_N_PATHS])
+/* act's distribution at slightly different parameters, into c->old_dist (for the KL path). */
+static int make_old_dist(pol_ctx_t *c)
 {
-    float *outs[POL_N_PATHS] = {buf, buf + c->B, buf + 2 * c->B, buf + 3 * c->B};
-    int rc = call_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, outs);
-    if (rc != 0)
-        return rc;
-    for (int k = 0; k < POL_N_PATHS; k++) {
-        loss[k] = 0.0;
-        for (uint32_t b = 0; b < c->B; b++)
-            loss[k] += (double)c->coef[k][b] * outs[k][b];
+    float *saved = g_memdup2(c->theta, sizeof(float) * c->n);
+    ppo_rng_t rng;
+    ppo_rng_seed(&rng, c->opt->seed, "check-old", 0);
+    for (size_t i = 0; i < c->n; i++)
+        c->theta[i] += (float)(0.05 * ppo_rng_normal(&rng));
+    pol_act_out_t o;
+    pol_act_out_init(c, &o, c->B);
+    int rc = 0;
+    if (c->S == 0) {
+        rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, NULL, 0, 1, &o);
+    } else {
+        /* one row per sequence at a time, as the sequences' steps */
+        float *state = g_memdup2(c->start_state, sizeof(float) * c->n_seq * c->S);
+        pol_act_out_t step;
+        pol_act_out_init(c, &step, c->n_seq);
+        float *obs = g_new(float, (size_t)c->n_seq * c->D);
+        for (uint32_t j = 0; j < c->L && rc == 0; j++) {
+            for (uint32_t s = 0; s < c->n_seq; s++) {
+                const size_t row = (size_t)s * c->L + j;
+                if (c->starts[row] != 0.0f && j > 0)
+                    memcpy(state + (size_t)s * c->S, c->init_state, sizeof(float) * c->S);
+                memcpy(obs + (size_t)s * c->D, c->obs + row * c->D, sizeof(float) * c->D);
+            }
+            rc = pol_act_rec(c, c->ws, c->n_seq, obs, c->env_index, NULL, 0, 1, state, &step);
+            for (uint32_t s = 0; s < c->n_seq && rc == 0; s++)
+                memcpy(o.dist + ((size_t)s * c->L + j) * c->P, step.dist + (size_t)s * c->P,
+                       sizeof(float) * c->P);
+        }
+        g_free(obs);
+        g_free(state);
+        pol_act_out_clear(&step);
     }
-    return 0;
-}
-
-/* Central differences of the four path losses in parameter i with step h. */
-static int fd_one(pol_ctx_t *c, float *buf, size_t i, float h, double fd[POL_N_PATHS])
-{
-    const float v = c->theta[i];
-    double up[POL_N_PATHS], dn[POL_N_PATHS];
-    c->theta[i] = v + h;
-    const double up_step = (double)c->theta[i] - v;
-    int rc = path_losses(c, buf, up);
-    c->theta[i] = v - h;
-    const double dn_step = (double)v - c->theta[i];
-    if (rc == 0)
-        rc = path_losses(c, buf, dn);
-    c->theta[i] = v;
-    for (int k = 0; k < POL_N_PATHS; k++)
-        fd[k] = (up[k] - dn[k]) / (up_step + dn_step);
+    memcpy(c->theta, saved, sizeof(float) * c->n);
+    memcpy(c->old_dist, o.dist, sizeof(float) * c->B * c->P);
+    g_free(saved);
+    pol_act_out_clear(&o);
     return rc;
 }
 
-/* Whether a finite difference and a gradient agree, `scale` being the size of the loss. */
-static bool fd_agrees(double fd, double an, double scale)
-{
-    return fabs(fd - an) <= 1e-5 * scale + 1e-3 * fmax(fabs(fd), fabs(an));
-}
-
-/* Which parameters to difference: all of them up to fd_max, else an even stride per segment. */
-static size_t fd_stride(const pol_ctx_t *c)
-{
-    if (c->n <= c->opt->fd_max || c->opt->fd_max == 0)
-        return 1;
-    return (c->n + c->opt->fd_max - 1) / c->opt->fd_max;
-}
-
-/* Per segment and path: squared norms of the difference, the analytic and the FD gradient, and
- * the worst element. */
-typedef struct seg_err {
-    double diff2, an2, fd2;
-    size_t worst; /* index of the largest |fd - analytic| */
-    double worst_abs;
-    double worst_an, worst_fd;
-} seg_err_t;
-
-static void check_backward(pol_ctx_t *c)
-{
-    const size_t n = c->n;
-    float *grads[POL_N_PATHS] = {NULL, NULL, NULL, NULL};
-    float *all = alloc_floats(n + POL_GUARD);
-    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B);
-    const uint32_t n_segs = c->model->n_segments;
-    seg_err_t *err = g_new0(seg_err_t, (size_t)n_segs * POL_N_PATHS);
-    bool guard_ok = true;
-    double loss[POL_N_PATHS];
-    int rc = 0;
-
-    /* KL needs an old distribution: act's at slightly different parameters */
-    act_out_t o;
-    act_out_init(c, &o);
-    float *saved = g_memdup2(c->theta, sizeof(float) * n);
-    ppo_rng_t rng;
-    ppo_rng_seed(&rng, c->opt->seed, "check-old", 0);
-    for (size_t i = 0; i < n; i++)
-        c->theta[i] += (float)(0.05 * ppo_rng_normal(&rng));
-    rc = call_act(c, c->ws, c->obs, c->env_index, NULL, 0, 1, &o);
-    memcpy(c->theta, saved, sizeof(float) * n);
-    memcpy(c->old_dist, o.dist, sizeof(float) * c->B * c->P);
-    g_free(saved);
-    act_out_clear(&o);
-
-    /* analytic: one path at a time into zeros, then all at once into ones (backward adds) */
-    for (int k = 0; k < POL_N_PATHS; k++) {
-        grads[k] = alloc_floats(n + POL_GUARD);
-        for (size_t i = n; i < n + POL_GUARD; i++)
-            grads[k][i] = POL_GRAD_SENTINEL;
-        const float *d[POL_N_PATHS] = {NULL, NULL, NULL, NULL};
-        d[k] = c->coef[k];
-        if (rc == 0)
-            rc = path_losses(c, buf, loss);
-        if (rc == 0)
-            rc = call_backward(c, c->ws, d, grads[k]);
-        for (size_t i = n; i < n + POL_GUARD; i++)
-            guard_ok &= grads[k][i] == POL_GRAD_SENTINEL;
-    }
-    for (size_t i = 0; i < n; i++)
-        all[i] = 1.0f;
-    for (size_t i = n; i < n + POL_GUARD; i++)
-        all[i] = POL_GRAD_SENTINEL;
-    const float *d_all[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    if (rc == 0)
-        rc = path_losses(c, buf, loss);
-    if (rc == 0)
-        rc = call_backward(c, c->ws, d_all, all);
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "backward", "act, evaluate or backward failed: %s", why);
-        g_free(why);
-        goto out;
-    }
-    for (size_t i = n; i < n + POL_GUARD; i++)
-        guard_ok &= all[i] == POL_GRAD_SENTINEL;
-    long not_added = -1;
-    for (size_t i = 0; i < n && not_added < 0; i++) {
-        const double sum = (double)grads[0][i] + grads[1][i] + grads[2][i] + grads[3][i];
-        if (!(fabs((double)all[i] - 1.0 - sum) <= 1e-4 * (1.0 + fabs(sum))))
-            not_added = (long)i;
-    }
-    if (!guard_ok)
-        add(c, PPO_CHECK_FAIL, "grad-extent",
-            "backward wrote past the %zu gradients its segment table declares; the table must "
-            "add up to the parameters the policy uses",
-            n);
-    else
-        add(c, PPO_CHECK_OK, "grad-extent",
-            "backward writes nothing past the %zu parameters of the segment table", n);
-    if (not_added >= 0)
-        add(c, PPO_CHECK_FAIL, "backward-adds",
-            "gradient %ld: backward into a buffer of ones gave %.9g, expected 1 + %.9g; backward "
-            "must ADD into grad_out, not overwrite it",
-            not_added, (double)all[not_added],
-            (double)grads[0][not_added] + grads[1][not_added] + grads[2][not_added] +
-                grads[3][not_added]);
-    else
-        add(c, PPO_CHECK_OK, "backward-adds", "backward adds into grad_out");
-
-    /* the size of each path's loss, for the absolute part of the tolerance */
-    double scale[POL_N_PATHS];
-    for (int k = 0; k < POL_N_PATHS; k++) {
-        scale[k] = 0.0;
-        for (uint32_t b = 0; b < c->B; b++)
-            scale[k] += fabs(c->coef[k][b]) * (1.0 + fabs(buf[(size_t)k * c->B + b]));
-    }
-
-    /* central differences, every parameter (or an even sample of a very large table); where a
-     * step disagrees, smaller steps are tried, and a point where the steps disagree with each
-     * other too lies on a kink (relu): it is left out and counted */
-    const size_t stride = fd_stride(c);
-    size_t checked = 0, kinks = 0;
-    size_t off = 0;
-    for (uint32_t s = 0; s < n_segs && rc == 0; s++) {
-        const size_t len = (size_t)c->model->segments[s].rows * c->model->segments[s].cols;
-        for (size_t i = off; i < off + len && rc == 0; i += (len < 16 ? 1 : stride)) {
-            double fd[3][POL_N_PATHS];
-            int steps = 1;
-            if ((rc = fd_one(c, buf, i, POL_FD_H, fd[0])) != 0)
-                break;
-            for (; steps < 3; steps++) {
-                bool agree = true;
-                for (int k = 0; k < POL_N_PATHS; k++)
-                    agree &= fd_agrees(fd[steps - 1][k], grads[k][i], scale[k]);
-                if (agree)
-                    break;
-                if ((rc = fd_one(c, buf, i, POL_FD_H / (float)(1 << (2 * steps)), fd[steps])) != 0)
-                    break;
-            }
-            for (int k = 0; k < POL_N_PATHS; k++) {
-                const double an = grads[k][i];
-                double best = fd[0][k];
-                for (int j = 1; j < steps && j < 3; j++)
-                    if (fabs(fd[j][k] - an) < fabs(best - an))
-                        best = fd[j][k];
-                /* the steps disagree among themselves and none matches: a kink */
-                if (steps >= 2 && !fd_agrees(best, an, scale[k]) &&
-                    !fd_agrees(fd[0][k], fd[1][k], scale[k])) {
-                    kinks++;
-                    continue;
-                }
-                seg_err_t *e = &err[(size_t)s * POL_N_PATHS + k];
-                const double dd = best - an;
-                e->diff2 += dd * dd;
-                e->an2 += an * an;
-                e->fd2 += best * best;
-                if (fabs(dd) >= e->worst_abs) {
-                    e->worst_abs = fabs(dd);
-                    e->worst = i - off;
-                    e->worst_an = an;
-                    e->worst_fd = best;
-                }
-            }
-            checked++;
-        }
-        off += len;
-    }
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "backward", "evaluate failed at perturbed parameters: %s", why);
-        g_free(why);
-        goto out;
-    }
-
-    /* one verdict per path, naming the worst segment */
-    for (int k = 0; k < POL_N_PATHS; k++) {
-        double worst_rel = 0.0;
-        uint32_t worst_seg = 0;
-        for (uint32_t s = 0; s < n_segs; s++) {
-            const seg_err_t *e = &err[(size_t)s * POL_N_PATHS + k];
-            const double rel = sqrt(e->diff2) / fmax(sqrt(fmax(e->an2, e->fd2)), 1e-6);
-            if (rel > worst_rel) {
-                worst_rel = rel;
-                worst_seg = s;
-            }
-        }
-        char *id = g_strdup_printf("backward-%s", path_names[k]);
-        const seg_err_t *e = &err[(size_t)worst_seg * POL_N_PATHS + k];
-        if (worst_rel > POL_FD_TOL)
-            add(c, PPO_CHECK_FAIL, id,
-                "through %s: segment %s is off by %.3g (relative L2 over %s); element %zu: "
-                "backward gives %.6g, finite differences %.6g",
-                path_names[k], c->model->segments[worst_seg].name, worst_rel,
-                stride > 1 ? "a sample of its parameters" : "all its parameters", e->worst,
-                e->worst_an, e->worst_fd);
-        else
-            add(c, PPO_CHECK_OK, id,
-                "through %s: every segment agrees with finite differences (worst %.2g, "
-                "segment %s)",
-                path_names[k], worst_rel, c->model->segments[worst_seg].name);
-        g_free(id);
-    }
-    if (kinks > 0) {
-        const double share = (double)kinks / (double)(checked * POL_N_PATHS);
-        add(c, share > 0.05 ? PPO_CHECK_WARN : PPO_CHECK_OK, "backward-kinks",
-            "%zu of %zu differences lay on a kink (their steps disagree with each other) and "
-            "were left out%s",
-            kinks, checked * POL_N_PATHS,
-            share > 0.05 ? "; that many suggests a non-smooth loss, not just relu kinks" : "");
-    }
-
-    /* every segment should matter to something */
-    GString *unused = g_string_new(NULL);
-    for (uint32_t s = 0; s < n_segs; s++) {
-        double total = 0.0;
-        for (int k = 0; k < POL_N_PATHS; k++)
-            total += err[(size_t)s * POL_N_PATHS + k].an2 + err[(size_t)s * POL_N_PATHS + k].fd2;
-        if (total == 0.0)
-            g_string_append_printf(unused, "%s%s", unused->len > 0 ? ", " : "",
-                                   c->model->segments[s].name);
-    }
-    if (unused->len > 0)
-        add(c, PPO_CHECK_WARN, "segments-used",
-            "no gradient through logp, entropy, KL or value reaches segment %s: unused "
-            "parameters?",
-            unused->str);
-    else
-        add(c, PPO_CHECK_OK, "segments-used",
-            "every segment gets a gradient (%zu parameters differenced)", checked);
-    g_string_free(unused, TRUE);
-
-out:
-    for (int k = 0; k < POL_N_PATHS; k++)
-        free(grads[k]);
-    free(all);
-    g_free(buf);
-    g_free(err);
-}
-
-/* ---- workspaces ---- */
-
-/* evaluate then backward of the full loss on one workspace (transfer full gradient). */
-static float *eval_backward(pol_ctx_t *c, void *ws, const float *obs, const float *actions,
-                            const float *old, int *rc)
-{
-    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B);
-    float *outs[POL_N_PATHS] = {buf, buf + c->B, buf + 2 * c->B, buf + 3 * c->B};
-    float *grad = g_new0(float, c->n);
-    const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    *rc = call_evaluate(c, ws, obs, actions, old, outs);
-    if (*rc == 0)
-        *rc = call_backward(c, ws, d, grad);
-    g_free(buf);
-    return grad;
-}
-
-static void check_interleaved(pol_ctx_t *c)
-{
-    ppo_plugin_enter(c->p, "ws_create");
-    void *ws2 = c->vt->ws_create(c->inst, c->B);
-    ppo_plugin_leave();
-    if (ws2 == NULL) {
-        char *why = take_reason(-1);
-        add(c, PPO_CHECK_FAIL, "workspaces", "a second ws_create failed: %s", why);
-        g_free(why);
-        return;
-    }
-    /* a second batch: other observations */
-    float *obs2 = g_new0(float, (size_t)c->B * c->D);
-    for (size_t i = 0; i < (size_t)c->B * c->D; i++)
-        obs2[i] = -0.5f * c->obs[i] + 0.25f;
-    int rc = 0;
-    float *alone = eval_backward(c, c->ws, c->obs, c->actions, c->old_dist, &rc);
-
-    /* evaluate on ws, evaluate on ws2, then backward on ws */
-    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B);
-    float *outs[POL_N_PATHS] = {buf, buf + c->B, buf + 2 * c->B, buf + 3 * c->B};
-    float *mixed = g_new0(float, c->n);
-    const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    if (rc == 0)
-        rc = call_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, outs);
-    if (rc == 0)
-        rc = call_evaluate(c, ws2, obs2, c->actions, c->old_dist, outs);
-    if (rc == 0)
-        rc = call_backward(c, c->ws, d, mixed);
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "workspaces", "a call failed: %s", why);
-        g_free(why);
-    } else if (memcmp(alone, mixed, sizeof(float) * c->n) != 0) {
-        add(c, PPO_CHECK_FAIL, "workspaces",
-            "backward on workspace 1 after an evaluate on workspace 2 gave other gradients "
-            "than right after its own evaluate: keep everything a call leaves for backward in "
-            "the workspace, not in the instance");
-    } else {
-        add(c, PPO_CHECK_OK, "workspaces",
-            "backward uses only what evaluate left in its own workspace");
-    }
-    ppo_plugin_enter(c->p, "ws_destroy");
-    c->vt->ws_destroy(c->inst, ws2);
-    ppo_plugin_leave();
-    g_free(obs2);
-    g_free(alone);
-    g_free(mixed);
-    g_free(buf);
-}
-
-/* One thread's work: its own workspace, env index and batch, several rounds. */
-typedef struct pol_job {
-    pol_ctx_t *c;
-    uint32_t index;
-    void *ws;
-    uint64_t hash;
-    char *failure;
-    GMutex *lock;
-    GCond *cond;
-    const bool *go;
-} pol_job_t;
-
-static uint64_t fnv(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= UINT64_C(0x100000001b3);
-    }
-    return h;
-}
-
-static void run_job(pol_job_t *j)
-{
-    pol_ctx_t *c = j->c;
-    act_out_t o;
-    act_out_init(c, &o);
-    float *obs = g_new0(float, (size_t)c->B * c->D);
-    uint32_t *env_index = g_new0(uint32_t, c->B);
-    j->hash = UINT64_C(0xcbf29ce484222325);
-    for (uint32_t b = 0; b < c->B; b++)
-        env_index[b] = j->index % c->n_envs;
-    for (uint32_t r = 0; r < POL_ROUNDS && j->failure == NULL; r++) {
-        for (size_t i = 0; i < (size_t)c->B * c->D; i++)
-            obs[i] = c->obs[i] * (1.0f + 0.1f * (float)(j->index + r)) - 0.05f * (float)r;
-        const uint64_t first = ((uint64_t)j->index * POL_ROUNDS + r) * c->B;
-        int rc = call_act(c, j->ws, obs, env_index, "thread", first, 0, &o);
-        float *grad = NULL;
-        if (rc == 0)
-            grad = eval_backward(c, j->ws, obs, o.actions, o.dist, &rc);
-        if (rc != 0) {
-            char *why = take_reason(rc);
-            j->failure = g_strdup_printf("a call failed: %s", why);
-            g_free(why);
-        } else {
-            j->hash = fnv(j->hash, o.actions, sizeof(float) * c->B * c->A);
-            j->hash = fnv(j->hash, o.logp, sizeof(float) * c->B);
-            j->hash = fnv(j->hash, o.value, sizeof(float) * c->B);
-            j->hash = fnv(j->hash, grad, sizeof(float) * c->n);
-        }
-        g_free(grad);
-    }
-    act_out_clear(&o);
-    g_free(obs);
-    g_free(env_index);
-}
-
-static gpointer job_thread(gpointer data)
-{
-    pol_job_t *j = data;
-    ppo_signals_thread_init();
-    g_mutex_lock(j->lock);
-    while (!*j->go)
-        g_cond_wait(j->cond, j->lock);
-    g_mutex_unlock(j->lock);
-    run_job(j);
-    return NULL;
-}
-
-static void check_threads(pol_ctx_t *c)
-{
-    const uint32_t K = c->opt->threads;
-    pol_job_t *seq = g_new0(pol_job_t, K), *par = g_new0(pol_job_t, K);
-    GThread **threads = g_new0(GThread *, K);
-    GMutex lock;
-    GCond cond;
-    bool go = false, ws_failed = false;
-    g_mutex_init(&lock);
-    g_cond_init(&cond);
-    size_t n_state = 0;
-    double *state = save_state(c, &n_state);
-    for (uint32_t i = 0; i < K; i++) {
-        ppo_plugin_enter(c->p, "ws_create");
-        seq[i].ws = c->vt->ws_create(c->inst, c->B);
-        ppo_plugin_leave();
-        ws_failed |= seq[i].ws == NULL;
-    }
-    if (ws_failed) {
-        char *why = take_reason(-1);
-        add(c, PPO_CHECK_FAIL, "threads", "ws_create failed: %s", why);
-        g_free(why);
-        goto out;
-    }
-
-    /* one at a time, then all at once, each on its own workspace and env index */
-    for (uint32_t i = 0; i < K; i++) {
-        seq[i].c = c;
-        seq[i].index = i;
-        run_job(&seq[i]);
-    }
-    restore_state(c, state, n_state);
-    for (uint32_t i = 0; i < K; i++) {
-        par[i] = (pol_job_t){
-            .c = c, .index = i, .ws = seq[i].ws, .lock = &lock, .cond = &cond, .go = &go};
-        GError *error = NULL;
-        threads[i] = g_thread_try_new("check-policy", job_thread, &par[i], &error);
-        if (threads[i] == NULL) {
-            /* the process may not start that many threads: say so, check with the others */
-            par[i].failure = g_strdup_printf("cannot start thread %u of %u (%s); lower --threads",
-                                             i + 1, K, error->message);
-            g_error_free(error);
-        }
-    }
-    g_mutex_lock(&lock);
-    go = true;
-    g_cond_broadcast(&cond);
-    g_mutex_unlock(&lock);
-    for (uint32_t i = 0; i < K; i++)
-        if (threads[i] != NULL)
-            g_thread_join(threads[i]);
-
-    const char *failure = NULL;
-    int differs = -1;
-    for (uint32_t i = 0; i < K; i++) {
-        if (failure == NULL)
-            failure = seq[i].failure != NULL ? seq[i].failure : par[i].failure;
-        if (differs < 0 && par[i].hash != seq[i].hash)
-            differs = (int)i;
-    }
-    if (failure != NULL)
-        add(c, PPO_CHECK_FAIL, "threads", "%s", failure);
-    else if (differs >= 0)
-        add(c, PPO_CHECK_FAIL, "threads",
-            "workspace %d gave other results while %u workspaces were used at once on threads "
-            "than one at a time: calls on different workspaces must not share mutable state",
-            differs, K);
-    else
-        add(c, PPO_CHECK_OK, "threads",
-            "act, evaluate and backward on %u workspaces at once on threads match one at a time",
-            K);
-out:
-    for (uint32_t i = 0; i < K; i++) {
-        if (seq[i].ws != NULL) {
-            ppo_plugin_enter(c->p, "ws_destroy");
-            c->vt->ws_destroy(c->inst, seq[i].ws);
-            ppo_plugin_leave();
-        }
-        g_free(seq[i].failure);
-        g_free(par[i].failure);
-    }
-    restore_state(c, state, n_state);
-    g_free(state);
-    g_free(seq);
-    g_free(par);
-    g_free(threads);
-    g_mutex_clear(&lock);
-    g_cond_clear(&cond);
-}
-
-/* ---- optional callbacks ---- */
+/* ---- optional per-env state ---- */
 
 static void check_state(pol_ctx_t *c)
 {
     if (c->vt->state_size == NULL) {
-        add(c, PPO_CHECK_SKIP, "state", "the policy keeps no per-env state");
+        pol_add(c, PPO_CHECK_SKIP, "state", "the policy keeps no per-env state");
         return;
     }
     size_t n = 0;
-    double *s = save_state(c, &n);
+    double *s = pol_save_state(c, &n);
     if (n == 0) {
-        add(c, PPO_CHECK_SKIP, "state", "the policy keeps no per-env state with these params");
+        pol_add(c, PPO_CHECK_SKIP, "state", "the policy keeps no per-env state with these params");
         g_free(s);
         return;
     }
-    act_out_t a1, a2;
-    act_out_init(c, &a1);
-    act_out_init(c, &a2);
-    int rc = call_act(c, c->ws, c->obs, c->env_index, "state", 0, 0, &a1);
-    restore_state(c, s, n);
+    pol_act_out_t a1, a2;
+    pol_act_out_init(c, &a1, c->B);
+    pol_act_out_init(c, &a2, c->B);
+    int rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "state", 0, 0, &a1);
+    pol_restore_state(c, s, n);
     if (rc == 0)
-        rc = call_act(c, c->ws, c->obs, c->env_index, "state", 0, 0, &a2);
+        rc = pol_act(c, c->ws, c->B, c->obs, c->env_index, "state", 0, 0, &a2);
     if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "state", "act failed: %s", why);
+        char *why = pol_take_reason(rc);
+        pol_add(c, PPO_CHECK_FAIL, "state", "act failed: %s", why);
         g_free(why);
-    } else if (!act_out_equal(c, &a1, &a2)) {
-        add(c, PPO_CHECK_FAIL, "state",
-            "after set_state of the state saved before an act, the same act gave other "
-            "outputs: the state misses something act depends on");
+    } else if (!pol_act_out_equal(c, &a1, &a2)) {
+        pol_add(c, PPO_CHECK_FAIL, "state",
+                "after set_state of the state saved before an act, the same act gave other "
+                "outputs: the state misses something act depends on");
     } else {
-        add(c, PPO_CHECK_OK, "state", "%zu doubles of per-env state round-trip", n);
+        pol_add(c, PPO_CHECK_OK, "state", "%zu doubles of per-env state round-trip", n);
     }
-    restore_state(c, s, n);
+    pol_restore_state(c, s, n);
     g_free(s);
-    act_out_clear(&a1);
-    act_out_clear(&a2);
-}
-
-/* Part p's evaluate_part and backward_part of the path weights on ws (grad: added into). */
-static int part_eval_backward(pol_ctx_t *c, void *ws, uint32_t p, float *out[POL_N_PATHS],
-                              float *grad)
-{
-    const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    ppo_plugin_enter(c->p, "evaluate_part");
-    int rc = p == 0 ? c->vt->evaluate_part(c->inst, ws, 0, c->B, c->obs, c->actions, c->old_dist,
-                                           out[0], out[1], out[2], NULL)
-                    : c->vt->evaluate_part(c->inst, ws, 1, c->B, c->obs, NULL, NULL, NULL, NULL,
-                                           NULL, out[3]);
-    if (rc == 0)
-        rc = p == 0 ? c->vt->backward_part(c->inst, ws, 0, c->B, d[0], d[1], d[2], NULL, grad)
-                    : c->vt->backward_part(c->inst, ws, 1, c->B, NULL, NULL, NULL, d[3], grad);
-    ppo_plugin_leave();
-    return rc;
-}
-
-/* The first segment of part `p` (or of the other part, other = true) whose gradient entries
- * differ between a and b; -1 when none. */
-static int first_differing_segment(const pol_ctx_t *c, const int *part, int p, const float *a,
-                                   const float *b)
-{
-    for (uint32_t k = 0; k < c->model->n_segments; k++) {
-        const size_t off = c->model->offsets[k],
-                     len = (size_t)c->model->segments[k].rows * c->model->segments[k].cols;
-        if (part[k] == p && memcmp(a + off, b + off, len * sizeof(float)) != 0)
-            return (int)k;
-    }
-    return -1;
-}
-
-static void check_parts(pol_ctx_t *c)
-{
-    if (c->vt->segment_part == NULL) {
-        add(c, PPO_CHECK_SKIP, "parts", "the policy offers no parts (evaluate and backward do "
-                                        "the distribution and the value together)");
-        return;
-    }
-    const uint32_t ns = c->model->n_segments;
-    int *part = g_new(int, MAX(ns, 1u));
-    uint32_t count[2] = {0, 0}, none = 0, bad = ns;
-    for (uint32_t k = 0; k < ns; k++) {
-        ppo_plugin_enter(c->p, "segment_part");
-        part[k] = c->vt->segment_part(c->inst, k);
-        ppo_plugin_leave();
-        if (part[k] == 0 || part[k] == 1)
-            count[part[k]]++;
-        else if (part[k] == -1)
-            none++;
-        if (!(part[k] == 0 || part[k] == 1) && bad == ns)
-            bad = k;
-    }
-    if (none == ns) {
-        add(c, PPO_CHECK_SKIP, "parts", "segment_part says these params make one part");
-        g_free(part);
-        return;
-    }
-    if (bad == ns && (count[0] == 0 || count[1] == 0)) {
-        /* as the core: every segment in one part is one part, run through evaluate/backward */
-        add(c, PPO_CHECK_SKIP, "parts",
-            "segment_part puts every segment in part %d, which makes one part",
-            count[0] > 0 ? 0 : 1);
-        g_free(part);
-        return;
-    }
-    if (bad < ns) {
-        add(c, PPO_CHECK_FAIL, "parts",
-            "segment_part gave %d for segment \"%s\": give 0 (the distribution) or 1 (the "
-            "value function) for every segment, or -1 for every one when they share parameters",
-            part[bad], c->model->segments[bad].name);
-        g_free(part);
-        return;
-    }
-    /* the whole evaluate and backward, then part 1 and part 0 on their own workspaces into an
-     * array whose other part's entries hold a sentinel */
-    int rc = 0;
-    float *whole = eval_backward(c, c->ws, c->obs, c->actions, c->old_dist, &rc);
-    float *buf = g_new0(float, (size_t)POL_N_PATHS * c->B * 2);
-    float *full[POL_N_PATHS], *parts[POL_N_PATHS];
-    for (int k = 0; k < POL_N_PATHS; k++) {
-        full[k] = buf + (size_t)k * c->B;
-        parts[k] = buf + (size_t)(POL_N_PATHS + k) * c->B;
-    }
-    if (rc == 0)
-        rc = call_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, full);
-    void *ws_part[2] = {NULL, NULL};
-    for (uint32_t p = 0; p < 2; p++) {
-        ppo_plugin_enter(c->p, "ws_create");
-        ws_part[p] = c->vt->ws_create(c->inst, c->B);
-        ppo_plugin_leave();
-        if (ws_part[p] == NULL && rc == 0)
-            rc = -1;
-    }
-    const float sentinel = 777.0f;
-    float *split = g_new(float, c->n);
-    for (size_t i = 0; i < c->n; i++)
-        split[i] = sentinel;
-    int wrote_other = -1, differs = -1, out_differs = -1;
-    for (uint32_t step = 0; step < 2 && rc == 0; step++) {
-        const uint32_t p = 1 - step; /* part 1 first */
-        for (uint32_t k = 0; k < ns; k++)
-            if (part[k] == (int)p)
-                memset(split + c->model->offsets[k], 0,
-                       sizeof(float) * c->model->segments[k].rows * c->model->segments[k].cols);
-        rc = part_eval_backward(c, ws_part[p], p, parts, split);
-        if (rc == 0 && p == 1) {
-            /* part 0's entries must still hold the sentinel */
-            for (uint32_t k = 0; k < ns && wrote_other < 0; k++)
-                for (size_t i = 0; part[k] == 0 &&
-                                   i < (size_t)c->model->segments[k].rows * c->model->segments[k].cols;
-                     i++)
-                    if (split[c->model->offsets[k] + i] != sentinel) {
-                        wrote_other = (int)k;
-                        break;
-                    }
-        }
-    }
-    if (rc == 0) {
-        for (int k = 0; k < POL_N_PATHS && out_differs < 0; k++)
-            if (memcmp(full[k], parts[k], sizeof(float) * c->B) != 0)
-                out_differs = k;
-        differs = first_differing_segment(c, part, 0, whole, split);
-        if (differs < 0)
-            differs = first_differing_segment(c, part, 1, whole, split);
-    }
-    /* act may get value_out NULL (the core then computes values batched): the same sample */
-    bool act_differs = false;
-    if (rc == 0) {
-        size_t n_state = 0;
-        double *state = save_state(c, &n_state);
-        act_out_t with, without;
-        act_out_init(c, &with);
-        act_out_init(c, &without);
-        g_free(without.value);
-        without.value = NULL;
-        rc = call_act(c, c->ws, c->obs, c->env_index, "parts", 0, 0, &with);
-        restore_state(c, state, n_state);
-        if (rc == 0)
-            rc = call_act(c, c->ws, c->obs, c->env_index, "parts", 0, 0, &without);
-        restore_state(c, state, n_state);
-        act_differs =
-            rc == 0 &&
-            (memcmp(with.actions, without.actions, sizeof(float) * c->B * c->A) != 0 ||
-             memcmp(with.logp, without.logp, sizeof(float) * c->B) != 0 ||
-             memcmp(with.dist, without.dist, sizeof(float) * c->B * c->P) != 0);
-        act_out_clear(&with);
-        act_out_clear(&without);
-        g_free(state);
-    }
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "parts", "a part's call failed: %s", why);
-        g_free(why);
-    } else if (out_differs >= 0) {
-        add(c, PPO_CHECK_FAIL, "parts",
-            "evaluate_part(%d) gave another %s than evaluate: each part must compute exactly "
-            "what evaluate does",
-            out_differs == 3 ? 1 : 0, path_names[out_differs]);
-    } else if (wrote_other >= 0) {
-        add(c, PPO_CHECK_FAIL, "parts",
-            "backward_part(1) wrote into segment \"%s\" of part 0: a part may add only into its "
-            "own segments (the other part's task writes them at the same time)",
-            c->model->segments[wrote_other].name);
-    } else if (differs >= 0) {
-        add(c, PPO_CHECK_FAIL, "parts",
-            "the parts' backward_part gave another gradient than backward in segment \"%s\" "
-            "(part %d): each part must add exactly what backward adds there",
-            c->model->segments[differs].name, part[differs]);
-    } else if (act_differs) {
-        add(c, PPO_CHECK_FAIL, "parts",
-            "act with value_out NULL gave other actions, log-probabilities or distributions "
-            "than with it: with parts, act skips only the value function when value_out is "
-            "NULL");
-    } else {
-        add(c, PPO_CHECK_OK, "parts",
-            "evaluate_part and backward_part reproduce evaluate and backward bit for bit "
-            "(%u segments in part 0, %u in part 1); act works without value_out",
-            count[0], count[1]);
-    }
-    for (uint32_t p = 0; p < 2; p++) {
-        if (ws_part[p] == NULL)
-            continue;
-        ppo_plugin_enter(c->p, "ws_destroy");
-        c->vt->ws_destroy(c->inst, ws_part[p]);
-        ppo_plugin_leave();
-    }
-    g_free(part);
-    g_free(whole);
-    g_free(buf);
-    g_free(split);
-}
-
-static void check_export(pol_ctx_t *c)
-{
-    if (c->vt->export_c == NULL) {
-        add(c, PPO_CHECK_SKIP, "export-c", "the policy offers no export_c");
-        return;
-    }
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    ppo_obs_norm_t norm = {.struct_size = sizeof(norm), .enabled = 0, .dim = c->D};
-    ppo_plugin_enter(c->p, "export_c");
-    int rc = out != NULL ? c->vt->export_c(c->inst, c->theta, &norm, out) : -1;
-    ppo_plugin_leave();
-    if (out != NULL)
-        fclose(out);
-    if (rc != 0) {
-        char *why = take_reason(rc);
-        add(c, PPO_CHECK_FAIL, "export-c", "export_c failed: %s", why);
-        g_free(why);
-    } else if (len == 0) {
-        add(c, PPO_CHECK_FAIL, "export-c", "export_c returned 0 but wrote nothing");
-    } else {
-        add(c, PPO_CHECK_OK, "export-c", "export_c wrote %zu bytes of C", len);
-    }
-    free(text);
+    pol_act_out_clear(&a1);
+    pol_act_out_clear(&a2);
 }
 
 /* ---- driver ---- */
 
 static void pol_clear(pol_ctx_t *c)
 {
-    if (c->ws != NULL) {
-        ppo_plugin_enter(c->p, "ws_destroy");
-        c->vt->ws_destroy(c->inst, c->ws);
-        ppo_plugin_leave();
-    }
+    pol_ws_free(c, c->ws);
     ppo_model_free(c->model);
     free(c->theta);
     g_free(c->obs);
+    g_free(c->obs_raw);
     g_free(c->env_index);
     g_free(c->actions);
     g_free(c->old_dist);
     for (int k = 0; k < POL_N_PATHS; k++)
         g_free(c->coef[k]);
+    g_free(c->init_state);
+    g_free(c->start_state);
+    g_free(c->starts);
+    if (c->obs_u8)
+        ppo_obs_convert_clear(&c->convert);
 }
 
-/* Run every check for one action space. */
+/* Run every check for one pair of spaces. */
 static void check_space(const ppo_plugin_t *plugin, const ppo_params_t *params,
                         const ppo_check_policy_options_t *opt, ppo_check_report_t *report,
-                        bool discrete)
+                        const char *name, const ppo_space_t *obs, const ppo_space_t *act)
 {
-    const uint32_t D = opt->obs_dim, A = discrete ? 1 : opt->act_dim;
-    double *obs_low = g_new(double, D), *obs_high = g_new(double, D);
-    double *act_low = g_new(double, A), *act_high = g_new(double, A);
-    for (uint32_t i = 0; i < D; i++) {
-        obs_low[i] = -5.0;
-        obs_high[i] = 5.0;
-    }
-    for (uint32_t i = 0; i < A; i++) {
-        act_low[i] = -1.0;
-        act_high[i] = 1.0;
-    }
     pol_ctx_t c = {
         .p = plugin,
         .vt = &plugin->vt.policy,
         .opt = opt,
         .report = report,
-        .space = discrete ? "discrete" : "box",
-        .obs_space = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = D,
-                      .low = obs_low, .high = obs_high},
-        .D = D,
-        .A = A,
+        .space = name,
+        .obs_space = *obs,
+        .act_space = *act,
+        .obs_u8 = obs->dtype == PPO_DTYPE_UINT8,
+        .D = obs->dim,
+        .A = ppo_space_action_floats(act),
         .B = MAX(opt->batch, 1u),
-        .n_envs = MAX(opt->threads, 4u),
+        .n_envs = 4,
     };
-    if (discrete)
-        c.act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
-                                    .kind = PPO_SPACE_DISCRETE,
-                                    .n = opt->n_actions,
-                                    .dim = 1};
-    else
-        c.act_space = (ppo_space_t){.struct_size = sizeof(ppo_space_t),
-                                    .kind = PPO_SPACE_BOX,
-                                    .dim = A,
-                                    .low = act_low,
-                                    .high = act_high};
+    if (c.obs_u8)
+        ppo_obs_convert_init(&c.convert, obs);
     if (make_policy(&c, params)) {
         c.actions = g_new0(float, (size_t)c.B *c.A);
         c.old_dist = g_new0(float, (size_t)c.B *c.P);
-        if (check_act(&c)) {
-            check_backward(&c);
-            check_interleaved(&c);
-            check_threads(&c);
-            check_parts(&c);
-            check_state(&c);
-            check_export(&c);
+        const bool acted = c.S > 0 ? pol_check_recurrent(&c) : check_act(&c);
+        int rc = acted ? make_old_dist(&c) : 0;
+        if (rc != 0) {
+            char *why = pol_take_reason(rc);
+            pol_add(&c, PPO_CHECK_FAIL, "backward", "act at perturbed parameters failed: %s", why);
+            g_free(why);
+        } else if (acted) {
+            pol_check_backward(&c);
+            pol_check_workspaces(&c);
+            if (c.S == 0) {
+                pol_check_parts(&c);
+                check_state(&c);
+            }
+            pol_check_export(&c);
         }
     }
     pol_clear(&c);
-    g_free(obs_low);
-    g_free(obs_high);
-    g_free(act_low);
-    g_free(act_high);
 }
 
 ppo_check_policy_options_t ppo_check_policy_defaults(void)
@@ -1334,14 +803,16 @@ ppo_check_policy_options_t ppo_check_policy_defaults(void)
         .n_actions = 3,
         .act_dim = 2,
         .batch = 6,
-        .threads = 4,
         .fd_max = 20000,
     };
 }
 
-static bool refused(const ppo_check_report_t *report, const char *id)
+/* Whether every "<kind>/create" item of the report is a skip (a refusal). */
+static bool refused(const ppo_check_report_t *report, const char *kind)
 {
+    char *id = g_strconcat(kind, "/create", NULL);
     const ppo_check_item_t *item = ppo_check_find(report, id);
+    g_free(id);
     return item != NULL && item->status == PPO_CHECK_SKIP;
 }
 
@@ -1349,12 +820,88 @@ void ppo_check_policy(const ppo_plugin_t *plugin, const ppo_params_t *params,
                       const ppo_check_policy_options_t *options, ppo_check_report_t *report)
 {
     g_return_if_fail(plugin->kind == PPO_KIND_POLICY);
-    check_space(plugin, params, options, report, true);
-    check_space(plugin, params, options, report, false);
-    if (refused(report, "discrete/create") && refused(report, "box/create"))
-        ppo_check_add(report, PPO_CHECK_FAIL, "spaces",
-                      "the policy refuses both a discrete and a box action space with these "
-                      "params; nothing could be checked");
+    if (options->env_obs != NULL && options->env_act != NULL) {
+        check_space(plugin, params, options, report, "env", options->env_obs, options->env_act);
+        if (refused(report, "env"))
+            ppo_check_add(report, PPO_CHECK_FAIL, "spaces",
+                          "the policy refuses the spaces of env %s with these params; nothing "
+                          "could be checked",
+                          options->env_name != NULL ? options->env_name : "(given)");
+    } else {
+        /* every space kind of the contract */
+        const uint32_t D = options->obs_dim, A = options->act_dim;
+        const uint32_t image_dim = image_shape[0] * image_shape[1] * image_shape[2];
+        double *flat_low = g_new(double, D), *flat_high = g_new(double, D);
+        double *img_low = g_new(double, image_dim), *img_high = g_new(double, image_dim);
+        double *act_low = g_new(double, A), *act_high = g_new(double, A);
+        for (uint32_t i = 0; i < D; i++) {
+            flat_low[i] = -5.0;
+            flat_high[i] = 5.0;
+        }
+        for (uint32_t i = 0; i < image_dim; i++) {
+            img_low[i] = 0.0;
+            img_high[i] = 255.0;
+        }
+        for (uint32_t i = 0; i < A; i++) {
+            act_low[i] = -1.0;
+            act_high[i] = 1.0;
+        }
+        const ppo_space_t flat = {.struct_size = sizeof(ppo_space_t),
+                                  .kind = PPO_SPACE_BOX,
+                                  .dim = D,
+                                  .low = flat_low,
+                                  .high = flat_high,
+                                  .rank = 1,
+                                  .shape = {D}};
+        const ppo_space_t image = {.struct_size = sizeof(ppo_space_t),
+                                   .kind = PPO_SPACE_BOX,
+                                   .dim = image_dim,
+                                   .low = img_low,
+                                   .high = img_high,
+                                   .rank = 3,
+                                   .shape = {image_shape[0], image_shape[1], image_shape[2]},
+                                   .dtype = PPO_DTYPE_UINT8};
+        const ppo_space_t discrete = {.struct_size = sizeof(ppo_space_t),
+                                      .kind = PPO_SPACE_DISCRETE,
+                                      .n = options->n_actions,
+                                      .dim = 1};
+        const ppo_space_t box = {.struct_size = sizeof(ppo_space_t),
+                                 .kind = PPO_SPACE_BOX,
+                                 .dim = A,
+                                 .low = act_low,
+                                 .high = act_high,
+                                 .rank = 1,
+                                 .shape = {A}};
+        const ppo_space_t multi = {.struct_size = sizeof(ppo_space_t),
+                                   .kind = PPO_SPACE_MULTI_DISCRETE,
+                                   .dim = G_N_ELEMENTS(multi_nvec),
+                                   .nvec = multi_nvec};
+        const struct {
+            const char *name;
+            const ppo_space_t *obs, *act;
+        } kinds[] = {
+            {"discrete", &flat, &discrete},
+            {"box", &flat, &box},
+            {"multi-discrete", &flat, &multi},
+            {"image-discrete", &image, &discrete},
+        };
+        bool any = false;
+        for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+            check_space(plugin, params, options, report, kinds[k].name, kinds[k].obs, kinds[k].act);
+            any |= !refused(report, kinds[k].name);
+        }
+        if (!any)
+            ppo_check_add(report, PPO_CHECK_FAIL, "spaces",
+                          "the policy refuses every space it was offered with these params (flat "
+                          "observations with discrete, box and multi-discrete actions, image "
+                          "observations with discrete actions); nothing could be checked");
+        g_free(flat_low);
+        g_free(flat_high);
+        g_free(img_low);
+        g_free(img_high);
+        g_free(act_low);
+        g_free(act_high);
+    }
 
     /* the contract says destroy accepts NULL; the core relies on it in error paths */
     ppo_plugin_enter(plugin, "destroy");

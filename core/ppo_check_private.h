@@ -80,19 +80,32 @@ PPO_INTERNAL void ppo_check_env(const ppo_plugin_t *plugin, const ppo_params_t *
 /* What check-policy does. */
 typedef struct ppo_check_policy_options {
     uint64_t seed;      /* root of every stream and random batch */
-    uint32_t obs_dim;   /* D of the observation box the policy is made for */
+    uint32_t obs_dim;   /* D of the flat observation box the policy is made for */
     uint32_t n_actions; /* n of the discrete action space tried */
     uint32_t act_dim;   /* A of the box action space tried */
-    uint32_t batch;     /* rows of each call (B) */
-    uint32_t threads;   /* workspaces used at once in the thread check (>= 2) */
+    uint32_t batch;     /* rows of each call (B) of a plain policy */
     size_t fd_max;      /* parameters checked by finite differences; more are sampled evenly */
+    /* the spaces of a real env (check-policy --env; ppo_env_new_with_spaces makes them), both or
+     * neither; NULL: every space kind of the contract. Valid while the check runs. */
+    const ppo_space_t *env_obs;
+    const ppo_space_t *env_act;
+    const char *env_name; /* names the env's spaces in items ("env/..."); may be NULL */
+    /* the C compiler for export_c's file, as a command line ("cc", "gcc -m64"); NULL: $CC, or
+     * "cc" when CC is unset or empty */
+    const char *cc;
 } ppo_check_policy_options_t;
 
-/* The defaults: seed 1, D = 4, discrete 3, box 2, B = 6, 4 threads, up to 20000 parameters. */
+/* The defaults: seed 1, D = 4, discrete 3, box 2, B = 6, up to 20000 parameters, no env, the
+ * compiler from $CC or cc. */
 PPO_INTERNAL ppo_check_policy_options_t ppo_check_policy_defaults(void);
 
-/* Check a policy plugin with `params` for a discrete and a box action space, adding items to
- * `report`. A space the policy refuses is a skipped item; refusing both is a failure. */
+/* Check a policy plugin with `params` (validated for it), adding items to `report`. Without an
+ * env's spaces the policy is made for every space kind of the plugin contract in turn (item
+ * prefixes): a flat float box with discrete ("discrete/"), box ("box/") and multi-discrete
+ * ("multi-discrete/") actions, and a uint8 (4, 10, 10) image with discrete actions
+ * ("image-discrete/"); with them, for the env's ("env/"). A space the policy refuses at create is
+ * a skipped item; refusing every one is a failure. A recurrent instance (state_size() > 0) gets
+ * the recurrent checks. */
 PPO_INTERNAL void ppo_check_policy(const ppo_plugin_t *plugin, const ppo_params_t *params,
                                    const ppo_check_policy_options_t *options,
                                    ppo_check_report_t *report);

@@ -109,12 +109,21 @@ static void info_plugin(GString *s, const char *kind, const ppo_plugin_t *p,
     info_add(s, key, "%s", p->path);
 }
 
-#define RANK_PARTS 5
+static void put_rms(GByteArray *b, const ppo_rms_t *rms)
+{
+    put_u32(b, rms->dim);
+    put_f64(b, rms->count);
+    put_bytes(b, rms->mean, rms->dim * sizeof(double));
+    put_bytes(b, rms->var, rms->dim * sizeof(double));
+}
+
+#define RANK_PARTS 6
 
 /* This rank's share of the checkpoint, as RANK_PARTS byte arrays: the policy's own state (u64 n,
  * n doubles), the streams (shuffler, then each env's reset and sampler streams), the env
  * records, the current observation rows (as stored), the recurrent states (u32 S, then per env
- * S floats and its episode-start flag). */
+ * S floats and its episode-start flag), the per-env normalizer statistics (u32 n, then n pairs
+ * of observation and return statistics; n = 0 unless normalize.mode is gymnasium). */
 static void rank_parts(const ppo_trainer_t *tr, GByteArray **out)
 {
     const ppo_model_t *m = tr->model;
@@ -157,6 +166,12 @@ static void rank_parts(const ppo_trainer_t *tr, GByteArray **out)
         put_bytes(out[4], tr->rstate + (size_t)i * tr->S, (size_t)tr->S * sizeof(float));
         const guint8 flag = tr->slots[i].ep_start;
         put_bytes(out[4], &flag, 1);
+    }
+
+    put_u32(out[5], tr->env_obs_rms != NULL ? tr->N : 0);
+    for (uint32_t i = 0; tr->env_obs_rms != NULL && i < tr->N; i++) {
+        put_rms(out[5], &tr->env_obs_rms[i]);
+        put_rms(out[5], &tr->env_ret_rms[i]);
     }
 }
 
@@ -247,6 +262,7 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     info_add(info, "iteration", "%" G_GUINT64_FORMAT, tr->iteration);
     info_add(info, "episodes", "%" G_GUINT64_FORMAT, tr->episodes);
     info_add(info, "opt_steps", "%" G_GUINT64_FORMAT, tr->opt_steps);
+    info_add(info, "n_updates", "%" G_GUINT64_FORMAT, tr->n_updates);
     info_add(info, "skipped_updates", "%" G_GUINT64_FORMAT, tr->skipped_updates);
     info_add(info, "total_steps", "%" G_GUINT64_FORMAT, tr->pl->ppo.total_steps);
     info_add(info, "kl_beta", "%a", tr->kl_beta);
@@ -256,6 +272,7 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
         tr->t_start != 0 ? (double)(g_get_monotonic_time() - tr->t_start) / 1e6 : 0.0;
     info_add(info, "time_s", "%a", tr->time_offset + elapsed);
     info_add(info, "metrics_offset", "%" G_GUINT64_FORMAT, files->metrics_offset);
+    info_add(info, "episodes_offset", "%" G_GUINT64_FORMAT, files->episodes_offset);
     info_add(info, "tboard_offset", "%" G_GUINT64_FORMAT, files->tboard_offset);
     info_add(info, "tboard_file", "%s", files->tboard_name != NULL ? files->tboard_name : "");
     /* what resume proves before it cuts the run's files */
@@ -264,6 +281,9 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     info_add(info, "metrics_rows", "%" G_GUINT64_FORMAT, files->metrics_rows);
     if (files->metrics_digest != NULL)
         info_add(info, "metrics_digest", "%s", files->metrics_digest);
+    info_add(info, "episodes_rows", "%" G_GUINT64_FORMAT, files->episodes_rows);
+    if (files->episodes_digest != NULL)
+        info_add(info, "episodes_digest", "%s", files->episodes_digest);
     if (files->tboard_digest != NULL)
         info_add(info, "tboard_digest", "%s", files->tboard_digest);
     guint at = begin_section(b, "INFO");
@@ -285,19 +305,16 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
         put_bytes(b, m->opt_state, m->n_params * m->state_floats * sizeof(float));
     end_section(b, at);
 
+    /* the statistics evaluation and export use (global env 0's when they are per env) */
     at = begin_section(b, "NORM");
-    const ppo_rms_t *rms[2] = {&tr->obs_rms, &tr->ret_rms};
-    for (int k = 0; k < 2; k++) {
-        put_u32(b, rms[k]->dim);
-        put_f64(b, rms[k]->count);
-        put_bytes(b, rms[k]->mean, rms[k]->dim * sizeof(double));
-        put_bytes(b, rms[k]->var, rms[k]->dim * sizeof(double));
-    }
+    put_rms(b, ppo_trainer_obs_stats(tr));
+    put_rms(b, ppo_trainer_ret_stats(tr));
     end_section(b, at);
 
     /* what each rank holds alone, gathered from every rank in rank order */
     for (int part = 0; part < RANK_PARTS; part++) {
-        static const char tags[RANK_PARTS][5] = {"PSTA", "RNGS", "ENVS", "OBSV", "RSTA"};
+        static const char tags[RANK_PARTS][5] = {"PSTA", "RNGS", "ENVS", "OBSV", "RSTA",
+                                                 "ENRM"};
         at = begin_section(b, tags[part]);
         if (part == 1)
             put_u32(b, tr->world);
@@ -556,7 +573,8 @@ static bool check_info(const ppo_ckpt_t *c, GError **error)
     const char *id = ppo_checkpoint_info(c, "run_id");
     if (id != NULL && !is_hex(id, PPO_RUN_ID_LEN))
         return corrupt(error, c->path, "INFO holds a run_id that is not 32 hex digits");
-    static const char *const digests[] = {"metrics_digest", "tboard_digest", NULL};
+    static const char *const digests[] = {"metrics_digest", "episodes_digest", "tboard_digest",
+                                          NULL};
     for (const char *const *k = digests; *k != NULL; k++) {
         const char *d = ppo_checkpoint_info(c, *k);
         if (d != NULL && !is_hex(d, 64))
@@ -758,6 +776,36 @@ static GPtrArray *comparable_lines(const char *yaml)
     return out;
 }
 
+/* The dotted key of a comparable line ("ppo.epochs|4" gives "ppo.epochs") (transfer full). */
+static char *line_key(const char *line)
+{
+    const char *bar = strchr(line, '|');
+    return bar != NULL ? g_strndup(line, (gsize)(bar - line)) : NULL;
+}
+
+/* Leave out of `now` the section keys a checkpoint written before they existed does not have,
+ * when this pipeline leaves them to their defaults (which keep the older behaviour). */
+static void drop_new_defaults(const ppo_pipeline_t *pl, GPtrArray *ckpt, GPtrArray *now)
+{
+    GHashTable *known = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < ckpt->len; i++) {
+        char *k = line_key(g_ptr_array_index(ckpt, i));
+        if (k != NULL)
+            g_hash_table_add(known, k);
+    }
+    for (guint i = 0; i < now->len;) {
+        char *k = line_key(g_ptr_array_index(now, i));
+        const bool drop = k != NULL && !g_hash_table_contains(known, k) &&
+                          ppo_pipeline_is_default(pl, k);
+        g_free(k);
+        if (drop)
+            g_ptr_array_remove_index(now, i);
+        else
+            i++;
+    }
+    g_hash_table_destroy(known);
+}
+
 static bool check_fit(const ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **error)
 {
     const ppo_session_t *ss = tr->session;
@@ -833,6 +881,7 @@ static bool check_fit(const ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **err
     char *now = ppo_session_resolved_yaml(ss);
     GPtrArray *a = comparable_lines(c->pipeline), *b = comparable_lines(now);
     g_free(now);
+    drop_new_defaults(tr->pl, a, b);
     bool ok = true;
     for (guint i = 0; ok && i < MAX(a->len, b->len); i++) {
         const char *la = i < a->len ? g_ptr_array_index(a, i) : "(nothing)|";
@@ -899,6 +948,32 @@ bool ppo_checkpoint_restore_model(const ppo_ckpt_t *c, ppo_model_t *model, ppo_r
     return true;
 }
 
+/* This rank's per-env normalizer statistics (normalize.mode gymnasium) from ENRM. */
+static bool restore_env_stats(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **error)
+{
+    if (!g_hash_table_contains(c->sections, "ENRM"))
+        return corrupt(error, c->path, "the ENRM section (per-env normalizer statistics) is "
+                                       "missing");
+    cursor_t cur = cursor(c, "ENRM");
+    const size_t pair = 2 * (sizeof(uint32_t) + sizeof(double)) +
+                        2 * ((size_t)tr->D + 1) * sizeof(double);
+    for (uint32_t r = 0; r <= tr->rank; r++) {
+        if (take_u32(&cur) != tr->N || cur.short_read)
+            return corrupt(error, c->path, "the ENRM section does not fit the envs");
+        if (r == tr->rank)
+            break;
+        if (cur.left < pair * tr->N)
+            return corrupt(error, c->path, "the ENRM section is short");
+        cur.p += pair * tr->N;
+        cur.left -= pair * tr->N;
+    }
+    for (uint32_t i = 0; i < tr->N; i++)
+        if (!restore_rms(&cur, &tr->env_obs_rms[i]) || !restore_rms(&cur, &tr->env_ret_rms[i]))
+            return corrupt(error, c->path, "the ENRM section does not fit the observation size "
+                                           "or holds statistics that are not finite");
+    return true;
+}
+
 /* This rank's recurrent states and episode-start flags (RSTA; absent in checkpoints of runs
  * without memory written before ABI 1.2). */
 static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **error)
@@ -922,7 +997,8 @@ static bool restore_recurrent(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **e
             cur.left -= per_env * tr->N;
             continue;
         }
-        for (uint32_t i = 0; i < tr->N && tr->S > 0; i++) {
+        /* a rank without memory wrote nothing per env (no flags either) */
+        for (uint32_t i = 0; tr->S > 0 && i < tr->N; i++) {
             float *st = tr->rstate + (size_t)i * tr->S;
             take(&cur, st, (size_t)tr->S * sizeof(float));
             guint8 flag = 0;
@@ -990,10 +1066,15 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
         }
     }
 
+    /* per-env statistics (normalize.mode gymnasium) come from ENRM; NORM holds env 0's then */
     cur = cursor(c, "NORM");
-    if (!restore_rms(&cur, &tr->obs_rms) || !restore_rms(&cur, &tr->ret_rms))
+    if (tr->env_obs_rms == NULL &&
+        (!restore_rms(&cur, &tr->obs_rms) || !restore_rms(&cur, &tr->ret_rms)))
         return corrupt(error, c->path, "the NORM section does not fit the observation size or "
                                        "holds statistics that are not finite");
+
+    if (tr->env_obs_rms != NULL && !restore_env_stats(tr, c, error))
+        return false;
 
     /* streams: per rank (its shuffler, its envs'), then the evaluation streams */
     cur = cursor(c, "RNGS");
@@ -1087,7 +1168,7 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
                 "env \"%s\" has no get_state/set_state: resumed episodes restart from a reset, so "
                 "the run will not be identical to an uninterrupted one",
                 envp->name);
-        if (!ppo_collect_reset_all(tr, error))
+        if (!ppo_collect_reset_all(tr, false, error))
             return false;
     }
 
@@ -1105,6 +1186,11 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     tr->iteration = info_u64(c, "iteration");
     tr->episodes = info_u64(c, "episodes");
     tr->opt_steps = info_u64(c, "opt_steps");
+    /* a checkpoint from before n_updates counted epochs: every iteration ran them all unless
+     * target_kl stopped one, which the old file does not say */
+    tr->n_updates = ppo_checkpoint_info(c, "n_updates") != NULL
+                        ? info_u64(c, "n_updates")
+                        : tr->iteration * tr->pl->ppo.epochs;
     tr->skipped_updates = info_u64(c, "skipped_updates");
     tr->kl_beta = info_f64(c, "kl_beta");
     tr->best_eval = info_f64(c, "best_eval");
@@ -1121,11 +1207,16 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     if (files_out != NULL) {
         memset(files_out, 0, sizeof(*files_out));
         files_out->metrics_offset = info_u64(c, "metrics_offset");
+        /* absent from checkpoints written before episodes.csv existed */
+        files_out->has_episodes = ppo_checkpoint_info(c, "episodes_offset") != NULL;
+        files_out->episodes_offset = info_u64(c, "episodes_offset");
         files_out->tboard_offset = info_u64(c, "tboard_offset");
         files_out->tboard_name = ppo_checkpoint_info(c, "tboard_file");
         files_out->run_id = ppo_checkpoint_info(c, "run_id");
         files_out->metrics_rows = info_u64(c, "metrics_rows");
         files_out->metrics_digest = ppo_checkpoint_info(c, "metrics_digest");
+        files_out->episodes_rows = info_u64(c, "episodes_rows");
+        files_out->episodes_digest = ppo_checkpoint_info(c, "episodes_digest");
         files_out->tboard_digest = ppo_checkpoint_info(c, "tboard_digest");
     }
     return true;

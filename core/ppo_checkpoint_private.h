@@ -8,7 +8,7 @@
  * YAML), PARM (parameters), OPTS (optimizer state), PSTA (policy state such as gSDE noise), NORM
  * (normalizer statistics), RNGS (every stream), ENVS (per env: time-limit counter, partial
  * return, running discounted return, simulator state), OBSV (current observations), WIND (the
- * episode window).
+ * episode window), ENRM (per-env normalizer statistics; absent from files of ppofw before it).
  *
  * Writing goes to NAME.tmp, fsync, rename, fsync of the directory: a crash or a full disk never
  * leaves a partial file under a .ckpt name and never touches the previous checkpoint.
@@ -25,12 +25,16 @@
  * checkpoints written before run ids and digests). */
 typedef struct ppo_ckpt_files {
     uint64_t metrics_offset;
+    uint64_t episodes_offset;
+    bool has_episodes;           /* restore: the checkpoint records episodes_offset */
     uint64_t tboard_offset;      /* 0: no TensorBoard file */
     const char *tboard_name;     /* basename of the events file, or NULL; on read a plain file
                                     name events.out.tfevents.* (checked) */
     const char *run_id;          /* the run's id (PPO_RUN_ID_LEN hex digits), or NULL */
     uint64_t metrics_rows;       /* data rows of metrics.csv before metrics_offset */
     const char *metrics_digest;  /* SHA-256 (hex) of metrics.csv's first metrics_offset bytes */
+    uint64_t episodes_rows;      /* data rows of episodes.csv before episodes_offset */
+    const char *episodes_digest; /* SHA-256 (hex) of episodes.csv's first episodes_offset bytes */
     const char *tboard_digest;   /* SHA-256 (hex) of the events file's first tboard_offset bytes */
 } ppo_ckpt_files_t;
 

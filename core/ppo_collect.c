@@ -57,6 +57,20 @@ static bool row_finite(const ppo_trainer_t *tr, const void *row)
     return tr->obs_dtype == PPO_DTYPE_UINT8 || all_finite(row, tr->D);
 }
 
+/* Redraw env i's exploration noise (gSDE) from its sampler stream; on failure fills *msg. */
+static int reset_noise(ppo_trainer_t *tr, uint32_t i, char **msg)
+{
+    const ppo_plugin_t *pp = tr->model->plugin;
+    ppo_plugin_enter(pp, "reset_noise");
+    const int rc = pp->vt.policy.reset_noise(tr->model->inst, i, &tr->slots[i].act_rng);
+    ppo_plugin_leave();
+    if (rc != 0) {
+        *msg = plugin_failure(pp, "reset_noise", i, rc);
+        return PPO_ERROR_PLUGIN;
+    }
+    return 0;
+}
+
 /* Env i's recurrent state back to the state an episode starts from. */
 static int reset_state(ppo_trainer_t *tr, uint32_t i, char **msg)
 {
@@ -100,17 +114,7 @@ static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, void *obs_o
     slot->ep_return = 0.0;
     if (tr->S > 0 && (rc = reset_state(tr, i, msg)) != 0)
         return rc;
-    if (tr->has_reset_noise) {
-        const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_enter(pp, "reset_noise");
-        rc = pp->vt.policy.reset_noise(tr->model->inst, i, &slot->act_rng);
-        ppo_plugin_leave();
-        if (rc != 0) {
-            *msg = plugin_failure(pp, "reset_noise", i, rc);
-            return PPO_ERROR_PLUGIN;
-        }
-    }
-    return 0;
+    return tr->noise_per_episode ? reset_noise(tr, i, msg) : 0;
 }
 
 /* One collection chunk: act for its envs, then step them. */
@@ -198,20 +202,22 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         slot->ep_start = 0;
         const bool truncated = !terminated && tr->max_steps > 0 && slot->ep_len >= tr->max_steps;
         const size_t r = (size_t)t * N + i;
-        tr->ro.terminated[r] = terminated ? 1.0f : 0.0f;
-        tr->ro.truncated[r] = truncated ? 1.0f : 0.0f;
+        /* without ppo.bootstrap_truncation a time-limit end reaches the advantage estimator as
+         * a termination (CleanRL's next_done = terminated or truncated) */
+        const bool boot = tr->pl->ppo.bootstrap_truncation;
+        tr->ro.terminated[r] = terminated || (truncated && !boot) ? 1.0f : 0.0f;
+        tr->ro.truncated[r] = truncated && boot ? 1.0f : 0.0f;
         slot->finished = terminated || truncated;
         slot->truncated = truncated;
         if (slot->finished) {
             slot->fin_return = slot->ep_return;
             slot->fin_len = slot->ep_len;
-            if (truncated) {
-                /* V(final observation) is taken with the state the policy had at this step */
-                memcpy((char *)tr->final_obs + (size_t)i * tr->env_rb, obs_i, tr->env_rb);
-                if (S > 0)
-                    memcpy(tr->final_state + (size_t)i * S, tr->rstate + (size_t)i * S,
-                           (size_t)S * sizeof(float));
-            }
+            /* the final observation: for the bootstrap, and counted by per-env statistics */
+            memcpy((char *)tr->final_obs + (size_t)i * tr->env_rb, obs_i, tr->env_rb);
+            /* V(final observation) is taken with the state the policy had at this step */
+            if (truncated && S > 0)
+                memcpy(tr->final_state + (size_t)i * S, tr->rstate + (size_t)i * S,
+                       (size_t)S * sizeof(float));
             int err = reset_env(tr, i, worker, obs_i, &ctx->message[c]);
             if (err != 0) {
                 ctx->status[c] = err;
@@ -269,31 +275,92 @@ static void exchange(ppo_trainer_t *tr, const void *rows, const void **all_rows)
 }
 
 /* The new observations of a vector step, written by this rank's envs at `written` (env_rb bytes
- * per row): shared with the other ranks, counted in the observation statistics (every rank's, in
- * global env order, as the envs wrote them), and stored as the policy will read them at `stored`
- * (normalized in place when on). */
-static void absorb_rows(ppo_trainer_t *tr, const void *written, void *stored)
+ * per row): shared with the other ranks, counted in the shared observation statistics when
+ * `count` (every rank's, in global env order, as the envs wrote them), and stored as the policy
+ * will read them at `stored` (normalized in place when on). Collective when `count`. */
+static void absorb_rows(ppo_trainer_t *tr, const void *written, void *stored, bool count)
 {
     const uint32_t N = tr->N, all = N * tr->world;
-    const void *all_rows;
-    exchange(tr, written, &all_rows);
+    const void *all_rows = written;
+    if (count)
+        exchange(tr, written, &all_rows);
     if (tr->stage != NULL) {
         /* uint8 rows stored as normalized floats: statistics over the [0, 1] values */
         ppo_obs_convert_rows(&tr->obs_cv, written, tr->env_rb, N, stored);
         const float *all_f = stored;
-        if (tr->world > 1) {
+        if (tr->world > 1 && count) {
             ppo_obs_convert_rows(&tr->obs_cv, all_rows, tr->env_rb, all, tr->all_obs_f);
             all_f = tr->all_obs_f;
         }
-        ppo_rms_update(&tr->obs_rms, all_f, all, tr->D);
-    } else if (tr->pl->normalize.obs) {
+        if (count)
+            ppo_rms_update(&tr->obs_rms, all_f, all, tr->D);
+    } else if (tr->pl->normalize.obs && count) {
         ppo_rms_update(&tr->obs_rms, all_rows, all, tr->D);
     }
     if (!tr->store_u8)
         normalize_rows(tr, stored, N);
 }
 
-bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
+/* Env i's float observation row `row`, counted first when `count` in its own statistics
+ * (normalize.mode gymnasium), then normalized in place with them. */
+static void normalize_env_row(ppo_trainer_t *tr, uint32_t i, float *row, bool count)
+{
+    if (count)
+        ppo_rms_update(&tr->env_obs_rms[i], row, 1, tr->D);
+    ppo_rms_normalize(&tr->env_obs_rms[i], row, 1, tr->pl->normalize.epsilon,
+                      tr->pl->normalize.clip_obs);
+}
+
+/* A stored float row of the rollout: the rows of a rank's N envs at one step are contiguous. */
+static float *stored_floats(void *stored, uint32_t i, uint32_t D)
+{
+    return (float *)stored + (size_t)i * D;
+}
+
+/* The per-env counterpart of absorb_rows (normalize.mode gymnasium, as Gymnasium's
+ * NormalizeObservation on each env of a SyncVectorEnv sees them): for every env of this rank, an
+ * episode's final observation when `finals` says it ended (counted, and kept normalized in
+ * trunc_obs when it is bootstrapped), then the row the policy sees next (counted when `count`,
+ * normalized). Returns the number of final observations gathered for the bootstrap. Shares the
+ * step's reports with the other ranks when `finals` (collective then). */
+static uint32_t absorb_rows_per_env(ppo_trainer_t *tr, const void *written, void *stored,
+                                    bool finals, bool count)
+{
+    const uint32_t N = tr->N, D = tr->D, S = tr->S;
+    const bool boot = tr->pl->ppo.bootstrap_truncation;
+    if (finals) {
+        const void *all_rows;
+        exchange(tr, written, &all_rows);
+    }
+    if (tr->stage != NULL)
+        ppo_obs_convert_rows(&tr->obs_cv, written, tr->env_rb, N, stored);
+    uint32_t n_trunc = 0;
+    for (uint32_t i = 0; i < N; i++) {
+        const ppo_env_slot_t *slot = &tr->slots[i];
+        if (finals && slot->finished) {
+            /* gathered in trunc_obs (the next free row: a scratch row unless bootstrapped) */
+            float *f = tr->trunc_obs + (size_t)n_trunc * D;
+            const void *fin = (const char *)tr->final_obs + (size_t)i * tr->env_rb;
+            if (tr->obs_dtype == PPO_DTYPE_UINT8)
+                ppo_obs_convert_rows(&tr->obs_cv, fin, tr->env_rb, 1, f);
+            else
+                memcpy(f, fin, (size_t)D * sizeof(float));
+            if (tr->pl->normalize.obs)
+                normalize_env_row(tr, i, f, true);
+            if (slot->truncated && boot) {
+                if (S > 0)
+                    memcpy(tr->trunc_state + (size_t)n_trunc * S, tr->final_state + (size_t)i * S,
+                           (size_t)S * sizeof(float));
+                tr->trunc_index[n_trunc++] = i;
+            }
+        }
+        if (tr->pl->normalize.obs)
+            normalize_env_row(tr, i, stored_floats(stored, i, D), count);
+    }
+    return n_trunc;
+}
+
+bool ppo_collect_reset_all(ppo_trainer_t *tr, bool count, GError **error)
 {
     for (uint32_t i = 0; i < tr->N; i++) {
         char *msg = NULL;
@@ -305,51 +372,24 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, GError **error)
         }
         tr->slots[i].ret_acc = 0.0;
     }
+    if (tr->env_obs_rms != NULL) {
+        absorb_rows_per_env(tr, env_row(tr, 0, 0), tr->ro.obs, false, count);
+        return true;
+    }
     /* the statistics count every rank's first observations, in global env order */
     memset(tr->reports + (size_t)tr->rank * tr->N, 0, (size_t)tr->N * sizeof(ppo_env_report_t));
-    absorb_rows(tr, env_row(tr, 0, 0), tr->ro.obs);
+    absorb_rows(tr, env_row(tr, 0, 0), tr->ro.obs, count);
     return true;
 }
 
-/* Main-thread part of step t. Statistics over envs (episode window, normalizers) take every
- * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does. */
-static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
+/* Final observations of this rank's truncated episodes gathered for the bootstrap, as the policy
+ * sees them (with the shared statistics of this moment, not counted in them), with the recurrent
+ * states they go with. Returns how many. */
+static uint32_t gather_truncated(ppo_trainer_t *tr)
 {
-    const uint32_t N = tr->N, D = tr->D, S = tr->S, all = N * tr->world;
-    const bool norm_reward = tr->pl->normalize.reward;
-
-    /* this rank's reports: rewards, running returns, finished episodes */
-    ppo_env_report_t *mine = tr->reports + (size_t)tr->rank * N;
-    for (uint32_t i = 0; i < N; i++) {
-        ppo_env_slot_t *slot = &tr->slots[i];
-        if (norm_reward)
-            slot->ret_acc = slot->ret_acc * tr->norm_gamma + slot->raw_reward;
-        mine[i].raw_reward = slot->raw_reward;
-        mine[i].ret_acc = slot->ret_acc;
-        mine[i].finished = slot->finished;
-        mine[i].fin_return = slot->fin_return;
-        mine[i].fin_len = slot->fin_len;
-    }
-    /* observations: shared, counted in the statistics, stored (normalized when on) */
-    absorb_rows(tr, env_row(tr, t + 1, 0), ppo_trainer_obs_row(tr, (size_t)(t + 1) * N));
-
-    /* episode statistics on raw rewards */
-    for (uint32_t i = 0; i < all; i++) {
-        const ppo_env_report_t *rep = &tr->reports[i];
-        if (!rep->finished)
-            continue;
-        tr->win_return[tr->win_next] = rep->fin_return;
-        tr->win_len[tr->win_next] = rep->fin_len;
-        tr->win_next = (tr->win_next + 1) % PPO_EPISODE_WINDOW;
-        if (tr->win_count < PPO_EPISODE_WINDOW)
-            tr->win_count++;
-        tr->episodes++;
-    }
-
-    /* final observations of truncated episodes, as the policy sees them (with the statistics of
-     * this moment, not counted in them), and the recurrent states they go with */
+    const uint32_t N = tr->N, D = tr->D, S = tr->S;
     uint32_t n_trunc = 0;
-    for (uint32_t i = 0; i < N; i++) {
+    for (uint32_t i = 0; tr->pl->ppo.bootstrap_truncation && i < N; i++) {
         if (!tr->slots[i].finished || !tr->slots[i].truncated)
             continue;
         const void *fin = (const char *)tr->final_obs + (size_t)i * tr->env_rb;
@@ -364,18 +404,100 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
         tr->trunc_index[n_trunc++] = i;
     }
     normalize_rows(tr, tr->trunc_obs, n_trunc);
+    return n_trunc;
+}
 
-    /* rewards: scale by the std of the discounted return (no mean shift), then clip */
+/* The reward the update sees: raw, scaled by the running std of a discounted return, clipped. */
+static float scaled_reward(const ppo_trainer_t *tr, const ppo_rms_t *ret_rms, double raw)
+{
+    const double clip = tr->pl->normalize.clip_reward;
+    const double r = raw / sqrt(ret_rms->var[0] + tr->pl->normalize.epsilon);
+    return (float)(r < -clip ? -clip : r > clip ? clip : r);
+}
+
+/* Main-thread part of step t. Statistics over envs (episode window, normalizers) take every
+ * rank's envs in global order, so K ranks of N envs compute what one process of K N envs does.
+ * With normalize.mode gymnasium each env has its own statistics, as Gymnasium's wrappers on each
+ * env of a vector env keep them. */
+static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
+{
+    const uint32_t N = tr->N, S = tr->S, all = N * tr->world;
+    const bool norm_reward = tr->pl->normalize.reward;
+    const bool per_env = tr->env_obs_rms != NULL;
+
+    /* this rank's reports: rewards, running returns, finished episodes */
+    ppo_env_report_t *mine = tr->reports + (size_t)tr->rank * N;
+    for (uint32_t i = 0; i < N; i++) {
+        ppo_env_slot_t *slot = &tr->slots[i];
+        if (norm_reward && !per_env)
+            slot->ret_acc = slot->ret_acc * tr->norm_gamma + slot->raw_reward;
+        mine[i].raw_reward = slot->raw_reward;
+        mine[i].ret_acc = slot->ret_acc;
+        mine[i].finished = slot->finished;
+        mine[i].truncated = slot->truncated;
+        mine[i].fin_return = slot->fin_return;
+        mine[i].fin_len = slot->fin_len;
+    }
+    /* observations: shared, counted in the statistics, stored (normalized when on); the final
+     * observations of truncated episodes gathered for the bootstrap */
+    const void *written = env_row(tr, t + 1, 0);
+    void *stored = ppo_trainer_obs_row(tr, (size_t)(t + 1) * N);
+    uint32_t n_trunc;
+    if (per_env) {
+        n_trunc = absorb_rows_per_env(tr, written, stored, true, true);
+    } else {
+        absorb_rows(tr, written, stored, true);
+        n_trunc = gather_truncated(tr);
+    }
+
+    /* episode statistics on raw rewards, and the episode log */
+    const uint64_t step_end = tr->global_step + (uint64_t)(t + 1) * all;
+    for (uint32_t i = 0; i < all; i++) {
+        const ppo_env_report_t *rep = &tr->reports[i];
+        if (!rep->finished)
+            continue;
+        tr->win_return[tr->win_next] = rep->fin_return;
+        tr->win_len[tr->win_next] = rep->fin_len;
+        tr->win_next = (tr->win_next + 1) % PPO_EPISODE_WINDOW;
+        if (tr->win_count < PPO_EPISODE_WINDOW)
+            tr->win_count++;
+        tr->episodes++;
+        if (tr->on_episode != NULL) {
+            const ppo_episode_t ep = {
+                .global_step = step_end,
+                .env = i,
+                .length = rep->fin_len,
+                .ret = rep->fin_return,
+                .terminated = !rep->truncated,
+                .truncated = rep->truncated != 0,
+                .time_s = tr->time_offset +
+                          (double)(g_get_monotonic_time() - tr->t_start) / 1e6,
+            };
+            if (!tr->on_episode(tr->on_episode_ctx, &ep, error))
+                return false;
+        }
+    }
+
+    /* rewards: scale by the std of the discounted return (no mean shift), then clip. Shared
+     * (VecNormalize): G = gamma G + r over every env, restarted at every episode end. Per env
+     * (Gymnasium's NormalizeReward): G = gamma G (1 - terminated) + r, never restarted by a
+     * truncation. */
     float *rewards = tr->ro.rewards + (size_t)t * N;
-    if (norm_reward) {
+    if (norm_reward && per_env) {
+        for (uint32_t i = 0; i < N; i++) {
+            ppo_env_slot_t *slot = &tr->slots[i];
+            const bool terminated = slot->finished && !slot->truncated;
+            slot->ret_acc = slot->ret_acc * tr->norm_gamma * (terminated ? 0.0 : 1.0) +
+                            slot->raw_reward;
+            ppo_rms_update_scalar(&tr->env_ret_rms[i], &slot->ret_acc, 1);
+            rewards[i] = scaled_reward(tr, &tr->env_ret_rms[i], slot->raw_reward);
+        }
+    } else if (norm_reward) {
         for (uint32_t i = 0; i < all; i++)
             tr->all_ret[i] = tr->reports[i].ret_acc;
         ppo_rms_update_scalar(&tr->ret_rms, tr->all_ret, all);
-        const double scale = 1.0 / sqrt(tr->ret_rms.var[0] + tr->pl->normalize.epsilon);
-        const double clip = tr->pl->normalize.clip_reward;
         for (uint32_t i = 0; i < N; i++) {
-            double r = tr->slots[i].raw_reward * scale;
-            rewards[i] = (float)(r < -clip ? -clip : r > clip ? clip : r);
+            rewards[i] = scaled_reward(tr, &tr->ret_rms, tr->slots[i].raw_reward);
             if (tr->slots[i].finished)
                 tr->slots[i].ret_acc = 0.0;
         }
@@ -456,6 +578,18 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
     const uint32_t N = tr->N;
     collect_ctx_t ctx = {.tr = tr, .status = tr->chunk_status, .message = tr->chunk_message};
 
+    /* gSDE: every env's exploration noise is redrawn at the start of every rollout, with the
+     * parameters of this rollout (Stable-Baselines3's collect_rollouts); a policy redraws on its
+     * own schedule within the rollout */
+    for (uint32_t i = 0; tr->has_reset_noise && !tr->noise_per_episode && i < N; i++) {
+        char *msg = NULL;
+        const int err = reset_noise(tr, i, &msg);
+        if (err != 0) {
+            g_set_error_literal(error, PPO_ERROR, err, msg);
+            g_free(msg);
+            return false;
+        }
+    }
     for (uint32_t t = 0; t < tr->T; t++) {
         ctx.t = t;
         tr->cur_t = t;

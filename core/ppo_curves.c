@@ -39,16 +39,15 @@ static bool parse_num(const char *s, double *out)
     return true;
 }
 
-ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
+/* The lines of a run's CSV file, without a last line a killed run cut short (transfer full:
+ * g_strfreev), or NULL with PPO_ERROR_IO. */
+static char **csv_lines(const char *path, GError **error)
 {
-    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
     char *text = NULL;
     gsize len = 0;
-    ppo_curve_t *c = NULL;
     /* a run directory is not trusted: a regular file (no FIFO, no device), bounded */
-    if (!ppo_file_read(AT_FDCWD, path, path, "metrics file", 0, 0, PPO_ERROR_IO, &text, &len,
-                       error))
-        goto out;
+    if (!ppo_file_read(AT_FDCWD, path, path, "CSV file", 0, 0, PPO_ERROR_IO, &text, &len, error))
+        return NULL;
     /* a line without its newline was cut by a killed run: drop it */
     char *last_nl = strrchr(text, '\n');
     if (last_nl == NULL)
@@ -56,29 +55,47 @@ ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
     else
         last_nl[1] = '\0';
     char **lines = g_strsplit(text, "\n", -1);
-    int col_step = -1, col_ret = -1, col_time = -1;
-    guint n_cols = 0;
-    if (lines[0] != NULL) {
-        char **head = g_strsplit(lines[0], ",", -1);
-        n_cols = g_strv_length(head);
-        for (guint i = 0; i < n_cols; i++) {
-            if (strcmp(head[i], "global_step") == 0)
-                col_step = (int)i;
-            else if (strcmp(head[i], "ep_return_mean") == 0)
-                col_ret = (int)i;
-            else if (strcmp(head[i], "time_s") == 0)
-                col_time = (int)i;
-        }
-        g_strfreev(head);
+    g_free(text);
+    return lines;
+}
+
+/* Find the header's columns names[0..n) in cols[0..n); false (PPO_ERROR_IO naming them) when one
+ * is missing. *n_cols gets the header's width. */
+static bool csv_columns(char **lines, const char *path, const char *what,
+                        const char *const *names, int *cols, guint n, guint *n_cols,
+                        GError **error)
+{
+    char **head = g_strsplit(lines[0] != NULL ? lines[0] : "", ",", -1);
+    *n_cols = g_strv_length(head);
+    bool ok = true;
+    for (guint k = 0; k < n; k++) {
+        cols[k] = -1;
+        for (guint i = 0; i < *n_cols; i++)
+            if (strcmp(head[i], names[k]) == 0)
+                cols[k] = (int)i;
+        ok = ok && cols[k] >= 0;
     }
-    if (col_step < 0 || col_ret < 0 || col_time < 0) {
+    g_strfreev(head);
+    if (!ok) {
+        char *list = g_strjoinv(", ", (char **)names);
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: not a ppofw metrics file (it needs the columns global_step, "
-                    "ep_return_mean and time_s in its first line)",
-                    path);
-        g_strfreev(lines);
-        goto out;
+                    "%s: not a ppofw %s file (it needs the columns %s in its first line)", path,
+                    what, list);
+        g_free(list);
     }
+    return ok;
+}
+
+ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
+{
+    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
+    static const char *const names[] = {"global_step", "ep_return_mean", "time_s", NULL};
+    int col[3];
+    guint n_cols = 0;
+    ppo_curve_t *c = NULL;
+    char **lines = csv_lines(path, error);
+    if (lines == NULL || !csv_columns(lines, path, "metrics", names, col, 3, &n_cols, error))
+        goto out;
     c = g_new0(ppo_curve_t, 1);
     c->time_s = NAN;
     GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
@@ -88,23 +105,76 @@ ppo_curve_t *ppo_curve_load(const char *run_dir, GError **error)
             continue;
         char **cells = g_strsplit(lines[i], ",", -1);
         double step, ret, t;
-        if (g_strv_length(cells) == n_cols && parse_num(cells[col_step], &step) && step >= 0) {
+        if (g_strv_length(cells) == n_cols && parse_num(cells[col[0]], &step) && step >= 0) {
             c->last_step = (uint64_t)step;
-            if (parse_num(cells[col_time], &t))
+            if (parse_num(cells[col[2]], &t))
                 c->time_s = t;
-            if (parse_num(cells[col_ret], &ret) && isfinite(ret)) {
+            if (parse_num(cells[col[1]], &ret) && isfinite(ret)) {
                 g_array_append_val(steps, step);
                 g_array_append_val(rets, ret);
             }
         }
         g_strfreev(cells);
     }
-    g_strfreev(lines);
     c->n = steps->len;
     c->steps = (double *)(void *)g_array_free(steps, FALSE);
     c->returns = (double *)(void *)g_array_free(rets, FALSE);
 out:
-    g_free(text);
+    g_strfreev(lines);
+    g_free(path);
+    return c;
+}
+
+ppo_curve_t *ppo_curve_load_episodes(const char *run_dir, uint32_t window, GError **error)
+{
+    g_return_val_if_fail(window >= 1, NULL);
+    char *path = g_build_filename(run_dir, "episodes.csv", NULL);
+    static const char *const names[] = {"global_step", "return", "time_s", NULL};
+    int col[3];
+    guint n_cols = 0;
+    ppo_curve_t *c = NULL;
+    char **lines = csv_lines(path, error);
+    if (lines == NULL || !csv_columns(lines, path, "episodes", names, col, 3, &n_cols, error))
+        goto out;
+    c = g_new0(ppo_curve_t, 1);
+    c->time_s = NAN;
+    GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
+    GArray *means = g_array_new(FALSE, FALSE, sizeof(double));
+    double *ring = g_new0(double, window);
+    uint64_t seen = 0;
+    for (guint i = 1; lines[i] != NULL; i++) {
+        char **cells = g_strsplit(lines[i], ",", -1);
+        double step, ret, t;
+        if (g_strv_length(cells) == n_cols && parse_num(cells[col[0]], &step) && step >= 0 &&
+            parse_num(cells[col[1]], &ret) && isfinite(ret)) {
+            ring[seen % window] = ret;
+            seen++;
+            /* the mean of the last `window` episodes (of those there are, early on), summed
+             * afresh so no rounding accumulates */
+            const uint64_t k = MIN(seen, (uint64_t)window);
+            double sum = 0.0;
+            for (uint64_t j = 0; j < k; j++)
+                sum += ring[j];
+            const double mean = sum / (double)k;
+            /* episodes ending at the same step are one point: the value after the last */
+            if (steps->len > 0 && g_array_index(steps, double, steps->len - 1) == step)
+                g_array_index(means, double, means->len - 1) = mean;
+            else {
+                g_array_append_val(steps, step);
+                g_array_append_val(means, mean);
+            }
+            c->last_step = (uint64_t)step;
+            if (parse_num(cells[col[2]], &t))
+                c->time_s = t;
+        }
+        g_strfreev(cells);
+    }
+    g_free(ring);
+    c->n = steps->len;
+    c->steps = (double *)(void *)g_array_free(steps, FALSE);
+    c->returns = (double *)(void *)g_array_free(means, FALSE);
+out:
+    g_strfreev(lines);
     g_free(path);
     return c;
 }
@@ -233,6 +303,24 @@ void ppo_sample_stats(const double *v, size_t n, ppo_sample_stats_t *out)
     out->ci_hi = out->mean + t * out->sem;
 }
 
+void ppo_welch_diff(const ppo_sample_stats_t *a, const ppo_sample_stats_t *b, ppo_mean_diff_t *out)
+{
+    out->diff = out->ci_lo = out->ci_hi = out->df = NAN;
+    if (a->n < 2 || b->n < 2)
+        return;
+    out->diff = a->mean - b->mean;
+    const double va = a->std * a->std / (double)a->n, vb = b->std * b->std / (double)b->n;
+    const double se = sqrt(va + vb);
+    if (!(se > 0.0)) {
+        out->ci_lo = out->ci_hi = out->diff;
+        return;
+    }
+    out->df = (va + vb) * (va + vb) / (va * va / (double)(a->n - 1) + vb * vb / (double)(b->n - 1));
+    const double t = ppo_student_t_quantile(0.975, out->df);
+    out->ci_lo = out->diff - t * se;
+    out->ci_hi = out->diff + t * se;
+}
+
 /* ---- mean curves ---- */
 
 static int cmp_double(const void *a, const void *b)
@@ -337,6 +425,7 @@ ppo_report_group_t *ppo_report_group_new(const char *name, const char *panel)
     g->threshold = NAN;
     g->curves = g_ptr_array_new_with_free_func((GDestroyNotify)ppo_curve_free);
     g->run_names = g_ptr_array_new_with_free_func(g_free);
+    g->seeds = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     return g;
 }
 
@@ -350,6 +439,7 @@ void ppo_report_group_free(ppo_report_group_t *g)
     g_strfreev(g->axis_values);
     g_ptr_array_free(g->curves, TRUE);
     g_ptr_array_free(g->run_names, TRUE);
+    g_array_free(g->seeds, TRUE);
     g_free(g);
 }
 
@@ -390,6 +480,29 @@ void ppo_group_summarize(const ppo_report_group_t *g, ppo_group_summary_t *out)
     g_free(to);
 }
 
+const ppo_report_group_t *ppo_report_reference(const ppo_report_t *r, const ppo_report_group_t *g)
+{
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *first = g_ptr_array_index(r->groups, i);
+        if (g_strcmp0(first->panel, g->panel) == 0)
+            return first;
+    }
+    return g;
+}
+
+/* `g`'s final return against its reference group's (NaN for the reference itself). */
+static void compare_to_reference(const ppo_report_t *r, const ppo_report_group_t *g,
+                                 const ppo_group_summary_t *s, ppo_mean_diff_t *d)
+{
+    const ppo_report_group_t *ref = ppo_report_reference(r, g);
+    d->diff = d->ci_lo = d->ci_hi = d->df = NAN;
+    if (ref == g)
+        return;
+    ppo_group_summary_t rs;
+    ppo_group_summarize(ref, &rs);
+    ppo_welch_diff(&s->final, &rs.final, d);
+}
+
 static void csv_num(GString *out, double v)
 {
     char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -408,7 +521,8 @@ char *ppo_report_csv(const ppo_report_t *r)
     g_string_append(out, ",runs,done,failed,final_return_mean,final_return_std,"
                          "final_return_ci95_low,final_return_ci95_high,threshold,"
                          "threshold_reached,steps_to_threshold_mean,auc_mean,auc_std,"
-                         "wall_time_s_mean\n");
+                         "wall_time_s_mean,compared_to,final_return_diff,"
+                         "final_return_diff_ci95_low,final_return_diff_ci95_high\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
         ppo_group_summary_t s;
@@ -437,6 +551,17 @@ char *ppo_report_csv(const ppo_report_t *r)
         csv_num(out, s.auc.std);
         g_string_append_c(out, ',');
         csv_num(out, s.wall.mean);
+        g_string_append_c(out, ',');
+        const ppo_report_group_t *ref = ppo_report_reference(r, g);
+        if (ref != g)
+            ppo_csv_field(out, ref->name);
+        ppo_mean_diff_t d;
+        compare_to_reference(r, g, &s, &d);
+        const double diff_cols[] = {d.diff, d.ci_lo, d.ci_hi};
+        for (size_t k = 0; k < G_N_ELEMENTS(diff_cols); k++) {
+            g_string_append_c(out, ',');
+            csv_num(out, diff_cols[k]);
+        }
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);
@@ -483,6 +608,86 @@ static void md_text(GString *out, const char *s)
     }
 }
 
+/* "(first)", "–", or "+12.3 [-4.1, 28.7]" with " *" when the interval excludes 0 */
+static void md_diff(GString *out, const ppo_report_t *r, const ppo_report_group_t *g,
+                    const ppo_group_summary_t *s)
+{
+    if (ppo_report_reference(r, g) == g) {
+        g_string_append(out, "(first)");
+        return;
+    }
+    ppo_mean_diff_t d;
+    compare_to_reference(r, g, s, &d);
+    if (isnan(d.diff)) {
+        g_string_append(out, "–");
+        return;
+    }
+    if (d.diff > 0)
+        g_string_append_c(out, '+');
+    md_num(out, d.diff);
+    g_string_append(out, " [");
+    md_num(out, d.ci_lo);
+    g_string_append(out, ", ");
+    md_num(out, d.ci_hi);
+    g_string_append_c(out, ']');
+    if (d.ci_lo > 0 || d.ci_hi < 0)
+        g_string_append(out, " *");
+}
+
+/* The steps each seed's run took to reach its cell's threshold: a column per seed (in order of
+ * first appearance), "not reached" for a finished run that never did, "–" where no run finished. */
+static void md_steps_by_seed(GString *out, const ppo_report_t *r)
+{
+    GArray *seeds = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
+        for (guint k = 0; k < g->seeds->len; k++) {
+            const uint64_t seed = g_array_index(g->seeds, uint64_t, k);
+            bool seen = false;
+            for (guint j = 0; j < seeds->len && !seen; j++)
+                seen = g_array_index(seeds, uint64_t, j) == seed;
+            if (!seen)
+                g_array_append_val(seeds, seed);
+        }
+    }
+    if (seeds->len == 0) {
+        g_array_free(seeds, TRUE);
+        return;
+    }
+    g_string_append(out, "\nSteps to threshold of each seed's run: the first global step whose "
+                         "ep_return_mean reaches the cell's threshold.\n\n| cell |");
+    for (guint j = 0; j < seeds->len; j++)
+        g_string_append_printf(out, " seed %" G_GUINT64_FORMAT " |",
+                               g_array_index(seeds, uint64_t, j));
+    g_string_append(out, "\n|---|");
+    for (guint j = 0; j < seeds->len; j++)
+        g_string_append(out, "---|");
+    g_string_append_c(out, '\n');
+    for (guint i = 0; i < r->groups->len; i++) {
+        const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
+        if (isnan(g->threshold))
+            continue;
+        g_string_append(out, "| ");
+        md_text(out, g->name);
+        g_string_append(out, " |");
+        for (guint j = 0; j < seeds->len; j++) {
+            const ppo_curve_t *c = NULL;
+            for (guint k = 0; k < g->seeds->len && c == NULL; k++)
+                if (g_array_index(g->seeds, uint64_t, k) == g_array_index(seeds, uint64_t, j))
+                    c = g_ptr_array_index(g->curves, k);
+            const double steps = c != NULL ? ppo_curve_steps_to(c, g->threshold) : NAN;
+            g_string_append_c(out, ' ');
+            if (c != NULL && isnan(steps))
+                g_string_append(out, "not reached");
+            else
+                md_steps(out, steps);
+            g_string_append(out, " |");
+        }
+        g_string_append_c(out, '\n');
+    }
+    g_array_free(seeds, TRUE);
+}
+
 char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const char *figure,
                           const char *failures)
 {
@@ -492,17 +697,19 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
         g_string_append_printf(out, "%s\n", preamble);
     g_string_append(out, "Final return: the mean return of the last 100 training episodes at "
                          "the end of each run; mean ± sample std over seeds, and the 95% "
-                         "confidence interval of the mean (Student t). AUC: the area under the "
-                         "learning curve divided by the steps it spans (the mean return over "
-                         "training). Wall time: mean per run.\n\n");
+                         "confidence interval of the mean (Student t). Δ vs first: the "
+                         "difference of that mean from the first cell of the same base, with "
+                         "Welch's 95% confidence interval (* when it excludes 0). AUC: the area "
+                         "under the learning curve divided by the steps it spans (the mean return "
+                         "over training). Wall time: mean per run.\n\n");
     bool thr = false;
     for (guint i = 0; i < r->groups->len; i++)
         thr =
             thr || !isnan(((const ppo_report_group_t *)g_ptr_array_index(r->groups, i))->threshold);
-    g_string_append(out, "| cell | runs | final return | 95% CI |");
+    g_string_append(out, "| cell | runs | final return | 95% CI | Δ vs first [95% CI] |");
     if (thr)
         g_string_append(out, " steps to threshold (runs that reached it) |");
-    g_string_append(out, " AUC | wall time (s) |\n|---|---|---|---|");
+    g_string_append(out, " AUC | wall time (s) |\n|---|---|---|---|---|");
     g_string_append(out, thr ? "---|---|---|\n" : "---|---|\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const ppo_report_group_t *g = g_ptr_array_index(r->groups, i);
@@ -531,6 +738,8 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
             md_num(out, s.final.ci_hi);
             g_string_append_c(out, ']');
         }
+        g_string_append(out, " | ");
+        md_diff(out, r, g, &s);
         if (thr && isnan(g->threshold)) {
             g_string_append(out, " | –");
         } else if (thr) {
@@ -550,6 +759,8 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
         md_num(out, s.wall.mean);
         g_string_append(out, " |\n");
     }
+    if (thr)
+        md_steps_by_seed(out, r);
     if (figure != NULL)
         g_string_append_printf(out, "\n![learning curves](%s)\n", figure);
     if (failures != NULL && *failures != '\0')
@@ -557,7 +768,17 @@ char *ppo_report_markdown(const ppo_report_t *r, const char *preamble, const cha
     return g_string_free(out, FALSE);
 }
 
-char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind)
+/* How a report's figure is put out: as SVG text into *svg, or as a PNG file at png_path. */
+typedef struct {
+    char *svg;            /* SVG: the document (transfer full) */
+    const char *png_path; /* PNG: the file to write, or NULL for SVG */
+    GError **error;       /* PNG: where a write error goes */
+    bool ok;              /* PNG: written */
+} figure_out_t;
+
+/* Build the report's figure and put it out. */
+static void report_figure(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind,
+                          figure_out_t *out)
 {
     const guint n = r->groups->len;
     /* panels in order of first appearance */
@@ -608,7 +829,10 @@ char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_
         .panels = panels,
         .n_panels = panel_names->len,
     };
-    char *svg = ppo_svg_render(&fig);
+    if (out->png_path != NULL)
+        out->ok = ppo_svg_write_png(&fig, out->png_path, out->error);
+    else
+        out->svg = ppo_svg_render(&fig);
     for (guint i = 0; i < n; i++)
         ppo_band_free(bands[i]);
     g_free(bands);
@@ -616,7 +840,21 @@ char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_
     g_free(series);
     g_free(panels);
     g_ptr_array_free(panel_names, TRUE);
-    return svg;
+}
+
+char *ppo_report_svg(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind)
+{
+    figure_out_t out = {0};
+    report_figure(r, subtitle, kind, &out);
+    return out.svg;
+}
+
+bool ppo_report_png(const ppo_report_t *r, const char *subtitle, ppo_band_kind_t kind,
+                    const char *path, GError **error)
+{
+    figure_out_t out = {.png_path = path, .error = error};
+    report_figure(r, subtitle, kind, &out);
+    return out.ok;
 }
 
 /* ---- grouping run directories ---- */
@@ -712,7 +950,8 @@ static char *group_label(const run_info_t *rep, GPtrArray *diff)
     return g_string_free(s, FALSE);
 }
 
-ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, GError **error)
+ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, uint32_t window,
+                                   GError **error)
 {
     run_info_t *info = g_new0(run_info_t, MAX(n, 1));
     GPtrArray *order = g_ptr_array_new_with_free_func(g_free);
@@ -766,7 +1005,8 @@ ppo_report_t *ppo_report_from_runs(const char *const *run_dirs, size_t n, GError
     }
     for (size_t i = 0; i < n; i++) {
         ppo_report_group_t *grp = g_ptr_array_index(r->groups, group_of[i]);
-        ppo_curve_t *c = ppo_curve_load(run_dirs[i], error);
+        ppo_curve_t *c = window > 0 ? ppo_curve_load_episodes(run_dirs[i], window, error)
+                                    : ppo_curve_load(run_dirs[i], error);
         if (c == NULL) {
             ppo_report_free(r);
             r = NULL;

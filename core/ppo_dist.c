@@ -17,6 +17,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <ppofw/dist.h>
 
@@ -459,6 +460,32 @@ void ppo_gaussian_backward(uint32_t B, uint32_t A, const float *dist, const floa
             }
             d[i] = (float)dmean;
             d[A + i] = (float)dls;
+        }
+    }
+}
+
+void ppo_gaussian_head_forward(uint32_t B, uint32_t A, const float *mean, const float *log_std,
+                               float *dist_out)
+{
+    for (uint32_t b = 0; b < B; b++) {
+        float *row = dist_out + (size_t)b * 2 * A;
+        memcpy(row, mean + (size_t)b * A, (size_t)A * sizeof(float));
+        memcpy(row + A, log_std, (size_t)A * sizeof(float));
+    }
+}
+
+void ppo_gaussian_head_backward(uint32_t B, uint32_t A, const float *ddist, float *dmean_out,
+                                float *dlog_std)
+{
+    if (dmean_out != NULL)
+        for (uint32_t b = 0; b < B; b++)
+            memcpy(dmean_out + (size_t)b * A, ddist + (size_t)b * 2 * A, (size_t)A * sizeof(float));
+    if (dlog_std != NULL) {
+        for (uint32_t i = 0; i < A; i++) {
+            double sum = 0.0;
+            for (uint32_t b = 0; b < B; b++)
+                sum += ddist[(size_t)b * 2 * A + A + i];
+            dlog_std[i] += (float)sum;
         }
     }
 }

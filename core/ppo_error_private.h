@@ -4,15 +4,17 @@
  * GError in the PPO_ERROR domain and is passed up; only main() prints it and picks the exit code
  * from its code. Programmer errors are g_return_if_fail / assertions, never GErrors.
  *
- * PPO_INTERNAL marks core functions the ppofw program and the tests call: they are exported
- * from libppofw but declared only in core/ headers, which are never installed.
+ * PPO_INTERNAL marks core functions the ppofw program and the tests call. They are declared only
+ * in core/ headers, which are never installed, and have hidden visibility: the program and the
+ * tests link the core (libppocore) statically, and the shared libraries built from it export
+ * only what their installed headers declare.
  */
 #ifndef PPO_ERROR_PRIVATE_H
 #define PPO_ERROR_PRIVATE_H
 
 #include <glib.h>
 
-#define PPO_INTERNAL __attribute__((visibility("default")))
+#define PPO_INTERNAL __attribute__((visibility("hidden")))
 
 #define PPO_ERROR (ppo_error_quark())
 

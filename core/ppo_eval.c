@@ -27,6 +27,7 @@ struct ppo_evaluator {
     ppo_guard_row_t row;   /* the guarded row envs write into (ppo_guard_private.h) */
     float *state;          /* (E, S) recurrent states */
     float *actions, *env_actions, *logp, *values, *dist;
+    ppo_recorder_t *recorder; /* draws env 0's episodes, or NULL (borrowed) */
 };
 
 void ppo_evaluator_free(ppo_evaluator_t *ev)
@@ -102,7 +103,9 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
                                     n_envs, error);
     if (ev->policy == NULL)
         goto fail;
+    ppo_plugin_enter(model->plugin, "ws_create");
     ev->ws = model->plugin->vt.policy.ws_create(ev->policy, n_envs);
+    ppo_plugin_leave();
     if (ev->ws == NULL) {
         *error = ppo_plugin_error(model->plugin, "ws_create", -1);
         goto fail;
@@ -130,6 +133,11 @@ ppo_rng_t *ppo_evaluator_rngs(ppo_evaluator_t *ev)
     return ev->rngs;
 }
 
+void ppo_evaluator_set_recorder(ppo_evaluator_t *ev, ppo_recorder_t *recorder)
+{
+    ev->recorder = recorder;
+}
+
 static bool env_call_failed(const ppo_evaluator_t *ev, const char *what, int rc, uint32_t i,
                             GError **error)
 {
@@ -151,6 +159,8 @@ static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
                                 &ev->row);
     if (rc != 0)
         return env_call_failed(ev, "reset", rc, i, error);
+    if (i == 0 && ev->recorder != NULL)
+        ppo_recorder_begin_episode(ev->recorder, ev->envs[0]);
     const ppo_plugin_t *pp = ev->model->plugin;
     if (ev->S > 0) {
         /* an episode starts from the policy's initial state */
@@ -253,8 +263,13 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
                             envp->name, envp->path, i, ep_len[i] + 1);
                 goto out;
             }
-            if (render != NULL && i == 0 && envp->vt.env.render_text != NULL)
+            if (i == 0 && ev->recorder != NULL)
+                ppo_recorder_frame(ev->recorder, ev->envs[0]);
+            if (render != NULL && i == 0 && envp->vt.env.render_text != NULL) {
+                ppo_plugin_enter(envp, "render_text");
                 envp->vt.env.render_text(ev->envs[0], render);
+                ppo_plugin_leave();
+            }
             ep_len[i]++;
             ep_ret[i] += reward;
             const bool truncated = !terminated && limit > 0 && ep_len[i] >= limit;
@@ -264,6 +279,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
                 returns_out[recorded] = ep_ret[i];
             if (lengths_out != NULL)
                 lengths_out[recorded] = ep_len[i];
+            if (i == 0 && ev->recorder != NULL)
+                ppo_recorder_end_episode(ev->recorder, ep_ret[0]);
             recorded++;
             done[i]++;
             ep_len[i] = 0;

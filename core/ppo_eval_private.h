@@ -13,6 +13,7 @@
 
 #include "ppo_model_private.h"
 #include "ppo_normalizer_private.h"
+#include "ppo_record_private.h"
 #include "ppo_session_private.h"
 #include "ppo_space_private.h"
 
@@ -32,6 +33,11 @@ PPO_INTERNAL bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool
                                     const ppo_rms_t *obs_rms, double obs_eps, double obs_clip,
                                     double *returns_out, uint32_t *lengths_out, FILE *render,
                                     GError **error);
+
+/* Draw env 0's episodes into `recorder` (borrowed; NULL: stop drawing): its first frame after
+ * each reset, one after each step, and the episode's end with its return. A recorder's failure
+ * never fails the evaluation. */
+PPO_INTERNAL void ppo_evaluator_set_recorder(ppo_evaluator_t *ev, ppo_recorder_t *recorder);
 
 /* The evaluator's streams (2 per env: reset, sampler), for checkpoints. */
 PPO_INTERNAL uint32_t ppo_evaluator_n_envs(const ppo_evaluator_t *ev);

@@ -263,10 +263,3 @@ const ppo_plugin_t *ppo_plugin_current(void)
                : NULL;
 }
 
-void ppo_plugin_set_current(const ppo_plugin_t *plugin)
-{
-    if (plugin != NULL)
-        ppo_plugin_enter(plugin, NULL);
-    else
-        ppo_plugin_leave();
-}

@@ -526,6 +526,27 @@ static bool check_descriptor(ppo_plugin_t *p, const ppo_plugin_desc_t *d, GError
 
 /* ---- opening ---- */
 
+/* The ppofw program, the tests and libppofw-check carry the core statically, and the plugins they
+ * load link the shared libppofw, which the dynamic linker must then find. Load this build's own
+ * libppofw once, before the first plugin (the build tree's for an uninstalled program, else the
+ * installed one): a plugin's need for it is then met by the loaded copy (the linker matches the
+ * soname first), whatever the plugin's run path and whether or not ldconfig knows the prefix.
+ * Where neither file exists (a staged install), the linker's usual search applies. */
+static void preload_libppofw(void)
+{
+    static gsize done = 0;
+    if (g_once_init_enter(&done)) {
+        char *path = running_uninstalled()
+                         ? g_build_filename(PPO_ABS_BUILDDIR, ".libs", PPO_LIBPPOFW_SONAME, NULL)
+                         : g_build_filename(PPO_LIBDIR, PPO_LIBPPOFW_SONAME, NULL);
+        /* kept loaded for the life of the process, as plugins are */
+        if (dlopen(path, RTLD_NOW | RTLD_LOCAL) == NULL)
+            dlerror();
+        g_free(path);
+        g_once_init_leave(&done, 1);
+    }
+}
+
 ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error)
 {
     char *real = realpath(path, NULL);
@@ -548,16 +569,21 @@ ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error)
     p = NULL;
     if (!check_elf(real, error))
         goto out_unlock;
+    preload_libppofw();
     /* its constructors run now: a crash in them is reported with the file's name */
     ppo_plugin_enter_file(real, "its constructors (run by dlopen)");
     void *handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
     ppo_plugin_leave();
     if (handle == NULL) {
         const char *why = dlerror();
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
-                    "%s: cannot load: %s (an undefined symbol means the plugin needs a library "
-                    "or a newer ppofw; rebuild it against this one)",
-                    real, why != NULL ? why : "unknown dlopen error");
+        const bool lib = why != NULL && strstr(why, "libppofw") != NULL;
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "%s: cannot load: %s (%s)", real,
+                    why != NULL ? why : "unknown dlopen error",
+                    lib ? "ppofw's shared library is not where the dynamic linker looks: run "
+                          "ldconfig after installing, or put its directory (pkg-config "
+                          "--variable=libdir ppofw) on LD_LIBRARY_PATH"
+                        : "an undefined symbol means the plugin needs a library or a newer "
+                          "ppofw; rebuild it against this one");
         goto out_unlock;
     }
     dlerror();

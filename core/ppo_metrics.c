@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -15,12 +16,12 @@
 #include "ppo_file_private.h"
 #include "ppo_metrics_private.h"
 
-struct ppo_metrics {
+struct ppo_csvlog {
     FILE *f;
     char *path;
-    uint64_t offset;     /* bytes written */
-    uint64_t rows;       /* data rows written (after the header) */
-    GChecksum *digest;   /* SHA-256 of every byte written */
+    uint64_t offset;   /* bytes written */
+    uint64_t rows;     /* data rows written (after the header) */
+    GChecksum *digest; /* SHA-256 of every byte written */
     bool failed;
 };
 
@@ -29,10 +30,10 @@ static bool io_error(GError **error, const char *path, const char *what, int err
     return ppo_io_error(error, path, what, err, NULL);
 }
 
-static ppo_metrics_t *metrics_new(FILE *f, const char *path, uint64_t offset, uint64_t rows,
-                                  GChecksum *digest)
+static ppo_csvlog_t *csvlog_new(FILE *f, const char *path, uint64_t offset, uint64_t rows,
+                                GChecksum *digest)
 {
-    ppo_metrics_t *m = g_new0(ppo_metrics_t, 1);
+    ppo_csvlog_t *m = g_new0(ppo_csvlog_t, 1);
     m->f = f;
     m->path = g_strdup(path);
     m->offset = offset;
@@ -41,10 +42,11 @@ static ppo_metrics_t *metrics_new(FILE *f, const char *path, uint64_t offset, ui
     return m;
 }
 
-
 /* Append len bytes to the file and the digest. */
-static bool append(ppo_metrics_t *m, const char *text, size_t len, GError **error)
+static bool append(ppo_csvlog_t *m, const char *text, size_t len, GError **error)
 {
+    if (m->failed)
+        return io_error(error, m->path, "write after an earlier write error", EIO);
     if (fwrite(text, 1, len, m->f) != len) {
         m->failed = true;
         return io_error(error, m->path, "write", errno);
@@ -54,11 +56,12 @@ static bool append(ppo_metrics_t *m, const char *text, size_t len, GError **erro
     return true;
 }
 
-ppo_metrics_t *ppo_metrics_create_at(int dir_fd, const char *shown, GError **error)
+ppo_csvlog_t *ppo_csvlog_create_at(int dir_fd, const char *name, const char *shown,
+                                   const char *header, GError **error)
 {
     /* a new file: never an existing one, never through a link */
-    const int fd = openat(dir_fd, "metrics.csv",
-                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    const int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          0644);
     if (fd < 0) {
         io_error(error, shown, "create", errno);
         return NULL;
@@ -69,32 +72,19 @@ ppo_metrics_t *ppo_metrics_create_at(int dir_fd, const char *shown, GError **err
         close(fd);
         return NULL;
     }
-    ppo_metrics_t *m = metrics_new(f, shown, 0, 0, NULL);
-    if (!append(m, PPO_METRICS_HEADER "\n", strlen(PPO_METRICS_HEADER) + 1, error) ||
-        !ppo_metrics_flush(m, error)) {
-        ppo_metrics_close(m, NULL);
+    ppo_csvlog_t *m = csvlog_new(f, shown, 0, 0, NULL);
+    char *line = g_strconcat(header, "\n", NULL);
+    const bool ok = append(m, line, strlen(line), error) && ppo_csvlog_flush(m, error);
+    g_free(line);
+    if (!ok) {
+        ppo_csvlog_close(m, NULL);
         return NULL;
     }
     return m;
 }
 
-ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error)
-{
-    const int dir_fd = open(run_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    char *path = g_build_filename(run_dir, "metrics.csv", NULL);
-    ppo_metrics_t *m = NULL;
-    if (dir_fd < 0)
-        io_error(error, path, "create", errno);
-    else
-        m = ppo_metrics_create_at(dir_fd, path, error);
-    if (dir_fd >= 0)
-        close(dir_fd);
-    g_free(path);
-    return m;
-}
-
-bool ppo_metrics_verify(int fd, const char *shown, const ppo_metrics_proof_t *proof,
-                        GChecksum **digest_out, GError **error)
+bool ppo_csvlog_verify(int fd, const char *shown, const char *header,
+                       const ppo_csvlog_proof_t *proof, GChecksum **digest_out, GError **error)
 {
     struct stat st;
     if (fstat(fd, &st) != 0)
@@ -142,7 +132,7 @@ bool ppo_metrics_verify(int fd, const char *shown, const ppo_metrics_proof_t *pr
                     shown, first_cr, shown);
         goto out;
     }
-    if (proof->offset > 0 && (last != '\n' || first != PPO_METRICS_HEADER[0])) {
+    if (proof->offset > 0 && (last != '\n' || first != header[0])) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
                     "%s: byte %" G_GUINT64_FORMAT " (where the checkpoint cuts it) is not the end "
                     "of a row; the file was changed since the checkpoint — nothing was changed",
@@ -155,7 +145,7 @@ bool ppo_metrics_verify(int fd, const char *shown, const ppo_metrics_proof_t *pr
             g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
                         "%s: holds %" G_GUINT64_FORMAT " rows before byte %" G_GUINT64_FORMAT
                         ", the checkpoint wrote %" G_GUINT64_FORMAT "; it is not this run's "
-                        "metrics.csv as the checkpoint left it — nothing was changed",
+                        "file as the checkpoint left it — nothing was changed",
                         shown, rows, proof->offset, proof->rows);
             goto out;
         }
@@ -177,8 +167,8 @@ out:
     return ok;
 }
 
-ppo_metrics_t *ppo_metrics_adopt(int fd, const char *shown, uint64_t offset, uint64_t rows,
-                                 GChecksum *digest, GError **error)
+ppo_csvlog_t *ppo_csvlog_adopt(int fd, const char *shown, uint64_t offset, uint64_t rows,
+                               GChecksum *digest, GError **error)
 {
     struct stat st;
     if (fstat(fd, &st) != 0 ||
@@ -192,7 +182,86 @@ ppo_metrics_t *ppo_metrics_adopt(int fd, const char *shown, uint64_t offset, uin
         io_error(error, shown, "open", errno);
         return NULL;
     }
-    return metrics_new(f, shown, offset, rows, digest);
+    return csvlog_new(f, shown, offset, rows, digest);
+}
+
+bool ppo_csvlog_printf(ppo_csvlog_t *m, GError **error, const char *fmt, ...)
+{
+    /* one row: formatted on the stack (no allocation), then to the file and the digest */
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    const int n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    g_assert(n > 0 && (size_t)n < sizeof(line));
+    if (!append(m, line, (size_t)n, error))
+        return false;
+    for (int i = 0; i < n; i++)
+        m->rows += line[i] == '\n';
+    return true;
+}
+
+bool ppo_csvlog_flush(ppo_csvlog_t *m, GError **error)
+{
+    if (fflush(m->f) != 0) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    return true;
+}
+
+uint64_t ppo_csvlog_offset(const ppo_csvlog_t *m)
+{
+    return m->offset;
+}
+
+uint64_t ppo_csvlog_rows(const ppo_csvlog_t *m)
+{
+    return m->rows;
+}
+
+char *ppo_csvlog_digest(const ppo_csvlog_t *m)
+{
+    GChecksum *copy = g_checksum_copy(m->digest);
+    char *hex = g_strdup(g_checksum_get_string(copy));
+    g_checksum_free(copy);
+    return hex;
+}
+
+bool ppo_csvlog_close(ppo_csvlog_t *m, GError **error)
+{
+    if (m == NULL)
+        return true;
+    bool ok = true;
+    if (fclose(m->f) != 0 && !m->failed)
+        ok = io_error(error, m->path, "write", errno);
+    g_checksum_free(m->digest);
+    g_free(m->path);
+    g_free(m);
+    return ok;
+}
+
+bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)
+{
+    return ppo_csvlog_flush(m, error);
+}
+
+uint64_t ppo_metrics_offset(const ppo_metrics_t *m)
+{
+    return ppo_csvlog_offset(m);
+}
+
+bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
+{
+    return ppo_csvlog_close(m, error);
+}
+
+bool ppo_episodes_write(ppo_csvlog_t *log, const ppo_episode_t *ep, GError **error)
+{
+    return ppo_csvlog_printf(log, error,
+                             "%" G_GUINT64_FORMAT ",%u,%.10g,%u,%d,%d,%.3f\n", ep->global_step,
+                             ep->env, ep->ret, ep->length, ep->terminated ? 1 : 0,
+                             ep->truncated ? 1 : 0, ep->time_s);
 }
 
 /* a number, or nothing for NaN */
@@ -207,8 +276,6 @@ static int cell(char *buf, size_t size, double v)
 
 bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **error)
 {
-    if (m->failed)
-        return io_error(error, m->path, "write after an earlier write error", EIO);
     char c[13][32];
     cell(c[0], sizeof(c[0]), row->ep_return_mean);
     cell(c[1], sizeof(c[1]), row->ep_len_mean);
@@ -225,57 +292,11 @@ bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row, GError **
     cell(c[12], sizeof(c[12]), row->std);
     char ev[32];
     cell(ev, sizeof(ev), row->eval_return_mean);
-    char line[1024];
-    const int n = snprintf(line, sizeof(line),
-                           "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                           ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
-                           row->global_step, row->iteration, row->episodes, c[0], c[1], c[2],
-                           c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
-    g_assert(n > 0 && (size_t)n < sizeof(line));
-    if (!append(m, line, (size_t)n, error))
-        return false;
-    m->rows++;
-    return true;
-}
-
-bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)
-{
-    if (fflush(m->f) != 0) {
-        m->failed = true;
-        return io_error(error, m->path, "write", errno);
-    }
-    return true;
-}
-
-uint64_t ppo_metrics_offset(const ppo_metrics_t *m)
-{
-    return m->offset;
-}
-
-uint64_t ppo_metrics_rows(const ppo_metrics_t *m)
-{
-    return m->rows;
-}
-
-char *ppo_metrics_digest(const ppo_metrics_t *m)
-{
-    GChecksum *copy = g_checksum_copy(m->digest);
-    char *hex = g_strdup(g_checksum_get_string(copy));
-    g_checksum_free(copy);
-    return hex;
-}
-
-bool ppo_metrics_close(ppo_metrics_t *m, GError **error)
-{
-    if (m == NULL)
-        return true;
-    bool ok = true;
-    if (fclose(m->f) != 0 && !m->failed)
-        ok = io_error(error, m->path, "write", errno);
-    g_checksum_free(m->digest);
-    g_free(m->path);
-    g_free(m);
-    return ok;
+    return ppo_csvlog_printf(m, error,
+                             "%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
+                             ",%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+                             row->global_step, row->iteration, row->episodes, c[0], c[1], c[2],
+                             c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], ev);
 }
 
 bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double wall_time,
@@ -309,6 +330,7 @@ bool ppo_metrics_tboard(ppo_tboard_t *tb, const ppo_metrics_row_t *row, double w
     ADD("train/std", row->std);
     ADD("train/loss", row->loss);
     ADD("train/n_updates", (double)row->n_updates);
+    ADD("train/optimizer_steps", (double)row->optimizer_steps);
     ADD("train/kl_beta", row->kl_beta);
     ADD("eval/mean_reward", row->eval_return_mean);
     if (row->skipped_total > 0)
@@ -411,4 +433,52 @@ void ppo_metrics_progress_bar(char *buf, size_t size, const char *name,
     /* a terminal narrower than the numbers gets them cut rather than wrapped */
     if (strlen(buf) > (size_t)(columns - 1) && columns > 1)
         buf[columns - 1] = '\0';
+}
+
+void ppo_metrics_sparkline(char *buf, size_t size, const double *values, size_t n)
+{
+    /* U+2581..U+2588, lower one eighth block to full block */
+    static const char *const blocks[8] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(values[i])) {
+            lo = MIN(lo, values[i]);
+            hi = MAX(hi, values[i]);
+        }
+    }
+    size_t used = 0;
+    if (size > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        /* a flat line sits in the middle; a missing value is a gap */
+        const char *cell = " ";
+        if (isfinite(values[i])) {
+            const int level = hi > lo ? (int)floor((values[i] - lo) / (hi - lo) * 7.0 + 0.5) : 3;
+            cell = blocks[level];
+        }
+        const size_t len = strlen(cell);
+        if (used + len + 1 > size)
+            break;
+        memcpy(buf + used, cell, len + 1);
+        used += len;
+    }
+}
+
+void ppo_metrics_progress_spark(char *buf, size_t size, const char *name,
+                                const ppo_metrics_row_t *row, uint64_t total_steps, int columns,
+                                const double *history, size_t n_history)
+{
+    if (columns <= 0)
+        columns = terminal_columns();
+    /* the sparkline only when the line keeps room for the numbers and a bar */
+    const size_t n = MIN(n_history, (size_t)PPO_SPARK_MAX);
+    const int spark_cols = n > 0 && columns >= 72 + (int)n ? (int)n + 1 : 0;
+    ppo_metrics_progress_bar(buf, size, name, row, total_steps, columns - spark_cols);
+    if (spark_cols == 0)
+        return;
+    char spark[PPO_SPARK_MAX * 3 + 1];
+    ppo_metrics_sparkline(spark, sizeof(spark), history + (n_history - n), n);
+    g_strlcat(buf, " ", size);
+    g_strlcat(buf, spark, size);
 }

@@ -15,10 +15,11 @@
  * The rule for a row's result. Small path: each output is one dot product in a fixed order over
  * that row alone (see forward_small). Panel path: each output is the bias plus the sum of
  * x[i] W[o][i] accumulated one input after another in input order from zero; dx[i] sums
- * dy[o] W[o][i] in output order; dW[o][i] adds the sum over the rows in row order, started from
- * zero, to dW; db likewise. None of these depends on the blocking, the vector width or the other
- * rows, so below PPO_NN_SMALL_ROWS rows, and again from there up to PPO_NN_BLAS_MIN_ROWS, a row's
- * result is the same bit for bit whatever other rows share the call and whatever B is. Across
+ * dy[o] W[o][i] in output order (ppo_linear_backward_add then adds that sum to dx[i]); dW[o][i]
+ * adds the sum over the rows in row order, started from zero, to dW; db likewise. None of these
+ * depends on the blocking, the vector width or the other rows, so below PPO_NN_SMALL_ROWS rows,
+ * and again from there up to PPO_NN_BLAS_MIN_ROWS, a row's result is the same bit for bit
+ * whatever other rows share the call and whatever B is. Across
  * the thresholds the last bits (about 1e-7 relative) change; on the sgemm path OpenBLAS's
  * blocking depends on the sizes. The core cuts its work into chunks of fixed sizes, so a run
  * still repeats bit for bit.
@@ -28,7 +29,8 @@
  * in the same order and give identical results; the baseline rounds products separately, so its
  * last bits differ. A given machine always runs the same kernels.
  *
- * Left out: convolutions, normalization layers, anything stateful. Nothing here allocates.
+ * Left out: convolutions (core/ppo_conv.c), normalization layers (core/ppo_layernorm.c),
+ * anything stateful. Nothing here allocates.
  */
 #include "config.h"
 
@@ -36,6 +38,8 @@
 #include <string.h>
 
 #include <ppofw/nn.h>
+
+#include "ppo_simd_private.h"
 
 #include <cblas.h>
 /* OpenBLAS's cblas.h pulls in <complex.h>, whose macro I would shadow the input count */
@@ -59,43 +63,7 @@
 
 /* The Linear kernels are instantiated per instruction set and picked at run time (below);
  * tanh and the element-wise helpers are compiled for x86-64-v4, x86-64-v3 and the baseline by
- * GCC's target_clones. Vector values live only inside these functions (and the always-inline
- * templates they expand): passing 32- or 64-byte vectors between functions would change the ABI
- * on the baseline. */
-#if defined(__x86_64__) && defined(__gnu_linux__) && defined(__GNUC__) && !defined(__clang__) &&   \
-    __GNUC__ >= 11
-#define PPO_NN_X86_DISPATCH 1
-#define PPO_NN_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#define PPO_NN_CLONES3                                                                             \
-    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define PPO_NN_TARGET_V4 __attribute__((target("arch=x86-64-v4")))
-#define PPO_NN_TARGET_V3 __attribute__((target("arch=x86-64-v3")))
-#else
-#define PPO_NN_X86_DISPATCH 0
-#define PPO_NN_CLONES
-#define PPO_NN_CLONES3
-#endif
-
-#define NN_INLINE static inline __attribute__((always_inline))
-
-typedef float v8f __attribute__((vector_size(32)));
-typedef uint32_t v8u __attribute__((vector_size(32)));
-typedef float v16f __attribute__((vector_size(64)));
-typedef uint32_t v16u __attribute__((vector_size(64)));
-/* the same types for unaligned loads and stores through a float pointer */
-typedef float v8f_mem __attribute__((vector_size(32), aligned(4), may_alias));
-typedef float v16f_mem __attribute__((vector_size(64), aligned(4), may_alias));
-
-#define LOAD8(p) (*(const v8f_mem *)(p))
-#define STORE8(p, v) (*(v8f_mem *)(p) = (v))
-#define SPLAT8(s) ((v8f){(s), (s), (s), (s), (s), (s), (s), (s)})
-#define LOAD16(p) (*(const v16f_mem *)(p))
-#define STORE16(p, v) (*(v16f_mem *)(p) = (v))
-#define SPLAT16(s)                                                                                 \
-    ((v16f){(s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s)})
-/* mask ? a : b, lane by lane, for a comparison mask */
-#define SELECT8(mask, a, b) ((v8f)(((v8u)(mask) & (v8u)(a)) | (~(v8u)(mask) & (v8u)(b))))
-#define SELECT16(mask, a, b) ((v16f)(((v16u)(mask) & (v16u)(a)) | (~(v16u)(mask) & (v16u)(b))))
+ * GCC's target_clones (core/ppo_simd_private.h). */
 
 /* ---- BLAS setup ---- */
 
@@ -544,10 +512,10 @@ NN_INLINE void backward_dw(uint32_t B, uint32_t I, uint32_t O, const float *x, c
         dw_tail(B, I, O, x, dy, dW, I16);
 }
 
-/* dx[r][i] = sum over outputs in order of dy[r][o] W[o][i], RB rows from r0 times IV vectors of 16
- * inputs from i0. */
+/* dx[r][i] = sum over outputs in order of dy[r][o] W[o][i] (or dx[r][i] plus that sum, when add),
+ * RB rows from r0 times IV vectors of 16 inputs from i0. */
 NN_INLINE void dx_block(uint32_t I, uint32_t O, const float *W, const float *dy, float *dx,
-                        uint32_t r0, uint32_t i0, const uint32_t RB, const uint32_t IV)
+                        uint32_t r0, uint32_t i0, const uint32_t RB, const uint32_t IV, int add)
 {
     v16f acc[8][2];
 #pragma GCC unroll 8
@@ -571,28 +539,33 @@ NN_INLINE void dx_block(uint32_t I, uint32_t O, const float *W, const float *dy,
 #pragma GCC unroll 8
     for (uint32_t r = 0; r < RB; r++)
 #pragma GCC unroll 2
-        for (uint32_t v = 0; v < IV; v++)
-            STORE16(dx + (size_t)(r0 + r) * I + i0 + 16 * v, acc[r][v]);
+        for (uint32_t v = 0; v < IV; v++) {
+            float *p = dx + (size_t)(r0 + r) * I + i0 + 16 * v;
+            if (add)
+                STORE16(p, LOAD16(p) + acc[r][v]);
+            else
+                STORE16(p, acc[r][v]);
+        }
 }
 
 NN_INLINE void backward_dx(uint32_t B, uint32_t I, uint32_t O, const float *W, const float *dy,
-                           float *dx, const uint32_t RB, const uint32_t IV)
+                           float *dx, const uint32_t RB, const uint32_t IV, int add)
 {
     const uint32_t I16 = I & ~15u;
     uint32_t r = 0;
     for (; r + RB <= B; r += RB) {
         uint32_t i0 = 0;
         for (; i0 + 16 * IV <= I16; i0 += 16 * IV)
-            dx_block(I, O, W, dy, dx, r, i0, RB, IV);
+            dx_block(I, O, W, dy, dx, r, i0, RB, IV, add);
         for (; i0 < I16; i0 += 16)
-            dx_block(I, O, W, dy, dx, r, i0, RB, 1);
+            dx_block(I, O, W, dy, dx, r, i0, RB, 1, add);
     }
     for (; r < B; r++) {
         uint32_t i0 = 0;
         for (; i0 + 16 * IV <= I16; i0 += 16 * IV)
-            dx_block(I, O, W, dy, dx, r, i0, 1, IV);
+            dx_block(I, O, W, dy, dx, r, i0, 1, IV, add);
         for (; i0 < I16; i0 += 16)
-            dx_block(I, O, W, dy, dx, r, i0, 1, 1);
+            dx_block(I, O, W, dy, dx, r, i0, 1, 1, add);
     }
     /* inputs that do not fill a vector, element by element, four rows side by side */
     for (uint32_t i = I16; i < I; i++) {
@@ -607,16 +580,18 @@ NN_INLINE void backward_dx(uint32_t B, uint32_t I, uint32_t O, const float *W, c
                 a2 += g[2 * (size_t)O + o] * w;
                 a3 += g[3 * (size_t)O + o] * w;
             }
-            dx[(size_t)rr * I + i] = a0;
-            dx[(size_t)(rr + 1) * I + i] = a1;
-            dx[(size_t)(rr + 2) * I + i] = a2;
-            dx[(size_t)(rr + 3) * I + i] = a3;
+            float *d = dx + (size_t)rr * I + i;
+            d[0] = add ? d[0] + a0 : a0;
+            d[I] = add ? d[I] + a1 : a1;
+            d[2 * (size_t)I] = add ? d[2 * (size_t)I] + a2 : a2;
+            d[3 * (size_t)I] = add ? d[3 * (size_t)I] + a3 : a3;
         }
         for (; rr < B; rr++) {
             float acc = 0.0f;
             for (uint32_t o = 0; o < O; o++)
                 acc += dy[(size_t)rr * O + o] * W[(size_t)o * I + i];
-            dx[(size_t)rr * I + i] = acc;
+            float *d = dx + (size_t)rr * I + i;
+            *d = add ? *d + acc : acc;
         }
     }
 }
@@ -640,22 +615,22 @@ NN_INLINE void backward_db(uint32_t B, uint32_t O, const float *dy, float *db)
 }
 
 NN_INLINE void backward_panels(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
-                               const float *dy, float *dx, float *dW, float *db, const uint32_t OB,
-                               const uint32_t IV, const uint32_t RB)
+                               const float *dy, float *dx, float *dW, float *db, int add_dx,
+                               const uint32_t OB, const uint32_t IV, const uint32_t RB)
 {
     if (dW != NULL)
         backward_dw(B, I, O, x, dy, dW, OB, IV);
     if (db != NULL)
         backward_db(B, O, dy, db);
     if (dx != NULL)
-        backward_dx(B, I, O, W, dy, dx, RB, IV);
+        backward_dx(B, I, O, W, dy, dx, RB, IV, add_dx);
 }
 
 /* The instantiations: (forward rows, forward panels), (dW outputs, vectors, dx rows). */
 typedef void (*forward_fn)(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
                            const float *b, float *y);
 typedef void (*backward_fn)(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
-                            const float *dy, float *dx, float *dW, float *db);
+                            const float *dy, float *dx, float *dW, float *db, int add_dx);
 
 #define PPO_NN_INSTANCE(NAME, TARGET, F_RB, F_PB, B_OB, B_IV, B_RB)                                \
     TARGET static void forward_##NAME(uint32_t B, uint32_t I, uint32_t O, const float *x,          \
@@ -666,9 +641,9 @@ typedef void (*backward_fn)(uint32_t B, uint32_t I, uint32_t O, const float *x, 
     }                                                                                              \
     TARGET static void backward_##NAME(uint32_t B, uint32_t I, uint32_t O, const float *x,         \
                                        const float *W, const float *dy, float *dx, float *dW,      \
-                                       float *db)                                                  \
+                                       float *db, int add_dx)                                      \
     {                                                                                              \
-        backward_panels(B, I, O, x, W, dy, dx, dW, db, B_OB, B_IV, B_RB);                          \
+        backward_panels(B, I, O, x, W, dy, dx, dW, db, add_dx, B_OB, B_IV, B_RB);                  \
     }
 
 #if PPO_NN_X86_DISPATCH
@@ -731,14 +706,15 @@ void ppo_linear_forward(uint32_t B, uint32_t I, uint32_t O, const float *x, cons
                 (int)I, beta, y, (int)O);
 }
 
-void ppo_linear_backward(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
-                         const float *dy, float *dx, float *dW, float *db)
+/* Both backward entry points: dx overwritten, or added into when add_dx. */
+static void linear_backward(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
+                            const float *dy, float *dx, float *dW, float *db, int add_dx)
 {
     if (B == 0)
         return;
     if (B < PPO_NN_BLAS_MIN_ROWS || I == 0 || O == 0) {
         kernels_ready();
-        panel_backward(B, I, O, x, W, dy, dx, dW, db);
+        panel_backward(B, I, O, x, W, dy, dx, dW, db, add_dx);
         return;
     }
     blas_ready();
@@ -749,7 +725,19 @@ void ppo_linear_backward(uint32_t B, uint32_t I, uint32_t O, const float *x, con
         backward_db(B, O, dy, db);
     if (dx != NULL)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)I, (int)O, 1.0f, dy,
-                    (int)O, W, (int)I, 0.0f, dx, (int)I);
+                    (int)O, W, (int)I, add_dx ? 1.0f : 0.0f, dx, (int)I);
+}
+
+void ppo_linear_backward(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
+                         const float *dy, float *dx, float *dW, float *db)
+{
+    linear_backward(B, I, O, x, W, dy, dx, dW, db, 0);
+}
+
+void ppo_linear_backward_add(uint32_t B, uint32_t I, uint32_t O, const float *x, const float *W,
+                             const float *dy, float *dx, float *dW, float *db)
+{
+    linear_backward(B, I, O, x, W, dy, dx, dW, db, 1);
 }
 
 /* ---- tanh ----

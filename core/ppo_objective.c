@@ -67,26 +67,27 @@ void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n, const float 
                                                           : diff);
             const double l1 = (v - target) * (v - target), l2 = (vc - target) * (vc - target);
             if (l1 >= l2) {
-                vloss = 0.5 * l1;
+                vloss = l1;
                 dv = v - target;
             } else {
-                vloss = 0.5 * l2;
+                vloss = l2;
                 /* d vc / d v is 1 inside the clip range, 0 outside */
                 dv = fabs(diff) <= cfg->vf_clip ? vc - target : 0.0;
             }
         } else {
-            vloss = 0.5 * (v - target) * (v - target);
+            vloss = (v - target) * (v - target);
             dv = v - target;
         }
         sums->value_loss += vloss;
-        dvalue[i] = (float)(cfg->vf_coef * dv * ib);
+        /* d/dv of k (v - R)^2 is 2 k (v - R) */
+        dvalue[i] = (float)(cfg->vf_coef * 2.0 * cfg->vf_half * dv * ib);
     }
     sums->n = logp != NULL ? n : 0;
 }
 
 double ppo_objective_loss(const ppo_objective_cfg_t *cfg, const ppo_objective_sums_t *sums)
 {
-    double loss = (sums->policy_loss + cfg->vf_coef * sums->value_loss -
+    double loss = (sums->policy_loss + cfg->vf_coef * cfg->vf_half * sums->value_loss -
                    cfg->ent_coef * sums->entropy) *
                   cfg->inv_batch;
     if (cfg->kind == PPO_OBJECTIVE_KL_PENALTY || cfg->kind == PPO_OBJECTIVE_KL_FIXED)

@@ -6,8 +6,9 @@
  *   none:        -A r
  *   kl_penalty,
  *   kl_fixed:    -A r + beta KL(old || new)     (the analytic KL from the policy)
- * the value term 0.5 (V - R)^2, or ppo2's 0.5 max((V - R)^2, (V_old + clip(V - V_old, +-e) - R)^2)
- * with vf_clip; the entropy bonus -ent_coef H. The minibatch loss is the mean over the minibatch
+ * the value term k (V - R)^2, or ppo2's k max((V - R)^2, (V_old + clip(V - V_old, +-e) - R)^2)
+ * with vf_clip, where k is 1/2 (ppo.value_loss: half_mse, CleanRL's) or 1 (mse, SB3's); the
+ * entropy bonus -ent_coef H. The minibatch loss is the mean over the minibatch
  * of policy + vf_coef value + entropy terms, so each derivative carries 1/B with B the MINIBATCH
  * size (a chunk is part of a minibatch). Ties of min/max split the gradient as PyTorch does,
  * which gives the same total. Statistics: approx_kl with the k3 estimator (r - 1) - log r, and
@@ -25,6 +26,7 @@ typedef struct ppo_objective_cfg {
     double clip;        /* policy clip range (clip objective) */
     double vf_clip;     /* NaN: unclipped value loss */
     double vf_coef;
+    double vf_half;     /* k of the value term: 0.5 (half_mse) or 1.0 (mse) */
     double ent_coef;
     double beta;        /* KL weight (kl_penalty, kl_fixed) */
     double inv_batch;   /* 1 / minibatch size */
@@ -33,7 +35,7 @@ typedef struct ppo_objective_cfg {
 /* Sums over the samples of one call (add them up across chunks, in chunk order). */
 typedef struct ppo_objective_sums {
     double policy_loss; /* sum of the policy terms (without the KL term) */
-    double value_loss;  /* sum of 0.5 (V - R)^2 (clipped form with vf_clip) */
+    double value_loss;  /* sum of (V - R)^2, no 1/2 whatever k is (clipped form with vf_clip) */
     double entropy;     /* sum of H */
     double kl;          /* sum of the analytic KL (0 when kl is NULL) */
     double approx_kl;   /* sum of (r - 1) - log r */
@@ -53,7 +55,7 @@ PPO_INTERNAL void ppo_objective_eval(const ppo_objective_cfg_t *cfg, uint32_t n,
                                      float *dentropy, float *dkl, float *dvalue,
                                      ppo_objective_sums_t *sums);
 
-/* The scalar minibatch loss those sums stand for (policy + vf_coef value - ent_coef entropy +
+/* The scalar minibatch loss those sums stand for (policy + vf_coef k value - ent_coef entropy +
  * beta kl, each divided by the minibatch size). */
 PPO_INTERNAL double ppo_objective_loss(const ppo_objective_cfg_t *cfg,
                                        const ppo_objective_sums_t *sums);

@@ -22,6 +22,9 @@ static const char *const schedule_choices[] = {"constant", "linear", NULL};
 static const char *const objective_choices[] = {"clip", "kl_penalty", "kl_fixed", "none", NULL};
 static const char *const advnorm_choices[] = {"minibatch", "batch", "none", NULL};
 static const char *const on_nan_choices[] = {"stop", "skip_update", NULL};
+static const char *const value_loss_choices[] = {"half_mse", "mse", NULL};
+static const char *const rounding_choices[] = {"up", "down", NULL};
+static const char *const norm_mode_choices[] = {"vecnormalize", "gymnasium", NULL};
 
 static const ppo_param_spec_t top_specs[] = {
     {SPEC, .name = "name", .type = PPO_PARAM_STRING, .flags = NUL, .default_value = "null",
@@ -75,7 +78,11 @@ static const ppo_param_spec_t ppo_specs[] = {
     {SPEC, .name = "kl_penalty_beta", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
      .default_value = "1.0", .doc = "initial (kl_penalty) or fixed (kl_fixed) beta"},
     {SPEC, .name = "vf_coef", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
-     .default_value = "0.5", .doc = "weight of the value loss 0.5*(V-R)^2"},
+     .default_value = "0.5", .doc = "weight of the value loss (its form: value_loss)"},
+    {SPEC, .name = "value_loss", .type = PPO_PARAM_ENUM, .choices = value_loss_choices,
+     .default_value = "half_mse",
+     .doc = "half_mse: 0.5*(V-R)^2 (CleanRL, baselines ppo2); mse: (V-R)^2 (SB3's F.mse_loss), so "
+            "SB3's vf_coef carries over unchanged"},
     {SPEC, .name = "vf_clip", .type = PPO_PARAM_DOUBLE, .flags = POS | NUL, .min = 0,
      .default_value = "null", .doc = "null, or epsilon for ppo2-style value clipping"},
     {SPEC, .name = "ent_coef", .type = PPO_PARAM_DOUBLE, .flags = MIN0, .min = 0,
@@ -87,6 +94,13 @@ static const ppo_param_spec_t ppo_specs[] = {
     {SPEC, .name = "target_kl", .type = PPO_PARAM_DOUBLE, .flags = POS | NUL, .min = 0,
      .default_value = "null",
      .doc = "stop the update when approx_kl > 1.5 * target_kl (checked per minibatch)"},
+    {SPEC, .name = "bootstrap_truncation", .type = PPO_PARAM_BOOL, .default_value = "true",
+     .doc = "bootstrap a time-limit end from V(final observation) (SB3); false: treat it as a "
+            "termination (CleanRL, baselines ppo2)"},
+    {SPEC, .name = "round_iterations", .type = PPO_PARAM_ENUM, .choices = rounding_choices,
+     .default_value = "up",
+     .doc = "iterations from total_steps / (num_envs * rollout_steps * ranks): up runs at least "
+            "total_steps (SB3), down at most (CleanRL's total_timesteps // batch_size)"},
     {SPEC, .name = "threads", .type = PPO_PARAM_INT, .flags = RANGE, .min = 0, .max = 1024,
      .default_value = "0", .doc = "worker threads; 0: all cores. Never changes results"},
     {SPEC, .name = "seq_len", .type = PPO_PARAM_INT, .flags = RANGE | NUL, .min = 1, .max = 1e8,
@@ -110,6 +124,12 @@ static const ppo_param_spec_t normalize_specs[] = {
      .doc = "discount of the return used for reward scaling; null: the advantage plugin's gamma"},
     {SPEC, .name = "epsilon", .type = PPO_PARAM_DOUBLE, .flags = POS, .min = 0,
      .default_value = "1.0e-8", .doc = "added to variances before the square root"},
+    {SPEC, .name = "mode", .type = PPO_PARAM_ENUM, .choices = norm_mode_choices,
+     .default_value = "vecnormalize",
+     .doc = "vecnormalize: SB3's VecNormalize (statistics shared by all envs; the discounted "
+            "return restarts at every episode end); gymnasium: Gymnasium's NormalizeObservation "
+            "and NormalizeReward on each env, as CleanRL wraps them (statistics per env, the "
+            "final observation counted too; the return restarts only at termination)"},
 };
 
 static const ppo_param_spec_t checkpoint_specs[] = {
@@ -128,6 +148,9 @@ static const ppo_param_spec_t eval_specs[] = {
      .default_value = "10", .doc = "episodes per evaluation"},
     {SPEC, .name = "deterministic", .type = PPO_PARAM_BOOL, .default_value = "true",
      .doc = "take the distribution's mode instead of sampling"},
+    {SPEC, .name = "record", .type = PPO_PARAM_BOOL, .default_value = "false",
+     .doc = "draw the first evaluation env's episodes into RUN/videos/ as GIFs and the last frame "
+            "into TensorBoard (eval/frame); needs an env with render_rgb"},
 };
 
 static const ppo_param_spec_t log_specs[] = {
@@ -208,6 +231,19 @@ ppo_mark_t ppo_pipeline_mark(const ppo_pipeline_t *p, const char *key)
     return mark;
 }
 
+bool ppo_pipeline_is_default(const ppo_pipeline_t *p, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    if (dot == NULL)
+        return false;
+    char *section = g_strndup(key, (gsize)(dot - key));
+    const block_t *b = find_block(p, section);
+    g_free(section);
+    if (b == NULL || ppo_params_spec(b->params, dot + 1) == NULL)
+        return false;
+    return strcmp(ppo_params_mark(b->params, dot + 1).source, "default") == 0;
+}
+
 char *ppo_pipeline_where(const ppo_pipeline_t *p, const char *key)
 {
     char *at = ppo_mark_format(ppo_pipeline_mark(p, key));
@@ -232,8 +268,54 @@ static void pipeline_error(GError **error, const ppo_pipeline_t *p, const char *
     g_free(msg);
 }
 
+char *ppo_plugin_spec_name(const char *spec)
+{
+    char *base = g_path_get_basename(spec);
+    if (g_str_has_suffix(base, ".so"))
+        base[strlen(base) - 3] = '\0';
+    return base;
+}
+
+/* `--set SECTION.plugin=NAME` naming another plugin than the section has: the old plugin's params
+ * would not fit the new one, so the section's params become empty, as when a sweep cell sets a
+ * whole section, and a note names the keys dropped. `old` is the section's plugin before the
+ * override. */
+static bool drop_swapped_params(ppo_pipeline_t *p, const char *section, const ppo_ynode_t *old,
+                                const ppo_ynode_t *now, const char *arg, GError **error)
+{
+    if (old == NULL || old->kind != PPO_YNODE_SCALAR || now == NULL ||
+        now->kind != PPO_YNODE_SCALAR)
+        return true;
+    char *was = ppo_plugin_spec_name(old->text), *is = ppo_plugin_spec_name(now->text);
+    const ppo_ynode_t *sec = ppo_ynode_get(ppo_ydoc_root(p->doc), section);
+    const ppo_ynode_t *params = sec != NULL ? ppo_ynode_get(sec, "params") : NULL;
+    bool ok = true;
+    if (strcmp(was, is) != 0 && params != NULL && params->kind == PPO_YNODE_MAPPING &&
+        params->n_items > 0) {
+        GString *keys = g_string_new(NULL);
+        for (uint32_t i = 0; i < params->n_items; i++)
+            g_string_append_printf(keys, "%s%s", i > 0 ? ", " : "", params->keys[i]->text);
+        char *path = g_strdup_printf("%s.params", section);
+        char *source = g_strdup_printf("--set %s", arg);
+        ppo_ynode_t *empty = ppo_ydoc_parse_value(p->doc, source, "{}", error);
+        ok = empty != NULL && ppo_ydoc_set_path(p->doc, path, empty, source, error);
+        if (ok)
+            g_ptr_array_add(p->notes,
+                            g_strdup_printf("--set %s: %s is now \"%s\", so the params of \"%s\" "
+                                            "are dropped (%s); set the new plugin's with --set "
+                                            "%s.NAME=VALUE after this one",
+                                            arg, section, is, was, keys->str, path));
+        g_free(source);
+        g_free(path);
+        g_string_free(keys, TRUE);
+    }
+    g_free(was);
+    g_free(is);
+    return ok;
+}
+
 /* Apply one --set KEY=VALUE to the tree. */
-static bool apply_override(ppo_ydoc_t *doc, const char *arg, GError **error)
+static bool apply_override(ppo_pipeline_t *p, const char *arg, GError **error)
 {
     const char *eq = strchr(arg, '=');
     char *source = g_strdup_printf("--set %s", arg);
@@ -244,9 +326,19 @@ static bool apply_override(ppo_ydoc_t *doc, const char *arg, GError **error)
         goto out;
     }
     char *key = g_strndup(arg, (gsize)(eq - arg));
-    ppo_ynode_t *value = ppo_ydoc_parse_value(doc, source, eq + 1, error);
+    /* a plugin section's plugin, before the override replaces it */
+    static const char *const plugin_keys[] = {"env.plugin", "policy.plugin", "advantage.plugin",
+                                              "optimizer.plugin", NULL};
+    const bool swaps = g_strv_contains(plugin_keys, key);
+    char *section = swaps ? g_strndup(key, strlen(key) - strlen(".plugin")) : NULL;
+    const ppo_ynode_t *sec = swaps ? ppo_ynode_get(ppo_ydoc_root(p->doc), section) : NULL;
+    const ppo_ynode_t *old =
+        sec != NULL && sec->kind == PPO_YNODE_MAPPING ? ppo_ynode_get(sec, "plugin") : NULL;
+    ppo_ynode_t *value = ppo_ydoc_parse_value(p->doc, source, eq + 1, error);
     if (value != NULL)
-        ok = ppo_ydoc_set_path(doc, key, value, source, error);
+        ok = ppo_ydoc_set_path(p->doc, key, value, source, error) &&
+             (!swaps || drop_swapped_params(p, section, old, value, arg, error));
+    g_free(section);
     g_free(key);
 out:
     g_free(source);
@@ -397,6 +489,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             p->ppo.kl_penalty_target = ppo_params_get_double(params, "kl_penalty_target");
             p->ppo.kl_penalty_beta = ppo_params_get_double(params, "kl_penalty_beta");
             p->ppo.vf_coef = ppo_params_get_double(params, "vf_coef");
+            p->ppo.value_loss = (ppo_value_loss_t)ppo_params_get_enum_index(params, "value_loss");
             p->ppo.vf_clip = nullable_double(params, "vf_clip");
             p->ppo.ent_coef = ppo_params_get_double(params, "ent_coef");
             p->ppo.max_grad_norm = nullable_double(params, "max_grad_norm");
@@ -404,6 +497,8 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                 (ppo_advnorm_t)ppo_params_get_enum_index(params, "normalize_advantages");
             p->ppo.target_kl = nullable_double(params, "target_kl");
             p->ppo.threads = (uint32_t)ppo_params_get_int(params, "threads");
+            p->ppo.bootstrap_truncation = ppo_params_get_bool(params, "bootstrap_truncation");
+            p->ppo.round_down = ppo_params_get_enum_index(params, "round_iterations") == 1;
             p->ppo.seq_len = ppo_params_is_null(params, "seq_len")
                                  ? 0
                                  : (uint32_t)ppo_params_get_int(params, "seq_len");
@@ -414,6 +509,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
             p->normalize.clip_reward = ppo_params_get_double(params, "clip_reward");
             p->normalize.gamma = nullable_double(params, "gamma");
             p->normalize.epsilon = ppo_params_get_double(params, "epsilon");
+            p->normalize.mode = (ppo_norm_mode_t)ppo_params_get_enum_index(params, "mode");
         } else if (strcmp(sec->name, "checkpoint") == 0) {
             p->checkpoint.every_seconds = nullable_double(params, "every_seconds");
             p->checkpoint.every_steps = ppo_params_is_null(params, "every_steps")
@@ -426,6 +522,7 @@ static bool validate(ppo_pipeline_t *p, GError **error)
                                       : (uint64_t)ppo_params_get_int(params, "every_steps");
             p->eval.episodes = (uint32_t)ppo_params_get_int(params, "episodes");
             p->eval.deterministic = ppo_params_get_bool(params, "deterministic");
+            p->eval.record = ppo_params_get_bool(params, "record");
         } else if (strcmp(sec->name, "mpi") == 0) {
             p->mpi.check_sync_every =
                 ppo_params_is_null(params, "check_sync_every")
@@ -501,6 +598,7 @@ static ppo_pipeline_t *pipeline_new(const char *path, const char *dir, ppo_ydoc_
     p->dir = g_strdup(dir);
     p->doc = doc;
     p->overrides = g_ptr_array_new_with_free_func(g_free);
+    p->notes = g_ptr_array_new_with_free_func(g_free);
     p->sections = g_ptr_array_new_with_free_func(block_free);
     p->env.key = "env";
     p->policy.key = "policy";
@@ -512,7 +610,7 @@ static ppo_pipeline_t *pipeline_new(const char *path, const char *dir, ppo_ydoc_
 static ppo_pipeline_t *finish(ppo_pipeline_t *p, const char *const *overrides, GError **error)
 {
     for (const char *const *o = overrides; o != NULL && *o != NULL; o++) {
-        if (!apply_override(p->doc, *o, error)) {
+        if (!apply_override(p, *o, error)) {
             ppo_pipeline_free(p);
             return NULL;
         }
@@ -556,6 +654,7 @@ void ppo_pipeline_free(ppo_pipeline_t *p)
     g_free(p->name);
     g_ptr_array_free(p->sections, TRUE);
     g_ptr_array_free(p->overrides, TRUE);
+    g_ptr_array_free(p->notes, TRUE);
     ppo_ydoc_free(p->doc);
     g_free(p->path);
     g_free(p->dir);

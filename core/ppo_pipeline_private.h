@@ -32,6 +32,12 @@ typedef enum {
 
 typedef enum { PPO_ON_NAN_STOP = 0, PPO_ON_NAN_SKIP_UPDATE = 1 } ppo_on_nan_t;
 
+/* The value loss: 0.5 (V - R)^2 (CleanRL, ppo2) or (V - R)^2 (SB3). */
+typedef enum { PPO_VALUE_LOSS_HALF_MSE = 0, PPO_VALUE_LOSS_MSE = 1 } ppo_value_loss_t;
+
+/* Whose normalization semantics: SB3's VecNormalize, or Gymnasium's wrappers on each env. */
+typedef enum { PPO_NORM_VECNORMALIZE = 0, PPO_NORM_GYMNASIUM = 1 } ppo_norm_mode_t;
+
 /* One `plugin:` + `params:` section. */
 typedef struct ppo_plugin_section {
     const char *key;               /* "env", "policy", "advantage", "optimizer" */
@@ -46,6 +52,8 @@ typedef struct ppo_pipeline {
     char *dir;                     /* its directory: base for relative plugin paths */
     ppo_ydoc_t *doc;               /* the tree after overrides */
     GPtrArray *overrides;          /* the --set arguments, in order (char *) */
+    GPtrArray *notes;              /* what the overrides did besides setting their key, for the
+                                      user (char *): parameters dropped by a swapped plugin */
 
     char *name;                    /* names the run directory */
     uint64_t seed;                 /* root seed */
@@ -65,12 +73,15 @@ typedef struct ppo_pipeline {
         double kl_penalty_target;
         double kl_penalty_beta;
         double vf_coef;
+        ppo_value_loss_t value_loss;
         double vf_clip;            /* NaN: off */
         double ent_coef;
         double max_grad_norm;      /* NaN: no clipping */
         ppo_advnorm_t normalize_advantages;
         double target_kl;          /* NaN: off */
         uint32_t threads;          /* 0: all cores */
+        bool bootstrap_truncation; /* false: a time-limit end is a termination */
+        bool round_down;           /* iterations = floor(total / batch) instead of ceil */
         uint32_t seq_len;          /* recurrent policies: steps per training sequence; 0: the
                                     * rollout length */
     } ppo;
@@ -82,6 +93,7 @@ typedef struct ppo_pipeline {
         double clip_reward;
         double gamma;              /* NaN: the advantage plugin's gamma */
         double epsilon;
+        ppo_norm_mode_t mode;
     } normalize;
 
     struct {
@@ -94,6 +106,7 @@ typedef struct ppo_pipeline {
         uint64_t every_steps;      /* 0: no periodic evaluation */
         uint32_t episodes;
         bool deterministic;
+        bool record; /* draw env 0's episodes into RUN/videos/ */
     } eval;
 
     struct {
@@ -109,6 +122,10 @@ typedef struct ppo_pipeline {
 
     GPtrArray *sections;           /* the validated section blocks (ppo_params_t *), for marks */
 } ppo_pipeline_t;
+
+/* The plugin name a section's `plugin:` value names: the value itself, or for a path the file's
+ * name without ".so" ("../build/gridworld.so" names "gridworld"). (transfer full) */
+PPO_INTERNAL char *ppo_plugin_spec_name(const char *spec);
 
 /* Load and validate a pipeline file with `overrides` ("key.path=value" strings, NULL-terminated,
  * may be NULL) applied in order. (transfer full: ppo_pipeline_free) PPO_ERROR_PIPELINE on any
@@ -126,6 +143,9 @@ PPO_INTERNAL void ppo_pipeline_free(ppo_pipeline_t *pipeline);
 /* Position of the value of a dotted key ("ppo.minibatches"); a default gives the section's or
  * the file's position. */
 PPO_INTERNAL ppo_mark_t ppo_pipeline_mark(const ppo_pipeline_t *pipeline, const char *key);
+
+/* true when a section key ("ppo.value_loss") was left to its default. */
+PPO_INTERNAL bool ppo_pipeline_is_default(const ppo_pipeline_t *pipeline, const char *key);
 
 /* "file:line:col: key: " for messages about a key found wrong later (transfer full). */
 PPO_INTERNAL char *ppo_pipeline_where(const ppo_pipeline_t *pipeline, const char *key);

@@ -152,7 +152,5 @@ PPO_INTERNAL ppo_call_t *ppo_call_slots(unsigned *n);
 
 /* The plugin whose code this thread is running, or NULL. */
 PPO_INTERNAL const ppo_plugin_t *ppo_plugin_current(void);
-/* ppo_plugin_enter(plugin, NULL), or ppo_plugin_leave() for NULL. */
-PPO_INTERNAL void ppo_plugin_set_current(const ppo_plugin_t *plugin);
 
 #endif /* PPO_PLUGIN_PRIVATE_H */

@@ -15,7 +15,9 @@
 
 #include "ppo_checkpoint_private.h"
 #include "ppo_file_private.h"
+#include "ppo_image_private.h"
 #include "ppo_metrics_private.h"
+#include "ppo_record_private.h"
 #include "ppo_run_private.h"
 #include "ppo_rundir_private.h"
 #include "ppo_signal_private.h"
@@ -56,10 +58,16 @@ typedef struct {
     char *dir;
     ppo_rundir_t *rd; /* rank 0: the claimed run directory */
     ppo_metrics_t *metrics;
+    ppo_csvlog_t *episodes;
     ppo_tboard_t *tb;
     gint64 last_ckpt_time;
-    bool quiet;       /* no progress lines (asked for, or stderr went away) */
-    bool have_ckpt;   /* a periodic checkpoint of this run exists (written, or resumed from) */
+    bool quiet;                  /* no progress lines (asked for, or stderr went away) */
+    bool have_ckpt;              /* a periodic checkpoint of this run exists (written, or resumed
+                                    from) */
+    ppo_recorder_t *recorder;    /* eval.record: draws the evaluations into RUN/videos/, or NULL */
+    bool record_reported;        /* the recorder's failure has been reported */
+    double spark[PPO_SPARK_MAX]; /* the last logged ep_return_mean values, oldest first (tty) */
+    size_t n_spark;              /* values in spark */
 } run_t;
 
 /* A failed write to metrics.csv or the events file: say what is left to resume from. */
@@ -83,16 +91,23 @@ static bool file_failed(const run_t *r, GError **error)
 
 static bool write_checkpoint(run_t *r, const char *name, GError **error)
 {
+    /* the episodes the checkpoint counts are on disk before it names their size */
+    if (r->episodes != NULL && !ppo_csvlog_flush(r->episodes, error))
+        return file_failed(r, error);
     char *tb_name = r->tb != NULL ? g_path_get_basename(ppo_tboard_path(r->tb)) : NULL;
-    char *metrics_digest = r->metrics != NULL ? ppo_metrics_digest(r->metrics) : NULL;
+    char *metrics_digest = r->metrics != NULL ? ppo_csvlog_digest(r->metrics) : NULL;
+    char *episodes_digest = r->episodes != NULL ? ppo_csvlog_digest(r->episodes) : NULL;
     char *tboard_digest = r->tb != NULL ? ppo_tboard_digest(r->tb) : NULL;
     ppo_ckpt_files_t files = {
-        .metrics_offset = r->metrics != NULL ? ppo_metrics_offset(r->metrics) : 0,
+        .metrics_offset = r->metrics != NULL ? ppo_csvlog_offset(r->metrics) : 0,
+        .episodes_offset = r->episodes != NULL ? ppo_csvlog_offset(r->episodes) : 0,
         .tboard_offset = r->tb != NULL ? ppo_tboard_offset(r->tb) : 0,
         .tboard_name = tb_name,
         .run_id = r->rd != NULL ? r->rd->run_id : NULL,
-        .metrics_rows = r->metrics != NULL ? ppo_metrics_rows(r->metrics) : 0,
+        .metrics_rows = r->metrics != NULL ? ppo_csvlog_rows(r->metrics) : 0,
         .metrics_digest = metrics_digest,
+        .episodes_rows = r->episodes != NULL ? ppo_csvlog_rows(r->episodes) : 0,
+        .episodes_digest = episodes_digest,
         .tboard_digest = tboard_digest,
     };
     char *path = g_build_filename(r->dir, "checkpoints", name, NULL);
@@ -101,6 +116,7 @@ static bool write_checkpoint(run_t *r, const char *name, GError **error)
                                       path, error);
     g_free(path);
     g_free(tboard_digest);
+    g_free(episodes_digest);
     g_free(metrics_digest);
     g_free(tb_name);
     return ok;
@@ -133,6 +149,55 @@ static bool checkpoint_due(const run_t *r, bool last)
                pl->checkpoint.every_seconds;
 }
 
+/* eval.record: a recorder into RUN/videos/ (none, after a warning, when the env cannot draw or
+ * the directory cannot be made or is not the run's own: training goes on without recordings). */
+static void open_recorder(run_t *r)
+{
+    const ppo_trainer_t *tr = r->tr;
+    if (!tr->pl->eval.record || tr->rank != 0)
+        return;
+    if (tr->eval == NULL) {
+        ppo_log(PPO_LOG_WARNING, "eval.record: nothing to record without periodic evaluation; "
+                                 "set eval.every_steps");
+        return;
+    }
+    GError *error = NULL;
+    char *dir = ppo_rundir_videos(r->rd, &error);
+    if (dir != NULL)
+        r->recorder = ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF,
+                                       PPO_RECORD_DEFAULT_FPS, &error);
+    if (r->recorder == NULL) {
+        ppo_log(PPO_LOG_WARNING, "eval.record: %s; training goes on without recordings",
+                error->message);
+        g_error_free(error);
+    }
+    g_free(dir);
+}
+
+/* After an evaluation with a recorder: the last frame into TensorBoard, and a recording failure
+ * reported once (training goes on). */
+static bool after_recording(run_t *r, GError **error)
+{
+    const GError *failed = ppo_recorder_error(r->recorder);
+    if (failed != NULL && !r->record_reported) {
+        ppo_log(PPO_LOG_WARNING,
+                "eval.record: %s; no more evaluations are recorded, training goes on",
+                failed->message);
+        r->record_reported = true;
+    }
+    uint32_t w, h;
+    const uint8_t *frame = ppo_recorder_last_frame(r->recorder, &w, &h);
+    if (frame == NULL || r->tb == NULL)
+        return true;
+    size_t len = 0;
+    uint8_t *png = ppo_png_encode(frame, w, h, &len, error);
+    const bool ok =
+        png != NULL && ppo_tboard_add_image(r->tb, (int64_t)r->tr->global_step, wall_clock(),
+                                            "eval/frame", w, h, png, len, error);
+    g_free(png);
+    return ok;
+}
+
 /* Periodic evaluation: fills row->eval_return_mean; *improved when it beat the best so far. */
 static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *improved,
                            GError **error)
@@ -144,10 +209,17 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
         (tr->global_step - tr->last_eval_step < pl->eval.every_steps && !last))
         return true;
     double *returns = g_new0(double, pl->eval.episodes);
-    const bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
-                                      pl->normalize.obs ? &tr->obs_rms : NULL,
-                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
-                                      NULL, error);
+    if (r->recorder != NULL) {
+        char prefix[48];
+        g_snprintf(prefix, sizeof(prefix), PPO_RUN_VIDEO_PREFIX "%012" G_GUINT64_FORMAT "-",
+                   tr->global_step);
+        ppo_recorder_start(r->recorder, prefix);
+        ppo_evaluator_set_recorder(tr->eval, r->recorder);
+    }
+    bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
+                                pl->normalize.obs ? ppo_trainer_obs_stats(tr) : NULL,
+                                pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL, NULL,
+                                error);
     if (ok) {
         double sum = 0.0;
         for (uint32_t k = 0; k < pl->eval.episodes; k++)
@@ -159,8 +231,16 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
             *improved = true;
         }
     }
+    if (ok && r->recorder != NULL)
+        ok = after_recording(r, error);
     g_free(returns);
     return ok;
+}
+
+/* The trainer's episode sink: one row of episodes.csv. */
+static bool log_episode(void *ctx, const ppo_episode_t *episode, GError **error)
+{
+    return ppo_episodes_write(ctx, episode, error);
 }
 
 /* Resolve --resume: the checkpoint file to load (NULL: --resume names a run directory, whose
@@ -245,16 +325,24 @@ static bool run_loop(run_t *r, GError **error)
         if (rank0 &&
             (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean))) {
             if (!ppo_metrics_write(r->metrics, &row, error) ||
-                !ppo_metrics_flush(r->metrics, error))
+                !ppo_metrics_flush(r->metrics, error) || !ppo_csvlog_flush(r->episodes, error))
                 return file_failed(r, error);
             if (r->tb != NULL && (!ppo_metrics_tboard(r->tb, &row, wall_clock(), error) ||
                                   !ppo_tboard_flush(r->tb, error)))
                 return file_failed(r, error);
             if (!r->quiet) {
                 char line[512];
+                if (tty && !isnan(row.ep_return_mean)) {
+                    /* the live sparkline of the return: a window of the latest values */
+                    if (r->n_spark == PPO_SPARK_MAX)
+                        memmove(r->spark, r->spark + 1, sizeof(double) * (PPO_SPARK_MAX - 1));
+                    else
+                        r->n_spark++;
+                    r->spark[r->n_spark - 1] = row.ep_return_mean;
+                }
                 if (tty)
-                    ppo_metrics_progress_bar(line, sizeof(line), pl->name, &row,
-                                             pl->ppo.total_steps, 0);
+                    ppo_metrics_progress_spark(line, sizeof(line), pl->name, &row,
+                                               pl->ppo.total_steps, 0, r->spark, r->n_spark);
                 else
                     ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
                 /* a reader that went away (EPIPE) ends the printing, not the training */
@@ -317,7 +405,7 @@ static bool start(run_t *r, ppo_session_t *session, ppo_ckpt_t **ckpt, GError **
         return !rank0 ||
                (write_pipeline(session, r->rd, opt->command_line, error) &&
                 ppo_rundir_create_files(r->rd, pl->log.tensorboard, wall_clock(), &r->metrics,
-                                        &r->tb, error));
+                                        &r->episodes, &r->tb, error));
     }
     if (!resolve_resume(opt, &ckpt_path, &r->dir, &in_dir, error))
         return false;
@@ -340,7 +428,7 @@ static bool start(run_t *r, ppo_session_t *session, ppo_ckpt_t **ckpt, GError **
         ok = !rank0 || (ppo_rundir_restart(r->rd, error) &&
                         write_pipeline(session, r->rd, opt->command_line, error) &&
                         ppo_rundir_create_files(r->rd, pl->log.tensorboard, wall_clock(),
-                                                &r->metrics, &r->tb, error));
+                                                &r->metrics, &r->episodes, &r->tb, error));
         goto out;
     }
     /* every rank reads the checkpoint (from a shared filesystem) and takes its own envs */
@@ -349,8 +437,9 @@ static bool start(run_t *r, ppo_session_t *session, ppo_ckpt_t **ckpt, GError **
     if (*ckpt == NULL || !ppo_checkpoint_restore(r->tr, *ckpt, &files, error))
         goto out;
     /* rank 0 proves the run's files are the ones the checkpoint describes, then cuts them */
-    if (rank0 && !ppo_rundir_resume_files(r->rd, &files, ckpt_path, in_dir, pl->log.tensorboard,
-                                          wall_clock(), &r->metrics, &r->tb, error))
+    if (rank0 && !ppo_rundir_resume_files(r->rd, &files, ckpt_path, in_dir, r->tr->global_step,
+                                          pl->log.tensorboard, wall_clock(), &r->metrics,
+                                          &r->episodes, &r->tb, error))
         goto out;
     if (rank0)
         ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r->dir,
@@ -378,11 +467,20 @@ bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_di
     const bool started = start(&r, session, &ckpt, error);
     if (run_dir_out != NULL && r.dir != NULL)
         *run_dir_out = g_strdup(r.dir);
+    if (started && r.episodes != NULL) {
+        r.tr->on_episode = log_episode;
+        r.tr->on_episode_ctx = r.episodes;
+    }
+    if (started)
+        open_recorder(&r);
     ok = started && run_loop(&r, error);
     if (!ppo_metrics_close(r.metrics, ok ? error : NULL))
         ok = false;
+    if (!ppo_csvlog_close(r.episodes, ok ? error : NULL))
+        ok = false;
     if (!ppo_tboard_close(r.tb, ok ? error : NULL))
         ok = false;
+    ppo_recorder_free(r.recorder);
     ppo_checkpoint_free(ckpt);
     g_free(r.dir);
     ppo_trainer_free(r.tr);

@@ -65,6 +65,39 @@ static bool is_events_file(const char *name)
     return g_str_has_prefix(name, TB_PREFIX) && ppo_rundir_plain_name(name);
 }
 
+/* What eval.record writes in videos/: step<12 digits>-ep<N>-return<R>.gif, and the .gif.part
+ * of an episode being written; *step is the training step of its evaluation. */
+static bool is_video_file(const char *name, uint64_t *step, bool *partial)
+{
+    const size_t n = strlen(PPO_RUN_VIDEO_PREFIX);
+    if (!g_str_has_prefix(name, PPO_RUN_VIDEO_PREFIX) || strlen(name) < n + 13 ||
+        name[n + 12] != '-' || !ppo_rundir_plain_name(name))
+        return false;
+    for (size_t i = n; i < n + 12; i++)
+        if (!g_ascii_isdigit(name[i]))
+            return false;
+    *partial = g_str_has_suffix(name, ".gif.part");
+    if (!*partial && !g_str_has_suffix(name, ".gif"))
+        return false;
+    *step = g_ascii_strtoull(name + n, NULL, 10);
+    return true;
+}
+
+/* The file kinds of a run's subdirectories: a run writes `name` in subdirectory k. */
+static bool is_run_file(int k, const char *name)
+{
+    uint64_t step;
+    bool partial;
+    switch (k) {
+    case 0:
+        return is_checkpoint_file(name);
+    case 1:
+        return is_events_file(name);
+    default:
+        return is_video_file(name, &step, &partial);
+    }
+}
+
 /* ---- the marker and the lock ---- */
 
 static char *new_run_id(void)
@@ -296,46 +329,71 @@ static bool plan_removal(GArray *plan, int dir_fd, const char *dir_shown, const 
     return ok;
 }
 
-/* Remove the files a run writes, after checking that every one of them is a regular file in a
- * real subdirectory (otherwise nothing is removed). */
-static bool clear_run_files(ppo_rundir_t *rd, GError **error)
+/* Plan the removal of the entries of the subdirectory `sub` (opened into *fd, which the caller
+ * closes; -1 when absent) that `keep` does not keep: those a run writes there (is_run_file k)
+ * and, for videos/, only those after `after_step` and partial ones (after_step UINT64_MAX: all
+ * of them). */
+static bool plan_subdir(ppo_rundir_t *rd, GArray *plan, int k, uint64_t after_step, int *fd,
+                        GError **error)
 {
-    static const char *const top[] = {"pipeline.yaml", "metrics.csv", "pipeline.yaml.tmp",
-                                      PPO_RUN_MARKER ".tmp", NULL};
-    GArray *plan = g_array_new(FALSE, FALSE, sizeof(removal_t));
-    g_array_set_clear_func(plan, removal_clear);
-    int sub_fd[2] = {-1, -1};
-    static const char *const subs[2] = {"checkpoints", "tb"};
-    bool ok = true;
-    for (const char *const *f = top; ok && *f != NULL; f++)
-        ok = plan_removal(plan, rd->fd, rd->path, *f, error);
-    for (int k = 0; ok && k < 2; k++) {
-        sub_fd[k] = open_subdir(rd, subs[k], false, error);
-        if (sub_fd[k] < 0) {
-            ok = errno == ENOENT;
-            if (!ok && error != NULL && *error != NULL) {
-                char *msg = g_strconcat((*error)->message, " (nothing was removed)", NULL);
-                g_free((*error)->message);
-                (*error)->message = msg;
-            }
-            continue;
+    static const char *const subs[] = {"checkpoints", "tb", "videos"};
+    *fd = open_subdir(rd, subs[k], false, error);
+    if (*fd < 0) {
+        if (errno == ENOENT)
+            return true;
+        if (error != NULL && *error != NULL) {
+            char *msg = g_strconcat((*error)->message, " (nothing was removed)", NULL);
+            g_free((*error)->message);
+            (*error)->message = msg;
         }
-        char *dir_shown = shown(rd, subs[k]);
-        GPtrArray *names = list_dir(sub_fd[k]);
-        for (guint i = 0; ok && i < names->len; i++) {
-            const char *name = g_ptr_array_index(names, i);
-            if (k == 0 ? is_checkpoint_file(name) : is_events_file(name))
-                ok = plan_removal(plan, sub_fd[k], dir_shown, name, error);
-        }
-        g_ptr_array_free(names, TRUE);
-        g_free(dir_shown);
+        return false;
     }
+    char *dir_shown = shown(rd, subs[k]);
+    GPtrArray *names = list_dir(*fd);
+    bool ok = true;
+    for (guint i = 0; ok && i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        uint64_t step;
+        bool partial;
+        if (k == 2 && after_step != UINT64_MAX)
+            ok = !is_video_file(name, &step, &partial) || (!partial && step <= after_step) ||
+                 plan_removal(plan, *fd, dir_shown, name, error);
+        else if (is_run_file(k, name))
+            ok = plan_removal(plan, *fd, dir_shown, name, error);
+    }
+    g_ptr_array_free(names, TRUE);
+    g_free(dir_shown);
+    return ok;
+}
+
+/* Carry out the planned removals. */
+static bool remove_planned(GArray *plan, GError **error)
+{
+    bool ok = true;
     for (guint i = 0; ok && i < plan->len; i++) {
         const removal_t *r = &g_array_index(plan, removal_t, i);
         if (unlinkat(r->dir_fd, r->name, 0) != 0 && errno != ENOENT)
             ok = ppo_io_error(error, r->shown, "remove", errno, NULL);
     }
-    for (int k = 0; k < 2; k++)
+    return ok;
+}
+
+/* Remove the files a run writes, after checking that every one of them is a regular file in a
+ * real subdirectory (otherwise nothing is removed). */
+static bool clear_run_files(ppo_rundir_t *rd, GError **error)
+{
+    static const char *const top[] = {"pipeline.yaml", "metrics.csv", "episodes.csv",
+                                      "pipeline.yaml.tmp", PPO_RUN_MARKER ".tmp", NULL};
+    GArray *plan = g_array_new(FALSE, FALSE, sizeof(removal_t));
+    g_array_set_clear_func(plan, removal_clear);
+    int sub_fd[3] = {-1, -1, -1};
+    bool ok = true;
+    for (const char *const *f = top; ok && *f != NULL; f++)
+        ok = plan_removal(plan, rd->fd, rd->path, *f, error);
+    for (int k = 0; ok && k < 3; k++)
+        ok = plan_subdir(rd, plan, k, UINT64_MAX, &sub_fd[k], error);
+    ok = ok && remove_planned(plan, error);
+    for (int k = 0; k < 3; k++)
         if (sub_fd[k] >= 0)
             close(sub_fd[k]);
     g_array_free(plan, TRUE);
@@ -510,18 +568,18 @@ fail:
     return NULL;
 }
 
-/* Data rows of metrics.csv (0 when it is absent). */
-static bool count_rows(ppo_rundir_t *rd, uint64_t *rows, GError **error)
+/* Data rows of the CSV file `name` (0 when it is absent). */
+static bool count_rows(ppo_rundir_t *rd, const char *name, uint64_t *rows, GError **error)
 {
     *rows = 0;
     struct stat st;
-    if (fstatat(rd->fd, "metrics.csv", &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+    if (fstatat(rd->fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
         return true;
-    char *path = shown(rd, "metrics.csv");
+    char *path = shown(rd, name);
     char *text = NULL;
     gsize len = 0;
-    const bool ok = ppo_file_read(rd->fd, "metrics.csv", path, "metrics file", PPO_FILE_NOFOLLOW,
-                                  0, PPO_ERROR_IO, &text, &len, error);
+    const bool ok = ppo_file_read(rd->fd, name, path, "CSV file", PPO_FILE_NOFOLLOW, 0,
+                                  PPO_ERROR_IO, &text, &len, error);
     g_free(path);
     if (!ok)
         return false;
@@ -535,17 +593,20 @@ static bool count_rows(ppo_rundir_t *rd, uint64_t *rows, GError **error)
 
 bool ppo_rundir_restart(ppo_rundir_t *rd, GError **error)
 {
-    uint64_t rows;
-    if (!count_rows(rd, &rows, error))
-        return false;
-    if (rows > 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
-                    "%s: has no checkpoint to resume from, but its metrics.csv holds %"
-                    G_GUINT64_FORMAT " row%s of an earlier start; nothing was changed. To start "
-                    "this run again from scratch, pass --run-dir %s --overwrite instead of "
-                    "--resume",
-                    rd->path, rows, rows == 1 ? "" : "s", rd->path);
-        return false;
+    static const char *const csv[] = {"metrics.csv", "episodes.csv"};
+    for (size_t i = 0; i < G_N_ELEMENTS(csv); i++) {
+        uint64_t rows;
+        if (!count_rows(rd, csv[i], &rows, error))
+            return false;
+        if (rows > 0) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: has no checkpoint to resume from, but its %s holds %"
+                        G_GUINT64_FORMAT " row%s of an earlier start; nothing was changed. To "
+                        "start this run again from scratch, pass --run-dir %s --overwrite "
+                        "instead of --resume",
+                        rd->path, csv[i], rows, rows == 1 ? "" : "s", rd->path);
+            return false;
+        }
     }
     if (!is_empty(rd) && rd->run_id == NULL) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
@@ -598,29 +659,77 @@ static ppo_tboard_t *create_events(ppo_rundir_t *rd, double wall_time, GError **
     return tb;
 }
 
-bool ppo_rundir_create_files(ppo_rundir_t *rd, bool tensorboard, double wall_time,
-                             ppo_metrics_t **metrics, ppo_tboard_t **tb, GError **error)
+static ppo_csvlog_t *create_csv(ppo_rundir_t *rd, const char *name, const char *header,
+                                GError **error)
 {
-    char *path = shown(rd, "metrics.csv");
-    *metrics = ppo_metrics_create_at(rd->fd, path, error);
+    char *path = shown(rd, name);
+    ppo_csvlog_t *log = ppo_csvlog_create_at(rd->fd, name, path, header, error);
     g_free(path);
-    if (*metrics == NULL)
+    return log;
+}
+
+bool ppo_rundir_create_files(ppo_rundir_t *rd, bool tensorboard, double wall_time,
+                             ppo_metrics_t **metrics, ppo_csvlog_t **episodes, ppo_tboard_t **tb,
+                             GError **error)
+{
+    if ((*metrics = create_csv(rd, "metrics.csv", PPO_METRICS_HEADER, error)) == NULL ||
+        (*episodes = create_csv(rd, "episodes.csv", PPO_EPISODES_HEADER, error)) == NULL)
         return false;
     if (tensorboard && (*tb = create_events(rd, wall_time, error)) == NULL)
         return false;
     return true;
 }
 
+char *ppo_rundir_videos(ppo_rundir_t *rd, GError **error)
+{
+    const int fd = open_subdir(rd, "videos", true, error);
+    if (fd < 0)
+        return NULL;
+    close(fd);
+    return shown(rd, "videos");
+}
+
+/* A CSV file of the run, opened for writing and proven to be the one the checkpoint describes
+ * (see ppo_csvlog_verify): *fd and *digest set on success. */
+static bool prove_csv(ppo_rundir_t *rd, const char *name, const char *header,
+                      const ppo_csvlog_proof_t *proof, int *fd, GChecksum **digest,
+                      GError **error)
+{
+    char *path = shown(rd, name);
+    *fd = ppo_file_open_read(rd->fd, name, path, "CSV file",
+                             PPO_FILE_NOFOLLOW | PPO_FILE_SINGLE_LINK | PPO_FILE_WRITE, 0,
+                             PPO_ERROR_CHECKPOINT, NULL, error);
+    const bool ok = *fd >= 0 && ppo_csvlog_verify(*fd, path, header, proof, digest, error);
+    g_free(path);
+    return ok;
+}
+
+/* Cut a proven CSV file back and append from there; takes fd and digest. */
+static ppo_csvlog_t *adopt_csv(ppo_rundir_t *rd, const char *name, int *fd,
+                               const ppo_csvlog_proof_t *proof, GChecksum **digest,
+                               GError **error)
+{
+    char *path = shown(rd, name);
+    ppo_csvlog_t *log = ppo_csvlog_adopt(*fd, path, proof->offset, proof->rows, *digest, error);
+    g_free(path);
+    if (log != NULL) {
+        *fd = -1;
+        *digest = NULL;
+    }
+    return log;
+}
+
 bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
-                             const char *ckpt_shown, bool ckpt_in_dir, bool tensorboard,
-                             double wall_time, ppo_metrics_t **metrics, ppo_tboard_t **tb,
-                             GError **error)
+                             const char *ckpt_shown, bool ckpt_in_dir, uint64_t ckpt_step,
+                             bool tensorboard, double wall_time, ppo_metrics_t **metrics,
+                             ppo_csvlog_t **episodes, ppo_tboard_t **tb, GError **error)
 {
     bool ok = false;
-    int mfd = -1, tfd = -1, tb_dir_fd = -1;
-    GChecksum *mdig = NULL, *tdig = NULL;
-    char *mpath = shown(rd, "metrics.csv");
+    int mfd = -1, efd = -1, tfd = -1, tb_dir_fd = -1, videos_fd = -1;
+    GChecksum *mdig = NULL, *edig = NULL, *tdig = NULL;
     char *tpath = NULL;
+    GArray *plan = g_array_new(FALSE, FALSE, sizeof(removal_t));
+    g_array_set_clear_func(plan, removal_clear);
 
     /* the checkpoint continues its own run, and only that */
     if (files->run_id != NULL) {
@@ -643,13 +752,15 @@ bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
         goto out;
     }
 
-    /* metrics.csv: the very bytes the checkpoint kept */
-    mfd = ppo_file_open_read(rd->fd, "metrics.csv", mpath, "metrics file",
-                             PPO_FILE_NOFOLLOW | PPO_FILE_SINGLE_LINK | PPO_FILE_WRITE, 0,
-                             PPO_ERROR_CHECKPOINT, NULL, error);
-    const ppo_metrics_proof_t proof = {files->metrics_offset, files->metrics_rows,
+    /* metrics.csv and episodes.csv: the very bytes the checkpoint kept (a checkpoint from
+     * before episodes.csv starts a new one) */
+    const ppo_csvlog_proof_t mproof = {files->metrics_offset, files->metrics_rows,
                                        files->metrics_digest};
-    if (mfd < 0 || !ppo_metrics_verify(mfd, mpath, &proof, &mdig, error))
+    const ppo_csvlog_proof_t eproof = {files->episodes_offset, files->episodes_rows,
+                                       files->episodes_digest};
+    if (!prove_csv(rd, "metrics.csv", PPO_METRICS_HEADER, &mproof, &mfd, &mdig, error) ||
+        (files->has_episodes &&
+         !prove_csv(rd, "episodes.csv", PPO_EPISODES_HEADER, &eproof, &efd, &edig, error)))
         goto out;
 
     /* the events file, likewise */
@@ -689,13 +800,19 @@ bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
             goto out;
     }
 
-    /* every proof holds: cut and append */
-    *metrics = ppo_metrics_adopt(mfd, mpath, files->metrics_offset, files->metrics_rows, mdig,
-                                 error);
-    if (*metrics == NULL)
+    /* the recordings of evaluations after the checkpoint are of steps to be trained again, as
+     * the rows after it are */
+    if (!plan_subdir(rd, plan, 2, ckpt_step, &videos_fd, error))
         goto out;
-    mfd = -1;
-    mdig = NULL;
+
+    /* every proof holds: cut and append */
+    if ((*metrics = adopt_csv(rd, "metrics.csv", &mfd, &mproof, &mdig, error)) == NULL)
+        goto out;
+    *episodes = files->has_episodes
+                    ? adopt_csv(rd, "episodes.csv", &efd, &eproof, &edig, error)
+                    : create_csv(rd, "episodes.csv", PPO_EPISODES_HEADER, error);
+    if (*episodes == NULL || !remove_planned(plan, error))
+        goto out;
     if (tfd >= 0) {
         *tb = ppo_tboard_adopt(tfd, tpath, files->tboard_offset, tdig, error);
         if (*tb == NULL)
@@ -708,18 +825,16 @@ bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
     /* a run from before run ids gets one now; its next checkpoints record it */
     ok = rd->run_id != NULL || write_marker(rd, error);
 out:
-    if (mdig != NULL)
-        g_checksum_free(mdig);
-    if (tdig != NULL)
-        g_checksum_free(tdig);
-    if (mfd >= 0)
-        close(mfd);
-    if (tfd >= 0)
-        close(tfd);
-    if (tb_dir_fd >= 0)
-        close(tb_dir_fd);
+    const GChecksum *digests[] = {mdig, edig, tdig};
+    for (size_t i = 0; i < G_N_ELEMENTS(digests); i++)
+        if (digests[i] != NULL)
+            g_checksum_free((GChecksum *)digests[i]);
+    const int fds[] = {mfd, efd, tfd, tb_dir_fd, videos_fd};
+    for (size_t i = 0; i < G_N_ELEMENTS(fds); i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    g_array_free(plan, TRUE);
     g_free(tpath);
-    g_free(mpath);
     return ok;
 }
 

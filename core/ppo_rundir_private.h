@@ -10,17 +10,18 @@
  * name in it is used relative to that descriptor with O_NOFOLLOW (`checkpoints/` and `tb/` are
  * opened with O_DIRECTORY | O_NOFOLLOW), so a symbolic link planted in a run directory is
  * refused, never followed. `--overwrite` replaces only a ppofw run (a marker) or an empty
- * directory, and removes only the files a run writes (pipeline.yaml, metrics.csv,
+ * directory, and removes only the files a run writes (pipeline.yaml, metrics.csv, episodes.csv,
  * checkpoints/ckpt-<step>.ckpt, checkpoints/best.ckpt and their .tmp files, tb/events.out.
- * tfevents.*), all of them regular files; any other entry under one of those names makes it
- * refuse before anything is removed.
+ * tfevents.*, videos/step<step>-*.gif and .gif.part), all of them regular files; any other
+ * entry under one of those names makes it refuse before anything is removed.
  *
  * Resume proves, before it cuts anything, that the files it will cut are the ones the
- * checkpoint describes: the checkpoint's run id is the directory's, metrics.csv holds exactly
- * the checkpoint's rows up to its byte offset (row count, SHA-256 of the kept prefix, the cut on
- * a row boundary, LF line ends) and the events file's kept prefix has the checkpoint's
- * SHA-256. Otherwise it refuses (exit 5) and has changed nothing. A run with no checkpoint is
- * started again in place only when it holds no metrics rows.
+ * checkpoint describes: the checkpoint's run id is the directory's, metrics.csv and episodes.csv
+ * hold exactly the checkpoint's rows up to its byte offsets (row count, SHA-256 of the kept
+ * prefix, the cut on a row boundary, LF line ends) and the events file's kept prefix has the
+ * checkpoint's SHA-256. Otherwise it refuses (exit 5) and has changed nothing. The recordings
+ * of evaluations after the checkpoint's step go, as the rows after it do. A run with no
+ * checkpoint is started again in place only when it holds no metrics or episodes rows.
  *
  * What it leaves out: the files' formats (ppo_metrics.c, ppo_tboard.c, ppo_checkpoint.c) and
  * the training loop (ppo_run.c).
@@ -38,6 +39,8 @@
 #define PPO_RUN_MARKER ".ppofw-run"
 #define PPO_RUN_LOCK ".ppofw-lock"
 #define PPO_RUN_ID_LEN 32 /* hex digits */
+/* eval.record's recordings in videos/ are named step<12-digit step>-ep<N>-return<R>.gif */
+#define PPO_RUN_VIDEO_PREFIX "step"
 
 typedef enum {
     PPO_RUNDIR_CREATE,    /* a new directory, or an existing empty one */
@@ -70,20 +73,26 @@ PPO_INTERNAL bool ppo_rundir_restart(ppo_rundir_t *rd, GError **error);
 PPO_INTERNAL bool ppo_rundir_write(ppo_rundir_t *rd, const char *name, const char *text,
                                    GError **error);
 
-/* The fresh metrics.csv and, with `tensorboard`, a fresh events file in tb/. */
+/* The fresh metrics.csv and episodes.csv and, with `tensorboard`, a fresh events file in tb/. */
 PPO_INTERNAL bool ppo_rundir_create_files(ppo_rundir_t *rd, bool tensorboard, double wall_time,
-                                          ppo_metrics_t **metrics, ppo_tboard_t **tb,
-                                          GError **error);
+                                          ppo_metrics_t **metrics, ppo_csvlog_t **episodes,
+                                          ppo_tboard_t **tb, GError **error);
 
-/* Prove that metrics.csv and the events file are the ones the checkpoint `files` describes
- * (see the top), then cut them back and open them for appending. `ckpt_in_dir`: the checkpoint
- * came from this run's checkpoints/ (needed for a checkpoint without a run id). Nothing is
- * changed unless every proof holds. */
+/* The run's videos/ (made if missing; a link or other non-directory is refused), as a path for
+ * the recorder. (transfer full) */
+PPO_INTERNAL char *ppo_rundir_videos(ppo_rundir_t *rd, GError **error);
+
+/* Prove that metrics.csv, episodes.csv and the events file are the ones the checkpoint `files`
+ * describes (see the top), then cut them back and open them for appending, and remove the
+ * recordings in videos/ of evaluations after `ckpt_step` (and partial ones). `ckpt_in_dir`: the
+ * checkpoint came from this run's checkpoints/ (needed for a checkpoint without a run id).
+ * Nothing is changed unless every proof holds (and every recording to remove is a regular
+ * file). */
 PPO_INTERNAL bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
                                           const char *ckpt_shown, bool ckpt_in_dir,
-                                          bool tensorboard, double wall_time,
-                                          ppo_metrics_t **metrics, ppo_tboard_t **tb,
-                                          GError **error);
+                                          uint64_t ckpt_step, bool tensorboard, double wall_time,
+                                          ppo_metrics_t **metrics, ppo_csvlog_t **episodes,
+                                          ppo_tboard_t **tb, GError **error);
 
 /* Remove periodic checkpoints beyond the newest `keep` (best.ckpt stays). */
 PPO_INTERNAL bool ppo_rundir_prune(ppo_rundir_t *rd, uint32_t keep, GError **error);

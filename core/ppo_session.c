@@ -124,70 +124,88 @@ void ppo_session_free(ppo_session_t *s)
     g_free(s);
 }
 
-void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
-                          GError **error)
+static void env_destroy(const ppo_plugin_t *p, void *inst)
 {
-    const ppo_plugin_t *p = s->env;
+    ppo_plugin_enter(p, "destroy");
+    p->vt.env.destroy(inst);
+    ppo_plugin_leave();
+}
+
+void *ppo_env_new_with_spaces(const ppo_plugin_t *p, const ppo_params_t *params,
+                              ppo_space_t *obs, ppo_space_t *act, GError **error)
+{
     ppo_plugin_enter(p, "create");
-    void *inst = p->vt.env.create(&p->host, s->env_params);
+    void *inst = p->vt.env.create(&p->host, params);
     ppo_plugin_leave();
     if (inst == NULL) {
         *error = ppo_plugin_error(p, "create", -1);
         return NULL;
     }
-    ppo_space_t obs = {.struct_size = sizeof(ppo_space_t)};
-    ppo_space_t act = {.struct_size = sizeof(ppo_space_t)};
+    *obs = (ppo_space_t){.struct_size = sizeof(ppo_space_t)};
+    *act = (ppo_space_t){.struct_size = sizeof(ppo_space_t)};
     ppo_plugin_enter(p, "spaces");
-    int rc = p->vt.env.spaces(inst, &obs, &act);
+    int rc = p->vt.env.spaces(inst, obs, act);
     ppo_plugin_leave();
     if (rc != 0) {
         *error = ppo_plugin_error(p, "spaces", rc);
-        ppo_plugin_enter(p, "destroy");
-        p->vt.env.destroy(inst);
-        ppo_plugin_leave();
+        env_destroy(p, inst);
         return NULL;
     }
     GString *why = g_string_new(NULL);
-    ppo_space_normalize(&obs, true);
-    ppo_space_normalize(&act, false);
-    ppo_space_problems(&obs, true, why);
-    ppo_space_problems(&act, false, why);
+    ppo_space_normalize(obs, true);
+    ppo_space_normalize(act, false);
+    ppo_space_problems(obs, true, why);
+    ppo_space_problems(act, false, why);
     if (why->len > 0) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "plugin \"%s\" (%s): its spaces are not "
                     "valid: %s (ppofw check-env %s says more)", p->name, p->path, why->str + 2,
                     p->name);
         g_string_free(why, TRUE);
-        ppo_plugin_enter(p, "destroy");
-        p->vt.env.destroy(inst);
-        ppo_plugin_leave();
+        env_destroy(p, inst);
         return NULL;
     }
     g_string_free(why, TRUE);
     /* sizes from the plugin, bounded by memory before anything is allocated for them */
     char *who = g_strdup_printf("plugin \"%s\" (%s)", p->name, p->path);
-    bool fits = ppo_memory_check(ppo_mul_sat(obs.dim, 4 * sizeof(float)), who,
-                                 "its observation space", "fix spaces() (or its params)",
-                                 PPO_ERROR_PLUGIN, error);
-    if (fits && p->vt.env.state_size != NULL) {
+    const bool fits = ppo_memory_check(ppo_mul_sat(obs->dim, 4 * sizeof(float)), who,
+                                       "its observation space", "fix spaces() (or its params)",
+                                       PPO_ERROR_PLUGIN, error);
+    g_free(who);
+    if (!fits) {
+        env_destroy(p, inst);
+        return NULL;
+    }
+    return inst;
+}
+
+void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_space_t *act_space,
+                          GError **error)
+{
+    const ppo_plugin_t *p = s->env;
+    ppo_space_t obs, act;
+    void *inst = ppo_env_new_with_spaces(p, s->env_params, &obs, &act, error);
+    if (inst == NULL)
+        return NULL;
+    if (p->vt.env.state_size != NULL) {
         ppo_plugin_enter(p, "state_size");
         const size_t n = p->vt.env.state_size(inst);
         ppo_plugin_leave();
         /* a checkpoint holds every env's state */
-        const uint64_t envs = MAX(s->pipeline->num_envs, 1u);
+        const uint64_t envs = s->pipeline != NULL ? MAX(s->pipeline->num_envs, 1u) : 1u;
+        char *who = g_strdup_printf("plugin \"%s\" (%s)", p->name, p->path);
         char *what = g_strdup_printf("state_size() = %zu doubles per env (x %" G_GUINT64_FORMAT
                                      " envs in a checkpoint)",
                                      n, envs);
-        fits = ppo_memory_check(ppo_mul_sat(ppo_mul_sat(n, envs), 2 * sizeof(double)), who, what,
-                                "fix state_size() (it is the number of doubles get_state writes)",
-                                PPO_ERROR_PLUGIN, error);
+        const bool fits =
+            ppo_memory_check(ppo_mul_sat(ppo_mul_sat(n, envs), 2 * sizeof(double)), who, what,
+                             "fix state_size() (it is the number of doubles get_state writes)",
+                             PPO_ERROR_PLUGIN, error);
         g_free(what);
-    }
-    g_free(who);
-    if (!fits) {
-        ppo_plugin_enter(p, "destroy");
-        p->vt.env.destroy(inst);
-        ppo_plugin_leave();
-        return NULL;
+        g_free(who);
+        if (!fits) {
+            env_destroy(p, inst);
+            return NULL;
+        }
     }
     /* a later instance must describe the same spaces as the first (whose arrays callers keep) */
     if (obs_space->struct_size != 0 &&
@@ -196,9 +214,7 @@ void *ppo_session_env_new(const ppo_session_t *s, ppo_space_t *obs_space, ppo_sp
                     "plugin \"%s\" (%s): two instances with the same params report different "
                     "spaces; spaces must depend on the params only",
                     p->name, p->path);
-        ppo_plugin_enter(p, "destroy");
-        p->vt.env.destroy(inst);
-        ppo_plugin_leave();
+        env_destroy(p, inst);
         return NULL;
     }
     if (obs_space->struct_size == 0) {

@@ -44,6 +44,13 @@ PPO_INTERNAL ppo_session_t *ppo_session_open_recorded(const ppo_pipeline_t *pipe
  * Call only for a pipeline the user gave. */
 PPO_INTERNAL void ppo_session_trust(const ppo_session_t *session, const char *const *extra_dirs);
 
+/* Make an instance of env plugin `env` with `params` and read its spaces into *obs and *act,
+ * normalized and judged as every command judges them (ppo_space_problems). Returns the instance
+ * (destroy with the plugin's destroy; the spaces' arrays are its own), or NULL with an error
+ * naming the plugin. */
+PPO_INTERNAL void *ppo_env_new_with_spaces(const ppo_plugin_t *env, const ppo_params_t *params,
+                                           ppo_space_t *obs, ppo_space_t *act, GError **error);
+
 /* Make one env instance and read its spaces, which must be well formed (a box observation with
  * dim >= 1; a discrete action space with n >= 2, or a box with finite bounds). With zeroed
  * spaces (struct_size 0) it fills them (arrays owned by this instance); with filled ones it

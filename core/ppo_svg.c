@@ -1,4 +1,4 @@
-/* ppofw core — learning-curve figures written as SVG text (see ppo_svg_private.h).
+/* ppofw core — the layout of learning-curve figures, and its SVG writer (see ppo_svg_private.h).
  * Leaves out where the curves come from (ppo_curves.c) and any styling by CSS: every attribute
  * is written on its element, so the file looks the same in browsers, viewers and print. */
 #include "config.h"
@@ -109,66 +109,54 @@ void ppo_svg_tick_label(char *buf, size_t size, double v, double step, bool si)
         memmove(buf, buf + 1, strlen(buf));
 }
 
-/* ---- writing ---- */
+/* ---- layout ---- */
 
-/* a coordinate with one decimal, C locale */
-static void num(GString *out, double v)
-{
-    char buf[G_ASCII_DTOSTR_BUF_SIZE];
-    if (fabs(v) < 0.05)
-        v = 0.0;
-    g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.1f", v));
-}
-
-/* text content or an attribute value: escaped, valid UTF-8, no control characters */
-static void escaped(GString *out, const char *text, size_t max_chars)
+/* text as the canvas takes it: valid UTF-8, control characters as spaces, cut to max_chars
+ * (0: no limit) with an ellipsis (transfer full) */
+static char *clean_text(const char *text, size_t max_chars)
 {
     char *valid = g_utf8_make_valid(text != NULL ? text : "", -1);
     const glong len = g_utf8_strlen(valid, -1);
-    if (max_chars > 1 && (size_t)len > max_chars) {
-        char *cut = g_utf8_offset_to_pointer(valid, (glong)max_chars - 1);
-        *cut = '\0';
-    }
-    for (const char *p = valid; *p != '\0'; p++) {
-        const unsigned char c = (unsigned char)*p;
-        switch (c) {
-        case '&':
-            g_string_append(out, "&amp;");
-            break;
-        case '<':
-            g_string_append(out, "&lt;");
-            break;
-        case '>':
-            g_string_append(out, "&gt;");
-            break;
-        case '"':
-            g_string_append(out, "&quot;");
-            break;
-        case '\'':
-            g_string_append(out, "&apos;");
-            break;
-        default:
-            g_string_append_c(out, c < 0x20 ? ' ' : (char)c);
-        }
-    }
-    if (max_chars > 1 && (size_t)len > max_chars)
-        g_string_append(out, "\xe2\x80\xa6"); /* an ellipsis */
+    const bool cut = max_chars > 1 && (size_t)len > max_chars;
+    if (cut)
+        *g_utf8_offset_to_pointer(valid, (glong)max_chars - 1) = '\0';
+    for (char *p = valid; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20)
+            *p = ' ';
+    if (!cut)
+        return valid;
+    char *out = g_strconcat(valid, "\xe2\x80\xa6", NULL); /* an ellipsis */
     g_free(valid);
+    return out;
 }
 
-static void text_el(GString *out, double x, double y, const char *anchor, double size,
-                    const char *weight, const char *text, size_t max_chars)
+/* The canvas and a reusable list of path commands. */
+typedef struct {
+    const ppo_fig_canvas_t *cv;
+    GArray *cmds; /* ppo_fig_cmd_t */
+} lay_t;
+
+static void cmd(lay_t *l, ppo_fig_op_t op, double x, double y)
 {
-    g_string_append(out, "<text x=\"");
-    num(out, x);
-    g_string_append(out, "\" y=\"");
-    num(out, y);
-    g_string_append_printf(out, "\" font-size=\"%d\" text-anchor=\"%s\"", (int)size, anchor);
-    if (weight != NULL)
-        g_string_append_printf(out, " font-weight=\"%s\"", weight);
-    g_string_append_c(out, '>');
-    escaped(out, text, max_chars);
-    g_string_append(out, "</text>\n");
+    const ppo_fig_cmd_t c = {op, x, y};
+    g_array_append_val(l->cmds, c);
+}
+
+/* paint the collected commands (if any) and start a new list */
+static void flush_path(lay_t *l, const ppo_fig_style_t *style)
+{
+    if (l->cmds->len > 0)
+        l->cv->path(l->cv->self, style, (const ppo_fig_cmd_t *)l->cmds->data, l->cmds->len);
+    g_array_set_size(l->cmds, 0);
+}
+
+static void text_at(lay_t *l, double x, double y, const char *anchor, double size, bool bold,
+                    const char *text, size_t max_chars)
+{
+    const ppo_fig_text_t place = {.x = x, .y = y, .anchor = anchor, .size = size, .bold = bold};
+    char *clean = clean_text(text, max_chars);
+    l->cv->text(l->cv->self, &place, clean);
+    g_free(clean);
 }
 
 /* The axes of one panel: data ranges mapped onto the plot rectangle. */
@@ -249,9 +237,8 @@ static bool band_ok(const ppo_svg_series_t *s, size_t i)
 }
 
 /* the band: one closed polygon per stretch of points that have one */
-static void write_band(GString *out, const axes_t *a, const ppo_svg_series_t *s, const char *colour)
+static void draw_band(lay_t *l, const axes_t *a, const ppo_svg_series_t *s, const char *colour)
 {
-    GString *d = g_string_new(NULL);
     size_t i = 0;
     while (i < s->n) {
         if (!band_ok(s, i)) {
@@ -261,136 +248,92 @@ static void write_band(GString *out, const axes_t *a, const ppo_svg_series_t *s,
         size_t j = i;
         while (j < s->n && band_ok(s, j))
             j++;
-        for (size_t k = i; k < j; k++) {
-            g_string_append(d, k == i ? "M" : "L");
-            num(d, px(a, s->x[k]));
-            g_string_append_c(d, ' ');
-            num(d, py(a, s->hi[k]));
-        }
-        for (size_t k = j; k-- > i;) {
-            g_string_append_c(d, 'L');
-            num(d, px(a, s->x[k]));
-            g_string_append_c(d, ' ');
-            num(d, py(a, s->lo[k]));
-        }
-        g_string_append_c(d, 'Z');
+        for (size_t k = i; k < j; k++)
+            cmd(l, k == i ? PPO_FIG_MOVE : PPO_FIG_LINE, px(a, s->x[k]), py(a, s->hi[k]));
+        for (size_t k = j; k-- > i;)
+            cmd(l, PPO_FIG_LINE, px(a, s->x[k]), py(a, s->lo[k]));
+        cmd(l, PPO_FIG_CLOSE, 0, 0);
         i = j;
     }
-    if (d->len > 0)
-        g_string_append_printf(out,
-                               "<path class=\"band\" d=\"%s\" fill=\"%s\" fill-opacity=\"0.2\" "
-                               "stroke=\"none\"/>\n",
-                               d->str, colour);
-    g_string_free(d, TRUE);
-}
-
-static void dash_attr(GString *out, size_t index)
-{
-    const char *dash = dashes[index % G_N_ELEMENTS(dashes)];
-    if (dash != NULL)
-        g_string_append_printf(out, " stroke-dasharray=\"%s\"", dash);
+    const ppo_fig_style_t style = {.cls = "band", .fill = colour, .fill_opacity = 0.2};
+    flush_path(l, &style);
 }
 
 /* the mean line; a non-finite y starts a new stretch */
-static void write_line(GString *out, const axes_t *a, const ppo_svg_series_t *s, size_t index)
+static void draw_line(lay_t *l, const axes_t *a, const ppo_svg_series_t *s, size_t index)
 {
-    GString *d = g_string_new(NULL);
     bool pen_down = false;
     for (size_t i = 0; i < s->n; i++) {
         if (!isfinite(s->x[i]) || !isfinite(s->y[i])) {
             pen_down = false;
             continue;
         }
-        g_string_append(d, pen_down ? "L" : "M");
-        num(d, px(a, s->x[i]));
-        g_string_append_c(d, ' ');
-        num(d, py(a, s->y[i]));
+        cmd(l, pen_down ? PPO_FIG_LINE : PPO_FIG_MOVE, px(a, s->x[i]), py(a, s->y[i]));
         pen_down = true;
     }
-    if (d->len > 0) {
-        g_string_append_printf(out,
-                               "<path class=\"mean\" d=\"%s\" fill=\"none\" stroke=\"%s\" "
-                               "stroke-width=\"2\" stroke-linejoin=\"round\"",
-                               d->str, palette[index % G_N_ELEMENTS(palette)]);
-        dash_attr(out, index);
-        g_string_append(out, "/>\n");
-    }
-    g_string_free(d, TRUE);
+    const ppo_fig_style_t style = {
+        .cls = "mean",
+        .stroke = palette[index % G_N_ELEMENTS(palette)],
+        .stroke_width = 2,
+        .dash = dashes[index % G_N_ELEMENTS(dashes)],
+        .round_join = true,
+    };
+    flush_path(l, &style);
 }
 
-static void write_axes(GString *out, const axes_t *a, const ppo_svg_figure_t *fig)
+static void draw_axes(lay_t *l, const axes_t *a, const ppo_svg_figure_t *fig)
 {
     /* grid lines at every tick */
-    g_string_append(out, "<path class=\"grid\" d=\"");
     for (size_t i = 0; i < a->n_xticks; i++) {
-        g_string_append_c(out, 'M');
-        num(out, px(a, a->xticks[i]));
-        g_string_append_c(out, ' ');
-        num(out, a->y0);
-        g_string_append(out, "V");
-        num(out, a->y0 + PLOT_H);
+        cmd(l, PPO_FIG_MOVE, px(a, a->xticks[i]), a->y0);
+        cmd(l, PPO_FIG_VLINE, 0, a->y0 + PLOT_H);
     }
     for (size_t i = 0; i < a->n_yticks; i++) {
-        g_string_append_c(out, 'M');
-        num(out, a->x0);
-        g_string_append_c(out, ' ');
-        num(out, py(a, a->yticks[i]));
-        g_string_append(out, "H");
-        num(out, a->x0 + PLOT_W);
+        cmd(l, PPO_FIG_MOVE, a->x0, py(a, a->yticks[i]));
+        cmd(l, PPO_FIG_HLINE, a->x0 + PLOT_W, 0);
     }
-    g_string_append(out, "\" stroke=\"#d9d9d9\" stroke-width=\"1\" fill=\"none\"/>\n");
+    const ppo_fig_style_t grid = {.cls = "grid", .stroke = "#d9d9d9", .stroke_width = 1};
+    flush_path(l, &grid);
 
     /* tick labels */
     char label[64];
     for (size_t i = 0; i < a->n_xticks; i++) {
         ppo_svg_tick_label(label, sizeof(label), a->xticks[i], a->xstep, true);
-        text_el(out, px(a, a->xticks[i]), a->y0 + PLOT_H + 18, "middle", 12, NULL, label, 0);
+        text_at(l, px(a, a->xticks[i]), a->y0 + PLOT_H + 18, "middle", 12, false, label, 0);
     }
     for (size_t i = 0; i < a->n_yticks; i++) {
         ppo_svg_tick_label(label, sizeof(label), a->yticks[i], a->ystep, false);
-        text_el(out, a->x0 - 6, py(a, a->yticks[i]) + 4, "end", 12, NULL, label, 0);
+        text_at(l, a->x0 - 6, py(a, a->yticks[i]) + 4, "end", 12, false, label, 0);
     }
 
-    /* axis titles */
-    text_el(out, a->x0 + PLOT_W / 2, a->y0 + PLOT_H + 38, "middle", 14, NULL, fig->x_label, 0);
-    const double ly = a->y0 + PLOT_H / 2;
-    g_string_append(out, "<text x=\"18\" y=\"");
-    num(out, ly);
-    g_string_append(out, "\" font-size=\"14\" text-anchor=\"middle\" transform=\"rotate(-90 18 ");
-    num(out, ly);
-    g_string_append(out, ")\">");
-    escaped(out, fig->y_label, 0);
-    g_string_append(out, "</text>\n");
+    /* axis titles, the y one turned to read upwards */
+    text_at(l, a->x0 + PLOT_W / 2, a->y0 + PLOT_H + 38, "middle", 14, false, fig->x_label, 0);
+    const ppo_fig_text_t y_title = {
+        .x = 18, .y = a->y0 + PLOT_H / 2, .anchor = "middle", .size = 14, .rotate = -90};
+    char *clean = clean_text(fig->y_label, 0);
+    l->cv->text(l->cv->self, &y_title, clean);
+    g_free(clean);
 }
 
-static void write_legend(GString *out, const ppo_svg_panel_t *panel, double top)
+static void draw_legend(lay_t *l, const ppo_svg_panel_t *panel, double top)
 {
     const double col_w = PLOT_W / LEGEND_COLS;
     for (size_t s = 0; s < panel->n_series; s++) {
         const double x = MARGIN_L + (double)(s % LEGEND_COLS) * col_w;
         const double y = top + (double)(s / LEGEND_COLS) * LEGEND_ROW;
         const char *colour = palette[s % G_N_ELEMENTS(palette)];
-        g_string_append(out, "<g class=\"legend-entry\">\n");
+        l->cv->group(l->cv->self, "legend-entry");
         if (panel->series[s].lo != NULL) {
-            g_string_append(out, "<rect x=\"");
-            num(out, x);
-            g_string_append(out, "\" y=\"");
-            num(out, y - 9);
-            g_string_append_printf(out,
-                                   "\" width=\"30\" height=\"12\" fill=\"%s\" "
-                                   "fill-opacity=\"0.2\"/>\n",
-                                   colour);
+            const ppo_fig_style_t swatch = {.fill = colour, .fill_opacity = 0.2};
+            l->cv->rect(l->cv->self, &swatch, x, y - 9, 30, 12);
         }
-        g_string_append(out, "<path d=\"M");
-        num(out, x);
-        g_string_append_c(out, ' ');
-        num(out, y - 3);
-        g_string_append(out, "h30\"");
-        g_string_append_printf(out, " stroke=\"%s\" stroke-width=\"2\" fill=\"none\"", colour);
-        dash_attr(out, s);
-        g_string_append(out, "/>\n");
-        text_el(out, x + 38, y + 1, "start", 13, NULL, panel->series[s].label, LEGEND_CHARS);
-        g_string_append(out, "</g>\n");
+        cmd(l, PPO_FIG_MOVE, x, y - 3);
+        cmd(l, PPO_FIG_HREL, 30, 0);
+        const ppo_fig_style_t line = {
+            .stroke = colour, .stroke_width = 2, .dash = dashes[s % G_N_ELEMENTS(dashes)]};
+        flush_path(l, &line);
+        text_at(l, x + 38, y + 1, "start", 13, false, panel->series[s].label, LEGEND_CHARS);
+        l->cv->group(l->cv->self, NULL);
     }
 }
 
@@ -401,69 +344,202 @@ static double panel_height(const ppo_svg_panel_t *panel)
     return 30.0 + PLOT_H + 60.0 + (double)rows * LEGEND_ROW + 12.0;
 }
 
-static void write_panel(GString *out, const ppo_svg_figure_t *fig, const ppo_svg_panel_t *panel,
-                        double top)
+static void draw_panel(lay_t *l, const ppo_svg_figure_t *fig, const ppo_svg_panel_t *panel,
+                       double top)
 {
     axes_t a;
     memset(&a, 0, sizeof(a));
     a.x0 = MARGIN_L;
     a.y0 = top + 30.0;
     const bool any = panel_axes(panel, &a);
-    g_string_append(out, "<g class=\"panel\">\n");
+    l->cv->group(l->cv->self, "panel");
     if (panel->title != NULL)
-        text_el(out, MARGIN_L, top + 18, "start", 15, "bold", panel->title, 0);
-    write_axes(out, &a, fig);
+        text_at(l, MARGIN_L, top + 18, "start", 15, true, panel->title, 0);
+    draw_axes(l, &a, fig);
     for (size_t s = 0; s < panel->n_series; s++)
-        write_band(out, &a, &panel->series[s], palette[s % G_N_ELEMENTS(palette)]);
+        draw_band(l, &a, &panel->series[s], palette[s % G_N_ELEMENTS(palette)]);
     for (size_t s = 0; s < panel->n_series; s++)
-        write_line(out, &a, &panel->series[s], s);
+        draw_line(l, &a, &panel->series[s], s);
     if (!any)
-        text_el(out, a.x0 + PLOT_W / 2, a.y0 + PLOT_H / 2, "middle", 14, NULL,
+        text_at(l, a.x0 + PLOT_W / 2, a.y0 + PLOT_H / 2, "middle", 14, false,
                 "no finished episodes to plot", 0);
     /* the frame on top of the grid and the bands */
-    g_string_append(out, "<rect x=\"");
-    num(out, a.x0);
-    g_string_append(out, "\" y=\"");
-    num(out, a.y0);
-    g_string_append(out, "\" width=\"");
-    num(out, PLOT_W);
-    g_string_append(out, "\" height=\"");
-    num(out, PLOT_H);
-    g_string_append(out, "\" fill=\"none\" stroke=\"#000000\" stroke-width=\"1\"/>\n");
-    write_legend(out, panel, a.y0 + PLOT_H + 62);
-    g_string_append(out, "</g>\n");
+    const ppo_fig_style_t frame = {.stroke = "#000000", .stroke_width = 1};
+    l->cv->rect(l->cv->self, &frame, a.x0, a.y0, PLOT_W, PLOT_H);
+    draw_legend(l, panel, a.y0 + PLOT_H + 62);
+    l->cv->group(l->cv->self, NULL);
 }
 
-char *ppo_svg_render(const ppo_svg_figure_t *fig)
+void ppo_svg_draw(const ppo_svg_figure_t *fig, const ppo_fig_canvas_t *canvas)
 {
     const double header = fig->subtitle != NULL ? 62.0 : 44.0;
     double height = header + 8.0;
     for (size_t p = 0; p < fig->n_panels; p++)
         height += panel_height(&fig->panels[p]);
 
-    GString *out = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    lay_t l = {.cv = canvas, .cmds = g_array_new(FALSE, FALSE, sizeof(ppo_fig_cmd_t))};
+    char *title = clean_text(fig->title, 0);
+    canvas->begin(canvas->self, FIG_W, height, title);
+    g_free(title);
+    text_at(&l, FIG_W / 2, 28, "middle", 18, true, fig->title, 0);
+    if (fig->subtitle != NULL)
+        text_at(&l, FIG_W / 2, 50, "middle", 13, false, fig->subtitle, 0);
+    double top = header;
+    for (size_t p = 0; p < fig->n_panels; p++) {
+        draw_panel(&l, fig, &fig->panels[p], top);
+        top += panel_height(&fig->panels[p]);
+    }
+    canvas->end(canvas->self);
+    g_array_free(l.cmds, TRUE);
+}
+
+/* ---- the SVG canvas ---- */
+
+/* a coordinate with one decimal, C locale */
+static void num(GString *out, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    if (fabs(v) < 0.05)
+        v = 0.0;
+    g_string_append(out, g_ascii_formatd(buf, sizeof(buf), "%.1f", v));
+}
+
+/* text content or an attribute value, XML-escaped */
+static void escaped(GString *out, const char *text)
+{
+    char *e = g_markup_escape_text(text, -1);
+    g_string_append(out, e);
+    g_free(e);
+}
+
+static void svg_begin(void *self, double width, double height, const char *title)
+{
+    GString *out = self;
+    g_string_append(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     g_string_append(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"");
-    num(out, FIG_W);
+    num(out, width);
     g_string_append(out, "\" height=\"");
     num(out, height);
     g_string_append(out, "\" viewBox=\"0 0 ");
-    num(out, FIG_W);
+    num(out, width);
     g_string_append_c(out, ' ');
     num(out, height);
-    g_string_append(out, "\" font-family=\"" FONT "\">\n");
-    g_string_append(out, "<title>");
-    escaped(out, fig->title, 0);
+    g_string_append(out, "\" font-family=\"" FONT "\">\n<title>");
+    escaped(out, title);
     g_string_append(out, "</title>\n");
     g_string_append(out,
                     "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n");
-    text_el(out, FIG_W / 2, 28, "middle", 18, "bold", fig->title, 0);
-    if (fig->subtitle != NULL)
-        text_el(out, FIG_W / 2, 50, "middle", 13, NULL, fig->subtitle, 0);
-    double top = header;
-    for (size_t p = 0; p < fig->n_panels; p++) {
-        write_panel(out, fig, &fig->panels[p], top);
-        top += panel_height(&fig->panels[p]);
+}
+
+static void svg_group(void *self, const char *cls)
+{
+    GString *out = self;
+    if (cls != NULL)
+        g_string_append_printf(out, "<g class=\"%s\">\n", cls);
+    else
+        g_string_append(out, "</g>\n");
+}
+
+/* the paint attributes of a path or rectangle */
+static void svg_style(GString *out, const ppo_fig_style_t *st)
+{
+    g_string_append_printf(out, " fill=\"%s\"", st->fill != NULL ? st->fill : "none");
+    if (st->fill != NULL && st->fill_opacity > 0 && st->fill_opacity < 1) {
+        g_string_append(out, " fill-opacity=\"");
+        num(out, st->fill_opacity);
+        g_string_append_c(out, '"');
     }
-    g_string_append(out, "</svg>\n");
+    g_string_append_printf(out, " stroke=\"%s\"", st->stroke != NULL ? st->stroke : "none");
+    if (st->stroke != NULL)
+        g_string_append_printf(out, " stroke-width=\"%g\"", st->stroke_width);
+    if (st->stroke != NULL && st->round_join)
+        g_string_append(out, " stroke-linejoin=\"round\"");
+    if (st->stroke != NULL && st->dash != NULL)
+        g_string_append_printf(out, " stroke-dasharray=\"%s\"", st->dash);
+    g_string_append(out, "/>\n");
+}
+
+static void svg_path(void *self, const ppo_fig_style_t *style, const ppo_fig_cmd_t *cmds, size_t n)
+{
+    static const char letter[] = {'M', 'L', 'H', 'V', 'h', 'Z'};
+    GString *out = self;
+    g_string_append(out, "<path");
+    if (style->cls != NULL)
+        g_string_append_printf(out, " class=\"%s\"", style->cls);
+    g_string_append(out, " d=\"");
+    for (size_t i = 0; i < n; i++) {
+        g_string_append_c(out, letter[cmds[i].op]);
+        switch (cmds[i].op) {
+        case PPO_FIG_MOVE:
+        case PPO_FIG_LINE:
+            num(out, cmds[i].x);
+            g_string_append_c(out, ' ');
+            num(out, cmds[i].y);
+            break;
+        case PPO_FIG_HLINE:
+        case PPO_FIG_HREL:
+            num(out, cmds[i].x);
+            break;
+        case PPO_FIG_VLINE:
+            num(out, cmds[i].y);
+            break;
+        case PPO_FIG_CLOSE:
+            break;
+        }
+    }
+    g_string_append_c(out, '"');
+    svg_style(out, style);
+}
+
+static void svg_rect(void *self, const ppo_fig_style_t *style, double x, double y, double w,
+                     double h)
+{
+    GString *out = self;
+    g_string_append(out, "<rect x=\"");
+    num(out, x);
+    g_string_append(out, "\" y=\"");
+    num(out, y);
+    g_string_append(out, "\" width=\"");
+    num(out, w);
+    g_string_append(out, "\" height=\"");
+    num(out, h);
+    g_string_append_c(out, '"');
+    svg_style(out, style);
+}
+
+static void svg_text(void *self, const ppo_fig_text_t *place, const char *text)
+{
+    GString *out = self;
+    g_string_append(out, "<text x=\"");
+    num(out, place->x);
+    g_string_append(out, "\" y=\"");
+    num(out, place->y);
+    g_string_append_printf(out, "\" font-size=\"%d\" text-anchor=\"%s\"", (int)place->size,
+                           place->anchor);
+    if (place->bold)
+        g_string_append(out, " font-weight=\"bold\"");
+    if (place->rotate != 0) {
+        g_string_append_printf(out, " transform=\"rotate(%g ", place->rotate);
+        num(out, place->x);
+        g_string_append_c(out, ' ');
+        num(out, place->y);
+        g_string_append(out, ")\"");
+    }
+    g_string_append_c(out, '>');
+    escaped(out, text);
+    g_string_append(out, "</text>\n");
+}
+
+static void svg_end(void *self)
+{
+    g_string_append((GString *)self, "</svg>\n");
+}
+
+char *ppo_svg_render(const ppo_svg_figure_t *fig)
+{
+    GString *out = g_string_new(NULL);
+    const ppo_fig_canvas_t canvas = {svg_begin, svg_group, svg_path, svg_rect,
+                                     svg_text,  svg_end,   out};
+    ppo_svg_draw(fig, &canvas);
     return g_string_free(out, FALSE);
 }

@@ -1,4 +1,4 @@
-/* ppofw core — learning-curve figures as hand-written SVG.
+/* ppofw core — learning-curve figures: their layout, written as SVG text or painted as PNG.
  *
  * A figure is a title and one or more panels stacked vertically; a panel is a set of series,
  * each a mean line with an optional shaded band (±1 std or standard error, the caller decides),
@@ -8,7 +8,10 @@
  * output is a pure function of the input: no timestamps, no randomness, numbers printed with a
  * fixed precision in the C locale, so the same runs give the same bytes.
  *
- * What it leaves out: reading runs and computing means (ppo_curves.c) and any interactivity.
+ * The layout is computed once and handed to a canvas as paths, rectangles, texts and groups;
+ * ppo_svg.c writes them as SVG and ppo_figure_png.c paints them with cairo, so both files show
+ * the same picture. What it leaves out: reading runs and computing means (ppo_curves.c) and any
+ * interactivity.
  */
 #ifndef PPO_SVG_PRIVATE_H
 #define PPO_SVG_PRIVATE_H
@@ -47,6 +50,68 @@ typedef struct ppo_svg_figure {
 
 /* The figure as a complete SVG document (transfer full: g_free). Deterministic. */
 PPO_INTERNAL char *ppo_svg_render(const ppo_svg_figure_t *figure);
+
+/* The same figure painted with cairo and written as a PNG of the SVG's size at `path`
+ * (PPO_ERROR_IO when it cannot be written). Deterministic for a given cairo and set of fonts. */
+PPO_INTERNAL bool ppo_svg_write_png(const ppo_svg_figure_t *figure, const char *path,
+                                    GError **error);
+
+/* Free the fonts cairo and fontconfig keep for the process after a PNG was painted (otherwise
+ * held, and reported as leaked by valgrind and LeakSanitizer, until exit). Call it only when no
+ * cairo object is alive any more, at the end of a program. */
+PPO_INTERNAL void ppo_svg_png_release_fonts(void);
+
+/* ---- the canvas a layout is drawn on (SVG text or cairo) ---- */
+
+/* One step of a path, in px from the top-left corner, y down. */
+typedef enum ppo_fig_op {
+    PPO_FIG_MOVE,  /* start a stretch at (x, y) */
+    PPO_FIG_LINE,  /* line to (x, y) */
+    PPO_FIG_HLINE, /* horizontal line to x */
+    PPO_FIG_VLINE, /* vertical line to y */
+    PPO_FIG_HREL,  /* horizontal line by x */
+    PPO_FIG_CLOSE, /* back to the stretch's start */
+} ppo_fig_op_t;
+
+typedef struct ppo_fig_cmd {
+    ppo_fig_op_t op;
+    double x, y;
+} ppo_fig_cmd_t;
+
+/* How a path or rectangle is painted. Colours are "#rrggbb"; NULL paints nothing. */
+typedef struct ppo_fig_style {
+    const char *cls;     /* SVG class attribute, or NULL */
+    const char *fill;    /* fill colour, or NULL */
+    double fill_opacity; /* 0..1 (0 taken as 1) */
+    const char *stroke;  /* stroke colour, or NULL */
+    double stroke_width; /* px */
+    const char *dash;    /* SVG dash array such as "9 4", or NULL for solid */
+    bool round_join;     /* round line joins */
+} ppo_fig_style_t;
+
+/* Text placement: `anchor` is "start", "middle" or "end"; `rotate` degrees about (x, y). */
+typedef struct ppo_fig_text {
+    double x, y;        /* the baseline's anchor point */
+    const char *anchor; /* horizontal alignment */
+    double size;        /* font size in px */
+    bool bold;          /* bold weight */
+    double rotate;      /* degrees, clockwise (0: none) */
+} ppo_fig_text_t;
+
+/* A drawing surface: called in painting order. `text` strings are valid UTF-8 without control
+ * characters. */
+typedef struct ppo_fig_canvas {
+    void (*begin)(void *self, double width, double height, const char *title);
+    void (*group)(void *self, const char *cls); /* start a group (NULL: end the open one) */
+    void (*path)(void *self, const ppo_fig_style_t *style, const ppo_fig_cmd_t *cmds, size_t n);
+    void (*rect)(void *self, const ppo_fig_style_t *style, double x, double y, double w, double h);
+    void (*text)(void *self, const ppo_fig_text_t *place, const char *text);
+    void (*end)(void *self);
+    void *self;
+} ppo_fig_canvas_t;
+
+/* Lay the figure out on `canvas`. */
+PPO_INTERNAL void ppo_svg_draw(const ppo_svg_figure_t *figure, const ppo_fig_canvas_t *canvas);
 
 /* Tick positions for an axis over [lo, hi] with about `target` ticks: multiples of a step of
  * 1, 2 or 5 times a power of ten, from floor(lo/step)*step to ceil(hi/step)*step, so the first

@@ -302,13 +302,8 @@ static char *value_label(const ppo_ynode_t *node, bool variant)
     }
     const ppo_ynode_t *plugin =
         node->kind == PPO_YNODE_MAPPING ? ppo_ynode_get(node, "plugin") : NULL;
-    if (is_string(plugin)) {
-        /* a path names the plugin by its file */
-        char *base = g_path_get_basename(plugin->text);
-        if (g_str_has_suffix(base, ".so"))
-            base[strlen(base) - 3] = '\0';
-        return base;
-    }
+    if (is_string(plugin))
+        return ppo_plugin_spec_name(plugin->text);
     return ppo_sweep_flow(node);
 }
 

@@ -139,6 +139,22 @@ typedef struct ppo_sweep_result {
     int first_failure;  /* exit code of the first failed run (in run order) */
 } ppo_sweep_result_t;
 
+/* What the time-left estimate knows of one run (ppo_sweep_eta.c). */
+typedef struct ppo_sweep_eta_run {
+    uint32_t cell;        /* its cell's index */
+    bool finished;        /* done or failed: nothing left to run */
+    bool running;         /* running now */
+    double steps_left;    /* env steps it has still to run */
+    double steps_timed;   /* env steps whose wall time is known (0: none) */
+    double seconds_timed; /* that wall time */
+} ppo_sweep_eta_run_t;
+
+/* Seconds until the runs left are done, `jobs` at a time: each run's steps left priced at its
+ * cell's seconds per step (from the cell's finished runs, else its running ones, else every
+ * finished run, else every timed run), the running runs first on their slots, then the others in
+ * array order on whichever slot frees first. NaN when no run has been timed. */
+PPO_INTERNAL double ppo_sweep_eta(const ppo_sweep_eta_run_t *runs, size_t n, uint32_t jobs);
+
 /* Run every cell x seed that is not done yet as child processes `exe run ...`, `jobs` at a
  * time, each in OUT/runs/<cell>-s<seed>/ with its stderr in stderr.log and its outcome in
  * run-status.yaml; a run with a checkpoint is continued with --resume. Then write OUT/runs.csv,

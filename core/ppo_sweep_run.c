@@ -45,6 +45,7 @@ static const char *const state_names[] = {"pending", "running", "done", "failed"
 /* One cell x seed. */
 typedef struct {
     const ppo_sweep_cell_t *cell;
+    guint cell_index; /* the cell's index in the sweep */
     uint64_t seed;
     char *name; /* <cell>-s<seed> */
     char *dir;  /* OUT/runs/<name> */
@@ -505,31 +506,47 @@ static void format_duration(char *buf, size_t size, double secs)
 }
 
 /* "cells 1/4 done, 0 failed | runs 5/20 done, 1 failed, 2 running | 37% of steps | elapsed
- * 0:01:02, eta 0:03:10" */
+ * 0:01:02, eta 0:03:10", the eta from ppo_sweep_eta (each cell priced by its own runs) */
 static char *progress_text(const sweep_state_t *s)
 {
     guint done = 0, failed = 0;
-    double all = 0, reached = 0, work_done = 0, work_left = 0;
+    double all = 0, reached = 0;
+    const gint64 now = g_get_monotonic_time();
+    /* what the estimate of the time left knows: each run's cell, steps left and timings */
+    ppo_sweep_eta_run_t *eta_runs = g_new0(ppo_sweep_eta_run_t, MAX(s->n_runs, 1));
     for (guint i = 0; i < s->n_runs; i++) {
         const run_t *r = &s->runs[i];
+        ppo_sweep_eta_run_t *e = &eta_runs[i];
         const double total = (double)r->cell->total_steps;
         const double step = MIN((double)r->step, total);
+        e->cell = r->cell_index;
         all += total;
         if (r->state == RUN_DONE) {
             done++;
             reached += total;
-            if (!r->done_before)
-                work_done += total - (double)r->start_step;
+            e->finished = true;
+            /* timed when it ran in this invocation, or ran whole in one attempt before */
+            if (!r->done_before || r->attempts == 1) {
+                e->steps_timed = total - (r->done_before ? 0.0 : (double)r->start_step);
+                e->seconds_timed = r->seconds;
+            }
             continue;
         }
-        if (r->state == RUN_FAILED)
+        if (r->state == RUN_FAILED) {
             failed++;
+            e->finished = true;
+        }
         reached += step;
-        if (r->state == RUN_RUNNING || r->state == RUN_FAILED)
-            work_done += MAX(step - (double)r->start_step, 0.0);
+        if (r->state == RUN_RUNNING) {
+            e->running = true;
+            e->steps_timed = MAX(step - (double)r->start_step, 0.0);
+            e->seconds_timed = (double)(now - r->started) / 1e6;
+        }
         if (r->state != RUN_FAILED)
-            work_left += total - step;
+            e->steps_left = total - step;
     }
+    const double left = ppo_sweep_eta(eta_runs, s->n_runs, s->opt->jobs);
+    g_free(eta_runs);
     /* a cell is done when all its runs are, failed when one of them failed */
     guint cells_done = 0, cells_failed = 0;
     for (guint c = 0; c < s->sw->cells->len; c++) {
@@ -544,10 +561,10 @@ static char *progress_text(const sweep_state_t *s)
         cells_done += all_done;
         cells_failed += any_failed;
     }
-    const double elapsed = (double)(g_get_monotonic_time() - s->t0) / 1e6;
+    const double elapsed = (double)(now - s->t0) / 1e6;
     char eta[32];
-    if (work_done > 0 && elapsed > 1.0)
-        format_duration(eta, sizeof(eta), work_left / (work_done / elapsed));
+    if (!isnan(left) && elapsed > 1.0)
+        format_duration(eta, sizeof(eta), left);
     else
         g_strlcpy(eta, "?", sizeof(eta));
     char el[32];
@@ -612,16 +629,23 @@ static void report_finish(const sweep_state_t *s, const run_t *r)
 static bool write_runs_csv(const sweep_state_t *s, GError **error)
 {
     GString *out = g_string_new("run,cell,seed,status,exit_code,attempts,seconds,final_return,"
-                                "last_stderr\n");
+                                "steps_to_threshold,last_stderr\n");
     for (guint i = 0; i < s->n_runs; i++) {
         const run_t *r = &s->runs[i];
         char secs[G_ASCII_DTOSTR_BUF_SIZE] = "", ret[G_ASCII_DTOSTR_BUF_SIZE] = "";
+        char to[G_ASCII_DTOSTR_BUF_SIZE] = "";
         if (r->attempts > 0 && r->state != RUN_PENDING)
             g_ascii_formatd(secs, sizeof(secs), "%.3f", r->seconds);
         if (r->state == RUN_DONE) {
             ppo_curve_t *c = ppo_curve_load(r->dir, NULL);
             if (c != NULL && c->n > 0)
                 g_ascii_formatd(ret, sizeof(ret), "%.6g", ppo_curve_final(c));
+            /* the first global_step at which the run reached its cell's threshold */
+            const double steps = c != NULL && !isnan(r->cell->threshold)
+                                     ? ppo_curve_steps_to(c, r->cell->threshold)
+                                     : NAN;
+            if (!isnan(steps))
+                g_ascii_formatd(to, sizeof(to), "%.0f", steps);
             ppo_curve_free(c);
         }
         char code[16] = "";
@@ -630,8 +654,8 @@ static bool write_runs_csv(const sweep_state_t *s, GError **error)
         ppo_csv_field(out, r->name);
         g_string_append_c(out, ',');
         ppo_csv_field(out, r->cell->name);
-        g_string_append_printf(out, ",%" G_GUINT64_FORMAT ",%s,%s,%u,%s,%s,", r->seed,
-                               state_names[r->state], code, r->attempts, secs, ret);
+        g_string_append_printf(out, ",%" G_GUINT64_FORMAT ",%s,%s,%u,%s,%s,%s,", r->seed,
+                               state_names[r->state], code, r->attempts, secs, ret, to);
         ppo_csv_field(out, r->state == RUN_DONE || r->last_line == NULL ? "" : r->last_line);
         g_string_append_c(out, '\n');
     }
@@ -729,6 +753,7 @@ static bool write_reports(const sweep_state_t *s, GError **error)
             n_done++;
             g_ptr_array_add(g->curves, curve);
             g_ptr_array_add(g->run_names, g_strdup(r->name));
+            g_array_append_val(g->seeds, r->seed);
         }
     }
     char *pre = preamble(s, n_done, n_failed);
@@ -866,6 +891,7 @@ bool ppo_sweep_execute(const ppo_sweep_t *sw, const ppo_sweep_options_t *opt,
         for (guint i = 0; i < sw->seeds->len; i++, k++) {
             run_t *r = &s.runs[k];
             r->cell = g_ptr_array_index(sw->cells, c);
+            r->cell_index = c;
             r->seed = g_array_index(sw->seeds, uint64_t, i);
             r->name = ppo_sweep_run_name(r->cell, r->seed);
             r->dir = g_build_filename(s.out, "runs", r->name, NULL);

@@ -6,11 +6,13 @@
  *
  * all little-endian. The protobuf is encoded by hand: keys are (field << 3) | wire type, the
  * Event's wall_time is a fixed64 double, step a varint, file_version and summary length-delimited;
- * a Summary is repeated Values, each a tag and a fixed32 float simple_value. The writer encodes a
+ * a Summary is repeated Values, each a tag and a fixed32 float simple_value or an Image (height,
+ * width, colorspace and the PNG bytes). The writer encodes a
  * whole record into a grow-only buffer and hands it to stdio in one fwrite. The reader verifies
  * both CRCs of every record, stops with an error at the first damaged one and treats a truncated
  * tail as the end of the file, as TensorBoard does. What it leaves out: every summary kind but
- * simple_value scalars, and fsync (a crash may lose the unflushed tail, which the CRCs reveal).
+ * simple_value scalars and images, and fsync (a crash may lose the unflushed tail, which the CRCs
+ * reveal).
  */
 #include "config.h"
 
@@ -41,7 +43,14 @@ enum {
     KEY_SUMMARY_VALUE = 0x0A,      /* Summary.value = 1, repeated message */
     KEY_VALUE_TAG = 0x0A,          /* Value.tag = 1, string */
     KEY_VALUE_SIMPLE = 0x15,       /* Value.simple_value = 2, fixed32 float */
+    KEY_VALUE_IMAGE = 0x22,        /* Value.image = 4, message */
+    KEY_IMAGE_HEIGHT = 0x08,       /* Image.height = 1, varint int32 */
+    KEY_IMAGE_WIDTH = 0x10,        /* Image.width = 2, varint int32 */
+    KEY_IMAGE_COLORSPACE = 0x18,   /* Image.colorspace = 3, varint int32 (3: RGB) */
+    KEY_IMAGE_ENCODED = 0x22,      /* Image.encoded_image_string = 4, bytes */
 };
+
+#define IMAGE_RGB 3 /* Image.colorspace of an RGB image */
 
 struct ppo_tboard {
     FILE *file;      /* open for appending at the end of the last whole record */
@@ -287,6 +296,48 @@ bool ppo_tboard_add_scalars(ppo_tboard_t *tb, int64_t step, double wall_time,
     return record_write(tb, len, error);
 }
 
+bool ppo_tboard_add_image(ppo_tboard_t *tb, int64_t step, double wall_time, const char *tag,
+                          uint32_t width, uint32_t height, const uint8_t *png, size_t png_len,
+                          GError **error)
+{
+    g_return_val_if_fail(tb != NULL && tag != NULL && png != NULL, false);
+
+    /* sizes first, innermost out: Image, Value, Summary, Event */
+    const size_t tag_len = strlen(tag);
+    const size_t image_len = 1 + varint_size(height) + 1 + varint_size(width) + 1 +
+                             varint_size(IMAGE_RGB) + 1 + varint_size(png_len) + png_len;
+    const size_t value_len =
+        1 + varint_size(tag_len) + tag_len + 1 + varint_size(image_len) + image_len;
+    const size_t summary_len = 1 + varint_size(value_len) + value_len;
+    const size_t len = 9 + (step != 0 ? 1 + varint_size((uint64_t)step) : 0) + 1 +
+                       varint_size(summary_len) + summary_len;
+    buf_reserve(tb, len);
+
+    uint8_t *p = tb->buf + HEAD_BYTES;
+    *p++ = KEY_EVENT_WALL_TIME;
+    p = put_double(p, wall_time);
+    if (step != 0) {
+        *p++ = KEY_EVENT_STEP;
+        p = put_varint(p, (uint64_t)step);
+    }
+    *p++ = KEY_EVENT_SUMMARY;
+    p = put_varint(p, summary_len);
+    *p++ = KEY_SUMMARY_VALUE;
+    p = put_varint(p, value_len);
+    p = put_bytes(p, KEY_VALUE_TAG, tag, tag_len);
+    *p++ = KEY_VALUE_IMAGE;
+    p = put_varint(p, image_len);
+    *p++ = KEY_IMAGE_HEIGHT;
+    p = put_varint(p, height);
+    *p++ = KEY_IMAGE_WIDTH;
+    p = put_varint(p, width);
+    *p++ = KEY_IMAGE_COLORSPACE;
+    p = put_varint(p, IMAGE_RGB);
+    p = put_bytes(p, KEY_IMAGE_ENCODED, png, png_len);
+    g_assert(p == tb->buf + HEAD_BYTES + len);
+    return record_write(tb, len, error);
+}
+
 bool ppo_tboard_flush(ppo_tboard_t *tb, GError **error)
 {
     g_return_val_if_fail(tb != NULL, false);
@@ -494,9 +545,34 @@ static int field_next(const uint8_t **p, const uint8_t *end, field_t *f)
     return 1;
 }
 
-/* Hand each simple_value of one Summary to fn; false if malformed. */
+/* What a walk hands its caller. */
+typedef struct {
+    ppo_tboard_scalar_fn scalar; /* may be NULL */
+    ppo_tboard_image_fn image;   /* may be NULL */
+    void *user;
+} readers_t;
+
+/* An Image message into *img; false if malformed. */
+static bool image_decode(const uint8_t *p, const uint8_t *end, ppo_tboard_image_t *img)
+{
+    field_t f;
+    int rc;
+    memset(img, 0, sizeof(*img));
+    while ((rc = field_next(&p, end, &f)) == 1) {
+        if (f.wire == 0 && f.number >= 1 && f.number <= 3) {
+            const uint32_t v = (uint32_t)MIN(f.varint, UINT32_MAX);
+            *(f.number == 1 ? &img->height : f.number == 2 ? &img->width : &img->colorspace) = v;
+        } else if (f.number == 4 && f.wire == 2) {
+            img->encoded = f.bytes;
+            img->encoded_len = f.len;
+        }
+    }
+    return rc == 0;
+}
+
+/* Hand each simple_value and image of one Summary to the readers; false if malformed. */
 static bool summary_decode(const uint8_t *p, const uint8_t *end, int64_t step, double wall_time,
-                           GString *tag, ppo_tboard_scalar_fn fn, void *user)
+                           GString *tag, const readers_t *rd)
 {
     field_t f, v;
     int rc;
@@ -504,8 +580,9 @@ static bool summary_decode(const uint8_t *p, const uint8_t *end, int64_t step, d
         if (f.number != 1 || f.wire != 2)
             continue;
         const uint8_t *q = f.bytes;
-        bool has_value = false;
+        bool has_value = false, has_image = false;
         float value = 0;
+        ppo_tboard_image_t img;
         g_string_truncate(tag, 0);
         while ((rc = field_next(&q, f.bytes + f.len, &v)) == 1) {
             if (v.number == 1 && v.wire == 2) {
@@ -515,19 +592,24 @@ static bool summary_decode(const uint8_t *p, const uint8_t *end, int64_t step, d
                 uint32_t bits = get_le32(v.bytes);
                 memcpy(&value, &bits, sizeof value);
                 has_value = true;
+            } else if (v.number == 4 && v.wire == 2) {
+                if (!image_decode(v.bytes, v.bytes + v.len, &img))
+                    return false;
+                has_image = true;
             }
         }
         if (rc < 0)
             return false;
-        if (has_value && fn != NULL)
-            fn(step, wall_time, tag->str, value, user);
+        if (has_value && rd->scalar != NULL)
+            rd->scalar(step, wall_time, tag->str, value, rd->user);
+        if (has_image && rd->image != NULL)
+            rd->image(step, wall_time, tag->str, &img, rd->user);
     }
     return rc == 0;
 }
 
-/* Decode one Event and hand its scalars to fn; false if malformed. */
-static bool event_decode(const uint8_t *data, size_t len, GString *tag, ppo_tboard_scalar_fn fn,
-                         void *user)
+/* Decode one Event and hand its values to the readers; false if malformed. */
+static bool event_decode(const uint8_t *data, size_t len, GString *tag, const readers_t *rd)
 {
     const uint8_t *end = data + len;
     const uint8_t *p = data;
@@ -551,14 +633,14 @@ static bool event_decode(const uint8_t *data, size_t len, GString *tag, ppo_tboa
     /* then every summary (repeated ones merge) */
     for (p = data; field_next(&p, end, &f) == 1;) {
         if (f.number == 5 && f.wire == 2 &&
-            !summary_decode(f.bytes, f.bytes + f.len, step, wall_time, tag, fn, user))
+            !summary_decode(f.bytes, f.bytes + f.len, step, wall_time, tag, rd))
             return false;
     }
     return true;
 }
 
-bool ppo_tboard_read(const char *path, ppo_tboard_scalar_fn fn, void *user, uint64_t *records_out,
-                     GError **error)
+static bool read_events(const char *path, const readers_t *rd, uint64_t *records_out,
+                        GError **error)
 {
     g_return_val_if_fail(path != NULL, false);
 
@@ -580,7 +662,7 @@ bool ppo_tboard_read(const char *path, ppo_tboard_scalar_fn fn, void *user, uint
 
     /* every whole record; a truncated tail ends the file */
     while ((st = walk_next(&w, error)) == WALK_RECORD) {
-        if (!event_decode(w.data, w.len, tag, fn, user)) {
+        if (!event_decode(w.data, w.len, tag, rd)) {
             g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
                         "%s: record at byte %" PRIu64 ": not a valid Event message", path,
                         w.offset - w.len - FRAME_BYTES);
@@ -598,6 +680,19 @@ out:
     if (records_out != NULL)
         *records_out = n_records;
     return ok;
+}
+
+bool ppo_tboard_read(const char *path, ppo_tboard_scalar_fn fn, void *user, uint64_t *records_out,
+                     GError **error)
+{
+    const readers_t rd = {.scalar = fn, .user = user};
+    return read_events(path, &rd, records_out, error);
+}
+
+bool ppo_tboard_read_images(const char *path, ppo_tboard_image_fn fn, void *user, GError **error)
+{
+    const readers_t rd = {.image = fn, .user = user};
+    return read_events(path, &rd, NULL, error);
 }
 
 bool ppo_tboard_verify(int fd, const char *path, uint64_t size, const char *digest,

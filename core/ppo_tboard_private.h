@@ -1,9 +1,10 @@
 /* ppofw core — TensorBoard event files, written and read without protobuf or TensorFlow.
  *
  * A writer appends TFRecord-framed Event messages holding scalar summaries (the layout is in
- * platform-facts §2.1); a reader walks such a file, checks both CRCs of every record and hands
- * back the scalars. What it leaves out: every other summary kind (histograms, images, tensors,
- * graphs), and reading files written by others beyond their scalar simple_values.
+ * platform-facts §2.1) and PNG images; a reader walks such a file, checks both CRCs of every
+ * record and hands back the scalars or the images. What it leaves out: every other summary kind
+ * (histograms, tensors, graphs), and reading files written by others beyond their scalar
+ * simple_values and images.
  */
 #ifndef PPO_TBOARD_PRIVATE_H
 #define PPO_TBOARD_PRIVATE_H
@@ -56,6 +57,14 @@ PPO_INTERNAL bool ppo_tboard_add_scalars(ppo_tboard_t *tb, int64_t step, double 
                                          const char *const *tags, const double *values, size_t n,
                                          GError **error);
 
+/* Append one Event at `step` and `wall_time` whose Summary holds one image: `tag` and a
+ * Summary.Image of width x height, colorspace 3 (RGB), with `png` (png_len bytes, borrowed for
+ * the call) as its encoded_image_string. TensorBoard shows it under its Images tab. Errors as
+ * ppo_tboard_add_scalars. */
+PPO_INTERNAL bool ppo_tboard_add_image(ppo_tboard_t *tb, int64_t step, double wall_time,
+                                       const char *tag, uint32_t width, uint32_t height,
+                                       const uint8_t *png, size_t png_len, GError **error);
+
 /* Hand buffered records to the kernel (fflush; no fsync). */
 PPO_INTERNAL bool ppo_tboard_flush(ppo_tboard_t *tb, GError **error);
 
@@ -86,5 +95,22 @@ typedef void (*ppo_tboard_scalar_fn)(int64_t step, double wall_time, const char 
  * number of whole, valid records read, also on error. */
 PPO_INTERNAL bool ppo_tboard_read(const char *path, ppo_tboard_scalar_fn fn, void *user,
                                   uint64_t *records_out, GError **error);
+
+/* One Summary.Image as read back; `encoded` points into the reader's buffer. */
+typedef struct ppo_tboard_image {
+    uint32_t width, height; /* pixels */
+    uint32_t colorspace;    /* 3: RGB */
+    const uint8_t *encoded; /* (encoded_len) the encoded image, PNG for ppofw's */
+    size_t encoded_len;
+} ppo_tboard_image_t;
+
+/* Called by ppo_tboard_read_images for each image; everything is valid only during the call. */
+typedef void (*ppo_tboard_image_fn)(int64_t step, double wall_time, const char *tag,
+                                    const ppo_tboard_image_t *image, void *user);
+
+/* Call fn for every image in the events file at `path`, in file order; otherwise as
+ * ppo_tboard_read. */
+PPO_INTERNAL bool ppo_tboard_read_images(const char *path, ppo_tboard_image_fn fn, void *user,
+                                         GError **error);
 
 #endif /* PPO_TBOARD_PRIVATE_H */

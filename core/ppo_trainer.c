@@ -171,7 +171,9 @@ static bool plan_parts(ppo_trainer_t *tr, GError **error)
     int *part = g_new(int, MAX(m->n_segments, 1u));
     uint32_t count[2] = {0, 0}, none = 0;
     for (uint32_t s = 0; s < m->n_segments; s++) {
+        ppo_plugin_enter(pp, "segment_part");
         part[s] = pp->vt.policy.segment_part(m->inst, s);
+        ppo_plugin_leave();
         if (part[s] == 0 || part[s] == 1)
             count[part[s]]++;
         else if (part[s] == -1)
@@ -365,6 +367,12 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     g_free(tr->exch_recv);
     ppo_rms_clear(&tr->obs_rms);
     ppo_rms_clear(&tr->ret_rms);
+    for (uint32_t i = 0; tr->env_obs_rms != NULL && i < tr->N; i++) {
+        ppo_rms_clear(&tr->env_obs_rms[i]);
+        ppo_rms_clear(&tr->env_ret_rms[i]);
+    }
+    g_free(tr->env_obs_rms);
+    g_free(tr->env_ret_rms);
     g_free(tr);
 }
 
@@ -431,6 +439,16 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         goto fail;
     tr->P = tr->model->dist_size;
     tr->has_reset_noise = tr->model->plugin->vt.policy.reset_noise != NULL;
+    /* ABI 1.0 and 1.1 documented reset_noise as called at every episode start; a policy built
+     * for them keeps that timing, so it trains as it did, bit for bit */
+    const ppo_plugin_t *pol = tr->model->plugin;
+    tr->noise_per_episode = tr->has_reset_noise && pol->abi_major == 1 && pol->abi_minor < 2;
+    if (tr->noise_per_episode && tr->rank == 0)
+        ppo_log(PPO_LOG_INFO,
+                "policy \"%s\" was built for plugin ABI %u.%u: its exploration noise is redrawn at "
+                "episode starts, as that ABI documented; rebuilt for ABI 1.2 it is redrawn at "
+                "every rollout start, as Stable-Baselines3 does",
+                pol->name, pol->abi_major, pol->abi_minor);
     if (tr->P == 0 || tr->P > (1u << 20)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
                     "plugin \"%s\" (%s): dist_size() = %u is not valid", session->policy->name,
@@ -551,6 +569,14 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     /* normalization */
     ppo_rms_init(&tr->obs_rms, tr->D);
     ppo_rms_init(&tr->ret_rms, 1);
+    if (pl->normalize.mode == PPO_NORM_GYMNASIUM) {
+        tr->env_obs_rms = g_new0(ppo_rms_t, tr->N);
+        tr->env_ret_rms = g_new0(ppo_rms_t, tr->N);
+        for (uint32_t i = 0; i < tr->N; i++) {
+            ppo_rms_init(&tr->env_obs_rms[i], tr->D);
+            ppo_rms_init(&tr->env_ret_rms[i], 1);
+        }
+    }
     tr->norm_gamma = isnan(pl->normalize.gamma) ? session->gamma : pl->normalize.gamma;
 
     tr->best_eval = -INFINITY;
@@ -600,10 +626,22 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
         }
     }
     const uint64_t per_iter = (uint64_t)tr->T * tr->N * tr->world;
-    tr->n_iterations = (pl->ppo.total_steps + per_iter - 1) / per_iter;
+    tr->n_iterations = pl->ppo.round_down ? pl->ppo.total_steps / per_iter
+                                          : (pl->ppo.total_steps + per_iter - 1) / per_iter;
+    if (tr->n_iterations == 0) {
+        char *where = ppo_pipeline_where(pl, "ppo.total_steps");
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
+                    "%s%" G_GUINT64_FORMAT " is less than one iteration of %" G_GUINT64_FORMAT
+                    " steps (ppo.rollout_steps %u x env.num_envs %u x %u rank(s)), and "
+                    "ppo.round_iterations: down rounds that to no iteration; raise "
+                    "ppo.total_steps or set ppo.round_iterations: up",
+                    where, pl->ppo.total_steps, per_iter, tr->T, tr->N, tr->world);
+        g_free(where);
+        goto fail;
+    }
 
     /* first observations */
-    if (!ppo_collect_reset_all(tr, error))
+    if (!ppo_collect_reset_all(tr, true, error))
         goto fail;
     return tr;
 fail:
@@ -624,6 +662,16 @@ const ppo_model_t *ppo_trainer_model(const ppo_trainer_t *tr)
 uint64_t ppo_trainer_global_step(const ppo_trainer_t *tr)
 {
     return tr->global_step;
+}
+
+const ppo_rms_t *ppo_trainer_obs_stats(const ppo_trainer_t *tr)
+{
+    return tr->env_obs_rms != NULL ? &tr->env_obs_rms[0] : &tr->obs_rms;
+}
+
+const ppo_rms_t *ppo_trainer_ret_stats(const ppo_trainer_t *tr)
+{
+    return tr->env_ret_rms != NULL ? &tr->env_ret_rms[0] : &tr->ret_rms;
 }
 
 /* 1 - (iteration - 1) / n_iterations for the iteration about to run (CleanRL's annealing) */
@@ -717,7 +765,9 @@ bool ppo_trainer_iterate(ppo_trainer_t *tr, ppo_metrics_row_t *row, GError **err
                     pl->ppo.objective == PPO_OBJECTIVE_KL_FIXED)
                        ? beta_used
                        : NAN;
-    row->n_updates = tr->opt_steps;
+    tr->n_updates += st.epochs;
+    row->n_updates = tr->n_updates;
+    row->optimizer_steps = tr->opt_steps;
     tr->skipped_updates += st.skipped;
     row->skipped_updates = st.skipped;
     row->skipped_total = tr->skipped_updates;

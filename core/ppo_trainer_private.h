@@ -93,8 +93,25 @@ typedef struct ppo_env_report {
     double ret_acc;        /* the running discounted return after this step (reward scaling) */
     double fin_return;     /* a finished episode's raw return */
     uint32_t fin_len;      /* ... and length */
-    uint32_t finished;     /* 1 when this step ended an episode */
+    uint8_t finished;      /* 1 when this step ended an episode */
+    uint8_t truncated;     /* ... by the time limit (and not terminated) */
+    uint8_t pad[2];
 } ppo_env_report_t;
+
+/* A finished training episode, as episodes.csv records it. */
+typedef struct ppo_episode {
+    uint64_t global_step;  /* env steps over all envs and ranks when it ended */
+    uint32_t env;          /* global env index (rank * num_envs + i) */
+    uint32_t length;       /* steps */
+    double ret;            /* raw return (before reward normalization) */
+    bool terminated;       /* the env ended it */
+    bool truncated;        /* the time limit ended it */
+    double time_s;         /* wall time since training started (continues across resumes) */
+} ppo_episode_t;
+
+/* Called on rank 0 for every finished episode of every rank, in the order they finished (vector
+ * step by vector step, global env order within a step), on the main thread. */
+typedef bool (*ppo_episode_sink_t)(void *ctx, const ppo_episode_t *episode, GError **error);
 
 /* Per-env bookkeeping written by collection tasks and read in env order by the main thread. */
 typedef struct ppo_env_slot {
@@ -121,7 +138,8 @@ typedef struct ppo_metrics_row {
     double policy_loss, value_loss, entropy, approx_kl, clip_fraction, explained_variance;
     double lr, clip_range, std, eval_return_mean;  /* NaN where not applicable */
     double loss, kl_beta;                          /* for TensorBoard */
-    uint64_t n_updates;
+    uint64_t n_updates;                            /* SB3's: epochs over all iterations */
+    uint64_t optimizer_steps;                      /* minibatch steps over all iterations */
     uint64_t skipped_updates;                      /* this iteration, for NaN (on_nan) */
     uint64_t skipped_total;                        /* the whole run */
 } ppo_metrics_row_t;
@@ -158,6 +176,8 @@ typedef struct ppo_trainer {
     void *adv_inst;
     void *opt_inst;
     bool has_reset_noise;          /* the policy implements reset_noise */
+    bool noise_per_episode;        /* call it at episode starts, as ABI 1.0/1.1 documented (an
+                                    * older policy); else at every rollout start (SB3's timing) */
 
     /* collection */
     ppo_pool_t *pool;
@@ -227,10 +247,17 @@ typedef struct ppo_trainer {
     char **slice_error;            /* (n_reduce_tasks) its message when it failed (owned) */
     bool *slice_finite;            /* (n_reduce_tasks) the slice's parameters after the step */
 
-    /* normalization */
+    /* normalization: shared statistics (normalize.mode vecnormalize), or one pair per env of
+     * this rank (gymnasium) */
     ppo_rms_t obs_rms;             /* [ckpt] */
     ppo_rms_t ret_rms;             /* [ckpt] */
+    ppo_rms_t *env_obs_rms;        /* (N) gymnasium only, else NULL [ckpt] */
+    ppo_rms_t *env_ret_rms;        /* (N) gymnasium only, else NULL [ckpt] */
     double norm_gamma;             /* discount of the scaled return */
+
+    /* finished episodes go here on rank 0 (NULL: nowhere) */
+    ppo_episode_sink_t on_episode;
+    void *on_episode_ctx;
 
     /* episode statistics on raw rewards */
     double win_return[PPO_EPISODE_WINDOW]; /* [ckpt] */
@@ -243,6 +270,7 @@ typedef struct ppo_trainer {
     uint64_t n_iterations;         /* iterations planned */
     uint64_t episodes;             /* finished episodes over all ranks */
     uint64_t opt_steps;            /* optimizer steps (Adam's t) */
+    uint64_t n_updates;            /* epochs begun (SB3's n_updates) */
     uint64_t skipped_updates;      /* minibatch updates skipped for NaN (on_nan: skip_update) */
     double kl_beta;                /* current KL penalty weight */
 
@@ -286,6 +314,10 @@ PPO_INTERNAL bool ppo_trainer_iterate(ppo_trainer_t *trainer, ppo_metrics_row_t 
 /* true once ppo.total_steps are done. */
 PPO_INTERNAL bool ppo_trainer_done(const ppo_trainer_t *trainer);
 
+/* The observation statistics evaluation and export use: the shared ones, or global env 0's
+ * with normalize.mode gymnasium (on rank 0); likewise the return statistics. */
+PPO_INTERNAL const ppo_rms_t *ppo_trainer_obs_stats(const ppo_trainer_t *trainer);
+PPO_INTERNAL const ppo_rms_t *ppo_trainer_ret_stats(const ppo_trainer_t *trainer);
 /* Observation row `row` (t N + i) of the rollout, as stored. */
 static inline void *ppo_trainer_obs_row(const ppo_trainer_t *tr, size_t row)
 {

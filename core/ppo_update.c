@@ -607,6 +607,7 @@ static void objective_config(const ppo_trainer_t *tr, double clip, ppo_objective
     cfg->clip = clip;
     cfg->vf_clip = pl->ppo.vf_clip;
     cfg->vf_coef = pl->ppo.vf_coef;
+    cfg->vf_half = pl->ppo.value_loss == PPO_VALUE_LOSS_MSE ? 1.0 : 0.5;
     cfg->ent_coef = pl->ppo.ent_coef;
     cfg->beta = tr->kl_beta;
     cfg->inv_batch = 1.0 / tr->mb_size;
@@ -669,12 +670,18 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
     }
 
     place_chunks(tr, mb);
-    double sum_pg = 0, sum_v = 0, sum_ent = 0, sum_kl = 0, sum_clip = 0, sum_loss = 0;
-    uint64_t n_mb = 0;
+    /* SB3's statistics: policy, value, entropy and clip fraction averaged over every minibatch
+     * evaluated (the one that stopped the update included), approx_kl over those of the last
+     * epoch, the loss of the last one */
+    double sum_pg = 0, sum_v = 0, sum_ent = 0, sum_clip = 0, epoch_kl = 0, last_loss = NAN;
+    uint64_t n_mb = 0, epoch_mb = 0;
     bool stop = false;
     /* what is shuffled: samples, or a recurrent policy's whole sequences */
     const uint32_t n_units = tr->S > 0 ? tr->N * tr->K : B;
     for (uint32_t epoch = 0; epoch < pl->ppo.epochs && !stop; epoch++) {
+        stats->epochs++;
+        epoch_kl = 0.0;
+        epoch_mb = 0;
         /* a fresh permutation each epoch (Fisher-Yates on the shuffle stream) */
         for (uint32_t b = 0; b < n_units; b++)
             tr->perm[b] = b;
@@ -711,10 +718,11 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
             sum_pg += s.policy_loss / gmb;
             sum_v += s.value_loss / gmb;
             sum_ent += s.entropy / gmb;
-            sum_kl += approx_kl;
             sum_clip += s.clipped / gmb;
-            sum_loss += loss;
+            epoch_kl += approx_kl;
+            last_loss = loss;
             n_mb++;
+            epoch_mb++;
             /* SB3's rule: stop before stepping once this minibatch drifted too far */
             if (!isnan(pl->ppo.target_kl) && approx_kl > 1.5 * pl->ppo.target_kl) {
                 stats->early_stopped = true;
@@ -781,9 +789,9 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
     stats->policy_loss = sum_pg / k;
     stats->value_loss = sum_v / k;
     stats->entropy = sum_ent / k;
-    stats->approx_kl = sum_kl / k;
+    stats->approx_kl = epoch_mb > 0 ? epoch_kl / (double)epoch_mb : 0.0;
     stats->clip_fraction = sum_clip / k;
-    stats->loss = sum_loss / k;
+    stats->loss = last_loss;
     return true;
 }
 

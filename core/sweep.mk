@@ -1,9 +1,9 @@
 # Sweeps and learning-curve reports (`ppofw sweep`, `ppofw plot`): the sweep file and its cells,
 # the runner, the statistics across seeds and the SVG figures.
-libppofw_la_SOURCES += \
-	core/ppo_sweep.c core/ppo_sweep_run.c core/ppo_sweep_private.h \
+libppocore_la_SOURCES += \
+	core/ppo_sweep.c core/ppo_sweep_run.c core/ppo_sweep_eta.c core/ppo_sweep_private.h \
 	core/ppo_curves.c core/ppo_curves_private.h \
-	core/ppo_svg.c core/ppo_svg_private.h
+	core/ppo_svg.c core/ppo_svg_private.h core/ppo_figure_png.c
 
 # tests: the core parts directly, the commands by spawning the built program (so they need
 # ppofw, the shipped plugins and the fixture plugins, all built before tests run)
@@ -31,6 +31,6 @@ tests_core_test_ppo_metrics_progress_LDADD = $(TEST_LIBS)
 tests_cli_test_cmd_sweep_SOURCES = tests/cli/test_cmd_sweep.c
 tests_cli_test_cmd_sweep_CFLAGS = $(TEST_CFLAGS)
 tests_cli_test_cmd_sweep_LDADD = $(TEST_LIBS)
-tests_cli_test_cmd_plot_SOURCES = tests/cli/test_cmd_plot.c
-tests_cli_test_cmd_plot_CFLAGS = $(TEST_CFLAGS)
-tests_cli_test_cmd_plot_LDADD = $(TEST_LIBS)
+tests_cli_test_cmd_plot_SOURCES = tests/cli/test_cmd_plot.c tests/image_read.c tests/image_read.h
+tests_cli_test_cmd_plot_CFLAGS = $(TEST_CFLAGS) $(PNG_CFLAGS)
+tests_cli_test_cmd_plot_LDADD = $(TEST_LIBS) $(PNG_LIBS) $(GIF_LIBS)

@@ -1,5 +1,5 @@
 # TensorBoard event files (core/ppo_tboard.c) and the CRC-32C they and checkpoints use.
-libppofw_la_SOURCES += \
+libppocore_la_SOURCES += \
 	core/ppo_crc32c.c core/ppo_crc32c_private.h \
 	core/ppo_tboard.c core/ppo_tboard_private.h
 
@@ -7,7 +7,7 @@ check_PROGRAMS += tests/core/test_ppo_crc32c tests/core/test_ppo_tboard
 tests_core_test_ppo_crc32c_SOURCES = tests/core/test_ppo_crc32c.c
 tests_core_test_ppo_crc32c_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_crc32c_LDADD = $(TEST_LIBS)
-tests_core_test_ppo_tboard_SOURCES = tests/core/test_ppo_tboard.c
+tests_core_test_ppo_tboard_SOURCES = tests/core/test_ppo_tboard.c tests/alloc_count.h
 tests_core_test_ppo_tboard_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_tboard_LDADD = $(TEST_LIBS)
 TESTS += tests/core/test_ppo_crc32c tests/core/test_ppo_tboard

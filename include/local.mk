@@ -9,6 +9,7 @@ ppofwinclude_HEADERS = \
 	include/ppofw/env.h \
 	include/ppofw/policy.h \
 	include/ppofw/advantage.h \
+	include/ppofw/codegen.h \
 	include/ppofw/optimizer.h \
 	include/ppofw/dist.h \
 	include/ppofw/nn.h \

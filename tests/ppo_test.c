@@ -92,6 +92,25 @@ void ppo_test_step_range_matches_step(const char *plugin_name, const char *flow_
     ppo_params_free(params);
 }
 
+void ppo_test_run_ok(char **argv)
+{
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *error = NULL;
+    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                               &status, &error);
+    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
+    if (!g_spawn_check_wait_status(status, NULL)) {
+        /* the whole output on stderr; the message (Check's are limited) keeps its end */
+        fprintf(stderr, "%s failed:\n%s%s\n", argv[0], out, err);
+        const size_t n = strlen(err), keep = 3000;
+        ck_abort_msg("%s %s failed; the end of its stderr:\n%s", argv[0],
+                     argv[1] != NULL ? argv[1] : "", n > keep ? err + n - keep : err);
+    }
+    g_free(out);
+    g_free(err);
+}
+
 char *ppo_test_tmpdir(void)
 {
     GError *error = NULL;

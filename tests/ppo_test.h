@@ -38,6 +38,10 @@ char *ppo_test_tmpdir(void);
  * removed stays. */
 void ppo_test_rm_tree(const char *path);
 
+/* Run the program argv (NULL-terminated, argv[0] found on PATH or a path); fails the test with
+ * its output unless it exits 0. */
+void ppo_test_run_ok(char **argv);
+
 /* Absolute path of a file in the source tree's tests/data/ (transfer full). */
 char *ppo_test_data_path(const char *file);
 

@@ -8,11 +8,16 @@
  *
  * What it shows: the segment table (the core owns, initializes and binds the parameters),
  * workspaces allocated with the host's aligned allocator that hold everything a call writes,
- * evaluate keeping what backward needs, and backward ADDING into the gradient array. Left out:
- * hidden layers (see the shipped mlp), gSDE, export_c.
+ * evaluate keeping what backward needs, backward ADDING into the gradient array, and export_c
+ * writing the trained policy as standalone C (PPO_EXPORT_CONTRACT in <ppofw/policy.h>). Left out:
+ * hidden layers (see the shipped mlp), gSDE, multi-discrete actions (refused by name).
  *
- * Build: make (see the Makefile); check: ppofw check-policy ./linear_policy.so.
+ * Build: make (see the Makefile); check: ppofw check-policy ./linear_policy.so; test, train and
+ * export: make check.
  */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +34,7 @@ typedef struct linear {
     uint32_t H;                     /* head outputs: n logits, or A means */
     uint32_t P;                     /* distribution floats per row: n, or 2A */
     uint32_t n_segs;                /* 4, or 5 with log_std */
+    const ppo_space_t *obs_space;   /* the core's, valid until destroy (export_c reads it) */
     ppo_segment_t segs[N_SEGS_MAX]; /* the segment table */
     size_t offset[N_SEGS_MAX];      /* first float of each segment in the parameter array */
     const float *params;            /* the core's array, bound by bind() */
@@ -75,12 +81,19 @@ static void *linear_create(const ppo_host_t *host, const ppo_params_t *params,
                            const ppo_policy_setup_t *setup)
 {
     const ppo_space_t *act = setup->act_space;
+    if (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX) {
+        /* refuse, by name, what the policy cannot handle (multi-discrete, since ABI 1.2) */
+        host->error(host, "the action space is multi-discrete; linear_policy handles discrete "
+                          "and box actions (use the shipped mlp)");
+        return NULL;
+    }
     linear_t *pol = calloc(1, sizeof(*pol));
     if (pol == NULL) {
         host->error(host, "out of memory");
         return NULL;
     }
     pol->host = host;
+    pol->obs_space = setup->obs_space;
     pol->gaussian = act->kind == PPO_SPACE_BOX;
     pol->D = setup->obs_space->dim;
     pol->A = pol->gaussian ? act->dim : 1;
@@ -297,6 +310,100 @@ static int linear_backward(void *inst, void *wsp, uint32_t B, const float *dlogp
     return 0;
 }
 
+/* ---- export_c: the deterministic action as standalone C ---- */
+
+/* `static const double NAME[n] = {...};` with every value exact (17 significant digits). */
+static void write_array(FILE *out, const char *name, const double *v, size_t n)
+{
+    fprintf(out, "static const double %s[%zu] = {", name, n);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%.17g,", i % 4 == 0 ? "\n    " : " ", v[i]);
+    fprintf(out, "\n};\n");
+}
+
+/* The file PPO_EXPORT_CONTRACT (policy.h) describes: ppo_policy_act() takes the raw observation,
+ * applies what the core applied in training (the uint8 scaling, the observation normalization)
+ * and returns the first largest logit, or writes the means. */
+static int linear_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, FILE *out)
+{
+    const linear_t *pol = inst;
+    const uint32_t D = pol->D, H = pol->H;
+    const ppo_space_t *obs = pol->obs_space;
+#if PPO_ABI_MINOR >= 2
+    const int u8 = obs->dtype == PPO_DTYPE_UINT8;
+#else
+    const int u8 = 0; /* built against the ABI 1.1 headers: float observations only */
+#endif
+    const int normalize = norm != NULL && norm->enabled;
+    const size_t n_w = (size_t)H * D;
+    double *v = calloc(n_w > D ? n_w : D, sizeof(double));
+    if (v == NULL) {
+        pol->host->error(pol->host, "out of memory");
+        return -1;
+    }
+    fprintf(out,
+            "/* linear_policy exported by ppofw: the %s of a linear policy, from the raw\n"
+            " * observation. Standalone C99 that needs only <math.h>. */\n"
+            "#include <math.h>\n\n#define PPO_POLICY_OBS_DIM %" PRIu32 "\n"
+            "#define PPO_POLICY_ACT_DIM %" PRIu32 "\n",
+            pol->gaussian ? "mean action" : "most likely action", D, pol->A);
+    if (!pol->gaussian)
+        fprintf(out, "#define PPO_POLICY_N_ACTIONS %" PRIu32 "\n", H);
+    if (u8)
+        fprintf(out, "#define PPO_POLICY_OBS_UINT8 1\n");
+    fprintf(out, "\n");
+    for (size_t j = 0; j < n_w; j++)
+        v[j] = params[pol->offset[SEG_PI_W] + j];
+    write_array(out, "pi_weight", v, n_w);
+    for (uint32_t k = 0; k < H; k++)
+        v[k] = params[pol->offset[SEG_PI_B] + k];
+    write_array(out, "pi_bias", v, H);
+    if (u8) {
+        write_array(out, "obs_low", obs->low, D);
+        for (uint32_t i = 0; i < D; i++)
+            v[i] = obs->high[i] - obs->low[i];
+        write_array(out, "obs_range", v, D);
+    }
+    if (normalize) {
+        write_array(out, "norm_mean", norm->mean, D);
+        for (uint32_t i = 0; i < D; i++)
+            v[i] = 1.0 / sqrt(norm->var[i] + norm->epsilon);
+        write_array(out, "norm_scale", v, D);
+    }
+    free(v);
+
+    /* the observation as the policy saw it in training, then W x + b */
+    fprintf(out,
+            "\n%s ppo_policy_act(const %s *obs%s)\n{\n    double x[%" PRIu32 "];\n"
+            "    for (int i = 0; i < %" PRIu32 "; i++) {\n        double v = %s;\n",
+            pol->gaussian ? "void" : "int", u8 ? "unsigned char" : "double",
+            pol->gaussian ? ", double *action" : "", D, D,
+            u8 ? "((double)obs[i] - obs_low[i]) / obs_range[i]" : "obs[i]");
+    if (normalize)
+        fprintf(out,
+                "        v = (v - norm_mean[i]) * norm_scale[i];\n"
+                "        v = v < -%.17g ? -%.17g : v > %.17g ? %.17g : v;\n",
+                norm->clip, norm->clip, norm->clip, norm->clip);
+    fprintf(out, "        x[i] = v;\n    }\n");
+    if (!pol->gaussian)
+        fprintf(out, "    int best = 0;\n    double best_value = 0.0;\n");
+    fprintf(out,
+            "    for (int k = 0; k < %" PRIu32 "; k++) {\n        double s = pi_bias[k];\n"
+            "        for (int i = 0; i < %" PRIu32 "; i++)\n"
+            "            s += pi_weight[k * %" PRIu32 " + i] * x[i];\n",
+            H, D, D);
+    if (pol->gaussian)
+        fprintf(out, "        action[k] = s;\n    }\n}\n");
+    else
+        fprintf(out, "        if (k == 0 || s > best_value) {\n            best = k;\n"
+                     "            best_value = s;\n        }\n    }\n    return best;\n}\n");
+    if (ferror(out)) {
+        pol->host->error(pol->host, "cannot write the exported policy");
+        return -1;
+    }
+    return 0;
+}
+
 static const ppo_policy_vtable_t linear_vtable = {
     .struct_size = sizeof(ppo_policy_vtable_t),
     .create = linear_create,
@@ -310,6 +417,7 @@ static const ppo_policy_vtable_t linear_vtable = {
     .value = linear_value,
     .evaluate = linear_evaluate,
     .backward = linear_backward,
+    .export_c = linear_export_c,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_POLICY, "linear_policy", "1.0.0",

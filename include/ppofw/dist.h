@@ -59,6 +59,22 @@ PPO_API void ppo_gaussian_backward(uint32_t B, uint32_t A, const float *dist, co
                                    const float *old_dist, const float *dlogp,
                                    const float *dentropy, const float *dkl, float *ddist_out);
 
+/* The state-independent log-std head (ABI 1.2), as SB3's DiagGaussianDistribution and CleanRL's
+ * continuous agent build it: a layer gives each row's means, and one learned log_std vector (a
+ * parameter segment, A floats, usually named "log_std") is shared by every row.
+ *
+ * dist_out (B, 2A) = each row's means (B, A) followed by log_std (A): the layout the Gaussian
+ * helpers above read. */
+PPO_API void ppo_gaussian_head_forward(uint32_t B, uint32_t A, const float *mean,
+                                       const float *log_std, float *dist_out);
+
+/* Backward of ppo_gaussian_head_forward given ddist (B, 2A) (what ppo_gaussian_backward wrote):
+ * OVERWRITES dmean_out (B, A) with the mean columns (may be NULL) and ADDS the sum over the rows
+ * of the log-std columns into dlog_std (A) (the log_std segment of the gradient; may be NULL),
+ * summed in double in row order and rounded to float before it is added. */
+PPO_API void ppo_gaussian_head_backward(uint32_t B, uint32_t A, const float *ddist,
+                                        float *dmean_out, float *dlog_std);
+
 /* Multi-categorical (ABI 1.2): K = n_comp components, component k with nvec[k] >= 1 choices;
  * actions (B, K) hold one index per component as floats.
  *

@@ -72,7 +72,9 @@ typedef struct ppo_env_vtable {
      * render_rgb writes height x width x 3 bytes (row-major from the top-left pixel, R, G, B) to
      * rgb_out, a buffer the core owns, and nothing else: it is a pure function of the state that
      * get_state/set_state save (the same state gives the same pixels), changes no state, draws no
-     * random number and allocates nothing per frame. Return 0, or < 0 after host->error(). */
+     * random number and keeps nothing allocated per frame (scratch memory a drawing library takes
+     * and returns within the call is fine; make the canvas on the first call, not in create).
+     * Return 0, or < 0 after host->error(). */
     int (*render_size)(void *inst, uint32_t *width_out, uint32_t *height_out);
     int (*render_rgb)(void *inst, uint8_t *rgb_out);
 

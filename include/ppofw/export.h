@@ -1,8 +1,9 @@
 /* ppofw — symbol visibility for libppofw and for plugins.
  *
  * libppofw and every plugin are built with -fvisibility=hidden. PPO_API marks the functions of
- * libppofw that plugins and the ppofw program may call; PPO_PLUGIN_EXPORT marks the one symbol a
- * plugin exports (ppo_plugin_entry, written by PPO_PLUGIN_DEFINE). Nothing else leaves a .so.
+ * libppofw that plugins may call, and libppofw exports exactly the functions its installed headers
+ * declare with it. PPO_PLUGIN_EXPORT marks the one symbol a plugin exports (ppo_plugin_entry,
+ * written by PPO_PLUGIN_DEFINE). Nothing else leaves a .so.
  */
 #ifndef PPOFW_EXPORT_H
 #define PPOFW_EXPORT_H

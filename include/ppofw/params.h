@@ -5,7 +5,8 @@
  * (unknown names, wrong types, out-of-range values and bad choices are the user's errors, reported
  * with the YAML position), fills in defaults, and hands create a ppo_params_t. The plugin reads
  * typed values through the accessors below; it never parses YAML itself. The same schema drives
- * `ppofw plugins info NAME` and docs/pipeline-reference.md.
+ * `ppofw plugins info NAME` and pipeline-reference.md, installed in ppofw's documentation
+ * directory (`pkg-config --variable=docdir ppofw`; docs/ in the source tree).
  */
 #ifndef PPOFW_PARAMS_H
 #define PPOFW_PARAMS_H

@@ -8,7 +8,12 @@
  *
  * Every call that computes writes only into a workspace made by ws_create, so calls on
  * different workspaces may run in parallel on different threads. backward() uses what the last
- * evaluate() on the same workspace left there.
+ * evaluate() on the same workspace left there. act() and value() may use any part of a workspace
+ * as scratch, what evaluate() left for backward() included: the core never calls anything on a
+ * workspace between an evaluate() and the backward() that uses it (`ppofw check-policy` keeps the
+ * same order when it interleaves two workspaces' calls, and training with a policy whose backward
+ * refuses any other order is tested). A call must leave nothing a later call reads outside its
+ * workspace (in the instance, or in static storage).
  *
  * Shapes in comments: B rows in a call, D observation size, A action size (1 for discrete, the
  * number of components for multi-discrete), P distribution parameters per row (dist_size()).
@@ -52,6 +57,53 @@ typedef struct ppo_segment {
     double value;         /* PPO_INIT_CONSTANT: the value; PPO_INIT_UNIFORM: the bound */
     double gain;          /* PPO_INIT_ORTHOGONAL: the gain */
 } ppo_segment_t;
+
+/* A segment table being built (ABI 1.2). ppo_segment_table_add appends a segment and computes its
+ * offset in the parameter array the way the core lays segments out (back to back in declaration
+ * order), so a policy never adds sizes up by hand:
+ *
+ *     ppo_segment_t segs[8];
+ *     size_t offsets[8];
+ *     ppo_segment_table_t t = PPO_SEGMENT_TABLE(segs, offsets, 8);
+ *     uint32_t pi = ppo_segment_table_add_linear(&t, "pi.weight", "pi.bias", D, n, 0.01);
+ *     uint32_t ls = ppo_segment_table_add(&t, "log_std", A, 1, PPO_INIT_CONSTANT, 0.0, 0.0);
+ *     if (t.failed) ... (too many segments or a zero dimension: nothing was added from then on)
+ *     ... params + offsets[pi] is pi.weight once bound; t.n_params floats in all.
+ *
+ * The caller owns the arrays and the names, which must stay valid as long as the table is used
+ * (segments() hands the same array to the core). Not thread-safe; build the table in create. */
+typedef struct ppo_segment_table {
+    uint32_t struct_size;    /* sizeof(ppo_segment_table_t) the plugin was built with */
+    uint32_t capacity;       /* entries of segments and offsets */
+    uint32_t n_segments;     /* segments added so far */
+    uint32_t failed;         /* 1 once an add did not fit or had a zero dimension */
+    ppo_segment_t *segments; /* (capacity) the table, filled in order */
+    size_t *offsets;         /* (capacity) the first float of each segment in the parameters */
+    size_t n_params;         /* floats of all segments added: the parameter count */
+    void *reserved[2];       /* NULL */
+} ppo_segment_table_t;
+
+/* An empty table over caller-owned arrays of CAPACITY entries (ABI 1.2). */
+#define PPO_SEGMENT_TABLE(SEGMENTS, OFFSETS, CAPACITY)                                             \
+    ((ppo_segment_table_t){.struct_size = sizeof(ppo_segment_table_t),                           \
+                           .capacity = (uint32_t)(CAPACITY),                                       \
+                           .segments = (SEGMENTS),                                                 \
+                           .offsets = (OFFSETS)})
+
+/* Append one segment (the fields of ppo_segment_t; struct_size is filled in) and record its
+ * offset (ABI 1.2). Returns its index, or UINT32_MAX when the table is full, rows or cols is 0,
+ * or an earlier add failed; then `failed` is set and nothing is added. */
+PPO_API uint32_t ppo_segment_table_add(ppo_segment_table_t *table, const char *name,
+                                       uint32_t rows, uint32_t cols, ppo_init_kind_t init,
+                                       double value, double gain);
+
+/* Append a Linear layer from `in` to `out` features (ABI 1.2): the weight (out, in), orthogonal
+ * with `gain`, then the bias (out), zero, as CleanRL's layer_init and SB3's ortho_init make them.
+ * Returns the weight's index (the bias is the next one), or UINT32_MAX as ppo_segment_table_add.
+ */
+PPO_API uint32_t ppo_segment_table_add_linear(ppo_segment_table_t *table, const char *weight_name,
+                                              const char *bias_name, uint32_t in, uint32_t out,
+                                              double gain);
 
 /* What the core tells a policy when creating it. */
 typedef struct ppo_policy_setup {
@@ -192,9 +244,14 @@ typedef struct ppo_policy_vtable {
     int (*backward)(void *inst, void *ws, uint32_t B, const float *dlogp, const float *dentropy,
                     const float *dkl, const float *dvalue, float *grad_out);
 
-    /* (optional) Resample the exploration noise of env `env_index` (gSDE). The core calls it at
-     * the start of every episode of that env. A policy that resamples on a schedule of its own
-     * does so inside act(), from the row's stream. */
+    /* (optional) Resample the exploration noise of env `env_index` (gSDE). In training the core
+     * calls it for every env at the start of every rollout, before the first act() of the
+     * rollout and after the update that changed the parameters, as Stable-Baselines3 does; so
+     * noise drawn from the parameters (gSDE's std) always matches the distribution act() reports
+     * for the rollout. Evaluation calls it at the start of each of its episodes. A policy that
+     * also resamples within a rollout (SB3's sde_sample_freq) does so inside act(), from the
+     * row's stream. A policy built for ABI 1.0 or 1.1 keeps the timing those documented: the
+     * core calls it at the start of every episode of that env, and not at rollout starts. */
     int (*reset_noise)(void *inst, uint32_t env_index, ppo_rng_t *rng);
     /* (optional, all three or none) Per-env state such as exploration noise, saved with
      * checkpoints: state_size() doubles. */
@@ -235,7 +292,8 @@ typedef struct ppo_policy_vtable {
      * whole policy (distribution and value function; one step of a recurrent policy), counting a
      * multiply-add as 2. `ppofw bench` reports throughput against the machine's peak with it
      * (counting a backward pass as twice the forward). NULL: the core counts 2 x rows x cols for
-     * every segment whose name ends in "weight". */
+     * every segment that is a matrix (rows > 1 and cols > 1) whose name ends in "weight", which
+     * is right for dense layers only. */
     double (*forward_flops)(void *inst);
 
     void *reserved[3]; /* NULL */
@@ -270,7 +328,20 @@ typedef struct ppo_policy_vtable {
  *                                          or zeros, gives)
  *
  * to be called before the first step of every episode. `ppofw export --header FILE.h` writes a
- * header with the same macros and the prototype. Everything else in the file is static. */
+ * header with the same macros and the prototypes (ppo_codegen_header). Everything else in the
+ * file is static.
+ *
+ * How it is checked (`ppofw check-policy`, and `ppofw export --verify` on a checkpoint): the file
+ * is compiled alone with the system's C compiler ($CC, or cc; -std=c99 -pedantic -Wall -Wextra:
+ * an error fails, a warning warns), then included into a driver that declares the prototypes
+ * above for the policy's spaces and checks the macros; the program runs on observations drawn
+ * inside the observation box and on its edges (all low, all high, alternating, zero), with and
+ * without normalization, a recurrent policy's over whole episodes with ppo_policy_reset at their
+ * starts; its actions are compared with the plugin's deterministic act on the same observations
+ * as the core hands them to the policy. Discrete and multi-discrete actions must be equal (a
+ * row where the plugin's own logits of the two actions tie to 1e-4 (1 + |logit|) is accepted and
+ * counted); box actions must agree to 1e-4 (1 + |act's action|). <ppofw/codegen.h> writes every
+ * piece a file needs in the arithmetic libppofw uses. */
 
 PPO_END_DECLS
 

@@ -10,14 +10,16 @@
  * (-cos theta1 - cos(theta1 + theta2) > 1). Reward -1 per step, 0 on the terminating step.
  *
  * Left out: the time limit (the core applies max_episode_steps = 500), torque noise (zero in
- * Acrobot-v1), the "nips" dynamics variant, custom reset bounds, and pixel rendering
- * (render_text draws the tip height as a bar).
+ * Acrobot-v1), the "nips" dynamics variant and custom reset bounds. render_text draws the tip
+ * height as a bar; render_rgb draws the two links at 500x500 as Gymnasium's renderer does.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
 
 #define ACROBOT_DT 0.2
 #define ACROBOT_MAX_VEL_1 (4 * M_PI)
@@ -40,6 +42,7 @@ typedef struct acrobot {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double state[4];        /* theta1, theta2, dtheta1, dtheta2 */
     bool has_state;         /* reset or set_state has run */
+    ppo_cc_canvas_t canvas; /* made by the first render call */
 } acrobot_t;
 
 static void *acrobot_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -55,7 +58,10 @@ static void *acrobot_create(const ppo_host_t *host, const ppo_params_t *params)
 
 static void acrobot_destroy(void *inst)
 {
-    free(inst);
+    acrobot_t *ac = inst;
+    if (ac != NULL)
+        ppo_cc_canvas_fini(&ac->canvas);
+    free(ac);
 }
 
 static int acrobot_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -270,6 +276,52 @@ static int acrobot_render_text(void *inst, FILE *out)
     return 0;
 }
 
+/* Gymnasium's picture: 500x500, the world [-2.2, 2.2] across it, the fixed joint in the middle */
+#define ACROBOT_SCREEN 500
+
+static int acrobot_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    acrobot_t *ac = inst;
+    return ppo_cc_canvas_size(&ac->canvas, ac->host, ACROBOT_SCREEN, ACROBOT_SCREEN, width_out,
+                              height_out);
+}
+
+static int acrobot_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    acrobot_t *ac = inst;
+    cairo_t *cr = ppo_cc_canvas_begin(&ac->canvas, ac->host, ACROBOT_SCREEN, ACROBOT_SCREEN);
+    if (cr == NULL)
+        return -1;
+    const double scale = ACROBOT_SCREEN / (2 * 2.2), offset = ACROBOT_SCREEN / 2.0;
+    const double s0 = ac->state[0], s1 = ac->state[1];
+
+    /* the joints (x, y): the fixed one, then the end of the first link (links are 1 long) */
+    const double joints[2][2] = {
+        {offset, offset},
+        {sin(s0) * scale + offset, -cos(s0) * scale + offset},
+    };
+    const double thetas[2] = {s0 - M_PI / 2, s0 + s1 - M_PI / 2};
+
+    /* the line the tip must rise above: one link above the fixed joint */
+    ppo_cc_pixels(cr, (int)(-2.2 * scale + offset), (int)(scale + offset), (int)(4.4 * scale), 1, 0,
+                  0, 0);
+
+    /* each link from its joint, 0.2 wide, then the joint */
+    for (int k = 0; k < 2; k++) {
+        const double l = 0.0, r = scale, t = 0.1 * scale, b = -0.1 * scale;
+        const double corners[4][2] = {{l, b}, {l, t}, {r, t}, {r, b}};
+        const double c = cos(thetas[k]), s = sin(thetas[k]);
+        double link[4][2];
+        for (int i = 0; i < 4; i++) {
+            link[i][0] = corners[i][0] * c - corners[i][1] * s + joints[k][0];
+            link[i][1] = corners[i][0] * s + corners[i][1] * c + joints[k][1];
+        }
+        ppo_cc_polygon(cr, link, 4, 0, 204, 204);
+        ppo_cc_disc(cr, (int)joints[k][0], (int)joints[k][1], (int)(0.1 * scale), 204, 204, 0);
+    }
+    return ppo_cc_canvas_end(&ac->canvas, ac->host, rgb_out);
+}
+
 static const ppo_env_vtable_t acrobot_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 500,
@@ -282,6 +334,8 @@ static const ppo_env_vtable_t acrobot_vtable = {
     .get_state = acrobot_get_state,
     .set_state = acrobot_set_state,
     .render_text = acrobot_render_text,
+    .render_size = acrobot_render_size,
+    .render_rgb = acrobot_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "acrobot", "1.0.0", "Gymnasium Acrobot-v1", NULL, 0,

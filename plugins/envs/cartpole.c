@@ -10,7 +10,8 @@
  * warning.
  *
  * Left out: the time limit (the core applies max_episode_steps = 500), custom reset bounds, the
- * semi-implicit integrator option, and pixel rendering (render_text draws one text line).
+ * semi-implicit integrator option. render_text draws one text line; render_rgb draws the cart
+ * and pole at 600x400 as Gymnasium's renderer does.
  */
 #include <float.h>
 #include <math.h>
@@ -18,6 +19,9 @@
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define CARTPOLE_GRAVITY 9.8
 #define CARTPOLE_MASSCART 1.0
@@ -49,7 +53,9 @@ typedef struct cartpole {
     double state[4];             /* x, x_dot, theta, theta_dot */
     bool has_state;              /* reset or set_state has run */
     bool sutton_barto_reward;    /* 0 per step, -1 on termination */
+    bool mask_velocity;          /* x_dot and theta_dot observed as 0 */
     int steps_beyond_terminated; /* Gymnasium's counter: -1 until a step terminates */
+    ppo_cc_canvas_t canvas;      /* made by the first render call */
 } cartpole_t;
 
 static const ppo_param_spec_t cartpole_params[] = {
@@ -60,6 +66,7 @@ static const ppo_param_spec_t cartpole_params[] = {
         .default_value = "false",
         .doc = "reward 0 per step and -1 on termination instead of +1 per step (Gymnasium 1.x)",
     },
+    MASK_VELOCITY_PARAM("the cart velocity and the pole's angular velocity (entries 1 and 3)"),
 };
 
 static void *cartpole_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -71,13 +78,17 @@ static void *cartpole_create(const ppo_host_t *host, const ppo_params_t *params)
     }
     cp->host = host;
     cp->sutton_barto_reward = ppo_params_get_bool(params, "sutton_barto_reward");
+    cp->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     cp->steps_beyond_terminated = -1;
     return cp;
 }
 
 static void cartpole_destroy(void *inst)
 {
-    free(inst);
+    cartpole_t *cp = inst;
+    if (cp != NULL)
+        ppo_cc_canvas_fini(&cp->canvas);
+    free(cp);
 }
 
 static int cartpole_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -103,6 +114,8 @@ static void cartpole_observe(const cartpole_t *cp, float *obs_out)
 {
     for (int i = 0; i < 4; i++)
         obs_out[i] = (float)cp->state[i];
+    if (cp->mask_velocity)
+        obs_out[1] = obs_out[3] = 0.0f;
 }
 
 static int cartpole_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -245,6 +258,56 @@ static int cartpole_render_text(void *inst, FILE *out)
     return 0;
 }
 
+/* Gymnasium's picture: 600x400, the world [-2.4, 2.4] across the width */
+#define CARTPOLE_SCREEN_W 600
+#define CARTPOLE_SCREEN_H 400
+
+static int cartpole_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    cartpole_t *cp = inst;
+    return ppo_cc_canvas_size(&cp->canvas, cp->host, CARTPOLE_SCREEN_W, CARTPOLE_SCREEN_H,
+                              width_out, height_out);
+}
+
+static int cartpole_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    cartpole_t *cp = inst;
+    cairo_t *cr = ppo_cc_canvas_begin(&cp->canvas, cp->host, CARTPOLE_SCREEN_W, CARTPOLE_SCREEN_H);
+    if (cr == NULL)
+        return -1;
+    const double scale = CARTPOLE_SCREEN_W / (2 * CARTPOLE_X_THRESHOLD);
+    const double polewidth = 10.0, polelen = scale * (2 * CARTPOLE_LENGTH);
+    const double cartwidth = 50.0, cartheight = 30.0, axleoffset = cartheight / 4.0;
+    const double cartx = cp->state[0] * scale + CARTPOLE_SCREEN_W / 2.0;
+    const int carty = 100;
+
+    /* the cart, black, centred on carty */
+    const double cart[4][2] = {
+        {cartx - cartwidth / 2, carty - cartheight / 2},
+        {cartx - cartwidth / 2, carty + cartheight / 2},
+        {cartx + cartwidth / 2, carty + cartheight / 2},
+        {cartx + cartwidth / 2, carty - cartheight / 2},
+    };
+    ppo_cc_polygon(cr, cart, 4, 0, 0, 0);
+
+    /* the pole, rotated by -theta about the axle */
+    const double l = -polewidth / 2, r = polewidth / 2, t = polelen - polewidth / 2;
+    const double b = -polewidth / 2;
+    const double corners[4][2] = {{l, b}, {l, t}, {r, t}, {r, b}};
+    const double c = cos(-cp->state[2]), s = sin(-cp->state[2]);
+    double pole[4][2];
+    for (int i = 0; i < 4; i++) {
+        pole[i][0] = corners[i][0] * c - corners[i][1] * s + cartx;
+        pole[i][1] = corners[i][0] * s + corners[i][1] * c + carty + axleoffset;
+    }
+    ppo_cc_polygon(cr, pole, 4, 202, 152, 101);
+
+    /* the axle, then the track */
+    ppo_cc_disc(cr, (int)cartx, (int)(carty + axleoffset), (int)(polewidth / 2), 129, 132, 203);
+    ppo_cc_pixels(cr, 0, carty, CARTPOLE_SCREEN_W, 1, 0, 0, 0);
+    return ppo_cc_canvas_end(&cp->canvas, cp->host, rgb_out);
+}
+
 static const ppo_env_vtable_t cartpole_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 500,
@@ -257,6 +320,8 @@ static const ppo_env_vtable_t cartpole_vtable = {
     .get_state = cartpole_get_state,
     .set_state = cartpole_set_state,
     .render_text = cartpole_render_text,
+    .render_size = cartpole_render_size,
+    .render_rgb = cartpole_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "cartpole", "1.0.0", "Gymnasium CartPole-v1", cartpole_params,

@@ -9,14 +9,17 @@
  * Gymnasium takes from the C library too, so the trajectories match Gymnasium's exactly.
  *
  * Left out: the time limit (the core applies max_episode_steps = 200), the goal_velocity
- * constructor option (0 in MountainCar-v0), custom reset bounds, and pixel rendering
- * (render_text draws the car on a line).
+ * constructor option (0 in MountainCar-v0) and custom reset bounds. render_text draws the car on a
+ * line; render_rgb draws the hill, car and flag at 600x400 as Gymnasium's renderer does.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define MC_MIN_POSITION (-1.2)
 #define MC_MAX_POSITION 0.6
@@ -36,7 +39,13 @@ typedef struct mountain_car {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double state[2];        /* position, velocity */
     bool has_state;         /* reset or set_state has run */
+    ppo_cc_canvas_t canvas; /* made by the first render call */
+    bool mask_velocity;     /* the velocity observed as 0 */
 } mountain_car_t;
+
+static const ppo_param_spec_t mc_params[] = {
+    MASK_VELOCITY_PARAM("the velocity (entry 1)"),
+};
 
 static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
 {
@@ -46,12 +55,16 @@ static void *mc_create(const ppo_host_t *host, const ppo_params_t *params)
         return NULL;
     }
     mc->host = host;
+    mc->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return mc;
 }
 
 static void mc_destroy(void *inst)
 {
-    free(inst);
+    mountain_car_t *mc = inst;
+    if (mc != NULL)
+        ppo_cc_canvas_fini(&mc->canvas);
+    free(mc);
 }
 
 static int mc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -76,7 +89,7 @@ static int mc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
 static void mc_observe(const mountain_car_t *mc, float *obs_out)
 {
     obs_out[0] = (float)mc->state[0];
-    obs_out[1] = (float)mc->state[1];
+    obs_out[1] = mc->mask_velocity ? 0.0f : (float)mc->state[1];
 }
 
 static int mc_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -192,6 +205,24 @@ static int mc_render_text(void *inst, FILE *out)
     return 0;
 }
 
+static int mc_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    mountain_car_t *mc = inst;
+    return ppo_cc_canvas_size(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H,
+                              width_out, height_out);
+}
+
+static int mc_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    mountain_car_t *mc = inst;
+    cairo_t *cr =
+        ppo_cc_canvas_begin(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H);
+    if (cr == NULL)
+        return -1;
+    ppo_cc_mountain_car(cr, mc->state[0], MC_GOAL_POSITION);
+    return ppo_cc_canvas_end(&mc->canvas, mc->host, rgb_out);
+}
+
 static const ppo_env_vtable_t mc_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 200,
@@ -204,7 +235,9 @@ static const ppo_env_vtable_t mc_vtable = {
     .get_state = mc_get_state,
     .set_state = mc_set_state,
     .render_text = mc_render_text,
+    .render_size = mc_render_size,
+    .render_rgb = mc_render_rgb,
 };
 
-PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", NULL, 0,
-                  &mc_vtable)
+PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car", "1.0.0", "Gymnasium MountainCar-v0", mc_params,
+                  PPO_ARRAY_LEN(mc_params), &mc_vtable)

@@ -11,14 +11,18 @@
  * The observation is the stored state itself.
  *
  * Left out: the time limit (the core applies max_episode_steps = 999), the goal_velocity
- * constructor option (0 in MountainCarContinuous-v0), custom reset bounds, and pixel rendering
- * (render_text draws the car on a line).
+ * constructor option (0 in MountainCarContinuous-v0) and custom reset bounds. render_text draws
+ * the car on a line; render_rgb draws the hill, car and flag at 600x400 as Gymnasium's renderer
+ * does.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define MCC_MIN_ACTION (-1.0)
 #define MCC_MAX_ACTION 1.0
@@ -42,7 +46,13 @@ typedef struct mountain_car_continuous {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double state[2];        /* position, velocity; float32 values after a step */
     bool has_state;         /* reset or set_state has run */
+    ppo_cc_canvas_t canvas; /* made by the first render call */
+    bool mask_velocity;     /* the velocity observed as 0 */
 } mountain_car_continuous_t;
+
+static const ppo_param_spec_t mcc_params[] = {
+    MASK_VELOCITY_PARAM("the velocity (entry 1)"),
+};
 
 static void *mcc_create(const ppo_host_t *host, const ppo_params_t *params)
 {
@@ -52,12 +62,16 @@ static void *mcc_create(const ppo_host_t *host, const ppo_params_t *params)
         return NULL;
     }
     mcc->host = host;
+    mcc->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return mcc;
 }
 
 static void mcc_destroy(void *inst)
 {
-    free(inst);
+    mountain_car_continuous_t *mcc = inst;
+    if (mcc != NULL)
+        ppo_cc_canvas_fini(&mcc->canvas);
+    free(mcc);
 }
 
 static int mcc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -84,7 +98,7 @@ static int mcc_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space
 static void mcc_observe(const mountain_car_continuous_t *mcc, float *obs_out)
 {
     obs_out[0] = (float)mcc->state[0];
-    obs_out[1] = (float)mcc->state[1];
+    obs_out[1] = mcc->mask_velocity ? 0.0f : (float)mcc->state[1];
 }
 
 static int mcc_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -202,6 +216,24 @@ static int mcc_render_text(void *inst, FILE *out)
     return 0;
 }
 
+static int mcc_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    mountain_car_continuous_t *mc = inst;
+    return ppo_cc_canvas_size(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H,
+                              width_out, height_out);
+}
+
+static int mcc_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    mountain_car_continuous_t *mc = inst;
+    cairo_t *cr =
+        ppo_cc_canvas_begin(&mc->canvas, mc->host, PPO_CC_MOUNTAIN_CAR_W, PPO_CC_MOUNTAIN_CAR_H);
+    if (cr == NULL)
+        return -1;
+    ppo_cc_mountain_car(cr, mc->state[0], MCC_GOAL_POSITION);
+    return ppo_cc_canvas_end(&mc->canvas, mc->host, rgb_out);
+}
+
 static const ppo_env_vtable_t mcc_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 999,
@@ -214,7 +246,10 @@ static const ppo_env_vtable_t mcc_vtable = {
     .get_state = mcc_get_state,
     .set_state = mcc_set_state,
     .render_text = mcc_render_text,
+    .render_size = mcc_render_size,
+    .render_rgb = mcc_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "mountain_car_continuous", "1.0.0",
-                  "Gymnasium MountainCarContinuous-v0", NULL, 0, &mcc_vtable)
+                  "Gymnasium MountainCarContinuous-v0", mcc_params, PPO_ARRAY_LEN(mcc_params),
+                  &mcc_vtable)

@@ -10,13 +10,18 @@
  * theta_dot) as float32. It never terminates. Parameter: `g`, Gymnasium's constructor option.
  *
  * Left out: the time limit (the core applies max_episode_steps = 200), custom reset bounds, and
- * pixel rendering (render_text draws the angle on a line).
+ * the torque arrow of Gymnasium's picture (it shows the last action, which is not part of the
+ * state a picture is drawn from). render_text draws the angle on a line; render_rgb draws the rod
+ * at 500x500 as Gymnasium's renderer does.
  */
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
 #include <ppofw/ppofw.h>
+
+#include "cc_draw.h"
+#include "mask_velocity.h"
 
 #define PENDULUM_MAX_SPEED 8.0
 #define PENDULUM_MAX_TORQUE 2.0
@@ -34,8 +39,10 @@ static const double pendulum_act_high[1] = {PENDULUM_MAX_TORQUE};
 typedef struct pendulum {
     const ppo_host_t *host; /* services (borrowed, valid until destroy) */
     double g;               /* gravity */
+    bool mask_velocity;     /* theta_dot observed as 0 */
     double state[2];        /* theta (unwrapped), theta_dot */
     bool has_state;         /* reset or set_state has run */
+    ppo_cc_canvas_t canvas; /* made by the first render call */
 } pendulum_t;
 
 static const ppo_param_spec_t pendulum_params[] = {
@@ -46,6 +53,7 @@ static const ppo_param_spec_t pendulum_params[] = {
         .default_value = "10.0",
         .doc = "acceleration of gravity (Gymnasium's Pendulum-v1 default is 10.0)",
     },
+    MASK_VELOCITY_PARAM("the angular velocity (entry 2)"),
 };
 
 static void *pendulum_create(const ppo_host_t *host, const ppo_params_t *params)
@@ -57,12 +65,16 @@ static void *pendulum_create(const ppo_host_t *host, const ppo_params_t *params)
     }
     pd->host = host;
     pd->g = ppo_params_get_double(params, "g");
+    pd->mask_velocity = ppo_params_get_bool(params, "mask_velocity");
     return pd;
 }
 
 static void pendulum_destroy(void *inst)
 {
-    free(inst);
+    pendulum_t *pd = inst;
+    if (pd != NULL)
+        ppo_cc_canvas_fini(&pd->canvas);
+    free(pd);
 }
 
 static int pendulum_spaces(void *inst, ppo_space_t *obs_space, ppo_space_t *act_space)
@@ -90,7 +102,7 @@ static void pendulum_observe(const pendulum_t *pd, float *obs_out)
 {
     obs_out[0] = (float)cos(pd->state[0]);
     obs_out[1] = (float)sin(pd->state[0]);
-    obs_out[2] = (float)pd->state[1];
+    obs_out[2] = pd->mask_velocity ? 0.0f : (float)pd->state[1];
 }
 
 static int pendulum_reset(void *inst, ppo_rng_t *rng, float *obs_out)
@@ -216,6 +228,47 @@ static int pendulum_render_text(void *inst, FILE *out)
     return 0;
 }
 
+/* Gymnasium's picture: 500x500, the world [-2.2, 2.2] across it, the pivot in the middle */
+#define PENDULUM_SCREEN 500
+
+static int pendulum_render_size(void *inst, uint32_t *width_out, uint32_t *height_out)
+{
+    pendulum_t *pd = inst;
+    return ppo_cc_canvas_size(&pd->canvas, pd->host, PENDULUM_SCREEN, PENDULUM_SCREEN, width_out,
+                              height_out);
+}
+
+static int pendulum_render_rgb(void *inst, uint8_t *rgb_out)
+{
+    pendulum_t *pd = inst;
+    cairo_t *cr = ppo_cc_canvas_begin(&pd->canvas, pd->host, PENDULUM_SCREEN, PENDULUM_SCREEN);
+    if (cr == NULL)
+        return -1;
+    const double scale = PENDULUM_SCREEN / (2 * 2.2);
+    const int offset = PENDULUM_SCREEN / 2;
+    const double rod_length = PENDULUM_L * scale, rod_width = 0.2 * scale;
+    const double angle = pd->state[0] + M_PI / 2, c = cos(angle), s = sin(angle);
+
+    /* the rod from the pivot, rounded at both ends */
+    const double corners[4][2] = {{0, -rod_width / 2},
+                                  {0, rod_width / 2},
+                                  {rod_length, rod_width / 2},
+                                  {rod_length, -rod_width / 2}};
+    double rod[4][2];
+    for (int i = 0; i < 4; i++) {
+        rod[i][0] = corners[i][0] * c - corners[i][1] * s + offset;
+        rod[i][1] = corners[i][0] * s + corners[i][1] * c + offset;
+    }
+    ppo_cc_polygon(cr, rod, 4, 204, 77, 77);
+    ppo_cc_disc(cr, offset, offset, (int)(rod_width / 2), 204, 77, 77);
+    ppo_cc_disc(cr, (int)(rod_length * c + offset), (int)(rod_length * s + offset),
+                (int)(rod_width / 2), 204, 77, 77);
+
+    /* the axle */
+    ppo_cc_disc(cr, offset, offset, (int)(0.05 * scale), 0, 0, 0);
+    return ppo_cc_canvas_end(&pd->canvas, pd->host, rgb_out);
+}
+
 static const ppo_env_vtable_t pendulum_vtable = {
     .struct_size = sizeof(ppo_env_vtable_t),
     .max_episode_steps = 200,
@@ -228,6 +281,8 @@ static const ppo_env_vtable_t pendulum_vtable = {
     .get_state = pendulum_get_state,
     .set_state = pendulum_set_state,
     .render_text = pendulum_render_text,
+    .render_size = pendulum_render_size,
+    .render_rgb = pendulum_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "pendulum", "1.0.0", "Gymnasium Pendulum-v1", pendulum_params,

@@ -15,9 +15,12 @@
  * features, no squashing: the latent z is the last hidden layer of the pi branch (the
  * observation when there is none), std = exp(log_std) is (latent, A), the action distribution
  * is Normal(mean, sqrt(z^2 std^2 + 1e-6)) with z held constant on that path, and a stochastic
- * action is mean + z E_env with E_env ~ N(0, std) drawn per env: by reset_noise (the core
- * calls it at every episode start), inside act from the row's stream every sde_sample_freq steps
- * of that env when positive, and at an env's first stochastic act if it was never drawn.
+ * action is mean + z E_env with E_env ~ N(0, std) drawn per env: by reset_noise (the core calls
+ * it for every env at the start of every rollout, as SB3's collect_rollouts does, so the noise
+ * always has the std the rollout's log-probabilities are computed with), inside act from the
+ * row's stream every sde_sample_freq acts of that env since the last draw when positive (SB3's
+ * sde_sample_freq: steps counted within the rollout), and at an env's first stochastic act if it
+ * was never drawn (evaluation calls reset_noise at each of its episodes instead).
  *
  * Left out: convolutional or recurrent trunks, squashed (tanh) actions, action masks, learned
  * gSDE features. Box actions leave unclipped; the core clips them for the env. export_c (the
@@ -31,10 +34,9 @@
 #include <ppofw/ppofw.h>
 
 #include "mlp_export.h"
+#include "net.h"
 
-#define MLP_SDE_EPS 1e-6f     /* added to the gSDE variance, as SB3 does */
-#define MLP_MAX_WIDTH 65536.0 /* largest layer width the schema accepts */
-#define MLP_NAME_LEN 32       /* room for "vf.4294967295.weight" */
+#define MLP_SDE_EPS 1e-6f /* added to the gSDE variance, as SB3 does */
 #define MLP_NO_SEGMENT UINT32_MAX
 
 /* What the policy head is. */
@@ -45,40 +47,32 @@ typedef enum mlp_head {
     MLP_HEAD_GSDE,        /* means (A) and log_std (latent, A) of the gSDE weights */
 } mlp_head_t;
 
-/* One Linear layer: its sizes and where its parameters are. */
-typedef struct mlp_layer {
-    uint32_t in;     /* I: input features */
-    uint32_t out;    /* O: output features */
-    uint32_t weight; /* segment index of W (O, I); the bias (O) is the next segment */
-} mlp_layer_t;
-
 /* One policy instance. Read-only after create and bind, except the gSDE noise arrays. */
 typedef struct mlp {
     const ppo_host_t *host;      /* host services, valid until destroy */
     uint32_t n_envs;             /* env indices act and reset_noise may see */
+    const ppo_space_t *obs_space; /* setup's, valid until destroy (export_c reads them) */
+    const ppo_space_t *act_space;
     uint32_t D;                  /* observation size */
     uint32_t A;                  /* action floats per row: 1 for discrete */
     uint32_t n_actions;          /* logits: discrete n, multi-discrete the sum of nvec; box: 0 */
-    const uint32_t *nvec;        /* multi-discrete: (A) choices per component (the core's) */
-    const ppo_space_t *obs_space;/* the core's, valid until destroy (export reads its bounds) */
     uint32_t P;                  /* distribution floats per row */
     mlp_head_t head;             /* kind of head */
+    net_dist_t dist;             /* its distribution (gSDE's: a Gaussian) */
     ppo_activation_t activation; /* of every hidden layer */
     int share;                   /* 1: the value head reads the pi trunk */
     uint32_t n_pi;               /* hidden layers of the pi branch (the trunk when shared) */
     uint32_t n_vf;               /* hidden layers of the value branch (0 when shared) */
-    mlp_layer_t *pi;             /* (n_pi) */
-    mlp_layer_t *vf;             /* (n_vf) */
-    mlp_layer_t pi_head;         /* latent -> logits or means */
-    mlp_layer_t vf_head;         /* value latent -> 1 */
+    net_layer_t *pi;             /* (n_pi) */
+    net_layer_t *vf;             /* (n_vf) */
+    net_layer_t pi_head;         /* latent -> logits or means */
+    net_layer_t vf_head;         /* value latent -> 1 */
     uint32_t log_std;            /* segment index of log_std, or MLP_NO_SEGMENT */
     uint32_t latent;             /* width of what pi_head reads (gSDE's latent size) */
     uint32_t max_width;          /* widest layer input or output */
-    int64_t sde_sample_freq;     /* gSDE: redraw every this many steps of an env; <= 0: never */
-    ppo_segment_t *segs;         /* (n_segs) the segment table */
-    char *names;                 /* (n_segs, MLP_NAME_LEN) segment names */
-    size_t *offset;              /* (n_segs) first float of each segment in the params */
-    uint32_t n_segs;             /* segments */
+    int64_t sde_sample_freq;     /* gSDE: redraw every this many acts of an env since its last
+                                  * draw; <= 0: only when reset_noise is called */
+    net_table_t table;           /* the segment table */
     const float *params;         /* the bound array (the core's), or NULL before bind */
     float *noise;                /* gSDE: (n_envs, latent, A) exploration matrices */
     uint64_t *noise_steps;       /* gSDE: (n_envs) act() steps since the env's noise was drawn */
@@ -116,31 +110,13 @@ typedef struct mlp_ws {
     void *block;        /* the aligned allocation behind the floats */
 } mlp_ws_t;
 
-static const char *const activation_choices[] = {"tanh", "relu", NULL};
-
 static const ppo_param_spec_t mlp_params[] = {
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "pi_hidden",
-        .default_value = "[64, 64]",
-        .min = 1,
-        .max = MLP_MAX_WIDTH,
-        .doc = "widths of the hidden layers of the policy branch (the shared trunk with "
-               "share_trunk); [] puts the policy head on the observation",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .type = PPO_PARAM_INT_LIST,
-        .name = "vf_hidden",
-        .default_value = "[64, 64]",
-        .min = 1,
-        .max = MLP_MAX_WIDTH,
-        .doc = "widths of the hidden layers of the value branch; [] puts the value head on the "
-               "observation; ignored with share_trunk",
-    },
+    NET_PARAM_WIDTHS("pi_hidden", "[64, 64]",
+                     "widths of the hidden layers of the policy branch (the shared trunk with "
+                     "share_trunk); [] puts the policy head on the observation"),
+    NET_PARAM_WIDTHS("vf_hidden", "[64, 64]",
+                     "widths of the hidden layers of the value branch; [] puts the value head on "
+                     "the observation; ignored with share_trunk"),
     {
         PPO_PARAM_SPEC_INIT,
         .type = PPO_PARAM_BOOL,
@@ -148,32 +124,11 @@ static const ppo_param_spec_t mlp_params[] = {
         .default_value = "false",
         .doc = "one trunk with the layers of pi_hidden feeds both heads",
     },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_ENUM,
-        .name = "activation",
-        .default_value = "tanh",
-        .choices = activation_choices,
-        .doc = "activation of every hidden layer",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_BOOL,
-        .name = "ortho_init",
-        .default_value = "true",
-        .doc = "orthogonal weights (gain sqrt(2) hidden, 0.01 policy head, 1 value head) and "
-               "zero biases; false: PyTorch's default uniform(+-1/sqrt(fan_in)) Linear init",
-    },
-    {
-        PPO_PARAM_SPEC_INIT,
-        .type = PPO_PARAM_DOUBLE,
-        .name = "log_std_init",
-        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
-        .min = -20.0,
-        .max = 20.0,
-        .default_value = "0.0",
-        .doc = "initial log standard deviation of a Gaussian head (box actions)",
-    },
+    NET_PARAM_ACTIVATION("activation of every hidden layer"),
+    NET_PARAM_ORTHO_INIT("orthogonal weights (gain sqrt(2) hidden, 0.01 policy head, 1 value "
+                         "head) and zero biases; false: PyTorch's default "
+                         "uniform(+-1/sqrt(fan_in)) Linear init"),
+    NET_PARAM_LOG_STD_INIT,
     {
         PPO_PARAM_SPEC_INIT,
         .type = PPO_PARAM_BOOL,
@@ -188,8 +143,8 @@ static const ppo_param_spec_t mlp_params[] = {
         .name = "sde_sample_freq",
         .default_value = "-1",
         .min = -1,
-        .doc = "with sde: redraw an env's exploration noise every this many of its steps; -1 or "
-               "0: only at the start of each episode",
+        .doc = "with sde: redraw an env's exploration noise every this many of its steps within a "
+               "rollout (SB3's sde_sample_freq); -1 or 0: once per rollout, at its start",
     },
 };
 
@@ -197,68 +152,12 @@ static const ppo_param_spec_t mlp_params[] = {
 
 static inline const float *seg_ptr(const mlp_t *m, const float *base, uint32_t seg)
 {
-    return base + m->offset[seg];
+    return net_seg(&m->table, base, seg);
 }
 
 static inline float *grad_ptr(const mlp_t *m, float *base, uint32_t seg)
 {
-    return base + m->offset[seg];
-}
-
-static const char *space_kind_name(ppo_space_kind_t kind)
-{
-    switch (kind) {
-    case PPO_SPACE_DISCRETE:
-        return "discrete";
-    case PPO_SPACE_BOX:
-        return "box";
-    case PPO_SPACE_MULTI_DISCRETE:
-        return "multi_discrete";
-    case PPO_SPACE_DICT:
-        return "dict";
-    default:
-        return "unknown";
-    }
-}
-
-/* Append a segment; `name` is formatted into the instance's name table. */
-static uint32_t add_segment(mlp_t *m, const char *name, uint32_t rows, uint32_t cols,
-                            ppo_init_kind_t init, double value, double gain)
-{
-    const uint32_t k = m->n_segs++;
-    char *dst = m->names + (size_t)k * MLP_NAME_LEN;
-    snprintf(dst, MLP_NAME_LEN, "%s", name);
-    m->segs[k] = (ppo_segment_t){
-        .struct_size = sizeof(ppo_segment_t),
-        .init = init,
-        .name = dst,
-        .rows = rows,
-        .cols = cols,
-        .value = value,
-        .gain = gain,
-    };
-    m->offset[k] =
-        k == 0 ? 0 : m->offset[k - 1] + (size_t)m->segs[k - 1].rows * m->segs[k - 1].cols;
-    return k;
-}
-
-/* Declare a Linear layer's weight and bias: orthogonal with `gain` and zero bias, or PyTorch's
- * default uniform(+-1/sqrt(in)) for both. */
-static void add_linear(mlp_t *m, mlp_layer_t *layer, const char *prefix, uint32_t in, uint32_t out,
-                       int ortho, double gain)
-{
-    char name[MLP_NAME_LEN];
-    const double bound = 1.0 / sqrt((double)in);
-    layer->in = in;
-    layer->out = out;
-    snprintf(name, sizeof(name), "%s.weight", prefix);
-    layer->weight = ortho ? add_segment(m, name, out, in, PPO_INIT_ORTHOGONAL, 0.0, gain)
-                          : add_segment(m, name, out, in, PPO_INIT_UNIFORM, bound, 0.0);
-    snprintf(name, sizeof(name), "%s.bias", prefix);
-    if (ortho)
-        add_segment(m, name, out, 1, PPO_INIT_CONSTANT, 0.0, 0.0);
-    else
-        add_segment(m, name, out, 1, PPO_INIT_UNIFORM, bound, 0.0);
+    return net_grad(&m->table, base, seg);
 }
 
 /* ---- create / destroy ---- */
@@ -270,92 +169,45 @@ static void mlp_destroy(void *inst)
         return;
     free(m->pi);
     free(m->vf);
-    free(m->segs);
-    free(m->names);
-    free(m->offset);
+    net_table_free(&m->table);
     free(m->noise);
     free(m->noise_steps);
     free(m->noise_drawn);
     free(m);
 }
 
-/* 1 when the head outputs logits (discrete and multi-discrete actions). */
-static int logits_head(const mlp_t *m)
-{
-    return m->head == MLP_HEAD_CATEGORICAL || m->head == MLP_HEAD_MULTI;
-}
-
-/* Check the spaces and the parameters that depend on them; 0 or -1 after host->error. */
-static int check_spaces(const ppo_host_t *host, const ppo_policy_setup_t *setup, int sde)
-{
-    const ppo_space_t *obs = setup->obs_space, *act = setup->act_space;
-    if (obs == NULL || obs->kind != PPO_SPACE_BOX || obs->dim < 1) {
-        host->error(host,
-                    "the observation space is %s; mlp needs a box observation space with at "
-                    "least one component",
-                    obs == NULL ? "missing" : space_kind_name(obs->kind));
-        return -1;
-    }
-    if (act == NULL || (act->kind != PPO_SPACE_DISCRETE && act->kind != PPO_SPACE_BOX &&
-                        act->kind != PPO_SPACE_MULTI_DISCRETE)) {
-        host->error(host,
-                    "the action space is %s; mlp handles discrete (categorical head), "
-                    "multi-discrete (a categorical per component) and box (Gaussian head) action "
-                    "spaces",
-                    act == NULL ? "missing" : space_kind_name(act->kind));
-        return -1;
-    }
-    if (act->kind == PPO_SPACE_DISCRETE && act->n < 2) {
-        host->error(host, "the discrete action space has %u actions; mlp needs at least 2", act->n);
-        return -1;
-    }
-    if (act->kind == PPO_SPACE_BOX && act->dim < 1) {
-        host->error(host, "the box action space has no components");
-        return -1;
-    }
-    if (sde && act->kind != PPO_SPACE_BOX) {
-        host->error(host,
-                    "sde: true needs a box action space, but the action space is %s; set sde: "
-                    "false for discrete actions",
-                    space_kind_name(act->kind));
-        return -1;
-    }
-    return 0;
-}
-
 static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
                         const ppo_policy_setup_t *setup)
 {
     const int sde = ppo_params_get_bool(params, "sde");
-    if (check_spaces(host, setup, sde) != 0)
+    net_dist_t dist;
+    if (net_dist_init(&dist, host, setup, "mlp", 1) != 0)
         return NULL;
+    if (sde && dist.kind != NET_DIST_GAUSSIAN) {
+        host->error(host,
+                    "sde: true needs a box action space, but the action space is %s; set sde: "
+                    "false for discrete actions",
+                    net_space_kind_name(setup->act_space->kind));
+        return NULL;
+    }
 
     mlp_t *m = calloc(1, sizeof(*m));
     if (m == NULL)
         goto out_oom;
     m->host = host;
     m->n_envs = setup->n_envs;
-    m->D = setup->obs_space->dim;
     m->obs_space = setup->obs_space;
-    if (setup->act_space->kind == PPO_SPACE_DISCRETE) {
-        m->head = MLP_HEAD_CATEGORICAL;
-        m->A = 1;
-        m->n_actions = setup->act_space->n;
-        m->P = m->n_actions;
-    } else if (setup->act_space->kind == PPO_SPACE_MULTI_DISCRETE) {
-        m->head = MLP_HEAD_MULTI;
-        m->A = setup->act_space->dim;
-        m->nvec = setup->act_space->nvec;
-        for (uint32_t k = 0; k < m->A; k++)
-            m->n_actions += m->nvec[k];
-        m->P = m->n_actions;
-    } else {
-        m->head = sde ? MLP_HEAD_GSDE : MLP_HEAD_GAUSSIAN;
-        m->A = setup->act_space->dim;
-        m->P = 2 * m->A;
-    }
-    m->activation = ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_RELU
-                                                                         : PPO_ACTIVATION_TANH;
+    m->act_space = setup->act_space;
+    m->D = setup->obs_space->dim;
+    m->dist = dist;
+    m->head = dist.kind == NET_DIST_CATEGORICAL ? MLP_HEAD_CATEGORICAL
+              : dist.kind == NET_DIST_MULTI     ? MLP_HEAD_MULTI
+              : sde                             ? MLP_HEAD_GSDE
+                                                : MLP_HEAD_GAUSSIAN;
+    m->A = dist.A;
+    m->n_actions = dist.kind != NET_DIST_GAUSSIAN ? dist.P : 0;
+    m->P = dist.P;
+    m->activation = net_param_activation(params);
     m->share = ppo_params_get_bool(params, "share_trunk");
     m->sde_sample_freq = ppo_params_get_int(params, "sde_sample_freq");
     const int ortho = ppo_params_get_bool(params, "ortho_init");
@@ -377,39 +229,36 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     const uint32_t max_segs = 2 * (m->n_pi + m->n_vf + 2) + 1;
     m->pi = calloc(m->n_pi > 0 ? m->n_pi : 1, sizeof(*m->pi));
     m->vf = calloc(m->n_vf > 0 ? m->n_vf : 1, sizeof(*m->vf));
-    m->segs = calloc(max_segs, sizeof(*m->segs));
-    m->names = calloc(max_segs, MLP_NAME_LEN);
-    m->offset = calloc(max_segs, sizeof(*m->offset));
-    if (m->pi == NULL || m->vf == NULL || m->segs == NULL || m->names == NULL || m->offset == NULL)
+    if (m->pi == NULL || m->vf == NULL || net_table_init(&m->table, max_segs) != 0)
         goto out_free;
 
     const double hidden_gain = sqrt(2.0);
-    char prefix[MLP_NAME_LEN];
+    char prefix[NET_NAME_LEN];
     uint32_t width = m->D;
     m->max_width = m->D;
     for (uint32_t k = 0; k < m->n_pi; k++) {
         snprintf(prefix, sizeof(prefix), "pi.%u", k);
-        add_linear(m, &m->pi[k], prefix, width, (uint32_t)pi_w[k], ortho, hidden_gain);
+        net_add_linear(&m->table, &m->pi[k], prefix, width, (uint32_t)pi_w[k], ortho, hidden_gain);
         width = (uint32_t)pi_w[k];
         m->max_width = width > m->max_width ? width : m->max_width;
     }
     m->latent = width;
-    add_linear(m, &m->pi_head, "pi_head", m->latent,
-               logits_head(m) ? m->n_actions : m->A, ortho, 0.01);
+    net_add_linear(&m->table, &m->pi_head, "pi_head", m->latent, m->dist.n_out, ortho, 0.01);
     width = m->share ? m->latent : m->D;
     for (uint32_t k = 0; k < m->n_vf; k++) {
         snprintf(prefix, sizeof(prefix), "vf.%u", k);
-        add_linear(m, &m->vf[k], prefix, width, (uint32_t)vf_w[k], ortho, hidden_gain);
+        net_add_linear(&m->table, &m->vf[k], prefix, width, (uint32_t)vf_w[k], ortho, hidden_gain);
         width = (uint32_t)vf_w[k];
         m->max_width = width > m->max_width ? width : m->max_width;
     }
-    add_linear(m, &m->vf_head, "vf_head", width, 1, ortho, 1.0);
+    net_add_linear(&m->table, &m->vf_head, "vf_head", width, 1, ortho, 1.0);
     m->log_std = MLP_NO_SEGMENT;
     if (m->head == MLP_HEAD_GAUSSIAN)
-        m->log_std = add_segment(m, "log_std", m->A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
-    else if (m->head == MLP_HEAD_GSDE)
         m->log_std =
-            add_segment(m, "log_std", m->latent, m->A, PPO_INIT_CONSTANT, log_std_init, 0.0);
+            net_table_add(&m->table, "log_std", m->A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+    else if (m->head == MLP_HEAD_GSDE)
+        m->log_std = net_table_add(&m->table, "log_std", m->latent, m->A, PPO_INIT_CONSTANT,
+                                   log_std_init, 0.0);
 
     /* gSDE: one exploration matrix and step counter per env */
     if (m->head == MLP_HEAD_GSDE && m->n_envs > 0) {
@@ -431,8 +280,8 @@ out_oom:
 static const ppo_segment_t *mlp_segments(void *inst, uint32_t *n_segments)
 {
     mlp_t *m = inst;
-    *n_segments = m->n_segs;
-    return m->segs;
+    *n_segments = m->table.n_segs;
+    return m->table.segs;
 }
 
 static uint32_t mlp_dist_size(void *inst)
@@ -460,10 +309,31 @@ static void mlp_ws_destroy(void *inst, void *wsp)
     free(ws);
 }
 
-/* Floats rounded up to a whole number of 64-byte lines. */
-static size_t line_floats(uint64_t n)
+/* Point the buffers into the arena (sizes only while it has no block). */
+static void ws_layout(const mlp_t *m, mlp_ws_t *ws, net_arena_t *a, uint64_t B)
 {
-    return (size_t)((n + 15) & ~(uint64_t)15);
+    ws->obs = net_take(a, B * m->D);
+    for (uint32_t k = 0; k < m->n_pi; k++)
+        ws->pi_h[k] = net_take(a, B * m->pi[k].out);
+    for (uint32_t k = 0; k < m->n_vf; k++)
+        ws->vf_h[k] = net_take(a, B * m->vf[k].out);
+    ws->mean = net_take(a, B * m->A);
+    ws->dist = net_take(a, B * m->P);
+    ws->value = net_take(a, B);
+    ws->actions = net_take(a, B * m->A);
+    ws->old_dist = net_take(a, B * m->P);
+    if (m->head == MLP_HEAD_GSDE) {
+        ws->z2 = net_take(a, B * m->latent);
+        ws->sig2t = net_take(a, (uint64_t)m->A * m->latent);
+        ws->var = net_take(a, B * m->A);
+        ws->coef = net_take(a, B * m->A);
+        ws->gacc = net_take(a, (uint64_t)m->latent * m->A);
+    }
+    ws->ddist = net_take(a, B * m->P);
+    ws->dhead = net_take(a, B * m->A);
+    ws->d0 = net_take(a, B * m->max_width);
+    ws->d1 = net_take(a, B * m->max_width);
+    ws->d2 = net_take(a, B * m->max_width);
 }
 
 static void *mlp_ws_create(void *inst, uint32_t max_batch)
@@ -480,51 +350,12 @@ static void *mlp_ws_create(void *inst, uint32_t max_batch)
         goto out_free;
 
     /* lay the buffers out once to size the block, then again to point into it */
-    float *base = NULL;
-    size_t total = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t at = 0;
-#define TAKE(ptr, n)                                                                               \
-    do {                                                                                           \
-        (ptr) = base != NULL ? base + at : NULL;                                                   \
-        at += line_floats(n);                                                                      \
-    } while (0)
-        TAKE(ws->obs, B * m->D);
-        for (uint32_t k = 0; k < m->n_pi; k++)
-            TAKE(ws->pi_h[k], B * m->pi[k].out);
-        for (uint32_t k = 0; k < m->n_vf; k++)
-            TAKE(ws->vf_h[k], B * m->vf[k].out);
-        TAKE(ws->mean, B * m->A);
-        TAKE(ws->dist, B * m->P);
-        TAKE(ws->value, B);
-        TAKE(ws->actions, B * m->A);
-        TAKE(ws->old_dist, B * m->P);
-        if (m->head == MLP_HEAD_GSDE) {
-            TAKE(ws->z2, B * m->latent);
-            TAKE(ws->sig2t, (uint64_t)m->A * m->latent);
-            TAKE(ws->var, B * m->A);
-            TAKE(ws->coef, B * m->A);
-            TAKE(ws->gacc, (uint64_t)m->latent * m->A);
-        }
-        TAKE(ws->ddist, B * m->P);
-        TAKE(ws->dhead, B * m->A);
-        TAKE(ws->d0, B * m->max_width);
-        TAKE(ws->d1, B * m->max_width);
-        TAKE(ws->d2, B * m->max_width);
-#undef TAKE
-        if (pass == 0) {
-            total = at;
-            if (total > SIZE_MAX / sizeof(float)) {
-                m->host->error(m->host, "a workspace for %u rows is too large", max_batch);
-                goto out_free_quiet;
-            }
-            ws->block = m->host->aligned_alloc(64, total * sizeof(float));
-            if (ws->block == NULL)
-                goto out_free;
-            memset(ws->block, 0, total * sizeof(float));
-            base = ws->block;
-        }
-    }
+    net_arena_t arena = {0};
+    ws_layout(m, ws, &arena, B);
+    if (net_arena_alloc(&arena, m->host, "an mlp", max_batch) != 0)
+        goto out_free_quiet;
+    ws->block = arena.base;
+    ws_layout(m, ws, &arena, B);
     return ws;
 
 out_free:
@@ -540,39 +371,25 @@ out_oom:
 /* ---- forward ---- */
 
 /* Hidden layers `layers` (n) from x (B, in) into outs[k]; returns the last output (or x). */
-static const float *forward_layers(const mlp_t *m, uint32_t B, const mlp_layer_t *layers,
+static const float *forward_layers(const mlp_t *m, uint32_t B, const net_layer_t *layers,
                                    uint32_t n, const float *x, float *const *outs)
 {
-    for (uint32_t k = 0; k < n; k++) {
-        const mlp_layer_t *L = &layers[k];
-        ppo_linear_forward(B, L->in, L->out, x, seg_ptr(m, m->params, L->weight),
-                           seg_ptr(m, m->params, L->weight + 1), outs[k]);
-        ppo_activation_forward(m->activation, B * L->out, outs[k]);
-        x = outs[k];
-    }
-    return x;
+    return net_dense_forward(&m->table, m->params, m->activation, B, layers, n, x, outs);
 }
 
 /* The distribution parameters ws->dist (B, P) from the latent z (B, latent). */
 static void forward_dist(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float *z)
 {
-    const mlp_layer_t *H = &m->pi_head;
+    const net_layer_t *H = &m->pi_head;
     const float *W = seg_ptr(m, m->params, H->weight), *b = seg_ptr(m, m->params, H->weight + 1);
-    if (logits_head(m)) {
-        ppo_linear_forward(B, H->in, H->out, z, W, b, ws->dist);
+    float *y = m->dist.kind == NET_DIST_GAUSSIAN ? ws->mean : ws->dist;
+    ppo_linear_forward(B, H->in, H->out, z, W, b, y);
+    const float *ls = m->log_std != MLP_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL;
+    if (m->head != MLP_HEAD_GSDE) {
+        net_dist_forward(&m->dist, B, y, ls, ws->dist);
         return;
     }
     const uint32_t A = m->A;
-    ppo_linear_forward(B, H->in, A, z, W, b, ws->mean);
-    const float *ls = seg_ptr(m, m->params, m->log_std);
-    if (m->head == MLP_HEAD_GAUSSIAN) {
-        for (uint32_t r = 0; r < B; r++) {
-            float *row = ws->dist + (size_t)r * 2 * A;
-            memcpy(row, ws->mean + (size_t)r * A, A * sizeof(float));
-            memcpy(row + A, ls, A * sizeof(float));
-        }
-        return;
-    }
     /* gSDE: variance_a = sum_j z_j^2 std_ja^2, as a (B, latent) x (latent, A) product */
     const uint32_t Z = m->latent;
     for (uint32_t j = 0; j < Z; j++)
@@ -597,7 +414,7 @@ static void forward_value(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float 
                           const float *trunk, float *value_out)
 {
     const float *x = m->share ? trunk : forward_layers(m, B, m->vf, m->n_vf, obs, ws->vf_h);
-    const mlp_layer_t *H = &m->vf_head;
+    const net_layer_t *H = &m->vf_head;
     ppo_linear_forward(B, H->in, 1, x, seg_ptr(m, m->params, H->weight),
                        seg_ptr(m, m->params, H->weight + 1), value_out);
 }
@@ -710,24 +527,11 @@ static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
     if (dist_out != NULL)
         memcpy(dist_out, ws->dist, (size_t)B * m->P * sizeof(float));
 
-    switch (m->head) {
-    case MLP_HEAD_CATEGORICAL:
-        ppo_categorical_act(B, m->n_actions, ws->dist, rngs, deterministic, actions_out, logp_out);
-        return 0;
-    case MLP_HEAD_MULTI:
-        ppo_multi_categorical_act(B, m->A, m->nvec, ws->dist, rngs, deterministic, actions_out,
-                                  logp_out);
-        return 0;
-    case MLP_HEAD_GSDE:
-        if (!deterministic)
-            return sde_sample(m, ws, B, z, env_index, rngs, actions_out, logp_out);
-        /* the mode is the mean, as for the plain Gaussian */
-        /* fall through */
-    case MLP_HEAD_GAUSSIAN:
-    default:
-        ppo_gaussian_act(B, m->A, ws->dist, rngs, deterministic, actions_out, logp_out);
-        return 0;
-    }
+    if (m->head == MLP_HEAD_GSDE && !deterministic)
+        return sde_sample(m, ws, B, z, env_index, rngs, actions_out, logp_out);
+    /* gSDE's mode is the mean, as for the plain Gaussian */
+    net_dist_act(&m->dist, B, ws->dist, rngs, deterministic, actions_out, logp_out);
+    return 0;
 }
 
 static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float *value_out)
@@ -774,15 +578,7 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
     }
     if (parts & MLP_PART_DIST) {
         const float *old = ws->has_old ? ws->old_dist : NULL;
-        if (m->head == MLP_HEAD_CATEGORICAL)
-            ppo_categorical_evaluate(B, m->n_actions, ws->dist, ws->actions, old, logp_out,
-                                     entropy_out, kl_out);
-        else if (m->head == MLP_HEAD_MULTI)
-            ppo_multi_categorical_evaluate(B, m->A, m->nvec, ws->dist, ws->actions, old,
-                                           logp_out, entropy_out, kl_out);
-        else
-            ppo_gaussian_evaluate(B, m->A, ws->dist, ws->actions, old, logp_out, entropy_out,
-                                  kl_out);
+        net_dist_evaluate(&m->dist, B, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
     }
     ws->B = B;
     ws->parts = parts;
@@ -801,9 +597,9 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 static int mlp_segment_part(void *inst, uint32_t segment)
 {
     const mlp_t *m = inst;
-    if (m->share || segment >= m->n_segs)
+    if (m->share || segment >= m->table.n_segs)
         return -1;
-    const mlp_layer_t *VH = &m->vf_head;
+    const net_layer_t *VH = &m->vf_head;
     /* the value branch's segments: its hidden layers' and its head's weights and biases */
     for (uint32_t k = 0; k < m->n_vf; k++)
         if (segment == m->vf[k].weight || segment == m->vf[k].weight + 1)
@@ -837,39 +633,13 @@ static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
 
 /* ---- backward ---- */
 
-/* Back through hidden layers (n) given d loss / d (output of the last one) in `d`, one of
- * ws->d0/d1; x is the branch input. Adds the weight and bias gradients into grad. */
-static void backward_layers(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const mlp_layer_t *layers,
-                            uint32_t n, float *const *outs, const float *x, float *d, float *grad)
-{
-    float *other = d == ws->d0 ? ws->d1 : ws->d0;
-    for (uint32_t k = n; k-- > 0;) {
-        const mlp_layer_t *L = &layers[k];
-        ppo_activation_backward(m->activation, B * L->out, outs[k], d);
-        float *dx = k > 0 ? other : NULL;
-        ppo_linear_backward(B, L->in, L->out, k > 0 ? outs[k - 1] : x,
-                            seg_ptr(m, m->params, L->weight), d, dx, grad_ptr(m, grad, L->weight),
-                            grad_ptr(m, grad, L->weight + 1));
-        other = d;
-        d = dx;
-    }
-}
-
-/* d loss / d log_std from the rows' d loss / d (per-row log-std) in ws->ddist. */
-static void backward_log_std(const mlp_t *m, mlp_ws_t *ws, uint32_t B, float *grad)
+/* gSDE: d loss / d log_std (latent, A) from the rows' d loss / d (per-row log-std) in
+ * ws->ddist. */
+static void backward_sde_log_std(const mlp_t *m, mlp_ws_t *ws, uint32_t B, float *grad)
 {
     const uint32_t A = m->A;
     float *g = grad_ptr(m, grad, m->log_std);
-    if (m->head == MLP_HEAD_GAUSSIAN) {
-        for (uint32_t a = 0; a < A; a++) {
-            double s = 0.0;
-            for (uint32_t r = 0; r < B; r++)
-                s += ws->ddist[(size_t)r * 2 * A + A + a];
-            g[a] += (float)s;
-        }
-        return;
-    }
-    /* gSDE: row log-std = log(var)/2 with var = sum_j z_j^2 exp(2 L_ja) + eps, so
+    /* row log-std = log(var)/2 with var = sum_j z_j^2 exp(2 L_ja) + eps, so
      * dL_ja = sum_r d_ra / var_ra * z_rj^2 * exp(2 L_ja) */
     const uint32_t Z = m->latent;
     for (uint32_t r = 0; r < B; r++)
@@ -900,17 +670,16 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
                        "backward of %u rows, but the last call on this workspace was %s; call "
                        "evaluate on the same rows first",
                        B,
-                       ws->B == 0       ? "not an evaluate"
-                       : ws->B != B     ? "an evaluate of another size"
-                                        : "an evaluate of the other part");
+                       ws->B == 0   ? "not an evaluate"
+                       : ws->B != B ? "an evaluate of another size"
+                                    : "an evaluate of the other part");
         return -1;
     }
     if (!(parts & MLP_PART_DIST))
         dlogp = dentropy = dkl = NULL;
     if (!(parts & MLP_PART_VALUE))
         dvalue = NULL;
-    const uint32_t A = m->A;
-    const mlp_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
+    const net_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
     const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
     float *dz = m->n_pi > 0 ? ws->d0 : NULL; /* d loss / d z, when z is a hidden layer */
     int have_dz = 0;
@@ -919,21 +688,11 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
 
     /* the distribution head */
     if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
-        const float *dy = ws->ddist;
-        if (m->head == MLP_HEAD_CATEGORICAL) {
-            ppo_categorical_backward(B, m->n_actions, ws->dist, ws->actions, old, dlogp, dentropy,
-                                     dkl_used, ws->ddist);
-        } else if (m->head == MLP_HEAD_MULTI) {
-            ppo_multi_categorical_backward(B, m->A, m->nvec, ws->dist, ws->actions, old, dlogp,
-                                           dentropy, dkl_used, ws->ddist);
-        } else {
-            ppo_gaussian_backward(B, A, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used,
-                                  ws->ddist);
-            for (uint32_t r = 0; r < B; r++)
-                memcpy(ws->dhead + (size_t)r * A, ws->ddist + (size_t)r * 2 * A, A * sizeof(float));
-            backward_log_std(m, ws, B, grad_out);
-            dy = ws->dhead;
-        }
+        float *dlog_std = m->head == MLP_HEAD_GAUSSIAN ? grad_ptr(m, grad_out, m->log_std) : NULL;
+        const float *dy = net_dist_backward(&m->dist, B, ws->dist, ws->actions, old, dlogp,
+                                            dentropy, dkl_used, ws->ddist, ws->dhead, dlog_std);
+        if (m->head == MLP_HEAD_GSDE)
+            backward_sde_log_std(m, ws, B, grad_out);
         ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), dy, dz,
                             grad_ptr(m, grad_out, PH->weight),
                             grad_ptr(m, grad_out, PH->weight + 1));
@@ -952,7 +711,8 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         have_dz = dz != NULL;
     }
     if (have_dz)
-        backward_layers(m, ws, B, m->pi, m->n_pi, ws->pi_h, ws->obs, dz, grad_out);
+        net_dense_backward(&m->table, m->params, m->activation, B, m->pi, m->n_pi, ws->pi_h,
+                           ws->obs, dz, dz == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
 
     /* the separate value branch */
     if (dvalue != NULL && !m->share) {
@@ -962,7 +722,8 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
                             grad_ptr(m, grad_out, VH->weight),
                             grad_ptr(m, grad_out, VH->weight + 1));
         if (dv != NULL)
-            backward_layers(m, ws, B, m->vf, m->n_vf, ws->vf_h, ws->obs, dv, grad_out);
+            net_dense_backward(&m->table, m->params, m->activation, B, m->vf, m->n_vf, ws->vf_h,
+                               ws->obs, dv, dv == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
     }
     return 0;
 }
@@ -1064,23 +825,18 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
     /* the deterministic action needs only the pi branch: hidden layers, then the head */
     widths[0] = m->D;
     for (uint32_t k = 0; k < n_layers; k++) {
-        const mlp_layer_t *L = k < m->n_pi ? &m->pi[k] : &m->pi_head;
+        const net_layer_t *L = k < m->n_pi ? &m->pi[k] : &m->pi_head;
         widths[k + 1] = L->out;
         weights[k] = seg_ptr(m, params, L->weight);
         biases[k] = seg_ptr(m, params, L->weight + 1);
     }
-    const mlp_export_io_t io = {
-        .action = m->head == MLP_HEAD_CATEGORICAL ? MLP_EXPORT_DISCRETE
-                  : m->head == MLP_HEAD_MULTI     ? MLP_EXPORT_MULTI_DISCRETE
-                                                  : MLP_EXPORT_BOX,
-        .n_comp = m->A,
-        .nvec = m->nvec,
-        .obs_u8 = m->obs_space->dtype == PPO_DTYPE_UINT8,
-        .obs_low = m->obs_space->low,
-        .obs_high = m->obs_space->high,
+    const ppo_codegen_policy_t pol = {
+        .struct_size = sizeof(pol),
+        .obs_space = m->obs_space,
+        .act_space = m->act_space,
+        .norm = norm,
     };
-    rc = mlp_export_write(out, m->host, norm, &io, m->activation == PPO_ACTIVATION_RELU, n_layers,
-                          widths, weights, biases);
+    rc = mlp_export_write(out, m->host, &pol, m->activation, n_layers, widths, weights, biases);
 out_free:
     free(widths);
     free(weights);

@@ -1,18 +1,21 @@
 /* ppofw tests — `ppofw plot` run as a user runs it: runs whose resolved pipelines differ only
  * in the seed become one curve (two seeds of one setting and one of another give two legend
- * entries, n=2 and n=1), a sweep directory stands for its runs, the SVG is well-formed, and bad
- * arguments exit 2.
+ * entries, n=2 and n=1), a sweep directory stands for its runs, --episodes N smooths each run's
+ * episodes.csv instead, the SVG is well-formed, and bad arguments exit 2.
  *
  * Runs are made with `ppofw run` on a tiny CartPole pipeline (shipped plugins). What it leaves
  * out: the statistics and drawing details (test_ppo_curves.c, test_ppo_svg.c).
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <string.h>
 #include <sys/wait.h>
 
 #include <glib/gstdio.h>
 
+#include "image_read.h"
 #include "ppo_test.h"
 
 static char *tmp_root;
@@ -165,6 +168,27 @@ START_TEST(test_plot_groups_runs_that_differ_only_in_the_seed)
 }
 END_TEST
 
+START_TEST(test_plot_smooths_episodes_csv_over_the_last_n_episodes)
+{
+    make_run("a1", "1", "0.2");
+    make_run("a2", "2", "0.2");
+    char *err = NULL;
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "a2", "--episodes", "5", "-o", "ep.svg", NULL),
+                     0);
+    ck_assert_msg(strstr(err, "2 runs in 1 curves") != NULL, "%s", err);
+    g_free(err);
+    char *svg = NULL;
+    char *path = g_build_filename(tmp_root, "ep.svg", NULL);
+    ck_assert(g_file_get_contents(path, &svg, NULL, NULL));
+    ck_assert_msg(strstr(svg, "last 5 episodes") != NULL, "the subtitle names the smoothing");
+    g_free(svg);
+    g_free(path);
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "--episodes", "-3", "-o", "x.svg", NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--episodes"));
+    g_free(err);
+}
+END_TEST
+
 START_TEST(test_plot_takes_a_sweep_directory_for_its_runs)
 {
     char *path = g_build_filename(tmp_root, "sweep.yaml", NULL);
@@ -180,6 +204,51 @@ START_TEST(test_plot_takes_a_sweep_directory_for_its_runs)
     ck_assert_uint_eq(legend->len, 2);
     ck_assert_str_eq(g_ptr_array_index(legend, 0), "ppo.epochs=1 (n=2)");
     g_ptr_array_free(legend, TRUE);
+}
+END_TEST
+
+/* width and height attributes of an SVG's root */
+static void svg_size(const char *file, double *width, double *height)
+{
+    char *path = g_build_filename(tmp_root, file, NULL);
+    char *svg = NULL;
+    ck_assert(g_file_get_contents(path, &svg, NULL, NULL));
+    const char *root = strstr(svg, "<svg ");
+    ck_assert_ptr_nonnull(root);
+    *width = g_ascii_strtod(strstr(root, " width=\"") + 8, NULL);
+    *height = g_ascii_strtod(strstr(root, " height=\"") + 9, NULL);
+    g_free(svg);
+    g_free(path);
+}
+
+START_TEST(test_plot_writes_a_png_of_the_svgs_size_for_a_png_output)
+{
+    make_run("a1", "1", "0.2");
+    make_run("b1", "1", "0.1");
+    char *err = NULL;
+    ck_assert_int_eq(run_ppofw(&err, "plot", "a1", "b1", "-o", "fig.png", NULL), 0);
+    ck_assert_msg(strstr(err, "wrote fig.png") != NULL, "%s", err);
+    g_free(err);
+    ck_assert_int_eq(run_ppofw(NULL, "plot", "a1", "b1", "-o", "fig.svg", NULL), 0);
+    double w, h;
+    svg_size("fig.svg", &w, &h);
+
+    /* libpng reads it back: the SVG's size, a white page with the curves' colours on it */
+    char *path = g_build_filename(tmp_root, "fig.png", NULL);
+    test_image_t *png = test_png_read(path);
+    ck_assert_uint_eq(png->width, (uint32_t)ceil(w));
+    ck_assert_uint_eq(png->height, (uint32_t)ceil(h));
+    const uint8_t *px = png->frames[0];
+    ck_assert(px[0] == 255 && px[1] == 255 && px[2] == 255);
+    size_t first_colour = 0, second_colour = 0;
+    for (size_t i = 0; i < (size_t)png->width * png->height; i++) {
+        first_colour += px[3 * i] == 0x00 && px[3 * i + 1] == 0x72 && px[3 * i + 2] == 0xB2;
+        second_colour += px[3 * i] == 0xD5 && px[3 * i + 1] == 0x5E && px[3 * i + 2] == 0x00;
+    }
+    ck_assert_msg(first_colour > 50 && second_colour > 50,
+                  "the two curves' colours cover %zu and %zu pixels", first_colour, second_colour);
+    test_image_free(png);
+    g_free(path);
 }
 END_TEST
 
@@ -205,7 +274,9 @@ static Suite *cmd_plot_suite(void)
     TCase *tc = tcase_create("plot");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_plot_groups_runs_that_differ_only_in_the_seed);
+    tcase_add_test(tc, test_plot_smooths_episodes_csv_over_the_last_n_episodes);
     tcase_add_test(tc, test_plot_takes_a_sweep_directory_for_its_runs);
+    tcase_add_test(tc, test_plot_writes_a_png_of_the_svgs_size_for_a_png_output);
     tcase_add_test(tc, test_plot_bad_arguments_exit_2);
     suite_add_tcase(s, tc);
     return s;

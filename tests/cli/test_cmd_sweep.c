@@ -278,17 +278,40 @@ START_TEST(test_tiny_sweep_writes_summaries_and_a_figure_that_parse)
         }
     }
     csv_is("out/summary.csv", "base=base,advantage=mc", "advantage", "mc");
+    /* mc against gae, the first cell: a difference of means with Welch's interval around it */
+    csv_is("out/summary.csv", cells[0], "compared_to", "");
+    csv_is("out/summary.csv", cells[1], "compared_to", cells[0]);
+    char *fin[2], *diff = csv_lookup("out/summary.csv", cells[1], "final_return_diff");
+    char *lo = csv_lookup("out/summary.csv", cells[1], "final_return_diff_ci95_low");
+    char *hi = csv_lookup("out/summary.csv", cells[1], "final_return_diff_ci95_high");
+    for (int c = 0; c < 2; c++)
+        fin[c] = csv_lookup("out/summary.csv", cells[c], "final_return_mean");
+    const double d = g_ascii_strtod(diff, NULL);
+    ck_assert_double_eq_tol(d, g_ascii_strtod(fin[1], NULL) - g_ascii_strtod(fin[0], NULL), 1e-3);
+    ck_assert_msg(g_ascii_strtod(lo, NULL) <= d && d <= g_ascii_strtod(hi, NULL), "%s [%s, %s]",
+                  diff, lo, hi);
+    g_free(fin[0]);
+    g_free(fin[1]);
+    g_free(diff);
+    g_free(lo);
+    g_free(hi);
     ck_assert_uint_eq(csv_rows("out/runs.csv"), 4);
     for (int c = 0; c < 2; c++)
         for (int s = 1; s <= 2; s++) {
             char *run = g_strdup_printf("%s-s%d", cells[c], s);
             csv_is("out/runs.csv", run, "status", "done");
             csv_is("out/runs.csv", run, "cell", cells[c]);
+            /* each seed's steps to the threshold: a global_step of its metrics.csv, or empty */
+            char *to = csv_lookup("out/runs.csv", run, "steps_to_threshold");
+            ck_assert_msg(*to == '\0' || g_ascii_strtoull(to, NULL, 10) > 0, "%s: %s", run, to);
+            g_free(to);
             g_free(run);
         }
     char *md = read_file("out/summary.md");
     ck_assert_ptr_nonnull(strstr(md, "# tiny-sweep"));
-    ck_assert_ptr_nonnull(strstr(md, "| cell | runs | final return | 95% CI |"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "| cell | runs | final return | 95% CI | Δ vs first [95% CI] |"));
+    ck_assert_ptr_nonnull(strstr(md, "| cell | seed 1 | seed 2 |"));
     ck_assert_ptr_nonnull(strstr(md, "| base=base,advantage=gae | 2 | "));
     ck_assert_ptr_nonnull(strstr(md, "| base=base,advantage=mc | 2 | "));
     ck_assert_ptr_nonnull(strstr(md, "![learning curves](curves.svg)"));

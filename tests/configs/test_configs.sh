@@ -1,6 +1,6 @@
 #!/bin/sh
 # Every shipped pipeline in configs/ trains: one iteration of each (ppo.total_steps set to one
-# rollout), checking the exit status and that metrics.csv got its row. MuJoCo pipelines are
+# rollout), checking the exit status, that metrics.csv got its row and that episodes.csv is there. MuJoCo pipelines are
 # skipped, with a note, when this build has no MuJoCo envs. Shipped sweeps are checked by
 # tests/cli/test_cmd_sweep.
 set -eu
@@ -33,6 +33,10 @@ for cfg in "$src"/configs/*.yaml; do
         rows=$(($(wc -l < "$tmp/$name/metrics.csv") - 1))
         if [ "$rows" -ne 1 ]; then
             echo "FAIL $name: metrics.csv has $rows rows after one iteration"
+            status=1
+        elif [ "$(head -n 1 "$tmp/$name/episodes.csv" 2>/dev/null)" != \
+            "global_step,env,return,length,terminated,truncated,time_s" ]; then
+            echo "FAIL $name: no episodes.csv with its header"
             status=1
         else
             echo "ok $name ($steps steps)"

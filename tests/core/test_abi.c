@@ -2,12 +2,13 @@
  * laid out for an older minor still loads.
  *
  * The size of every public struct, the offset of every field, the value of every enum constant
- * and the ABI version must equal tests/data/abi-1.1.txt, and every function a plugin may call
- * must be exported by libppofw. The table must also cover the headers: every struct, enum
- * constant and PPO_API function declared there has a line, so nothing public escapes the pin.
- * A deliberate ABI change (appending at a struct's end, with a minor bump) updates the table
- * with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points ABI_TABLE at it;
- * the older tables stay, and the current one must only extend abi-1.1.txt.
+ * and the ABI version must equal tests/data/abi-1.2.txt, and every function a plugin may call
+ * must be exported by libppofw, which exports nothing else (its dynamic symbol table, read with
+ * `nm -D --defined-only`, holds exactly the declared functions). The table must also cover the
+ * headers: every struct, enum constant and PPO_API function declared there has a line, so nothing
+ * public escapes the pin. A deliberate ABI change (appending at a struct's end, with a minor bump)
+ * updates the table with `tests/core/test_abi --print > tests/data/abi-1.MINOR.txt` and points
+ * ABI_TABLE at it; the older tables stay, and the current one must only extend abi-1.1.txt.
  *
  * "Built for an older minor": ABI 1.1 differs from 1.0 only in reserved slots that gained a
  * meaning: the optimizer's step_range and the policy's segment_part/evaluate_part/backward_part.
@@ -138,6 +139,24 @@ static const abi_entry_t computed[] = {
     OFF(ppo_segment_t, value),
     OFF(ppo_segment_t, gain),
 
+    SIZE(ppo_segment_table_t),
+    OFF(ppo_segment_table_t, struct_size),
+    OFF(ppo_segment_table_t, capacity),
+    OFF(ppo_segment_table_t, n_segments),
+    OFF(ppo_segment_table_t, failed),
+    OFF(ppo_segment_table_t, segments),
+    OFF(ppo_segment_table_t, offsets),
+    OFF(ppo_segment_table_t, n_params),
+    OFF(ppo_segment_table_t, reserved),
+
+    SIZE(ppo_codegen_policy_t),
+    OFF(ppo_codegen_policy_t, struct_size),
+    OFF(ppo_codegen_policy_t, state_size),
+    OFF(ppo_codegen_policy_t, obs_space),
+    OFF(ppo_codegen_policy_t, act_space),
+    OFF(ppo_codegen_policy_t, norm),
+    OFF(ppo_codegen_policy_t, reserved),
+
     SIZE(ppo_policy_setup_t),
     OFF(ppo_policy_setup_t, struct_size),
     OFF(ppo_policy_setup_t, n_envs),
@@ -202,6 +221,21 @@ static const abi_entry_t computed[] = {
     OFF(ppo_rollout_view_t, truncated),
     OFF(ppo_rollout_view_t, bootstrap_values),
     OFF(ppo_rollout_view_t, last_values),
+
+    SIZE(ppo_conv_shape_t),
+    OFF(ppo_conv_shape_t, in_channels),
+    OFF(ppo_conv_shape_t, in_height),
+    OFF(ppo_conv_shape_t, in_width),
+    OFF(ppo_conv_shape_t, out_channels),
+    OFF(ppo_conv_shape_t, kernel_h),
+    OFF(ppo_conv_shape_t, kernel_w),
+    OFF(ppo_conv_shape_t, stride_h),
+    OFF(ppo_conv_shape_t, stride_w),
+    OFF(ppo_conv_shape_t, pad_h),
+    OFF(ppo_conv_shape_t, pad_w),
+    OFF(ppo_conv_shape_t, out_height),
+    OFF(ppo_conv_shape_t, out_width),
+    OFF(ppo_conv_shape_t, reserved),
 
     SIZE(ppo_advantage_vtable_t),
     OFF(ppo_advantage_vtable_t, struct_size),
@@ -274,6 +308,24 @@ static const char *const functions[] = {
     "ppo_activation_backward",  "ppo_tanh",
     "ppo_multi_categorical_act", "ppo_multi_categorical_evaluate",
     "ppo_multi_categorical_backward",
+    "ppo_lstm_ws_floats",       "ppo_lstm_forward",
+    "ppo_lstm_backward",
+    "ppo_conv_shape_check",      "ppo_conv_flops",
+    "ppo_conv_workspace_floats", "ppo_conv_forward",
+    "ppo_conv_backward",         "ppo_avg_pool_forward",
+    "ppo_avg_pool_backward",
+    "ppo_linear_backward_add",  "ppo_layernorm_forward",
+    "ppo_layernorm_backward",   "ppo_layernorm_backward_add",
+    "ppo_gaussian_head_forward", "ppo_gaussian_head_backward",
+    "ppo_segment_table_add",    "ppo_segment_table_add_linear",
+    "ppo_codegen_preamble",     "ppo_codegen_floats",
+    "ppo_codegen_linear_fn",    "ppo_codegen_activation_fn",
+    "ppo_codegen_layernorm_fn", "ppo_codegen_reset",
+    "ppo_codegen_act_begin",    "ppo_codegen_obs_input",
+    "ppo_codegen_dense",        "ppo_codegen_layernorm",
+    "ppo_codegen_argmax",       "ppo_codegen_gaussian_mean",
+    "ppo_codegen_multi_argmax", "ppo_codegen_act_end",
+    "ppo_codegen_header",       "ppo_codegen_activation",
 };
 
 static void print_table(FILE *out)
@@ -431,9 +483,52 @@ START_TEST(test_abi_the_current_minor_only_extends_abi_1_1)
 }
 END_TEST
 
+/* The built shared library NAME (e.g. "libppofw.so") of the build tree's .libs (transfer full). */
+static char *built_library(const char *name)
+{
+    char *path = g_build_filename(sdk_build_dir(), ".libs", name, NULL);
+    ck_assert_msg(g_file_test(path, G_FILE_TEST_EXISTS), "%s is not built: run make", path);
+    return path;
+}
+
+/* The names of the functions and objects a shared library defines in its dynamic symbol table,
+ * as `nm -D --defined-only` lists them (transfer full), or NULL when nm is not installed. */
+static GPtrArray *exported_symbols(const char *path)
+{
+    char *nm = g_find_program_in_path("nm");
+    if (nm == NULL)
+        return NULL;
+    char *argv[] = {nm, "-D", "--defined-only", (char *)path, NULL};
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    GError *error = NULL;
+    ck_assert_msg(
+        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error),
+        "cannot run nm: %s", error != NULL ? error->message : "");
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "nm -D %s failed: %s", path, err);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    char **lines = g_strsplit(out, "\n", -1);
+    for (char **l = lines; *l != NULL; l++) {
+        /* "ADDRESS TYPE NAME"; a version definition's symbol (type A) is no function */
+        char **f = g_strsplit_set(g_strstrip(*l), " \t", -1);
+        const guint n = g_strv_length(f);
+        if (n >= 3 && strcmp(f[1], "A") != 0)
+            g_ptr_array_add(names, g_strdup(f[n - 1]));
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(out);
+    g_free(err);
+    g_free(nm);
+    return names;
+}
+
 START_TEST(test_abi_every_pinned_function_is_exported)
 {
     GHashTable *table = load_table();
+    char *path = built_library("libppofw.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
     GHashTableIter it;
     gpointer key;
     guint n = 0;
@@ -442,11 +537,54 @@ START_TEST(test_abi_every_pinned_function_is_exported)
         if (!g_str_has_prefix(key, "function "))
             continue;
         const char *name = (const char *)key + strlen("function ");
-        ck_assert_msg(dlsym(RTLD_DEFAULT, name) != NULL, "libppofw does not export %s", name);
+        ck_assert_msg(dlsym(lib, name) != NULL, "libppofw does not export %s", name);
         n++;
     }
     ck_assert_uint_eq(n, G_N_ELEMENTS(functions));
+    dlclose(lib);
+    g_free(path);
     g_hash_table_destroy(table);
+}
+END_TEST
+
+/* libppofw exports the SDK's functions and nothing else: the core inside it (the loader, the
+ * trainer, the pipeline, ...) is hidden, so a plugin cannot come to depend on it. */
+START_TEST(test_abi_libppofw_exports_nothing_it_does_not_declare)
+{
+    char *path = built_library("libppofw.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
+    static const char *const internal[] = {
+        "ppo_pipeline_load", "ppo_plugin_load",   "ppo_trainer_new", "ppo_checkpoint_read",
+        "ppo_session_open",  "ppo_params_build",  "ppo_host_init",   "ppo_log",
+        "ppo_model_new",     "ppo_evaluator_new", "ppo_sweep_load",  "ppo_check_policy",
+        "ppo_rms_normalize", "ppo_ydoc_parse",    "ppo_run",         "ppo_error_quark",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(internal); i++)
+        ck_assert_msg(dlsym(lib, internal[i]) == NULL, "libppofw exports the internal %s",
+                      internal[i]);
+    dlclose(lib);
+
+    GPtrArray *names = exported_symbols(path);
+    if (names == NULL) {
+        printf("nm is not installed: only the sample of internal names was checked\n");
+        g_free(path);
+        return;
+    }
+    GString *extra = g_string_new(NULL);
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        bool declared = false;
+        for (size_t k = 0; k < G_N_ELEMENTS(functions) && !declared; k++)
+            declared = strcmp(functions[k], name) == 0;
+        if (!declared)
+            g_string_append_printf(extra, " %s", name);
+    }
+    ck_assert_msg(extra->len == 0, "%s exports what no header declares:%s", path, extra->str);
+    ck_assert_uint_eq(names->len, G_N_ELEMENTS(functions));
+    g_string_free(extra, TRUE);
+    g_ptr_array_free(names, TRUE);
+    g_free(path);
 }
 END_TEST
 
@@ -468,7 +606,7 @@ START_TEST(test_abi_table_covers_every_public_declaration)
     static const char *const headers[] = {"plugin.h", "params.h",    "rng.h",       "env.h",
                                           "policy.h", "advantage.h", "optimizer.h", "dist.h",
                                           "nn.h",     "export.h",    "ppofw.h",
-                                          "conv.h",   "rnn.h"};
+                                          "conv.h",   "rnn.h",       "codegen.h"};
     GRegex *typedef_re = g_regex_new("\\}\\s*(ppo_[a-z0-9_]+_t);", 0, 0, NULL);
     GRegex *const_re = g_regex_new("^\\s+(PPO_[A-Z0-9_]+)\\s*=", G_REGEX_MULTILINE, 0, NULL);
     GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
@@ -534,6 +672,111 @@ START_TEST(test_abi_table_covers_every_public_declaration)
 }
 END_TEST
 
+/* libppofw-check, the testing API, exports exactly the functions its header declares: the core
+ * it carries inside stays hidden too. */
+START_TEST(test_abi_libppofw_check_exports_only_the_testing_api)
+{
+    char *header = ppo_test_src_path("include/ppofw-check/check.h");
+    char *text = NULL;
+    ck_assert_msg(g_file_get_contents(header, &text, NULL, NULL), "cannot read %s", header);
+    GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
+    GPtrArray *declared = g_ptr_array_new_with_free_func(g_free);
+    collect(api_re, text, declared);
+    ck_assert_uint_ge(declared->len, 20);
+
+    char *path = built_library("libppofw-check.so");
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    ck_assert_msg(lib != NULL, "%s", dlerror());
+    for (guint i = 0; i < declared->len; i++)
+        ck_assert_msg(dlsym(lib, g_ptr_array_index(declared, i)) != NULL,
+                      "libppofw-check does not export %s", (char *)g_ptr_array_index(declared, i));
+    ck_assert_msg(dlsym(lib, "ppo_plugin_load") == NULL && dlsym(lib, "ppo_rng_seed") == NULL,
+                  "libppofw-check exports the core it carries");
+    dlclose(lib);
+    GPtrArray *names = exported_symbols(path);
+    if (names != NULL) {
+        GString *extra = g_string_new(NULL);
+        for (guint i = 0; i < names->len; i++) {
+            const char *name = g_ptr_array_index(names, i);
+            bool found = false;
+            for (guint k = 0; k < declared->len && !found; k++)
+                found = strcmp(g_ptr_array_index(declared, k), name) == 0;
+            if (!found)
+                g_string_append_printf(extra, " %s", name);
+        }
+        ck_assert_msg(extra->len == 0, "%s exports what check.h does not declare:%s", path,
+                      extra->str);
+        ck_assert_uint_eq(names->len, declared->len);
+        g_string_free(extra, TRUE);
+        g_ptr_array_free(names, TRUE);
+    }
+    g_free(path);
+    g_ptr_array_free(declared, TRUE);
+    g_regex_unref(api_re);
+    g_free(text);
+    g_free(header);
+}
+END_TEST
+
+/* The manual pages name every function their headers declare, so the summary a plugin author
+ * reads in `man ppofw-plugin` (or `man ppofw-check`) cannot fall behind the headers. */
+static void assert_manual_names_every_function(const char *page_in, const char *const *headers,
+                                               size_t n_headers)
+{
+    char *page_path = ppo_test_src_path(page_in);
+    char *page = NULL;
+    ck_assert_msg(g_file_get_contents(page_path, &page, NULL, NULL), "cannot read %s", page_path);
+    GRegex *api_re = g_regex_new("PPO_API[^(;]*?\\b(ppo_[a-z0-9_]+)\\s*\\(", 0, 0, NULL);
+    GString *missing = g_string_new(NULL);
+    guint n = 0;
+    for (size_t h = 0; h < n_headers; h++) {
+        char *path = ppo_test_src_path(headers[h]);
+        char *text = NULL;
+        ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "cannot read %s", path);
+        GPtrArray *apis = g_ptr_array_new_with_free_func(g_free);
+        collect(api_re, text, apis);
+        for (guint i = 0; i < apis->len; i++, n++) {
+            const char *name = g_ptr_array_index(apis, i);
+            /* as a word: not the prefix of a longer name */
+            char *pattern = g_strdup_printf("\\b%s\\b", name);
+            if (!g_regex_match_simple(pattern, page, 0, 0))
+                g_string_append_printf(missing, " %s (%s)", name, headers[h]);
+            g_free(pattern);
+        }
+        g_ptr_array_free(apis, TRUE);
+        g_free(text);
+        g_free(path);
+    }
+    ck_assert_msg(missing->len == 0, "%s does not name:%s", page_in, missing->str);
+    ck_assert_uint_gt(n, 0);
+    g_string_free(missing, TRUE);
+    g_regex_unref(api_re);
+    g_free(page);
+    g_free(page_path);
+}
+
+START_TEST(test_abi_the_plugin_manual_names_every_declared_function)
+{
+    /* every header of the SDK, as installed */
+    char *dir_path = ppo_test_src_path("include/ppofw");
+    GDir *dir = g_dir_open(dir_path, 0, NULL);
+    ck_assert_ptr_nonnull(dir);
+    GPtrArray *headers = g_ptr_array_new_with_free_func(g_free);
+    for (const char *e = g_dir_read_name(dir); e != NULL; e = g_dir_read_name(dir))
+        if (g_str_has_suffix(e, ".h"))
+            g_ptr_array_add(headers, g_strconcat("include/ppofw/", e, NULL));
+    g_dir_close(dir);
+    g_free(dir_path);
+    ck_assert_uint_ge(headers->len, 13);
+    assert_manual_names_every_function("docs/man/ppofw-plugin.3.in",
+                                       (const char *const *)headers->pdata, headers->len);
+    g_ptr_array_free(headers, TRUE);
+    static const char *const check_headers[] = {"include/ppofw-check/check.h"};
+    assert_manual_names_every_function("docs/man/ppofw-check.3.in", check_headers,
+                                       G_N_ELEMENTS(check_headers));
+}
+END_TEST
+
 START_TEST(test_abi_plugin_with_older_struct_sizes_loads_and_reads_the_tail_as_absent)
 {
     char *path = sdk_fixture_path("sdk_old_minor");
@@ -587,6 +830,9 @@ static Suite *abi_suite(void)
     TCase *layout = tcase_create("layout");
     tcase_add_test(layout, test_abi_layout_matches_the_pinned_table);
     tcase_add_test(layout, test_abi_every_pinned_function_is_exported);
+    tcase_add_test(layout, test_abi_libppofw_exports_nothing_it_does_not_declare);
+    tcase_add_test(layout, test_abi_libppofw_check_exports_only_the_testing_api);
+    tcase_add_test(layout, test_abi_the_plugin_manual_names_every_declared_function);
     tcase_add_test(layout, test_abi_table_covers_every_public_declaration);
     tcase_add_test(layout, test_abi_the_current_minor_only_extends_abi_1_1);
     suite_add_tcase(s, layout);

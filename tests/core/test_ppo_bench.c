@@ -1,5 +1,6 @@
-/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs formula, the JSON's exact keys, and that
- * an iteration after the first allocates nothing on the heap (counted by the program's
+/* Tests of core/ppo_bench.c and `ppofw bench`: the FLOPs of a forward pass (the policy's
+ * forward_flops when it has one, else only the matrices named as weights), the JSON's exact keys,
+ * and that an iteration after the first allocates nothing on the heap (counted by the program's
  * allocation counter, spawned as a user runs it, with more than one thread).
  *
  * Left out on purpose: the speed figures themselves. Machines are shared and noisy, so timings
@@ -17,7 +18,8 @@
 #include <glib/gstdio.h>
 
 #include "ppo_bench_private.h"
-#include "ppo_test.h"
+#include "ppo_model_private.h"
+#include "sdk/sdk_test.h"
 
 /* the keys of --json, in order (the list) */
 static const char *const json_keys[] = {
@@ -88,12 +90,14 @@ static void parse_json(const char *line, double *values)
     ck_assert_msg(strcmp(p, "\n") == 0, "more than one JSON object on the line: %s", line);
 }
 
-START_TEST(test_bench_flops_per_step_follows_the_fixed_formula)
+START_TEST(test_bench_flops_without_the_policys_count_follow_the_fixed_formula)
 {
-    /* only segments whose names end in "weight" count: 2 rows cols each, times 1 + 3 epochs */
+    /* 2 rows cols of each segment named ...weight with cols > 1, times 1 + 3 epochs; not the
+     * biases, not a layer norm's gain vector, not log_std; the (1, 64) value head counts */
     const ppo_segment_t segs[] = {
         {.name = "pi.0.weight", .rows = 64, .cols = 4},
         {.name = "pi.0.bias", .rows = 64, .cols = 1},
+        {.name = "ln.weight", .rows = 64, .cols = 1},
         {.name = "pi.1.weight", .rows = 64, .cols = 64},
         {.name = "pi.1.bias", .rows = 64, .cols = 1},
         {.name = "pi_head.weight", .rows = 2, .cols = 64},
@@ -107,9 +111,42 @@ START_TEST(test_bench_flops_per_step_follows_the_fixed_formula)
         {.name = "log_std", .rows = 2, .cols = 3},
     };
     /* CleanRL's CartPole network at 4 epochs: 17792 FLOPs a forward, 13 forwards */
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, G_N_ELEMENTS(segs), 4), 231296.0);
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, G_N_ELEMENTS(segs), 0), 17792.0);
-    ck_assert_double_eq(ppo_bench_flops_per_step(segs, 0, 4), 0.0);
+    const double forward = ppo_bench_segment_flops(segs, G_N_ELEMENTS(segs));
+    ck_assert_double_eq(forward, 17792.0);
+    ck_assert_double_eq(ppo_bench_flops_per_step(forward, 4), 231296.0);
+    ck_assert_double_eq(ppo_bench_flops_per_step(forward, 0), 17792.0);
+    ck_assert_double_eq(ppo_bench_segment_flops(segs, 0), 0.0);
+}
+END_TEST
+
+START_TEST(test_bench_asks_a_policy_with_forward_flops_for_them)
+{
+    double lo[3] = {-1, -1, -1}, hi[3] = {1, 1, 1};
+    const ppo_space_t obs = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 3,
+                             .low = lo, .high = hi, .rank = 1, .shape = {3}};
+    const ppo_space_t act = {.struct_size = sizeof(ppo_space_t), .kind = PPO_SPACE_BOX, .dim = 2,
+                             .low = lo, .high = hi, .rank = 1, .shape = {2}};
+    const char *const names[2] = {"sdk_layernorm", "mlp"};
+    for (int i = 0; i < 2; i++) {
+        const ppo_plugin_t *p = i == 0 ? sdk_fixture(names[i]) : ppo_test_plugin(names[i]);
+        ppo_params_t *params = ppo_test_params(p, i == 0 ? "" : "{pi_hidden: [8], vf_hidden: [8]}");
+        GError *error = NULL;
+        ppo_model_t *m = ppo_model_new(p, params, &obs, &act, 1, 0, &error);
+        ck_assert_msg(m != NULL, "%s", error != NULL ? error->message : "");
+        bool from_policy = false;
+        const double f = ppo_bench_forward_flops(m, &from_policy);
+        if (i == 0) {
+            /* the fixture's own count: 2 D H + 8 H + H + 2 H A + 2 H with D 3, H 8, A 2 */
+            ck_assert(from_policy);
+            ck_assert_double_eq(f, 48.0 + 64.0 + 8.0 + 32.0 + 16.0);
+        } else {
+            /* mlp has none: its (8, 3) and (2, 8) matrices, (8, 3) and (1, 8) for the value branch */
+            ck_assert(!from_policy);
+            ck_assert_double_eq(f, 2.0 * (8 * 3 + 2 * 8 + 8 * 3 + 1 * 8));
+        }
+        ppo_model_free(m);
+        ppo_params_free(params);
+    }
 }
 END_TEST
 
@@ -182,13 +219,72 @@ START_TEST(test_bench_cli_prints_every_figure_for_people)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
     /* the layer shapes at the update's chunk: the mlp runs as two parts, each over the whole
      * minibatch of 192 rows (fewer than PPO_GRAD_CHUNK_MIN_PARTS) */
-    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)", "sgemm pi.0.weight (192 x 16 x 4)",
-                           "env steps", "collection", "update", "training, end to end",
-                           "per env step (fixed formula)", "fraction of the ceiling", "peak RSS",
-                           "heap allocations per iteration", "1 thread"};
+    const char *lines[] = {"sgemm 2048^3, one thread (ceiling)",
+                           "sgemm pi.0.weight (192 x 16 x 4)",
+                           "env steps",
+                           "collection",
+                           "update",
+                           "training, end to end",
+                           "forward per row (2 rows cols per weight)",
+                           "per env step (1 + 3 epochs forwards)",
+                           "fraction of the ceiling",
+                           "peak RSS",
+                           "heap allocations per iteration",
+                           "1 thread"};
     for (size_t k = 0; k < G_N_ELEMENTS(lines); k++)
         ck_assert_msg(strstr(out, lines[k]) != NULL, "the output lacks \"%s\":\n%s", lines[k],
                       out);
+    g_free(out);
+    g_free(err);
+    g_free(exe);
+    g_unlink(pipeline);
+    g_free(pipeline);
+}
+END_TEST
+
+/* a cnn on MinAtar-shaped frames (the fx_image fixture): its own count of a forward pass */
+static const char image[] = "name: image\n"
+                            "seed: 5\n"
+                            "env: { plugin: fx_image, num_envs: 8 }\n"
+                            "policy: { plugin: cnn, params: { preset: minatar } }\n"
+                            "advantage: { plugin: gae }\n"
+                            "optimizer: { plugin: adam }\n"
+                            "ppo: { total_steps: 4096, rollout_steps: 16, epochs: 2,\n"
+                            "       minibatches: 2, threads: 2 }\n";
+
+START_TEST(test_bench_counts_a_policys_own_forward_flops_and_its_conv_layers)
+{
+    char *pipeline = write_pipeline(image);
+    char *exe = g_build_filename(build_dir(), "ppofw", NULL);
+    const char *json_argv[] = {exe, "bench", pipeline, "--json", "--seconds", "0.02", NULL};
+    const char *text_argv[] = {exe, "bench", pipeline, "--seconds", "0.02", NULL};
+    /* conv 2 C k^2 O Ho Wo = 2 4 9 16 64, dense 1024 -> 128, heads 128 -> 3 + 1 */
+    const double conv = 2.0 * 4 * 9 * 16 * 64, forward = conv + 2.0 * 1024 * 128 + 2.0 * 128 * 4;
+    char *out = NULL, *err = NULL;
+    int status = 0;
+    ck_assert(g_spawn_sync(NULL, (char **)json_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
+    double v[G_N_ELEMENTS(json_keys)];
+    parse_json(out, v);
+    /* the fixed formula would count the conv weight once, 2 16 36, not at 64 positions */
+    ck_assert_double_eq(v[5], forward * (1 + 3 * 2));
+    g_free(out);
+    g_free(err);
+    ck_assert(g_spawn_sync(NULL, (char **)text_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "stderr:\n%s", err);
+    ck_assert_msg(strstr(out, "forward per row (the policy's count)") != NULL &&
+                      strstr(out, "of which in conv layers") != NULL,
+                  "%s", out);
+    /* the figures themselves, whatever the column padding */
+    char *fwd_num = g_strdup_printf(" %.0f FLOP", forward);
+    char *conv_num = g_strdup_printf(" %.0f FLOP", conv);
+    ck_assert_msg(strstr(out, fwd_num) != NULL && strstr(out, conv_num) != NULL, "%s", out);
+    /* no sgemm row for the conv weight: it is not a rows x cols product per sample */
+    ck_assert_msg(strstr(out, "conv.0.weight") == NULL, "%s", out);
+    g_free(fwd_num);
+    g_free(conv_num);
     g_free(out);
     g_free(err);
     g_free(exe);
@@ -221,10 +317,12 @@ int main(void)
     Suite *s = suite_create("ppo_bench");
     TCase *tc = tcase_create("bench");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_bench_flops_per_step_follows_the_fixed_formula);
+    tcase_add_test(tc, test_bench_flops_without_the_policys_count_follow_the_fixed_formula);
+    tcase_add_test(tc, test_bench_asks_a_policy_with_forward_flops_for_them);
     tcase_add_test(tc, test_bench_json_has_exactly_the_keys_and_null_for_what_was_not_counted);
     tcase_add_test(tc, test_bench_cli_json_has_all_keys_and_no_allocations_per_iteration);
     tcase_add_test(tc, test_bench_cli_prints_every_figure_for_people);
+    tcase_add_test(tc, test_bench_counts_a_policys_own_forward_flops_and_its_conv_layers);
     tcase_add_test(tc, test_bench_refuses_bad_seconds_with_usage_exit_code);
     suite_add_tcase(s, tc);
     return ppo_test_run(s);

@@ -60,8 +60,8 @@ static char *make_run(const char *name, const char *pipeline, const char *const 
     return dir;
 }
 
-#define CLOSE(a, b, tol)                                                                         \
-    ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%.12g vs %.12g", (double)(a),       \
+#define CLOSE(a, b, tol)                                                                           \
+    ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%.12g vs %.12g", (double)(a),         \
                   (double)(b))
 
 START_TEST(test_student_t_quantiles_match_the_tables)
@@ -101,6 +101,41 @@ START_TEST(test_sample_stats_give_mean_std_and_t_interval)
 }
 END_TEST
 
+/* Welch's interval: with equal sizes and variances it is the pooled t interval (df = 2n - 2); with
+ * unequal ones df follows Welch-Satterthwaite, here 2646/803 exactly. */
+START_TEST(test_welch_difference_has_the_welch_satterthwaite_interval)
+{
+    const double a[] = {1, 2, 3}, b[] = {5, 6, 7}, c[] = {0, 4, 8, 12};
+    ppo_sample_stats_t sa, sb, sc;
+    ppo_sample_stats(a, 3, &sa);
+    ppo_sample_stats(b, 3, &sb);
+    ppo_sample_stats(c, 4, &sc);
+    ppo_mean_diff_t d;
+    ppo_welch_diff(&sa, &sb, &d);
+    CLOSE(d.diff, -4, 1e-12);
+    CLOSE(d.df, 4, 1e-12);
+    CLOSE(d.ci_lo, -4 - 2.7764451052 * sqrt(2.0 / 3.0), 1e-8);
+    CLOSE(d.ci_hi, -4 + 2.7764451052 * sqrt(2.0 / 3.0), 1e-8);
+    /* variances 1 and 80/3: se^2 = 1/3 + 20/3 = 7 */
+    ppo_welch_diff(&sa, &sc, &d);
+    CLOSE(d.diff, -4, 1e-12);
+    CLOSE(d.df, 2646.0 / 803.0, 1e-12);
+    const double t = ppo_student_t_quantile(0.975, 2646.0 / 803.0);
+    ck_assert(t > 2.7764451052 && t < 3.18244630528); /* between df 4 and df 3 */
+    CLOSE(d.ci_hi - d.diff, t * sqrt(7.0), 1e-9);
+    CLOSE(d.diff - d.ci_lo, t * sqrt(7.0), 1e-9);
+    /* constant samples: the point; fewer than two values: nothing */
+    const double two[] = {2, 2}, one_each[] = {1, 1};
+    ppo_sample_stats(two, 2, &sa);
+    ppo_sample_stats(one_each, 2, &sb);
+    ppo_welch_diff(&sa, &sb, &d);
+    ck_assert(d.diff == 1 && d.ci_lo == 1 && d.ci_hi == 1);
+    ppo_sample_stats(a, 1, &sa);
+    ppo_welch_diff(&sa, &sb, &d);
+    ck_assert(isnan(d.diff) && isnan(d.ci_lo) && isnan(d.ci_hi));
+}
+END_TEST
+
 START_TEST(test_curve_reads_returns_and_ignores_a_cut_last_line)
 {
     const char *rows[] = {"100,,0.1", "200,10,0.2", "300,30,0.3", "400,20,0.4", NULL};
@@ -120,6 +155,49 @@ START_TEST(test_curve_reads_returns_and_ignores_a_cut_last_line)
     /* trapezoids: (10+30)/2*100 + (30+20)/2*100 = 4500 over 200 steps */
     CLOSE(ppo_curve_auc(c), 22.5, 1e-12);
     ppo_curve_free(c);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_episode_curve_is_the_mean_of_the_last_n_episodes_at_each_step)
+{
+    char *dir = g_build_filename(tmp_root, "episodes", NULL);
+    g_mkdir_with_parents(dir, 0755);
+    char *path = g_build_filename(dir, "episodes.csv", NULL);
+    /* two envs end episodes at step 40; the last line was cut by a killed run */
+    g_file_set_contents(path,
+                        "global_step,env,return,length,terminated,truncated,time_s\n"
+                        "10,0,1,10,1,0,0.1\n"
+                        "20,1,3,20,1,0,0.2\n"
+                        "40,0,5,30,0,1,0.3\n"
+                        "40,1,7,20,1,0,0.3\n"
+                        "50,0,9,10,1,0,0.4\n"
+                        "60,1,1000,20",
+                        -1, NULL);
+    GError *error = NULL;
+    ppo_curve_t *c = ppo_curve_load_episodes(dir, 2, &error);
+    ck_assert_msg(c != NULL, "%s", error != NULL ? error->message : "");
+    /* last-2 means: 1 (one episode so far), 2, then at step 40 after both episodes 6, then 8 */
+    ck_assert_uint_eq(c->n, 4);
+    const double steps[] = {10, 20, 40, 50}, means[] = {1, 2, 6, 8};
+    for (int k = 0; k < 4; k++) {
+        CLOSE(c->steps[k], steps[k], 0);
+        CLOSE(c->returns[k], means[k], 1e-12);
+    }
+    ck_assert_uint_eq(c->last_step, 50);
+    CLOSE(c->time_s, 0.4, 1e-12);
+    ppo_curve_free(c);
+    /* a window of one is the episodes themselves (the last of a step) */
+    c = ppo_curve_load_episodes(dir, 1, &error);
+    CLOSE(c->returns[2], 7, 0);
+    ppo_curve_free(c);
+    g_file_set_contents(path, "global_step,env\n", -1, NULL);
+    ck_assert_ptr_null(ppo_curve_load_episodes(dir, 20, &error));
+    ck_assert_int_eq(error->code, PPO_ERROR_IO);
+    ck_assert_ptr_nonnull(strstr(error->message, "return"));
+    g_clear_error(&error);
+    g_unlink(path);
+    g_free(path);
     g_free(dir);
 }
 END_TEST
@@ -259,6 +337,73 @@ START_TEST(test_summary_csv_has_one_parsable_row_per_group_with_the_statistics)
 }
 END_TEST
 
+/* Each cell against the first of its panel (Welch on the final returns), and each seed's steps
+ * to the threshold: cells A and B share a panel, C has one of its own. */
+START_TEST(test_summary_compares_each_cell_with_the_first_of_its_panel_and_lists_steps_by_seed)
+{
+    ppo_report_t *r = g_new0(ppo_report_t, 1);
+    r->title = "cmp";
+    r->groups = g_ptr_array_new_with_free_func((GDestroyNotify)ppo_report_group_free);
+    const struct {
+        const char *name, *panel;
+        const char *runs[2][3]; /* per seed (1, 2): metrics rows */
+    } cells[] = {
+        {"A", "p1", {{"100,5,1", "200,10,2", NULL}, {"100,16,1", "200,20,2", NULL}}},
+        {"B", "p1", {{"100,10,1", "200,30,2", NULL}, {"100,50,1", "200,50,2", NULL}}},
+        {"C", "p2", {{"100,4,1", "200,5,2", NULL}, {"100,6,1", "200,7,2", NULL}}},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cells); i++) {
+        ppo_report_group_t *g = ppo_report_group_new(cells[i].name, cells[i].panel);
+        g->threshold = 15;
+        for (uint64_t seed = 1; seed <= 2; seed++) {
+            char *name = g_strdup_printf("%s-s%" G_GUINT64_FORMAT, cells[i].name, seed);
+            char *dir = make_run(name, NULL, cells[i].runs[seed - 1], NULL);
+            g_ptr_array_add(g->curves, ppo_curve_load(dir, NULL));
+            g_ptr_array_add(g->run_names, name);
+            g_array_append_val(g->seeds, seed);
+            g_free(dir);
+        }
+        g->n_runs = 2;
+        g_ptr_array_add(r->groups, g);
+    }
+    ck_assert_ptr_eq(ppo_report_reference(r, g_ptr_array_index(r->groups, 1)),
+                     g_ptr_array_index(r->groups, 0));
+    ck_assert_ptr_eq(ppo_report_reference(r, g_ptr_array_index(r->groups, 2)),
+                     g_ptr_array_index(r->groups, 2));
+
+    /* B - A = 40 - 15; variances 200 and 50 over 2 runs each: se^2 = 125, df = 125^2 / 10625 */
+    char *csv = ppo_report_csv(r);
+    char *path = g_build_filename(tmp_root, "cmp.csv", NULL);
+    g_file_set_contents(path, csv, -1, NULL);
+    ppo_csv_t *t = ppo_csv_load(path);
+    const int to = ppo_csv_col(t, "compared_to"), diff = ppo_csv_col(t, "final_return_diff");
+    const int lo = ppo_csv_col(t, "final_return_diff_ci95_low");
+    const int hi = ppo_csv_col(t, "final_return_diff_ci95_high");
+    ck_assert_str_eq(ppo_csv_str(t, 0, to), "");
+    ck_assert_str_eq(ppo_csv_str(t, 0, diff), "");
+    ck_assert_str_eq(ppo_csv_str(t, 1, to), "A");
+    CLOSE(ppo_csv_num(t, 1, diff), 25, 1e-9);
+    const double half = ppo_student_t_quantile(0.975, 15625.0 / 10625.0) * sqrt(125.0);
+    CLOSE(ppo_csv_num(t, 1, lo), 25 - half, 1e-3);
+    CLOSE(ppo_csv_num(t, 1, hi), 25 + half, 1e-3);
+    ck_assert_str_eq(ppo_csv_str(t, 2, to), "");
+    ppo_csv_free(t);
+
+    char *md = ppo_report_markdown(r, NULL, NULL, NULL);
+    ck_assert_msg(strstr(md, "| A | 2 | 15.00 ± 7.07 | ") != NULL && strstr(md, "(first)") != NULL,
+                  "%s", md);
+    ck_assert_msg(strstr(md, "| +25.00 [") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "| cell | seed 1 | seed 2 |") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "| A | not reached | 100 |") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "| B | 200 | 100 |") != NULL, "%s", md);
+    ck_assert_msg(strstr(md, "| C | not reached | not reached |") != NULL, "%s", md);
+    g_free(md);
+    g_free(path);
+    g_free(csv);
+    ppo_report_free(r);
+}
+END_TEST
+
 static char *pipeline_text(const char *env, double clip, int seed, int threads)
 {
     return g_strdup_printf("# ppofw 0.1.0\nname: p\nseed: %d\nenv:\n  plugin: %s\n  num_envs: 8\n"
@@ -288,7 +433,7 @@ START_TEST(test_runs_differing_only_in_seed_and_threads_form_one_group)
         g_free(p);
     }
     GError *error = NULL;
-    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, G_N_ELEMENTS(runs), &error);
+    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, G_N_ELEMENTS(runs), 0, &error);
     ck_assert_msg(r != NULL, "%s", error != NULL ? error->message : "");
     ck_assert_uint_eq(r->groups->len, 3);
     const ppo_report_group_t *g0 = g_ptr_array_index(r->groups, 0);
@@ -309,7 +454,7 @@ START_TEST(test_runs_differing_only_in_seed_and_threads_form_one_group)
     /* a directory without pipeline.yaml is an error naming the file */
     char *lone = make_run("lone", NULL, rows, NULL);
     const char *two[] = {dirs[0], lone};
-    ck_assert_ptr_null(ppo_report_from_runs(two, 2, &error));
+    ck_assert_ptr_null(ppo_report_from_runs(two, 2, 0, &error));
     ck_assert_ptr_nonnull(strstr(error->message, "pipeline.yaml"));
     g_error_free(error);
     g_free(lone);
@@ -326,7 +471,7 @@ START_TEST(test_swapped_plugin_is_labelled_by_plugin_not_by_its_params)
     const char *pb = "name: p\nseed: 1\nenv: {plugin: cartpole}\nadvantage:\n  plugin: mc\n"
                      "  params: {gamma: 0.99}\n";
     char *dirs[2] = {make_run("gae", pa, rows, NULL), make_run("mc", pb, rows, NULL)};
-    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, 2, NULL);
+    ppo_report_t *r = ppo_report_from_runs((const char *const *)dirs, 2, 0, NULL);
     ck_assert_ptr_nonnull(r);
     ck_assert_str_eq(((ppo_report_group_t *)g_ptr_array_index(r->groups, 0))->name,
                      "advantage=gae");
@@ -347,10 +492,14 @@ static Suite *curves_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_student_t_quantiles_match_the_tables);
     tcase_add_test(tc, test_sample_stats_give_mean_std_and_t_interval);
+    tcase_add_test(tc, test_welch_difference_has_the_welch_satterthwaite_interval);
     tcase_add_test(tc, test_curve_reads_returns_and_ignores_a_cut_last_line);
+    tcase_add_test(tc, test_episode_curve_is_the_mean_of_the_last_n_episodes_at_each_step);
     tcase_add_test(tc, test_curve_of_a_non_metrics_file_is_an_io_error);
     tcase_add_test(tc, test_band_counts_only_runs_that_cover_a_step);
     tcase_add_test(tc, test_summary_csv_has_one_parsable_row_per_group_with_the_statistics);
+    tcase_add_test(
+        tc, test_summary_compares_each_cell_with_the_first_of_its_panel_and_lists_steps_by_seed);
     tcase_add_test(tc, test_runs_differing_only_in_seed_and_threads_form_one_group);
     tcase_add_test(tc, test_swapped_plugin_is_labelled_by_plugin_not_by_its_params);
     suite_add_tcase(s, tc);

@@ -4,7 +4,8 @@
  * deterministic modes.
  *
  * The multi-categorical helpers are checked against the sum of their components' references and
- * the categorical helper itself.
+ * the categorical helper itself; the state-independent log-std head against finite differences of
+ * the Gaussian reference with the log-std shared by every row.
  *
  * Left out: the policies that use these helpers (tests/plugins/test_mlp.c).
  */
@@ -318,6 +319,77 @@ START_TEST(test_dist_gaussian_backward_matches_finite_differences)
 }
 END_TEST
 
+/* the loss summed over rows of means (B, A) with one shared log_std (A), in double */
+static double ref_head_loss(uint32_t B, uint32_t A, const double *mean, const double *log_std,
+                            const float *o, const float *x, const float *c1, const float *c2,
+                            const float *c3)
+{
+    double loss = 0.0;
+    for (uint32_t b = 0; b < B; b++) {
+        double d[6], od[6], xd[3];
+        for (uint32_t i = 0; i < A; i++) {
+            d[i] = mean[b * A + i];
+            d[A + i] = log_std[i];
+            od[i] = o[b * 2 * A + i];
+            od[A + i] = o[b * 2 * A + A + i];
+            xd[i] = x[b * A + i];
+        }
+        loss += ref_gauss_loss(A, d, od, xd, c1[b], c2[b], c3[b]);
+    }
+    return loss;
+}
+
+START_TEST(test_dist_gaussian_head_backward_matches_finite_differences)
+{
+    GRand *r = g_rand_new_with_seed(25);
+    enum { B = 5, A = 3 };
+    float mean[B * A], log_std[A], o[B * 2 * A], x[B * A], c1[B], c2[B], c3[B];
+    for (uint32_t i = 0; i < A; i++)
+        log_std[i] = (float)g_rand_double_range(r, -1, 0.5);
+    for (uint32_t b = 0; b < B; b++) {
+        for (uint32_t i = 0; i < A; i++) {
+            mean[b * A + i] = (float)g_rand_double_range(r, -1, 1);
+            o[b * 2 * A + i] = (float)g_rand_double_range(r, -1, 1);
+            o[b * 2 * A + A + i] = (float)g_rand_double_range(r, -1, 0.5);
+            x[b * A + i] = (float)g_rand_double_range(r, -2, 2);
+        }
+        c1[b] = (float)g_rand_double_range(r, -1, 1);
+        c2[b] = (float)g_rand_double_range(r, -1, 1);
+        c3[b] = (float)g_rand_double_range(r, -1, 1);
+    }
+    /* forward: each row is its means then the shared log-std */
+    float dist[B * 2 * A], ddist[B * 2 * A], dmean[B * A], dls[A] = {0.5f, 0.5f, 0.5f};
+    ppo_gaussian_head_forward(B, A, mean, log_std, dist);
+    for (uint32_t b = 0; b < B; b++) {
+        ck_assert(memcmp(dist + b * 2 * A, mean + b * A, sizeof(float) * A) == 0);
+        ck_assert(memcmp(dist + b * 2 * A + A, log_std, sizeof(float) * A) == 0);
+    }
+    ppo_gaussian_backward(B, A, dist, x, o, c1, c2, c3, ddist);
+    ppo_gaussian_head_backward(B, A, ddist, dmean, dls);
+    double md[B * A], ld[A];
+    for (uint32_t i = 0; i < B * A; i++)
+        md[i] = mean[i];
+    for (uint32_t i = 0; i < A; i++)
+        ld[i] = log_std[i];
+    const double h = 1e-6;
+    for (uint32_t i = 0; i < B * A + A; i++) {
+        double *v = i < B * A ? &md[i] : &ld[i - B * A];
+        const double keep = *v;
+        *v = keep + h;
+        const double up = ref_head_loss(B, A, md, ld, o, x, c1, c2, c3);
+        *v = keep - h;
+        const double dn = ref_head_loss(B, A, md, ld, o, x, c1, c2, c3);
+        *v = keep;
+        const double f = (up - dn) / (2 * h);
+        /* the log-std gradient was ADDED to 0.5 */
+        const double an = i < B * A ? dmean[i] : dls[i - B * A] - 0.5;
+        ck_assert_msg(fabs(an - f) < 1e-5 * fmax(1.0, fabs(f)), "%s %u: backward %.9g, FD %.9g",
+                      i < B * A ? "mean" : "log_std", i < B * A ? i : i - B * A, an, f);
+    }
+    g_rand_free(r);
+}
+END_TEST
+
 START_TEST(test_dist_gaussian_samples_have_the_right_moments)
 {
     const float d[4] = {0.5f, -1.0f, (float)log(2.0), (float)log(0.25)};
@@ -526,6 +598,7 @@ static Suite *dist_suite(void)
     tcase_add_test(tc, test_dist_categorical_deterministic_takes_first_argmax);
     tcase_add_test(tc, test_dist_gaussian_evaluate_matches_closed_forms);
     tcase_add_test(tc, test_dist_gaussian_backward_matches_finite_differences);
+    tcase_add_test(tc, test_dist_gaussian_head_backward_matches_finite_differences);
     tcase_add_test(tc, test_dist_gaussian_samples_have_the_right_moments);
     tcase_add_test(tc, test_dist_gaussian_deterministic_returns_the_mean);
     tcase_add_test(tc, test_dist_multi_categorical_is_the_sum_of_its_components);

@@ -1,6 +1,7 @@
 /* Tests of core/ppo_nn.c: Linear forward/backward against plain double loops on both code paths
- * (a few rows: the hand-written loops; many rows: sgemm), the row rule of each path, tanh's
- * accuracy over a sweep of the whole float range, and the activations.
+ * (a few rows: the hand-written loops; many rows: sgemm), the backward that adds into dx against
+ * the one that overwrites it, the row rule of each path, tanh's accuracy over a sweep of the
+ * whole float range, and the activations.
  *
  * Left out: speed (the thresholds' timings are recorded in core/ppo_nn.c).
  */
@@ -145,6 +146,59 @@ START_TEST(test_nn_linear_backward_matches_double_loops_both_paths)
             check_backward(batches[k], shapes[s][0], shapes[s][1], 1, 1, r);
             check_backward(batches[k], shapes[s][0], shapes[s][1], 0, 0, r);
         }
+    g_rand_free(r);
+}
+END_TEST
+
+START_TEST(test_nn_linear_backward_add_adds_into_dx_what_backward_writes)
+{
+    GRand *r = g_rand_new_with_seed(21);
+    const uint32_t batches[] = {1, SMALL_B, 4, 16, MID_B, LARGE_B};
+    for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
+        for (size_t k = 0; k < G_N_ELEMENTS(batches); k++) {
+            const uint32_t B = batches[k], I = shapes[s][0], O = shapes[s][1];
+            float *x = random_floats(r, (size_t)B * I, 1.0), *W = random_floats(r, (size_t)O * I, 1.0);
+            float *dy = random_floats(r, (size_t)B * O, 1.0);
+            float *before = random_floats(r, (size_t)B * I, 1.0);
+            float *written = g_new(float, (size_t)B * I), *added = g_new(float, (size_t)B * I);
+            float *zeroed = g_new0(float, (size_t)B * I);
+            float *dW1 = g_new0(float, (size_t)O * I), *dW2 = g_new0(float, (size_t)O * I);
+            float *db1 = g_new0(float, O), *db2 = g_new0(float, O);
+            memcpy(added, before, sizeof(float) * B * I);
+            ppo_linear_backward(B, I, O, x, W, dy, written, dW1, db1);
+            ppo_linear_backward_add(B, I, O, x, W, dy, added, dW2, db2);
+            ppo_linear_backward_add(B, I, O, x, W, dy, zeroed, NULL, NULL);
+            /* the parameter gradients are the same either way */
+            ck_assert(memcmp(dW1, dW2, sizeof(float) * O * I) == 0);
+            ck_assert(memcmp(db1, db2, sizeof(float) * O) == 0);
+            /* into zeros: the same bits as overwriting */
+            ck_assert_msg(memcmp(zeroed, written, sizeof(float) * B * I) == 0,
+                          "B=%u I=%u O=%u: adding into zeros differs from overwriting", B, I, O);
+            /* into values: each element is its old value plus the written sum (sgemm's
+             * accumulation may round once more) */
+            for (size_t i = 0; i < (size_t)B * I; i++) {
+                const float expect = before[i] + written[i];
+                if (B < 1024)
+                    ck_assert_msg(added[i] == expect, "B=%u I=%u O=%u element %zu: %.9g, expected %.9g",
+                                  B, I, O, i, (double)added[i], (double)expect);
+                else
+                    ck_assert_msg(fabsf(added[i] - expect) <= 1e-5f * (1.0f + fabsf(expect)),
+                                  "B=%u I=%u O=%u element %zu: %.9g, expected %.9g", B, I, O, i,
+                                  (double)added[i], (double)expect);
+            }
+            g_free(x);
+            g_free(W);
+            g_free(dy);
+            g_free(before);
+            g_free(written);
+            g_free(added);
+            g_free(zeroed);
+            g_free(dW1);
+            g_free(dW2);
+            g_free(db1);
+            g_free(db2);
+        }
+    }
     g_rand_free(r);
 }
 END_TEST
@@ -349,6 +403,7 @@ static Suite *nn_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_nn_linear_forward_matches_double_loops_both_paths);
     tcase_add_test(tc, test_nn_linear_backward_matches_double_loops_both_paths);
+    tcase_add_test(tc, test_nn_linear_backward_add_adds_into_dx_what_backward_writes);
     tcase_add_test(tc, test_nn_small_path_row_is_independent_of_other_rows_bit_for_bit);
     tcase_add_test(tc, test_nn_blas_path_repeats_and_ignores_values_of_other_rows);
     tcase_add_test(tc, test_nn_tanh_is_within_2e7_over_a_sweep_of_all_floats);

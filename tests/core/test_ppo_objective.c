@@ -81,7 +81,7 @@ static void check_gradient(const ppo_objective_cfg_t *cfg)
 static ppo_objective_cfg_t config(ppo_objective_t kind, double vf_clip)
 {
     ppo_objective_cfg_t c = {.kind = kind, .clip = 0.2, .vf_clip = vf_clip, .vf_coef = 0.5,
-                             .ent_coef = 0.01, .beta = 0.7, .inv_batch = 1.0 / N};
+                             .vf_half = 0.5, .ent_coef = 0.01, .beta = 0.7, .inv_batch = 1.0 / N};
     return c;
 }
 
@@ -95,6 +95,17 @@ END_TEST
 START_TEST(test_objective_clip_with_value_clipping_gradient_matches_finite_differences)
 {
     ppo_objective_cfg_t c = config(PPO_OBJECTIVE_CLIP, 0.2);
+    check_gradient(&c);
+}
+END_TEST
+
+START_TEST(test_objective_sb3_mse_value_loss_gradient_matches_finite_differences)
+{
+    /* ppo.value_loss: mse, with and without value clipping */
+    ppo_objective_cfg_t c = config(PPO_OBJECTIVE_CLIP, NAN);
+    c.vf_half = 1.0;
+    check_gradient(&c);
+    c.vf_clip = 0.2;
     check_gradient(&c);
 }
 END_TEST
@@ -124,7 +135,8 @@ START_TEST(test_objective_clip_values_match_hand_computation)
 {
     /* ratio 1.5 with A > 0 is clipped to 1.2; ratio 0.5 with A > 0 is not */
     ppo_objective_cfg_t c = {.kind = PPO_OBJECTIVE_CLIP, .clip = 0.2, .vf_clip = NAN,
-                             .vf_coef = 0.5, .ent_coef = 0.0, .beta = 0.0, .inv_batch = 0.5};
+                             .vf_coef = 0.5, .vf_half = 0.5, .ent_coef = 0.0, .beta = 0.0,
+                             .inv_batch = 0.5};
     const float logp[2] = {(float)log(1.5), (float)log(0.5)}, old_logp[2] = {0, 0};
     const float adv[2] = {2.0f, 2.0f}, ent[2] = {0.3f, 0.5f};
     const float value[2] = {1.0f, -1.0f}, old_value[2] = {0, 0}, ret[2] = {0.0f, 1.0f};
@@ -133,8 +145,11 @@ START_TEST(test_objective_clip_values_match_hand_computation)
     ppo_objective_eval(&c, 2, logp, old_logp, adv, ent, NULL, value, old_value, ret, d1, d2, d3, d4,
                        &s);
     ck_assert_double_eq_tol(s.policy_loss, -(2.0 * 1.2) - (2.0 * 0.5), 1e-6);
-    ck_assert_double_eq_tol(s.value_loss, 0.5 * 1.0 + 0.5 * 4.0, 1e-6);
+    /* the reported value loss is the squared error, without the 1/2 of the half_mse form */
+    ck_assert_double_eq_tol(s.value_loss, 1.0 + 4.0, 1e-6);
     ck_assert_double_eq(s.clipped, 2.0);
+    /* half_mse: d/dV of vf_coef 0.5 (V - R)^2 / B */
+    ck_assert_float_eq_tol(d4[0], (float)(0.5 * (1.0 - 0.0) * 0.5), 1e-6f);
     /* clipped sample has no policy gradient; the other has -A r / B */
     ck_assert_float_eq(d1[0], 0.0f);
     ck_assert_float_eq_tol(d1[1], (float)(-2.0 * 0.5 * 0.5), 1e-6f);
@@ -142,6 +157,13 @@ START_TEST(test_objective_clip_values_match_hand_computation)
     ck_assert_double_eq_tol(s.approx_kl, (0.5 - log(1.5)) + (-0.5 - log(0.5)), 1e-6);
     ck_assert_double_eq_tol(ppo_objective_loss(&c, &s),
                             0.5 * (-(2.4) - 1.0) + 0.5 * 0.5 * 2.5, 1e-6);
+    /* SB3's loss: vf_coef F.mse_loss(R, V), the mean of (V - R)^2 with no 1/2 */
+    c.vf_half = 1.0;
+    ppo_objective_eval(&c, 2, logp, old_logp, adv, ent, NULL, value, old_value, ret, d1, d2, d3, d4,
+                       &s);
+    ck_assert_double_eq_tol(ppo_objective_loss(&c, &s), 0.5 * (-(2.4) - 1.0) + 0.5 * 2.5, 1e-6);
+    ck_assert_float_eq_tol(d4[0], (float)(0.5 * 2.0 * (1.0 - 0.0) * 0.5), 1e-6f);
+    ck_assert_float_eq_tol(d4[1], (float)(0.5 * 2.0 * (-1.0 - 1.0) * 0.5), 1e-6f);
 }
 END_TEST
 
@@ -178,6 +200,7 @@ int main(void)
     TCase *tc = tcase_create("objective");
     tcase_add_test(tc, test_objective_clip_gradient_matches_finite_differences);
     tcase_add_test(tc, test_objective_clip_with_value_clipping_gradient_matches_finite_differences);
+    tcase_add_test(tc, test_objective_sb3_mse_value_loss_gradient_matches_finite_differences);
     tcase_add_test(tc, test_objective_none_gradient_matches_finite_differences);
     tcase_add_test(tc, test_objective_kl_penalty_gradient_matches_finite_differences);
     tcase_add_test(tc, test_objective_kl_fixed_gradient_matches_finite_differences);

@@ -548,6 +548,63 @@ START_TEST(test_pipeline_set_overrides_replace_and_add_values)
 }
 END_TEST
 
+/* A pipeline whose policy and advantage carry params (lines 1-4 as PLUGINS_FLOW). */
+#define PLUGINS_WITH_PARAMS                                                                        \
+    "env: {plugin: cartpole, params: {sutton_barto_reward: true}}\n"                               \
+    "policy: {plugin: mlp, params: {pi_hidden: [8], vf_hidden: [8]}}\n"                            \
+    "advantage: {plugin: gae, params: {gamma: 0.9}}\n"                                             \
+    "optimizer: {plugin: adam}\n"                                                                  \
+    "ppo: {total_steps: 1000}\n"
+
+/* `--set policy.plugin=resmlp` on a pipeline written for mlp: mlp's params would not fit resmlp,
+ * so they go, and a note says which; the other sections keep theirs. */
+START_TEST(test_pipeline_set_to_another_plugin_drops_its_params_and_notes_the_keys)
+{
+    const char *const sets[] = {"policy.plugin=resmlp", NULL};
+    ppo_pipeline_t *p = parse_ok(PLUGINS_WITH_PARAMS, sets);
+    ck_assert_str_eq(p->policy.plugin, "resmlp");
+    ck_assert_ptr_nonnull(p->policy.params);
+    ck_assert_int_eq(p->policy.params->kind, PPO_YNODE_MAPPING);
+    ck_assert_uint_eq(p->policy.params->n_items, 0);
+    ck_assert_uint_eq(ppo_ynode_get(p->advantage.params, "gamma") != NULL, 1);
+    ck_assert_uint_eq(p->notes->len, 1);
+    const char *note = g_ptr_array_index(p->notes, 0);
+    ck_assert_msg(strstr(note, "--set policy.plugin=resmlp") != NULL &&
+                      strstr(note, "\"mlp\"") != NULL &&
+                      strstr(note, "pi_hidden, vf_hidden") != NULL &&
+                      strstr(note, "--set policy.params.NAME=VALUE") != NULL,
+                  "%s", note);
+    ppo_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(test_pipeline_set_to_the_same_plugin_by_name_or_path_keeps_its_params)
+{
+    const char *const sets[] = {"policy.plugin=mlp", "advantage.plugin=../build/gae.so", NULL};
+    ppo_pipeline_t *p = parse_ok(PLUGINS_WITH_PARAMS, sets);
+    ck_assert_uint_eq(p->policy.params->n_items, 2);
+    ck_assert_uint_eq(p->advantage.params->n_items, 1);
+    ck_assert_uint_eq(p->notes->len, 0);
+    ppo_pipeline_free(p);
+    /* a section without params swaps without a note */
+    const char *const swap[] = {"optimizer.plugin=sgd", NULL};
+    p = parse_ok(PLUGINS_WITH_PARAMS, swap);
+    ck_assert_str_eq(p->optimizer.plugin, "sgd");
+    ck_assert_uint_eq(p->notes->len, 0);
+    ppo_pipeline_free(p);
+}
+END_TEST
+
+START_TEST(test_pipeline_params_set_after_the_swap_belong_to_the_new_plugin)
+{
+    const char *const sets[] = {"policy.plugin=resmlp", "policy.params.width=32", NULL};
+    ppo_pipeline_t *p = parse_ok(PLUGINS_WITH_PARAMS, sets);
+    ck_assert_uint_eq(p->policy.params->n_items, 1);
+    ck_assert_str_eq(ppo_ynode_get(p->policy.params, "width")->text, "32");
+    ppo_pipeline_free(p);
+}
+END_TEST
+
 START_TEST(test_pipeline_set_with_an_unknown_key_suggests_the_nearest)
 {
     expect_set_refused("ppo.clipp=0.1", "--set ppo.clipp=0.1: ", "unknown key \"clipp\" in ppo",
@@ -805,6 +862,9 @@ static Suite *pipeline_suite(void)
 
     tc = tcase_create("set");
     tcase_add_test(tc, test_pipeline_set_overrides_replace_and_add_values);
+    tcase_add_test(tc, test_pipeline_set_to_another_plugin_drops_its_params_and_notes_the_keys);
+    tcase_add_test(tc, test_pipeline_set_to_the_same_plugin_by_name_or_path_keeps_its_params);
+    tcase_add_test(tc, test_pipeline_params_set_after_the_swap_belong_to_the_new_plugin);
     tcase_add_test(tc, test_pipeline_set_with_an_unknown_key_suggests_the_nearest);
     tcase_add_test(tc, test_pipeline_set_with_a_bad_value_names_the_override);
     tcase_add_test(tc, test_pipeline_set_without_key_value_syntax_is_refused);

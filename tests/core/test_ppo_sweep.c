@@ -332,6 +332,77 @@ START_TEST(test_sweep_validation_points_at_the_grid_value_and_names_the_cell)
 }
 END_TEST
 
+/* A grid over `advantage.plugin` alone: the mc cell would inherit gae's lambda, which mc does not
+ * take; the pipeline's override rule drops a swapped plugin's params in a cell as on the command
+ * line, so every cell validates. */
+START_TEST(test_sweep_cell_that_swaps_a_plugin_key_drops_the_old_plugins_params)
+{
+    GError *error = NULL;
+    ppo_search_t *search = ppo_search_new(NULL);
+    ppo_sweep_t *sw =
+        load("base: base.yaml\ngrid:\n  advantage.plugin: [gae, mc]\nseeds: [1]\n", &error);
+    ck_assert_msg(sw != NULL, "%s", error != NULL ? error->message : "");
+    ck_assert_uint_eq(sw->cells->len, 2);
+    ck_assert_str_eq(ov(cell(sw, 1), 0), "advantage.plugin=mc");
+    ck_assert_msg(ppo_sweep_validate(sw, search, &error), "%s", error->message);
+    ppo_sweep_free(sw);
+    ppo_search_free(search);
+}
+END_TEST
+
+/* ---- the time-left estimate ---- */
+
+#define RUN_DONE_TIMED(c, steps, secs)                                                             \
+    {                                                                                              \
+        (c), true, false, 0, (steps), (secs)                                                       \
+    }
+#define RUN_PENDING(c, steps)                                                                      \
+    {                                                                                              \
+        (c), false, false, (steps), 0, 0                                                           \
+    }
+
+/* A cheap cell (1 s per 1000 steps) and a dear one (10 s per 1000): each run left is priced by
+ * its own cell. One cheap and three dear runs left cost 1 + 3 x 10 = 31 s; the sweep's average
+ * rate (5.5 s per 1000 steps) would say 22 s. */
+START_TEST(test_sweep_eta_prices_each_run_by_the_finished_runs_of_its_cell)
+{
+    const ppo_sweep_eta_run_t runs[] = {
+        RUN_DONE_TIMED(0, 1000, 1.0), RUN_PENDING(0, 1000), RUN_DONE_TIMED(1, 1000, 10.0),
+        RUN_PENDING(1, 1000),         RUN_PENDING(1, 1000), RUN_PENDING(1, 1000),
+    };
+    ck_assert_double_eq_tol(ppo_sweep_eta(runs, G_N_ELEMENTS(runs), 1), 31.0, 1e-9);
+    /* two at a time, in start order on the slot that frees first: 1 + 10 on one, 10 + 10 on the
+     * other */
+    ck_assert_double_eq_tol(ppo_sweep_eta(runs, G_N_ELEMENTS(runs), 2), 20.0, 1e-9);
+}
+END_TEST
+
+START_TEST(test_sweep_eta_falls_back_to_running_runs_then_to_every_finished_run)
+{
+    /* cell 1 has a run going at 5 s per 1000 steps and nothing finished: its rate */
+    const ppo_sweep_eta_run_t running[] = {
+        RUN_DONE_TIMED(0, 1000, 1.0),
+        {1, false, true, 500, 500, 2.5},
+        RUN_PENDING(1, 1000),
+    };
+    /* the running run's 500 steps (2.5 s) hold a slot; the pending 1000 follow: 7.5 s */
+    ck_assert_double_eq_tol(ppo_sweep_eta(running, G_N_ELEMENTS(running), 1), 7.5, 1e-9);
+    /* cell 2 was never timed: the finished runs' rate, (1 + 10) s over 2000 steps */
+    const ppo_sweep_eta_run_t untimed[] = {
+        RUN_DONE_TIMED(0, 1000, 1.0),
+        RUN_DONE_TIMED(1, 1000, 10.0),
+        RUN_PENDING(2, 2000),
+    };
+    ck_assert_double_eq_tol(ppo_sweep_eta(untimed, G_N_ELEMENTS(untimed), 4), 11.0, 1e-9);
+    /* nothing timed yet: no estimate */
+    const ppo_sweep_eta_run_t none[] = {RUN_PENDING(0, 1000), RUN_PENDING(1, 1000)};
+    ck_assert(isnan(ppo_sweep_eta(none, G_N_ELEMENTS(none), 2)));
+    /* nothing left: done */
+    const ppo_sweep_eta_run_t all_done[] = {RUN_DONE_TIMED(0, 1000, 1.0)};
+    ck_assert_double_eq(ppo_sweep_eta(all_done, 1, 2), 0.0);
+}
+END_TEST
+
 static Suite *sweep_suite(void)
 {
     Suite *s = suite_create("ppo_sweep");
@@ -344,6 +415,9 @@ static Suite *sweep_suite(void)
     tcase_add_loop_test(tc, test_sweep_file_errors_point_at_the_line_and_column, 0,
                         G_N_ELEMENTS(bad_files));
     tcase_add_test(tc, test_sweep_validation_points_at_the_grid_value_and_names_the_cell);
+    tcase_add_test(tc, test_sweep_cell_that_swaps_a_plugin_key_drops_the_old_plugins_params);
+    tcase_add_test(tc, test_sweep_eta_prices_each_run_by_the_finished_runs_of_its_cell);
+    tcase_add_test(tc, test_sweep_eta_falls_back_to_running_runs_then_to_every_finished_run);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -4,9 +4,8 @@
  * The file is checked three ways besides the writer's own reader: byte for byte against Events
  * encoded by hand here, record by record with a framing walk written here, and (when python3 is
  * installed) by tests/core/tfevents_read.py, a decoder sharing no code with the core. The "no
- * allocation per call" check counts allocations through malloc/calloc/realloc defined in this
- * program (forwarding to glibc's), or through the sanitizer's allocation hooks under ASan, which
- * owns malloc there. What it leaves out: TensorBoard itself, which is not packaged for Debian 12.
+ * allocation per call" check counts allocations with tests/alloc_count.h. What it leaves out:
+ * TensorBoard itself, which is not packaged for Debian 12.
  */
 #include "config.h"
 
@@ -19,92 +18,10 @@
 
 #include <glib/gstdio.h>
 
+#include "alloc_count.h"
 #include "ppo_crc32c_private.h"
 #include "ppo_tboard_private.h"
 #include "ppo_test.h"
-
-/* ---- counting allocations ---- */
-
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-
-static volatile int counting;    /* count allocations while set */
-static volatile size_t n_allocs; /* allocations counted */
-
-#ifdef TEST_ASAN
-/* from compiler-rt's sanitizer/allocator_interface.h, which GCC does not install */
-typedef void (*malloc_hook_fn)(const volatile void *ptr, size_t size);
-typedef void (*free_hook_fn)(const volatile void *ptr);
-extern int __sanitizer_install_malloc_and_free_hooks(malloc_hook_fn malloc_hook,
-                                                     free_hook_fn free_hook);
-
-static void count_malloc_hook(const volatile void *ptr, size_t size)
-{
-    (void)ptr;
-    (void)size;
-    if (counting)
-        n_allocs++;
-}
-
-static void count_free_hook(const volatile void *ptr)
-{
-    (void)ptr;
-}
-
-static void counting_start(void)
-{
-    static int installed;
-    if (!installed)
-        installed = __sanitizer_install_malloc_and_free_hooks(count_malloc_hook, count_free_hook);
-    ck_assert_int_ne(installed, 0);
-    n_allocs = 0;
-    counting = 1;
-}
-#else
-/* glibc's own entry points; the definitions below take the place of malloc, calloc and realloc
- * for the whole process, libppofw included. */
-extern void *__libc_malloc(size_t size);
-extern void *__libc_calloc(size_t n, size_t size);
-extern void *__libc_realloc(void *ptr, size_t size);
-
-__attribute__((visibility("default"))) void *malloc(size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_malloc(size);
-}
-
-__attribute__((visibility("default"))) void *calloc(size_t n, size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_calloc(n, size);
-}
-
-__attribute__((visibility("default"))) void *realloc(void *ptr, size_t size)
-{
-    if (counting)
-        n_allocs++;
-    return __libc_realloc(ptr, size);
-}
-
-static void counting_start(void)
-{
-    n_allocs = 0;
-    counting = 1;
-}
-#endif
-
-static size_t counting_stop(void)
-{
-    counting = 0;
-    return n_allocs;
-}
 
 /* ---- fixtures ---- */
 
@@ -350,6 +267,109 @@ START_TEST(test_tboard_scalar_event_matches_hand_encoding)
     ck_assert_mem_eq(data + first, expected, sizeof expected);
 
     g_free(data);
+    g_free(path);
+    ppo_test_rm_tree(run_dir);
+    g_free(run_dir);
+}
+END_TEST
+
+START_TEST(test_tboard_image_event_matches_hand_encoding)
+{
+    char *run_dir = make_run_dir();
+    GError *error = NULL;
+    ppo_tboard_t *tb = ppo_tboard_create(run_dir, 1.5, &error);
+    ck_assert_ptr_nonnull(tb);
+    const uint64_t first = ppo_tboard_offset(tb);
+    const uint8_t png[3] = {0x89, 'P', 'N'};
+    ck_assert(ppo_tboard_add_image(tb, 300, 1.5, "e/f", 600, 400, png, sizeof png, &error));
+    char *path = g_strdup(ppo_tboard_path(tb));
+    ck_assert(ppo_tboard_close(tb, &error));
+
+    /* Event{wall_time 1.5, step 300, summary{value{tag "e/f", image{height 400, width 600,
+     * colorspace 3, encoded_image_string}}}} */
+    /* clang-format off */
+    static const uint8_t event[] = {
+        0x09, 0, 0, 0, 0, 0, 0, 0xF8, 0x3F, /* wall_time */
+        0x10, 0xAC, 0x02,                   /* step 300 */
+        0x2A, 0x16,                         /* summary, 22 bytes */
+        0x0A, 0x14,                         /* value, 20 bytes */
+        0x0A, 0x03, 'e', '/', 'f',          /* tag */
+        0x22, 0x0D,                         /* image, 13 bytes */
+        0x08, 0x90, 0x03,                   /* height 400 */
+        0x10, 0xD8, 0x04,                   /* width 600 */
+        0x18, 0x03,                         /* colorspace RGB */
+        0x22, 0x03, 0x89, 'P', 'N'};        /* encoded_image_string */
+    /* clang-format on */
+    uint8_t expected[sizeof event + 16];
+    frame(expected, event, sizeof event);
+    size_t len;
+    uint8_t *data = read_file(path, &len);
+    ck_assert_uint_eq(len, first + sizeof expected);
+    ck_assert_mem_eq(data + first, expected, sizeof expected);
+    g_free(data);
+    g_free(path);
+    ppo_test_rm_tree(run_dir);
+    g_free(run_dir);
+}
+END_TEST
+
+/* An image as read back. */
+typedef struct {
+    int64_t step;
+    char tag[32];
+    ppo_tboard_image_t image;
+    uint8_t encoded[64];
+} image_read_t;
+
+static void collect_image(int64_t step, double wall_time, const char *tag,
+                          const ppo_tboard_image_t *image, void *user)
+{
+    image_read_t im = {.step = step, .image = *image};
+    ck_assert_uint_lt(strlen(tag), sizeof im.tag);
+    ck_assert_uint_le(image->encoded_len, sizeof im.encoded);
+    strcpy(im.tag, tag);
+    memcpy(im.encoded, image->encoded, image->encoded_len);
+    im.image.encoded = NULL;
+    g_array_append_val((GArray *)user, im);
+}
+
+START_TEST(test_tboard_reads_back_images_between_scalars)
+{
+    char *run_dir = make_run_dir();
+    GError *error = NULL;
+    ppo_tboard_t *tb = ppo_tboard_create(run_dir, 2.0, &error);
+    const char *tags[1] = {"eval/mean_reward"};
+    const uint8_t bytes[40] = {1, 2, 3, 250};
+    for (int k = 1; k <= 3; k++) {
+        const double v = k;
+        ck_assert(ppo_tboard_add_scalars(tb, k * 1000, 2.0, tags, &v, 1, &error));
+        ck_assert(ppo_tboard_add_image(tb, k * 1000, 2.0, "eval/frame", (uint32_t)k, 7, bytes,
+                                       (size_t)k * 10, &error));
+    }
+    char *path = g_strdup(ppo_tboard_path(tb));
+    ck_assert(ppo_tboard_close(tb, &error));
+
+    /* the images, in order, with their sizes and bytes; the scalars untouched by them */
+    GArray *images = g_array_new(FALSE, FALSE, sizeof(image_read_t));
+    ck_assert(ppo_tboard_read_images(path, collect_image, images, &error));
+    ck_assert_uint_eq(images->len, 3);
+    for (guint k = 0; k < 3; k++) {
+        const image_read_t *im = &g_array_index(images, image_read_t, k);
+        ck_assert_int_eq(im->step, (int64_t)(k + 1) * 1000);
+        ck_assert_str_eq(im->tag, "eval/frame");
+        ck_assert_uint_eq(im->image.width, k + 1);
+        ck_assert_uint_eq(im->image.height, 7);
+        ck_assert_uint_eq(im->image.colorspace, 3);
+        ck_assert_uint_eq(im->image.encoded_len, (k + 1) * 10);
+        ck_assert_mem_eq(im->encoded, bytes, (k + 1) * 10);
+    }
+    GArray *scalars = g_array_new(FALSE, FALSE, sizeof(scalar_t));
+    uint64_t n_records = 0;
+    ck_assert(ppo_tboard_read(path, collect, scalars, &n_records, &error));
+    ck_assert_uint_eq(n_records, 7);
+    ck_assert_uint_eq(scalars->len, 3);
+    g_array_free(scalars, TRUE);
+    g_array_free(images, TRUE);
     g_free(path);
     ppo_test_rm_tree(run_dir);
     g_free(run_dir);
@@ -706,7 +726,7 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
     ck_assert(ppo_tboard_add_scalars(tb, 0, 1700000000.0, sample_tags, values, N_TAGS, &error));
 
     /* later calls, with steps growing to long varints and a flush each time */
-    counting_start();
+    alloc_count_start();
     bool ok = true;
     for (int k = 1; k <= 200 && ok; k++) {
         values[k % N_TAGS] = k * 0.5;
@@ -714,16 +734,16 @@ START_TEST(test_tboard_add_scalars_allocates_nothing_after_first_call)
                                     values, N_TAGS, &error) &&
              ppo_tboard_flush(tb, &error);
     }
-    size_t counted = counting_stop();
+    size_t counted = alloc_count_stop(NULL);
     ck_assert_msg(ok, "%s", error ? error->message : "");
     ck_assert_uint_eq(counted, 0);
 
     /* the counter counts: a call with more tags than before must grow the buffer */
     const char *more_tags[N_TAGS + 1] = {"a", "b", "c", "a much longer tag than any before"};
     double more_values[N_TAGS + 1] = {1, 2, 3, 4};
-    counting_start();
+    alloc_count_start();
     ok = ppo_tboard_add_scalars(tb, 1, 1700000000.0, more_tags, more_values, N_TAGS + 1, &error);
-    ck_assert_uint_gt(counting_stop(), 0);
+    ck_assert_uint_gt(alloc_count_stop(NULL), 0);
     ck_assert(ok);
 
     ck_assert(ppo_tboard_close(tb, &error));
@@ -935,6 +955,8 @@ static Suite *tboard_suite(void)
     tcase_add_test(tc, test_tboard_file_is_named_by_time_host_and_pid_in_tb_dir);
     tcase_add_test(tc, test_tboard_first_record_is_file_version_event);
     tcase_add_test(tc, test_tboard_scalar_event_matches_hand_encoding);
+    tcase_add_test(tc, test_tboard_image_event_matches_hand_encoding);
+    tcase_add_test(tc, test_tboard_reads_back_images_between_scalars);
     tcase_add_test(tc, test_tboard_reads_back_every_step_tag_value_and_wall_time);
     tcase_add_test(tc, test_tboard_every_record_has_valid_crcs_and_offsets_match);
     tcase_add_test(tc, test_tboard_read_reports_every_flipped_byte_with_its_record_offset);

@@ -9,19 +9,19 @@ check_PROGRAMS += $(fuzz_programs)
 tests_fuzz_fuzz_pipeline_SOURCES = tests/fuzz/fuzz_pipeline.c
 tests_fuzz_fuzz_pipeline_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_fuzz_fuzz_pipeline_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_pipeline_LDADD = libppofw.la $(GLIB_LIBS)
+tests_fuzz_fuzz_pipeline_LDADD = libppocore.la $(GLIB_LIBS)
 tests_fuzz_fuzz_checkpoint_SOURCES = tests/fuzz/fuzz_checkpoint.c $(FUZZ_UTIL)
 tests_fuzz_fuzz_checkpoint_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_fuzz_fuzz_checkpoint_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_checkpoint_LDADD = libppofw.la $(GLIB_LIBS)
+tests_fuzz_fuzz_checkpoint_LDADD = libppocore.la $(GLIB_LIBS)
 tests_fuzz_fuzz_ckpt_sections_SOURCES = tests/fuzz/fuzz_ckpt_sections.c $(FUZZ_UTIL)
 tests_fuzz_fuzz_ckpt_sections_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_fuzz_fuzz_ckpt_sections_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_ckpt_sections_LDADD = libppofw.la $(GLIB_LIBS)
+tests_fuzz_fuzz_ckpt_sections_LDADD = libppocore.la $(GLIB_LIBS)
 tests_fuzz_fuzz_resume_SOURCES = tests/fuzz/fuzz_resume.c $(FUZZ_UTIL)
 tests_fuzz_fuzz_resume_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 tests_fuzz_fuzz_resume_LDFLAGS = $(FUZZ_LDFLAGS)
-tests_fuzz_fuzz_resume_LDADD = libppofw.la $(GLIB_LIBS)
+tests_fuzz_fuzz_resume_LDADD = libppocore.la $(GLIB_LIBS)
 endif
 EXTRA_DIST += $(FUZZ_UTIL) tests/fuzz/run.sh tests/fuzz/ckpt-pipeline.yaml \
 	tests/fuzz/pipeline.dict tests/fuzz/corpus

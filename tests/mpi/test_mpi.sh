@@ -11,6 +11,9 @@
 #  4. the same gradient equality as 1. for uint8 image observations (stored as bytes, and as
 #     normalized floats) and for a recurrent policy (each rank's envs keep their own states), and
 #     a 2-rank recurrent run resumes exactly.
+#  5. the same with CleanRL's semantics (per-env Gymnasium normalization, truncations as
+#     terminations), and rank 0's episodes.csv holds every rank's episodes, identical after the
+#     resume apart from its time_s column.
 set -eu
 src=${PPO_TEST_SRCDIR:?}
 build=${PPO_TEST_BUILDDIR:?}
@@ -103,4 +106,22 @@ $mpirun "$ppofw" run "$src/tests/mpi/mpi-grad-recurrent.yaml" $rec --set env.num
 cut -d, -f1-5,8-16 "$tmp/rec-full/metrics.csv" > "$tmp/rec-full.csv"
 cut -d, -f1-5,8-16 "$tmp/rec-part/metrics.csv" > "$tmp/rec-part.csv"
 cmp -s "$tmp/rec-full.csv" "$tmp/rec-part.csv" || fail "the resumed recurrent 2-rank run differs"
+
+# 5. per-env statistics live with their rank's envs; episodes.csv is rank 0's record of all
+gym="--set normalize.obs=true --set normalize.reward=true --set normalize.mode=gymnasium
+--set ppo.bootstrap_truncation=false"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --run-dir "$tmp/gfull" -q ||
+    fail "uninterrupted 2-rank run with per-env statistics"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --run-dir "$tmp/gpart" -q \
+    --set ppo.total_steps=4096 || fail "first half of the resumed run with per-env statistics"
+$mpirun "$ppofw" run "$src/configs/pendulum.yaml" $common $gym --resume "$tmp/gpart" -q ||
+    fail "resumed 2-rank run with per-env statistics"
+cut -d, -f1-5,8-16 "$tmp/gfull/metrics.csv" > "$tmp/gfull.csv"
+cut -d, -f1-5,8-16 "$tmp/gpart/metrics.csv" > "$tmp/gpart.csv"
+cmp -s "$tmp/gfull.csv" "$tmp/gpart.csv" || fail "the resumed run's metrics differ (per-env)"
+cut -d, -f1-6 "$tmp/gfull/episodes.csv" > "$tmp/gfull.ep"
+cut -d, -f1-6 "$tmp/gpart/episodes.csv" > "$tmp/gpart.ep"
+cmp -s "$tmp/gfull.ep" "$tmp/gpart.ep" || fail "the resumed run's episodes.csv differs"
+envs=$(awk -F, 'NR > 1 { print $2 }' "$tmp/gfull/episodes.csv" | sort -n -u | tr '\n' ' ')
+[ "$envs" = "0 1 2 3 4 5 6 7 " ] || fail "episodes.csv holds the episodes of envs $envs, not 0-7"
 exit $status

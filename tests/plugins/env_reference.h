@@ -149,6 +149,12 @@ void ppo_envref_check_reset_statistics(const ppo_envref_spec_t *spec);
  * taken mid-episode and restored in another instance continues identically. */
 void ppo_envref_check_state_round_trip(const ppo_envref_spec_t *spec);
 
+/* With `mask_velocity: true` the entries masked (n_masked) of every observation (set_state, step
+ * and reset) read +0 and the others are those of the plain env bit for bit; the states, rewards
+ * and terminations are the plain env's. */
+void ppo_envref_check_mask_velocity(const ppo_envref_spec_t *spec, const uint32_t *masked,
+                                    uint32_t n_masked);
+
 /* set_state refuses a non-finite component with a message naming it and keeps the old state;
  * step before any reset fails with a message. */
 void ppo_envref_check_refuses_bad_state(const ppo_envref_spec_t *spec);

@@ -264,6 +264,13 @@ START_TEST(test_cartpole_terminates_strictly_beyond_thresholds)
 }
 END_TEST
 
+START_TEST(test_cartpole_mask_velocity_hides_velocities_only)
+{
+    static const uint32_t masked[] = {1, 3};
+    ppo_envref_check_mask_velocity(&cartpole_spec, masked, G_N_ELEMENTS(masked));
+}
+END_TEST
+
 static Suite *cartpole_suite(void)
 {
     Suite *s = suite_create("cartpole");
@@ -283,6 +290,7 @@ static Suite *cartpole_suite(void)
     tcase_add_test(tc, test_cartpole_terminates_strictly_beyond_thresholds);
     tcase_add_test(tc, test_cartpole_sutton_barto_reward_pays_zero_then_minus_one);
     tcase_add_test(tc, test_cartpole_steps_after_termination_pay_gymnasium_reward);
+    tcase_add_test(tc, test_cartpole_mask_velocity_hides_velocities_only);
     suite_add_tcase(s, tc);
     return s;
 }

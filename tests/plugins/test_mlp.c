@@ -1106,21 +1106,6 @@ END_TEST
 
 /* ---- export_c ---- */
 
-/* Run argv; fails the test unless it exits 0. */
-static void run_or_fail(char **argv)
-{
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0], argv[1],
-                  out, err);
-    g_free(out);
-    g_free(err);
-}
-
 static void check_export(const char *yaml, int kind, uint32_t D, uint32_t n_or_a, uint64_t seed)
 {
     GRand *r = g_rand_new_with_seed((guint32)seed);
@@ -1215,10 +1200,10 @@ static void check_export(const char *yaml, int kind, uint32_t D, uint32_t n_or_a
                          "-c",    drv_src,    "-o",  drv_obj, NULL};
     char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
     char *run[] = {prog, in_path, out_path, NULL};
-    run_or_fail(cc_policy);
-    run_or_fail(cc_driver);
-    run_or_fail(cc_link);
-    run_or_fail(run);
+    ppo_test_run_ok(cc_policy);
+    ppo_test_run_ok(cc_driver);
+    ppo_test_run_ok(cc_link);
+    ppo_test_run_ok(run);
 
     /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
     void *ws = p->vt->ws_create(p->inst, N);

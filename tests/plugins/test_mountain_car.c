@@ -110,6 +110,13 @@ START_TEST(test_mountain_car_renders_state_as_text)
 }
 END_TEST
 
+START_TEST(test_mountain_car_mask_velocity_hides_the_velocity_only)
+{
+    static const uint32_t masked[] = {1};
+    ppo_envref_check_mask_velocity(&mountain_car_spec, masked, G_N_ELEMENTS(masked));
+}
+END_TEST
+
 static Suite *mountain_car_suite(void)
 {
     Suite *s = suite_create("mountain_car");
@@ -126,6 +133,7 @@ static Suite *mountain_car_suite(void)
     tcase_add_test(tc, test_mountain_car_refuses_out_of_range_action_with_message);
     tcase_add_test(tc, test_mountain_car_instances_run_concurrently_on_threads);
     tcase_add_test(tc, test_mountain_car_renders_state_as_text);
+    tcase_add_test(tc, test_mountain_car_mask_velocity_hides_the_velocity_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -162,6 +162,13 @@ START_TEST(test_mountain_car_continuous_clips_force_but_charges_unclipped_action
 }
 END_TEST
 
+START_TEST(test_mountain_car_continuous_mask_velocity_hides_the_velocity_only)
+{
+    static const uint32_t masked[] = {1};
+    ppo_envref_check_mask_velocity(&mountain_car_continuous_spec, masked, G_N_ELEMENTS(masked));
+}
+END_TEST
+
 static Suite *mountain_car_continuous_suite(void)
 {
     Suite *s = suite_create("mountain_car_continuous");
@@ -178,6 +185,7 @@ static Suite *mountain_car_continuous_suite(void)
     tcase_add_test(tc, test_mountain_car_continuous_instances_run_concurrently_on_threads);
     tcase_add_test(tc, test_mountain_car_continuous_renders_state_as_text);
     tcase_add_test(tc, test_mountain_car_continuous_clips_force_but_charges_unclipped_action);
+    tcase_add_test(tc, test_mountain_car_continuous_mask_velocity_hides_the_velocity_only);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -199,6 +199,13 @@ START_TEST(test_pendulum_g_changes_only_the_gravity_term)
 }
 END_TEST
 
+START_TEST(test_pendulum_mask_velocity_hides_the_velocity_only)
+{
+    static const uint32_t masked[] = {2};
+    ppo_envref_check_mask_velocity(&pendulum_spec, masked, G_N_ELEMENTS(masked));
+}
+END_TEST
+
 static Suite *pendulum_suite(void)
 {
     Suite *s = suite_create("pendulum");
@@ -216,6 +223,7 @@ static Suite *pendulum_suite(void)
     tcase_add_test(tc, test_pendulum_renders_state_as_text);
     tcase_add_test(tc, test_pendulum_clips_torque_for_dynamics_and_cost);
     tcase_add_test(tc, test_pendulum_g_changes_only_the_gravity_term);
+    tcase_add_test(tc, test_pendulum_mask_velocity_hides_the_velocity_only);
     suite_add_tcase(s, tc);
     return s;
 }

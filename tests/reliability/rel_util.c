@@ -355,7 +355,8 @@ void rel_assert_preserved(const rel_snapshot_t *s)
                       "%s was written before the failure and is gone now", path);
         char *base = g_path_get_basename(path);
         const bool append_only =
-            strcmp(base, "metrics.csv") == 0 || g_str_has_prefix(base, "events.out.tfevents.");
+            strcmp(base, "metrics.csv") == 0 || strcmp(base, "episodes.csv") == 0 ||
+            g_str_has_prefix(base, "events.out.tfevents.");
         if (append_only)
             ck_assert_msg(now_len >= old_len && memcmp(now, old, old_len) == 0,
                           "%s lost or changed content written before the failure", path);
@@ -442,8 +443,8 @@ char *rel_ckpt_info(const char *path, const char *key)
 
 void rel_assert_same_state(const char *a, const char *b)
 {
-    static const char *const tags[] = {"PIPE", "PARM", "OPTS", "PSTA", "NORM",
-                                       "RNGS", "ENVS", "OBSV", "WIND", NULL};
+    static const char *const tags[] = {"PIPE", "PARM", "OPTS", "PSTA", "NORM", "RNGS",
+                                       "ENVS", "OBSV", "WIND", "ENRM", NULL};
     for (const char *const *t = tags; *t != NULL; t++) {
         GBytes *x = rel_ckpt_section(a, *t), *y = rel_ckpt_section(b, *t);
         ck_assert_msg(g_bytes_equal(x, y), "section %s differs between %s and %s", *t, a, b);
@@ -459,8 +460,10 @@ void rel_assert_same_state(const char *a, const char *b)
         /* time_s, the byte offsets into files whose time columns vary in width and their
          * digests, and the run's identity */
         if (!g_str_has_prefix(la[i], "time_s=") && !g_str_has_prefix(la[i], "metrics_offset=") &&
+            !g_str_has_prefix(la[i], "episodes_offset=") &&
             !g_str_has_prefix(la[i], "tboard_offset=") && !g_str_has_prefix(la[i], "tboard_file=") &&
             !g_str_has_prefix(la[i], "run_id=") && !g_str_has_prefix(la[i], "metrics_digest=") &&
+            !g_str_has_prefix(la[i], "episodes_digest=") &&
             !g_str_has_prefix(la[i], "tboard_digest="))
             ck_assert_msg(strcmp(la[i], lb[i]) == 0, "INFO differs: \"%s\" vs \"%s\"", la[i],
                           lb[i]);
@@ -472,8 +475,9 @@ void rel_assert_same_state(const char *a, const char *b)
     g_bytes_unref(y);
 }
 
-/* The rows of a metrics.csv with the time_s and sps cells blanked. */
-static char **metrics_without_time(const char *path)
+/* The lines of a CSV file with the cells of columns [first, last] blanked in every row after
+ * the header. */
+static char **csv_without_columns(const char *path, guint first, guint last)
 {
     char *text = rel_read(path, NULL);
     char **lines = g_strsplit(text, "\n", -1);
@@ -481,12 +485,9 @@ static char **metrics_without_time(const char *path)
     /* the header stays as it is */
     for (char **l = lines + (lines[0] != NULL); *l != NULL; l++) {
         char **cells = g_strsplit(*l, ",", -1);
-        /* columns 5 and 6 are time_s and sps (DESIGN.md §6) */
-        if (g_strv_length(cells) > 6) {
-            g_free(cells[5]);
-            cells[5] = g_strdup("");
-            g_free(cells[6]);
-            cells[6] = g_strdup("");
+        for (guint c = first; c <= last && c < g_strv_length(cells); c++) {
+            g_free(cells[c]);
+            cells[c] = g_strdup("");
         }
         g_free(*l);
         *l = g_strjoinv(",", cells);
@@ -495,19 +496,33 @@ static char **metrics_without_time(const char *path)
     return lines;
 }
 
-void rel_assert_same_metrics(const char *a, const char *b)
+/* Fail unless two CSV files have the header `header` and equal lines once columns [first, last]
+ * are blanked. */
+static void assert_same_csv(const char *a, const char *b, const char *header, guint first,
+                            guint last)
 {
-    char **la = metrics_without_time(a), **lb = metrics_without_time(b);
-    ck_assert_msg(g_str_has_prefix(la[0], "global_step,iteration,episodes,ep_return_mean,"
-                                          "ep_len_mean,time_s,sps,"),
-                  "unexpected metrics.csv header: %s", la[0]);
+    char **la = csv_without_columns(a, first, last), **lb = csv_without_columns(b, first, last);
+    ck_assert_msg(g_str_has_prefix(la[0], header), "unexpected header in %s: %s", a, la[0]);
     ck_assert_msg(g_strv_length(la) == g_strv_length(lb), "%s has %u lines, %s has %u", a,
                   g_strv_length(la), b, g_strv_length(lb));
     for (guint i = 0; la[i] != NULL; i++)
-        ck_assert_msg(strcmp(la[i], lb[i]) == 0, "metrics line %u differs:\n%s\n%s", i, la[i],
+        ck_assert_msg(strcmp(la[i], lb[i]) == 0, "%s: line %u differs:\n%s\n%s", a, i, la[i],
                       lb[i]);
     g_strfreev(la);
     g_strfreev(lb);
+}
+
+void rel_assert_same_metrics(const char *a, const char *b)
+{
+    /* columns 5 and 6 are time_s and sps (DESIGN.md §6) */
+    assert_same_csv(a, b, "global_step,iteration,episodes,ep_return_mean,ep_len_mean,time_s,sps,",
+                    5, 6);
+}
+
+void rel_assert_same_episodes(const char *a, const char *b)
+{
+    /* column 6 is time_s (docs/file-formats.md) */
+    assert_same_csv(a, b, "global_step,env,return,length,terminated,truncated,time_s", 6, 6);
 }
 
 void rel_assert_params_finite(const char *ckpt)

@@ -6,7 +6,7 @@
  * with a deadline (a test never hangs: past it the child is killed and the test fails); sends
  * signals mid-run. Snapshots a run directory so a test can prove that a failure damaged nothing
  * written before it: checkpoints and pipeline.yaml byte for byte, append-only files (metrics.csv,
- * TensorBoard events) as a preserved prefix. Reads checkpoint sections to compare two runs' final
+ * episodes.csv, TensorBoard events) as a preserved prefix. Reads checkpoint sections to compare two runs' final
  * state. What it leaves out: parsing checkpoint contents beyond the section table (the core's
  * own tests do that).
  */
@@ -72,7 +72,7 @@ typedef struct rel_snapshot rel_snapshot_t;
 rel_snapshot_t *rel_snapshot(const char *dir);
 void rel_snapshot_free(rel_snapshot_t *s);
 /* Fail unless every file of the snapshot is still there with the same bytes (files named
- * metrics.csv or events.out.tfevents.*: the old bytes as a prefix). */
+ * metrics.csv, episodes.csv or events.out.tfevents.*: the old bytes as a prefix). */
 void rel_assert_preserved(const rel_snapshot_t *s);
 /* Number of files in the snapshot whose name ends with `suffix`. */
 guint rel_snapshot_count(const rel_snapshot_t *s, const char *suffix);
@@ -90,6 +90,8 @@ char *rel_ckpt_info(const char *path, const char *key);
 void rel_assert_same_state(const char *ckpt_a, const char *ckpt_b);
 /* Fail unless two metrics.csv files are equal except the time_s and sps columns. */
 void rel_assert_same_metrics(const char *csv_a, const char *csv_b);
+/* Fail unless two episodes.csv files are equal except the time_s column. */
+void rel_assert_same_episodes(const char *csv_a, const char *csv_b);
 /* Fail unless every float of the checkpoint's PARM section is finite. */
 void rel_assert_params_finite(const char *ckpt);
 

@@ -1,7 +1,7 @@
 /* ppofw reliability tests — only our own files are ever changed or deleted (issue 18, root
  * cause 4).
  *
- * `--overwrite` of a run whose checkpoints/ (or tb/) is a symbolic link to elsewhere; an empty
+ * `--overwrite` of a run whose checkpoints/ (or tb/, or videos/) is a symbolic link to elsewhere; an empty
  * --run-dir (and an empty --resume) with the user's own pipeline.yaml in the working directory;
  * `--resume RUN` of a run whose checkpoints are gone; `--overwrite` of a directory that is not
  * a ppofw run. And the sweeping one: a run directory planted with links to files outside it,
@@ -40,7 +40,8 @@ static char *outside(const char *dir)
     static const char *const names[] = {"ckpt-000000000064.ckpt", "best.ckpt",
                                         "ckpt-000000000064.ckpt.tmp", "x.tmp",
                                         "events.out.tfevents.1.host.1.0", "metrics.csv",
-                                        "pipeline.yaml", NULL};
+                                        "pipeline.yaml", "episodes.csv",
+                                        "step000000000064-ep000-return9.00.gif", NULL};
     for (const char *const *n = names; *n != NULL; n++)
         g_free(rel_write(out, *n, "the user's own file\n"));
     return out;
@@ -48,7 +49,7 @@ static char *outside(const char *dir)
 
 START_TEST(test_overwrite_never_follows_a_linked_subdirectory_of_the_run)
 {
-    static const char *const subs[] = {"checkpoints", "tb"}; /* the example, a sibling */
+    static const char *const subs[] = {"checkpoints", "tb", "videos"}; /* the example, siblings */
     char *dir = ppo_test_tmpdir();
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
@@ -325,7 +326,7 @@ static Suite *ownership_suite(void)
     Suite *s = suite_create("ownership");
     TCase *tc = tcase_create("ownership");
     tcase_set_timeout(tc, 600);
-    tcase_add_loop_test(tc, test_overwrite_never_follows_a_linked_subdirectory_of_the_run, 0, 2);
+    tcase_add_loop_test(tc, test_overwrite_never_follows_a_linked_subdirectory_of_the_run, 0, 3);
     tcase_add_loop_test(tc, test_an_empty_run_dir_name_is_refused_before_anything_is_written, 0,
                         2);
     tcase_add_test(tc, test_resume_of_a_run_without_checkpoints_keeps_its_rows);

@@ -3,7 +3,8 @@
  * The resumed run must end exactly where an uninterrupted run with the same seed ends: every
  * section of the final checkpoint equal byte for byte (parameters, optimizer state, normalizer
  * statistics, every random stream, env states, observations, episode window; INFO except
- * time_s), and metrics.csv equal except the time_s and sps columns. For CartPole, and for
+ * time_s), metrics.csv equal except the time_s and sps columns, and episodes.csv equal except
+ * its time_s column. For CartPole, and for
  * Pendulum with observation and reward normalization on (so the normalizer statistics and the
  * running return must survive too). Checkpoints are written every iteration, so the kill may
  * land in the middle of writing one: the .tmp file it leaves must be ignored. The iteration to
@@ -85,6 +86,11 @@ START_TEST(test_kill_9_at_a_random_iteration_then_resume_equals_the_uninterrupte
     char *ma = g_build_filename(whole, "metrics.csv", NULL);
     char *mb = g_build_filename(cut, "metrics.csv", NULL);
     rel_assert_same_metrics(ma, mb);
+    char *ea = g_build_filename(whole, "episodes.csv", NULL);
+    char *eb = g_build_filename(cut, "episodes.csv", NULL);
+    rel_assert_same_episodes(ea, eb);
+    g_free(ea);
+    g_free(eb);
     rel_snapshot_t *after = rel_snapshot(cut);
     ck_assert_uint_eq(rel_snapshot_count(after, ".tmp"), 0);
     rel_snapshot_free(after);

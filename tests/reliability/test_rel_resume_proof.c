@@ -2,10 +2,11 @@
  * root cause 2).
  *
  * `--resume CKPT --run-dir OTHER` into another run, and into an empty directory; a metrics.csv
- * re-saved with CRLF line ends; a metrics.csv with one cell edited (same length); an events
- * file of another run under the checkpoint's name; a metrics.csv cut short. Each is refused
- * with exit 5 before anything is cut, and the tree of every run involved is byte for byte what
- * it was (a SHA-256 over the tree).
+ * (or episodes.csv) re-saved with CRLF line ends, with one cell edited (same length), or cut
+ * short; an events file of another run under the checkpoint's name; a directory under the name
+ * of a recording after the checkpoint. Each is refused with exit 5 before anything is cut, and
+ * the tree of every run involved is byte for byte what it was (a SHA-256 over the tree). And
+ * the recordings of evaluations after the checkpoint go, as its rows do; earlier ones stay.
  */
 #include "config.h"
 
@@ -108,8 +109,9 @@ static char *drop_last_rows(const char *text)
     return out;
 }
 
-START_TEST(test_a_changed_metrics_csv_is_refused_and_left_as_it_is)
+START_TEST(test_a_changed_metrics_or_episodes_csv_is_refused_and_left_as_it_is)
 {
+    static const char *const files[] = {"metrics.csv", "episodes.csv"};
     static const struct {
         char *(*edit)(const char *text);
         const char *says;
@@ -122,9 +124,9 @@ START_TEST(test_a_changed_metrics_csv_is_refused_and_left_as_it_is)
     char *pl = pipeline(dir);
     char *run = g_build_filename(dir, "run", NULL);
     rel_train(pl, run, "--set", "seed=3", NULL);
-    char *csv = g_build_filename(run, "metrics.csv", NULL);
-    rewrite(csv, cases[_i].edit);
-    expect_refused(pl, NULL, run, dir, cases[_i].says);
+    char *csv = g_build_filename(run, files[_i / 3], NULL);
+    rewrite(csv, cases[_i % 3].edit);
+    expect_refused(pl, NULL, run, dir, cases[_i % 3].says);
     g_free(csv);
     g_free(run);
     g_free(pl);
@@ -166,6 +168,75 @@ START_TEST(test_an_events_file_of_another_run_is_refused_and_left_as_it_is)
 }
 END_TEST
 
+/* g_ptr_array_sort passes pointers to the elements */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Names in videos/ (sorted, joined by spaces). */
+static char *videos(const char *run)
+{
+    char *dir = g_build_filename(run, "videos", NULL);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    ck_assert_ptr_nonnull(d);
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d)) != NULL)
+        g_ptr_array_add(names, g_strdup(n));
+    g_dir_close(d);
+    g_ptr_array_sort(names, compare_names);
+    g_ptr_array_add(names, NULL);
+    char *joined = g_strjoinv(" ", (char **)names->pdata);
+    g_ptr_array_free(names, TRUE);
+    g_free(dir);
+    return joined;
+}
+
+START_TEST(test_recordings_after_the_checkpoint_go_on_resume_and_earlier_ones_stay)
+{
+    char *dir = ppo_test_tmpdir();
+    char *pl = pipeline(dir);
+    char *run = g_build_filename(dir, "run", NULL);
+    rel_train(pl, run, "--set", "eval.every_steps=64", "--set", "eval.episodes=1", "--set",
+              "eval.record=true", NULL);
+    char *recorded = videos(run);
+    ck_assert_msg(strstr(recorded, "step000000000192-ep000-return") != NULL, "%s", recorded);
+    /* a recording of a later evaluation (a run killed after it, before its checkpoint) */
+    char *later = g_build_filename(run, "videos", "step000000000256-ep000-return9.00.gif", NULL);
+    if (_i == 0) {
+        g_free(rel_write("", later, "GIF89a"));
+        rel_proc_t p;
+        rel_opts_t o = {0};
+        rel_run(&p, &o, "run", "--resume", run, "-q", NULL);
+        rel_expect(&p, 0, NULL);
+        rel_proc_clear(&p);
+        char *now = videos(run);
+        ck_assert_str_eq(now, recorded);
+        g_free(now);
+    } else {
+        /* a sibling: under that name a directory, which a run never writes */
+        ck_assert_int_eq(g_mkdir(later, 0755), 0);
+        char *before = rel_tree_digest(dir);
+        rel_proc_t p;
+        rel_opts_t o = {0};
+        rel_run(&p, &o, "run", "--resume", run, "-q", NULL);
+        rel_expect(&p, 5, later, "which a run does not write", "nothing was removed", NULL);
+        rel_proc_clear(&p);
+        char *after = rel_tree_digest(dir);
+        ck_assert_str_eq(before, after);
+        g_free(after);
+        g_free(before);
+    }
+    g_free(later);
+    g_free(recorded);
+    g_free(run);
+    g_free(pl);
+    ppo_test_rm_tree(dir);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *proof_suite(void)
 {
     Suite *s = suite_create("resume_proof");
@@ -173,7 +244,10 @@ static Suite *proof_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_resume_of_a_checkpoint_into_another_run_dir_is_refused_touching_nothing,
                         0, 2);
-    tcase_add_loop_test(tc, test_a_changed_metrics_csv_is_refused_and_left_as_it_is, 0, 3);
+    tcase_add_loop_test(tc, test_a_changed_metrics_or_episodes_csv_is_refused_and_left_as_it_is,
+                        0, 6);
+    tcase_add_loop_test(tc, test_recordings_after_the_checkpoint_go_on_resume_and_earlier_ones_stay,
+                        0, 2);
     tcase_add_test(tc, test_an_events_file_of_another_run_is_refused_and_left_as_it_is);
     suite_add_tcase(s, tc);
     return s;

@@ -1,7 +1,9 @@
 # Tests of the plugin SDK: the checkers behind check-env and check-policy on the fixture plugins
 # of tests/sdk/fixtures/ (tests/core/test_ppo_check.c, tests/core/test_ppo_check_policy.c), the
-# pinned plugin ABI and a plugin laid out for an older minor (tests/core/test_abi.c against
-# tests/data/abi-1.2.txt), the SDK commands spawned as a user runs them
+# verification of exported policies (tests/core/test_ppo_export_verify.c), the pinned plugin ABI
+# and a plugin laid out for an older minor (tests/core/test_abi.c against tests/data/abi-1.2.txt),
+# the examples built for ABI 1.1 training the same bits as built now (tests/sdk/test_sdk_abi11.c),
+# the SDK commands spawned as a user runs them
 # (tests/sdk/test_sdk_commands.c), and the installed SDK used from outside the tree
 # (tests/sdk/test_sdk_install.sh over a staged `make install`). Tests name fixtures by path.
 
@@ -10,6 +12,8 @@ SDK_FX_LINK = -module -avoid-version -no-undefined -rpath /nowhere \
 	-export-symbols-regex '^ppo_plugin_entry$$'
 SDK_FX_ENV_H = tests/sdk/fixtures/sdk_env.h
 SDK_FX_POLICY_H = tests/sdk/fixtures/sdk_policy.h
+SDK_FX_LN_H = tests/sdk/fixtures/sdk_layernorm.h
+SDK_FX_RNN_H = tests/sdk/fixtures/sdk_rnn.h
 
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_good_env.la
 tests_sdk_fixtures_sdk_good_env_la_SOURCES = tests/sdk/fixtures/sdk_good_env.c $(SDK_FX_ENV_H)
@@ -41,6 +45,19 @@ tests_sdk_fixtures_sdk_old_minor_la_SOURCES = tests/sdk/fixtures/sdk_old_minor.c
 tests_sdk_fixtures_sdk_old_minor_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_old_minor_la_LIBADD = libppofw.la
 
+SDK_FX_BYTES_H = tests/sdk/fixtures/sdk_bytes_env.h
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_bytes_env.la
+tests_sdk_fixtures_sdk_bytes_env_la_SOURCES = tests/sdk/fixtures/sdk_bytes_env.c $(SDK_FX_BYTES_H)
+tests_sdk_fixtures_sdk_bytes_env_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_bytes_env_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_bytes_out_of_box.la
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_SOURCES = tests/sdk/fixtures/sdk_bytes_out_of_box.c \
+	$(SDK_FX_BYTES_H)
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_bytes_out_of_box_la_LIBADD = libppofw.la
+
 check_LTLIBRARIES += tests/sdk/fixtures/sdk_good_policy.la
 tests_sdk_fixtures_sdk_good_policy_la_SOURCES = tests/sdk/fixtures/sdk_good_policy.c \
 	$(SDK_FX_POLICY_H)
@@ -71,11 +88,63 @@ tests_sdk_fixtures_sdk_overwrite_grad_la_SOURCES = tests/sdk/fixtures/sdk_overwr
 tests_sdk_fixtures_sdk_overwrite_grad_la_LDFLAGS = $(SDK_FX_LINK)
 tests_sdk_fixtures_sdk_overwrite_grad_la_LIBADD = libppofw.la
 
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_static_scratch.la
+tests_sdk_fixtures_sdk_static_scratch_la_SOURCES = tests/sdk/fixtures/sdk_static_scratch.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_static_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_static_scratch_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_not_c.la
+tests_sdk_fixtures_sdk_export_not_c_la_SOURCES = tests/sdk/fixtures/sdk_export_not_c.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_not_c_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_not_c_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_export_wrong.la
+tests_sdk_fixtures_sdk_export_wrong_la_SOURCES = tests/sdk/fixtures/sdk_export_wrong.c $(SDK_FX_POLICY_H)
+tests_sdk_fixtures_sdk_export_wrong_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_export_wrong_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm.la
+tests_sdk_fixtures_sdk_layernorm_la_SOURCES = tests/sdk/fixtures/sdk_layernorm.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_layernorm_grad.la
+tests_sdk_fixtures_sdk_layernorm_grad_la_SOURCES = tests/sdk/fixtures/sdk_layernorm_grad.c $(SDK_FX_LN_H)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_layernorm_grad_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn.la
+tests_sdk_fixtures_sdk_rnn_la_SOURCES = tests/sdk/fixtures/sdk_rnn.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_carry.la
+tests_sdk_fixtures_sdk_rnn_no_carry_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_carry.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_carry_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_no_reset.la
+tests_sdk_fixtures_sdk_rnn_no_reset_la_SOURCES = tests/sdk/fixtures/sdk_rnn_no_reset.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_no_reset_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_bptt.la
+tests_sdk_fixtures_sdk_rnn_bptt_la_SOURCES = tests/sdk/fixtures/sdk_rnn_bptt.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_bptt_la_LIBADD = libppofw.la
+
+check_LTLIBRARIES += tests/sdk/fixtures/sdk_rnn_shared_scratch.la
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_SOURCES = tests/sdk/fixtures/sdk_rnn_shared_scratch.c $(SDK_FX_RNN_H)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LDFLAGS = $(SDK_FX_LINK)
+tests_sdk_fixtures_sdk_rnn_shared_scratch_la_LIBADD = libppofw.la
+
 # ---- Check suites ----
 sdk_tests = \
 	tests/core/test_ppo_check \
 	tests/core/test_ppo_check_policy \
+	tests/core/test_ppo_export_verify \
 	tests/core/test_abi \
+	tests/sdk/test_sdk_abi11 \
 	tests/sdk/test_sdk_commands
 check_PROGRAMS += $(sdk_tests)
 TESTS += $(sdk_tests)
@@ -86,9 +155,15 @@ tests_core_test_ppo_check_LDADD = $(TEST_LIBS)
 tests_core_test_ppo_check_policy_SOURCES = tests/core/test_ppo_check_policy.c tests/sdk/sdk_test.h
 tests_core_test_ppo_check_policy_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_check_policy_LDADD = $(TEST_LIBS)
+tests_core_test_ppo_export_verify_SOURCES = tests/core/test_ppo_export_verify.c tests/sdk/sdk_test.h
+tests_core_test_ppo_export_verify_CFLAGS = $(TEST_CFLAGS)
+tests_core_test_ppo_export_verify_LDADD = $(TEST_LIBS)
 tests_core_test_abi_SOURCES = tests/core/test_abi.c tests/sdk/sdk_test.h
 tests_core_test_abi_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_abi_LDADD = $(TEST_LIBS)
+tests_sdk_test_sdk_abi11_SOURCES = tests/sdk/test_sdk_abi11.c tests/sdk/sdk_test.h
+tests_sdk_test_sdk_abi11_CFLAGS = $(TEST_CFLAGS)
+tests_sdk_test_sdk_abi11_LDADD = $(TEST_LIBS)
 tests_sdk_test_sdk_commands_SOURCES = tests/sdk/test_sdk_commands.c tests/sdk/sdk_test.h
 tests_sdk_test_sdk_commands_CFLAGS = $(TEST_CFLAGS)
 tests_sdk_test_sdk_commands_LDADD = $(TEST_LIBS)
@@ -124,12 +199,12 @@ SDK_INSTALL_VARS = \
 	echo "bindir='$(bindir)'"; echo "libdir='$(libdir)'"; \
 	echo "includedir='$(includedir)'"; echo "pkgconfigdir='$(pkgconfigdir)'"; \
 	echo "plugindir='$(plugindir)'"; echo "pkgdatadir='$(pkgdatadir)'"; \
-	echo "man1dir='$(man1dir)'"; echo "have_help2man='$(SDK_HAVE_HELP2MAN)'"; \
+	echo "docdir='$(docdir)'"; echo "man1dir='$(man1dir)'"; echo "man3dir='$(man3dir)'"; \
 	echo "srcdir='$(abs_top_srcdir)'"; \
 	echo "plugin_files='$(plugin_LTLIBRARIES)'"; \
-	echo "header_files='$(ppofwinclude_HEADERS) $(nodist_ppofwinclude_HEADERS)'"
-if HAVE_HELP2MAN
-SDK_HAVE_HELP2MAN = yes
-else
-SDK_HAVE_HELP2MAN = no
-endif
+	echo "header_files='$(ppofwinclude_HEADERS) $(nodist_ppofwinclude_HEADERS)'"; \
+	echo "check_header_files='$(ppofwcheckinclude_HEADERS)'"; \
+	echo "doc_files='$(dist_doc_DATA)'"; \
+	echo "man_pages='$(PPO_MAN1) $(PPO_MAN3)'"; \
+	echo "example_files='$(dist_examples_DATA) $(dist_gridworldexample_DATA) \
+	  $(dist_linearexample_DATA)'"

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "ppo_check_private.h"
+#include "ppo_export_verify_private.h"
 #include "ppo_test.h"
 
 static inline const char *sdk_build_dir(void)
@@ -78,6 +79,16 @@ static inline char *sdk_failed_ids(const ppo_check_report_t *r)
             g_string_append_printf(s, "%s%s", s->len > 0 ? "," : "", item->id);
     }
     return g_string_free(s, FALSE);
+}
+
+/* Whether the C compiler the export checks use ($CC, or cc) is there. */
+static inline bool sdk_have_compiler(void)
+{
+    char *what = NULL;
+    char **cc = ppo_export_compiler(NULL, &what);
+    g_free(what);
+    g_strfreev(cc);
+    return cc != NULL;
 }
 
 /* One run of the ppofw program. */

@@ -104,11 +104,13 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "plugins", "info", "cartpole", NULL);
     ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
-    char *head = g_strdup_printf("cartpole: env plugin, version 1.0.0, plugin ABI %d.%d",
-                                 PPO_ABI_MAJOR, PPO_ABI_MINOR);
-    assert_contains(r.out, head, "info");
-    g_free(head);
+    char *header = g_strdup_printf("cartpole: env plugin, version 1.0.0, plugin ABI %d.%d",
+                                   PPO_ABI_MAJOR, PPO_ABI_MINOR);
+    assert_contains(r.out, header, "info");
+    g_free(header);
     assert_contains(r.out, "observation: box (4)", "info");
+    assert_contains(r.out, "optional:    state (get_state/set_state: exact resume), render_text",
+                    "info");
     assert_contains(r.out, "action:      discrete (2)", "info");
     assert_contains(r.out, "time limit:  500 steps", "info");
     ck_assert_msg(g_regex_match_simple("(?m)^  sutton_barto_reward +bool +false +true, false +"
@@ -122,6 +124,23 @@ START_TEST(test_plugins_info_prints_the_schema_and_an_envs_spaces)
     ck_assert_msg(g_regex_match_simple("(?m)^  gamma +double +0.99 +\\(0, 1\\] +", r.out, 0, 0),
                   "%s", r.out);
     sdk_run_clear(&r);
+
+    /* a policy's optional callbacks: parts, recurrent, export, bench FLOPs, noise, state */
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", "mlp", NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    parts (segment_part/evaluate_part/backward_part", "info");
+    assert_contains(r.out, ", export_c (ppofw export), reset_noise (per-env exploration noise), "
+                           "state (per-env state saved in checkpoints)",
+                    "info");
+    sdk_run_clear(&r);
+    char *rnn = sdk_fixture_path("sdk_rnn");
+    r = sdk_ppofw(NULL, NULL, "plugins", "info", rnn, NULL);
+    ck_assert_int_eq(r.status, 0);
+    assert_contains(r.out, "optional:    recurrent (state per env, trained on sequences), "
+                           "export_c",
+                    "info");
+    sdk_run_clear(&r);
+    g_free(rnn);
 
     /* a path works too, and a fixture without parameters says so */
     char *path = sdk_fixture_path("sdk_good_env");
@@ -148,6 +167,67 @@ START_TEST(test_plugins_info_of_a_missing_plugin_exits_3_naming_where_it_looked)
 END_TEST
 
 /* ---- check-env, check-policy ---- */
+
+/* A plugin built the way a third party builds it (cc and libppofw, no run path) loads into the
+ * program, which carries the core statically and cannot lean on a libppofw it already has: the
+ * loader finds this build's libppofw for it, without LD_LIBRARY_PATH. */
+START_TEST(test_plugins_info_loads_a_plugin_built_without_a_run_path)
+{
+    char *cc = g_find_program_in_path("cc");
+    if (cc == NULL) {
+        printf("no C compiler \"cc\" on PATH: the plugin cannot be built, test skipped\n");
+        return;
+    }
+    char *dir = ppo_test_tmpdir();
+    char *so = g_build_filename(dir, "gridworld.so", NULL);
+    char *src = ppo_test_src_path("examples/gridworld/gridworld.c");
+    char *inc_src = g_strconcat("-I", PPO_ABS_SRCDIR, "/include", NULL);
+    char *inc_build = g_strconcat("-I", sdk_build_dir(), "/include", NULL);
+    char *libs = g_strconcat("-L", sdk_build_dir(), "/.libs", NULL);
+    char *argv[] = {cc,      "-std=gnu11", "-fPIC", "-shared", "-fvisibility=hidden",
+                    inc_src, inc_build,    "-o",    so,        src,
+                    libs,    "-lppofw",    "-lm",   NULL};
+    char *err = NULL;
+    int status = 0;
+    ck_assert(g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "cc failed: %s", err);
+    char **env = g_environ_unsetenv(env_without_plugin_path(), "LD_LIBRARY_PATH");
+    sdk_run_t r = sdk_ppofw(NULL, env, "plugins", "info", so, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    assert_contains(r.out, "gridworld: env plugin", "info");
+    sdk_run_clear(&r);
+    g_strfreev(env);
+    ppo_test_rm_tree(dir);
+    g_free(err);
+    g_free(libs);
+    g_free(inc_build);
+    g_free(inc_src);
+    g_free(src);
+    g_free(so);
+    g_free(dir);
+    g_free(cc);
+}
+END_TEST
+
+/* `--set policy.plugin=OTHER` on a pipeline written for mlp: mlp's params go (they would be
+ * unknown keys to the other policy), and a note on stderr says which. */
+START_TEST(test_set_of_another_policy_plugin_drops_mlps_params_with_a_note)
+{
+    char *other = sdk_fixture_path("sdk_good_policy");
+    char *pipeline = ppo_test_src_path("configs/cartpole.yaml");
+    char *set = g_strdup_printf("policy.plugin=%s", other);
+    sdk_run_t r = sdk_ppofw(NULL, NULL, "validate", pipeline, "--set", set, NULL);
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    assert_contains(r.err, "ppofw: note: --set policy.plugin=", "stderr");
+    assert_contains(r.err, "the params of \"mlp\" are dropped (pi_hidden, vf_hidden", "stderr");
+    assert_contains(r.err, "policy sdk_good_policy", "stderr");
+    sdk_run_clear(&r);
+    g_free(set);
+    g_free(pipeline);
+    g_free(other);
+}
+END_TEST
 
 START_TEST(test_check_env_exits_3_listing_each_fixtures_defect)
 {
@@ -183,7 +263,7 @@ START_TEST(test_check_env_and_check_policy_exit_0_on_shipped_plugins)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "check-env", "cartpole", "--episodes", "3", NULL);
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    assert_contains(r.out, "check-env cartpole: 18 checks, none failed", "check-env");
+    assert_contains(r.out, "check-env cartpole: 21 checks, none failed", "check-env");
     sdk_run_clear(&r);
     r = sdk_ppofw(NULL, NULL, "check-policy", "mlp", "--params", "{pi_hidden: [8], vf_hidden: [8]}",
                   NULL);
@@ -233,11 +313,14 @@ END_TEST
 
 START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
 {
-    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer"};
+    /* the four kinds, and an env with --image (the last) */
+    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer", "env"};
     char *dir = g_dir_make_tmp("ppofw-new-XXXXXX", NULL);
     for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-        char *name = g_strdup_printf("my_%s", kinds[k]);
-        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir, NULL);
+        const bool image = k == 4;
+        char *name = image ? g_strdup("my_image") : g_strdup_printf("my_%s", kinds[k]);
+        sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", kinds[k], name, "--dir", dir,
+                                image ? "--image" : NULL, NULL);
         ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
         assert_contains(r.err, "next: cd ", "new-plugin");
         const char *files[3] = {".c", "Makefile", ".yaml"};
@@ -258,6 +341,10 @@ START_TEST(test_new_plugin_writes_a_source_makefile_and_pipeline_per_kind)
             }
             if (f == 1)
                 assert_contains(text, "$(shell $(PKG_CONFIG) --cflags --libs ppofw)", path);
+            if (f == 0 && image)
+                assert_contains(text, ".dtype = PPO_DTYPE_UINT8", path);
+            if (f == 0 && k == 1)
+                assert_contains(text, ".export_c = my_policy_export_c", path);
             g_free(text);
             g_free(path);
             g_free(file);
@@ -285,6 +372,10 @@ START_TEST(test_new_plugin_refuses_a_bad_kind_or_name)
     sdk_run_t r = sdk_ppofw(NULL, NULL, "new-plugin", "network", "x", NULL);
     ck_assert_int_eq(r.status, 2);
     assert_contains(r.err, "env, policy, advantage or optimizer", "stderr");
+    sdk_run_clear(&r);
+    r = sdk_ppofw(NULL, NULL, "new-plugin", "policy", "x", "--image", NULL);
+    ck_assert_int_eq(r.status, 2);
+    assert_contains(r.err, "--image is for an env", "stderr");
     sdk_run_clear(&r);
     static const char *const bad[] = {"Grid", "1grid", "grid-world", "grid.so", ""};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -373,6 +464,8 @@ static Suite *sdk_commands_suite(void)
     tcase_add_test(plugins, test_plugins_lists_a_file_that_failed_to_load_and_why);
     tcase_add_test(plugins, test_plugins_info_prints_the_schema_and_an_envs_spaces);
     tcase_add_test(plugins, test_plugins_info_of_a_missing_plugin_exits_3_naming_where_it_looked);
+    tcase_add_test(plugins, test_plugins_info_loads_a_plugin_built_without_a_run_path);
+    tcase_add_test(plugins, test_set_of_another_policy_plugin_drops_mlps_params_with_a_note);
     suite_add_tcase(s, plugins);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 300);

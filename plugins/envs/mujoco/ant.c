@@ -29,7 +29,8 @@
  *
  * Left out: Gymnasium's info dict (positions, velocities, distance_from_origin, reward terms;
  * also its quirk of overwriting info["reward_ctrl"] with the contact cost), the xml_file option
- * (the model is embedded) and pixel rendering (render_text prints one line).
+ * (the model is embedded) and Gymnasium's camera presets. render_text prints one line;
+ * render_rgb draws through MuJoCo's renderer (mj_render.c).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -336,6 +337,8 @@ static const ppo_env_vtable_t ant_vtable = {
     .get_state = ant_get_state,
     .set_state = ant_set_state,
     .render_text = ant_render_text,
+    .render_size = ppo_mj_vt_render_size,
+    .render_rgb = ppo_mj_vt_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "ant", "1.0.0", "Gymnasium Ant-v4 (MuJoCo)", ant_params,

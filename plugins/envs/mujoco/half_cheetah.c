@@ -14,8 +14,9 @@
  * The control cost is summed in double from the float action. State for resume: qpos, qvel,
  * act, time, qacc_warmstart (mj_common.h).
  *
- * Left out: Gymnasium's info dict (x_position, x_velocity, reward_run, reward_ctrl) and pixel
- * rendering (render_text prints one line).
+ * Left out: Gymnasium's info dict (x_position, x_velocity, reward_run, reward_ctrl) and its
+ * camera presets. render_text prints one line; render_rgb draws through MuJoCo's renderer
+ * (mj_render.c).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -179,6 +180,8 @@ static const ppo_env_vtable_t half_cheetah_vtable = {
     .get_state = ppo_mj_vt_get_state,
     .set_state = ppo_mj_vt_set_state,
     .render_text = half_cheetah_render_text,
+    .render_size = ppo_mj_vt_render_size,
+    .render_rgb = ppo_mj_vt_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "half_cheetah", "1.0.0", "Gymnasium HalfCheetah-v4 (MuJoCo)",

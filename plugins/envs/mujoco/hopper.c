@@ -20,8 +20,8 @@
  * because parameters are finite numbers. The control cost is summed in double from the float
  * action. State for resume: qpos, qvel, act, time, qacc_warmstart (mj_common.h).
  *
- * Left out: Gymnasium's info dict (x_position, x_velocity) and pixel rendering (render_text
- * prints one line).
+ * Left out: Gymnasium's info dict (x_position, x_velocity) and its camera presets. render_text
+ * prints one line; render_rgb draws through MuJoCo's renderer (mj_render.c).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -261,6 +261,8 @@ static const ppo_env_vtable_t hopper_vtable = {
     .get_state = ppo_mj_vt_get_state,
     .set_state = ppo_mj_vt_set_state,
     .render_text = hopper_render_text,
+    .render_size = ppo_mj_vt_render_size,
+    .render_rgb = ppo_mj_vt_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "hopper", "1.0.0", "Gymnasium Hopper-v4 (MuJoCo)", hopper_params,

@@ -12,7 +12,8 @@
  * The reset noise is fixed, as in v4, so the plugin has no parameters. State for resume: qpos,
  * qvel, act, time, qacc_warmstart (mj_common.h).
  *
- * Left out: pixel rendering (render_text prints one line).
+ * Left out: Gymnasium's camera presets. render_text prints one line; render_rgb draws through
+ * MuJoCo's renderer (mj_render.c).
  */
 #include <math.h>
 #include <stdbool.h>
@@ -138,6 +139,8 @@ static const ppo_env_vtable_t inverted_pendulum_vtable = {
     .get_state = ppo_mj_vt_get_state,
     .set_state = ppo_mj_vt_set_state,
     .render_text = inverted_pendulum_render_text,
+    .render_size = ppo_mj_vt_render_size,
+    .render_rgb = ppo_mj_vt_render_rgb,
 };
 
 PPO_PLUGIN_DEFINE(PPO_KIND_ENV, "inverted_pendulum", "1.0.0",

@@ -12,7 +12,8 @@ PPO_MJ_MODELS = \
 	plugins/envs/mujoco/models/ant.xml \
 	plugins/envs/mujoco/models/inverted_pendulum.xml
 
-PPO_MJ_COMMON = plugins/envs/mujoco/mj_common.c plugins/envs/mujoco/mj_common.h
+PPO_MJ_COMMON = plugins/envs/mujoco/mj_common.c plugins/envs/mujoco/mj_common.h \
+	plugins/envs/mujoco/mj_render.c
 PPO_MJ_TEST_COMMON = tests/plugins/mujoco/mj_test.c tests/plugins/mujoco/mj_test.h
 
 # sources are distributed whether or not this machine builds them
@@ -38,6 +39,12 @@ if HAVE_MUJOCO
 
 PPO_MJ_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_builddir)/plugins/envs/mujoco \
 	-I$(top_srcdir)/plugins/envs/mujoco
+# pictures through MuJoCo's renderer on an OSMesa context, when configure found OSMesa
+PPO_MJ_GL_LIBS =
+if HAVE_OSMESA
+PPO_MJ_CPPFLAGS += -DPPO_MJ_OSMESA=1 $(OSMESA_CFLAGS)
+PPO_MJ_GL_LIBS += $(OSMESA_LIBS)
+endif
 # no fused multiply-add, so rewards are computed in the order written (as the tests recompute them)
 PPO_MJ_CFLAGS = $(AM_CFLAGS) -ffp-contract=off
 PPO_MJ_GENERATED = \
@@ -79,7 +86,7 @@ nodist_plugins_envs_half_cheetah_la_SOURCES = plugins/envs/mujoco/half_cheetah_x
 plugins_envs_half_cheetah_la_CPPFLAGS = $(PPO_MJ_CPPFLAGS)
 plugins_envs_half_cheetah_la_CFLAGS = $(PPO_MJ_CFLAGS)
 plugins_envs_half_cheetah_la_LDFLAGS = $(PLUGIN_LINK)
-plugins_envs_half_cheetah_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) -lm
+plugins_envs_half_cheetah_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) $(PPO_MJ_GL_LIBS) -lm
 
 plugin_LTLIBRARIES += plugins/envs/hopper.la
 plugins_envs_hopper_la_SOURCES = plugins/envs/mujoco/hopper.c $(PPO_MJ_COMMON)
@@ -87,7 +94,7 @@ nodist_plugins_envs_hopper_la_SOURCES = plugins/envs/mujoco/hopper_xml.h
 plugins_envs_hopper_la_CPPFLAGS = $(PPO_MJ_CPPFLAGS)
 plugins_envs_hopper_la_CFLAGS = $(PPO_MJ_CFLAGS)
 plugins_envs_hopper_la_LDFLAGS = $(PLUGIN_LINK)
-plugins_envs_hopper_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) -lm
+plugins_envs_hopper_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) $(PPO_MJ_GL_LIBS) -lm
 
 plugin_LTLIBRARIES += plugins/envs/walker2d.la
 plugins_envs_walker2d_la_SOURCES = plugins/envs/mujoco/walker2d.c $(PPO_MJ_COMMON)
@@ -95,7 +102,7 @@ nodist_plugins_envs_walker2d_la_SOURCES = plugins/envs/mujoco/walker2d_xml.h
 plugins_envs_walker2d_la_CPPFLAGS = $(PPO_MJ_CPPFLAGS)
 plugins_envs_walker2d_la_CFLAGS = $(PPO_MJ_CFLAGS)
 plugins_envs_walker2d_la_LDFLAGS = $(PLUGIN_LINK)
-plugins_envs_walker2d_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) -lm
+plugins_envs_walker2d_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) $(PPO_MJ_GL_LIBS) -lm
 
 plugin_LTLIBRARIES += plugins/envs/ant.la
 plugins_envs_ant_la_SOURCES = plugins/envs/mujoco/ant.c $(PPO_MJ_COMMON)
@@ -103,7 +110,7 @@ nodist_plugins_envs_ant_la_SOURCES = plugins/envs/mujoco/ant_xml.h
 plugins_envs_ant_la_CPPFLAGS = $(PPO_MJ_CPPFLAGS)
 plugins_envs_ant_la_CFLAGS = $(PPO_MJ_CFLAGS)
 plugins_envs_ant_la_LDFLAGS = $(PLUGIN_LINK)
-plugins_envs_ant_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) -lm
+plugins_envs_ant_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) $(PPO_MJ_GL_LIBS) -lm
 
 plugin_LTLIBRARIES += plugins/envs/inverted_pendulum.la
 plugins_envs_inverted_pendulum_la_SOURCES = plugins/envs/mujoco/inverted_pendulum.c \
@@ -112,7 +119,7 @@ nodist_plugins_envs_inverted_pendulum_la_SOURCES = plugins/envs/mujoco/inverted_
 plugins_envs_inverted_pendulum_la_CPPFLAGS = $(PPO_MJ_CPPFLAGS)
 plugins_envs_inverted_pendulum_la_CFLAGS = $(PPO_MJ_CFLAGS)
 plugins_envs_inverted_pendulum_la_LDFLAGS = $(PLUGIN_LINK)
-plugins_envs_inverted_pendulum_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) -lm
+plugins_envs_inverted_pendulum_la_LIBADD = $(PLUGIN_LIBS) $(MUJOCO_LIBS) $(PPO_MJ_GL_LIBS) -lm
 
 # tests: one suite per plugin, each also checking the compiled model of its XML file
 PPO_MJ_TEST_CFLAGS = $(TEST_CFLAGS) -ffp-contract=off

@@ -70,6 +70,21 @@ static void guard_leave(const guard_t *g)
     tls_jump = g->prev_jump;
 }
 
+int ppo_mj_call_guarded(void (*fn)(void *arg), void *arg, const char **error_text)
+{
+    jmp_buf jump;
+    guard_t g;
+    guard_enter(&g, &jump);
+    if (setjmp(jump) != 0) {
+        guard_leave(&g);
+        *error_text = tls_error_text;
+        return -1;
+    }
+    fn(arg);
+    guard_leave(&g);
+    return 0;
+}
+
 /* Refuse a library whose major.minor differs from the headers the plugin was built with. */
 static int check_version(const ppo_host_t *host, const char *env_name)
 {
@@ -238,6 +253,7 @@ void ppo_mj_env_fini(ppo_mj_env_t *env)
     free(env->act_high);
     free(env->obs_low);
     free(env->obs_high);
+    ppo_mj_render_free(env->render);
     if (env->d != NULL)
         mj_deleteData(env->d);
     if (env->shared != NULL)

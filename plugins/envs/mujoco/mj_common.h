@@ -20,7 +20,11 @@
  * with the solver's answer and renormalizes free-joint quaternions in qpos (changing last bits
  * each time), and the next step must start exactly from the saved state.
  *
- * Left out: rendering (text only), models other than the embedded one, the Python bindings'
+ * Pictures (mj_render.c): render_size/render_rgb draw the state through MuJoCo's own OpenGL
+ * renderer into an offscreen buffer, with an OSMesa (software) context, as Gymnasium's
+ * rgb_array mode does with MUJOCO_GL=osmesa.
+ *
+ * Left out: models other than the embedded one, the Python bindings'
  * per-env random generators (randomness is the core's ppo_rng_t).
  */
 #ifndef PPO_MJ_COMMON_H
@@ -75,6 +79,7 @@ typedef struct ppo_mj_env {
     double *obs_high;       /* (obs_dim) +HUGE_VAL */
     uint32_t obs_dim;       /* observation size */
     ppo_mj_observe_fn observe; /* the plugin's observation writer */
+    struct ppo_mj_render *render; /* made by the first render call (owned), or NULL */
 } ppo_mj_env_t;
 
 /* Set up `env`: check the MuJoCo library version against the headers, take a reference on the
@@ -139,5 +144,23 @@ int ppo_mj_range_param(const ppo_host_t *host, const ppo_params_t *params, const
 
 /* Sum of squares of the action, in double. */
 double ppo_mj_sum_squares(const float *action, int n);
+
+/* Run fn(arg) with MuJoCo errors raised on this thread caught: 0, or -1 with MuJoCo's message
+ * in *error_text (valid until the next guarded call on this thread). */
+int ppo_mj_call_guarded(void (*fn)(void *arg), void *arg, const char **error_text);
+
+/* ---- pictures (mj_render.c) ---- */
+
+/* Env vtable callbacks for a plugin whose instance starts with its ppo_mj_env_t: frames of
+ * PPO_MJ_RENDER_W x PPO_MJ_RENDER_H from a camera tracking the model's first body (Gymnasium's
+ * default size). The first call makes the OpenGL context; when the machine or the build cannot
+ * (no OSMesa), both fail after host->error() saying why and what to install. */
+#define PPO_MJ_RENDER_W 480
+#define PPO_MJ_RENDER_H 480
+int ppo_mj_vt_render_size(void *inst, uint32_t *width_out, uint32_t *height_out);
+int ppo_mj_vt_render_rgb(void *inst, uint8_t *rgb_out);
+
+/* Free what the first render call made. Accepts NULL. */
+void ppo_mj_render_free(struct ppo_mj_render *render);
 
 #endif /* PPO_MJ_COMMON_H */

@@ -1,0 +1,191 @@
+/* net — what the shipped policy plugins share: the segment table a policy declares, stacks of
+ * dense layers, the action distributions of their heads, and workspace layout.
+ *
+ * Compiled into each policy plugin (a convenience library), not part of the SDK: plugins never
+ * link each other, and everything here stays hidden inside each plugin's .so. Everything is
+ * computed with libppofw's helpers (nn.h, dist.h), so it obeys their rules: no allocation after
+ * creation, a row's result independent of the other rows' values.
+ *
+ * Left out: anything one plugin alone needs (mlp's gSDE, lstm's recurrence).
+ */
+#ifndef PPO_PLUGINS_POLICIES_NET_H
+#define PPO_PLUGINS_POLICIES_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ppofw/ppofw.h>
+
+#define NET_NAME_LEN 32       /* room for "vf_lstm.4294967295.weight_ih" */
+#define NET_MAX_WIDTH 65536.0 /* largest layer width the schemas accept */
+
+/* ---- parameters the policies share ---- */
+
+extern const char *const net_activation_choices[]; /* "tanh", "relu" (ppo_activation_t 1, 2) */
+
+/* An int list `pname` of layer widths in [1, NET_MAX_WIDTH]. */
+#define NET_PARAM_WIDTHS(pname, def, text)                                                         \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,                       \
+                             .type = PPO_PARAM_INT_LIST, .name = pname, .default_value = def,      \
+                             .min = 1, .max = NET_MAX_WIDTH, .doc = text,                          \
+    }
+
+/* "activation": tanh or relu; read it with net_param_activation. */
+#define NET_PARAM_ACTIVATION(text)                                                                 \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .type = PPO_PARAM_ENUM, .name = "activation",                         \
+                             .default_value = "tanh", .choices = net_activation_choices,           \
+                             .doc = text,                                                          \
+    }
+
+/* "ortho_init": orthogonal weights or PyTorch's defaults. */
+#define NET_PARAM_ORTHO_INIT(text)                                                                 \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT, .type = PPO_PARAM_BOOL, .name = "ortho_init",                         \
+                             .default_value = "true", .doc = text,                                 \
+    }
+
+/* "log_std_init": a Gaussian head's initial log-std. */
+#define NET_PARAM_LOG_STD_INIT                                                                     \
+    {                                                                                              \
+        PPO_PARAM_SPEC_INIT,                                                                       \
+            .type = PPO_PARAM_DOUBLE, .name = "log_std_init",                                      \
+            .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX, .min = -20.0, .max = 20.0,             \
+            .default_value = "0.0",                                                                \
+            .doc = "initial log standard deviation of a Gaussian head (box actions)",              \
+    }
+
+/* The activation a NET_PARAM_ACTIVATION parameter names. */
+ppo_activation_t net_param_activation(const ppo_params_t *params);
+
+/* ---- the segment table ---- */
+
+/* A policy's segment table with the names and offsets of its segments. */
+typedef struct net_table {
+    ppo_segment_t *segs; /* (cap) the segments declared so far */
+    char *names;         /* (cap, NET_NAME_LEN) their names */
+    size_t *offset;      /* (cap) first float of each segment in the parameters */
+    uint32_t n_segs;     /* segments declared */
+    uint32_t cap;        /* room */
+} net_table_t;
+
+/* Room for cap segments; 0, or -1 when out of memory. Free with net_table_free. */
+int net_table_init(net_table_t *t, uint32_t cap);
+void net_table_free(net_table_t *t);
+
+/* Append a segment (the table must have room); returns its index. */
+uint32_t net_table_add(net_table_t *t, const char *name, uint32_t rows, uint32_t cols,
+                       ppo_init_kind_t init, double value, double gain);
+
+/* Floats of all segments. */
+size_t net_table_floats(const net_table_t *t);
+
+/* Segment `seg` of a parameter (or gradient) array laid out as the table says. */
+static inline const float *net_seg(const net_table_t *t, const float *base, uint32_t seg)
+{
+    return base + t->offset[seg];
+}
+
+static inline float *net_grad(const net_table_t *t, float *base, uint32_t seg)
+{
+    return base + t->offset[seg];
+}
+
+/* ---- dense layers ---- */
+
+/* One Linear layer: its sizes and where its parameters are. */
+typedef struct net_layer {
+    uint32_t in;     /* I: input features */
+    uint32_t out;    /* O: output features */
+    uint32_t weight; /* segment index of W (O, I); the bias (O) is the next segment */
+} net_layer_t;
+
+/* Declare a Linear layer's "PREFIX.weight" and "PREFIX.bias": orthogonal with `gain` and a zero
+ * bias when ortho, else PyTorch's default uniform(+-1/sqrt(in)) for both. */
+void net_add_linear(net_table_t *t, net_layer_t *layer, const char *prefix, uint32_t in,
+                    uint32_t out, int ortho, double gain);
+
+/* Hidden layers (n) with activation `act` from x (B, layers[0].in) into outs[k] (B, out);
+ * returns the last output, or x when n is 0. */
+const float *net_dense_forward(const net_table_t *t, const float *params, ppo_activation_t act,
+                               uint32_t B, const net_layer_t *layers, uint32_t n, const float *x,
+                               float *const *outs);
+
+/* Back through hidden layers (n) whose forward read x and wrote outs, given d (B, out of the last
+ * layer) = d loss / d (its activated output); d and `other` are scratch of B rows of the widest
+ * layer. ADDS the weight and bias gradients into grad. Returns the buffer (d or other) holding
+ * d loss / d x when want_dx (d itself when n is 0), else NULL. */
+float *net_dense_backward(const net_table_t *t, const float *params, ppo_activation_t act,
+                          uint32_t B, const net_layer_t *layers, uint32_t n, float *const *outs,
+                          const float *x, float *d, float *other, int want_dx, float *grad);
+
+/* ---- action distributions ---- */
+
+typedef enum net_dist_kind {
+    NET_DIST_CATEGORICAL, /* logits (n) */
+    NET_DIST_GAUSSIAN,    /* means (A) from the head, a state-independent log_std (A) */
+    NET_DIST_MULTI,       /* logits (sum of nvec), one categorical per component */
+} net_dist_kind_t;
+
+/* The distribution of an action space and the head that feeds it. */
+typedef struct net_dist {
+    net_dist_kind_t kind;
+    uint32_t A;           /* action floats per row: 1, the box's dim, or the components */
+    uint32_t P;           /* distribution floats per row */
+    uint32_t n_out;       /* outputs of the head layer: n, A (the means), or sum of nvec */
+    const uint32_t *nvec; /* multi-discrete: (A) choices per component (the space's) */
+} net_dist_t;
+
+/* Check the spaces a policy was made for and describe its distribution: a box observation of at
+ * least one element; a discrete action space of at least 2 actions, a box of at least one
+ * component, or (when allow_multi) a multi-discrete space. 0, or -1 after host->error naming the
+ * space and what `who` handles. */
+int net_dist_init(net_dist_t *d, const ppo_host_t *host, const ppo_policy_setup_t *setup,
+                  const char *who, int allow_multi);
+
+/* The name of a space kind, for messages. */
+const char *net_space_kind_name(ppo_space_kind_t kind);
+
+/* dist (B, P) from the head's output y (B, n_out) and, for a Gaussian, log_std (A). For the
+ * categorical kinds dist is y; y may be dist (then nothing is copied). */
+void net_dist_forward(const net_dist_t *d, uint32_t B, const float *y, const float *log_std,
+                      float *dist);
+
+/* Actions (B, A) and their log-probabilities (B) from dist: samples from the rows' streams, or
+ * the mode when deterministic. */
+void net_dist_act(const net_dist_t *d, uint32_t B, const float *dist, ppo_rng_t *const *rngs,
+                  int deterministic, float *actions_out, float *logp_out);
+
+/* logp_out, entropy_out and (with old_dist) kl_out, (B) each, any may be NULL. */
+void net_dist_evaluate(const net_dist_t *d, uint32_t B, const float *dist, const float *actions,
+                       const float *old_dist, float *logp_out, float *entropy_out, float *kl_out);
+
+/* d loss / d (head output), given the loss's derivatives with respect to logp, entropy and KL
+ * (B each, NULL = zero): ddist (B, P) is scratch and, for the categorical kinds, the result;
+ * a Gaussian's means go to dmean (B, A) and its log_std's gradient (summed over the rows in
+ * double) is ADDED into dlog_std (A) unless that is NULL (ddist keeps each row's). Returns the
+ * (B, n_out) result: ddist or dmean. */
+const float *net_dist_backward(const net_dist_t *d, uint32_t B, const float *dist,
+                               const float *actions, const float *old_dist, const float *dlogp,
+                               const float *dentropy, const float *dkl, float *ddist, float *dmean,
+                               float *dlog_std);
+
+/* ---- workspaces ---- */
+
+/* Lays out buffers in one block: run the same sequence of net_take calls twice, first with
+ * base NULL (sizes only), then with the allocated block. */
+typedef struct net_arena {
+    float *base; /* the block, or NULL while sizing */
+    size_t at;   /* floats taken so far */
+} net_arena_t;
+
+/* n floats, rounded up to whole 64-byte lines; NULL while sizing. */
+float *net_take(net_arena_t *a, uint64_t n);
+
+/* Allocate the block for what a sizing pass took (64-byte aligned, zeroed) and rewind the arena
+ * for the second pass. 0, or -1 after host->error (out of memory or too large; `what` names the
+ * workspace). Free the block with host->aligned_free. */
+int net_arena_alloc(net_arena_t *a, const ppo_host_t *host, const char *what, uint32_t max_batch);
+
+#endif /* PPO_PLUGINS_POLICIES_NET_H */
