@@ -825,14 +825,22 @@ bool ppo_rundir_resume_files(ppo_rundir_t *rd, const ppo_ckpt_files_t *files,
     /* a run from before run ids gets one now; its next checkpoints record it */
     ok = rd->run_id != NULL || write_marker(rd, error);
 out:
-    const GChecksum *digests[] = {mdig, edig, tdig};
-    for (size_t i = 0; i < G_N_ELEMENTS(digests); i++)
-        if (digests[i] != NULL)
-            g_checksum_free((GChecksum *)digests[i]);
-    const int fds[] = {mfd, efd, tfd, tb_dir_fd, videos_fd};
-    for (size_t i = 0; i < G_N_ELEMENTS(fds); i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
+    if (mdig != NULL)
+        g_checksum_free(mdig);
+    if (edig != NULL)
+        g_checksum_free(edig);
+    if (tdig != NULL)
+        g_checksum_free(tdig);
+    if (mfd >= 0)
+        close(mfd);
+    if (efd >= 0)
+        close(efd);
+    if (tfd >= 0)
+        close(tfd);
+    if (tb_dir_fd >= 0)
+        close(tb_dir_fd);
+    if (videos_fd >= 0)
+        close(videos_fd);
     g_array_free(plan, TRUE);
     g_free(tpath);
     return ok;

@@ -9,7 +9,8 @@
  * `canary` directory beside the run, which holds files named as a run's are. Then, in this
  * process, `ppofw run --resume RUN` for one iteration (ppo_run with the pipeline of
  * tests/fuzz/ckpt-pipeline.yaml): claiming and locking the directory, finding and reading its
- * newest checkpoint, proving metrics.csv and the events file, cutting and appending, writing
+ * newest checkpoint, proving metrics.csv, episodes.csv and the events file, removing the
+ * recordings after the checkpoint, cutting and appending, recording evaluations, writing
  * checkpoints, pruning, or refusing.
  *
  * Beyond crashes, sanitizer reports, leaks and hangs, it checks after each input that the
@@ -31,6 +32,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "fuzz_util.h"
 #include "ppo_run_private.h"
@@ -177,7 +180,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         exit(0);
     }
     GError *error = NULL;
-    const char *const overrides[] = {"log.tensorboard=true", NULL};
+    const char *const overrides[] = {"log.tensorboard=true", "eval.record=true", NULL};
     fuzz_open_pipeline("fuzz_resume", overrides, &search, &pipeline, &session);
     sandbox = g_dir_make_tmp("ppo-fuzz-resume-XXXXXX", &error);
     if (sandbox == NULL)
@@ -186,9 +189,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     canary = g_build_filename(sandbox, "canary", NULL);
     /* files named as a run's, for links planted in the run directory to point at */
     g_mkdir(canary, 0755);
-    static const char *const names[] = {"metrics.csv", "pipeline.yaml", "best.ckpt",
-                                        "ckpt-000000000064.ckpt", "events.out.tfevents.x",
-                                        ".ppofw-run", ".ppofw-lock", NULL};
+    static const char *const names[] = {"metrics.csv", "episodes.csv", "pipeline.yaml",
+                                        "best.ckpt", "ckpt-000000000064.ckpt",
+                                        "events.out.tfevents.x",
+                                        "step000000000096-ep000-return9.00.gif",
+                                        "step000000000096-ep000.gif.part", ".ppofw-run",
+                                        ".ppofw-lock", NULL};
     for (const char *const *n = names; *n != NULL; n++) {
         char *p = g_build_filename(canary, *n, NULL);
         g_file_set_contents(p, "a file that is not the run's\n", -1, NULL);
