@@ -538,22 +538,31 @@ void rel_assert_params_finite(const char *ckpt)
 
 /* ---- trees and crafted files ---- */
 
-static void digest_dir(GChecksum *sum, const char *root, const char *rel)
+char **rel_dir_names(const char *dir)
 {
-    char *dir = rel[0] != '\0' ? g_build_filename(root, rel, NULL) : g_strdup(root);
     GDir *d = g_dir_open(dir, 0, NULL);
-    if (d == NULL) {
-        g_free(dir);
-        return;
-    }
-    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    if (d == NULL)
+        return NULL;
+    GPtrArray *names = g_ptr_array_new();
     const char *name;
     while ((name = g_dir_read_name(d)) != NULL)
         g_ptr_array_add(names, g_strdup(name));
     g_dir_close(d);
     g_ptr_array_sort(names, strcmp_ptrs);
-    for (guint i = 0; i < names->len; i++) {
-        const char *n = g_ptr_array_index(names, i);
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+static void digest_dir(GChecksum *sum, const char *root, const char *rel)
+{
+    char *dir = rel[0] != '\0' ? g_build_filename(root, rel, NULL) : g_strdup(root);
+    char **names = rel_dir_names(dir);
+    if (names == NULL) {
+        g_free(dir);
+        return;
+    }
+    for (char **np = names; *np != NULL; np++) {
+        const char *n = *np;
         char *sub = rel[0] != '\0' ? g_build_filename(rel, n, NULL) : g_strdup(n);
         char *path = g_build_filename(root, sub, NULL);
         struct stat st;
@@ -577,7 +586,7 @@ static void digest_dir(GChecksum *sum, const char *root, const char *rel)
         g_free(path);
         g_free(sub);
     }
-    g_ptr_array_free(names, TRUE);
+    g_strfreev(names);
     g_free(dir);
 }
 

@@ -101,6 +101,10 @@ void rel_assert_params_finite(const char *ckpt);
  * truncated or removed. (transfer full) */
 char *rel_tree_digest(const char *dir);
 
+/* The names in directory `dir`, sorted, or NULL when it cannot be listed. (transfer full:
+ * g_strfreev) */
+char **rel_dir_names(const char *dir);
+
 /* Write to `dst` the checkpoint `src` with the payload of section `tag` replaced by `len` bytes
  * (the section is added at the end when missing), the CRC recomputed: a crafted checkpoint that
  * passes every integrity check. */
