@@ -50,7 +50,9 @@ extern const char *const net_activation_choices[]; /* "tanh", "relu" (ppo_activa
 #define NET_PARAM_LOG_STD_INIT                                                                     \
     {                                                                                              \
         PPO_PARAM_SPEC_INIT,                                                                       \
-            .type = PPO_PARAM_DOUBLE, .name = "log_std_init", .default_value = "0.0",              \
+            .type = PPO_PARAM_DOUBLE, .name = "log_std_init",                                      \
+            .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX, .min = -20.0, .max = 20.0,             \
+            .default_value = "0.0",                                                                \
             .doc = "initial log standard deviation of a Gaussian head (box actions)",              \
     }
 
