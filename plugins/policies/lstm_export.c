@@ -74,7 +74,7 @@ static int stack_arrays(const cw_file_t *f, const lstm_t *m, const float *params
     static const char *const kinds[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
     for (uint32_t k = 0; k < st->n; k++)
         for (uint32_t j = 0; j < 4; j++) {
-            const ppo_segment_t *seg = &m->table.segs[st->seg + 4 * k + j];
+            const ppo_segment_t *seg = &m->table.tab.segments[st->seg + 4 * k + j];
             char name[64];
             snprintf(name, sizeof(name), "ppo_policy_%s_%u_%s", prefix, k, kinds[j]);
             if (cw_array(f, name, net_seg(&m->table, params, st->seg + 4 * k + j), seg->rows,

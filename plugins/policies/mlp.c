@@ -80,14 +80,10 @@ typedef struct mlp {
 } mlp_t;
 
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
-/* the parts of an evaluate: the distribution (part 0), the value function (part 1) */
-#define MLP_PART_DIST 1u
-#define MLP_PART_VALUE 2u
-
 typedef struct mlp_ws {
     uint32_t max_batch; /* rows a call may have */
     uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: MLP_PART_DIST | MLP_PART_VALUE */
+    uint32_t parts;     /* what the last evaluate computed: NET_PART_DIST | NET_PART_VALUE */
     int has_old;        /* the last evaluate() had old_dist */
     float *obs;         /* (B, D) evaluate's observations */
     float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
@@ -259,6 +255,10 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     else if (m->head == MLP_HEAD_GSDE)
         m->log_std = net_table_add(&m->table, "log_std", m->latent, m->A, PPO_INIT_CONSTANT,
                                    log_std_init, 0.0);
+    if (net_table_check(&m->table, host, "mlp") != 0) {
+        mlp_destroy(m);
+        return NULL;
+    }
 
     /* gSDE: one exploration matrix and step counter per env */
     if (m->head == MLP_HEAD_GSDE && m->n_envs > 0) {
@@ -280,8 +280,8 @@ out_oom:
 static const ppo_segment_t *mlp_segments(void *inst, uint32_t *n_segments)
 {
     mlp_t *m = inst;
-    *n_segments = m->table.n_segs;
-    return m->table.segs;
+    *n_segments = m->table.tab.n_segments;
+    return m->table.tab.segments;
 }
 
 static uint32_t mlp_dist_size(void *inst)
@@ -422,16 +422,7 @@ static void forward_value(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float 
 /* Common checks of a computing call; 0 or -1 after host->error. */
 static int check_call(const mlp_t *m, const mlp_ws_t *ws, uint32_t B, const char *what)
 {
-    if (m->params == NULL) {
-        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
-        return -1;
-    }
-    if (ws == NULL || B > ws->max_batch) {
-        m->host->error(m->host, "%s of %u rows on a workspace made for %u", what, B,
-                       ws != NULL ? ws->max_batch : 0);
-        return -1;
-    }
-    return 0;
+    return net_check_call(m->host, m->params, ws, ws != NULL ? ws->max_batch : 0, B, what);
 }
 
 /* ---- gSDE noise ---- */
@@ -548,7 +539,7 @@ static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
     return 0;
 }
 
-/* evaluate() of the parts in `parts` (MLP_PART_*): the distribution's outputs, the values, or
+/* evaluate() of the parts in `parts` (NET_PART_*): the distribution's outputs, the values, or
  * both; the same arithmetic either way. */
 static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, const float *obs,
                           const float *actions, const float *old_dist, float *logp_out,
@@ -563,7 +554,7 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
     /* keep the inputs backward needs */
     memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
     const float *z = NULL;
-    if (parts & MLP_PART_DIST) {
+    if (parts & NET_PART_DIST) {
         memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
         ws->has_old = old_dist != NULL;
         if (old_dist != NULL)
@@ -571,12 +562,12 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
         forward_dist(m, ws, B, z);
     }
-    if (parts & MLP_PART_VALUE) {
+    if (parts & NET_PART_VALUE) {
         forward_value(m, ws, B, ws->obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
-    if (parts & MLP_PART_DIST) {
+    if (parts & NET_PART_DIST) {
         const float *old = ws->has_old ? ws->old_dist : NULL;
         net_dist_evaluate(&m->dist, B, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
     }
@@ -589,7 +580,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
                         const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
                         float *value_out)
 {
-    return evaluate_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, obs, actions, old_dist,
+    return evaluate_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, obs, actions, old_dist,
                           logp_out, entropy_out, kl_out, value_out);
 }
 
@@ -597,7 +588,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 static int mlp_segment_part(void *inst, uint32_t segment)
 {
     const mlp_t *m = inst;
-    if (m->share || segment >= m->table.n_segs)
+    if (m->share || segment >= m->table.tab.n_segments)
         return -1;
     const net_layer_t *VH = &m->vf_head;
     /* the value branch's segments: its hidden layers' and its head's weights and biases */
@@ -607,24 +598,12 @@ static int mlp_segment_part(void *inst, uint32_t segment)
     return segment == VH->weight || segment == VH->weight + 1 ? 1 : 0;
 }
 
-/* The MLP_PART_* of part `part` (0 or 1) of a policy with separate networks; 0 after
- * host->error otherwise. */
-static uint32_t part_bits(const mlp_t *m, uint32_t part, const char *what)
-{
-    if (m->share || part > 1) {
-        m->host->error(m->host, "%s(%u) on a policy that is %s", what, part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
-        return 0;
-    }
-    return part == 0 ? MLP_PART_DIST : MLP_PART_VALUE;
-}
-
 static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
                              const float *actions, const float *old_dist, float *logp_out,
                              float *entropy_out, float *kl_out, float *value_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "evaluate_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "evaluate_part");
     if (parts == 0)
         return -1;
     return evaluate_parts(m, wsp, parts, B, obs, actions, old_dist, logp_out, entropy_out, kl_out,
@@ -665,19 +644,11 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (ws->B != B || (ws->parts & parts) != parts) {
-        m->host->error(m->host,
-                       "backward of %u rows, but the last call on this workspace was %s; call "
-                       "evaluate on the same rows first",
-                       B,
-                       ws->B == 0   ? "not an evaluate"
-                       : ws->B != B ? "an evaluate of another size"
-                                    : "an evaluate of the other part");
+    if (net_check_backward(m->host, ws->B, ws->parts, B, parts) != 0)
         return -1;
-    }
-    if (!(parts & MLP_PART_DIST))
+    if (!(parts & NET_PART_DIST))
         dlogp = dentropy = dkl = NULL;
-    if (!(parts & MLP_PART_VALUE))
+    if (!(parts & NET_PART_VALUE))
         dvalue = NULL;
     const net_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
     const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
@@ -732,7 +703,7 @@ static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
                         const float *dentropy, const float *dkl, const float *dvalue,
                         float *grad_out)
 {
-    return backward_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, dlogp, dentropy, dkl,
+    return backward_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, dlogp, dentropy, dkl,
                           dvalue, grad_out);
 }
 
@@ -741,7 +712,7 @@ static int mlp_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *grad_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "backward_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "backward_part");
     if (parts == 0)
         return -1;
     return backward_parts(m, wsp, parts, B, dlogp, dentropy, dkl, dvalue, grad_out);

@@ -1,12 +1,14 @@
-/* net — what the shipped policy plugins share: the segment table a policy declares, stacks of
- * dense layers, the action distributions of their heads, and workspace layout.
+/* net — what the shipped policy plugins (mlp, lstm, cnn) share: the segment table a policy
+ * declares (over <ppofw/policy.h>'s builder), stacks of dense layers, the action distributions of
+ * their heads (the Gaussian's through <ppofw/dist.h>'s head), the checks of a computing call, and
+ * workspace layout. Their export_c files are written with <ppofw/codegen.h>.
  *
  * Compiled into each policy plugin (a convenience library), not part of the SDK: plugins never
  * link each other, and everything here stays hidden inside each plugin's .so. Everything is
  * computed with libppofw's helpers (nn.h, dist.h), so it obeys their rules: no allocation after
  * creation, a row's result independent of the other rows' values.
  *
- * Left out: anything one plugin alone needs (mlp's gSDE, lstm's recurrence).
+ * Left out: anything one plugin alone needs (mlp's gSDE, lstm's recurrence, cnn's convolutions).
  */
 #ifndef PPO_PLUGINS_POLICIES_NET_H
 #define PPO_PLUGINS_POLICIES_NET_H
@@ -16,7 +18,7 @@
 
 #include <ppofw/ppofw.h>
 
-#define NET_NAME_LEN 32       /* room for "vf_lstm.4294967295.weight_ih" */
+#define NET_NAME_LEN 32       /* room for "vf_lstm.4294967295.weight_ih", "pi.dense.4294967295.weight" */
 #define NET_MAX_WIDTH 65536.0 /* largest layer width the schemas accept */
 
 /* ---- parameters the policies share ---- */
@@ -59,35 +61,42 @@ ppo_activation_t net_param_activation(const ppo_params_t *params);
 
 /* ---- the segment table ---- */
 
-/* A policy's segment table with the names and offsets of its segments. */
+/* A policy's segment table: libppofw's builder over arrays this table owns, and room for the
+ * segments' names. */
 typedef struct net_table {
-    ppo_segment_t *segs; /* (cap) the segments declared so far */
-    char *names;         /* (cap, NET_NAME_LEN) their names */
-    size_t *offset;      /* (cap) first float of each segment in the parameters */
-    uint32_t n_segs;     /* segments declared */
-    uint32_t cap;        /* room */
+    ppo_segment_table_t tab; /* the segments (tab.segments, tab.n_segments), their offsets
+                                (tab.offsets) and the parameter count (tab.n_params) */
+    char *names;             /* (tab.capacity, NET_NAME_LEN) the segments' names */
 } net_table_t;
 
 /* Room for cap segments; 0, or -1 when out of memory. Free with net_table_free. */
 int net_table_init(net_table_t *t, uint32_t cap);
 void net_table_free(net_table_t *t);
 
-/* Append a segment (the table must have room); returns its index. */
+/* Append a segment (its name is copied); returns its index, or UINT32_MAX once the table is full
+ * (tab.failed is set then: a policy sizes its table and checks tab.failed after building it). */
 uint32_t net_table_add(net_table_t *t, const char *name, uint32_t rows, uint32_t cols,
                        ppo_init_kind_t init, double value, double gain);
 
+/* 0 when every add fit, else -1 after host->error naming `who` (a policy sizing its table wrong
+ * is a bug in the policy). */
+int net_table_check(const net_table_t *t, const ppo_host_t *host, const char *who);
+
 /* Floats of all segments. */
-size_t net_table_floats(const net_table_t *t);
+static inline size_t net_table_floats(const net_table_t *t)
+{
+    return t->tab.n_params;
+}
 
 /* Segment `seg` of a parameter (or gradient) array laid out as the table says. */
 static inline const float *net_seg(const net_table_t *t, const float *base, uint32_t seg)
 {
-    return base + t->offset[seg];
+    return base + t->tab.offsets[seg];
 }
 
 static inline float *net_grad(const net_table_t *t, float *base, uint32_t seg)
 {
-    return base + t->offset[seg];
+    return base + t->tab.offsets[seg];
 }
 
 /* ---- dense layers ---- */
@@ -99,8 +108,9 @@ typedef struct net_layer {
     uint32_t weight; /* segment index of W (O, I); the bias (O) is the next segment */
 } net_layer_t;
 
-/* Declare a Linear layer's "PREFIX.weight" and "PREFIX.bias": orthogonal with `gain` and a zero
- * bias when ortho, else PyTorch's default uniform(+-1/sqrt(in)) for both. */
+/* Declare a Linear layer's "PREFIX.weight" (out, in) and "PREFIX.bias" (out): orthogonal with
+ * `gain` and a zero bias when ortho (ppo_segment_table_add_linear), else PyTorch's default
+ * uniform(+-1/sqrt(in)) for both. A Conv2d layer is declared the same way, with in = C KH KW. */
 void net_add_linear(net_table_t *t, net_layer_t *layer, const char *prefix, uint32_t in,
                     uint32_t out, int ortho, double gain);
 
@@ -168,6 +178,29 @@ const float *net_dist_backward(const net_dist_t *d, uint32_t B, const float *dis
                                const float *actions, const float *old_dist, const float *dlogp,
                                const float *dentropy, const float *dkl, float *ddist, float *dmean,
                                float *dlog_std);
+
+/* ---- computing calls ---- */
+
+/* The parts of an evaluate of a policy with separate networks (ABI 1.1): the distribution (part
+ * 0), the value function (part 1). */
+#define NET_PART_DIST 1u
+#define NET_PART_VALUE 2u
+
+/* Common checks of a computing call: parameters bound, a workspace (ws, made for max_batch rows)
+ * for `rows` rows. 0, or -1 after host->error naming `what`. */
+int net_check_call(const ppo_host_t *host, const float *params, const void *ws, uint32_t max_batch,
+                   uint64_t rows, const char *what);
+
+/* A backward of B rows needs the last call on its workspace to have been an evaluate of B rows
+ * (last_B; 0 when it was not an evaluate) that computed the parts wanted (last_parts covers
+ * parts). 0, or -1 after host->error. */
+int net_check_backward(const ppo_host_t *host, uint32_t last_B, uint32_t last_parts, uint32_t B,
+                       uint32_t parts);
+
+/* NET_PART_DIST or NET_PART_VALUE for part 0 or 1 of a policy with separate networks; 0 after
+ * host->error naming `what` when the policy is one part (shared, share_trunk: true) or the part
+ * is not 0 or 1. */
+uint32_t net_part_bits(const ppo_host_t *host, int shared, uint32_t part, const char *what);
 
 /* ---- workspaces ---- */
 
