@@ -152,6 +152,7 @@ static void *lstm_create(const ppo_host_t *host, const ppo_params_t *params,
         goto out_oom;
     m->host = host;
     m->obs = setup->obs_space;
+    m->act = setup->act_space;
     m->D = setup->obs_space->dim;
     m->dist = dist;
     m->activation = net_param_activation(params);

@@ -784,35 +784,15 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
         m->host->error(m->host, "export_c needs the parameters and an output file");
         return -1;
     }
-    const uint32_t n_layers = m->n_pi + 1;
-    uint32_t *widths = malloc((n_layers + 1) * sizeof(*widths));
-    const float **weights = malloc(n_layers * sizeof(*weights));
-    const float **biases = malloc(n_layers * sizeof(*biases));
-    int rc = -1;
-    if (widths == NULL || weights == NULL || biases == NULL) {
-        m->host->error(m->host, "out of memory exporting the policy");
-        goto out_free;
-    }
     /* the deterministic action needs only the pi branch: hidden layers, then the head */
-    widths[0] = m->D;
-    for (uint32_t k = 0; k < n_layers; k++) {
-        const net_layer_t *L = k < m->n_pi ? &m->pi[k] : &m->pi_head;
-        widths[k + 1] = L->out;
-        weights[k] = seg_ptr(m, params, L->weight);
-        biases[k] = seg_ptr(m, params, L->weight + 1);
-    }
     const ppo_codegen_policy_t pol = {
         .struct_size = sizeof(pol),
         .obs_space = m->obs_space,
         .act_space = m->act_space,
         .norm = norm,
     };
-    rc = mlp_export_write(out, m->host, &pol, m->activation, n_layers, widths, weights, biases);
-out_free:
-    free(widths);
-    free(weights);
-    free(biases);
-    return rc;
+    return mlp_export_write(out, m->host, &pol, m->activation, &m->table, params, m->pi, m->n_pi,
+                            &m->pi_head);
 }
 
 static const ppo_policy_vtable_t mlp_vtable = {

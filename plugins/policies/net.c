@@ -335,3 +335,93 @@ int net_arena_alloc(net_arena_t *a, const ppo_host_t *host, const char *what, ui
     a->at = 0;
     return 0;
 }
+
+/* ---- export_c ---- */
+
+int net_export_begin(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
+                     const char *summary)
+{
+    if (out == NULL) {
+        host->error(host, "export_c needs an output file");
+        return -1;
+    }
+    if (ppo_codegen_preamble(out, pol, summary) != 0) {
+        host->error(host,
+                    "export_c: the observation normalizer does not fit the policy (dimension %u "
+                    "for %u observations, or a value that is not finite)",
+                    pol->norm != NULL ? pol->norm->dim : 0, pol->obs_space->dim);
+        return -1;
+    }
+    return 0;
+}
+
+int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t,
+                       const float *params, uint32_t seg, const char *name)
+{
+    const ppo_segment_t *s = &t->tab.segments[seg];
+    if (ppo_codegen_floats(out, name, net_seg(t, params, seg), s->rows, s->cols) != 0) {
+        host->error(host, "export_c: the parameters hold a NaN or Inf; nothing to export");
+        return -1;
+    }
+    return 0;
+}
+
+int net_export_layer(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                     uint32_t weight, const char *name)
+{
+    char full[96];
+    snprintf(full, sizeof(full), "ppo_policy_%s_weight", name);
+    if (net_export_segment(out, host, t, params, weight, full) != 0)
+        return -1;
+    snprintf(full, sizeof(full), "ppo_policy_%s_bias", name);
+    return net_export_segment(out, host, t, params, weight + 1, full);
+}
+
+int net_export_layers(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                      const net_layer_t *layers, uint32_t n, const char *prefix)
+{
+    char name[64];
+    for (uint32_t k = 0; k < n; k++) {
+        snprintf(name, sizeof(name), "%s_%u", prefix, k);
+        if (net_export_layer(out, host, t, params, layers[k].weight, name) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+const char *net_export_dense(FILE *out, const net_layer_t *layers, uint32_t n, const char *prefix,
+                             const char *in, ppo_activation_t act, const char *const bufs[2],
+                             int *next)
+{
+    char w[96], b[96];
+    for (uint32_t k = 0; k < n; k++) {
+        snprintf(w, sizeof(w), "ppo_policy_%s_%u_weight", prefix, k);
+        snprintf(b, sizeof(b), "ppo_policy_%s_%u_bias", prefix, k);
+        ppo_codegen_dense(out, layers[k].in, layers[k].out, in, w, b, bufs[*next], act);
+        in = bufs[*next];
+        *next = 1 - *next;
+    }
+    return in;
+}
+
+int net_export_end(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
+                   uint32_t n_out, const char *y)
+{
+    int rc;
+    switch (pol->act_space->kind) {
+    case PPO_SPACE_DISCRETE:
+        rc = ppo_codegen_argmax(out, n_out, y);
+        break;
+    case PPO_SPACE_MULTI_DISCRETE:
+        rc = ppo_codegen_multi_argmax(out, pol, y);
+        break;
+    default:
+        rc = ppo_codegen_gaussian_mean(out, n_out, y);
+        break;
+    }
+    if (rc != 0 || ppo_codegen_act_end(out) != 0) {
+        host->error(host, "export_c: writing the C file failed");
+        return -1;
+    }
+    return 0;
+}

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <ppofw/ppofw.h>
 
@@ -218,5 +219,40 @@ float *net_take(net_arena_t *a, uint64_t n);
  * for the second pass. 0, or -1 after host->error (out of memory or too large; `what` names the
  * workspace). Free the block with host->aligned_free. */
 int net_arena_alloc(net_arena_t *a, const ppo_host_t *host, const char *what, uint32_t max_batch);
+
+/* ---- export_c (the file's pieces come from <ppofw/codegen.h>) ---- */
+
+/* The file's opening (ppo_codegen_preamble with `summary`). 0, or -1 after host->error (no file,
+ * or a normalizer that does not fit the observations). */
+int net_export_begin(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
+                     const char *summary);
+
+/* Segment `seg` of params as `static const float NAME[rows * cols]`. 0, or -1 after host->error
+ * when a value is not finite. */
+int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t,
+                       const float *params, uint32_t seg, const char *name);
+
+/* A layer's weight (segment `weight`) and bias (the next segment) as ppo_policy_NAME_weight and
+ * ppo_policy_NAME_bias; 0, or -1 after host->error. */
+int net_export_layer(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                     uint32_t weight, const char *name);
+
+/* The arrays of n dense layers, named PREFIX_0 ... PREFIX_{n-1} as net_export_layer names them;
+ * 0, or -1 after host->error. */
+int net_export_layers(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                      const net_layer_t *layers, uint32_t n, const char *prefix);
+
+/* Code for n dense layers (the arrays of net_export_layers(..., prefix)) from the C expression
+ * `in`, each activated with `act`, writing into bufs[*next], bufs[1 - *next], ... and flipping
+ * *next each layer. Returns the C expression of the output (`in` when n is 0). */
+const char *net_export_dense(FILE *out, const net_layer_t *layers, uint32_t n, const char *prefix,
+                             const char *in, ppo_activation_t act, const char *const bufs[2],
+                             int *next);
+
+/* The action from the head's n_out outputs in `y` (the first largest logit, each component's, or
+ * the Gaussian's mean, as pol's action space says), the end of ppo_policy_act, and the check that
+ * the whole file was written. 0, or -1 after host->error. */
+int net_export_end(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
+                   uint32_t n_out, const char *y);
 
 #endif /* PPO_PLUGINS_POLICIES_NET_H */
