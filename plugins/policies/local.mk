@@ -26,16 +26,17 @@ plugins_policies_cnn_la_LIBADD = plugins/policies/libpolicynet.la $(PLUGIN_LIBS)
 
 check_PROGRAMS += tests/plugins/test_mlp tests/plugins/test_cnn tests/plugins/test_lstm
 POLICY_TEST = tests/plugins/policy_test.c tests/plugins/policy_test.h
-tests_plugins_test_mlp_SOURCES = tests/plugins/test_mlp.c
+tests_plugins_test_mlp_SOURCES = tests/plugins/test_mlp.c $(POLICY_TEST)
 tests_plugins_test_mlp_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_mlp_LDADD = $(TEST_LIBS)
 tests_plugins_test_cnn_SOURCES = tests/plugins/test_cnn.c $(POLICY_TEST)
 tests_plugins_test_cnn_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_cnn_LDADD = $(TEST_LIBS)
-tests_plugins_test_lstm_SOURCES = tests/plugins/test_lstm.c
+tests_plugins_test_lstm_SOURCES = tests/plugins/test_lstm.c $(POLICY_TEST)
 tests_plugins_test_lstm_CFLAGS = $(TEST_CFLAGS)
 tests_plugins_test_lstm_LDADD = $(TEST_LIBS)
 TESTS += tests/plugins/test_mlp tests/plugins/test_cnn tests/plugins/test_lstm
 
-EXTRA_DIST += tests/plugins/mlp_export_driver.c tests/plugins/lstm_export_driver.c \
-	tests/plugins/policy_export_driver.c
+# The suites share tests/plugins/policy_test.c; each compiles the C file export_c writes into a
+# program with tests/plugins/policy_export_driver.c.
+EXTRA_DIST += tests/plugins/policy_export_driver.c

@@ -219,6 +219,7 @@ typedef struct fd_data {
     pol_t *p;
     void *ws;
     uint32_t B;
+    int relu; /* relu networks: longer steps, kinks left out */
     float *obs, *actions, *old, *c[4];
 } fd_data_t;
 
@@ -235,6 +236,23 @@ static double fd_loss(const void *ctx)
     return L;
 }
 
+/* The central difference in parameter i: steps of 2^-8, or 2^-6 for relu networks (whose units sit
+ * far from their kinks: a longer step, less rounding); with relu, a step that still crosses a
+ * kink of some unit shows as two step sizes that disagree, and the parameter is left out (NAN). */
+static double fd_one(void *ctx, uint32_t seg, size_t i)
+{
+    fd_data_t *f = ctx;
+    (void)seg;
+    const float h = f->relu ? 0x1p-6f : 0x1p-8f;
+    const double fd = pt_central_difference(f->p->theta, i, h, fd_loss, f);
+    if (f->relu) {
+        const double fd_small = pt_central_difference(f->p->theta, i, h / 4, fd_loss, f);
+        if (fabs(fd - fd_small) > 10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2))
+            return NAN;
+    }
+    return fd;
+}
+
 /* The image the FD policies see: 2 channels of 7 x 6. */
 static const uint32_t fd_shape[3] = {2, 7, 6};
 
@@ -245,6 +263,7 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     f.p = pol_new(fc->yaml, 3, fd_shape, fc->act);
     pol_t *p = f.p;
     const int relu = strstr(fc->yaml, "tanh") == NULL;
+    f.relu = relu;
     if (relu)
         pol_randomize_away_from_kinks(p, r);
     else
@@ -261,47 +280,15 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad), 0);
 
-    double worst = 0.0;
-    size_t off = 0;
-    for (uint32_t k = 0; k < p->n_segs; k++) {
-        const size_t n = (size_t)p->segs[k].rows * p->segs[k].cols;
-        double diff2 = 0.0, an2 = 0.0, fd2 = 0.0;
-        size_t kinks = 0;
-        for (size_t i = off; i < off + n; i++) {
-            /* relu's units sit far from their kinks: a longer step, less rounding */
-            const float h = relu ? 0x1p-6f : 0x1p-8f;
-            const double fd = pt_central_difference(p->theta, i, h, fd_loss, &f);
-            /* with relu, a step that still crosses a kink of some unit shows as two step sizes
-             * that disagree: such a parameter is left out (a few may be) */
-            if (relu) {
-                const double fd_small = pt_central_difference(p->theta, i, h / 4, fd_loss, &f);
-                if (fabs(fd - fd_small) >
-                    10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2)) {
-                    kinks++;
-                    continue;
-                }
-            }
-            diff2 += (fd - grad[i]) * (fd - grad[i]);
-            an2 += (double)grad[i] * grad[i];
-            fd2 += fd * fd;
-        }
-        ck_assert_msg(kinks * 10 <= n, "%s: %zu of the %zu parameters of %s sit at relu kinks",
-                      fc->yaml, kinks, n, p->segs[k].name);
-        const double rel = sqrt(diff2) / fmax(sqrt(fmax(an2, fd2)), 1e-6);
-        ck_assert_msg(rel < FD_TOL, "%s B=%u: segment %s gradient off by %.3g (|grad| %.3g)",
-                      fc->yaml, fc->B, p->segs[k].name, rel, sqrt(an2));
-        ck_assert_msg(sqrt(an2) > 0.0, "%s: segment %s has no gradient", fc->yaml, p->segs[k].name);
-        worst = fmax(worst, rel);
-        off += n;
-    }
+    char label[256];
+    snprintf(label, sizeof(label), "%s B=%u", fc->yaml, fc->B);
+    const double worst = pt_fd_segments(p->segs, p->n_segs, grad, fd_one, &f, FD_TOL, 0, label);
 
     /* backward adds: a second pass doubles the gradient */
     float *grad2 = g_memdup2(grad, sizeof(float) * p->n_params);
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad2), 0);
-    for (size_t i = 0; i < p->n_params; i++)
-        ck_assert_msg(fabsf(grad2[i] - 2 * grad[i]) <= 1e-5f * (fabsf(grad[i]) + 1e-3f),
-                      "backward did not add into grad_out at %zu", i);
+    pt_check_backward_adds(grad, grad2, p->n_params);
 
     g_free(grad);
     g_free(grad2);
@@ -920,30 +907,23 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     const ppo_obs_norm_t norm = {sizeof(norm), 1, D, 0, mean, var, 1e-8, 2.5};
 
     char *dir = ppo_test_tmpdir();
-    char *c_path = g_build_filename(dir, "policy.c", NULL);
-    FILE *f = fopen(c_path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(p->vt->export_c(p->inst, p->theta, u8 ? NULL : &norm, f), 0);
-    fclose(f);
-    char *source = NULL;
-    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
     const char *obs_decl = u8 ? "const unsigned char *obs" : "const double *obs";
     char *proto = g_strdup_printf(kind == ACT_DISCRETE ? "int ppo_policy_act(%s)"
                                   : kind == ACT_MULTI  ? "void ppo_policy_act(%s, int *action)"
                                                        : "void ppo_policy_act(%s, double *action)",
                                   obs_decl);
-    ck_assert_msg(strstr(source, proto) != NULL, "no \"%s\" in the export", proto);
-    ck_assert(strstr(source, "#define PPO_POLICY_OBS_DIM") != NULL);
-    ck_assert(strstr(source, "malloc") == NULL);
+    char *c_path = pt_export_write(p->vt, p->inst, p->theta, u8 ? NULL : &norm, dir, proto);
+    g_free(proto);
+    char *source = NULL;
+    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
     ck_assert((strstr(source, "#define PPO_POLICY_OBS_UINT8 1") != NULL) == u8);
     ck_assert((strstr(source, "#define PPO_POLICY_NVEC {3, 2, 4}") != NULL) == (kind == ACT_MULTI));
-    g_free(proto);
     g_free(source);
 
     /* the observations: what the env writes, and the floats the core hands the policy */
     float *seen = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
-    f = fopen(in_path, "w");
+    FILE *f = fopen(in_path, "w");
     for (size_t i = 0; i < (size_t)N * D; i++) {
         const uint32_t c = (uint32_t)(i % D);
         if (u8) {
@@ -962,8 +942,7 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     fclose(f);
 
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    const pt_export_kind_t ek = {D, p->A, (int)kind, u8};
-    if (!pt_export_run(dir, c_path, &ek, in_path, out_path)) {
+    if (!pt_export_run(dir, c_path, in_path, out_path)) {
         ppo_test_rm_tree(dir);
         g_free(seen);
         g_free(mean);
@@ -978,42 +957,14 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     }
 
     /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
-    void *ws = p->vt->ws_create(p->inst, N);
-    float *acts = g_new(float, (size_t)N * p->A), *chunked = g_new(float, (size_t)N * p->A);
-    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N * p->P);
-    ck_assert_int_eq(p->vt->act(p->inst, ws, N, seen, NULL, NULL, 1, acts, lp, v, d), 0);
-    for (uint32_t b = 0; b < N; b += 8)
-        ck_assert_int_eq(p->vt->act(p->inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL, 1,
-                                    chunked + (size_t)b * p->A, lp, v, d),
-                         0);
-    char *text = NULL;
-    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
-    char *cursor = text;
-    double worst = 0.0;
-    for (size_t i = 0; i < (size_t)N * p->A; i++) {
-        char *end = NULL;
-        const double x = kind == ACT_BOX ? strtod(cursor, &end) : (double)strtol(cursor, &end, 10);
-        ck_assert_msg(end != cursor, "the exported program wrote too few actions (%zu)", i);
-        cursor = end;
-        if (kind != ACT_BOX)
-            ck_assert_msg(x == acts[i] && x == chunked[i],
-                          "%s: action %zu: exported %g, plugin %g (chunked %g)", yaml, i, x,
-                          (double)acts[i], (double)chunked[i]);
-        else
-            worst = fmax(worst, fmax(fabs(x - acts[i]), fabs(x - chunked[i])));
-    }
+    const double worst =
+        pt_export_compare_act(p->vt, p->inst, D, p->A, p->P, kind == ACT_BOX, N, seen, out_path,
+                              yaml);
     ck_assert_msg(worst <= 1e-5, "exported means differ by %.3g", worst);
     printf("export_c (%s, %s): %d observations, actions agree (max mean difference %.2g)\n", yaml,
            u8 ? "uint8" : "float", N, worst);
 
     ppo_test_rm_tree(dir);
-    g_free(text);
-    g_free(acts);
-    g_free(chunked);
-    g_free(lp);
-    g_free(v);
-    g_free(d);
-    p->vt->ws_destroy(p->inst, ws);
     g_free(seen);
     g_free(mean);
     g_free(var);
