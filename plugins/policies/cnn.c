@@ -42,16 +42,11 @@
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
 typedef struct cnn_ws {
     uint32_t max_batch; /* rows a call may have */
-    uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: NET_PART_DIST | NET_PART_VALUE */
-    int has_old;        /* the last evaluate() had old_dist */
-    float *obs;         /* (B, D) evaluate's observations */
+    net_kept_t kept;    /* what the last evaluate() keeps for backward */
     float **h[2];       /* per trunk, (n_layers) each (B, width): the layers' activated outputs */
     float *head_out;    /* (B, n_out) the policy head layer's outputs */
     float *dist;        /* (B, P) distribution parameters */
     float *value;       /* (B) values */
-    float *actions;     /* (B, A) evaluate's actions */
-    float *old_dist;    /* (B, P) evaluate's old distribution */
     float *ddist;       /* (B, P) d loss / d dist */
     float *dhead;       /* (B, n_out) d loss / d head outputs */
     float *d0;          /* (B, max_width) layer deltas */
@@ -463,15 +458,15 @@ static void cnn_ws_destroy(void *inst, void *wsp)
 /* Point the buffers into the arena (sizes only while it has no block). */
 static void ws_layout(const cnn_t *m, cnn_ws_t *ws, net_arena_t *a, uint64_t B)
 {
-    ws->obs = net_take(a, B * m->D);
+    ws->kept.obs = net_take(a, B * m->D);
     for (uint32_t t = 0; t < m->n_trunks; t++)
         for (uint32_t l = 0; l < m->n_conv + m->n_dense; l++)
             ws->h[t][l] = net_take(a, B * layer_width(m, l));
     ws->head_out = net_take(a, B * m->dist.n_out);
     ws->dist = net_take(a, B * m->dist.P);
     ws->value = net_take(a, B);
-    ws->actions = net_take(a, B * m->dist.A);
-    ws->old_dist = net_take(a, B * m->dist.P);
+    ws->kept.actions = net_take(a, B * m->dist.A);
+    ws->kept.old_dist = net_take(a, B * m->dist.P);
     ws->ddist = net_take(a, B * m->dist.P);
     ws->dhead = net_take(a, B * m->dist.n_out);
     ws->d0 = net_take(a, B * m->max_width);
@@ -577,7 +572,7 @@ static int cnn_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
         m->host->error(m->host, "act: sampling needs the rows' streams (rngs is NULL)");
         return -1;
     }
-    ws->B = 0; /* the activations no longer belong to an evaluate() */
+    ws->kept.B = 0; /* the activations no longer belong to an evaluate() */
     const float *z = forward_trunk(m, ws, 0, B, obs);
     forward_dist(m, ws, B, z);
     /* value_out NULL (allowed because the policy has parts): no value function */
@@ -597,7 +592,7 @@ static int cnn_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
         return -1;
     if (B == 0)
         return 0;
-    ws->B = 0;
+    ws->kept.B = 0;
     const float *z = m->share ? forward_trunk(m, ws, 0, B, obs) : NULL;
     forward_value(m, ws, B, obs, z, value_out);
     return 0;
@@ -611,31 +606,26 @@ static int evaluate_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, co
 {
     if (check_call(m, ws, B, "evaluate") != 0)
         return -1;
-    ws->B = 0;
+    ws->kept.B = 0;
     if (B == 0)
         return 0;
 
     /* keep the inputs backward needs */
-    memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
+    net_keep_inputs(&ws->kept, &m->dist, parts, B, m->D, obs, actions, old_dist);
     const float *z = NULL;
     if (parts & NET_PART_DIST) {
-        memcpy(ws->actions, actions, (size_t)B * m->dist.A * sizeof(float));
-        ws->has_old = old_dist != NULL;
-        if (old_dist != NULL)
-            memcpy(ws->old_dist, old_dist, (size_t)B * m->dist.P * sizeof(float));
-        z = forward_trunk(m, ws, 0, B, ws->obs);
+        z = forward_trunk(m, ws, 0, B, ws->kept.obs);
         forward_dist(m, ws, B, z);
     }
     if (parts & NET_PART_VALUE) {
-        forward_value(m, ws, B, ws->obs, z, ws->value);
+        forward_value(m, ws, B, ws->kept.obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
     if (parts & NET_PART_DIST)
-        net_dist_evaluate(&m->dist, B, ws->dist, ws->actions, ws->has_old ? ws->old_dist : NULL,
-                          logp_out, entropy_out, kl_out);
-    ws->B = B;
-    ws->parts = parts;
+        net_kept_evaluate(&ws->kept, &m->dist, B, ws->dist, logp_out, entropy_out, kl_out);
+    ws->kept.B = B;
+    ws->kept.parts = parts;
     return 0;
 }
 
@@ -687,7 +677,7 @@ static void backward_trunk(const cnn_t *m, cnn_ws_t *ws, uint32_t t, uint32_t B,
         const cnn_conv_t *cv = &tr->conv[l];
         float *dx = l > 0 ? other : NULL;
         ppo_activation_backward(m->activation, B * cv->out_size, h[l], d);
-        ppo_conv_backward(&cv->shape, B, l > 0 ? h[l - 1] : ws->obs,
+        ppo_conv_backward(&cv->shape, B, l > 0 ? h[l - 1] : ws->kept.obs,
                           seg_ptr(m, m->params, cv->weight), d, dx, grad_ptr(m, grad, cv->weight),
                           grad_ptr(m, grad, cv->weight + 1), ws->conv_ws);
         other = d;
@@ -706,50 +696,32 @@ static int backward_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (net_check_backward(m->host, ws->B, ws->parts, B, parts) != 0)
+    net_dloss_t dl = {dlogp, dentropy, dkl, dvalue};
+    if (net_backward_begin(m->host, &ws->kept, parts, B, &dl) != 0)
         return -1;
-    if (!(parts & NET_PART_DIST))
-        dlogp = dentropy = dkl = NULL;
-    if (!(parts & NET_PART_VALUE))
-        dvalue = NULL;
     const uint32_t L = m->n_conv + m->n_dense;
-    const net_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
     const float *z = ws->h[0][L - 1];
     float *dz = ws->d0; /* d loss / d z */
-    int have_dz = 0;
-    const float *old = ws->has_old ? ws->old_dist : NULL;
-    const float *dkl_used = ws->has_old ? dkl : NULL;
 
     /* the distribution head */
-    if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
-        const float *dy = net_dist_backward(
-            &m->dist, B, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used, ws->ddist,
-            ws->dhead, m->log_std != CNN_NO_SEGMENT ? grad_ptr(m, grad_out, m->log_std) : NULL);
-        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), dy, dz,
-                            grad_ptr(m, grad_out, PH->weight),
-                            grad_ptr(m, grad_out, PH->weight + 1));
-        have_dz = 1;
-    }
+    int have_dz = net_backward_head(
+        &m->table, m->params, &m->dist, &ws->kept, B, &m->pi_head, z, ws->dist, &dl, ws->ddist,
+        ws->dhead, m->log_std != CNN_NO_SEGMENT ? grad_ptr(m, grad_out, m->log_std) : NULL, dz,
+        grad_out);
 
     /* a shared trunk also carries the value head's gradient */
-    if (dvalue != NULL && m->share) {
-        float *dv = have_dz ? ws->d2 : dz;
-        ppo_linear_backward(B, VH->in, 1, z, seg_ptr(m, m->params, VH->weight), dvalue, dv,
-                            grad_ptr(m, grad_out, VH->weight),
-                            grad_ptr(m, grad_out, VH->weight + 1));
-        if (dv == ws->d2)
-            for (size_t i = 0; i < (size_t)B * m->latent; i++)
-                dz[i] += ws->d2[i];
-        have_dz = 1;
-    }
+    if (dl.dvalue != NULL && m->share)
+        have_dz = net_backward_value_head(&m->table, m->params, B, &m->vf_head, z, dl.dvalue, dz,
+                                          have_dz, ws->d2, grad_out);
     if (have_dz)
         backward_trunk(m, ws, 0, B, dz, grad_out);
 
     /* the separate value trunk */
-    if (dvalue != NULL && !m->share) {
+    if (dl.dvalue != NULL && !m->share) {
+        const net_layer_t *VH = &m->vf_head;
         float *dv = ws->d0;
         ppo_linear_backward(B, VH->in, 1, ws->h[1][L - 1], seg_ptr(m, m->params, VH->weight),
-                            dvalue, dv, grad_ptr(m, grad_out, VH->weight),
+                            dl.dvalue, dv, grad_ptr(m, grad_out, VH->weight),
                             grad_ptr(m, grad_out, VH->weight + 1));
         backward_trunk(m, ws, 1, B, dv, grad_out);
     }

@@ -82,17 +82,12 @@ typedef struct mlp {
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
 typedef struct mlp_ws {
     uint32_t max_batch; /* rows a call may have */
-    uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: NET_PART_DIST | NET_PART_VALUE */
-    int has_old;        /* the last evaluate() had old_dist */
-    float *obs;         /* (B, D) evaluate's observations */
+    net_kept_t kept;    /* what the last evaluate() keeps for backward */
     float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
     float **vf_h;       /* (n_vf) each (B, width): outputs of the value hidden layers */
     float *mean;        /* (B, A) Gaussian means */
     float *dist;        /* (B, P) distribution parameters */
     float *value;       /* (B) values */
-    float *actions;     /* (B, A) evaluate's actions */
-    float *old_dist;    /* (B, P) evaluate's old distribution */
     float *z2;          /* gSDE: (B, latent) squared latent */
     float *sig2t;       /* gSDE: (A, latent) exp(2 log_std), transposed */
     float *var;         /* gSDE: (B, A) action variance + MLP_SDE_EPS */
@@ -312,7 +307,7 @@ static void mlp_ws_destroy(void *inst, void *wsp)
 /* Point the buffers into the arena (sizes only while it has no block). */
 static void ws_layout(const mlp_t *m, mlp_ws_t *ws, net_arena_t *a, uint64_t B)
 {
-    ws->obs = net_take(a, B * m->D);
+    ws->kept.obs = net_take(a, B * m->D);
     for (uint32_t k = 0; k < m->n_pi; k++)
         ws->pi_h[k] = net_take(a, B * m->pi[k].out);
     for (uint32_t k = 0; k < m->n_vf; k++)
@@ -320,8 +315,8 @@ static void ws_layout(const mlp_t *m, mlp_ws_t *ws, net_arena_t *a, uint64_t B)
     ws->mean = net_take(a, B * m->A);
     ws->dist = net_take(a, B * m->P);
     ws->value = net_take(a, B);
-    ws->actions = net_take(a, B * m->A);
-    ws->old_dist = net_take(a, B * m->P);
+    ws->kept.actions = net_take(a, B * m->A);
+    ws->kept.old_dist = net_take(a, B * m->P);
     if (m->head == MLP_HEAD_GSDE) {
         ws->z2 = net_take(a, B * m->latent);
         ws->sig2t = net_take(a, (uint64_t)m->A * m->latent);
@@ -506,7 +501,7 @@ static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
         m->host->error(m->host, "act: gSDE needs each row's env index (env_index is NULL)");
         return -1;
     }
-    ws->B = 0; /* the activations no longer belong to an evaluate() */
+    ws->kept.B = 0; /* the activations no longer belong to an evaluate() */
 
     const float *z = forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h);
     forward_dist(m, ws, B, z);
@@ -533,7 +528,7 @@ static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
         return -1;
     if (B == 0)
         return 0;
-    ws->B = 0;
+    ws->kept.B = 0;
     const float *trunk = m->share ? forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h) : NULL;
     forward_value(m, ws, B, obs, trunk, value_out);
     return 0;
@@ -547,32 +542,26 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
 {
     if (check_call(m, ws, B, "evaluate") != 0)
         return -1;
-    ws->B = 0;
+    ws->kept.B = 0;
     if (B == 0)
         return 0;
 
     /* keep the inputs backward needs */
-    memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
+    net_keep_inputs(&ws->kept, &m->dist, parts, B, m->D, obs, actions, old_dist);
     const float *z = NULL;
     if (parts & NET_PART_DIST) {
-        memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
-        ws->has_old = old_dist != NULL;
-        if (old_dist != NULL)
-            memcpy(ws->old_dist, old_dist, (size_t)B * m->P * sizeof(float));
-        z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
+        z = forward_layers(m, B, m->pi, m->n_pi, ws->kept.obs, ws->pi_h);
         forward_dist(m, ws, B, z);
     }
     if (parts & NET_PART_VALUE) {
-        forward_value(m, ws, B, ws->obs, z, ws->value);
+        forward_value(m, ws, B, ws->kept.obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
-    if (parts & NET_PART_DIST) {
-        const float *old = ws->has_old ? ws->old_dist : NULL;
-        net_dist_evaluate(&m->dist, B, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
-    }
-    ws->B = B;
-    ws->parts = parts;
+    if (parts & NET_PART_DIST)
+        net_kept_evaluate(&ws->kept, &m->dist, B, ws->dist, logp_out, entropy_out, kl_out);
+    ws->kept.B = B;
+    ws->kept.parts = parts;
     return 0;
 }
 
@@ -644,57 +633,39 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (net_check_backward(m->host, ws->B, ws->parts, B, parts) != 0)
+    net_dloss_t dl = {dlogp, dentropy, dkl, dvalue};
+    if (net_backward_begin(m->host, &ws->kept, parts, B, &dl) != 0)
         return -1;
-    if (!(parts & NET_PART_DIST))
-        dlogp = dentropy = dkl = NULL;
-    if (!(parts & NET_PART_VALUE))
-        dvalue = NULL;
-    const net_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
-    const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
+    const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->kept.obs;
     float *dz = m->n_pi > 0 ? ws->d0 : NULL; /* d loss / d z, when z is a hidden layer */
-    int have_dz = 0;
-    const float *old = ws->has_old ? ws->old_dist : NULL;
-    const float *dkl_used = ws->has_old ? dkl : NULL;
 
-    /* the distribution head */
-    if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
-        float *dlog_std = m->head == MLP_HEAD_GAUSSIAN ? grad_ptr(m, grad_out, m->log_std) : NULL;
-        const float *dy = net_dist_backward(&m->dist, B, ws->dist, ws->actions, old, dlogp,
-                                            dentropy, dkl_used, ws->ddist, ws->dhead, dlog_std);
-        if (m->head == MLP_HEAD_GSDE)
-            backward_sde_log_std(m, ws, B, grad_out);
-        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), dy, dz,
-                            grad_ptr(m, grad_out, PH->weight),
-                            grad_ptr(m, grad_out, PH->weight + 1));
-        have_dz = dz != NULL;
-    }
+    /* the distribution head (gSDE's log_std: through the rows' log-stds in ws->ddist) */
+    float *dlog_std = m->head == MLP_HEAD_GAUSSIAN ? grad_ptr(m, grad_out, m->log_std) : NULL;
+    int have_dz = net_backward_head(&m->table, m->params, &m->dist, &ws->kept, B, &m->pi_head, z,
+                                    ws->dist, &dl, ws->ddist, ws->dhead, dlog_std, dz, grad_out);
+    if (have_dz && m->head == MLP_HEAD_GSDE)
+        backward_sde_log_std(m, ws, B, grad_out);
+    have_dz = have_dz && dz != NULL;
 
     /* a shared trunk also carries the value head's gradient */
-    if (dvalue != NULL && m->share) {
-        float *dv = dz == NULL ? NULL : have_dz ? ws->d2 : dz;
-        ppo_linear_backward(B, VH->in, 1, z, seg_ptr(m, m->params, VH->weight), dvalue, dv,
-                            grad_ptr(m, grad_out, VH->weight),
-                            grad_ptr(m, grad_out, VH->weight + 1));
-        if (dv == ws->d2)
-            for (size_t i = 0; i < (size_t)B * m->latent; i++)
-                dz[i] += ws->d2[i];
-        have_dz = dz != NULL;
-    }
+    if (dl.dvalue != NULL && m->share)
+        have_dz = net_backward_value_head(&m->table, m->params, B, &m->vf_head, z, dl.dvalue, dz,
+                                          have_dz, ws->d2, grad_out);
     if (have_dz)
         net_dense_backward(&m->table, m->params, m->activation, B, m->pi, m->n_pi, ws->pi_h,
-                           ws->obs, dz, dz == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
+                           ws->kept.obs, dz, dz == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
 
     /* the separate value branch */
-    if (dvalue != NULL && !m->share) {
-        const float *xv = m->n_vf > 0 ? ws->vf_h[m->n_vf - 1] : ws->obs;
+    if (dl.dvalue != NULL && !m->share) {
+        const net_layer_t *VH = &m->vf_head;
+        const float *xv = m->n_vf > 0 ? ws->vf_h[m->n_vf - 1] : ws->kept.obs;
         float *dv = m->n_vf > 0 ? ws->d0 : NULL;
-        ppo_linear_backward(B, VH->in, 1, xv, seg_ptr(m, m->params, VH->weight), dvalue, dv,
+        ppo_linear_backward(B, VH->in, 1, xv, seg_ptr(m, m->params, VH->weight), dl.dvalue, dv,
                             grad_ptr(m, grad_out, VH->weight),
                             grad_ptr(m, grad_out, VH->weight + 1));
         if (dv != NULL)
             net_dense_backward(&m->table, m->params, m->activation, B, m->vf, m->n_vf, ws->vf_h,
-                               ws->obs, dv, dv == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
+                               ws->kept.obs, dv, dv == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
     }
     return 0;
 }

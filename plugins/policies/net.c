@@ -310,6 +310,68 @@ uint32_t net_part_bits(const ppo_host_t *host, int shared, uint32_t part, const 
     return part == 0 ? NET_PART_DIST : NET_PART_VALUE;
 }
 
+void net_keep_inputs(net_kept_t *k, const net_dist_t *d, uint32_t parts, uint32_t B, uint32_t D,
+                     const float *obs, const float *actions, const float *old_dist)
+{
+    k->B = 0;
+    memcpy(k->obs, obs, (size_t)B * D * sizeof(float));
+    if (!(parts & NET_PART_DIST))
+        return;
+    memcpy(k->actions, actions, (size_t)B * d->A * sizeof(float));
+    k->has_old = old_dist != NULL;
+    if (old_dist != NULL)
+        memcpy(k->old_dist, old_dist, (size_t)B * d->P * sizeof(float));
+}
+
+void net_kept_evaluate(const net_kept_t *k, const net_dist_t *d, uint32_t B, const float *dist,
+                       float *logp_out, float *entropy_out, float *kl_out)
+{
+    net_dist_evaluate(d, B, dist, k->actions, k->has_old ? k->old_dist : NULL, logp_out,
+                      entropy_out, kl_out);
+}
+
+int net_backward_begin(const ppo_host_t *host, const net_kept_t *k, uint32_t parts, uint32_t B,
+                       net_dloss_t *dl)
+{
+    if (net_check_backward(host, k->B, k->parts, B, parts) != 0)
+        return -1;
+    if (!(parts & NET_PART_DIST))
+        dl->dlogp = dl->dentropy = dl->dkl = NULL;
+    if (!(parts & NET_PART_VALUE))
+        dl->dvalue = NULL;
+    if (!k->has_old)
+        dl->dkl = NULL;
+    return 0;
+}
+
+int net_backward_head(const net_table_t *t, const float *params, const net_dist_t *d,
+                      const net_kept_t *k, uint32_t B, const net_layer_t *head, const float *z,
+                      const float *dist, const net_dloss_t *dl, float *ddist, float *dhead,
+                      float *dlog_std, float *dz, float *grad)
+{
+    if (dl->dlogp == NULL && dl->dentropy == NULL && dl->dkl == NULL)
+        return 0;
+    const float *dy =
+        net_dist_backward(d, B, dist, k->actions, k->has_old ? k->old_dist : NULL, dl->dlogp,
+                          dl->dentropy, dl->dkl, ddist, dhead, dlog_std);
+    ppo_linear_backward(B, head->in, head->out, z, net_seg(t, params, head->weight), dy, dz,
+                        net_grad(t, grad, head->weight), net_grad(t, grad, head->weight + 1));
+    return 1;
+}
+
+int net_backward_value_head(const net_table_t *t, const float *params, uint32_t B,
+                            const net_layer_t *vf, const float *z, const float *dvalue, float *dz,
+                            int have_dz, float *scratch, float *grad)
+{
+    float *dv = dz == NULL ? NULL : have_dz ? scratch : dz;
+    ppo_linear_backward(B, vf->in, 1, z, net_seg(t, params, vf->weight), dvalue, dv,
+                        net_grad(t, grad, vf->weight), net_grad(t, grad, vf->weight + 1));
+    if (dv == scratch)
+        for (size_t i = 0; i < (size_t)B * vf->in; i++)
+            dz[i] += scratch[i];
+    return dz != NULL;
+}
+
 /* ---- workspaces ---- */
 
 float *net_take(net_arena_t *a, uint64_t n)

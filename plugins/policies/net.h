@@ -203,6 +203,52 @@ int net_check_backward(const ppo_host_t *host, uint32_t last_B, uint32_t last_pa
  * is not 0 or 1. */
 uint32_t net_part_bits(const ppo_host_t *host, int shared, uint32_t part, const char *what);
 
+/* What an evaluate keeps for backward, in a policy's workspace. */
+typedef struct net_kept {
+    uint32_t B;      /* rows of the last evaluate(); 0 when backward has nothing to use */
+    uint32_t parts;  /* what it computed: NET_PART_DIST | NET_PART_VALUE */
+    int has_old;     /* it had old_dist */
+    float *obs;      /* (B, D) its observations */
+    float *actions;  /* (B, A) its actions (the distribution part) */
+    float *old_dist; /* (B, P) its old distribution (the distribution part, has_old) */
+} net_kept_t;
+
+/* Keep an evaluate's inputs: obs (B, D), and for the distribution part the actions and old_dist
+ * (may be NULL). k->B is set to 0 (an evaluate in progress); set B and parts when it is done. */
+void net_keep_inputs(net_kept_t *k, const net_dist_t *d, uint32_t parts, uint32_t B, uint32_t D,
+                     const float *obs, const float *actions, const float *old_dist);
+
+/* net_dist_evaluate of the kept actions (and old distribution) under dist. */
+void net_kept_evaluate(const net_kept_t *k, const net_dist_t *d, uint32_t B, const float *dist,
+                       float *logp_out, float *entropy_out, float *kl_out);
+
+/* The loss's derivatives a backward is given (B each, NULL = zero). */
+typedef struct net_dloss {
+    const float *dlogp, *dentropy, *dkl, *dvalue;
+} net_dloss_t;
+
+/* The start of a backward of the parts `parts` over B rows: net_check_backward, then the
+ * derivatives of the parts not wanted dropped from *dl (and dkl when the evaluate had no old
+ * distribution). 0, or -1 after host->error. */
+int net_backward_begin(const ppo_host_t *host, const net_kept_t *k, uint32_t parts, uint32_t B,
+                       net_dloss_t *dl);
+
+/* Back through the action distribution and the head layer `head` that read z (B, head->in): ADDS
+ * the head's (and log_std's, into dlog_std unless NULL) gradients into grad and writes
+ * d loss / d z into dz unless NULL; ddist (B, P) and dhead (B, n_out) are scratch. Returns 1, or 0
+ * (nothing done) when no derivative of the distribution's outputs is given. */
+int net_backward_head(const net_table_t *t, const float *params, const net_dist_t *d,
+                      const net_kept_t *k, uint32_t B, const net_layer_t *head, const float *z,
+                      const float *dist, const net_dloss_t *dl, float *ddist, float *dhead,
+                      float *dlog_std, float *dz, float *grad);
+
+/* Back through a value head `vf` (vf->in -> 1) on a shared trunk's output z: ADDS its gradients
+ * into grad and d loss / d z into dz (when have_dz: through scratch, B rows of vf->in, else
+ * written), nothing into a NULL dz. Returns 1 when dz holds d loss / d z. */
+int net_backward_value_head(const net_table_t *t, const float *params, uint32_t B,
+                            const net_layer_t *vf, const float *z, const float *dvalue, float *dz,
+                            int have_dz, float *scratch, float *grad);
+
 /* ---- workspaces ---- */
 
 /* Lays out buffers in one block: run the same sequence of net_take calls twice, first with
