@@ -114,6 +114,148 @@ void pt_check_parts(const pt_policy_t *p, int shared, uint32_t B, const float *o
     vt->ws_destroy(p->inst, ws1);
 }
 
+void pt_check_act_value_evaluate(const pt_policy_t *p, uint32_t B, const float *obs, int parts,
+                                 const char *label)
+{
+    const ppo_policy_vtable_t *vt = p->vt;
+    void *ws = vt->ws_create(p->inst, B);
+    ck_assert_ptr_nonnull(ws);
+    uint32_t *env_index = g_new(uint32_t, B);
+    ppo_rng_t *streams = g_new(ppo_rng_t, B);
+    ppo_rng_t **rngs = g_new(ppo_rng_t *, B);
+    for (uint32_t b = 0; b < B; b++) {
+        env_index[b] = b;
+        ppo_rng_seed(&streams[b], 5, "act", b);
+        rngs[b] = &streams[b];
+    }
+    float *act = g_new(float, (size_t)B * p->A), *d_act = g_new(float, (size_t)B * p->P);
+    float *act2 = g_new(float, (size_t)B * p->A), *f = g_new(float, 8 * (size_t)B);
+    float *lp_act = f, *v_act = f + B, *v = f + 2 * B, *lp = f + 3 * B, *h = f + 4 * B,
+          *kl = f + 5 * B, *ve = f + 6 * B, *lp2 = f + 7 * B;
+    for (int step = 0; step < 3; step++) {
+        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
+                         0);
+        /* value() is act's value */
+        ck_assert_int_eq(vt->value(p->inst, ws, B, obs, v), 0);
+        ck_assert_msg(memcmp(v, v_act, sizeof(float) * B) == 0, "%s: value differs", label);
+        /* evaluate's logp of act's own sample is act's logp; KL to its own dist is 0 */
+        ck_assert_int_eq(vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve), 0);
+        ck_assert_msg(memcmp(lp, lp_act, sizeof(float) * B) == 0, "%s: logp differs", label);
+        ck_assert_msg(memcmp(ve, v_act, sizeof(float) * B) == 0, "%s: values differ", label);
+        for (uint32_t b = 0; b < B; b++)
+            ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
+    }
+    /* deterministic: no streams needed; the mean, or each component's first largest logit */
+    ck_assert_int_eq(vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act), 0);
+    const ppo_space_t *as = p->act_space;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = d_act + (size_t)b * p->P;
+        if (as->kind == PPO_SPACE_BOX) {
+            for (uint32_t k = 0; k < p->A; k++)
+                ck_assert(act[b * p->A + k] == row[k]);
+            continue;
+        }
+        uint32_t at = 0;
+        for (uint32_t k = 0; k < p->A; k++) {
+            const uint32_t n = as->kind == PPO_SPACE_MULTI_DISCRETE ? as->nvec[k] : p->P;
+            uint32_t best = 0;
+            for (uint32_t j = 1; j < n; j++)
+                best = row[at + j] > row[at + best] ? j : best;
+            ck_assert_float_eq(act[b * p->A + k], (float)best);
+            at += n;
+        }
+    }
+    /* with parts, act may skip the value function and samples the same */
+    if (parts) {
+        for (uint32_t b = 0; b < B; b++)
+            ppo_rng_seed(&streams[b], 5, "act", b);
+        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
+                         0);
+        for (uint32_t b = 0; b < B; b++)
+            ppo_rng_seed(&streams[b], 5, "act", b);
+        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL), 0);
+        ck_assert(memcmp(act, act2, sizeof(float) * B * p->A) == 0);
+        ck_assert(memcmp(lp_act, lp2, sizeof(float) * B) == 0);
+    }
+    g_free(env_index);
+    g_free(streams);
+    g_free(rngs);
+    g_free(act);
+    g_free(act2);
+    g_free(d_act);
+    g_free(f);
+    vt->ws_destroy(p->inst, ws);
+}
+
+/* One thread's calls of pt_check_two_threads. */
+typedef struct pt_thread_job {
+    const pt_policy_t *p;
+    void *ws;
+    int iterations;
+    uint32_t B;
+    const float *obs, *actions, *old, *coef;
+    float *out;  /* (4, B) logp, entropy, kl, value */
+    float *grad; /* (n_params) */
+    int rc;
+} pt_thread_job_t;
+
+static gpointer thread_run(gpointer data)
+{
+    pt_thread_job_t *j = data;
+    const pt_policy_t *p = j->p;
+    for (int it = 0; it < j->iterations && j->rc == 0; it++) {
+        memset(j->grad, 0, sizeof(float) * p->n_params);
+        j->rc |= p->vt->evaluate(p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
+                                 j->out + j->B, j->out + 2 * j->B, j->out + 3 * j->B);
+        j->rc |= p->vt->backward(p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef, j->grad);
+    }
+    return NULL;
+}
+
+void pt_check_two_threads(const pt_policy_t *p, int iterations, const uint32_t Bs[2],
+                          float *const obs[2], float *const actions[2], float *const old[2],
+                          float *const coef[2])
+{
+    pt_thread_job_t jobs[2];
+    float *ref_out[2], *ref_grad[2];
+    for (int t = 0; t < 2; t++) {
+        jobs[t] = (pt_thread_job_t){.p = p,
+                                    .ws = p->vt->ws_create(p->inst, Bs[t]),
+                                    .iterations = iterations,
+                                    .B = Bs[t],
+                                    .obs = obs[t],
+                                    .actions = actions[t],
+                                    .old = old[t],
+                                    .coef = coef[t],
+                                    .out = g_new0(float, 4 * (size_t)Bs[t]),
+                                    .grad = g_new0(float, p->n_params)};
+        ck_assert_ptr_nonnull(jobs[t].ws);
+    }
+    /* sequential reference */
+    for (int t = 0; t < 2; t++) {
+        thread_run(&jobs[t]);
+        ck_assert_int_eq(jobs[t].rc, 0);
+        ref_out[t] = g_memdup2(jobs[t].out, sizeof(float) * 4 * Bs[t]);
+        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
+    }
+    GThread *th[2];
+    for (int t = 0; t < 2; t++)
+        th[t] = g_thread_new("policy-test", thread_run, &jobs[t]);
+    for (int t = 0; t < 2; t++) {
+        g_thread_join(th[t]);
+        ck_assert_int_eq(jobs[t].rc, 0);
+        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(float) * 4 * Bs[t]) == 0);
+        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
+    }
+    for (int t = 0; t < 2; t++) {
+        p->vt->ws_destroy(p->inst, jobs[t].ws);
+        g_free(jobs[t].out);
+        g_free(jobs[t].grad);
+        g_free(ref_out[t]);
+        g_free(ref_grad[t]);
+    }
+}
+
 double pt_fd_segments(const ppo_segment_t *segs, uint32_t n_segs, const float *grad, pt_fd_fn fd,
                       void *ctx, double tol, int zero_ok, const char *label)
 {

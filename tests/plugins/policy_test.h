@@ -22,14 +22,31 @@ size_t pt_seg_offset(const ppo_segment_t *segs, uint32_t k);
 double pt_central_difference(float *theta, size_t i, float h, double (*loss)(const void *ctx),
                              const void *ctx);
 
-/* A policy instance as the parts check sees it. */
+/* A policy instance as the checks below see it. */
 typedef struct pt_policy {
     const ppo_policy_vtable_t *vt;
     void *inst;                /* bound to its parameters */
     const ppo_segment_t *segs; /* (n_segs) */
     uint32_t n_segs;
     size_t n_params;
+    const ppo_space_t *act_space; /* the action space it was made for */
+    uint32_t D, A, P;             /* observation, action and distribution floats per row */
 } pt_policy_t;
+
+/* act, value and evaluate agree on B rows of obs, three steps running: act's values are value's
+ * and evaluate's, evaluate's logp of act's own sample is act's logp and its KL to act's
+ * distribution 0 (rows' streams seeded ppo_rng_seed(5, "act", row), env indices the rows); the
+ * deterministic act takes the mode (the mean, the first largest logit, each component's); with
+ * `parts`, act without the value function samples the same. */
+void pt_check_act_value_evaluate(const pt_policy_t *p, uint32_t B, const float *obs, int parts,
+                                 const char *label);
+
+/* Two workspaces used from two threads, each running evaluate then backward (every loss
+ * derivative coef[t]) `iterations` times on its Bs[t] rows of obs, actions and old, give bit for
+ * bit the outputs and gradients of the same calls one after the other. */
+void pt_check_two_threads(const pt_policy_t *p, int iterations, const uint32_t Bs[2],
+                          float *const obs[2], float *const actions[2], float *const old[2],
+                          float *const coef[2]);
 
 /* The parts contract (ABI 1.1) on B rows of obs, actions, old (B, P) and the loss derivatives d
  * (dlogp, dentropy, dkl, dvalue, B each): a shared policy (`shared`) is one part, every segment -1,

@@ -146,6 +146,13 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
+/* The policy as policy_test's checks see it. */
+static pt_policy_t pt_of(const pol_t *p)
+{
+    return (pt_policy_t){p->vt,  p->inst, p->segs, p->n_segs, p->n_params, &p->act_space,
+                         p->D,   p->A,    p->P};
+}
+
 /* Weights uniform in +-1.5/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
 static void pol_randomize(pol_t *p, GRand *r)
 {
@@ -528,68 +535,12 @@ START_TEST(test_cnn_act_value_evaluate_agree)
             const uint32_t B = 6;
             pol_t *p = pol_new(consistency_yaml[c], 3, fd_shape, kind);
             pol_randomize(p, r);
-            void *ws = p->vt->ws_create(p->inst, B);
             float *obs = pt_rand_floats(r, (size_t)B * p->D, -1, 1);
-            uint32_t env_index[6];
-            ppo_rng_t streams[6];
-            ppo_rng_t *rngs[6];
-            for (uint32_t b = 0; b < B; b++) {
-                env_index[b] = b;
-                ppo_rng_seed(&streams[b], 5, "act", b);
-                rngs[b] = &streams[b];
-            }
-            float act[18], lp_act[6], v_act[6], d_act[60], v[6], lp[6], h[6], kl[6], ve[6];
-            ck_assert_uint_le(p->P, 10);
-            for (int step = 0; step < 3; step++) {
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                    0);
-                ck_assert_int_eq(p->vt->value(p->inst, ws, B, obs, v), 0);
-                ck_assert(memcmp(v, v_act, sizeof(float) * B) == 0);
-                ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve),
-                                 0);
-                ck_assert(memcmp(lp, lp_act, sizeof(float) * B) == 0);
-                ck_assert(memcmp(ve, v_act, sizeof(float) * B) == 0);
-                for (uint32_t b = 0; b < B; b++)
-                    ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
-            }
-            /* deterministic: the first largest logit of each component, or the mean */
-            ck_assert_int_eq(
-                p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act), 0);
-            for (uint32_t b = 0; b < B; b++) {
-                const float *row = d_act + b * p->P;
-                if (kind == ACT_BOX) {
-                    for (uint32_t k = 0; k < p->A; k++)
-                        ck_assert(act[b * p->A + k] == row[k]);
-                    continue;
-                }
-                uint32_t at = 0;
-                for (uint32_t k = 0; k < p->A; k++) {
-                    const uint32_t n = kind == ACT_MULTI ? p->nvec[k] : p->P;
-                    uint32_t best = 0;
-                    for (uint32_t j = 1; j < n; j++)
-                        best = row[at + j] > row[at + best] ? j : best;
-                    ck_assert_float_eq(act[b * p->A + k], (float)best);
-                    at += n;
-                }
-            }
-            /* with parts, act may skip the value function and samples the same */
-            if (strstr(consistency_yaml[c], "share_trunk: false") != NULL) {
-                float act2[18], lp2[6];
-                for (uint32_t b = 0; b < B; b++)
-                    ppo_rng_seed(&streams[b], 5, "act", b);
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                    0);
-                for (uint32_t b = 0; b < B; b++)
-                    ppo_rng_seed(&streams[b], 5, "act", b);
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL), 0);
-                ck_assert(memcmp(act, act2, sizeof(float) * B * p->A) == 0);
-                ck_assert(memcmp(lp_act, lp2, sizeof(float) * B) == 0);
-            }
+            const pt_policy_t pp = pt_of(p);
+            pt_check_act_value_evaluate(&pp, B, obs,
+                                        strstr(consistency_yaml[c], "share_trunk: false") != NULL,
+                                        consistency_yaml[c]);
             g_free(obs);
-            p->vt->ws_destroy(p->inst, ws);
             pol_free(p);
         }
     g_rand_free(r);
@@ -644,7 +595,7 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
             float *d[4];
             for (int k = 0; k < 4; k++)
                 d[k] = pt_rand_floats(r, B, -1, 1);
-            const pt_policy_t pp = {p->vt, p->inst, p->segs, p->n_segs, p->n_params};
+            const pt_policy_t pp = pt_of(p);
             pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
             for (int k = 0; k < 4; k++)
                 g_free(d[k]);
@@ -697,76 +648,26 @@ END_TEST
 
 /* ---- threads ---- */
 
-typedef struct thread_job {
-    pol_t *p;
-    void *ws;
-    uint32_t B;
-    const float *obs, *actions, *old, *coef;
-    float out[4 * MAX_B]; /* logp, entropy, kl, value */
-    float *grad;          /* (n_params) */
-    int rc;
-} thread_job_t;
-
-static gpointer thread_run(gpointer data)
-{
-    thread_job_t *j = data;
-    for (int it = 0; it < 20 && j->rc == 0; it++) {
-        memset(j->grad, 0, sizeof(float) * j->p->n_params);
-        j->rc |= j->p->vt->evaluate(j->p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
-                                    j->out + MAX_B, j->out + 2 * MAX_B, j->out + 3 * MAX_B);
-        j->rc |= j->p->vt->backward(j->p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef,
-                                    j->grad);
-    }
-    return NULL;
-}
-
 START_TEST(test_cnn_two_workspaces_on_two_threads_match_sequential_calls)
 {
     GRand *r = g_rand_new_with_seed(55);
     const uint32_t shape[3] = {4, 10, 10};
     pol_t *p = pol_new("{share_trunk: false}", 3, shape, ACT_MULTI);
     pol_randomize(p, r);
-    thread_job_t jobs[2];
     const uint32_t Bs[2] = {7, 40};
+    float *obs[2], *actions[2], *old[2], *coef[2];
     for (int t = 0; t < 2; t++) {
-        thread_job_t *j = &jobs[t];
-        memset(j, 0, sizeof(*j));
-        j->p = p;
-        j->B = Bs[t];
-        j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = pt_rand_floats(r, (size_t)j->B * p->D, 0, 1);
-        float *a, *o;
-        make_samples(p, r, j->B, &a, &o);
-        j->actions = a;
-        j->old = o;
-        j->coef = pt_rand_floats(r, j->B, -1, 1);
-        j->grad = g_new0(float, p->n_params);
+        obs[t] = pt_rand_floats(r, (size_t)Bs[t] * p->D, 0, 1);
+        make_samples(p, r, Bs[t], &actions[t], &old[t]);
+        coef[t] = pt_rand_floats(r, Bs[t], -1, 1);
     }
-    float ref_out[2][4 * MAX_B];
-    float *ref_grad[2];
+    const pt_policy_t pp = pt_of(p);
+    pt_check_two_threads(&pp, 20, Bs, obs, actions, old, coef);
     for (int t = 0; t < 2; t++) {
-        thread_run(&jobs[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        memcpy(ref_out[t], jobs[t].out, sizeof(ref_out[t]));
-        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
-    }
-    GThread *th[2];
-    for (int t = 0; t < 2; t++)
-        th[t] = g_thread_new("cnn-test", thread_run, &jobs[t]);
-    for (int t = 0; t < 2; t++) {
-        g_thread_join(th[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(ref_out[t])) == 0);
-        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
-    }
-    for (int t = 0; t < 2; t++) {
-        p->vt->ws_destroy(p->inst, jobs[t].ws);
-        g_free((float *)jobs[t].obs);
-        g_free((float *)jobs[t].actions);
-        g_free((float *)jobs[t].old);
-        g_free((float *)jobs[t].coef);
-        g_free(jobs[t].grad);
-        g_free(ref_grad[t]);
+        g_free(obs[t]);
+        g_free(actions[t]);
+        g_free(old[t]);
+        g_free(coef[t]);
     }
     pol_free(p);
     g_rand_free(r);

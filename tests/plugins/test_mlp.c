@@ -120,6 +120,13 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
+/* The policy as policy_test's checks see it. */
+static pt_policy_t pt_of(const pol_t *p)
+{
+    return (pt_policy_t){p->vt,  p->inst, p->segs, p->n_segs, p->n_params, &p->act_space,
+                         p->D,   p->A,    p->P};
+}
+
 /* Weights uniform in +-1.2/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
 static void pol_randomize(pol_t *p, GRand *r)
 {
@@ -493,47 +500,10 @@ START_TEST(test_mlp_act_value_evaluate_agree)
     for (int c = 0; c < (int)G_N_ELEMENTS(consistency_yaml); c++) {
         const uint32_t B = 6;
         pol_t *p = consistency_policy(c, r, B);
-        void *ws = p->vt->ws_create(p->inst, B);
         float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
-        uint32_t env_index[6];
-        ppo_rng_t streams[6];
-        ppo_rng_t *rngs[6];
-        for (uint32_t b = 0; b < B; b++) {
-            env_index[b] = b;
-            ppo_rng_seed(&streams[b], 5, "act", b);
-            rngs[b] = &streams[b];
-        }
-        float act[18], lp_act[6], v_act[6], d_act[36], v[6], lp[6], h[6], kl[6], ve[6];
-        for (int step = 0; step < 3; step++) {
-            ck_assert_int_eq(
-                p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
-            /* value() is act's value */
-            ck_assert_int_eq(p->vt->value(p->inst, ws, B, obs, v), 0);
-            ck_assert(memcmp(v, v_act, sizeof(float) * B) == 0);
-            /* evaluate's logp of act's own sample is act's logp; KL to its own dist is 0 */
-            ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve), 0);
-            ck_assert(memcmp(lp, lp_act, sizeof(float) * B) == 0);
-            ck_assert(memcmp(ve, v_act, sizeof(float) * B) == 0);
-            for (uint32_t b = 0; b < B; b++)
-                ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
-        }
-        /* deterministic: no streams needed; the mean, or the first largest logit */
-        ck_assert_int_eq(p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act),
-                         0);
-        for (uint32_t b = 0; b < B; b++) {
-            const float *row = d_act + b * p->P;
-            if (consistency_discrete[c]) {
-                uint32_t best = 0;
-                for (uint32_t k = 1; k < p->P; k++)
-                    best = row[k] > row[best] ? k : best;
-                ck_assert_float_eq(act[b], (float)best);
-            } else {
-                for (uint32_t k = 0; k < p->A; k++)
-                    ck_assert(act[b * p->A + k] == row[k]);
-            }
-        }
+        const pt_policy_t pp = pt_of(p);
+        pt_check_act_value_evaluate(&pp, B, obs, 0, consistency_yaml[c]);
         g_free(obs);
-        p->vt->ws_destroy(p->inst, ws);
         pol_free(p);
     }
     g_rand_free(r);
@@ -547,82 +517,18 @@ START_TEST(test_mlp_parts_equal_evaluate_and_backward_and_stay_in_their_segments
         const uint32_t B = 7;
         pol_t *p = consistency_policy(c, r, B);
         const int shared = strstr(consistency_yaml[c], "share_trunk: true") != NULL;
-        int part[32];
-        ck_assert_uint_le(p->n_segs, 32);
-        for (uint32_t k = 0; k < p->n_segs; k++) {
-            part[k] = p->vt->segment_part(p->inst, k);
-            /* a shared trunk is one part; separate networks put vf.* in part 1, the rest in 0 */
-            const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
-            ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
-                          p->segs[k].name, part[k]);
-        }
         float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
         make_samples(p, r, B, &actions, &old);
         float *d[4];
         for (int k = 0; k < 4; k++)
             d[k] = pt_rand_floats(r, B, -1, 1);
-        void *ws = p->vt->ws_create(p->inst, B), *ws0 = p->vt->ws_create(p->inst, B),
-             *ws1 = p->vt->ws_create(p->inst, B);
-        float lp[7], h[7], kl[7], v[7], lp0[7], h0[7], kl0[7], v1[7];
-        ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, actions, old, lp, h, kl, v), 0);
-        float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
-        ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
-        if (shared) {
-            ck_assert_int_lt(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            g_free(ppo_host_take_error());
-        } else {
-            /* part 1 first, on its own workspace, then part 0: neither disturbs the other */
-            const float sentinel = 777.0f;
-            for (size_t i = 0; i < p->n_params; i++)
-                split[i] = sentinel;
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + pt_seg_offset(p->segs, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 1));
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL,
-                                                  NULL, v1),
-                             0);
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
-            ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
-            ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
-            ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
-            /* part 1's backward touches only part 1's segments (the sentinel survives) */
-            ck_assert_int_eq(p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3],
-                                                  split),
-                             0);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                for (size_t i = 0; part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols;
-                     i++)
-                    ck_assert_msg(split[pt_seg_offset(p->segs, k) + i] == sentinel,
-                                  "%s: part 1 wrote segment %s", consistency_yaml[c],
-                                  p->segs[k].name);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + pt_seg_offset(p->segs, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 0));
-            ck_assert_int_eq(
-                p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
-            /* together they are backward's gradient, bit for bit */
-            ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
-            /* a part's backward needs that part's evaluate on the workspace */
-            ck_assert_int_lt(p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL,
-                                                  split),
-                             0);
-            g_free(ppo_host_take_error());
-        }
-        g_free(whole);
-        g_free(split);
+        const pt_policy_t pp = pt_of(p);
+        pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
         for (int k = 0; k < 4; k++)
             g_free(d[k]);
         g_free(obs);
         g_free(actions);
         g_free(old);
-        p->vt->ws_destroy(p->inst, ws);
-        p->vt->ws_destroy(p->inst, ws0);
-        p->vt->ws_destroy(p->inst, ws1);
         pol_free(p);
     }
     g_rand_free(r);
@@ -721,76 +627,25 @@ END_TEST
 
 /* ---- threads ---- */
 
-typedef struct thread_job {
-    pol_t *p;
-    void *ws;
-    uint32_t B;
-    const float *obs, *actions, *old, *coef;
-    float out[4 * 64]; /* logp, entropy, kl, value */
-    float *grad;       /* (n_params) */
-    int rc;
-} thread_job_t;
-
-static gpointer thread_run(gpointer data)
-{
-    thread_job_t *j = data;
-    for (int it = 0; it < 200 && j->rc == 0; it++) {
-        memset(j->grad, 0, sizeof(float) * j->p->n_params);
-        j->rc |= j->p->vt->evaluate(j->p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
-                                    j->out + 64, j->out + 128, j->out + 192);
-        j->rc |= j->p->vt->backward(j->p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef,
-                                    j->grad);
-    }
-    return NULL;
-}
-
 START_TEST(test_mlp_two_workspaces_on_two_threads_match_sequential_calls)
 {
     GRand *r = g_rand_new_with_seed(34);
     pol_t *p = pol_new("{pi_hidden: [32, 32], vf_hidden: [32], sde: true}", 6, 0, 2, 2);
     pol_randomize(p, r);
-    thread_job_t jobs[2];
     const uint32_t Bs[2] = {7, 40};
+    float *obs[2], *actions[2], *old[2], *coef[2];
     for (int t = 0; t < 2; t++) {
-        thread_job_t *j = &jobs[t];
-        memset(j, 0, sizeof(*j));
-        j->p = p;
-        j->B = Bs[t];
-        j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = pt_rand_floats(r, (size_t)j->B * p->D, -2, 2);
-        float *a, *o;
-        make_samples(p, r, j->B, &a, &o);
-        j->actions = a;
-        j->old = o;
-        j->coef = pt_rand_floats(r, j->B, -1, 1);
-        j->grad = g_new0(float, p->n_params);
+        obs[t] = pt_rand_floats(r, (size_t)Bs[t] * p->D, -2, 2);
+        make_samples(p, r, Bs[t], &actions[t], &old[t]);
+        coef[t] = pt_rand_floats(r, Bs[t], -1, 1);
     }
-    /* sequential reference */
-    float ref_out[2][4 * 64];
-    float *ref_grad[2];
+    const pt_policy_t pp = pt_of(p);
+    pt_check_two_threads(&pp, 200, Bs, obs, actions, old, coef);
     for (int t = 0; t < 2; t++) {
-        thread_run(&jobs[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        memcpy(ref_out[t], jobs[t].out, sizeof(ref_out[t]));
-        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
-    }
-    GThread *th[2];
-    for (int t = 0; t < 2; t++)
-        th[t] = g_thread_new("mlp-test", thread_run, &jobs[t]);
-    for (int t = 0; t < 2; t++) {
-        g_thread_join(th[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(ref_out[t])) == 0);
-        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
-    }
-    for (int t = 0; t < 2; t++) {
-        p->vt->ws_destroy(p->inst, jobs[t].ws);
-        g_free((float *)jobs[t].obs);
-        g_free((float *)jobs[t].actions);
-        g_free((float *)jobs[t].old);
-        g_free((float *)jobs[t].coef);
-        g_free(jobs[t].grad);
-        g_free(ref_grad[t]);
+        g_free(obs[t]);
+        g_free(actions[t]);
+        g_free(old[t]);
+        g_free(coef[t]);
     }
     pol_free(p);
     g_rand_free(r);
