@@ -313,6 +313,21 @@ char *pt_export_write(const ppo_policy_vtable_t *vt, void *inst, const float *th
     return c_path;
 }
 
+void pt_check_export_refuses_nan(const ppo_policy_vtable_t *vt, void *inst, const float *theta)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_lt(vt->export_c(inst, theta, NULL, f), 0);
+    fclose(f);
+    free(buf);
+    char *msg = ppo_host_take_error();
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(strstr(msg, "NaN") != NULL, "message: %s", msg);
+    g_free(msg);
+}
+
 gboolean pt_export_run(const char *dir, const char *c_path, const char *in_path,
                        const char *out_path)
 {

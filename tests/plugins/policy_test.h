@@ -78,6 +78,10 @@ void pt_check_backward_adds(const float *grad, const float *grad2, size_t n);
 char *pt_export_write(const ppo_policy_vtable_t *vt, void *inst, const float *theta,
                       const ppo_obs_norm_t *norm, const char *dir, const char *proto);
 
+/* export_c refuses parameters that hold a NaN (theta, bound to inst, holds one): it returns < 0
+ * and its message names the NaN. */
+void pt_check_export_refuses_nan(const ppo_policy_vtable_t *vt, void *inst, const float *theta);
+
 /* Compile the exported file c_path alone (C99, -pedantic, warnings as errors), then
  * tests/plugins/policy_export_driver.c around it the same way, in `dir`, and run the program on
  * in_path (the driver's input), writing out_path. Returns FALSE (after printing why) when there is

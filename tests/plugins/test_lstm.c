@@ -944,6 +944,58 @@ END_TEST
 
 /* ---- export_c ---- */
 
+/* The plugin against the exported program's output (out_path): deterministic act on one row
+ * of x (N, D) at a time, its state reset to zeros at every start; the actions equal (within 1e-4
+ * for a Gaussian's means) and the states within 1e-4. */
+static void compare_export(pol_t *p, const char *yaml, head_t head, uint32_t N, uint32_t D,
+                           const float *x, const uint8_t *starts, const char *out_path)
+{
+    /* the plugin: deterministic act on one row, its state reset to zeros at every start */
+    void *ws = p->vt->ws_create(p->inst, 1);
+    float *state = g_new0(float, p->S), a[2], lp, v, d[8];
+    char *text = NULL;
+    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
+    char *cursor = text;
+    double worst_action = 0.0, worst_state = 0.0;
+    for (uint32_t t = 0; t < N; t++) {
+        if (starts[t])
+            memset(state, 0, sizeof(float) * p->S);
+        ck_assert_int_eq(
+            p->rv->act(p->inst, ws, 1, x + (size_t)t * D, NULL, NULL, 1, state, a, &lp, &v, d), 0);
+        for (uint32_t k = 0; k < p->A; k++) {
+            char *end = NULL;
+            const double got = head == HEAD_GAUSS ? strtod(cursor, &end) : strtol(cursor, &end, 10);
+            ck_assert_msg(end != cursor, "the exported program wrote too little (step %u)", t);
+            cursor = end;
+            if (head == HEAD_GAUSS)
+                worst_action = fmax(worst_action, fabs(got - a[k]));
+            else
+                ck_assert_msg(got == a[k], "%s step %u: exported action %g, plugin %g", yaml, t,
+                              got, (double)a[k]);
+        }
+        cursor = strchr(cursor, '|');
+        ck_assert_ptr_nonnull(cursor);
+        cursor++;
+        for (uint32_t i = 0; i < p->S; i++) {
+            char *end = NULL;
+            const double got = strtod(cursor, &end);
+            ck_assert(end != cursor);
+            cursor = end;
+            worst_state = fmax(worst_state, fabs(got - state[i]));
+        }
+    }
+    printf("export_c (%s): %u steps, %s; max |state difference| %.3g\n", yaml, N,
+           head == HEAD_GAUSS ? "actions within" : "every action identical", worst_state);
+    if (head == HEAD_GAUSS)
+        printf("    max |exported - plugin| action %.3g\n", worst_action);
+    ck_assert_msg(worst_action <= 1e-4 && worst_state <= 1e-4,
+                  "exported actions or states differ by %.3g, %.3g", worst_action, worst_state);
+
+    g_free(text);
+    g_free(state);
+    p->vt->ws_destroy(p->inst, ws);
+}
+
 /* Export, compile the file inside tests/plugins/policy_export_driver.c, drive both through N steps
  * of episodes (starts every 20 to 60 steps), and compare the actions and the states. */
 static void check_export(const char *yaml, head_t head, uint32_t D, int u8, uint64_t seed)
@@ -1002,64 +1054,10 @@ static void check_export(const char *yaml, head_t head, uint32_t D, int u8, uint
 
     /* build the file alone and the driver around it with warnings as errors, and run it */
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    if (!pt_export_run(dir, c_path, in_path, out_path)) {
-        ppo_test_rm_tree(dir);
-        g_free(x);
-        g_free(starts);
-        g_free(in_path);
-        g_free(out_path);
-        g_free(c_path);
-        g_free(dir);
-        pol_free(p);
-        g_rand_free(r);
-        return;
-    }
-
-    /* the plugin: deterministic act on one row, its state reset to zeros at every start */
-    void *ws = p->vt->ws_create(p->inst, 1);
-    float *state = g_new0(float, p->S), a[2], lp, v, d[8];
-    char *text = NULL;
-    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
-    char *cursor = text;
-    double worst_action = 0.0, worst_state = 0.0;
-    for (uint32_t t = 0; t < N; t++) {
-        if (starts[t])
-            memset(state, 0, sizeof(float) * p->S);
-        ck_assert_int_eq(
-            p->rv->act(p->inst, ws, 1, x + (size_t)t * D, NULL, NULL, 1, state, a, &lp, &v, d), 0);
-        for (uint32_t k = 0; k < p->A; k++) {
-            char *end = NULL;
-            const double got = head == HEAD_GAUSS ? strtod(cursor, &end) : strtol(cursor, &end, 10);
-            ck_assert_msg(end != cursor, "the exported program wrote too little (step %u)", t);
-            cursor = end;
-            if (head == HEAD_GAUSS)
-                worst_action = fmax(worst_action, fabs(got - a[k]));
-            else
-                ck_assert_msg(got == a[k], "%s step %u: exported action %g, plugin %g", yaml, t,
-                              got, (double)a[k]);
-        }
-        cursor = strchr(cursor, '|');
-        ck_assert_ptr_nonnull(cursor);
-        cursor++;
-        for (uint32_t i = 0; i < p->S; i++) {
-            char *end = NULL;
-            const double got = strtod(cursor, &end);
-            ck_assert(end != cursor);
-            cursor = end;
-            worst_state = fmax(worst_state, fabs(got - state[i]));
-        }
-    }
-    printf("export_c (%s): %d steps, %s; max |state difference| %.3g\n", yaml, N,
-           head == HEAD_GAUSS ? "actions within" : "every action identical", worst_state);
-    if (head == HEAD_GAUSS)
-        printf("    max |exported - plugin| action %.3g\n", worst_action);
-    ck_assert_msg(worst_action <= 1e-4 && worst_state <= 1e-4,
-                  "exported actions or states differ by %.3g, %.3g", worst_action, worst_state);
+    if (pt_export_run(dir, c_path, in_path, out_path))
+        compare_export(p, yaml, head, N, D, x, starts, out_path);
 
     ppo_test_rm_tree(dir);
-    g_free(text);
-    g_free(state);
-    p->vt->ws_destroy(p->inst, ws);
     g_free(x);
     g_free(starts);
     g_free(in_path);
@@ -1086,16 +1084,7 @@ START_TEST(test_lstm_export_c_refuses_non_finite_parameters)
 {
     pol_t *p = pol_new("{lstm_hidden: 4}", 3, HEAD_CAT);
     p->theta[0] = NAN; /* lstm.0.weight_ih */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_lt(p->vt->export_c(p->inst, p->theta, NULL, f), 0);
-    fclose(f);
-    free(buf);
-    char *msg = ppo_host_take_error();
-    ck_assert_ptr_nonnull(msg);
-    ck_assert(strstr(msg, "NaN") != NULL);
-    g_free(msg);
+    pt_check_export_refuses_nan(p->vt, p->inst, p->theta);
     pol_free(p);
 }
 END_TEST
