@@ -67,8 +67,8 @@ static void summary(const cnn_t *m, char *buf, size_t size, uint32_t *width)
         *width = tr->conv[l].out_size > *width ? tr->conv[l].out_size : *width;
     }
     for (uint32_t l = 0; l < m->n_dense && at < size; l++) {
-        at += (size_t)snprintf(buf + at, size - at, " -> dense %u (%s)", tr->dense[l].out,
-                               act_name);
+        at +=
+            (size_t)snprintf(buf + at, size - at, " -> dense %u (%s)", tr->dense[l].out, act_name);
         *width = tr->dense[l].out > *width ? tr->dense[l].out : *width;
     }
     if (at < size)

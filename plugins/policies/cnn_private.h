@@ -26,9 +26,9 @@ typedef struct cnn_trunk {
 
 /* One policy instance. Read-only after create and bind. */
 typedef struct cnn {
-    const ppo_host_t *host;      /* host services, valid until destroy */
-    uint32_t D;                  /* observation elements, C H W */
-    uint32_t C, H, W;            /* the observation image */
+    const ppo_host_t *host;       /* host services, valid until destroy */
+    uint32_t D;                   /* observation elements, C H W */
+    uint32_t C, H, W;             /* the observation image */
     const ppo_space_t *obs_space; /* the spaces (setup's, valid until destroy), for export_c */
     const ppo_space_t *act_space;
     net_dist_t dist;             /* the action distribution and its head */

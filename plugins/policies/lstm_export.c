@@ -59,8 +59,7 @@ static int stack_arrays(FILE *out, const lstm_t *m, const float *params, const l
         for (uint32_t j = 0; j < 4; j++) {
             char name[64];
             snprintf(name, sizeof(name), "ppo_policy_%s_%u_%s", prefix, k, kinds[j]);
-            if (net_export_segment(out, m->host, &m->table, params, st->seg + 4 * k + j, name) !=
-                0)
+            if (net_export_segment(out, m->host, &m->table, params, st->seg + 4 * k + j, name) != 0)
                 return -1;
         }
     return 0;
@@ -147,8 +146,8 @@ int lstm_export_c(void *inst, const float *params, const ppo_obs_norm_t *norm, F
     ppo_codegen_obs_input(out, &pol, "buf0");
     static const char *const bufs[2] = {"buf0", "buf1"};
     int next = 1;
-    const char *e = net_export_dense(out, m->enc, m->n_enc, "enc", "buf0", m->activation, bufs,
-                                     &next);
+    const char *e =
+        net_export_dense(out, m->enc, m->n_enc, "enc", "buf0", m->activation, bufs, &next);
     stack_calls(out, m, &m->actor, "lstm", e);
     stack_calls(out, m, &m->vf_stack, "vf_lstm", e);
     char top[32];

@@ -1,13 +1,15 @@
 /* mlp_export — export_c of the mlp policy: one dependency-free C99 file that computes the
  * deterministic action from a raw observation (the contract PPO_EXPORT_CONTRACT of policy.h),
- * written with libppofw's code-generation helpers (<ppofw/codegen.h>).
+ * written with libppofw's code-generation helpers (<ppofw/codegen.h>) through libpolicynet's
+ * (net.h).
  *
  * The file holds the weights of the policy branch (hidden layers and head) as static const float
  * arrays, the observation scaling and normalization the core applied in training, and
  * ppo_policy_act: the index of the first largest logit for discrete actions (of each component's
- * logits for multi-discrete ones), the Gaussian's mean for box actions (unclipped). The helpers repeat ppo_tanh and the small-batch path of
- * ppo_linear_forward with the same constants, so the file computes what the plugin computes: bit
- * for bit where neither uses fused multiply-adds, to float rounding otherwise.
+ * logits for multi-discrete ones), the Gaussian's mean for box actions (unclipped). The helpers
+ * repeat ppo_tanh and the small-batch path of ppo_linear_forward with the same constants, so the
+ * file computes what the plugin computes: bit for bit where neither uses fused multiply-adds, to
+ * float rounding otherwise.
  *
  * Left out: the value branch, sampling, and any allocation or global state in the output.
  */

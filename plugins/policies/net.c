@@ -63,8 +63,10 @@ int net_table_check(const net_table_t *t, const ppo_host_t *host, const char *wh
 {
     if (!t->tab.failed)
         return 0;
-    host->error(host, "%s: its segment table of %u entries did not hold every segment (a bug in "
-                "the policy)", who, t->tab.capacity);
+    host->error(host,
+                "%s: its segment table of %u entries did not hold every segment (a bug in "
+                "the policy)",
+                who, t->tab.capacity);
     return -1;
 }
 
@@ -351,9 +353,8 @@ int net_backward_head(const net_table_t *t, const float *params, const net_dist_
 {
     if (dl->dlogp == NULL && dl->dentropy == NULL && dl->dkl == NULL)
         return 0;
-    const float *dy =
-        net_dist_backward(d, B, dist, k->actions, k->has_old ? k->old_dist : NULL, dl->dlogp,
-                          dl->dentropy, dl->dkl, ddist, dhead, dlog_std);
+    const float *dy = net_dist_backward(d, B, dist, k->actions, k->has_old ? k->old_dist : NULL,
+                                        dl->dlogp, dl->dentropy, dl->dkl, ddist, dhead, dlog_std);
     ppo_linear_backward(B, head->in, head->out, z, net_seg(t, params, head->weight), dy, dz,
                         net_grad(t, grad, head->weight), net_grad(t, grad, head->weight + 1));
     return 1;
@@ -417,8 +418,8 @@ int net_export_begin(FILE *out, const ppo_host_t *host, const ppo_codegen_policy
     return 0;
 }
 
-int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t,
-                       const float *params, uint32_t seg, const char *name)
+int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                       uint32_t seg, const char *name)
 {
     const ppo_segment_t *s = &t->tab.segments[seg];
     if (ppo_codegen_floats(out, name, net_seg(t, params, seg), s->rows, s->cols) != 0) {

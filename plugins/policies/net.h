@@ -19,7 +19,8 @@
 
 #include <ppofw/ppofw.h>
 
-#define NET_NAME_LEN 32       /* room for "vf_lstm.4294967295.weight_ih", "pi.dense.4294967295.weight" */
+#define NET_NAME_LEN 32 /* room for "vf_lstm.4294967295.weight_ih", "pi.dense.4294967295.weight"   \
+                         */
 #define NET_MAX_WIDTH 65536.0 /* largest layer width the schemas accept */
 
 /* ---- parameters the policies share ---- */
@@ -275,8 +276,8 @@ int net_export_begin(FILE *out, const ppo_host_t *host, const ppo_codegen_policy
 
 /* Segment `seg` of params as `static const float NAME[rows * cols]`. 0, or -1 after host->error
  * when a value is not finite. */
-int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t,
-                       const float *params, uint32_t seg, const char *name);
+int net_export_segment(FILE *out, const ppo_host_t *host, const net_table_t *t, const float *params,
+                       uint32_t seg, const char *name);
 
 /* A layer's weight (segment `weight`) and bias (the next segment) as ppo_policy_NAME_weight and
  * ppo_policy_NAME_bias; 0, or -1 after host->error. */

@@ -133,8 +133,8 @@ void pt_check_act_value_evaluate(const pt_policy_t *p, uint32_t B, const float *
     float *lp_act = f, *v_act = f + B, *v = f + 2 * B, *lp = f + 3 * B, *h = f + 4 * B,
           *kl = f + 5 * B, *ve = f + 6 * B, *lp2 = f + 7 * B;
     for (int step = 0; step < 3; step++) {
-        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                         0);
+        ck_assert_int_eq(
+            vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
         /* value() is act's value */
         ck_assert_int_eq(vt->value(p->inst, ws, B, obs, v), 0);
         ck_assert_msg(memcmp(v, v_act, sizeof(float) * B) == 0, "%s: value differs", label);
@@ -169,11 +169,12 @@ void pt_check_act_value_evaluate(const pt_policy_t *p, uint32_t B, const float *
     if (parts) {
         for (uint32_t b = 0; b < B; b++)
             ppo_rng_seed(&streams[b], 5, "act", b);
-        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                         0);
+        ck_assert_int_eq(
+            vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
         for (uint32_t b = 0; b < B; b++)
             ppo_rng_seed(&streams[b], 5, "act", b);
-        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL), 0);
+        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL),
+                         0);
         ck_assert(memcmp(act, act2, sizeof(float) * B * p->A) == 0);
         ck_assert(memcmp(lp_act, lp2, sizeof(float) * B) == 0);
     }
@@ -342,8 +343,8 @@ gboolean pt_export_run(const char *dir, const char *c_path, const char *in_path,
     char *prog = g_build_filename(dir, "policy", NULL);
     char *cc_policy[] = {cc,        "-std=c99", "-O2",          "-pedantic", "-Wall", "-Wextra",
                          "-Werror", "-c",       (char *)c_path, "-o",        obj,     NULL};
-    char *cc_prog[] = {cc,      "-std=c99", "-O2",   "-pedantic", "-Wall", "-Wextra", "-Werror",
-                       inc,     drv_src,    "-o",    prog,        "-lm",   NULL};
+    char *cc_prog[] = {cc,  "-std=c99", "-O2", "-pedantic", "-Wall", "-Wextra", "-Werror",
+                       inc, drv_src,    "-o",  prog,        "-lm",   NULL};
     char *run[] = {prog, (char *)in_path, (char *)out_path, NULL};
     ppo_test_run_ok(cc_policy);
     ppo_test_run_ok(cc_prog);
@@ -362,8 +363,8 @@ double pt_export_compare_act(const ppo_policy_vtable_t *vt, void *inst, uint32_t
 {
     void *ws = vt->ws_create(inst, N);
     ck_assert_ptr_nonnull(ws);
-    float *acts = g_new(float, (size_t)N * A), *chunked = g_new(float, (size_t)N * A);
-    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N * P);
+    float *acts = g_new(float, (size_t)N *A), *chunked = g_new(float, (size_t)N *A);
+    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N *P);
     ck_assert_int_eq(vt->act(inst, ws, N, seen, NULL, NULL, 1, acts, lp, v, d), 0);
     for (uint32_t b = 0; b < N; b += 8)
         ck_assert_int_eq(vt->act(inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL, 1,

@@ -149,8 +149,8 @@ static void pol_free(pol_t *p)
 /* The policy as policy_test's checks see it. */
 static pt_policy_t pt_of(const pol_t *p)
 {
-    return (pt_policy_t){p->vt,  p->inst, p->segs, p->n_segs, p->n_params, &p->act_space,
-                         p->D,   p->A,    p->P};
+    return (pt_policy_t){p->vt,         p->inst, p->segs, p->n_segs, p->n_params,
+                         &p->act_space, p->D,    p->A,    p->P};
 }
 
 /* Weights uniform in +-1.5/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
