@@ -18,6 +18,9 @@ dist_configs_DATA = \
 	configs/walker2d-zoo.yaml \
 	configs/ant.yaml \
 	configs/ant-cleanrl.yaml \
-	configs/inverted-pendulum.yaml
+	configs/inverted-pendulum.yaml \
+	configs/cartpole-novel.yaml \
+	configs/pendulum-novel.yaml \
+	configs/mountaincar-continuous-novel.yaml
 dist_configs_DATA += configs/bench-cleanrl-cartpole.yaml
 include configs/sweeps/local.mk
