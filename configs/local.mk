@@ -18,6 +18,11 @@ dist_configs_DATA = \
 	configs/walker2d-zoo.yaml \
 	configs/ant.yaml \
 	configs/ant-cleanrl.yaml \
-	configs/inverted-pendulum.yaml
+	configs/inverted-pendulum.yaml \
+	configs/minatar-asterix.yaml \
+	configs/minatar-breakout.yaml \
+	configs/minatar-freeway.yaml \
+	configs/minatar-seaquest.yaml \
+	configs/minatar-space-invaders.yaml
 dist_configs_DATA += configs/bench-cleanrl-cartpole.yaml
 include configs/sweeps/local.mk

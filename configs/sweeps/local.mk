@@ -4,4 +4,5 @@
 sweepsdir = $(pkgdatadir)/configs/sweeps
 dist_sweeps_DATA = \
 	configs/sweeps/ablation-advantage.yaml \
-	configs/sweeps/ablation-objective.yaml
+	configs/sweeps/ablation-objective.yaml \
+	configs/sweeps/minatar.yaml
