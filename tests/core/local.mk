@@ -23,14 +23,12 @@ tests_core_test_ppo_model_SOURCES = tests/core/test_ppo_model.c
 tests_core_test_ppo_model_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_model_LDADD = $(TEST_LIBS)
 include tests/core/badinput.mk
-tests_core_test_ppo_trainer_SOURCES = tests/core/test_ppo_trainer.c tests/core/trainer_fixture.c \
-	tests/core/trainer_fixture.h
+tests_core_test_ppo_trainer_SOURCES = tests/core/test_ppo_trainer.c
 tests_core_test_ppo_trainer_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_trainer_LDADD = $(TEST_LIBS)
 tests_core_test_ppo_abi12_SOURCES = tests/core/test_ppo_abi12.c
 tests_core_test_ppo_abi12_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_abi12_LDADD = $(TEST_LIBS)
-tests_core_test_ppo_semantics_SOURCES = tests/core/test_ppo_semantics.c \
-	tests/core/trainer_fixture.c tests/core/trainer_fixture.h
+tests_core_test_ppo_semantics_SOURCES = tests/core/test_ppo_semantics.c
 tests_core_test_ppo_semantics_CFLAGS = $(TEST_CFLAGS)
 tests_core_test_ppo_semantics_LDADD = $(TEST_LIBS)

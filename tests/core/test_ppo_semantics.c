@@ -16,7 +16,8 @@
 #include "ppo_collect_private.h"
 #include "ppo_crc32c_private.h"
 #include "ppo_test.h"
-#include "trainer_fixture.h"
+#include "ppo_session_private.h"
+#include "ppo_trainer_private.h"
 
 /* Pendulum with gSDE; the 40-step limit ends episodes inside the 64-step rollouts, and the high
  * learning rate moves the log-std between rollouts. */
@@ -41,7 +42,7 @@ static const char cartpole7[] =
     "optimizer: { plugin: adam, params: { lr: 1.0e-3 } }\n"
     "ppo: { total_steps: 100000, rollout_steps: 16, epochs: 2, minibatches: 1 }\n";
 
-static ppo_trainer_t *tr_of(fixture_t *f)
+static ppo_trainer_t *tr_of(ppo_test_trainer_t *f)
 {
     return f->trainer;
 }
@@ -98,8 +99,8 @@ START_TEST(test_gsde_every_logprob_is_that_of_the_distribution_actually_sampled)
     const char *const freq[] = {"policy.params.sde_sample_freq=-1",
                                 "policy.params.sde_sample_freq=4"};
     const char *ov[] = {freq[_i], NULL};
-    fixture_t f;
-    open_trainer(&f, pendulum_sde, ov);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, pendulum_sde, ov);
     ppo_trainer_t *tr = tr_of(&f);
     const size_t np = tr->model->n_params;
     float *params = g_new(float, np);
@@ -112,7 +113,7 @@ START_TEST(test_gsde_every_logprob_is_that_of_the_distribution_actually_sampled)
         for (uint32_t i = 0; i < tr->N; i++)
             rngs[i] = tr->slots[i].act_rng;
         ppo_metrics_row_t row;
-        iterate(&f, &row);
+        ppo_test_trainer_iterate(&f, &row);
         for (size_t r = 0; r < (size_t)tr->T * tr->N; r++)
             ended += tr->ro.terminated[r] != 0.0f || tr->ro.truncated[r] != 0.0f;
         assert_rollout_replays(tr, params, rngs, obs0, it);
@@ -123,7 +124,7 @@ START_TEST(test_gsde_every_logprob_is_that_of_the_distribution_actually_sampled)
     ck_assert_float_ne(ls[0], -0.5f);
     g_free(params);
     g_free(obs0);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -142,8 +143,8 @@ static void noise_steps(ppo_trainer_t *tr, uint64_t *out)
 
 START_TEST(test_gsde_noise_is_drawn_at_rollout_starts_and_not_at_episode_starts)
 {
-    fixture_t f;
-    open_trainer(&f, pendulum_sde, NULL);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, pendulum_sde, NULL);
     ppo_trainer_t *tr = tr_of(&f);
     GError *error = NULL;
     for (int k = 0; k < 3; k++) {
@@ -156,7 +157,7 @@ START_TEST(test_gsde_noise_is_drawn_at_rollout_starts_and_not_at_episode_starts)
         memcpy(tr->ro.obs, tr->ro.obs + (size_t)tr->T * tr->N * tr->D,
                (size_t)tr->N * tr->D * sizeof(float));
     }
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -165,7 +166,7 @@ START_TEST(test_policy_built_for_abi_1_1_keeps_drawing_noise_at_episode_starts)
     /* ABI 1.1 documented reset_noise as called at every episode start; such a policy keeps that
      * timing (mlp stands in for one here, its recorded ABI lowered) */
     GError *error = NULL;
-    fixture_t f;
+    ppo_test_trainer_t f;
     f.search = ppo_search_new(NULL);
     f.pipeline = ppo_pipeline_parse("t.yaml", ".", pendulum_sde, strlen(pendulum_sde), NULL, &error);
     ck_assert(f.pipeline != NULL);
@@ -193,7 +194,7 @@ START_TEST(test_policy_built_for_abi_1_1_keeps_drawing_noise_at_episode_starts)
                (size_t)tr->N * tr->D * sizeof(float));
     }
     ck_assert_int_gt(restarted, 0);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -202,9 +203,9 @@ END_TEST
 START_TEST(test_without_bootstrap_truncation_a_time_limit_end_is_a_termination)
 {
     const char *off[] = {"ppo.bootstrap_truncation=false", NULL};
-    fixture_t a, b;
-    open_trainer(&a, cartpole7, off);
-    open_trainer(&b, cartpole7, NULL);
+    ppo_test_trainer_t a, b;
+    ppo_test_trainer_open(&a, cartpole7, off);
+    ppo_test_trainer_open(&b, cartpole7, NULL);
     GError *error = NULL;
     ppo_trainer_t *ta = tr_of(&a), *tb = tr_of(&b);
     ck_assert(ppo_collect_rollout(ta, &error) && ppo_update_estimate(ta, &error));
@@ -229,8 +230,8 @@ START_TEST(test_without_bootstrap_truncation_a_time_limit_end_is_a_termination)
         ck_assert(tb->ro.bootstrap[r] != 0.0f);
     }
     ck_assert_int_gt(truncations, 0);
-    close_trainer(&a);
-    close_trainer(&b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
 }
 END_TEST
 
@@ -268,8 +269,8 @@ START_TEST(test_recurrent_truncation_bootstraps_with_the_state_before_the_reset)
         {"normalize.mode=gymnasium", "ppo.bootstrap_truncation=false", NULL},
     };
     const bool boot = _i < 2;
-    fixture_t f;
-    open_trainer(&f, rec, modes[_i]);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, rec, modes[_i]);
     ppo_trainer_t *tr = tr_of(&f);
     ck_assert_uint_eq(tr->S, 1);
     value_is_state(tr);
@@ -300,15 +301,15 @@ START_TEST(test_recurrent_truncation_bootstraps_with_the_state_before_the_reset)
     /* V after the rollout uses the live states */
     for (uint32_t i = 0; i < tr->N; i++)
         ck_assert_float_eq(tr->ro.last_values[i], s[i]);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 
     /* and such a run trains */
-    open_trainer(&f, rec, modes[_i]);
+    ppo_test_trainer_open(&f, rec, modes[_i]);
     ppo_metrics_row_t row;
     for (int k = 0; k < 2; k++)
-        iterate(&f, &row);
+        ppo_test_trainer_iterate(&f, &row);
     ck_assert(isfinite(row.value_loss) && isfinite(row.approx_kl) && row.episodes > 0);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -344,8 +345,8 @@ START_TEST(test_gymnasium_normalization_counts_final_observations_per_env_and_ke
 {
     const char *gym[] = {"normalize.obs=true", "normalize.reward=true", "normalize.mode=gymnasium",
                          NULL};
-    fixture_t f;
-    open_trainer(&f, cartpole7, gym);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, cartpole7, gym);
     ppo_trainer_t *tr = tr_of(&f);
     GError *error = NULL;
     ck_assert(ppo_collect_rollout(tr, &error));
@@ -412,17 +413,17 @@ START_TEST(test_gymnasium_normalization_counts_final_observations_per_env_and_ke
     ck_assert_double_eq_tol(tr->env_ret_rms[0].var[0], ret.var[0], 1e-9);
     ck_assert(tr->env_obs_rms[1].count != s0->count || tr->env_obs_rms[1].mean[0] != s0->mean[0]);
     envp->vt.env.destroy(env);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 
     /* VecNormalize's statistics, by contrast, are shared and count the rows the policy sees:
      * the first observations and every step's (the reset one after an episode end) */
     const char *vec[] = {"normalize.obs=true", NULL};
-    open_trainer(&f, cartpole7, vec);
+    ppo_test_trainer_open(&f, cartpole7, vec);
     tr = tr_of(&f);
     ck_assert(ppo_collect_rollout(tr, &error));
     ck_assert_ptr_null(tr->env_obs_rms);
     ck_assert_double_eq_tol(tr->obs_rms.count, 1e-4 + (double)tr->N * (1 + tr->T), 1e-9);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -433,24 +434,24 @@ START_TEST(test_sb3_mse_value_loss_with_vf_coef_c_trains_as_half_mse_with_2c)
     const char *mse[] = {"ppo.value_loss=mse", "ppo.vf_coef=0.4", NULL};
     const char *half2[] = {"ppo.value_loss=half_mse", "ppo.vf_coef=0.8", NULL};
     const char *half[] = {"ppo.vf_coef=0.4", NULL};
-    fixture_t a, b, c;
-    open_trainer(&a, cartpole7, mse);
-    open_trainer(&b, cartpole7, half2);
-    open_trainer(&c, cartpole7, half);
+    ppo_test_trainer_t a, b, c;
+    ppo_test_trainer_open(&a, cartpole7, mse);
+    ppo_test_trainer_open(&b, cartpole7, half2);
+    ppo_test_trainer_open(&c, cartpole7, half);
     ppo_metrics_row_t ra, rb, rc;
     for (int i = 0; i < 3; i++) {
-        iterate(&a, &ra);
-        iterate(&b, &rb);
-        iterate(&c, &rc);
+        ppo_test_trainer_iterate(&a, &ra);
+        ppo_test_trainer_iterate(&b, &rb);
+        ppo_test_trainer_iterate(&c, &rc);
         ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d differs", i + 1);
     }
     const ppo_model_t *ma = ppo_trainer_model(a.trainer), *mb = ppo_trainer_model(b.trainer);
     const ppo_model_t *mc = ppo_trainer_model(c.trainer);
     ck_assert_mem_eq(ma->params, mb->params, ma->n_params * sizeof(float));
     ck_assert(memcmp(ma->params, mc->params, ma->n_params * sizeof(float)) != 0);
-    close_trainer(&a);
-    close_trainer(&b);
-    close_trainer(&c);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
+    ppo_test_trainer_close(&c);
 }
 END_TEST
 
@@ -490,16 +491,16 @@ START_TEST(test_update_statistics_mean_what_sb3s_of_the_same_name_mean)
      * a run of one epoch (same seed, same shuffle) ends with */
     const char *two[] = {"ppo.epochs=2", "ppo.vf_coef=0.5", "ppo.ent_coef=0.01", NULL};
     const char *one[] = {"ppo.epochs=1", "ppo.vf_coef=0.5", "ppo.ent_coef=0.01", NULL};
-    fixture_t a, b;
-    open_trainer(&a, cartpole7, two);
-    open_trainer(&b, cartpole7, one);
+    ppo_test_trainer_t a, b;
+    ppo_test_trainer_open(&a, cartpole7, two);
+    ppo_test_trainer_open(&b, cartpole7, one);
     ppo_trainer_t *ta = tr_of(&a), *tb = tr_of(&b);
     const size_t np = ta->model->n_params, B = (size_t)ta->T * ta->N;
     float *p0 = g_memdup2(ta->model->params, np * sizeof(float));
     float *obs0 = g_memdup2(ta->ro.obs, (size_t)ta->N * ta->D * sizeof(float));
     ppo_metrics_row_t ra, rb;
-    iterate(&a, &ra);
-    iterate(&b, &rb);
+    ppo_test_trainer_iterate(&a, &ra);
+    ppo_test_trainer_iterate(&b, &rb);
     double *lp1 = g_new(double, B), *ent1 = g_new(double, B), *v1 = g_new(double, B);
     double *lp0 = g_new(double, B), *ent0 = g_new(double, B), *v0 = g_new(double, B);
     evaluate_rollout(ta, p0, obs0, lp0, ent0, v0);
@@ -544,8 +545,8 @@ START_TEST(test_update_statistics_mean_what_sb3s_of_the_same_name_mean)
     /* n_updates counts epochs, over every iteration; the optimizer steps have their own name */
     ck_assert_uint_eq(ra.n_updates, 2);
     ck_assert_uint_eq(rb.n_updates, 1);
-    iterate(&a, &ra);
-    iterate(&a, &ra);
+    ppo_test_trainer_iterate(&a, &ra);
+    ppo_test_trainer_iterate(&a, &ra);
     ck_assert_uint_eq(ra.n_updates, 3 * 2);
     ck_assert_uint_eq(ra.optimizer_steps, 3 * 2 * 1);
     g_free(lp0);
@@ -556,8 +557,8 @@ START_TEST(test_update_statistics_mean_what_sb3s_of_the_same_name_mean)
     g_free(v1);
     g_free(p0);
     g_free(obs0);
-    close_trainer(&a);
-    close_trainer(&b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
 }
 END_TEST
 
@@ -571,19 +572,19 @@ START_TEST(test_round_iterations_down_runs_at_most_total_steps_as_cleanrl_does)
     const char *const *cases[] = {up, down};
     const uint64_t want[] = {1024, 960}; /* 16 and 15 iterations of 64 steps */
     for (int k = 0; k < 2; k++) {
-        fixture_t f;
-        open_trainer(&f, cartpole7, cases[k]);
+        ppo_test_trainer_t f;
+        ppo_test_trainer_open(&f, cartpole7, cases[k]);
         ppo_metrics_row_t row;
         while (!ppo_trainer_done(f.trainer))
-            iterate(&f, &row);
+            ppo_test_trainer_iterate(&f, &row);
         ck_assert_uint_eq(row.global_step, want[k]);
-        close_trainer(&f);
+        ppo_test_trainer_close(&f);
     }
     /* fewer steps than one iteration, rounded down: no run at all, said so */
     const char *none[] = {"ppo.total_steps=50", "env.num_envs=1", "ppo.rollout_steps=64",
                           "ppo.round_iterations=down", NULL};
     GError *error = NULL;
-    fixture_t f;
+    ppo_test_trainer_t f;
     f.search = ppo_search_new(NULL);
     f.pipeline = ppo_pipeline_parse("t.yaml", ".", cartpole7, strlen(cartpole7), none, &error);
     f.session = ppo_session_open(f.pipeline, f.search, &error);
@@ -594,7 +595,7 @@ START_TEST(test_round_iterations_down_runs_at_most_total_steps_as_cleanrl_does)
                   "%s", error->message);
     g_clear_error(&error);
     f.trainer = NULL;
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
@@ -615,14 +616,14 @@ START_TEST(test_every_finished_episode_reaches_the_episode_log_once_in_order)
 {
     /* a 25-step limit: both terminations and truncations */
     const char *ov[] = {"env.max_episode_steps=25", NULL};
-    fixture_t f;
-    open_trainer(&f, cartpole7, ov);
+    ppo_test_trainer_t f;
+    ppo_test_trainer_open(&f, cartpole7, ov);
     episode_log_t log = {g_array_new(FALSE, FALSE, sizeof(ppo_episode_t))};
     f.trainer->on_episode = collect_episode;
     f.trainer->on_episode_ctx = &log;
     ppo_metrics_row_t row;
     for (int i = 0; i < 12; i++)
-        iterate(&f, &row);
+        ppo_test_trainer_iterate(&f, &row);
     ck_assert_uint_eq(log.episodes->len, row.episodes);
     /* the last 100 are the episode window: their mean is ep_return_mean */
     const guint from = log.episodes->len > 100 ? log.episodes->len - 100 : 0;
@@ -650,13 +651,13 @@ START_TEST(test_every_finished_episode_reaches_the_episode_log_once_in_order)
     ck_assert_int_gt(term, 0);
     ck_assert_double_eq_tol(sum / (log.episodes->len - from), row.ep_return_mean, 1e-9);
     g_array_free(log.episodes, TRUE);
-    close_trainer(&f);
+    ppo_test_trainer_close(&f);
 }
 END_TEST
 
 /* ---- checkpoints ---- */
 
-static char *write_ckpt(fixture_t *f, const char *dir)
+static char *write_ckpt(ppo_test_trainer_t *f, const char *dir)
 {
     char *path = g_build_filename(dir, "c.ckpt", NULL);
     GError *error = NULL;
@@ -666,7 +667,7 @@ static char *write_ckpt(fixture_t *f, const char *dir)
     return path;
 }
 
-static void restore(fixture_t *f, const char *path)
+static void restore(ppo_test_trainer_t *f, const char *path)
 {
     GError *error = NULL;
     ppo_ckpt_t *c = ppo_checkpoint_read(path, &error);
@@ -678,16 +679,16 @@ static void restore(fixture_t *f, const char *path)
 
 /* Open `a` from `text` and run two iterations, checkpoint it, and open `b` from the same text
  * restored from that checkpoint. */
-static void run_then_resume(fixture_t *a, fixture_t *b, const char *text,
+static void run_then_resume(ppo_test_trainer_t *a, ppo_test_trainer_t *b, const char *text,
                             const char *const *overrides)
 {
     char *dir = ppo_test_tmpdir();
-    open_trainer(a, text, overrides);
+    ppo_test_trainer_open(a, text, overrides);
     ppo_metrics_row_t row;
-    iterate(a, &row);
-    iterate(a, &row);
+    ppo_test_trainer_iterate(a, &row);
+    ppo_test_trainer_iterate(a, &row);
     char *path = write_ckpt(a, dir);
-    open_trainer(b, text, overrides);
+    ppo_test_trainer_open(b, text, overrides);
     restore(b, path);
     ppo_test_rm_tree(dir);
     g_free(path);
@@ -717,13 +718,13 @@ START_TEST(test_resuming_an_env_without_state_counts_no_observation_twice)
                                "normalize: { obs: true }\n";
     const char *modes[] = {"normalize.mode=vecnormalize", "normalize.mode=gymnasium"};
     const char *ov[] = {modes[_i], NULL};
-    fixture_t a, b;
+    ppo_test_trainer_t a, b;
     run_then_resume(&a, &b, walk, ov);
     assert_same_rms(&a.trainer->obs_rms, &b.trainer->obs_rms);
     for (uint32_t i = 0; a.trainer->env_obs_rms != NULL && i < a.trainer->N; i++)
         assert_same_rms(&a.trainer->env_obs_rms[i], &b.trainer->env_obs_rms[i]);
-    close_trainer(&a);
-    close_trainer(&b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
 }
 END_TEST
 
@@ -738,12 +739,12 @@ START_TEST(test_gymnasium_normalization_resumes_exactly)
                                "ppo: { total_steps: 100000, rollout_steps: 128, epochs: 2,\n"
                                "       minibatches: 4, bootstrap_truncation: false }\n"
                                "normalize: { obs: true, reward: true, mode: gymnasium }\n";
-    fixture_t a, b;
+    ppo_test_trainer_t a, b;
     run_then_resume(&a, &b, pend, NULL);
     ppo_metrics_row_t ra, rb;
     for (int i = 0; i < 3; i++) {
-        iterate(&a, &ra);
-        iterate(&b, &rb);
+        ppo_test_trainer_iterate(&a, &ra);
+        ppo_test_trainer_iterate(&b, &rb);
         ck_assert_msg(memcmp(&ra, &rb, sizeof(ra)) == 0, "iteration %d after restore differs",
                       i + 1);
     }
@@ -753,8 +754,8 @@ START_TEST(test_gymnasium_normalization_resumes_exactly)
     }
     ck_assert_mem_eq(a.trainer->model->params, b.trainer->model->params,
                      a.trainer->model->n_params * sizeof(float));
-    close_trainer(&a);
-    close_trainer(&b);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
 }
 END_TEST
 
@@ -813,15 +814,15 @@ static char *drop_new_keys(const char *text)
 START_TEST(test_a_checkpoint_from_before_new_keys_resumes_when_they_keep_their_defaults)
 {
     char *dir = ppo_test_tmpdir();
-    fixture_t a, b, c;
-    open_trainer(&a, cartpole7, NULL);
+    ppo_test_trainer_t a, b, c;
+    ppo_test_trainer_open(&a, cartpole7, NULL);
     char *path = write_ckpt(&a, dir);
     rewrite_pipe(path, drop_new_keys);
-    open_trainer(&b, cartpole7, NULL);
+    ppo_test_trainer_open(&b, cartpole7, NULL);
     restore(&b, path);
     /* a new key set away from its default changes the run: refused, named */
     const char *mse[] = {"ppo.value_loss=mse", NULL};
-    open_trainer(&c, cartpole7, mse);
+    ppo_test_trainer_open(&c, cartpole7, mse);
     GError *error = NULL;
     ppo_ckpt_t *ck = ppo_checkpoint_read(path, &error);
     ck_assert(ck != NULL);
@@ -829,9 +830,9 @@ START_TEST(test_a_checkpoint_from_before_new_keys_resumes_when_they_keep_their_d
     ck_assert_msg(strstr(error->message, "value_loss") != NULL, "%s", error->message);
     g_clear_error(&error);
     ppo_checkpoint_free(ck);
-    close_trainer(&a);
-    close_trainer(&b);
-    close_trainer(&c);
+    ppo_test_trainer_close(&a);
+    ppo_test_trainer_close(&b);
+    ppo_test_trainer_close(&c);
     ppo_test_rm_tree(dir);
     g_free(path);
     g_free(dir);

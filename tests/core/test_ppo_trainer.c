@@ -14,7 +14,8 @@
 #include "ppo_collect_private.h"
 #include "ppo_test.h"
 #include "ppo_trainer_private.h"
-#include "trainer_fixture.h"
+#include "ppo_session_private.h"
+#include "ppo_trainer_private.h"
 
 static const char cartpole[] = "name: t\n"
                                "seed: 3\n"
