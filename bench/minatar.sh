@@ -80,15 +80,28 @@ run_final() {
         "$1/metrics.csv"
 }
 
+# ep_return_mean of the first iteration of run dir $1 that finished episodes (the episodes of the
+# initial, nearly uniform policy: about what a random policy scores), or "-"
+run_first() {
+    awk -F, 'NR > 1 && $4 != "" { printf "%.1f\n", $4; found = 1; exit } END { if (!found) print "-" }' \
+        "$1/metrics.csv"
+}
+
+# ep_return_mean at every tenth of run dir $1 ($2 env steps), one decimal
+run_curve() {
+    awk -F, -v every="$(($2 / 10))" 'BEGIN { mark = every } NR > 1 && $1 >= mark && $4 != "" {
+        printf "%s%.1f", sep, $4; sep = " "; while (mark <= $1) mark += every }' "$1/metrics.csv"
+}
+
 # one table row per run: game, setting, seed, run dir name
 row() {
     dir="$runs/$3-$4"
     if ! run_done "$dir"; then
-        echo "| $1 | $2 | $4 | not run | | | |"
+        echo "| $1 | $2 | $4 | not run | | | | |"
         return 0
     fi
     n=$(run_steps "$dir")
-    echo "| $1 | $2 | $4 | $n | $(run_final "$dir") | $(bench_curve "$dir" $((n / 10))) | $(cat "$dir/wall_s") |"
+    echo "| $1 | $2 | $4 | $n | $(run_first "$dir") | $(run_final "$dir") | $(run_curve "$dir" "$n") | $(cat "$dir/wall_s") |"
 }
 
 # every run directory this table covers, one a line
@@ -138,14 +151,18 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "about 19 / 18 / 47 / 16 / 185 for Asterix / Breakout / Freeway / Seaquest / Space Invaders"
     echo "after 5M frames, read off its plot)."
     echo
-    echo "\`steps\`: env steps the run made (64 envs x 128 steps per iteration, rounded up). \`final\`:"
+    echo "\`steps\`: env steps the run made (64 envs x 128 steps per iteration, rounded up). \`first\`:"
+    echo "ep_return_mean of the first iteration that finished episodes, those of the initial policy"
+    echo "(nearly uniform: the policy head starts at gain 0.01), so about what a random policy scores"
+    echo "(Freeway's episodes last 2500 steps, so its first ones end in iteration 20, after 19 updates)."
+    echo "\`final\`:"
     echo "ep_return_mean after the last iteration (mean raw return of the last 100 finished training"
     echo "episodes, sampled actions). \`curve\`: ep_return_mean at every tenth of the run. Wall times are"
     echo "from a machine shared with other builds and runs (load average $load_before when the table"
     echo "was written); they are not comparable with other recorded ones."
     echo
-    echo "| game | setting | seed | steps | final | curve (every steps/10) | wall time (s) |"
-    echo "| --- | --- | --- | --- | --- | --- | --- |"
+    echo "| game | setting | seed | steps | first | final | curve (every steps/10) | wall time (s) |"
+    echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
     echo "$games" | while read -r game target; do
         for seed in $seeds; do row "$game" gymnax "$game" "$seed"; done
         [ "$defaults_steps" = 0 ] || row "$game" "MinAtar defaults" "$game-minatar-defaults" 1
