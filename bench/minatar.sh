@@ -128,7 +128,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 {
     echo "# MinAtar learning results"
     echo
-    echo "Written $(date -u +%Y-%m-%d) by \`bench/minatar.sh\` on $(nproc) cores ($(uname -m)), ppofw $("$ppofw" --version | cut -d' ' -f2), one thread per run, at most ${BENCH_JOBS:-2} runs at a time, under \`nice -n 10\`. Each run:"
+    echo "Written $(date -u +%Y-%m-%d) by \`bench/minatar.sh\` on $(nproc) cores ($(uname -m)), ppofw $("$ppofw" --version | cut -d' ' -f2), one thread per run, under \`nice -n 10\`, with BENCH_JOBS=${BENCH_JOBS:-2} (runs at a time). Each run:"
     echo
     echo "    nice -n 10 $ppofw run configs/minatar-GAME.yaml --set seed=S --set ppo.threads=1 \\"
     echo "        --set ppo.total_steps=STEPS [MinAtar's defaults: $minatar_defaults] --run-dir DIR"
@@ -141,8 +141,8 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
         echo "targets at 10M steps."
         echo
     fi
-    echo "The runs took $(awk -v s="$total_wall" 'BEGIN { printf "%.0f s (%.1f h)", s, s / 3600 }') of wall time in all (the sum of the rows' wall times; runs that overlapped are"
-    echo "counted each)."
+    echo "The runs took $(awk -v s="$total_wall" 'BEGIN { printf "%.0f s (%.1f h)", s, s / 3600 }') of wall time in all (the sum of the rows' wall"
+    echo "times; runs that overlapped are counted each)."
     echo
     echo "\`gymnax\`: the config as shipped, gymnax's setting (no sticky actions, the minimal action set,"
     echo "difficulty ramping, episodes cut at 1000 steps, Freeway 2500, the cut treated as a termination)."
@@ -155,8 +155,7 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "ep_return_mean of the first iteration that finished episodes, those of the initial policy"
     echo "(nearly uniform: the policy head starts at gain 0.01), so about what a random policy scores"
     echo "(Freeway's episodes last 2500 steps, so its first ones end in iteration 20, after 19 updates)."
-    echo "\`final\`:"
-    echo "ep_return_mean after the last iteration (mean raw return of the last 100 finished training"
+    echo "\`final\`: ep_return_mean after the last iteration (mean raw return of the last 100 finished training"
     echo "episodes, sampled actions). \`curve\`: ep_return_mean at every tenth of the run. Wall times are"
     echo "from a machine shared with other builds and runs (load average $load_before when the table"
     echo "was written); they are not comparable with other recorded ones."
