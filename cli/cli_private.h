@@ -25,11 +25,25 @@ typedef struct ppo_cli_command {
     const GOptionEntry *entries;
 } ppo_cli_command_t;
 
-/* Print "ppofw: <message>" for an error and return its exit code. Frees the error. */
+/* Print "ppofw: <message>" for an error (cut in the middle past a few thousand bytes) and
+ * return its exit code. Frees the error. */
 int ppo_cli_fail(GError *error);
 
-/* Parse argv with ctx; prints the usage error and returns false with *exit_code = 2. */
+/* `text`, or its start and end around "[... N bytes cut ...]" when longer than `max`.
+ * (transfer full) */
+char *ppo_cli_cut(const char *text, size_t max);
+
+/* Parse argv with ctx; prints the usage error and returns false with *exit_code = 2. Also drops
+ * the "--" that ends the options, starts the watchdog for --plugin-timeout, and arms the exit()
+ * guard (ppo_signal_private.h) for the rest of the command. */
 bool ppo_cli_parse(GOptionContext *ctx, int *argc, char ***argv, int *exit_code);
+
+/* Options of commands that call plugins: --plugin-timeout SECONDS (ppo_cli_plugin_timeout). */
+extern const GOptionEntry ppo_cli_plugin_entries[];
+extern double ppo_cli_plugin_timeout;
+
+/* Fail (usage, exit 2) naming the option and the value when a value is not valid UTF-8. */
+bool ppo_cli_check_utf8(const char *option, char *const *values, int *exit_code);
 
 struct ppo_pipeline;
 

@@ -177,7 +177,7 @@ static GOptionEntry bench_entries[] = {
      "time given to each throughput measurement (default 2)", "S"},
     {"json", 0, 0, G_OPTION_ARG_NONE, &args.json,
      "print the figures as one JSON object on stdout", NULL},
-    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &args.sets,
+    {"set", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &args.sets,
      "override a pipeline key (dotted path; the value is YAML), e.g. --set ppo.threads=1",
      "KEY=VALUE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args.plugin_path,
@@ -198,6 +198,7 @@ static GOptionContext *bench_context(void)
              "ceiling training reaches; peak RSS; heap allocations per iteration. Nothing is\n"
              "written to disk.");
     g_option_context_add_main_entries(ctx, bench_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -205,7 +206,8 @@ static int bench_main(int argc, char **argv)
 {
     int code = PPO_EXIT_OK;
     GOptionContext *ctx = bench_context();
-    if (!ppo_cli_parse(ctx, &argc, &argv, &code))
+    if (!ppo_cli_parse(ctx, &argc, &argv, &code) ||
+        !ppo_cli_check_utf8("--set", args.sets, &code))
         goto out;
     if (argc != 2) {
         fprintf(stderr, "ppofw: bench takes one PIPELINE file%s; see ppofw bench --help\n",

@@ -19,6 +19,9 @@
 #include "ppo_space_private.h"
 #include "ppo_signal_private.h"
 
+/* More threads than this test nothing more and can exhaust a process limit. */
+#define PPO_CHECK_MAX_THREADS 256
+
 typedef struct {
     char *params;
     char **plugin_path;
@@ -71,6 +74,7 @@ static GOptionContext *check_env_context(void)
              "and several instances run at once on threads as they do alone.\n"
              "NAME is a plugin name or a path to a .so. Exits 3 if any check fails.");
     g_option_context_add_main_entries(ctx, env_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -92,6 +96,7 @@ static GOptionContext *check_policy_context(void)
              "gradients are checked through time.\n"
              "NAME is a plugin name or a path to a .so. Exits 3 if any check fails.");
     g_option_context_add_main_entries(ctx, policy_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -121,9 +126,11 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
         code = PPO_EXIT_USAGE;
         goto out;
     }
-    if (args.episodes < 1 || args.threads < 2 || args.seed < 0) {
-        fprintf(stderr, "ppofw: %s: --episodes must be >= 1, --threads >= 2 and --seed >= 0\n",
-                cmd);
+    if (args.episodes < 1 || args.threads < 2 || args.threads > PPO_CHECK_MAX_THREADS ||
+        args.seed < 0) {
+        fprintf(stderr,
+                "ppofw: %s: --episodes must be >= 1, --threads in [2, %d] and --seed >= 0\n",
+                cmd, PPO_CHECK_MAX_THREADS);
         code = PPO_EXIT_USAGE;
         goto out;
     }
@@ -180,7 +187,7 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     }
 
     /* a crash inside the plugin is reported with its name (exit 3) */
-    ppo_signals_install();
+    ppo_signals_install_crash();
     char *flow = ppo_params_to_flow(params);
     printf("%s %s (%s), version %s, params %s, seed %" G_GINT64_FORMAT "\n", cmd, p->name, p->path,
            p->version, flow, args.seed);
@@ -217,9 +224,9 @@ static int check_main(int argc, char **argv, ppo_kind_t kind, GOptionContext *ct
     ppo_check_report_free(report);
 out:
     if (env_inst != NULL) {
-        ppo_plugin_set_current(env);
+        ppo_plugin_enter(env, "destroy");
         env->vt.env.destroy(env_inst);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     ppo_params_free(env_params);
     ppo_params_free(params);

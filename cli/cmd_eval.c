@@ -32,7 +32,7 @@ static GOptionEntry eval_entries[] = {
      "take the distribution's mode instead of sampling", NULL},
     {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of the evaluation streams (default 0)", "S"},
     {"render", 0, 0, G_OPTION_ARG_STRING, &render, "draw the first env's episodes: text", "text"},
-    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "override a key of the pipeline",
+    {"set", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "override a key of the pipeline",
      "KEY=VALUE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_path,
      "look for plugins in DIR first (repeatable)", "DIR"},
@@ -58,6 +58,7 @@ static GOptionContext *eval_context(void)
                                  "lengths. Without PIPELINE, the pipeline stored in the\n"
                                  "checkpoint is used.");
     g_option_context_add_main_entries(ctx, eval_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -125,7 +126,8 @@ static int eval_main(int argc, char **argv)
 {
     int code = PPO_EXIT_OK;
     GOptionContext *ctx = eval_context();
-    if (!ppo_cli_parse(ctx, &argc, &argv, &code))
+    if (!ppo_cli_parse(ctx, &argc, &argv, &code) ||
+        !ppo_cli_check_utf8("--set", sets, &code))
         goto out;
     if (checkpoint == NULL || argc > 2) {
         fprintf(stderr, "ppofw: eval needs --checkpoint FILE and at most one PIPELINE; see "
@@ -150,7 +152,7 @@ static int eval_main(int argc, char **argv)
     }
     GError *error = NULL;
     /* a plugin that crashes is named, as in training */
-    ppo_signals_install();
+    ppo_signals_install_crash();
     ppo_search_t *search = ppo_search_new((const char *const *)plugin_path);
     ppo_loaded_policy_t *lp = ppo_loaded_policy_open(checkpoint, argc == 2 ? argv[1] : NULL,
                                                      (const char *const *)sets, search, &error);

@@ -7,12 +7,14 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli_private.h"
 #include "ppo_checkpoint_private.h"
 #include "ppo_export_verify_private.h"
+#include "ppo_file_private.h"
 
 static char *checkpoint;
 static char *output;
@@ -47,6 +49,7 @@ static GOptionContext *export_context(void)
              "implement export_c. --verify exits 3 when the file does not compile or acts\n"
              "otherwise than the policy.");
     g_option_context_add_main_entries(ctx, export_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -65,14 +68,12 @@ static bool write_header(const char *path, const ppo_codegen_policy_t *pol, GErr
     const int rc = f != NULL ? ppo_codegen_header(f, pol, full) : -1;
     if (f != NULL)
         fclose(f);
-    GError *local = NULL;
-    bool ok = rc == 0 && g_file_set_contents(path, text, (gssize)len, &local);
+    bool ok = false;
     if (rc != 0)
         g_set_error(error, PPO_ERROR, PPO_ERROR_INTERNAL,
                     "%s: the policy's spaces are not ones the export contract covers", path);
-    else if (!ok)
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write: %s", path, local->message);
-    g_clear_error(&local);
+    else
+        ok = ppo_output_write(path, "the header", text, len, error);
     free(text);
     g_free(full);
     g_free(guard);
@@ -136,6 +137,13 @@ static int export_main(int argc, char **argv)
         code = PPO_EXIT_USAGE;
         goto out;
     }
+    if (header != NULL && ppo_file_same(output, header)) {
+        fprintf(stderr, "ppofw: export: -o %s and --header %s name the same file; give the "
+                        "header its own name (e.g. policy.h)\n",
+                output, header);
+        code = PPO_EXIT_USAGE;
+        goto out;
+    }
     GError *error = NULL;
     ppo_search_t *search = ppo_search_new((const char *const *)plugin_path);
     ppo_loaded_policy_t *lp = ppo_loaded_policy_open(checkpoint, NULL, NULL, search, &error);
@@ -162,12 +170,13 @@ static int export_main(int argc, char **argv)
         code = PPO_EXIT_PLUGIN;
         goto out_policy;
     }
-    char *tmp = g_strconcat(output, ".tmp", NULL);
-    FILE *f = fopen(tmp, "w");
+    /* the plugin writes into memory; the file is written once that succeeded */
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f = open_memstream(&text, &text_len);
     if (f == NULL) {
         fprintf(stderr, "ppofw: %s: cannot write: %s\n", output, g_strerror(errno));
         code = PPO_EXIT_IO;
-        g_free(tmp);
         goto out_policy;
     }
     ppo_obs_norm_t norm = {
@@ -180,11 +189,14 @@ static int export_main(int argc, char **argv)
         .clip = lp->obs_clip,
     };
     uint32_t state_size = 0;
-    ppo_plugin_set_current(pp);
-    if (pp->vt.policy.recurrent != NULL)
+    if (pp->vt.policy.recurrent != NULL) {
+        ppo_plugin_enter(pp, "state_size");
         state_size = pp->vt.policy.recurrent->state_size(lp->model->inst);
+        ppo_plugin_leave();
+    }
+    ppo_plugin_enter(pp, "export_c");
     int rc = pp->vt.policy.export_c(lp->model->inst, lp->model->params, &norm, f);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     const ppo_codegen_policy_t pol = {
         .struct_size = sizeof(pol),
         .state_size = state_size,
@@ -194,12 +206,11 @@ static int export_main(int argc, char **argv)
     const bool write_ok = fclose(f) == 0;
     if (rc != 0) {
         code = ppo_cli_fail(ppo_plugin_error(pp, "export_c", rc));
-        unlink(tmp);
-    } else if (!write_ok || rename(tmp, output) != 0) {
+    } else if (!write_ok) {
         fprintf(stderr, "ppofw: %s: cannot write: %s\n", output, g_strerror(errno));
-        unlink(tmp);
         code = PPO_EXIT_IO;
-    } else if (header != NULL && !write_header(header, &pol, &error)) {
+    } else if (!ppo_output_write(output, "the exported policy", text, text_len, &error) ||
+               (header != NULL && !write_header(header, &pol, &error))) {
         code = ppo_cli_fail(error);
     } else {
         fprintf(stderr, "ppofw: wrote %s%s%s\n", output, header != NULL ? " and " : "",
@@ -207,7 +218,7 @@ static int export_main(int argc, char **argv)
         if (verify)
             code = verify_export(lp, &norm, state_size);
     }
-    g_free(tmp);
+    free(text);
 out_policy:
     ppo_loaded_policy_free(lp);
 out:

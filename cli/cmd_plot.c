@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli_private.h"
+#include "ppo_file_private.h"
 #include "ppo_curves_private.h"
 #include "ppo_svg_private.h"
 
@@ -132,21 +133,18 @@ static int plot_main(int argc, char **argv)
         g_strdup_printf("%s; mean over seeds with a ±1 %s band", smoothing,
                         band == PPO_BAND_STD ? "standard deviation" : "standard error");
     g_free(smoothing);
-    GError *local = NULL;
     bool written;
     if (g_str_has_suffix(args.output, ".png") || g_str_has_suffix(args.output, ".PNG")) {
-        written = ppo_report_png(rep, subtitle, band, args.output, &local);
+        written = ppo_report_png(rep, subtitle, band, args.output, &error);
         ppo_svg_png_release_fonts();
     } else {
         char *svg = ppo_report_svg(rep, subtitle, band);
-        written = g_file_set_contents(args.output, svg, -1, &local);
+        written = ppo_output_write(args.output, "the SVG plot", svg, strlen(svg), &error);
         g_free(svg);
     }
     g_free(subtitle);
     if (!written) {
-        fprintf(stderr, "ppofw: %s: cannot write: %s\n", args.output, local->message);
-        g_error_free(local);
-        code = PPO_EXIT_IO;
+        code = ppo_cli_fail(error);
     } else {
         fprintf(stderr, "ppofw: wrote %s: %u runs in %u curves\n", args.output, dirs->len,
                 rep->groups->len);

@@ -13,14 +13,21 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli_private.h"
 #include "ppo_check_private.h"
 #include "ppo_pipeline_private.h"
 #include "ppo_plugin_private.h"
+#include "ppo_signal_private.h"
 #include "ppo_space_private.h"
 
 static char **plugin_path;
@@ -164,9 +171,9 @@ static bool probe_env(const ppo_plugin_t *p, char **obs, char **act, char **why)
         g_error_free(error);
         return false;
     }
-    ppo_plugin_set_current(p);
+    ppo_plugin_enter(p, "create");
     void *inst = p->vt.env.create(&p->host, params);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     bool ok = false;
     if (inst == NULL) {
         char *reason = ppo_host_take_error();
@@ -177,9 +184,9 @@ static bool probe_env(const ppo_plugin_t *p, char **obs, char **act, char **why)
     }
     ppo_space_t o = {.struct_size = sizeof(ppo_space_t)};
     ppo_space_t a = {.struct_size = sizeof(ppo_space_t)};
-    ppo_plugin_set_current(p);
+    ppo_plugin_enter(p, "spaces");
     int rc = p->vt.env.spaces(inst, &o, &a);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     GString *problems = g_string_new(NULL);
     if (rc == 0) {
         ppo_space_normalize(&o, true);
@@ -202,11 +209,114 @@ static bool probe_env(const ppo_plugin_t *p, char **obs, char **act, char **why)
         *act = g_string_free(sa, FALSE);
         ok = true;
     }
-    ppo_plugin_set_current(p);
+    ppo_plugin_enter(p, "destroy");
     p->vt.env.destroy(inst);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 out:
     ppo_params_free(params);
+    return ok;
+}
+
+/* ---- probing in a child process ---- */
+
+/* How long a probe may take before the file is called hanging. */
+#define PROBE_SECONDS 20
+
+/* Load `path` (and, for an env, make one instance with its default params) in a child process
+ * first, as GStreamer's plugin scanner does: a file that crashes there (in its constructors,
+ * ppo_plugin_entry, create, spaces or destroy) or hangs is reported and never loaded into this
+ * process, and the listing goes on. A file that merely fails to load is left to the loader,
+ * whose message says why. */
+static bool probe_file(const char *path, char **why)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return true; /* cannot probe: load it as before */
+    (void)fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+    (void)fcntl(fds[1], F_SETFD, FD_CLOEXEC);
+    fflush(stdout);
+    fflush(stderr);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return true;
+    }
+    if (pid == 0) {
+        /* the child: its messages go to the parent, its exit code says how it went */
+        dup2(fds[1], STDERR_FILENO);
+        const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        if (null_fd >= 0)
+            dup2(null_fd, STDOUT_FILENO);
+        ppo_signals_set_advice("probed in a child process");
+        GError *error = NULL;
+        ppo_plugin_t *p = ppo_plugin_load_file(path, &error);
+        if (p == NULL)
+            _exit(2);
+        if (p->kind == PPO_KIND_ENV) {
+            char *obs = NULL, *act = NULL, *reason = NULL;
+            probe_env(p, &obs, &act, &reason);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    /* read what it says until it ends or the time is up */
+    GString *said = g_string_new(NULL);
+    const gint64 deadline = g_get_monotonic_time() + PROBE_SECONDS * G_USEC_PER_SEC;
+    bool timed_out = false;
+    for (;;) {
+        const gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0) {
+            timed_out = true;
+            break;
+        }
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        const int n = poll(&pfd, 1, (int)MIN(left / 1000 + 1, 1000));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            continue;
+        char buf[1024];
+        const ssize_t got = read(fds[0], buf, sizeof(buf));
+        if (got <= 0)
+            break;
+        if (said->len < 8192)
+            g_string_append_len(said, buf, got);
+    }
+    close(fds[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    bool ok = true;
+    if (timed_out) {
+        *why = g_strdup_printf("did not finish loading within %d s in a child process (it hangs "
+                               "in its constructors, ppo_plugin_entry or, for an env, create, "
+                               "spaces or destroy); not loaded",
+                               PROBE_SECONDS);
+        ok = false;
+    } else if (WIFSIGNALED(status)) {
+        *why = g_strdup_printf("killed by signal %d (%s) while loading in a child process; not "
+                               "loaded",
+                               WTERMSIG(status), g_strsignal(WTERMSIG(status)));
+        ok = false;
+    } else if (WEXITSTATUS(status) != 0 && WEXITSTATUS(status) != 2) {
+        /* the crash handler's line: keep from "crashed" (or what it said) to the advice */
+        const char *from = strstr(said->str, "crashed");
+        if (from == NULL)
+            from = strstr(said->str, "called exit()") != NULL ? "called exit() while loading"
+                                                              : NULL;
+        char *text = g_strdup(from != NULL ? from : "ended with an error while loading");
+        char *cut = strstr(text, "; probed in a child process");
+        if (cut != NULL)
+            *cut = '\0';
+        g_strchomp(text);
+        *why = g_strdup_printf("%s (in a child process; not loaded)", text);
+        g_free(text);
+        ok = false;
+    }
+    g_string_free(said, TRUE);
     return ok;
 }
 
@@ -233,7 +343,7 @@ static void print_mujoco_note(void)
 static int list_plugins(const ppo_search_t *search)
 {
     GPtrArray *failures = NULL;
-    GPtrArray *plugins = ppo_plugin_list(search, &failures);
+    GPtrArray *plugins = ppo_plugin_list_probed(search, probe_file, &failures);
     g_ptr_array_sort(plugins, by_kind_then_name);
     int wn = 4, wv = 7, wf = 4;
     for (guint i = 0; i < plugins->len; i++) {
@@ -307,6 +417,17 @@ static void print_optional(const ppo_plugin_t *p)
 static int plugin_info(const ppo_search_t *search, const char *name)
 {
     GError *error = NULL;
+    /* a file that crashes or hangs when loaded is probed apart first */
+    char *file = ppo_plugin_find(search, name, NULL);
+    char *refused = NULL;
+    if (file != NULL && !probe_file(file, &refused)) {
+        fprintf(stderr, "ppofw: %s: %s; fix the plugin (run it under gdb or valgrind)\n", file,
+                refused);
+        g_free(refused);
+        g_free(file);
+        return PPO_EXIT_PLUGIN;
+    }
+    g_free(file);
     ppo_plugin_t *p = ppo_plugin_load(search, name, NULL, &error);
     if (p == NULL)
         return ppo_cli_fail(error);
@@ -473,7 +594,7 @@ static void md_plugin(GString *out, const ppo_plugin_t *p)
 static int print_markdown(const ppo_search_t *search)
 {
     GPtrArray *failures = NULL;
-    GPtrArray *plugins = ppo_plugin_list(search, &failures);
+    GPtrArray *plugins = ppo_plugin_list_probed(search, probe_file, &failures);
     g_ptr_array_sort(plugins, by_kind_then_name);
     GString *out = g_string_new(NULL);
     g_string_append(out,

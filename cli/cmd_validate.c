@@ -13,7 +13,7 @@ static char **plugin_path;
 static gboolean print_resolved;
 
 static GOptionEntry validate_entries[] = {
-    {"set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &sets, "override a pipeline key, as for run",
+    {"set", 's', 0, G_OPTION_ARG_FILENAME_ARRAY, &sets, "override a pipeline key, as for run",
      "KEY=VALUE"},
     {"plugin-path", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &plugin_path,
      "look for plugins in DIR first (repeatable)", "DIR"},
@@ -28,6 +28,7 @@ static GOptionContext *validate_context(void)
     g_option_context_set_summary(ctx, "Validates every key, loads and checks the four plugins,\n"
                                       "validates their params and makes one env instance.");
     g_option_context_add_main_entries(ctx, validate_entries, NULL);
+    g_option_context_add_main_entries(ctx, ppo_cli_plugin_entries, NULL);
     return ctx;
 }
 
@@ -35,7 +36,8 @@ static int validate_main(int argc, char **argv)
 {
     int code = PPO_EXIT_OK;
     GOptionContext *ctx = validate_context();
-    if (!ppo_cli_parse(ctx, &argc, &argv, &code))
+    if (!ppo_cli_parse(ctx, &argc, &argv, &code) ||
+        !ppo_cli_check_utf8("--set", sets, &code))
         goto out;
     if (argc != 2) {
         fprintf(stderr, "ppofw: validate takes one PIPELINE file; see ppofw validate --help\n");
@@ -71,7 +73,9 @@ static int validate_main(int argc, char **argv)
                     act.kind == PPO_SPACE_DISCRETE ? "discrete" : "box",
                     act.kind == PPO_SPACE_DISCRETE ? act.n : act.dim, s->policy->name,
                     s->advantage->name, s->optimizer->name);
+            ppo_plugin_enter(s->env, "destroy");
             s->env->vt.env.destroy(env);
+            ppo_plugin_leave();
         }
         ppo_session_free(s);
     }

@@ -10,6 +10,7 @@
 
 #include "cli_private.h"
 #include "ppo_params_private.h"
+#include "ppo_signal_private.h"
 
 static int help_main(int argc, char **argv);
 
@@ -117,6 +118,8 @@ static int help_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* every command: a plugin that crashes is named, a closed pipe stops printing only */
+    ppo_signals_install_crash();
     if (argc < 2) {
         print_usage(stderr);
         return PPO_EXIT_USAGE;
@@ -138,17 +141,22 @@ int main(int argc, char **argv)
             names[n++] = (*c)->name;
         names[n] = NULL;
         const char *near = ppo_nearest_word(name, names);
+        char *shown = ppo_cli_cut(name, 80);
         if (name[0] == '-')
             fprintf(stderr, "ppofw: unknown option \"%s\"; options come after the command, see "
                             "ppofw --help\n",
-                    name);
+                    shown);
         else if (near != NULL)
             fprintf(stderr, "ppofw: unknown command \"%s\"; did you mean \"%s\"? See ppofw --help\n",
-                    name, near);
+                    shown, near);
         else
-            fprintf(stderr, "ppofw: unknown command \"%s\"; see ppofw --help\n", name);
+            fprintf(stderr, "ppofw: unknown command \"%s\"; see ppofw --help\n", shown);
+        g_free(shown);
         return PPO_EXIT_USAGE;
     }
     set_program_name(cmd);
-    return cmd->main(argc - 1, argv + 1);
+    const int code = cmd->main(argc - 1, argv + 1);
+    /* the command's own return: not a plugin's exit() */
+    ppo_exit_guard_disarm();
+    return code;
 }

@@ -23,6 +23,9 @@ dist_configs_DATA = \
 	configs/minatar-breakout.yaml \
 	configs/minatar-freeway.yaml \
 	configs/minatar-seaquest.yaml \
-	configs/minatar-space-invaders.yaml
+	configs/minatar-space-invaders.yaml \
+	configs/cartpole-novel.yaml \
+	configs/pendulum-novel.yaml \
+	configs/mountaincar-continuous-novel.yaml
 dist_configs_DATA += configs/bench-cleanrl-cartpole.yaml
 include configs/sweeps/local.mk

@@ -21,6 +21,10 @@ libppocore_la_SOURCES = \
 	core/ppo_update.c \
 	core/ppo_metrics.c core/ppo_metrics_private.h \
 	core/ppo_run.c core/ppo_run_private.h \
+	core/ppo_rundir.c core/ppo_rundir_private.h \
+	core/ppo_file.c core/ppo_file_private.h \
+	core/ppo_trust.c core/ppo_trust_private.h \
+	core/ppo_guard.c core/ppo_guard_private.h \
 	core/ppo_eval.c core/ppo_eval_private.h \
 	core/ppo_record.c core/ppo_record_private.h \
 	core/ppo_image.c core/ppo_image_private.h \

@@ -76,9 +76,9 @@ double ppo_bench_forward_flops(const ppo_model_t *model, bool *from_policy)
     const ppo_plugin_t *p = model->plugin;
     *from_policy = false;
     if (p->vt.policy.forward_flops != NULL) {
-        ppo_plugin_set_current(p);
+        ppo_plugin_enter(p, "forward_flops");
         const double f = p->vt.policy.forward_flops(model->inst);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (isfinite(f) && f >= 0.0) {
             *from_policy = true;
             return f;
@@ -244,7 +244,7 @@ static void env_task(void *vctx, uint32_t c, uint32_t worker)
     const uint32_t N = tr->N, D = tr->D, A = tr->A;
     const uint32_t i0 = c * PPO_COLLECT_CHUNK, i1 = MIN(N, i0 + PPO_COLLECT_CHUNK);
     const ppo_plugin_t *envp = tr->session->env;
-    ppo_plugin_set_current(envp);
+    ppo_plugin_enter(envp, "step or reset");
     for (uint32_t i = i0; i < i1; i++) {
         ppo_env_slot_t *slot = &tr->slots[i];
         float *obs = ctx->obs + (size_t)i * D;
@@ -266,7 +266,7 @@ static void env_task(void *vctx, uint32_t c, uint32_t worker)
             break;
         }
     }
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     (void)worker;
 }
 

@@ -15,9 +15,11 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "ppo_check_private.h"
+#include "ppo_guard_private.h"
 #include "ppo_signal_private.h"
 #include "ppo_space_private.h"
 
@@ -165,9 +167,9 @@ static char *take_reason(int rc)
 
 static void *env_new(const env_ctx_t *c, char **why)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "create");
     void *inst = c->vt->create(&c->p->host, c->params);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (inst == NULL && why != NULL)
         *why = take_reason(-1);
     else if (inst == NULL)
@@ -179,25 +181,102 @@ static void env_free(const env_ctx_t *c, void *inst)
 {
     if (inst == NULL)
         return;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "destroy");
     c->vt->destroy(inst);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
+}
+
+/* ---- the observation row, guarded ---- */
+
+/* Bytes of an observation's elements (without the row's padding). */
+static size_t obs_bytes(const env_ctx_t *c)
+{
+    return (size_t)PPO_DTYPE_SIZE(c->obs_space.dtype) * c->D;
+}
+
+/* Each thread hands the env a guarded row (ppo_guard_private.h) for the observation: a write a
+ * little past it changes a canary and fails the callback, one further faults on a guard page
+ * and the crash handler names the env and callback. */
+static _Thread_local ppo_guard_row_t *tls_row;
+static atomic_bool overrun_seen;
+
+static void free_row(gpointer data)
+{
+    ppo_guard_row_clear(data);
+    g_free(data);
+}
+
+static GPrivate row_key = G_PRIVATE_INIT(free_row);
+
+static ppo_guard_row_t *guarded_row(const env_ctx_t *c)
+{
+    const size_t bytes = obs_bytes(c);
+    if (tls_row != NULL && tls_row->bytes == bytes)
+        return tls_row;
+    if (tls_row == NULL) {
+        tls_row = g_new0(ppo_guard_row_t, 1);
+        g_private_set(&row_key, tls_row);
+    }
+    ppo_guard_row_clear(tls_row);
+    char *what = g_strdup_printf("its observation row (%u %s)", c->D,
+                                 c->obs_space.dtype == PPO_DTYPE_UINT8 ? "bytes" : "floats");
+    GError *error = NULL;
+    if (!ppo_guard_row_init(tls_row, bytes, what, &error)) {
+        g_error_free(error);
+        g_free(what);
+        return NULL;
+    }
+    g_free(what);
+    return tls_row;
+}
+
+/* After a guarded call: note an overrun and fill the canaries again for the next call. */
+static void overrun_after(ppo_guard_row_t *g)
+{
+    if (g != NULL && ppo_guard_row_check(g) != 0) {
+        atomic_store(&overrun_seen, true);
+        ppo_guard_row_arm(g);
+    }
 }
 
 static int env_reset(const env_ctx_t *c, void *inst, ppo_rng_t *rng, float *obs)
 {
-    ppo_plugin_set_current(c->p);
-    int rc = c->vt->reset(inst, rng, obs);
-    ppo_plugin_set_current(NULL);
+    ppo_guard_row_t *g = guarded_row(c);
+    const int rc = ppo_env_call_reset(c->p, inst, rng, obs, obs_bytes(c), g);
+    overrun_after(g);
     return rc;
 }
 
 static int env_step(const env_ctx_t *c, void *inst, const float *action, ppo_rng_t *rng, float *obs,
                     double *reward, int *terminated)
 {
-    ppo_plugin_set_current(c->p);
-    int rc = c->vt->step(inst, action, rng, obs, reward, terminated);
-    ppo_plugin_set_current(NULL);
+    ppo_guard_row_t *g = guarded_row(c);
+    const int rc = ppo_env_call_step(c->p, inst, action, rng, obs, obs_bytes(c), g,
+                                     reward, terminated);
+    overrun_after(g);
+    return rc;
+}
+
+/* set_state with its observation (may be NULL) written through the guarded row. */
+static int env_set_state(const env_ctx_t *c, void *inst, const double *state, float *obs)
+{
+    ppo_guard_row_t *g = obs != NULL ? guarded_row(c) : NULL;
+    ppo_plugin_enter(c->p, "set_state");
+    int rc = c->vt->set_state(inst, state, g != NULL ? (float *)(void *)g->row : obs);
+    ppo_plugin_leave();
+    if (g != NULL) {
+        const long off = ppo_guard_row_check(g);
+        if (off != 0) {
+            c->p->host.error(&c->p->host,
+                             "set_state wrote %ld bytes %s its observation row of %zu bytes",
+                             off > 0 ? off : -off, off > 0 ? "past the end of" : "before",
+                             obs_bytes(c));
+            rc = -1;
+        } else if (rc == 0) {
+            memcpy(obs, g->row, obs_bytes(c));
+        }
+        overrun_after(g);
+    }
     return rc;
 }
 
@@ -234,9 +313,9 @@ static bool check_create_and_spaces(env_ctx_t *c)
 
     ppo_space_t obs = {.struct_size = sizeof(ppo_space_t)};
     ppo_space_t act = {.struct_size = sizeof(ppo_space_t)};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "spaces");
     int rc = c->vt->spaces(c->inst, &obs, &act);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "spaces", "spaces() failed: %s", why);
@@ -280,9 +359,9 @@ static bool check_create_and_spaces(env_ctx_t *c)
     }
     ppo_space_t obs2 = {.struct_size = sizeof(ppo_space_t)};
     ppo_space_t act2 = {.struct_size = sizeof(ppo_space_t)};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "spaces");
     rc = c->vt->spaces(other, &obs2, &act2);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     ppo_space_normalize(&obs2, true);
     ppo_space_normalize(&act2, false);
     if (rc != 0) {
@@ -316,12 +395,6 @@ static double obs_at(const env_ctx_t *c, const float *obs, uint32_t i)
     if (c->obs_space.dtype == PPO_DTYPE_UINT8)
         return ((const uint8_t *)(const void *)obs)[i];
     return obs[i];
-}
-
-/* Bytes of an observation's elements (without the row's padding). */
-static size_t obs_bytes(const env_ctx_t *c)
-{
-    return (size_t)PPO_DTYPE_SIZE(c->obs_space.dtype) * c->D;
 }
 
 /* The first element in which two observation rows differ bitwise, or -1. */
@@ -637,9 +710,9 @@ static void check_state(env_ctx_t *c)
                       "restarts episodes)");
         return;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "state_size");
     const size_t n = vt->state_size(c->inst);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (n == 0 || n > ((size_t)1 << 24)) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
                       "state_size() returned %zu; it must be in [1, 2^24] (leave the three "
@@ -672,9 +745,9 @@ static void check_state(env_ctx_t *c)
             rc = env_reset(c, c->inst, &rng, obs);
     }
     if (rc == 0) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "get_state");
         rc = vt->get_state(c->inst, s1);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     if (rc != 0) {
         why = take_reason(rc);
@@ -692,11 +765,11 @@ static void check_state(env_ctx_t *c)
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state", "step failed: %s", why);
         goto out;
     }
-    ppo_plugin_set_current(c->p);
-    rc = vt->set_state(other, s1, obs_b);
+    rc = env_set_state(c, other, s1, obs_b);
+    ppo_plugin_enter(c->p, "get_state");
     if (rc == 0)
         rc = vt->get_state(other, s2);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
@@ -715,9 +788,9 @@ static void check_state(env_ctx_t *c)
     const bool reward_same = memcmp(&r_a, &r_b, sizeof(double)) == 0 && t_a == t_b;
 
     /* set_state must also accept a NULL observation */
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "set_state");
     rc = vt->set_state(other, s1, NULL);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "state",
@@ -859,14 +932,22 @@ static void check_threads(env_ctx_t *c)
     run_trajectory(&again);
     for (uint32_t i = 0; i < K; i++) {
         par[i] = (trajectory_t){.c = c, .index = i, .lock = &lock, .cond = &cond, .go = &go};
-        threads[i] = g_thread_new("check-env", trajectory_thread, &par[i]);
+        GError *error = NULL;
+        threads[i] = g_thread_try_new("check-env", trajectory_thread, &par[i], &error);
+        if (threads[i] == NULL) {
+            /* the process may not start that many threads: say so, check with the others */
+            par[i].failure = g_strdup_printf("cannot start thread %u of %u (%s); lower --threads",
+                                             i + 1, K, error->message);
+            g_error_free(error);
+        }
     }
     g_mutex_lock(&lock);
     go = true;
     g_cond_broadcast(&cond);
     g_mutex_unlock(&lock);
     for (uint32_t i = 0; i < K; i++)
-        g_thread_join(threads[i]);
+        if (threads[i] != NULL)
+            g_thread_join(threads[i]);
 
     const char *failure = seq[0].failure != NULL ? seq[0].failure : again.failure;
     if (failure != NULL)
@@ -933,9 +1014,9 @@ static void check_render(env_ctx_t *c)
     ppo_rng_seed(&rng, c->opt->seed, "env", 3);
     int rc = out != NULL ? env_reset(c, c->inst, &rng, obs) : -1;
     if (rc == 0) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "render_text");
         rc = c->vt->render_text(c->inst, out);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     if (out != NULL)
         fclose(out);
@@ -990,9 +1071,9 @@ static bool guarded_frame_intact(const guarded_frame_t *f, int *before, int *aft
 /* Draw `inst` into f; 0 or the callback's code after recording why in *why. */
 static int render_into(const env_ctx_t *c, void *inst, guarded_frame_t *f, char **why)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "render_rgb");
     const int rc = c->vt->render_rgb(inst, f->rgb);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0)
         *why = take_reason(rc);
     return rc;
@@ -1021,11 +1102,11 @@ static char *describe_pixel(const guarded_frame_t *a, const guarded_frame_t *b, 
 static bool check_render_size(env_ctx_t *c, uint32_t *width, uint32_t *height)
 {
     uint32_t w2 = 0, h2 = 0;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "render_size");
     int rc = c->vt->render_size(c->inst, width, height);
     if (rc == 0)
         rc = c->vt->render_size(c->inst, &w2, &h2);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         char *why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "render-size", "render_size failed: %s", why);
@@ -1104,14 +1185,14 @@ static void check_render_rgb(env_ctx_t *c)
         goto out;
     }
     if (has_state) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "state_size");
         n_state = c->vt->state_size(c->inst);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         state = g_new0(double, MAX(n_state, 1));
         state_after = g_new0(double, MAX(n_state, 1));
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "get_state");
         rc = c->vt->get_state(c->inst, state);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             why = take_reason(rc);
             ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure", "get_state failed: %s", why);
@@ -1147,9 +1228,9 @@ static void check_render_rgb(env_ctx_t *c)
                       "set_state round trips were not tried)");
         goto out;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "get_state");
     rc = c->vt->get_state(c->inst, state_after);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc == 0 && memcmp(state, state_after, n_state * sizeof(double)) != 0) {
         ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
                       "render_rgb changed the state get_state reports; drawing must change "
@@ -1161,9 +1242,9 @@ static void check_render_rgb(env_ctx_t *c)
     int terminated = 0;
     rc = rc != 0 ? rc : env_step(c, c->inst, action, &rng, obs, &reward, &terminated);
     if (rc == 0) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "set_state");
         rc = c->vt->set_state(c->inst, state, NULL);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     if (rc != 0) {
         why = take_reason(rc);
@@ -1183,9 +1264,9 @@ static void check_render_rgb(env_ctx_t *c)
                       "a second instance could not be created: %s", why);
         goto out;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "set_state");
     rc = c->vt->set_state(other, state, NULL);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         why = take_reason(rc);
         ppo_check_add(c->report, PPO_CHECK_FAIL, "render-pure",
@@ -1253,10 +1334,20 @@ void ppo_check_env(const ppo_plugin_t *plugin, const ppo_params_t *params,
     check_render(&c);
     check_render_rgb(&c);
     env_free(&c, c.inst);
+    if (atomic_load(&overrun_seen))
+        ppo_check_add(report, PPO_CHECK_FAIL, "obs-row",
+                      "a callback wrote outside its observation row of %u floats (see the "
+                      "failures above); it corrupts the rollout of whatever runs it",
+                      c.D);
+    else
+        ppo_check_add(report, PPO_CHECK_OK, "obs-row",
+                      "reset, step and set_state wrote only their observation row of %u floats "
+                      "(guard pages and canaries around it)",
+                      c.D);
 
     /* the contract says destroy accepts NULL; the core relies on it in error paths */
-    ppo_plugin_set_current(plugin);
+    ppo_plugin_enter(plugin, "destroy");
     plugin->vt.env.destroy(NULL);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     ppo_check_add(report, PPO_CHECK_OK, "destroy-null", "destroy(NULL) returns");
 }

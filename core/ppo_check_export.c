@@ -37,9 +37,9 @@ static char *write_export(pol_ctx_t *c, const ppo_obs_norm_t *norm)
         g_free(path);
         return NULL;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "export_c");
     int rc = c->vt->export_c(c->inst, c->theta, norm, out);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     const long len = ftell(out);
     const bool closed = fclose(out) == 0;
     if (rc != 0 || !closed || len <= 0) {

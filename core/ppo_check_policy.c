@@ -110,9 +110,9 @@ bool pol_act_out_equal(const pol_ctx_t *c, const pol_act_out_t *a, const pol_act
 
 void *pol_ws_new(const pol_ctx_t *c)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "ws_create");
     void *ws = c->vt->ws_create(c->inst, c->B);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return ws;
 }
 
@@ -120,9 +120,9 @@ void pol_ws_free(const pol_ctx_t *c, void *ws)
 {
     if (ws == NULL)
         return;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "ws_destroy");
     c->vt->ws_destroy(c->inst, ws);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 }
 
 /* Streams (seed, tag, first + b) for `rows` rows, or NULL without a tag; free with g_free. */
@@ -147,10 +147,10 @@ int pol_act(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
 {
     ppo_rng_t *store = NULL;
     ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "act");
     int rc = c->vt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
                         o->actions, o->logp, o->value, o->dist);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     g_free(rngs);
     g_free(store);
     return rc;
@@ -162,10 +162,10 @@ int pol_act_rec(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
 {
     ppo_rng_t *store = NULL;
     ppo_rng_t **rngs = make_streams(c, rows, tag, first, &store);
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "act");
     int rc = c->rvt->act(c->inst, ws, rows, obs, env_index, (ppo_rng_t *const *)rngs, deterministic,
                          state, o->actions, o->logp, o->value, o->dist);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     g_free(rngs);
     g_free(store);
     return rc;
@@ -174,23 +174,23 @@ int pol_act_rec(const pol_ctx_t *c, void *ws, uint32_t rows, const float *obs,
 int pol_evaluate(const pol_ctx_t *c, void *ws, const float *obs, const float *actions,
                  const float *old, float *out[POL_N_PATHS])
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "evaluate");
     int rc =
         c->rvt != NULL
             ? c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, obs, actions, old, c->start_state,
                                c->starts, out[0], out[1], out[2], out[3])
             : c->vt->evaluate(c->inst, ws, c->B, obs, actions, old, out[0], out[1], out[2], out[3]);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
 int pol_backward(const pol_ctx_t *c, void *ws, const float *const d[POL_N_PATHS], float *grad)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "backward");
     int rc = c->rvt != NULL
                  ? c->rvt->backward(c->inst, ws, c->n_seq, c->L, d[0], d[1], d[2], d[3], grad)
                  : c->vt->backward(c->inst, ws, c->B, d[0], d[1], d[2], d[3], grad);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -199,14 +199,16 @@ double *pol_save_state(const pol_ctx_t *c, size_t *n)
     *n = 0;
     if (c->vt->state_size == NULL)
         return NULL;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "state_size");
     *n = c->vt->state_size(c->inst);
+    ppo_plugin_leave();
     double *s = g_new0(double, *n > 0 ? *n : 1);
+    ppo_plugin_enter(c->p, "get_state");
     if (*n > 0 && c->vt->get_state(c->inst, s) != 0) {
         g_free(ppo_host_take_error());
         *n = 0;
     }
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return s;
 }
 
@@ -214,10 +216,10 @@ void pol_restore_state(const pol_ctx_t *c, const double *s, size_t n)
 {
     if (s == NULL || n == 0)
         return;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "set_state");
     if (c->vt->set_state(c->inst, s) != 0)
         g_free(ppo_host_take_error());
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 }
 
 /* ---- the batch ---- */
@@ -261,9 +263,9 @@ static bool make_sequences(pol_ctx_t *c)
     c->start_state = g_new0(float, (size_t)c->n_seq *S);
     c->starts = g_new0(float, c->B);
     if (c->rvt->initial_state != NULL) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "initial_state");
         int rc = c->rvt->initial_state(c->inst, c->init_state);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0 || !pol_all_finite(c->init_state, S)) {
             char *why = rc != 0 ? pol_take_reason(rc) : g_strdup("it wrote NaN/Inf");
             pol_add(c, PPO_CHECK_FAIL, "initial-state", "initial_state failed: %s", why);
@@ -319,9 +321,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
                 c->p->abi_major, c->p->abi_minor);
         goto out;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "create");
     void *probe = c->vt->create(&c->p->host, params, &setup);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (probe == NULL) {
         char *why = pol_take_reason(-1);
         pol_add(c, PPO_CHECK_SKIP, "create", "refuses observation %s with action %s: %s", obs, act,
@@ -329,9 +331,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         g_free(why);
         goto out;
     }
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "destroy");
     c->vt->destroy(probe);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
 
     GError *error = NULL;
     c->model = ppo_model_new(c->p, params, &c->obs_space, &c->act_space, c->n_envs, 0, &error);
@@ -346,9 +348,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
 
     /* a recurrent instance: S floats of state per env, sequences instead of rows */
     if (c->vt->recurrent != NULL) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "state_size");
         c->S = c->vt->recurrent->state_size(c->inst);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (c->S > (1u << 20)) {
             pol_add(c, PPO_CHECK_FAIL, "create",
                     "recurrent state_size() returned %u; at most 2^20 floats per env", c->S);
@@ -396,9 +398,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         c->theta[i] += (float)(0.1 * ppo_rng_normal(&rng));
     for (size_t i = c->n; i < c->n + POL_GUARD; i++)
         c->theta[i] = NAN;
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "bind");
     c->vt->bind(c->inst, c->theta);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     GString *table = g_string_new(NULL);
     for (uint32_t k = 0; k < c->model->n_segments && k < 6; k++)
         g_string_append_printf(table, "%s%s (%u, %u)", k > 0 ? ", " : "",
@@ -436,9 +438,9 @@ static bool make_policy(pol_ctx_t *c, const ppo_params_t *params)
         for (uint32_t e = 0; e < c->n_envs; e++) {
             ppo_rng_t noise;
             ppo_rng_seed(&noise, c->opt->seed, "noise", e);
-            ppo_plugin_set_current(c->p);
+            ppo_plugin_enter(c->p, "reset_noise");
             int rc = c->vt->reset_noise(c->inst, e, &noise);
-            ppo_plugin_set_current(NULL);
+            ppo_plugin_leave();
             if (rc != 0) {
                 char *why = pol_take_reason(rc);
                 pol_add(c, PPO_CHECK_FAIL, "reset-noise", "reset_noise(%u) failed: %s", e, why);
@@ -570,9 +572,9 @@ static bool check_act(pol_ctx_t *c)
 
     /* value() must give act's values */
     float *v = g_new0(float, c->B);
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "value");
     rc = c->vt->value(c->inst, c->ws, c->B, c->obs, v);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         char *why = pol_take_reason(rc);
         pol_add(c, PPO_CHECK_FAIL, "value", "value failed: %s", why);
@@ -902,8 +904,8 @@ void ppo_check_policy(const ppo_plugin_t *plugin, const ppo_params_t *params,
     }
 
     /* the contract says destroy accepts NULL; the core relies on it in error paths */
-    ppo_plugin_set_current(plugin);
+    ppo_plugin_enter(plugin, "destroy");
     plugin->vt.policy.destroy(NULL);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     ppo_check_add(report, PPO_CHECK_OK, "destroy-null", "destroy(NULL) returns");
 }

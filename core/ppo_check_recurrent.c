@@ -33,9 +33,9 @@ static void first_steps(const pol_ctx_t *c, float *obs)
 static int rec_value(const pol_ctx_t *c, uint32_t rows, const float *obs, const float *state,
                      float *value_out)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "value");
     int rc = c->rvt->value(c->inst, c->ws, rows, obs, state, value_out);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -333,11 +333,11 @@ static void check_starts_reset(pol_ctx_t *c)
     const size_t first = (size_t)s * L + j;
     int rc = pol_evaluate(c, c->ws, c->obs, c->actions, c->old_dist, fo);
     if (rc == 0) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "evaluate");
         rc = c->rvt->evaluate(c->inst, c->ws, 1, rest, c->obs + first * c->D,
                               c->actions + first * c->A, NULL, c->init_state, starts, po[0], po[1],
                               NULL, po[3]);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     if (rc != 0) {
         fail_call(c, "starts-reset", "recurrent evaluate", rc);

@@ -76,11 +76,11 @@ static int call_act(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_resul
 
 static int call_value(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_result_t *r)
 {
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "value");
     int rc = c->S == 0
                  ? c->vt->value(c->inst, ws, in->act_rows, in->act_obs, r->value)
                  : c->rvt->value(c->inst, ws, in->act_rows, in->act_obs, in->start_state, r->value);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -88,13 +88,13 @@ static int call_evaluate(const pol_ctx_t *c, void *ws, const ws_input_t *in, ws_
 {
     const size_t B = c->B;
     float *o[POL_N_PATHS] = {r->eval, r->eval + B, r->eval + 2 * B, r->eval + 3 * B};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "evaluate");
     int rc = c->S == 0
                  ? c->vt->evaluate(c->inst, ws, c->B, in->obs, in->actions, in->old, o[0], o[1],
                                    o[2], o[3])
                  : c->rvt->evaluate(c->inst, ws, c->n_seq, c->L, in->obs, in->actions, in->old,
                                     in->start_state, in->starts, o[0], o[1], o[2], o[3]);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     return rc;
 }
 
@@ -220,21 +220,21 @@ static char *interleave_parts(const pol_ctx_t *c, const ws_input_t *in, const ws
     for (int i = 0; i < 4 && *rc == 0; i++) {
         const int x = eval_order[i][0], p = eval_order[i][1];
         float *e = got[x].eval;
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "evaluate_part");
         *rc = p == 0 ? c->vt->evaluate_part(c->inst, ws[x][0], 0, c->B, in[x].obs, in[x].actions,
                                             in[x].old, e, e + B, e + 2 * B, NULL)
                      : c->vt->evaluate_part(c->inst, ws[x][1], 1, c->B, in[x].obs, NULL, NULL, NULL,
                                             NULL, NULL, e + 3 * B);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     for (int i = 0; i < 4 && *rc == 0; i++) {
         const int x = back_order[i][0], p = back_order[i][1];
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "backward_part");
         *rc = p == 0 ? c->vt->backward_part(c->inst, ws[x][0], 0, c->B, c->coef[0], c->coef[1],
                                             c->coef[2], NULL, got[x].grad)
                      : c->vt->backward_part(c->inst, ws[x][1], 1, c->B, NULL, NULL, NULL,
                                             c->coef[3], got[x].grad);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
     }
     for (int x = 0; x < 2 && *rc == 0 && what == NULL; x++) {
         const char *d = differs(c, OP_EVAL, &got[x], &ref[x], 0);
@@ -262,9 +262,9 @@ static bool has_two_parts(const pol_ctx_t *c)
         return false;
     uint32_t count[2] = {0, 0};
     for (uint32_t k = 0; k < c->model->n_segments; k++) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "segment_part");
         const int p = c->vt->segment_part(c->inst, k);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (p != 0 && p != 1)
             return false;
         count[p]++;
@@ -388,15 +388,18 @@ static int part_eval_backward(pol_ctx_t *c, void *ws, uint32_t p, float *out[POL
                               float *grad)
 {
     const float *d[POL_N_PATHS] = {c->coef[0], c->coef[1], c->coef[2], c->coef[3]};
-    ppo_plugin_set_current(c->p);
+    ppo_plugin_enter(c->p, "evaluate_part");
     int rc = p == 0 ? c->vt->evaluate_part(c->inst, ws, 0, c->B, c->obs, c->actions, c->old_dist,
                                            out[0], out[1], out[2], NULL)
                     : c->vt->evaluate_part(c->inst, ws, 1, c->B, c->obs, NULL, NULL, NULL, NULL,
                                            NULL, out[3]);
-    if (rc == 0)
+    ppo_plugin_leave();
+    if (rc == 0) {
+        ppo_plugin_enter(c->p, "backward_part");
         rc = p == 0 ? c->vt->backward_part(c->inst, ws, 0, c->B, d[0], d[1], d[2], NULL, grad)
                     : c->vt->backward_part(c->inst, ws, 1, c->B, NULL, NULL, NULL, d[3], grad);
-    ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
+    }
     return rc;
 }
 
@@ -425,9 +428,9 @@ void pol_check_parts(pol_ctx_t *c)
     int *part = g_new(int, MAX(ns, 1u));
     uint32_t count[2] = {0, 0}, none = 0, bad = ns;
     for (uint32_t k = 0; k < ns; k++) {
-        ppo_plugin_set_current(c->p);
+        ppo_plugin_enter(c->p, "segment_part");
         part[k] = c->vt->segment_part(c->inst, k);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (part[k] == 0 || part[k] == 1)
             count[part[k]]++;
         else if (part[k] == -1)

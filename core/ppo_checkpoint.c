@@ -17,6 +17,8 @@
 #include "ppo_checkpoint_private.h"
 #include "ppo_collect_private.h"
 #include "ppo_crc32c_private.h"
+#include "ppo_file_private.h"
+#include "ppo_rundir_private.h"
 
 #define BOM 0x01020304u
 
@@ -101,6 +103,10 @@ static void info_plugin(GString *s, const char *kind, const ppo_plugin_t *p,
     info_add(s, key, "%s", p->version);
     g_snprintf(key, sizeof(key), "%s.params_hash", kind);
     info_add(s, key, "%016" G_GINT64_MODIFIER "x", ppo_params_hash(params));
+    /* where it was loaded from: a hint for eval, export and resume, never a path to load from
+     * unless the user vouched for its directory (ppo_trust_private.h) */
+    g_snprintf(key, sizeof(key), "%s.file", kind);
+    info_add(s, key, "%s", p->path);
 }
 
 static void put_rms(GByteArray *b, const ppo_rms_t *rms)
@@ -269,6 +275,17 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     info_add(info, "episodes_offset", "%" G_GUINT64_FORMAT, files->episodes_offset);
     info_add(info, "tboard_offset", "%" G_GUINT64_FORMAT, files->tboard_offset);
     info_add(info, "tboard_file", "%s", files->tboard_name != NULL ? files->tboard_name : "");
+    /* what resume proves before it cuts the run's files */
+    if (files->run_id != NULL)
+        info_add(info, "run_id", "%s", files->run_id);
+    info_add(info, "metrics_rows", "%" G_GUINT64_FORMAT, files->metrics_rows);
+    if (files->metrics_digest != NULL)
+        info_add(info, "metrics_digest", "%s", files->metrics_digest);
+    info_add(info, "episodes_rows", "%" G_GUINT64_FORMAT, files->episodes_rows);
+    if (files->episodes_digest != NULL)
+        info_add(info, "episodes_digest", "%s", files->episodes_digest);
+    if (files->tboard_digest != NULL)
+        info_add(info, "tboard_digest", "%s", files->tboard_digest);
     guint at = begin_section(b, "INFO");
     put_bytes(b, info->str, info->len);
     end_section(b, at);
@@ -324,43 +341,18 @@ static GByteArray *serialize(const ppo_trainer_t *tr, const ppo_ckpt_files_t *fi
     return b;
 }
 
-static bool write_file(const GByteArray *b, const char *path, GError **error);
-
-static bool write_all(int fd, const guint8 *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static bool fsync_dir(const char *path)
-{
-    char *dir = g_path_get_dirname(path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    g_free(dir);
-    if (fd < 0)
-        return false;
-    bool ok = fsync(fd) == 0;
-    close(fd);
-    return ok;
-}
-
-bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
-                          const char *path, GError **error)
+bool ppo_checkpoint_write_at(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                             int dir_fd, const char *path, GError **error)
 {
     /* every rank contributes its envs and streams; rank 0 alone writes */
     GByteArray **parts = gather_parts(tr);
     bool ok = true;
     if (tr->rank == 0) {
         GByteArray *b = serialize(tr, files, parts);
-        ok = write_file(b, path, error);
+        char *name = dir_fd == AT_FDCWD ? g_strdup(path) : g_path_get_basename(path);
+        ok = ppo_file_replace_at(dir_fd, name, path, "a checkpoint", b->data, b->len,
+                                 " (the previous checkpoint is intact)", error);
+        g_free(name);
         g_byte_array_free(b, TRUE);
     }
     for (uint32_t k = 0; k < tr->world * RANK_PARTS; k++)
@@ -378,40 +370,10 @@ bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files
     return ok;
 }
 
-static bool write_file(const GByteArray *b, const char *path, GError **error)
+bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                          const char *path, GError **error)
 {
-    char *tmp = g_strconcat(path, ".tmp", NULL);
-    bool ok = false;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot write a checkpoint: %s (the previous checkpoint is intact)", tmp,
-                    g_strerror(errno));
-        goto out;
-    }
-    if (!write_all(fd, b->data, b->len) || fsync(fd) != 0) {
-        const int err = errno;
-        close(fd);
-        unlink(tmp);
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot write a checkpoint: %s%s (the previous checkpoint is intact)",
-                    path, g_strerror(err),
-                    err == ENOSPC || err == EFBIG ? "; free some disk space" : "");
-        goto out;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        const int err = errno;
-        unlink(tmp);
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot write a checkpoint: %s (the previous checkpoint is intact)", path,
-                    g_strerror(err));
-        goto out;
-    }
-    fsync_dir(path);
-    ok = true;
-out:
-    g_free(tmp);
-    return ok;
+    return ppo_checkpoint_write_at(tr, files, AT_FDCWD, path, error);
 }
 
 /* ---- reading ---- */
@@ -439,23 +401,22 @@ static bool corrupt(GError **error, const char *path, const char *why)
     return false;
 }
 
+static bool check_info(const ppo_ckpt_t *c, GError **error);
+
 ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error)
 {
     ppo_ckpt_t *c = g_new0(ppo_ckpt_t, 1);
     c->path = g_strdup(path);
-    GError *local = NULL;
     if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
                     "%s: is a directory; give a .ckpt file (or a run directory to --resume)",
                     path);
         goto fail;
     }
-    if (!g_file_get_contents(path, (char **)&c->data, &c->size, &local)) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT, "%s: cannot read: %s", path,
-                    local->message);
-        g_error_free(local);
+    /* a regular file no larger than memory: never a FIFO, a device or /dev/zero */
+    if (!ppo_file_read(AT_FDCWD, path, path, "checkpoint", 0, ppo_memory_limit() / 2,
+                       PPO_ERROR_CHECKPOINT, (char **)&c->data, &c->size, error))
         goto fail;
-    }
     const gsize head = 8 + 4 * 4;
     if (c->size < head + 4) {
         corrupt(error, path, "too short to be a checkpoint (truncated?)");
@@ -519,6 +480,10 @@ ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error)
         }
     }
     const section_t *info = g_hash_table_lookup(c->sections, "INFO");
+    if (memchr(info->data, '\0', info->len) != NULL) {
+        corrupt(error, path, "the INFO section holds a NUL byte");
+        goto fail;
+    }
     c->info = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     char *text = g_strndup((const char *)info->data, info->len);
     char **lines = g_strsplit(text, "\n", -1);
@@ -530,7 +495,13 @@ ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error)
     g_strfreev(lines);
     g_free(text);
     const section_t *pipe = g_hash_table_lookup(c->sections, "PIPE");
+    if (memchr(pipe->data, '\0', pipe->len) != NULL) {
+        corrupt(error, path, "the PIPE section holds a NUL byte");
+        goto fail;
+    }
     c->pipeline = g_strndup((const char *)pipe->data, pipe->len);
+    if (!check_info(c, error))
+        goto fail;
     return c;
 fail:
     ppo_checkpoint_free(c);
@@ -547,6 +518,14 @@ const char *ppo_checkpoint_info(const ppo_ckpt_t *c, const char *key)
     return g_hash_table_lookup(c->info, key);
 }
 
+void ppo_checkpoint_plugin_files(const ppo_ckpt_t *c, const char *files[4])
+{
+    static const char *const keys[4] = {"env.file", "policy.file", "advantage.file",
+                                        "optimizer.file"};
+    for (int k = 0; k < 4; k++)
+        files[k] = ppo_checkpoint_info(c, keys[k]);
+}
+
 static uint64_t info_u64(const ppo_ckpt_t *c, const char *key)
 {
     const char *v = ppo_checkpoint_info(c, key);
@@ -557,6 +536,130 @@ static double info_f64(const ppo_ckpt_t *c, const char *key)
 {
     const char *v = ppo_checkpoint_info(c, key);
     return v != NULL ? g_ascii_strtod(v, NULL) : NAN;
+}
+
+/* ---- what a checkpoint says, checked before anything uses it ---- */
+
+static bool is_hex(const char *s, size_t len)
+{
+    if (strlen(s) != len)
+        return false;
+    for (; *s != '\0'; s++)
+        if (!g_ascii_isxdigit(*s))
+            return false;
+    return true;
+}
+
+static bool is_plugin_name(const char *s)
+{
+    if (*s == '\0' || strlen(s) > 128)
+        return false;
+    for (; *s != '\0'; s++)
+        if (!(g_ascii_isalnum(*s) || *s == '_' || *s == '-'))
+            return false;
+    return true;
+}
+
+/* The INFO values that name files and plugins or hold floats, checked once at read: a file name
+ * is a plain name inside the run directory, an id is hex, a float is finite where it must be. */
+static bool check_info(const ppo_ckpt_t *c, GError **error)
+{
+    const char *tb = ppo_checkpoint_info(c, "tboard_file");
+    if (tb != NULL && *tb != '\0' &&
+        (!ppo_rundir_plain_name(tb) || !g_str_has_prefix(tb, "events.out.tfevents.")))
+        return corrupt(error, c->path,
+                       "INFO names an events file that is not a plain file name of a run's "
+                       "tb/ directory (crafted?)");
+    const char *id = ppo_checkpoint_info(c, "run_id");
+    if (id != NULL && !is_hex(id, PPO_RUN_ID_LEN))
+        return corrupt(error, c->path, "INFO holds a run_id that is not 32 hex digits");
+    static const char *const digests[] = {"metrics_digest", "episodes_digest", "tboard_digest",
+                                          NULL};
+    for (const char *const *k = digests; *k != NULL; k++) {
+        const char *d = ppo_checkpoint_info(c, *k);
+        if (d != NULL && !is_hex(d, 64))
+            return corrupt(error, c->path, "INFO holds a digest that is not 64 hex digits");
+    }
+    static const char *const kinds[] = {"env", "policy", "advantage", "optimizer", NULL};
+    for (const char *const *k = kinds; *k != NULL; k++) {
+        char key[32];
+        g_snprintf(key, sizeof(key), "%s.name", *k);
+        const char *name = ppo_checkpoint_info(c, key);
+        if (name == NULL || !is_plugin_name(name))
+            return corrupt(error, c->path, "INFO lacks a plugin name, or holds one that is not "
+                                           "a name (letters, digits, '_' and '-')");
+        g_snprintf(key, sizeof(key), "%s.file", *k);
+        const char *file = ppo_checkpoint_info(c, key);
+        if (file != NULL && (strlen(file) > 4096 || !g_path_is_absolute(file)))
+            return corrupt(error, c->path, "INFO records a plugin file that is not an "
+                                           "absolute path");
+    }
+    /* floats: finite, and within what they can be */
+    const struct {
+        const char *key;
+        double min;
+        bool min_exclusive;
+    } floats[] = {{"kl_beta", 0.0, false},
+                  {"time_s", 0.0, false},
+                  {"clip_obs", 0.0, true},
+                  {"norm_epsilon", 0.0, true}};
+    for (size_t i = 0; i < G_N_ELEMENTS(floats); i++) {
+        const double v = info_f64(c, floats[i].key);
+        if (!isfinite(v) || v < floats[i].min || (floats[i].min_exclusive && v == floats[i].min)) {
+            char *why = g_strdup_printf("INFO's %s is %g, not a finite number %s %g",
+                                        floats[i].key, v, floats[i].min_exclusive ? ">" : ">=",
+                                        floats[i].min);
+            corrupt(error, c->path, why);
+            g_free(why);
+            return false;
+        }
+    }
+    const double best = info_f64(c, "best_eval");
+    if (isnan(best) || best == INFINITY)
+        return corrupt(error, c->path, "INFO's best_eval is not a number (or +Inf)");
+    return true;
+}
+
+/* The index of the first value that is not finite, or n. */
+static size_t first_nonfinite_f32(const float *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return i;
+    return n;
+}
+
+static size_t first_nonfinite_f64(const double *x, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return i;
+    return n;
+}
+
+/* Fail unless every parameter is finite, naming the first bad one's segment. */
+static bool check_params_finite(const ppo_ckpt_t *c, const ppo_model_t *m, GError **error)
+{
+    const size_t bad = first_nonfinite_f32(m->params, m->n_params);
+    if (bad == m->n_params)
+        return true;
+    size_t count = 0;
+    for (size_t i = bad; i < m->n_params; i++)
+        count += !isfinite(m->params[i]);
+    const char *segment = "?";
+    size_t index = bad;
+    for (uint32_t k = 0; k < m->n_segments; k++) {
+        if (bad >= m->offsets[k]) {
+            segment = m->segments[k].name;
+            index = bad - m->offsets[k];
+        }
+    }
+    g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                "%s: %zu of its %zu parameters are NaN or infinite (the first is element %zu of "
+                "segment \"%s\"); this checkpoint was written after training diverged, or it "
+                "is damaged — use an earlier checkpoint of the run",
+                c->path, count, m->n_params, index, segment);
+    return false;
 }
 
 /* A cursor over a section's payload. */
@@ -606,6 +709,12 @@ static double take_f64(cursor_t *cur)
     return v;
 }
 
+/* A stream xoshiro256** can run (not all zero) with a finite spare normal. */
+static bool rng_sound(const ppo_rng_t *r)
+{
+    return (r->s[0] | r->s[1] | r->s[2] | r->s[3]) != 0 && isfinite(r->spare_normal);
+}
+
 static void take_rng(cursor_t *cur, ppo_rng_t *r)
 {
     memset(r, 0, sizeof(*r));
@@ -617,46 +726,61 @@ static void take_rng(cursor_t *cur, ppo_rng_t *r)
 
 /* ---- fitting a checkpoint to a pipeline ---- */
 
-/* The resolved YAML without the lines that may differ on resume. */
+/* The resolved YAML as "dotted.key|value" lines, without the keys that may differ on resume
+ * (the resolved YAML is block mappings indented by two, flow for everything flat). */
 static GPtrArray *comparable_lines(const char *yaml)
 {
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     char **lines = g_strsplit(yaml, "\n", -1);
-    char *section = g_strdup("");
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free); /* the open mappings' keys */
+    GArray *indents = g_array_new(FALSE, FALSE, sizeof(size_t));
     for (char **l = lines; *l != NULL; l++) {
         const char *line = *l;
-        if (*line == '#' || *line == '\0')
+        const size_t indent = strspn(line, " ");
+        const char *text = line + indent;
+        if (*text == '#' || *text == '\0')
             continue;
-        if (*line != ' ') {
-            g_free(section);
-            section = g_strndup(line, strcspn(line, ":"));
+        while (indents->len > 0 && g_array_index(indents, size_t, indents->len - 1) >= indent) {
+            g_array_set_size(indents, indents->len - 1);
+            g_ptr_array_remove_index(keys, keys->len - 1);
         }
-        const char *key = line + strspn(line, " ");
+        const bool item = g_str_has_prefix(text, "- ") || strcmp(text, "-") == 0;
+        const size_t key_len = item ? 0 : strcspn(text, ":");
+        GString *path = g_string_new(NULL);
+        for (guint k = 0; k < keys->len; k++)
+            g_string_append_printf(path, "%s%s", k > 0 ? "." : "",
+                                   (const char *)g_ptr_array_index(keys, k));
+        if (!item)
+            g_string_append_printf(path, "%s%.*s", path->len > 0 ? "." : "", (int)key_len, text);
+        const char *value = item ? text : text + key_len + (text[key_len] == ':' ? 1 : 0);
+        char *v = g_strstrip(g_strdup(value));
+        if (!item && *v == '\0') {
+            /* a block mapping or list follows */
+            g_ptr_array_add(keys, g_strndup(text, key_len));
+            g_array_append_val(indents, indent);
+        }
         /* total_steps, threads and the MPI debug check may change; plugins are compared by name
          * and version */
-        if ((strcmp(section, "ppo") == 0 && (g_str_has_prefix(key, "total_steps:") ||
-                                              g_str_has_prefix(key, "threads:"))) ||
-            strcmp(section, "mpi") == 0 || g_str_has_prefix(key, "plugin:"))
-            continue;
-        g_ptr_array_add(out, g_strdup_printf("%s|%s", section, line));
+        const bool skip = strcmp(path->str, "ppo.total_steps") == 0 ||
+                          strcmp(path->str, "ppo.threads") == 0 ||
+                          g_str_has_prefix(path->str, "mpi.") || strcmp(path->str, "mpi") == 0 ||
+                          g_str_has_suffix(path->str, ".plugin");
+        if (!skip)
+            g_ptr_array_add(out, g_strdup_printf("%s|%s", path->str, v));
+        g_free(v);
+        g_string_free(path, TRUE);
     }
-    g_free(section);
+    g_array_free(indents, TRUE);
+    g_ptr_array_free(keys, TRUE);
     g_strfreev(lines);
     return out;
 }
 
-/* "section.key" of a comparable line ("ppo|  epochs: 4" gives "ppo.epochs"), or NULL for a line
- * that is not a key of a section (transfer full). */
+/* The dotted key of a comparable line ("ppo.epochs|4" gives "ppo.epochs") (transfer full). */
 static char *line_key(const char *line)
 {
     const char *bar = strchr(line, '|');
-    if (bar == NULL || bar[1] != ' ')
-        return NULL;
-    const char *key = bar + 1 + strspn(bar + 1, " ");
-    const size_t n = strcspn(key, ":");
-    if (key[n] != ':')
-        return NULL;
-    return g_strdup_printf("%.*s.%.*s", (int)(bar - line), line, (int)n, key);
+    return bar != NULL ? g_strndup(line, (gsize)(bar - line)) : NULL;
 }
 
 /* Leave out of `now` the section keys a checkpoint written before they existed does not have,
@@ -765,14 +889,12 @@ static bool check_fit(const ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **err
         if (strcmp(la, lb) == 0)
             continue;
         const char *sa = strchr(la, '|'), *sb = strchr(lb, '|');
-        char *va = g_strstrip(g_strdup(sa + 1)), *vb = g_strstrip(g_strdup(sb + 1));
         g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
-                    "%s: the checkpoint's pipeline has \"%.*s: %s\" where %s has \"%.*s: %s\"; "
-                    "only ppo.total_steps may change on resume — restore the setting or drop "
-                    "--resume",
-                    path, (int)(sa - la), la, va, tr->pl->path, (int)(sb - lb), lb, vb);
-        g_free(va);
-        g_free(vb);
+                    "%s: the checkpoint's pipeline has \"%.*s: %.200s\" where %s has \"%.*s: "
+                    "%.200s\"; only ppo.total_steps may change on resume — restore the setting "
+                    "(or resume with only --resume, which takes the checkpoint's pipeline)",
+                    path, (int)MIN(sa - la, 200), la, sa + 1, tr->pl->path,
+                    (int)MIN(sb - lb, 200), lb, sb + 1);
         ok = false;
     }
     g_ptr_array_free(a, TRUE);
@@ -788,7 +910,13 @@ static bool restore_rms(cursor_t *cur, ppo_rms_t *rms)
     rms->count = take_f64(cur);
     take(cur, rms->mean, dim * sizeof(double));
     take(cur, rms->var, dim * sizeof(double));
-    return !cur->short_read;
+    if (cur->short_read || !isfinite(rms->count) || rms->count < 0.0 ||
+        first_nonfinite_f64(rms->mean, dim) != dim || first_nonfinite_f64(rms->var, dim) != dim)
+        return false;
+    for (uint32_t i = 0; i < dim; i++)
+        if (rms->var[i] < 0.0)
+            return false;
+    return true;
 }
 
 bool ppo_checkpoint_restore_model(const ppo_ckpt_t *c, ppo_model_t *model, ppo_rms_t *obs_rms,
@@ -806,11 +934,14 @@ bool ppo_checkpoint_restore_model(const ppo_ckpt_t *c, ppo_model_t *model, ppo_r
         take(&cur, model->params, model->n_params * sizeof(float));
         if (cur.short_read)
             return corrupt(error, c->path, "the PARM section is short");
+        if (!check_params_finite(c, model, error))
+            return false;
     }
     if (obs_rms != NULL) {
         cursor_t cur = cursor(c, "NORM");
         if (!restore_rms(&cur, obs_rms))
-            return corrupt(error, c->path, "the NORM section does not fit the observation size");
+            return corrupt(error, c->path, "the NORM section does not fit the observation size "
+                                           "or holds statistics that are not finite");
     }
     if (obs_norm_on != NULL)
         *obs_norm_on = info_u64(c, "normalize_obs") != 0;
@@ -838,7 +969,8 @@ static bool restore_env_stats(ppo_trainer_t *tr, const ppo_ckpt_t *c, GError **e
     }
     for (uint32_t i = 0; i < tr->N; i++)
         if (!restore_rms(&cur, &tr->env_obs_rms[i]) || !restore_rms(&cur, &tr->env_ret_rms[i]))
-            return corrupt(error, c->path, "the ENRM section does not fit the observation size");
+            return corrupt(error, c->path, "the ENRM section does not fit the observation size "
+                                           "or holds statistics that are not finite");
     return true;
 }
 
@@ -896,8 +1028,12 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     cursor_t cur = cursor(c, "OPTS");
     if (cur.left != m->n_params * m->state_floats * sizeof(float))
         return corrupt(error, c->path, "the optimizer state does not fit the optimizer");
-    if (m->opt_state != NULL)
+    if (m->opt_state != NULL) {
         take(&cur, m->opt_state, m->n_params * m->state_floats * sizeof(float));
+        const size_t n = m->n_params * m->state_floats;
+        if (first_nonfinite_f32(m->opt_state, n) != n)
+            return corrupt(error, c->path, "the optimizer state holds NaN or infinite values");
+    }
 
     /* this rank's policy state: the rank-th of the per-rank entries */
     cur = cursor(c, "PSTA");
@@ -918,6 +1054,10 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
             return corrupt(error, c->path, "the policy state does not fit the policy");
         double *st = g_new0(double, MAX(n, 1));
         take(&cur, st, n * sizeof(double));
+        if (first_nonfinite_f64(st, n) != n) {
+            g_free(st);
+            return corrupt(error, c->path, "the policy state holds NaN or infinite values");
+        }
         int rc = pvt->set_state(m->inst, st);
         g_free(st);
         if (rc != 0) {
@@ -930,7 +1070,8 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     cur = cursor(c, "NORM");
     if (tr->env_obs_rms == NULL &&
         (!restore_rms(&cur, &tr->obs_rms) || !restore_rms(&cur, &tr->ret_rms)))
-        return corrupt(error, c->path, "the NORM section does not fit the observation size");
+        return corrupt(error, c->path, "the NORM section does not fit the observation size or "
+                                       "holds statistics that are not finite");
 
     if (tr->env_obs_rms != NULL && !restore_env_stats(tr, c, error))
         return false;
@@ -960,6 +1101,11 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
         take_rng(&eval_cur, &ppo_evaluator_rngs(tr->eval)[i]);
     if (cur.short_read || eval_cur.short_read)
         return corrupt(error, c->path, "the RNGS section is short");
+    if (!rng_sound(&tr->shuffle_rng))
+        return corrupt(error, c->path, "the RNGS section holds a stream that cannot run");
+    for (uint32_t i = 0; i < tr->N; i++)
+        if (!rng_sound(&tr->slots[i].env_rng) || !rng_sound(&tr->slots[i].act_rng))
+            return corrupt(error, c->path, "the RNGS section holds a stream that cannot run");
 
     /* env records of every rank in global env order: skip the ones before this rank's */
     cur = cursor(c, "ENVS");
@@ -980,6 +1126,8 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
         sl->ep_len = take_u32(&cur);
         sl->ep_return = take_f64(&cur);
         sl->ret_acc = take_f64(&cur);
+        if (!isfinite(sl->ep_return) || !isfinite(sl->ret_acc))
+            return corrupt(error, c->path, "the ENVS section holds a return that is not finite");
         const uint64_t n = take_u64(&cur);
         if (n > cur.left / sizeof(double))
             return corrupt(error, c->path, "the ENVS section is short");
@@ -991,9 +1139,9 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
             g_free(st);
             return corrupt(error, c->path, "an env state does not fit the env's state size");
         } else {
-            ppo_plugin_set_current(envp);
+            ppo_plugin_enter(envp, "set_state");
             int rc = envp->vt.env.set_state(sl->inst, st, NULL);
-            ppo_plugin_set_current(NULL);
+            ppo_plugin_leave();
             if (rc != 0) {
                 g_free(st);
                 *error = ppo_plugin_error(envp, "set_state", rc);
@@ -1029,7 +1177,9 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
     tr->win_next = take_u32(&cur);
     take(&cur, tr->win_return, sizeof(tr->win_return));
     take(&cur, tr->win_len, sizeof(tr->win_len));
-    if (cur.short_read || tr->win_count > PPO_EPISODE_WINDOW || tr->win_next >= PPO_EPISODE_WINDOW)
+    if (cur.short_read || tr->win_count > PPO_EPISODE_WINDOW ||
+        tr->win_next >= PPO_EPISODE_WINDOW ||
+        first_nonfinite_f64(tr->win_return, PPO_EPISODE_WINDOW) != PPO_EPISODE_WINDOW)
         return corrupt(error, c->path, "the WIND section is damaged");
 
     tr->global_step = info_u64(c, "global_step");
@@ -1055,81 +1205,21 @@ bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *c, ppo_ckpt_fil
                 ": the learning-rate and clip schedules now run to the new total",
                 tr->pl->ppo.total_steps, old_total);
     if (files_out != NULL) {
+        memset(files_out, 0, sizeof(*files_out));
         files_out->metrics_offset = info_u64(c, "metrics_offset");
         /* absent from checkpoints written before episodes.csv existed */
         files_out->has_episodes = ppo_checkpoint_info(c, "episodes_offset") != NULL;
         files_out->episodes_offset = info_u64(c, "episodes_offset");
         files_out->tboard_offset = info_u64(c, "tboard_offset");
         files_out->tboard_name = ppo_checkpoint_info(c, "tboard_file");
+        files_out->run_id = ppo_checkpoint_info(c, "run_id");
+        files_out->metrics_rows = info_u64(c, "metrics_rows");
+        files_out->metrics_digest = ppo_checkpoint_info(c, "metrics_digest");
+        files_out->episodes_rows = info_u64(c, "episodes_rows");
+        files_out->episodes_digest = ppo_checkpoint_info(c, "episodes_digest");
+        files_out->tboard_digest = ppo_checkpoint_info(c, "tboard_digest");
     }
     return true;
-}
-
-/* ---- files in a run directory ---- */
-
-static bool parse_step(const char *name, uint64_t *step)
-{
-    if (!g_str_has_prefix(name, "ckpt-") || !g_str_has_suffix(name, ".ckpt"))
-        return false;
-    const char *digits = name + 5;
-    const size_t n = strlen(digits) - 5;
-    if (n != 12)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!g_ascii_isdigit(digits[i]))
-            return false;
-    *step = g_ascii_strtoull(digits, NULL, 10);
-    return true;
-}
-
-/* g_ptr_array_sort passes pointers to the elements */
-static gint compare_paths(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Periodic checkpoints of a run directory, sorted by step, oldest first. */
-static GPtrArray *list_checkpoints(const char *run_dir)
-{
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    char *dir = g_build_filename(run_dir, "checkpoints", NULL);
-    GDir *d = g_dir_open(dir, 0, NULL);
-    if (d != NULL) {
-        const char *name;
-        uint64_t step;
-        while ((name = g_dir_read_name(d)) != NULL)
-            if (parse_step(name, &step))
-                g_ptr_array_add(out, g_build_filename(dir, name, NULL));
-        g_dir_close(d);
-    }
-    g_free(dir);
-    /* zero-padded names sort by step */
-    g_ptr_array_sort(out, compare_paths);
-    return out;
-}
-
-char *ppo_checkpoint_latest(const char *run_dir)
-{
-    GPtrArray *all = list_checkpoints(run_dir);
-    char *latest = all->len > 0 ? g_strdup(g_ptr_array_index(all, all->len - 1)) : NULL;
-    g_ptr_array_free(all, TRUE);
-    return latest;
-}
-
-bool ppo_checkpoint_prune(const char *run_dir, uint32_t keep, GError **error)
-{
-    GPtrArray *all = list_checkpoints(run_dir);
-    bool ok = true;
-    for (guint i = 0; ok && all->len > keep && i < all->len - keep; i++) {
-        const char *path = g_ptr_array_index(all, i);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot remove an old checkpoint: %s",
-                        path, g_strerror(errno));
-            ok = false;
-        }
-    }
-    g_ptr_array_free(all, TRUE);
-    return ok;
 }
 
 /* ---- a checkpoint's policy, for eval and export ---- */
@@ -1139,8 +1229,11 @@ void ppo_loaded_policy_free(ppo_loaded_policy_t *lp)
     if (lp == NULL)
         return;
     ppo_model_free(lp->model);
-    if (lp->probe_env != NULL)
+    if (lp->probe_env != NULL) {
+        ppo_plugin_enter(lp->session->env, "destroy");
         lp->session->env->vt.env.destroy(lp->probe_env);
+        ppo_plugin_leave();
+    }
     if (lp->obs_rms.mean != NULL)
         ppo_rms_clear(&lp->obs_rms);
     ppo_session_free(lp->session);
@@ -1166,7 +1259,14 @@ ppo_loaded_policy_t *ppo_loaded_policy_open(const char *ckpt_path, const char *p
     }
     if (lp->pipeline == NULL)
         goto fail;
-    lp->session = ppo_session_open(lp->pipeline, search, error);
+    if (pipeline_path != NULL) {
+        lp->session = ppo_session_open(lp->pipeline, search, error);
+    } else {
+        /* the checkpoint's pipeline is untrusted: no code from a path only it names */
+        const char *files[4];
+        ppo_checkpoint_plugin_files(c, files);
+        lp->session = ppo_session_open_recorded(lp->pipeline, search, files, ckpt_path, error);
+    }
     if (lp->session == NULL)
         goto fail;
     lp->probe_env = ppo_session_env_new(lp->session, &lp->obs_space, &lp->act_space, error);

@@ -21,22 +21,39 @@
 #define PPO_CKPT_MAGIC "PPOFWCKP"
 #define PPO_CKPT_FORMAT 1
 
-/* Offsets of the run's append-only files at the checkpoint. */
+/* The run's append-only files at the checkpoint, and what proves them on resume (zero/NULL in
+ * checkpoints written before run ids and digests). */
 typedef struct ppo_ckpt_files {
     uint64_t metrics_offset;
     uint64_t episodes_offset;
     bool has_episodes;           /* restore: the checkpoint records episodes_offset */
     uint64_t tboard_offset;      /* 0: no TensorBoard file */
-    const char *tboard_name;     /* basename of the events file, or NULL */
+    const char *tboard_name;     /* basename of the events file, or NULL; on read a plain file
+                                    name events.out.tfevents.* (checked) */
+    const char *run_id;          /* the run's id (PPO_RUN_ID_LEN hex digits), or NULL */
+    uint64_t metrics_rows;       /* data rows of metrics.csv before metrics_offset */
+    const char *metrics_digest;  /* SHA-256 (hex) of metrics.csv's first metrics_offset bytes */
+    uint64_t episodes_rows;      /* data rows of episodes.csv before episodes_offset */
+    const char *episodes_digest; /* SHA-256 (hex) of episodes.csv's first episodes_offset bytes */
+    const char *tboard_digest;   /* SHA-256 (hex) of the events file's first tboard_offset bytes */
 } ppo_ckpt_files_t;
 
-/* Write a checkpoint of the trainer to `path` (crash-safe). */
+/* Write a checkpoint of the trainer to `path` (crash-safe). Collective under MPI: every rank
+ * calls it, rank 0 writes. */
 PPO_INTERNAL bool ppo_checkpoint_write(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
                                        const char *path, GError **error);
+/* The same into the open directory dir_fd (AT_FDCWD: `path` as it is), under the base name of
+ * `path`, which also names it in messages: NAME.tmp is created afresh (never through a link),
+ * fsync'd and renamed over NAME (see ppo_file_replace_at). */
+PPO_INTERNAL bool ppo_checkpoint_write_at(const ppo_trainer_t *tr, const ppo_ckpt_files_t *files,
+                                          int dir_fd, const char *path, GError **error);
 
 /* A checkpoint read and verified (CRC, magic, version) but not applied. */
 typedef struct ppo_ckpt ppo_ckpt_t;
 
+/* Read and verify `path`: a regular file no larger than memory (a FIFO or a device is refused
+ * without blocking), magic, byte order, format, CRC, the section table, and the INFO values that
+ * name files or hold floats. Everything else is checked as it is restored. */
 PPO_INTERNAL ppo_ckpt_t *ppo_checkpoint_read(const char *path, GError **error);
 PPO_INTERNAL void ppo_checkpoint_free(ppo_ckpt_t *ckpt);
 
@@ -52,14 +69,18 @@ PPO_INTERNAL bool ppo_checkpoint_restore(ppo_trainer_t *tr, const ppo_ckpt_t *ck
                                          ppo_ckpt_files_t *files_out, GError **error);
 
 /* Restore only what evaluation and export need: parameters and observation statistics into
- * `model` and `obs_rms` (either may be NULL), after checking the policy's parameter count. */
+ * `model` and `obs_rms` (either may be NULL), after checking the policy's parameter count. Every
+ * parameter and statistic must be finite (a checkpoint written after training diverged is
+ * refused, naming the first bad segment). */
 PPO_INTERNAL bool ppo_checkpoint_restore_model(const ppo_ckpt_t *ckpt, ppo_model_t *model,
                                                ppo_rms_t *obs_rms, bool *obs_norm_on,
                                                GError **error);
 
 /* Everything needed to run a checkpoint's policy: its pipeline (the given one, or the one stored
  * in the checkpoint), the loaded plugins, the policy with the saved parameters, and the frozen
- * observation statistics. (transfer full: ppo_loaded_policy_free) */
+ * observation statistics. The checkpoint's own pipeline is untrusted: its plugins are found by
+ * name, or at the file the checkpoint records only when the user vouched for its directory
+ * (ppo_session_open_recorded). (transfer full: ppo_loaded_policy_free) */
 typedef struct ppo_loaded_policy {
     ppo_pipeline_t *pipeline;
     ppo_session_t *session;
@@ -78,11 +99,8 @@ PPO_INTERNAL ppo_loaded_policy_t *ppo_loaded_policy_open(const char *ckpt_path,
                                                          GError **error);
 PPO_INTERNAL void ppo_loaded_policy_free(ppo_loaded_policy_t *lp);
 
-/* The newest checkpoint in RUN_DIR/checkpoints (by step), or NULL when there is none
- * (transfer full). */
-PPO_INTERNAL char *ppo_checkpoint_latest(const char *run_dir);
-
-/* Delete periodic checkpoints beyond the newest `keep` (best.ckpt is kept). */
-PPO_INTERNAL bool ppo_checkpoint_prune(const char *run_dir, uint32_t keep, GError **error);
+/* The plugin files a checkpoint records (INFO's env.file, ...), in the order env, policy,
+ * advantage, optimizer; NULL entries where it records none. (transfer none) */
+PPO_INTERNAL void ppo_checkpoint_plugin_files(const ppo_ckpt_t *ckpt, const char *files[4]);
 
 #endif /* PPO_CHECKPOINT_PRIVATE_H */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ppo_collect_private.h"
+#include "ppo_guard_private.h"
 
 /* What a collection task reports back. */
 typedef struct {
@@ -60,9 +61,9 @@ static bool row_finite(const ppo_trainer_t *tr, const void *row)
 static int reset_noise(ppo_trainer_t *tr, uint32_t i, char **msg)
 {
     const ppo_plugin_t *pp = tr->model->plugin;
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "reset_noise");
     const int rc = pp->vt.policy.reset_noise(tr->model->inst, i, &tr->slots[i].act_rng);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         *msg = plugin_failure(pp, "reset_noise", i, rc);
         return PPO_ERROR_PLUGIN;
@@ -81,9 +82,9 @@ static int reset_state(ppo_trainer_t *tr, uint32_t i, char **msg)
         return 0;
     }
     const ppo_plugin_t *pp = tr->model->plugin;
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "initial_state");
     const int rc = rec->initial_state(tr->model->inst, st);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         *msg = plugin_failure(pp, "initial_state", i, rc);
         return PPO_ERROR_PLUGIN;
@@ -91,14 +92,14 @@ static int reset_state(ppo_trainer_t *tr, uint32_t i, char **msg)
     return 0;
 }
 
-/* Reset env i into `obs_out` (its recurrent state too); on failure fills *msg. */
-static int reset_env(ppo_trainer_t *tr, uint32_t i, void *obs_out, char **msg)
+/* Reset env i into `obs_out` (through worker's guarded row; its recurrent state too); on failure
+ * fills *msg. */
+static int reset_env(ppo_trainer_t *tr, uint32_t i, uint32_t worker, void *obs_out, char **msg)
 {
     const ppo_plugin_t *envp = tr->session->env;
     ppo_env_slot_t *slot = &tr->slots[i];
-    ppo_plugin_set_current(envp);
-    int rc = envp->vt.env.reset(slot->inst, &slot->env_rng, obs_out);
-    ppo_plugin_set_current(NULL);
+    int rc = ppo_env_call_reset(envp, slot->inst, &slot->env_rng, obs_out, tr->env_rb,
+                                ppo_trainer_env_row(tr, worker));
     if (rc != 0) {
         *msg = plugin_failure(envp, "reset", i, rc);
         return PPO_ERROR_PLUGIN;
@@ -140,7 +141,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
     /* act on the chunk's rows; a recurrent policy with its envs' states, which are stored at the
      * first step of each training sequence */
     int rc;
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "act");
     if (S > 0) {
         float *state = tr->rstate + (size_t)i0 * S;
         if (t % tr->L == 0)
@@ -157,7 +158,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
                                tr->batched_values ? NULL : tr->ro.values + row,
                                tr->ro.dist + row * P);
     }
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         ctx->status[c] = PPO_ERROR_PLUGIN;
         ctx->message[c] = plugin_failure(pp, "act", i0, rc);
@@ -178,9 +179,9 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
         double reward = 0.0;
         int terminated = 0;
         void *obs_i = env_row(tr, t + 1, i);
-        ppo_plugin_set_current(envp);
-        rc = envp->vt.env.step(slot->inst, env_a, &slot->env_rng, obs_i, &reward, &terminated);
-        ppo_plugin_set_current(NULL);
+        /* through this worker's guarded row: an env writing past its row is caught */
+        rc = ppo_env_call_step(envp, slot->inst, env_a, &slot->env_rng, obs_i, tr->env_rb,
+                               ppo_trainer_env_row(tr, worker), &reward, &terminated);
         if (rc != 0) {
             ctx->status[c] = PPO_ERROR_PLUGIN;
             ctx->message[c] = plugin_failure(envp, "step", i, rc);
@@ -217,7 +218,7 @@ static void collect_task(void *vctx, uint32_t c, uint32_t worker)
             if (truncated && S > 0)
                 memcpy(tr->final_state + (size_t)i * S, tr->rstate + (size_t)i * S,
                        (size_t)S * sizeof(float));
-            int err = reset_env(tr, i, obs_i, &ctx->message[c]);
+            int err = reset_env(tr, i, worker, obs_i, &ctx->message[c]);
             if (err != 0) {
                 ctx->status[c] = err;
                 return;
@@ -363,7 +364,7 @@ bool ppo_collect_reset_all(ppo_trainer_t *tr, bool count, GError **error)
 {
     for (uint32_t i = 0; i < tr->N; i++) {
         char *msg = NULL;
-        int err = reset_env(tr, i, env_row(tr, 0, i), &msg);
+        int err = reset_env(tr, i, 0, env_row(tr, 0, i), &msg);
         if (err != 0) {
             g_set_error_literal(error, PPO_ERROR, err, msg);
             g_free(msg);
@@ -510,12 +511,12 @@ static bool finish_step(ppo_trainer_t *tr, uint32_t t, GError **error)
     memset(boot, 0, (size_t)N * sizeof(float));
     if (n_trunc > 0) {
         const ppo_plugin_t *pp = tr->model->plugin;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "value");
         int rc = S > 0 ? tr->model->rec->value(tr->model->inst, tr->main_ws, n_trunc,
                                                tr->trunc_obs, tr->trunc_state, tr->trunc_values)
                        : pp->vt.policy.value(tr->model->inst, tr->main_ws, n_trunc, tr->trunc_obs,
                                              tr->trunc_values);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);
             return false;
@@ -550,10 +551,10 @@ static void value_task(void *vctx, uint32_t k, uint32_t worker)
     const float *obs = ppo_trainer_rows_as_float(
         tr, ppo_trainer_obs_row(tr, first), (uint32_t)count,
         tr->value_obs != NULL ? tr->value_obs + (size_t)worker * PPO_VALUE_ROWS * tr->D : NULL);
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "value");
     const int rc = pp->vt.policy.value(tr->model->inst, tr->value_ws[worker], (uint32_t)count,
                                        obs, out);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     tr->value_status[k] = rc;
     if (rc != 0)
         ppo_plugin_error_keep(pp, "value", rc, &tr->value_error[k]);
@@ -608,12 +609,12 @@ bool ppo_collect_rollout(ppo_trainer_t *tr, GError **error)
         const ppo_plugin_t *pp = tr->model->plugin;
         const float *obs = ppo_trainer_rows_as_float(
             tr, ppo_trainer_obs_row(tr, (size_t)tr->T * N), N, tr->trunc_obs);
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "value");
         int rc = tr->S > 0 ? tr->model->rec->value(tr->model->inst, tr->main_ws, N, obs,
                                                    tr->rstate, tr->ro.last_values)
                            : pp->vt.policy.value(tr->model->inst, tr->main_ws, N, obs,
                                                  tr->ro.last_values);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "value", rc);
             return false;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ppo_comm_private.h"
+#include "ppo_signal_private.h"
 
 static ppo_comm_t single = {.rank = 0, .size = 1, .vt = NULL, .plugin = NULL};
 static ppo_comm_t mpi;
@@ -73,6 +74,8 @@ static void fail(const ppo_comm_t *comm, const char *what, int rc)
     fprintf(stderr, "ppofw: rank %u: %s failed (%d): %s; stopping every rank\n", comm->rank, what,
             rc, why != NULL ? why : "no reason given");
     g_free(why);
+    /* an exit on purpose, with MPI's code */
+    ppo_exit_guard_disarm();
     comm->vt->abort(PPO_EXIT_INTERNAL);
     abort();
 }
@@ -123,6 +126,7 @@ void ppo_comm_abort_on_error(const ppo_comm_t *comm, const GError *error)
     fprintf(stderr, "ppofw: rank %u: %s\nppofw: rank %u stops the whole job\n", comm->rank,
             error->message, comm->rank);
     fflush(stderr);
+    ppo_exit_guard_disarm();
     comm->vt->abort(ppo_error_exit_code(error));
 }
 

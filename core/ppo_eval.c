@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ppo_eval_private.h"
+#include "ppo_guard_private.h"
 
 struct ppo_evaluator {
     const ppo_session_t *session;
@@ -23,6 +24,7 @@ struct ppo_evaluator {
     ppo_rng_t **act_rngs;  /* (E) pointers for act() */
     uint32_t *env_index;   /* (E) */
     void *obs;             /* (E, env_rb) as the envs wrote them */
+    ppo_guard_row_t row;   /* the guarded row envs write into (ppo_guard_private.h) */
     float *state;          /* (E, S) recurrent states */
     float *actions, *env_actions, *logp, *values, *dist;
     ppo_recorder_t *recorder; /* draws env 0's episodes, or NULL (borrowed) */
@@ -33,14 +35,24 @@ void ppo_evaluator_free(ppo_evaluator_t *ev)
     if (ev == NULL)
         return;
     const ppo_plugin_t *pp = ev->model->plugin;
-    if (ev->ws != NULL)
+    if (ev->ws != NULL) {
+        ppo_plugin_enter(pp, "ws_destroy");
         pp->vt.policy.ws_destroy(ev->policy, ev->ws);
-    if (ev->policy != NULL)
+        ppo_plugin_leave();
+    }
+    if (ev->policy != NULL) {
+        ppo_plugin_enter(pp, "destroy");
         pp->vt.policy.destroy(ev->policy);
+        ppo_plugin_leave();
+    }
     for (uint32_t i = ev->E; ev->envs != NULL && i-- > 0;)
-        if (ev->envs[i] != NULL)
+        if (ev->envs[i] != NULL) {
+            ppo_plugin_enter(ev->session->env, "destroy");
             ev->session->env->vt.env.destroy(ev->envs[i]);
+            ppo_plugin_leave();
+        }
     g_free(ev->envs);
+    ppo_guard_row_clear(&ev->row);
     ppo_obs_convert_clear(&ev->obs_cv);
     g_free(ev->state);
     g_free(ev->rngs);
@@ -78,6 +90,11 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
     ev->A = ppo_space_action_floats(&ev->act_space);
     ev->clip_actions = ev->act_space.kind == PPO_SPACE_BOX;
     ev->env_rb = ppo_space_row_bytes(&ev->obs_space);
+    char *what = g_strdup_printf("its observation row (%zu bytes) in evaluation", ev->env_rb);
+    const bool guarded = ppo_guard_row_init(&ev->row, ev->env_rb, what, error);
+    g_free(what);
+    if (!guarded)
+        goto fail;
     if (ev->obs_space.dtype == PPO_DTYPE_UINT8)
         ppo_obs_convert_init(&ev->obs_cv, &ev->obs_space);
     ev->P = model->dist_size;
@@ -86,7 +103,9 @@ ppo_evaluator_t *ppo_evaluator_new(const ppo_session_t *session, const ppo_model
                                     n_envs, error);
     if (ev->policy == NULL)
         goto fail;
+    ppo_plugin_enter(model->plugin, "ws_create");
     ev->ws = model->plugin->vt.policy.ws_create(ev->policy, n_envs);
+    ppo_plugin_leave();
     if (ev->ws == NULL) {
         *error = ppo_plugin_error(model->plugin, "ws_create", -1);
         goto fail;
@@ -136,9 +155,8 @@ static void *obs_row(const ppo_evaluator_t *ev, uint32_t i)
 static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
 {
     const ppo_plugin_t *envp = ev->session->env;
-    ppo_plugin_set_current(envp);
-    int rc = envp->vt.env.reset(ev->envs[i], &ev->rngs[2 * i], obs_row(ev, i));
-    ppo_plugin_set_current(NULL);
+    int rc = ppo_env_call_reset(envp, ev->envs[i], &ev->rngs[2 * i], obs_row(ev, i), ev->env_rb,
+                                &ev->row);
     if (rc != 0)
         return env_call_failed(ev, "reset", rc, i, error);
     if (i == 0 && ev->recorder != NULL)
@@ -150,9 +168,9 @@ static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
         const ppo_recurrent_vtable_t *rec = ev->model->rec;
         memset(st, 0, (size_t)ev->S * sizeof(float));
         if (rec->initial_state != NULL) {
-            ppo_plugin_set_current(pp);
+            ppo_plugin_enter(pp, "initial_state");
             rc = rec->initial_state(ev->policy, st);
-            ppo_plugin_set_current(NULL);
+            ppo_plugin_leave();
             if (rc != 0) {
                 *error = ppo_plugin_error(pp, "initial_state", rc);
                 return false;
@@ -160,9 +178,9 @@ static bool reset_one(ppo_evaluator_t *ev, uint32_t i, GError **error)
         }
     }
     if (pp->vt.policy.reset_noise != NULL) {
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "reset_noise");
         rc = pp->vt.policy.reset_noise(ev->policy, i, &ev->rngs[2 * i + 1]);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "reset_noise", rc);
             return false;
@@ -204,7 +222,7 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
         for (uint32_t i = 0; i < E; i++)
             ev->env_index[i] = i;
         ppo_rng_t **rngs = deterministic ? NULL : ev->act_rngs;
-        ppo_plugin_set_current(pp);
+        ppo_plugin_enter(pp, "act");
         int rc = ev->S > 0
                      ? ev->model->rec->act(ev->policy, ev->ws, E, norm_obs, ev->env_index, rngs,
                                            deterministic ? 1 : 0, ev->state, ev->actions,
@@ -212,7 +230,7 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
                      : pp->vt.policy.act(ev->policy, ev->ws, E, norm_obs, ev->env_index, rngs,
                                          deterministic ? 1 : 0, ev->actions, ev->logp,
                                          ev->values, ev->dist);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             *error = ppo_plugin_error(pp, "act", rc);
             goto out;
@@ -232,10 +250,8 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             }
             double reward = 0.0;
             int terminated = 0;
-            ppo_plugin_set_current(envp);
-            rc = envp->vt.env.step(ev->envs[i], ea, &ev->rngs[2 * i], obs_row(ev, i), &reward,
-                                   &terminated);
-            ppo_plugin_set_current(NULL);
+            rc = ppo_env_call_step(envp, ev->envs[i], ea, &ev->rngs[2 * i], obs_row(ev, i),
+                                   ev->env_rb, &ev->row, &reward, &terminated);
             if (rc != 0) {
                 env_call_failed(ev, "step", rc, i, error);
                 goto out;
@@ -249,8 +265,11 @@ bool ppo_evaluator_run(ppo_evaluator_t *ev, uint32_t episodes, bool deterministi
             }
             if (i == 0 && ev->recorder != NULL)
                 ppo_recorder_frame(ev->recorder, ev->envs[0]);
-            if (render != NULL && i == 0 && envp->vt.env.render_text != NULL)
+            if (render != NULL && i == 0 && envp->vt.env.render_text != NULL) {
+                ppo_plugin_enter(envp, "render_text");
                 envp->vt.env.render_text(ev->envs[0], render);
+                ppo_plugin_leave();
+            }
             ep_len[i]++;
             ep_ret[i] += reward;
             const bool truncated = !terminated && limit > 0 && ep_len[i] >= limit;

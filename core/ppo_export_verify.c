@@ -318,9 +318,9 @@ static int plugin_actions(const ppo_export_target_t *t, const obs_set_t *o, uint
     }
 
     uint32_t chunk = S > 0 ? o->streams : VERIFY_CHUNK;
-    ppo_plugin_set_current(p);
+    ppo_plugin_enter(p, "ws_create");
     void *ws = vt->ws_create(t->inst, chunk);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (ws == NULL) {
         g_free(x);
         return -1;
@@ -331,9 +331,12 @@ static int plugin_actions(const ppo_export_target_t *t, const obs_set_t *o, uint
     float *xs = g_new(float, (size_t)chunk *D), *as = g_new(float, (size_t)chunk *A);
     float *ds = g_new(float, (size_t)chunk *P);
     int rc = 0;
-    ppo_plugin_set_current(p);
-    if (S > 0 && vt->recurrent->initial_state != NULL)
+    if (S > 0 && vt->recurrent->initial_state != NULL) {
+        ppo_plugin_enter(p, "initial_state");
         rc = vt->recurrent->initial_state(t->inst, init);
+        ppo_plugin_leave();
+    }
+    ppo_plugin_enter(p, "act");
     if (S == 0) {
         for (uint32_t r = 0; r < o->n && rc == 0; r += chunk) {
             const uint32_t B = MIN(chunk, o->n - r);
@@ -358,8 +361,10 @@ static int plugin_actions(const ppo_export_target_t *t, const obs_set_t *o, uint
             }
         }
     }
+    ppo_plugin_leave();
+    ppo_plugin_enter(p, "ws_destroy");
     vt->ws_destroy(t->inst, ws);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     g_free(x);
     g_free(env);
     g_free(lp);
@@ -584,7 +589,9 @@ ppo_export_status_t ppo_export_verify(const ppo_export_target_t *t, const char *
 
     /* the observations, the program's actions, the plugin's */
     make_obs(t, &obs);
+    ppo_plugin_enter(t->plugin, "dist_size");
     const uint32_t P = t->plugin->vt.policy.dist_size(t->inst);
+    ppo_plugin_leave();
     actions = g_new0(float, (size_t)obs.n *A);
     dists = g_new0(float, (size_t)obs.n *P);
     if (!write_obs(t, &obs, path[P_OBS])) {

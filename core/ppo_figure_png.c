@@ -15,6 +15,7 @@
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 
+#include "ppo_file_private.h"
 #include "ppo_image_private.h"
 #include "ppo_svg_private.h"
 
@@ -168,8 +169,13 @@ bool ppo_svg_write_png(const ppo_svg_figure_t *fig, const char *path, GError **e
             p[2] = (uint8_t)row[x];
         }
     }
-    ok = ppo_png_write(path, rgb, (uint32_t)w, (uint32_t)h, error);
+    /* a user's output: encoded in memory, then written as ppo_output_write writes (a device or a
+     * FIFO in place, a file replaced whole) */
+    size_t len = 0;
+    uint8_t *png = ppo_png_encode(rgb, (uint32_t)w, (uint32_t)h, &len, error);
     g_free(rgb);
+    ok = png != NULL && ppo_output_write(path, "the PNG plot", png, len, error);
+    g_free(png);
 out:
     cairo_destroy(c.cr);
     cairo_surface_destroy(c.surface);

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,18 @@
 #include "ppo_plugin_private.h"
 
 static _Thread_local GString *tls_error;
-static _Thread_local const ppo_plugin_t *tls_current;
+static _Thread_local uint64_t tls_error_cut; /* bytes of the pending error left out */
+static _Thread_local ppo_call_t *tls_call;   /* this thread's call slot, once it has one */
+
+/* Call slots: one per thread that has run plugin code, read by the crash handler (its own
+ * thread's) and the watchdog (every thread's). A slot is claimed on a thread's first call and
+ * given back when the thread exits. */
+#define CALL_SLOTS 4096
+static ppo_call_t call_slots[CALL_SLOTS];
+static atomic_uint call_slots_used; /* slots [0, used) have been claimed at least once */
+
+/* The longest plugin error message kept (a plugin may report megabytes). */
+#define PLUGIN_ERROR_MAX 2000
 static ppo_log_level_t log_level = PPO_LOG_INFO;
 static GMutex log_lock;
 
@@ -78,12 +90,25 @@ static void host_error(const ppo_host_t *host, const char *fmt, ...)
         g_string_append(tls_error, "; ");
     g_string_append_vprintf(tls_error, fmt, ap);
     va_end(ap);
+    /* keep the start, say how much was left out */
+    if (tls_error->len > PLUGIN_ERROR_MAX) {
+        gsize keep = PLUGIN_ERROR_MAX;
+        /* do not cut a UTF-8 sequence */
+        while (keep > 0 && ((unsigned char)tls_error->str[keep] & 0xC0) == 0x80)
+            keep--;
+        tls_error_cut += tls_error->len - keep;
+        g_string_truncate(tls_error, keep);
+    }
 }
 
 char *ppo_host_take_error(void)
 {
     if (tls_error == NULL)
         return NULL;
+    if (tls_error_cut > 0)
+        g_string_append_printf(tls_error, " [... %" G_GUINT64_FORMAT " more bytes cut]",
+                               tls_error_cut);
+    tls_error_cut = 0;
     char *msg = g_string_free(tls_error, FALSE);
     tls_error = NULL;
     if (*msg == '\0') {
@@ -146,12 +171,95 @@ void ppo_plugin_error_keep(const ppo_plugin_t *plugin, const char *callback, int
     g_error_free(e);
 }
 
-const ppo_plugin_t *ppo_plugin_current(void)
+/* ---- what plugin code each thread runs ---- */
+
+static void release_slot(gpointer data)
 {
-    return tls_current;
+    ppo_call_t *slot = data;
+    atomic_store_explicit(&slot->plugin, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->file, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->callback, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->used, false, memory_order_release);
 }
 
-void ppo_plugin_set_current(const ppo_plugin_t *plugin)
+static GPrivate slot_key = G_PRIVATE_INIT(release_slot);
+
+/* This thread's slot, claimed on first use (NULL when every slot is taken). */
+static ppo_call_t *my_slot(void)
 {
-    tls_current = plugin;
+    if (tls_call != NULL)
+        return tls_call;
+    const unsigned used = atomic_load_explicit(&call_slots_used, memory_order_acquire);
+    /* reuse a slot a finished thread gave back, else take a new one */
+    for (unsigned i = 0; i < used + 1 && i < CALL_SLOTS; i++) {
+        bool free_slot = false;
+        if (atomic_compare_exchange_strong(&call_slots[i].used, &free_slot, true)) {
+            tls_call = &call_slots[i];
+            unsigned seen = atomic_load(&call_slots_used);
+            while (seen < i + 1 && !atomic_compare_exchange_weak(&call_slots_used, &seen, i + 1))
+                ;
+            g_private_set(&slot_key, tls_call);
+            return tls_call;
+        }
+    }
+    return NULL;
 }
+
+void ppo_plugin_enter(const ppo_plugin_t *plugin, const char *callback)
+{
+    ppo_call_t *slot = my_slot();
+    if (slot == NULL)
+        return;
+    atomic_store_explicit(&slot->plugin, plugin, memory_order_relaxed);
+    atomic_store_explicit(&slot->file, plugin != NULL ? plugin->path : NULL,
+                          memory_order_relaxed);
+    atomic_store_explicit(&slot->callback, callback, memory_order_relaxed);
+    /* odd: in a call; the watchdog sees a new call by the count changing */
+    atomic_store_explicit(&slot->gen, (atomic_load_explicit(&slot->gen, memory_order_relaxed) | 1u) + 2u,
+                          memory_order_release);
+}
+
+void ppo_plugin_enter_file(const char *file, const char *what)
+{
+    ppo_call_t *slot = my_slot();
+    if (slot == NULL)
+        return;
+    atomic_store_explicit(&slot->plugin, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->file, file, memory_order_relaxed);
+    atomic_store_explicit(&slot->callback, what, memory_order_relaxed);
+    atomic_store_explicit(&slot->gen, (atomic_load_explicit(&slot->gen, memory_order_relaxed) | 1u) + 2u,
+                          memory_order_release);
+}
+
+void ppo_plugin_leave(void)
+{
+    ppo_call_t *slot = tls_call;
+    if (slot == NULL)
+        return;
+    /* even: out of plugin code */
+    atomic_store_explicit(&slot->gen, (atomic_load_explicit(&slot->gen, memory_order_relaxed) | 1u) + 1u,
+                          memory_order_release);
+    atomic_store_explicit(&slot->plugin, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->file, NULL, memory_order_relaxed);
+    atomic_store_explicit(&slot->callback, NULL, memory_order_relaxed);
+}
+
+const ppo_call_t *ppo_call_mine(void)
+{
+    return tls_call;
+}
+
+ppo_call_t *ppo_call_slots(unsigned *n)
+{
+    *n = atomic_load_explicit(&call_slots_used, memory_order_acquire);
+    return call_slots;
+}
+
+const ppo_plugin_t *ppo_plugin_current(void)
+{
+    const ppo_call_t *slot = tls_call;
+    return slot != NULL && (atomic_load_explicit(&slot->gen, memory_order_relaxed) & 1u)
+               ? atomic_load_explicit(&slot->plugin, memory_order_relaxed)
+               : NULL;
+}
+

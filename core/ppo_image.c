@@ -169,7 +169,8 @@ ppo_gif_t *ppo_gif_create(const char *path, uint32_t width, uint32_t height, uin
     gif->height = height;
     gif->delay_cs = delay_cs;
     int code = 0;
-    const int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* never through a link: a recording goes into the run directory itself */
+    const int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot create: %s", path,
                     g_strerror(errno));

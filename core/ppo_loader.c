@@ -17,8 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ppo_file_private.h"
 #include "ppo_params_private.h"
 #include "ppo_plugin_private.h"
+#include "ppo_trust_private.h"
 
 struct ppo_search {
     GPtrArray *dirs;    /* char * */
@@ -162,7 +164,8 @@ static bool check_elf(const char *path, GError **error)
     bool ok = false;
     const char *why = NULL;
     char *why_alloc = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named like a plugin must not block the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN, "%s: cannot open the plugin: %s%s", path,
                     g_strerror(errno),
@@ -179,7 +182,8 @@ static bool check_elf(const char *path, GError **error)
         goto out_close;
     }
     if (!S_ISREG(st.st_mode)) {
-        why = "is not a regular file";
+        why_alloc = g_strdup_printf("is %s, not a plugin file (a regular .so)",
+                                    ppo_file_kind(st.st_mode));
         goto out_close;
     }
     const uint64_t size = (uint64_t)st.st_size;
@@ -566,7 +570,10 @@ ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error)
     if (!check_elf(real, error))
         goto out_unlock;
     preload_libppofw();
+    /* its constructors run now: a crash in them is reported with the file's name */
+    ppo_plugin_enter_file(real, "its constructors (run by dlopen)");
     void *handle = dlopen(real, RTLD_NOW | RTLD_LOCAL);
+    ppo_plugin_leave();
     if (handle == NULL) {
         const char *why = dlerror();
         const bool lib = why != NULL && strstr(why, "libppofw") != NULL;
@@ -595,7 +602,10 @@ ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error)
     ppo_plugin_t *candidate = g_new0(ppo_plugin_t, 1);
     candidate->path = g_strdup(real);
     candidate->handle = handle;
-    if (!check_descriptor(candidate, entry(), error)) {
+    ppo_plugin_enter_file(real, "ppo_plugin_entry()");
+    const ppo_plugin_desc_t *desc = entry();
+    ppo_plugin_leave();
+    if (!check_descriptor(candidate, desc, error)) {
         g_free(candidate->specs);
         g_free(candidate->path);
         g_free(candidate);
@@ -613,6 +623,11 @@ out_unlock:
 static bool is_path_spec(const char *spec)
 {
     return strchr(spec, '/') != NULL || g_str_has_suffix(spec, ".so");
+}
+
+bool ppo_plugin_spec_is_path(const char *spec)
+{
+    return is_path_spec(spec);
 }
 
 static bool name_ok(const char *name)
@@ -640,6 +655,105 @@ static GPtrArray *known_names(const ppo_search_t *search)
         g_dir_close(dir);
     }
     return names;
+}
+
+char *ppo_plugin_find(const ppo_search_t *search, const char *spec, const char *base_dir)
+{
+    if (is_path_spec(spec))
+        return g_path_is_absolute(spec) || base_dir == NULL ? g_strdup(spec)
+                                                            : g_build_filename(base_dir, spec,
+                                                                               NULL);
+    if (!name_ok(spec))
+        return NULL;
+    char *file = g_strconcat(spec, ".so", NULL);
+    char *found = NULL;
+    for (guint i = 0; found == NULL && i < search->dirs->len; i++) {
+        char *candidate = g_build_filename(g_ptr_array_index(search->dirs, i), file, NULL);
+        if (g_file_test(candidate, G_FILE_TEST_EXISTS))
+            found = candidate;
+        else
+            g_free(candidate);
+    }
+    g_free(file);
+    return found;
+}
+
+/* True when `dir` (a real path) is a directory of the search path. */
+static bool in_search(const ppo_search_t *search, const char *dir)
+{
+    for (guint i = 0; i < search->dirs->len; i++) {
+        char *real = realpath(g_ptr_array_index(search->dirs, i), NULL);
+        const bool same = real != NULL && strcmp(real, dir) == 0;
+        free(real);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+ppo_plugin_t *ppo_plugin_load_recorded(const ppo_search_t *search, const char *spec,
+                                       const char *recorded, const char *source,
+                                       GError **error)
+{
+    /* the name: the spec, or the stem of a path the untrusted pipeline gives */
+    char *name = is_path_spec(spec) ? file_stem(spec) : g_strdup(spec);
+    /* the file the source names: its pipeline's path, else its record, if of this plugin */
+    if (is_path_spec(spec)) {
+        recorded = spec;
+    } else if (recorded != NULL) {
+        char *stem = file_stem(recorded);
+        if (strcmp(stem, name) != 0)
+            recorded = NULL;
+        g_free(stem);
+    }
+    ppo_plugin_t *p = NULL;
+    if (!name_ok(name)) {
+        char *shown = g_strescape(spec, NULL);
+        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                    "%s names the plugin \"%.200s\", which is not a plugin name (letters, "
+                    "digits, '_' and '-'); it is damaged or crafted",
+                    source, shown);
+        g_free(shown);
+        goto out;
+    }
+    /* the file the run used, when the user vouched for its directory */
+    char *real = recorded != NULL && g_path_is_absolute(recorded) ? realpath(recorded, NULL)
+                                                                 : NULL;
+    char *dir = real != NULL ? g_path_get_dirname(real) : NULL;
+    char *stem = real != NULL ? file_stem(real) : NULL;
+    const bool vouched = dir != NULL && strcmp(stem, name) == 0 &&
+                         (in_search(search, dir) || ppo_trust_dir_listed(dir));
+    if (vouched) {
+        p = ppo_plugin_load_file(real, error);
+    } else {
+        /* else by name, through the search path */
+        char *found = ppo_plugin_find(search, name, NULL);
+        if (found != NULL) {
+            p = ppo_plugin_load_file(found, error);
+            if (p != NULL && recorded != NULL && real != NULL && strcmp(p->path, real) != 0)
+                ppo_log(PPO_LOG_INFO,
+                        "%s used plugin \"%s\" from %s; using %s, found by name in the "
+                        "plugin search path",
+                        source, name, recorded, p->path);
+        } else if (recorded != NULL) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                        "%s: its plugin \"%s\" was loaded from %.1000s, which is not in the "
+                        "plugin search path and which you have not vouched for; ppofw loads no "
+                        "code from a path only a checkpoint or a run directory names — if you "
+                        "trust that file, pass --plugin-path %.1000s",
+                        source, name, recorded,
+                        dir != NULL ? dir : "DIR (the directory that holds it)");
+        } else {
+            p = ppo_plugin_load(search, name, NULL, error);
+        }
+        g_free(found);
+    }
+    g_free(stem);
+    g_free(dir);
+    free(real);
+out:
+    g_free(name);
+    return p;
 }
 
 ppo_plugin_t *ppo_plugin_load(const ppo_search_t *search, const char *spec, const char *base_dir,
@@ -701,6 +815,12 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
 
 GPtrArray *ppo_plugin_list(const ppo_search_t *search, GPtrArray **failures)
 {
+    return ppo_plugin_list_probed(search, NULL, failures);
+}
+
+GPtrArray *ppo_plugin_list_probed(const ppo_search_t *search, ppo_plugin_probe_fn probe,
+                                  GPtrArray **failures)
+{
     GPtrArray *out = g_ptr_array_new();
     GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     if (failures != NULL)
@@ -724,7 +844,14 @@ GPtrArray *ppo_plugin_list(const ppo_search_t *search, GPtrArray **failures)
             g_hash_table_add(seen, g_strdup(name));
             char *path = g_build_filename(dirname, name, NULL);
             GError *err = NULL;
-            ppo_plugin_t *p = ppo_plugin_load_file(path, &err);
+            char *why = NULL;
+            /* a file that crashes or hangs when probed is never loaded here */
+            ppo_plugin_t *p = NULL;
+            if (probe != NULL && !probe(path, &why))
+                g_set_error(&err, PPO_ERROR, PPO_ERROR_PLUGIN, "%s: %s", path, why);
+            else
+                p = ppo_plugin_load_file(path, &err);
+            g_free(why);
             if (p != NULL && p->kind != PPO_KIND_COMM)
                 g_ptr_array_add(out, p);
             else if (p == NULL && failures != NULL)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <string.h>
@@ -12,96 +13,191 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ppo_file_private.h"
 #include "ppo_metrics_private.h"
 
 struct ppo_csvlog {
     FILE *f;
     char *path;
-    uint64_t offset;
+    uint64_t offset;   /* bytes written */
+    uint64_t rows;     /* data rows written (after the header) */
+    GChecksum *digest; /* SHA-256 of every byte written */
     bool failed;
 };
 
 static bool io_error(GError **error, const char *path, const char *what, int err)
 {
-    g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot %s: %s%s", path, what, g_strerror(err),
-                err == ENOSPC || err == EFBIG ? " (free some disk space; the run can be resumed "
-                                                "from its last checkpoint)"
-                                              : "");
-    return false;
+    return ppo_io_error(error, path, what, err, NULL);
 }
 
-ppo_csvlog_t *ppo_csvlog_create(const char *run_dir, const char *name, const char *header,
-                                GError **error)
+static ppo_csvlog_t *csvlog_new(FILE *f, const char *path, uint64_t offset, uint64_t rows,
+                                GChecksum *digest)
 {
-    char *path = g_build_filename(run_dir, name, NULL);
-    FILE *f = fopen(path, "wx");
-    if (f == NULL) {
-        io_error(error, path, "create", errno);
-        g_free(path);
-        return NULL;
-    }
     ppo_csvlog_t *m = g_new0(ppo_csvlog_t, 1);
     m->f = f;
-    m->path = path;
-    int n = fprintf(f, "%s\n", header);
-    if (n < 0 || fflush(f) != 0) {
-        io_error(error, path, "write", errno);
+    m->path = g_strdup(path);
+    m->offset = offset;
+    m->rows = rows;
+    m->digest = digest != NULL ? digest : g_checksum_new(G_CHECKSUM_SHA256);
+    return m;
+}
+
+/* Append len bytes to the file and the digest. */
+static bool append(ppo_csvlog_t *m, const char *text, size_t len, GError **error)
+{
+    if (m->failed)
+        return io_error(error, m->path, "write after an earlier write error", EIO);
+    if (fwrite(text, 1, len, m->f) != len) {
+        m->failed = true;
+        return io_error(error, m->path, "write", errno);
+    }
+    g_checksum_update(m->digest, (const guchar *)text, (gssize)len);
+    m->offset += len;
+    return true;
+}
+
+ppo_csvlog_t *ppo_csvlog_create_at(int dir_fd, const char *name, const char *shown,
+                                   const char *header, GError **error)
+{
+    /* a new file: never an existing one, never through a link */
+    const int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                          0644);
+    if (fd < 0) {
+        io_error(error, shown, "create", errno);
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (f == NULL) {
+        io_error(error, shown, "create", errno);
+        close(fd);
+        return NULL;
+    }
+    ppo_csvlog_t *m = csvlog_new(f, shown, 0, 0, NULL);
+    char *line = g_strconcat(header, "\n", NULL);
+    const bool ok = append(m, line, strlen(line), error) && ppo_csvlog_flush(m, error);
+    g_free(line);
+    if (!ok) {
         ppo_csvlog_close(m, NULL);
         return NULL;
     }
-    m->offset = (uint64_t)n;
     return m;
 }
 
-ppo_csvlog_t *ppo_csvlog_reopen(const char *run_dir, const char *name, uint64_t size,
-                                GError **error)
+bool ppo_csvlog_verify(int fd, const char *shown, const char *header,
+                       const ppo_csvlog_proof_t *proof, GChecksum **digest_out, GError **error)
 {
-    char *path = g_build_filename(run_dir, name, NULL);
     struct stat st;
-    if (stat(path, &st) != 0) {
-        io_error(error, path, "open", errno);
-        g_free(path);
-        return NULL;
-    }
-    if ((uint64_t)st.st_size < size) {
+    if (fstat(fd, &st) != 0)
+        return io_error(error, shown, "read", errno);
+    if ((uint64_t)st.st_size < proof->offset) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
-                    "%s: has %jd bytes, the checkpoint expects at least %" G_GUINT64_FORMAT
-                    "; it was cut or replaced since the checkpoint was written",
-                    path, (intmax_t)st.st_size, size);
-        g_free(path);
+                    "%s: has %jd bytes, the checkpoint kept %" G_GUINT64_FORMAT "; it was cut "
+                    "or replaced since the checkpoint was written, so it is not the file to "
+                    "continue — nothing was changed",
+                    shown, (intmax_t)st.st_size, proof->offset);
+        return false;
+    }
+    /* read the kept prefix: its digest, its rows, its line ends */
+    GChecksum *digest = g_checksum_new(G_CHECKSUM_SHA256);
+    uint64_t newlines = 0, at = 0, first_cr = UINT64_MAX;
+    char buf[65536], last = '\0', first = '\0';
+    bool ok = false;
+    while (at < proof->offset) {
+        const size_t want = (size_t)MIN((uint64_t)sizeof(buf), proof->offset - at);
+        const ssize_t got = pread(fd, buf, want, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            io_error(error, shown, "read", got < 0 ? errno : EIO);
+            goto out;
+        }
+        for (ssize_t i = 0; i < got; i++) {
+            if (buf[i] == '\n')
+                newlines++;
+            else if (buf[i] == '\r' && first_cr == UINT64_MAX)
+                first_cr = at + (uint64_t)i;
+        }
+        if (at == 0)
+            first = buf[0];
+        g_checksum_update(digest, (const guchar *)buf, got);
+        at += (uint64_t)got;
+        last = buf[got - 1];
+    }
+    if (first_cr != UINT64_MAX) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: has a carriage return at byte %" G_GUINT64_FORMAT " (CRLF line ends, "
+                    "as an editor re-saves a file); ppofw writes LF and cannot cut it at the "
+                    "checkpoint's row exactly — nothing was changed; restore LF line ends "
+                    "(sed -i 's/\\r$//' %s) and resume again",
+                    shown, first_cr, shown);
+        goto out;
+    }
+    if (proof->offset > 0 && (last != '\n' || first != header[0])) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                    "%s: byte %" G_GUINT64_FORMAT " (where the checkpoint cuts it) is not the end "
+                    "of a row; the file was changed since the checkpoint — nothing was changed",
+                    shown, proof->offset);
+        goto out;
+    }
+    if (proof->digest != NULL) {
+        const uint64_t rows = newlines > 0 ? newlines - 1 : 0;
+        if (rows != proof->rows) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: holds %" G_GUINT64_FORMAT " rows before byte %" G_GUINT64_FORMAT
+                        ", the checkpoint wrote %" G_GUINT64_FORMAT "; it is not this run's "
+                        "file as the checkpoint left it — nothing was changed",
+                        shown, rows, proof->offset, proof->rows);
+            goto out;
+        }
+        if (!ppo_digest_equal(digest, proof->digest)) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_CHECKPOINT,
+                        "%s: its first %" G_GUINT64_FORMAT " bytes differ from what the "
+                        "checkpoint wrote (SHA-256 mismatch); it was edited or belongs to "
+                        "another run — nothing was changed",
+                        shown, proof->offset);
+            goto out;
+        }
+    }
+    ok = true;
+out:
+    if (ok && digest_out != NULL)
+        *digest_out = digest;
+    else
+        g_checksum_free(digest);
+    return ok;
+}
+
+ppo_csvlog_t *ppo_csvlog_adopt(int fd, const char *shown, uint64_t offset, uint64_t rows,
+                               GChecksum *digest, GError **error)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0 ||
+        ((uint64_t)st.st_size > offset && ftruncate(fd, (off_t)offset) != 0) ||
+        lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+        io_error(error, shown, "cut back to the checkpoint", errno);
         return NULL;
     }
-    if (truncate(path, (off_t)size) != 0) {
-        io_error(error, path, "truncate", errno);
-        g_free(path);
-        return NULL;
-    }
-    FILE *f = fopen(path, "a");
+    FILE *f = fdopen(fd, "r+");
     if (f == NULL) {
-        io_error(error, path, "open", errno);
-        g_free(path);
+        io_error(error, shown, "open", errno);
         return NULL;
     }
-    ppo_csvlog_t *m = g_new0(ppo_csvlog_t, 1);
-    m->f = f;
-    m->path = path;
-    m->offset = size;
-    return m;
+    return csvlog_new(f, shown, offset, rows, digest);
 }
 
 bool ppo_csvlog_printf(ppo_csvlog_t *m, GError **error, const char *fmt, ...)
 {
-    if (m->failed)
-        return io_error(error, m->path, "write after an earlier write error", EIO);
+    /* one row: formatted on the stack (no allocation), then to the file and the digest */
+    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    const int n = vfprintf(m->f, fmt, ap);
+    const int n = vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        m->failed = true;
-        return io_error(error, m->path, "write", errno);
-    }
-    m->offset += (uint64_t)n;
+    g_assert(n > 0 && (size_t)n < sizeof(line));
+    if (!append(m, line, (size_t)n, error))
+        return false;
+    for (int i = 0; i < n; i++)
+        m->rows += line[i] == '\n';
     return true;
 }
 
@@ -119,6 +215,19 @@ uint64_t ppo_csvlog_offset(const ppo_csvlog_t *m)
     return m->offset;
 }
 
+uint64_t ppo_csvlog_rows(const ppo_csvlog_t *m)
+{
+    return m->rows;
+}
+
+char *ppo_csvlog_digest(const ppo_csvlog_t *m)
+{
+    GChecksum *copy = g_checksum_copy(m->digest);
+    char *hex = g_strdup(g_checksum_get_string(copy));
+    g_checksum_free(copy);
+    return hex;
+}
+
 bool ppo_csvlog_close(ppo_csvlog_t *m, GError **error)
 {
     if (m == NULL)
@@ -126,19 +235,10 @@ bool ppo_csvlog_close(ppo_csvlog_t *m, GError **error)
     bool ok = true;
     if (fclose(m->f) != 0 && !m->failed)
         ok = io_error(error, m->path, "write", errno);
+    g_checksum_free(m->digest);
     g_free(m->path);
     g_free(m);
     return ok;
-}
-
-ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error)
-{
-    return ppo_csvlog_create(run_dir, "metrics.csv", PPO_METRICS_HEADER, error);
-}
-
-ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size, GError **error)
-{
-    return ppo_csvlog_reopen(run_dir, "metrics.csv", size, error);
 }
 
 bool ppo_metrics_flush(ppo_metrics_t *m, GError **error)

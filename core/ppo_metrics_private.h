@@ -24,23 +24,45 @@
 #define PPO_EPISODES_HEADER "global_step,env,return,length,terminated,truncated,time_s"
 
 /* An append-only CSV file of a run directory (metrics.csv, episodes.csv): created with its
- * header, or cut back to the size a checkpoint recorded and reopened for appending; it counts
- * the bytes written, which the next checkpoint records. Writing a row allocates nothing. */
+ * header, or proven to be the file a checkpoint describes and cut back to it (resume); it counts
+ * the bytes and rows written and keeps their SHA-256, which the next checkpoint records. Writing
+ * a row allocates nothing. */
 typedef struct ppo_csvlog ppo_csvlog_t;
 
-/* Create RUN_DIR/NAME with `header` (an existing file is an error). (transfer full:
- * ppo_csvlog_close) */
-PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_create(const char *run_dir, const char *name,
-                                             const char *header, GError **error);
-/* Open RUN_DIR/NAME for appending after cutting it to `size` bytes (resume); a file shorter than
- * that is refused (PPO_ERROR_CHECKPOINT). */
-PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_reopen(const char *run_dir, const char *name,
-                                             uint64_t size, GError **error);
+/* Create NAME with `header` in the directory dir_fd: a new file (O_EXCL, never through a link);
+ * `shown` names it in messages. (transfer full: ppo_csvlog_close) */
+PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_create_at(int dir_fd, const char *name, const char *shown,
+                                                const char *header, GError **error);
+
+/* What a checkpoint says about a CSV file: the bytes and rows it kept and their digest. */
+typedef struct ppo_csvlog_proof {
+    uint64_t offset;    /* bytes kept */
+    uint64_t rows;      /* data rows in them */
+    const char *digest; /* SHA-256 (hex) of them; NULL: a checkpoint from before digests (only
+                           the row boundary and the line ends are checked) */
+} ppo_csvlog_proof_t;
+
+/* Check, without changing it, that the open CSV file `fd` (whose header is `header`) starts with
+ * exactly the bytes the checkpoint kept: long enough, LF line ends only, the cut at the end of a
+ * row, the row count and the SHA-256. A mismatch is a PPO_ERROR_CHECKPOINT error saying what
+ * differs. On success *digest_out (may be NULL) is the running digest of the prefix (transfer
+ * full). */
+PPO_INTERNAL bool ppo_csvlog_verify(int fd, const char *shown, const char *header,
+                                    const ppo_csvlog_proof_t *proof, GChecksum **digest_out,
+                                    GError **error);
+/* Cut the verified file back to `offset` and append from there; takes `fd` and `digest`. */
+PPO_INTERNAL ppo_csvlog_t *ppo_csvlog_adopt(int fd, const char *shown, uint64_t offset,
+                                            uint64_t rows, GChecksum *digest, GError **error);
+/* Append formatted text (whole rows, at most 1023 bytes) to the file and its digest. */
 PPO_INTERNAL bool ppo_csvlog_printf(ppo_csvlog_t *log, GError **error, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
 PPO_INTERNAL bool ppo_csvlog_flush(ppo_csvlog_t *log, GError **error);
 /* Bytes written so far. */
 PPO_INTERNAL uint64_t ppo_csvlog_offset(const ppo_csvlog_t *log);
+/* Data rows written so far (after the header). */
+PPO_INTERNAL uint64_t ppo_csvlog_rows(const ppo_csvlog_t *log);
+/* SHA-256 (hex) of the bytes written so far. (transfer full) */
+PPO_INTERNAL char *ppo_csvlog_digest(const ppo_csvlog_t *log);
 PPO_INTERNAL bool ppo_csvlog_close(ppo_csvlog_t *log, GError **error);
 
 /* One episodes.csv row. */
@@ -49,11 +71,6 @@ PPO_INTERNAL bool ppo_episodes_write(ppo_csvlog_t *log, const ppo_episode_t *epi
 
 typedef ppo_csvlog_t ppo_metrics_t;
 
-/* Create RUN_DIR/metrics.csv with its header. (transfer full: ppo_metrics_close) */
-PPO_INTERNAL ppo_metrics_t *ppo_metrics_create(const char *run_dir, GError **error);
-/* Open an existing metrics.csv for appending after cutting it to `size` bytes (resume). */
-PPO_INTERNAL ppo_metrics_t *ppo_metrics_reopen(const char *run_dir, uint64_t size,
-                                               GError **error);
 PPO_INTERNAL bool ppo_metrics_write(ppo_metrics_t *m, const ppo_metrics_row_t *row,
                                     GError **error);
 PPO_INTERNAL bool ppo_metrics_flush(ppo_metrics_t *m, GError **error);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ppo_file_private.h"
 #include "ppo_model_private.h"
 
 static float *alloc_floats(size_t n)
@@ -115,9 +116,9 @@ static bool recurrence(ppo_model_t *m, GError **error)
     m->rec = NULL;
     m->state_size = 0;
     if (vt->recurrent != NULL) {
-        ppo_plugin_set_current(plugin);
+        ppo_plugin_enter(plugin, "state_size");
         const uint32_t S = vt->recurrent->state_size(m->inst);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (S > PPO_MODEL_MAX_STATE) {
             g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
                         "plugin \"%s\" (%s): recurrent state_size() = %u floats per env, more "
@@ -156,9 +157,9 @@ ppo_model_t *ppo_model_new(const ppo_plugin_t *plugin, const ppo_params_t *param
         .act_space = act_space,
     };
     /* mark the plugin as running so a crash in it is reported by name */
-    ppo_plugin_set_current(plugin);
+    ppo_plugin_enter(plugin, "create");
     void *inst = vt->create(&plugin->host, params, &setup);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (inst == NULL) {
         *error = ppo_plugin_error(plugin, "create", -1);
         return NULL;
@@ -181,19 +182,48 @@ ppo_model_t *ppo_model_new(const ppo_plugin_t *plugin, const ppo_params_t *param
         return NULL;
     }
     m->offsets = g_new0(size_t, m->n_segments);
+    uint64_t largest = 0; /* the largest segment: initialization's scratch */
     for (uint32_t k = 0; k < m->n_segments; k++) {
         m->offsets[k] = m->n_params;
-        m->n_params += (size_t)m->segments[k].rows * m->segments[k].cols;
+        const uint64_t n = (uint64_t)m->segments[k].rows * m->segments[k].cols;
+        m->n_params += (size_t)n;
+        largest = MAX(largest, n);
         if (strcmp(m->segments[k].name, "log_std") == 0)
             m->log_std_segment = (int)k;
     }
-    const size_t bytes = m->n_params * sizeof(float) * (2 + state_floats);
-    if (m->n_params > ((size_t)1 << 34) || bytes > ((size_t)1 << 40)) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
-                    "plugin \"%s\": %zu parameters need %zu bytes; make the network smaller",
-                    plugin->name, m->n_params, bytes);
+    /* parameters, gradients, optimizer state and the initializer's scratch, before allocating */
+    char *who = g_strdup_printf("plugin \"%s\" (%s)", plugin->name, plugin->path);
+    char *what = g_strdup_printf("its %zu parameters (%u segments)", m->n_params, m->n_segments);
+    const bool fits = ppo_memory_check(ppo_mul_sat(m->n_params, sizeof(float) * (2 + state_floats)) +
+                                           ppo_mul_sat(largest, 2 * sizeof(double)),
+                                       who, what,
+                                       "make the network smaller (check policy.params)",
+                                       PPO_ERROR_PLUGIN, error);
+    g_free(what);
+    g_free(who);
+    if (!fits || m->n_params > ((size_t)1 << 34)) {
+        if (fits)
+            g_set_error(error, PPO_ERROR, PPO_ERROR_PLUGIN,
+                        "plugin \"%s\": %zu parameters are more than 2^34; make the network "
+                        "smaller",
+                        plugin->name, m->n_params);
         ppo_model_free(m);
         return NULL;
+    }
+    /* a per-env state (gSDE noise) the checkpoint carries: bounded the same way */
+    if (vt->state_size != NULL) {
+        ppo_plugin_enter(plugin, "state_size");
+        const size_t n = vt->state_size(inst);
+        ppo_plugin_leave();
+        char *who2 = g_strdup_printf("plugin \"%s\" (%s)", plugin->name, plugin->path);
+        const bool ok = ppo_memory_check(ppo_mul_sat(n, 2 * sizeof(double)), who2,
+                                         "state_size()'s state", "fix state_size()",
+                                         PPO_ERROR_PLUGIN, error);
+        g_free(who2);
+        if (!ok) {
+            ppo_model_free(m);
+            return NULL;
+        }
     }
     m->params = alloc_floats(m->n_params);
     m->grads = alloc_floats(m->n_params);
@@ -221,9 +251,9 @@ void *ppo_model_new_view(const ppo_model_t *model, const ppo_params_t *params,
         .obs_space = obs_space,
         .act_space = act_space,
     };
-    ppo_plugin_set_current(plugin);
+    ppo_plugin_enter(plugin, "create");
     void *inst = plugin->vt.policy.create(&plugin->host, params, &setup);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (inst == NULL) {
         *error = ppo_plugin_error(plugin, "create", -1);
         return NULL;
@@ -235,7 +265,9 @@ void *ppo_model_new_view(const ppo_model_t *model, const ppo_params_t *params,
                     "plugin \"%s\" (%s): two instances with the same params report recurrent "
                     "state sizes %u and %u; the state size must depend on the params only",
                     plugin->name, plugin->path, model->state_size, S);
+        ppo_plugin_enter(plugin, "destroy");
         plugin->vt.policy.destroy(inst);
+        ppo_plugin_leave();
         return NULL;
     }
     plugin->vt.policy.bind(inst, model->params);
@@ -246,8 +278,11 @@ void ppo_model_free(ppo_model_t *model)
 {
     if (model == NULL)
         return;
-    if (model->inst != NULL)
+    if (model->inst != NULL) {
+        ppo_plugin_enter(model->plugin, "destroy");
         model->plugin->vt.policy.destroy(model->inst);
+        ppo_plugin_leave();
+    }
     free(model->params);
     free(model->grads);
     free(model->opt_state);
@@ -261,6 +296,12 @@ void ppo_model_init(ppo_model_t *model, uint64_t seed)
     ppo_rng_seed(&rng, seed, "init", 0);
     for (uint32_t k = 0; k < model->n_segments; k++) {
         const ppo_segment_t *s = &model->segments[k];
+        /* a QR of a large matrix takes a while: say so (a signal still stops it at once) */
+        if (s->init == PPO_INIT_ORTHOGONAL && (uint64_t)s->rows * s->cols >= ((uint64_t)1 << 22))
+            ppo_log(PPO_LOG_INFO,
+                    "policy \"%s\": orthogonal initialization of segment \"%s\" (%u x %u) takes "
+                    "a while",
+                    model->plugin->name, s->name, s->rows, s->cols);
         float *dst = model->params + model->offsets[k];
         const size_t n = (size_t)s->rows * s->cols;
         switch (s->init) {

@@ -222,6 +222,24 @@ static bool in_range(const ppo_param_spec_t *spec, double v)
     return true;
 }
 
+/* An integer against the bounds exactly: a double bound like 9e18 rounds the neighbouring
+ * integers to itself, so 9000000000000000001 must be compared as an integer. */
+static bool int_in_range(const ppo_param_spec_t *spec, int64_t v)
+{
+    /* bounds beyond int64 do not limit an int64 */
+    if ((spec->flags & PPO_PARAM_HAS_MIN) && spec->min > -9.2e18) {
+        const int64_t lo = (int64_t)ceil(spec->min);
+        if (v < lo || ((spec->flags & PPO_PARAM_MIN_EXCLUSIVE) && v == lo && lo == spec->min))
+            return false;
+    }
+    if ((spec->flags & PPO_PARAM_HAS_MAX) && spec->max < 9.2e18) {
+        const int64_t hi = (int64_t)floor(spec->max);
+        if (v > hi || ((spec->flags & PPO_PARAM_MAX_EXCLUSIVE) && v == hi && hi == spec->max))
+            return false;
+    }
+    return true;
+}
+
 /* ---- nearest spelling ---- */
 
 /* Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
@@ -325,7 +343,7 @@ static bool parse_number(const ppo_param_spec_t *spec, const ppo_ynode_t *node, 
         }
         *d_out = v;
     }
-    if (!in_range(spec, v)) {
+    if (!in_range(spec, v) || (is_int && !int_in_range(spec, *i_out))) {
         value_error(error, node, fallback, path, spec, " (out of range)");
         return false;
     }

@@ -393,11 +393,28 @@ static bool validate(ppo_pipeline_t *p, GError **error)
         return false;
     p->name = ppo_params_is_null(top, "name") ? NULL : g_strdup(ppo_params_get_string(top, "name"));
     if (p->name == NULL) {
+        /* the file's name, made a run directory's name: "my pipe.yaml" runs as "my-pipe" */
         char *base = g_path_get_basename(p->path);
         char *dot = strrchr(base, '.');
         if (dot != NULL && dot != base)
             *dot = '\0';
-        p->name = base;
+        GString *name = g_string_new(NULL);
+        for (const char *c = base; *c != '\0'; c++) {
+            const bool ok = g_ascii_isalnum(*c) || *c == '-' || *c == '_' ||
+                            (*c == '.' && name->len > 0);
+            if (ok)
+                g_string_append_c(name, *c);
+            else if (name->len > 0 && name->str[name->len - 1] != '-')
+                g_string_append_c(name, '-');
+        }
+        while (name->len > 0 && name->str[name->len - 1] == '-')
+            g_string_truncate(name, name->len - 1);
+        if (name->len > 100)
+            g_string_truncate(name, 100);
+        if (name->len == 0)
+            g_string_assign(name, "pipeline");
+        p->name = g_string_free(name, FALSE);
+        g_free(base);
     }
     for (const char *c = p->name; *c != '\0'; c++) {
         if (!(g_ascii_isalnum(*c) || *c == '-' || *c == '_' || *c == '.') || p->name[0] == '.') {

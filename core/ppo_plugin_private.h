@@ -12,6 +12,8 @@
 #ifndef PPO_PLUGIN_PRIVATE_H
 #define PPO_PLUGIN_PRIVATE_H
 
+#include <stdatomic.h>
+
 #include <ppofw/ppofw.h>
 
 #include "ppo_error_private.h"
@@ -61,6 +63,25 @@ PPO_INTERNAL const char *ppo_search_dir(const ppo_search_t *search, guint i, con
 PPO_INTERNAL ppo_plugin_t *ppo_plugin_load(const ppo_search_t *search, const char *spec,
                                            const char *base_dir, GError **error);
 
+/* Where `spec` would be loaded from (a name through the search path, or the path), without
+ * loading it; NULL when a name is found nowhere. (transfer full) */
+PPO_INTERNAL char *ppo_plugin_find(const ppo_search_t *search, const char *spec,
+                                   const char *base_dir);
+/* True when `spec` is a path (contains '/' or ends in ".so"), not a name. */
+PPO_INTERNAL bool ppo_plugin_spec_is_path(const char *spec);
+
+/* Load a plugin that an untrusted source (a checkpoint's pipeline, a run directory; `source`
+ * names it in messages) names as `spec`, and records as loaded from `recorded` (may be NULL).
+ * No code is ever loaded from a path only that source supplies: the recorded file is used only
+ * when its directory is one the user vouched for (a directory of the search path, e.g. from
+ * --plugin-path, or one in the trusted-directory list of ppo_trust_private.h); otherwise the
+ * plugin is found by name through the search path, and when it is not there the message names
+ * the plugin, where the source says it was, and the --plugin-path that would allow it.
+ * (transfer none) */
+PPO_INTERNAL ppo_plugin_t *ppo_plugin_load_recorded(const ppo_search_t *search, const char *spec,
+                                                    const char *recorded, const char *source,
+                                                    GError **error);
+
 /* Load a plugin from an explicit file, without any search. (transfer none) */
 PPO_INTERNAL ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error);
 
@@ -68,6 +89,14 @@ PPO_INTERNAL ppo_plugin_t *ppo_plugin_load_file(const char *path, GError **error
  * ones). Files that fail to load are reported in *failures as "file: reason" strings.
  * (transfer container: the array is yours, the plugins are not) */
 PPO_INTERNAL GPtrArray *ppo_plugin_list(const ppo_search_t *search, GPtrArray **failures);
+
+/* Decide whether a plugin file may be loaded into this process (e.g. by loading it in a child
+ * first): false with *why (transfer full) when not. */
+typedef bool (*ppo_plugin_probe_fn)(const char *path, char **why);
+/* ppo_plugin_list, with each file first passed to `probe` (may be NULL); a refused file is a
+ * failure and is never loaded here. */
+PPO_INTERNAL GPtrArray *ppo_plugin_list_probed(const ppo_search_t *search,
+                                               ppo_plugin_probe_fn probe, GPtrArray **failures);
 
 /* "env", "policy", "advantage", "optimizer". */
 PPO_INTERNAL const char *ppo_kind_name(ppo_kind_t kind);
@@ -97,8 +126,31 @@ PPO_INTERNAL void ppo_host_init(ppo_host_t *host, const char *name);
 PPO_INTERNAL void ppo_log_set_level(ppo_log_level_t level);
 PPO_INTERNAL void ppo_log(ppo_log_level_t level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* The plugin whose code this thread is running (for the crash handler), or NULL. */
+/* What plugin code a thread runs, for the crash handler (which names the plugin, its file and
+ * the callback) and the watchdog (which names a callback that does not return). Each thread
+ * that calls plugin code has one slot; `gen` counts entries and exits (odd: inside a call), so
+ * the watchdog tells one long call from many short ones without reading a clock per call. */
+typedef struct ppo_call {
+    const ppo_plugin_t *_Atomic plugin; /* the plugin being called, or NULL */
+    const char *_Atomic file;           /* its file (also while loading: the file dlopen'd) */
+    const char *_Atomic callback;       /* "step", "create", ..., or NULL when not said */
+    _Atomic unsigned long gen;          /* odd while inside plugin code */
+    _Atomic bool used;                  /* claimed by a live thread */
+} ppo_call_t;
+
+/* Mark this thread as running `callback` of `plugin` (a static string) until
+ * ppo_plugin_leave. */
+PPO_INTERNAL void ppo_plugin_enter(const ppo_plugin_t *plugin, const char *callback);
+/* Mark this thread as running code of a plugin file being loaded: its constructors (dlopen) or
+ * its entry point. `file` must stay valid until ppo_plugin_leave. */
+PPO_INTERNAL void ppo_plugin_enter_file(const char *file, const char *what);
+PPO_INTERNAL void ppo_plugin_leave(void);
+/* This thread's slot (NULL before its first call). */
+PPO_INTERNAL const ppo_call_t *ppo_call_mine(void);
+/* Every slot claimed so far: slots [0, *n). */
+PPO_INTERNAL ppo_call_t *ppo_call_slots(unsigned *n);
+
+/* The plugin whose code this thread is running, or NULL. */
 PPO_INTERNAL const ppo_plugin_t *ppo_plugin_current(void);
-PPO_INTERNAL void ppo_plugin_set_current(const ppo_plugin_t *plugin);
 
 #endif /* PPO_PLUGIN_PRIVATE_H */

@@ -126,9 +126,9 @@ static bool draw(ppo_recorder_t *rec, void *inst)
     const ppo_env_vtable_t *vt = &rec->env->vt.env;
     if (rec->sized_for != inst) {
         uint32_t w = 0, h = 0;
-        ppo_plugin_set_current(rec->env);
+        ppo_plugin_enter(rec->env, "render_size");
         const int rc = vt->render_size(inst, &w, &h);
-        ppo_plugin_set_current(NULL);
+        ppo_plugin_leave();
         if (rc != 0) {
             fail_plugin(rec, "render_size", rc);
             return false;
@@ -149,9 +149,9 @@ static bool draw(ppo_recorder_t *rec, void *inst)
         rec->height = h;
         rec->sized_for = inst;
     }
-    ppo_plugin_set_current(rec->env);
+    ppo_plugin_enter(rec->env, "render_rgb");
     const int rc = vt->render_rgb(inst, rec->rgb);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         rec->have_frame = false;
         fail_plugin(rec, "render_rgb", rc);

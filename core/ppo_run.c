@@ -1,9 +1,10 @@
-/* ppofw core — run directories and the reporting loop around the trainer.
- * Leaves out the training itself (ppo_trainer.c) and the file formats (ppo_metrics.c,
- * ppo_tboard.c). */
+/* ppofw core — a training run: claiming its run directory, resuming, and the reporting loop
+ * around the trainer. Leaves out the training itself (ppo_trainer.c), what may be done to a run
+ * directory (ppo_rundir.c) and the file formats (ppo_metrics.c, ppo_tboard.c). */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,114 +14,16 @@
 #include <unistd.h>
 
 #include "ppo_checkpoint_private.h"
+#include "ppo_file_private.h"
 #include "ppo_image_private.h"
 #include "ppo_metrics_private.h"
 #include "ppo_record_private.h"
 #include "ppo_run_private.h"
+#include "ppo_rundir_private.h"
 #include "ppo_signal_private.h"
 
-static bool io_fail(GError **error, const char *path, const char *what, int err)
-{
-    g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot %s: %s", path, what, g_strerror(err));
-    return false;
-}
-
-/* Remove what a run writes (and nothing else) from an existing run directory. */
-static bool clear_run_files(const char *dir, GError **error)
-{
-    static const char *const files[] = {"pipeline.yaml", "metrics.csv", "episodes.csv", NULL};
-    static const char *const subdirs[] = {"tb", "checkpoints", "videos", NULL};
-    for (const char *const *f = files; *f != NULL; f++) {
-        char *path = g_build_filename(dir, *f, NULL);
-        if (unlink(path) != 0 && errno != ENOENT) {
-            io_fail(error, path, "remove", errno);
-            g_free(path);
-            return false;
-        }
-        g_free(path);
-    }
-    for (const char *const *s = subdirs; *s != NULL; s++) {
-        char *sub = g_build_filename(dir, *s, NULL);
-        GDir *d = g_dir_open(sub, 0, NULL);
-        if (d != NULL) {
-            const char *name;
-            while ((name = g_dir_read_name(d)) != NULL) {
-                if (!g_str_has_prefix(name, "events.out.tfevents.") &&
-                    !g_str_has_suffix(name, ".ckpt") && !g_str_has_suffix(name, ".tmp") &&
-                    !g_str_has_suffix(name, ".gif") && !g_str_has_suffix(name, ".gif.part"))
-                    continue;
-                char *path = g_build_filename(sub, name, NULL);
-                if (unlink(path) != 0) {
-                    io_fail(error, path, "remove", errno);
-                    g_free(path);
-                    g_dir_close(d);
-                    g_free(sub);
-                    return false;
-                }
-                g_free(path);
-            }
-            g_dir_close(d);
-        }
-        g_free(sub);
-    }
-    return true;
-}
-
-char *ppo_run_dir_make(const ppo_pipeline_t *pl, const char *requested, bool overwrite,
-                       GError **error)
-{
-    char *dir = NULL;
-    if (requested != NULL) {
-        dir = g_strdup(requested);
-        if (g_file_test(dir, G_FILE_TEST_EXISTS)) {
-            if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
-                g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
-                            "%s: exists and is not a directory; choose another --run-dir", dir);
-                g_free(dir);
-                return NULL;
-            }
-            if (!overwrite) {
-                g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
-                            "%s: the run directory exists; pass --overwrite to replace its run, "
-                            "--resume %s to continue it, or choose another --run-dir",
-                            dir, dir);
-                g_free(dir);
-                return NULL;
-            }
-            if (!clear_run_files(dir, error)) {
-                g_free(dir);
-                return NULL;
-            }
-        }
-    } else {
-        char stamp[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-        dir = g_strdup_printf("runs/%s-%s", pl->name, stamp);
-        /* two runs started in the same second get -2, -3, ... */
-        for (int k = 2; g_file_test(dir, G_FILE_TEST_EXISTS); k++) {
-            g_free(dir);
-            dir = g_strdup_printf("runs/%s-%s-%d", pl->name, stamp, k);
-        }
-    }
-    char *ckpt = g_build_filename(dir, "checkpoints", NULL);
-    if (g_mkdir_with_parents(ckpt, 0755) != 0) {
-        const int err = errno;
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot create the run directory: %s; choose a writable --run-dir", ckpt,
-                    g_strerror(err));
-        g_free(ckpt);
-        g_free(dir);
-        return NULL;
-    }
-    g_free(ckpt);
-    return dir;
-}
-
 /* pipeline.yaml: the resolved pipeline under a header saying how it was made. */
-static bool write_pipeline(const ppo_session_t *s, const char *dir, const char *command_line,
+static bool write_pipeline(const ppo_session_t *s, ppo_rundir_t *rd, const char *command_line,
                            GError **error)
 {
     GString *text = g_string_new(NULL);
@@ -138,14 +41,7 @@ static bool write_pipeline(const ppo_session_t *s, const char *dir, const char *
     char *yaml = ppo_session_resolved_yaml(s);
     g_string_append(text, yaml);
     g_free(yaml);
-    char *path = g_build_filename(dir, "pipeline.yaml", NULL);
-    GError *local = NULL;
-    bool ok = g_file_set_contents(path, text->str, (gssize)text->len, &local);
-    if (!ok) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write: %s", path, local->message);
-        g_error_free(local);
-    }
-    g_free(path);
+    const bool ok = ppo_rundir_write(rd, "pipeline.yaml", text->str, error);
     g_string_free(text, TRUE);
     return ok;
 }
@@ -160,31 +56,68 @@ typedef struct {
     ppo_trainer_t *tr;
     const ppo_run_options_t *opt;
     char *dir;
+    ppo_rundir_t *rd; /* rank 0: the claimed run directory */
     ppo_metrics_t *metrics;
     ppo_csvlog_t *episodes;
     ppo_tboard_t *tb;
     gint64 last_ckpt_time;
+    bool quiet;                  /* no progress lines (asked for, or stderr went away) */
+    bool have_ckpt;              /* a periodic checkpoint of this run exists (written, or resumed
+                                    from) */
     ppo_recorder_t *recorder;    /* eval.record: draws the evaluations into RUN/videos/, or NULL */
     bool record_reported;        /* the recorder's failure has been reported */
     double spark[PPO_SPARK_MAX]; /* the last logged ep_return_mean values, oldest first (tty) */
     size_t n_spark;              /* values in spark */
 } run_t;
 
+/* A failed write to metrics.csv or the events file: say what is left to resume from. */
+static bool file_failed(const run_t *r, GError **error)
+{
+    if (error == NULL || *error == NULL)
+        return false;
+    char *note = r->have_ckpt
+                     ? g_strdup_printf("; the run can be resumed from its last checkpoint (step %"
+                                       G_GUINT64_FORMAT ") once there is room: ppofw run "
+                                       "--resume %s",
+                                       r->tr->last_ckpt_step, r->dir)
+                     : g_strdup("; no checkpoint was written yet, so the run starts again "
+                                "once there is room");
+    char *msg = g_strconcat((*error)->message, note, NULL);
+    g_free((*error)->message);
+    (*error)->message = msg;
+    g_free(note);
+    return false;
+}
+
 static bool write_checkpoint(run_t *r, const char *name, GError **error)
 {
     /* the episodes the checkpoint counts are on disk before it names their size */
     if (r->episodes != NULL && !ppo_csvlog_flush(r->episodes, error))
-        return false;
+        return file_failed(r, error);
     char *tb_name = r->tb != NULL ? g_path_get_basename(ppo_tboard_path(r->tb)) : NULL;
+    char *metrics_digest = r->metrics != NULL ? ppo_csvlog_digest(r->metrics) : NULL;
+    char *episodes_digest = r->episodes != NULL ? ppo_csvlog_digest(r->episodes) : NULL;
+    char *tboard_digest = r->tb != NULL ? ppo_tboard_digest(r->tb) : NULL;
     ppo_ckpt_files_t files = {
-        .metrics_offset = r->metrics != NULL ? ppo_metrics_offset(r->metrics) : 0,
+        .metrics_offset = r->metrics != NULL ? ppo_csvlog_offset(r->metrics) : 0,
         .episodes_offset = r->episodes != NULL ? ppo_csvlog_offset(r->episodes) : 0,
         .tboard_offset = r->tb != NULL ? ppo_tboard_offset(r->tb) : 0,
         .tboard_name = tb_name,
+        .run_id = r->rd != NULL ? r->rd->run_id : NULL,
+        .metrics_rows = r->metrics != NULL ? ppo_csvlog_rows(r->metrics) : 0,
+        .metrics_digest = metrics_digest,
+        .episodes_rows = r->episodes != NULL ? ppo_csvlog_rows(r->episodes) : 0,
+        .episodes_digest = episodes_digest,
+        .tboard_digest = tboard_digest,
     };
     char *path = g_build_filename(r->dir, "checkpoints", name, NULL);
-    bool ok = ppo_checkpoint_write(r->tr, &files, path, error);
+    /* rank 0 writes into the directory it holds; the other ranks only contribute */
+    bool ok = ppo_checkpoint_write_at(r->tr, &files, r->rd != NULL ? r->rd->ckpt_fd : AT_FDCWD,
+                                      path, error);
     g_free(path);
+    g_free(tboard_digest);
+    g_free(episodes_digest);
+    g_free(metrics_digest);
     g_free(tb_name);
     return ok;
 }
@@ -195,10 +128,11 @@ static bool periodic_checkpoint(run_t *r, GError **error)
     char name[64];
     g_snprintf(name, sizeof(name), "ckpt-%012" G_GUINT64_FORMAT ".ckpt", tr->global_step);
     if (!write_checkpoint(r, name, error) ||
-        (tr->rank == 0 && !ppo_checkpoint_prune(r->dir, tr->pl->checkpoint.keep, error)))
+        (r->rd != NULL && !ppo_rundir_prune(r->rd, tr->pl->checkpoint.keep, error)))
         return false;
     tr->last_ckpt_step = tr->global_step;
     r->last_ckpt_time = g_get_monotonic_time();
+    r->have_ckpt = true;
     return true;
 }
 
@@ -216,7 +150,7 @@ static bool checkpoint_due(const run_t *r, bool last)
 }
 
 /* eval.record: a recorder into RUN/videos/ (none, after a warning, when the env cannot draw or
- * the directory cannot be made: training goes on without recordings). */
+ * the directory cannot be made or is not the run's own: training goes on without recordings). */
 static void open_recorder(run_t *r)
 {
     const ppo_trainer_t *tr = r->tr;
@@ -227,10 +161,11 @@ static void open_recorder(run_t *r)
                                  "set eval.every_steps");
         return;
     }
-    char *dir = g_build_filename(r->dir, "videos", NULL);
     GError *error = NULL;
-    r->recorder =
-        ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF, PPO_RECORD_DEFAULT_FPS, &error);
+    char *dir = ppo_rundir_videos(r->rd, &error);
+    if (dir != NULL)
+        r->recorder = ppo_recorder_new(tr->session->env, dir, PPO_RECORD_GIF,
+                                       PPO_RECORD_DEFAULT_FPS, &error);
     if (r->recorder == NULL) {
         ppo_log(PPO_LOG_WARNING, "eval.record: %s; training goes on without recordings",
                 error->message);
@@ -276,14 +211,15 @@ static bool maybe_evaluate(run_t *r, ppo_metrics_row_t *row, bool last, bool *im
     double *returns = g_new0(double, pl->eval.episodes);
     if (r->recorder != NULL) {
         char prefix[48];
-        g_snprintf(prefix, sizeof(prefix), "step%012" G_GUINT64_FORMAT "-", tr->global_step);
+        g_snprintf(prefix, sizeof(prefix), PPO_RUN_VIDEO_PREFIX "%012" G_GUINT64_FORMAT "-",
+                   tr->global_step);
         ppo_recorder_start(r->recorder, prefix);
         ppo_evaluator_set_recorder(tr->eval, r->recorder);
     }
     bool ok = ppo_evaluator_run(tr->eval, pl->eval.episodes, pl->eval.deterministic,
-                                      pl->normalize.obs ? ppo_trainer_obs_stats(tr) : NULL,
-                                      pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL,
-                                      NULL, error);
+                                pl->normalize.obs ? ppo_trainer_obs_stats(tr) : NULL,
+                                pl->normalize.epsilon, pl->normalize.clip_obs, returns, NULL, NULL,
+                                error);
     if (ok) {
         double sum = 0.0;
         for (uint32_t k = 0; k < pl->eval.episodes; k++)
@@ -307,79 +243,25 @@ static bool log_episode(void *ctx, const ppo_episode_t *episode, GError **error)
     return ppo_episodes_write(ctx, episode, error);
 }
 
-/* Open the run's files: fresh, or cut back to a checkpoint's offsets. */
-static bool open_files(run_t *r, const ppo_ckpt_files_t *resume, GError **error)
-{
-    const ppo_pipeline_t *pl = r->tr->pl;
-    r->episodes = resume != NULL && resume->has_episodes
-                      ? ppo_csvlog_reopen(r->dir, "episodes.csv", resume->episodes_offset, error)
-                      : ppo_csvlog_create(r->dir, "episodes.csv", PPO_EPISODES_HEADER, error);
-    if (r->episodes == NULL)
-        return false;
-    r->tr->on_episode = log_episode;
-    r->tr->on_episode_ctx = r->episodes;
-    if (resume == NULL) {
-        r->metrics = ppo_metrics_create(r->dir, error);
-        if (r->metrics == NULL)
-            return false;
-        if (pl->log.tensorboard && (r->tb = ppo_tboard_create(r->dir, wall_clock(), error)) == NULL)
-            return false;
-        return true;
-    }
-    r->metrics = ppo_metrics_reopen(r->dir, resume->metrics_offset, error);
-    if (r->metrics == NULL)
-        return false;
-    if (!pl->log.tensorboard)
-        return true;
-    if (resume->tboard_name != NULL && *resume->tboard_name != '\0') {
-        char *path = g_build_filename(r->dir, "tb", resume->tboard_name, NULL);
-        r->tb = ppo_tboard_reopen(path, resume->tboard_offset, error);
-        g_free(path);
-        return r->tb != NULL;
-    }
-    r->tb = ppo_tboard_create(r->dir, wall_clock(), error);
-    return r->tb != NULL;
-}
-
-/* RUN_DIR/checkpoints is absent or a directory we can list: otherwise "no checkpoint" would
- * mean "cannot see them", and starting afresh would remove the run's files. */
-static bool checkpoints_listable(const char *run_dir, GError **error)
-{
-    char *dir = g_build_filename(run_dir, "checkpoints", NULL);
-    struct stat st;
-    int err = 0;
-    if (stat(dir, &st) != 0) {
-        if (errno != ENOENT)
-            err = errno;
-    } else if (!S_ISDIR(st.st_mode)) {
-        err = ENOTDIR;
-    } else {
-        GDir *d = g_dir_open(dir, 0, NULL);
-        if (d == NULL)
-            err = errno != 0 ? errno : EACCES;
-        else
-            g_dir_close(d);
-    }
-    if (err != 0)
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot look for checkpoints to resume from: %s; restore the run's "
-                    "checkpoints directory, or resume from a .ckpt file",
-                    dir, g_strerror(err));
-    g_free(dir);
-    return err == 0;
-}
-
-/* Resolve --resume: the checkpoint file to load (NULL: none yet) and the run directory. */
+/* Resolve --resume: the checkpoint file to load (NULL: --resume names a run directory, whose
+ * newest checkpoint is to be found), the run directory, and whether the checkpoint lies in that
+ * run directory's checkpoints/. */
 static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char **dir_out,
-                           GError **error)
+                           bool *in_dir, GError **error)
 {
     *ckpt_out = NULL;
     *dir_out = NULL;
+    *in_dir = false;
+    if (*opt->resume == '\0' || (opt->run_dir != NULL && *opt->run_dir == '\0')) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
+                    "an empty %s name; give a run directory or a .ckpt file",
+                    *opt->resume == '\0' ? "--resume" : "--run-dir");
+        return false;
+    }
     if (g_file_test(opt->resume, G_FILE_TEST_IS_DIR)) {
-        if (!checkpoints_listable(opt->resume, error))
-            return false;
+        /* the newest checkpoint is looked for once the directory is locked */
         *dir_out = g_strdup(opt->run_dir != NULL ? opt->run_dir : opt->resume);
-        *ckpt_out = ppo_checkpoint_latest(opt->resume);
+        *in_dir = opt->run_dir == NULL || ppo_file_same(opt->run_dir, opt->resume);
         return true;
     }
     if (!g_file_test(opt->resume, G_FILE_TEST_EXISTS)) {
@@ -390,14 +272,15 @@ static bool resolve_resume(const ppo_run_options_t *opt, char **ckpt_out, char *
         return false;
     }
     *ckpt_out = g_strdup(opt->resume);
-    if (opt->run_dir != NULL) {
-        *dir_out = g_strdup(opt->run_dir);
-    } else {
-        /* RUN_DIR/checkpoints/FILE.ckpt */
-        char *ckdir = g_path_get_dirname(opt->resume);
-        *dir_out = g_path_get_dirname(ckdir);
-        g_free(ckdir);
-    }
+    /* RUN_DIR/checkpoints/FILE.ckpt */
+    char *ckdir = g_path_get_dirname(opt->resume);
+    char *own = g_path_get_dirname(ckdir);
+    *dir_out = g_strdup(opt->run_dir != NULL ? opt->run_dir : own);
+    char *base = g_path_get_basename(ckdir);
+    *in_dir = strcmp(base, "checkpoints") == 0 && ppo_file_same(own, *dir_out);
+    g_free(base);
+    g_free(own);
+    g_free(ckdir);
     return true;
 }
 
@@ -443,11 +326,11 @@ static bool run_loop(run_t *r, GError **error)
             (row.iteration % pl->log.every_iterations == 0 || last || !isnan(row.eval_return_mean))) {
             if (!ppo_metrics_write(r->metrics, &row, error) ||
                 !ppo_metrics_flush(r->metrics, error) || !ppo_csvlog_flush(r->episodes, error))
-                return false;
+                return file_failed(r, error);
             if (r->tb != NULL && (!ppo_metrics_tboard(r->tb, &row, wall_clock(), error) ||
                                   !ppo_tboard_flush(r->tb, error)))
-                return false;
-            if (!r->opt->quiet) {
+                return file_failed(r, error);
+            if (!r->quiet) {
                 char line[512];
                 if (tty && !isnan(row.ep_return_mean)) {
                     /* the live sparkline of the return: a window of the latest values */
@@ -462,7 +345,10 @@ static bool run_loop(run_t *r, GError **error)
                                                pl->ppo.total_steps, 0, r->spark, r->n_spark);
                 else
                     ppo_metrics_progress(line, sizeof(line), pl->name, &row, pl->ppo.total_steps);
-                fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r");
+                /* a reader that went away (EPIPE) ends the printing, not the training */
+                if (fprintf(stderr, "%s%s", line, !tty ? "\n" : last ? "\x1b[K\n" : "\x1b[K\r") <
+                    0)
+                    r->quiet = true;
             }
         }
         if (rank0 && row.skipped_updates > 0)
@@ -473,35 +359,104 @@ static bool run_loop(run_t *r, GError **error)
                     row.iteration, row.skipped_updates, row.skipped_total);
         double flags[3];
         agree(r, improved, rank0 && checkpoint_due(r, last), flags);
+        /* stopping: the safe point is reached, the watchdog lets the checkpoint finish */
+        if (flags[2] > 0.0)
+            ppo_stop_checkpointing();
         if (flags[0] > 0.0 && !write_checkpoint(r, "best.ckpt", error))
             return false;
         if ((flags[1] > 0.0 || flags[2] > 0.0 || last) && !periodic_checkpoint(r, error))
             return false;
         const int sig = (int)flags[2];
         if (sig != 0) {
-            if (rank0 && tty && !r->opt->quiet)
+            if (rank0 && tty && !r->quiet)
                 fputc('\n', stderr);
             ppo_error_set_interrupt_signal(sig);
             g_set_error(error, PPO_ERROR, PPO_ERROR_INTERRUPTED,
                         "interrupted by %s at step %" G_GUINT64_FORMAT "; a checkpoint is in "
-                        "%s/checkpoints — continue with: ppofw run %s --resume %s",
-                        sig == SIGTERM ? "SIGTERM" : "SIGINT", tr->global_step, r->dir,
-                        pl->path, r->dir);
+                        "%s/checkpoints — continue with: ppofw run --resume %s",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT", tr->global_step, r->dir, r->dir);
             return false;
         }
     }
     return true;
 }
 
+/* Claim the run directory and open its files (rank 0), reading and restoring the checkpoint to
+ * resume from (every rank). */
+static bool start(run_t *r, ppo_session_t *session, ppo_ckpt_t **ckpt, GError **error)
+{
+    const ppo_run_options_t *opt = r->opt;
+    const ppo_pipeline_t *pl = session->pipeline;
+    const bool rank0 = r->tr->rank == 0;
+    char *ckpt_path = NULL;
+    bool in_dir = false, ok = false;
+    if (opt->resume == NULL) {
+        if (rank0) {
+            r->rd = ppo_rundir_open(opt->run_dir, pl->name,
+                                    opt->overwrite ? PPO_RUNDIR_OVERWRITE : PPO_RUNDIR_CREATE,
+                                    error);
+            if (r->rd == NULL)
+                return false;
+            r->dir = g_strdup(r->rd->path);
+        } else {
+            /* other ranks write nothing; the name only appears in messages */
+            r->dir = g_strdup(opt->run_dir != NULL ? opt->run_dir : "(rank 0's run directory)");
+        }
+        return !rank0 ||
+               (write_pipeline(session, r->rd, opt->command_line, error) &&
+                ppo_rundir_create_files(r->rd, pl->log.tensorboard, wall_clock(), &r->metrics,
+                                        &r->episodes, &r->tb, error));
+    }
+    if (!resolve_resume(opt, &ckpt_path, &r->dir, &in_dir, error))
+        return false;
+    /* one writer: rank 0 holds the run directory before it looks at anything in it */
+    if (rank0 && (r->rd = ppo_rundir_open(r->dir, NULL, PPO_RUNDIR_RESUME, error)) == NULL)
+        goto out;
+    if (ckpt_path == NULL) {
+        GError *local = NULL;
+        ckpt_path = ppo_rundir_latest_checkpoint(r->dir, &local);
+        if (local != NULL) {
+            g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                        "cannot look for checkpoints to resume from: %s", local->message);
+            g_error_free(local);
+            goto out;
+        }
+        in_dir = true;
+    }
+    if (ckpt_path == NULL) {
+        /* no checkpoint yet: start again in place, unless that would discard rows */
+        ok = !rank0 || (ppo_rundir_restart(r->rd, error) &&
+                        write_pipeline(session, r->rd, opt->command_line, error) &&
+                        ppo_rundir_create_files(r->rd, pl->log.tensorboard, wall_clock(),
+                                                &r->metrics, &r->episodes, &r->tb, error));
+        goto out;
+    }
+    /* every rank reads the checkpoint (from a shared filesystem) and takes its own envs */
+    ppo_ckpt_files_t files;
+    *ckpt = ppo_checkpoint_read(ckpt_path, error);
+    if (*ckpt == NULL || !ppo_checkpoint_restore(r->tr, *ckpt, &files, error))
+        goto out;
+    /* rank 0 proves the run's files are the ones the checkpoint describes, then cuts them */
+    if (rank0 && !ppo_rundir_resume_files(r->rd, &files, ckpt_path, in_dir, r->tr->global_step,
+                                          pl->log.tensorboard, wall_clock(), &r->metrics,
+                                          &r->episodes, &r->tb, error))
+        goto out;
+    if (rank0)
+        ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r->dir,
+                ckpt_path, r->tr->global_step);
+    r->have_ckpt = true;
+    ok = true;
+out:
+    g_free(ckpt_path);
+    return ok;
+}
+
 bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_dir_out,
              GError **error)
 {
-    const ppo_pipeline_t *pl = session->pipeline;
     bool ok = false;
-    run_t r = {.opt = opt};
-    char *ckpt_path = NULL;
+    run_t r = {.opt = opt, .quiet = opt->quiet};
     ppo_ckpt_t *ckpt = NULL;
-    ppo_ckpt_files_t resume_files;
     if (run_dir_out != NULL)
         *run_dir_out = NULL;
 
@@ -509,44 +464,16 @@ bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt, char **run_di
     r.tr = ppo_trainer_new(session, error);
     if (r.tr == NULL)
         return false;
-    const bool rank0 = r.tr->rank == 0;
-    if (opt->resume != NULL) {
-        /* every rank reads the checkpoint (from a shared filesystem) and takes its own envs */
-        if (!resolve_resume(opt, &ckpt_path, &r.dir, error))
-            goto out;
-        if (ckpt_path != NULL) {
-            ckpt = ppo_checkpoint_read(ckpt_path, error);
-            if (ckpt == NULL || !ppo_checkpoint_restore(r.tr, ckpt, &resume_files, error))
-                goto out;
-            if (rank0)
-                ppo_log(PPO_LOG_INFO, "resuming %s from %s at step %" G_GUINT64_FORMAT, r.dir,
-                        ckpt_path, r.tr->global_step);
-        } else if (rank0) {
-            /* no checkpoint yet: start afresh in that directory */
-            char *d = ppo_run_dir_make(pl, r.dir, true, error);
-            if (d == NULL)
-                goto out;
-            g_free(d);
-        }
-    } else if (rank0) {
-        r.dir = ppo_run_dir_make(pl, opt->run_dir, opt->overwrite, error);
-        if (r.dir == NULL)
-            goto out;
-    } else {
-        /* other ranks write nothing; the name only appears in messages */
-        r.dir = g_strdup(opt->run_dir != NULL ? opt->run_dir : "(rank 0's run directory)");
-    }
-    if (run_dir_out != NULL)
+    const bool started = start(&r, session, &ckpt, error);
+    if (run_dir_out != NULL && r.dir != NULL)
         *run_dir_out = g_strdup(r.dir);
-    if (rank0) {
-        if (ckpt == NULL && !write_pipeline(session, r.dir, opt->command_line, error))
-            goto out;
-        if (!open_files(&r, ckpt != NULL ? &resume_files : NULL, error))
-            goto out;
-        open_recorder(&r);
+    if (started && r.episodes != NULL) {
+        r.tr->on_episode = log_episode;
+        r.tr->on_episode_ctx = r.episodes;
     }
-    ok = run_loop(&r, error);
-out:
+    if (started)
+        open_recorder(&r);
+    ok = started && run_loop(&r, error);
     if (!ppo_metrics_close(r.metrics, ok ? error : NULL))
         ok = false;
     if (!ppo_csvlog_close(r.episodes, ok ? error : NULL))
@@ -555,8 +482,9 @@ out:
         ok = false;
     ppo_recorder_free(r.recorder);
     ppo_checkpoint_free(ckpt);
-    g_free(ckpt_path);
     g_free(r.dir);
     ppo_trainer_free(r.tr);
+    /* the lock goes last: the files are closed */
+    ppo_rundir_close(r.rd);
     return ok;
 }

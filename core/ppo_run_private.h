@@ -1,8 +1,10 @@
 /* ppofw core — a training run: its run directory, its files, and the loop that reports.
  *
- * Creates RUN_DIR (runs/<name>-<YYYYmmdd-HHMMSS> by default; an existing one is refused unless
- * overwriting), writes the resolved pipeline.yaml with a header, runs the trainer and writes
- * metrics.csv, TensorBoard events and progress lines as DESIGN.md §6 describes.
+ * Claims RUN_DIR through ppo_rundir.c (runs/<name>-<YYYYmmdd-HHMMSS> by default; locked for the
+ * whole run; an existing run is refused unless overwriting or resuming, and a resume proves the
+ * files it cuts are the checkpoint's), writes the resolved pipeline.yaml with a header, runs the
+ * trainer and writes metrics.csv, TensorBoard events and progress lines as DESIGN.md §6
+ * describes. A stop signal is honoured at the end of an iteration with a checkpoint.
  */
 #ifndef PPO_RUN_PRIVATE_H
 #define PPO_RUN_PRIVATE_H
@@ -23,9 +25,5 @@ typedef struct ppo_run_options {
  * failure once it exists. */
 PPO_INTERNAL bool ppo_run(ppo_session_t *session, const ppo_run_options_t *opt,
                           char **run_dir_out, GError **error);
-
-/* Make the run directory (and its checkpoints/ subdirectory). */
-PPO_INTERNAL char *ppo_run_dir_make(const ppo_pipeline_t *pipeline, const char *requested,
-                                    bool overwrite, GError **error);
 
 #endif /* PPO_RUN_PRIVATE_H */

@@ -31,6 +31,19 @@ PPO_INTERNAL ppo_session_t *ppo_session_open(const ppo_pipeline_t *pipeline,
                                              const ppo_search_t *search, GError **error);
 PPO_INTERNAL void ppo_session_free(ppo_session_t *session);
 
+/* The same for a pipeline from an untrusted source (a checkpoint; `source` names it in
+ * messages): each plugin through ppo_plugin_load_recorded with the file the source records,
+ * files[0..3] for env, policy, advantage, optimizer (entries may be NULL). */
+PPO_INTERNAL ppo_session_t *ppo_session_open_recorded(const ppo_pipeline_t *pipeline,
+                                                      const ppo_search_t *search,
+                                                      const char *const files[4],
+                                                      const char *source, GError **error);
+
+/* Record in the trusted-directory list (ppo_trust_private.h) the directory of every plugin the
+ * user's own pipeline named by path, or that was found in one of `extra_dirs` (--plugin-path).
+ * Call only for a pipeline the user gave. */
+PPO_INTERNAL void ppo_session_trust(const ppo_session_t *session, const char *const *extra_dirs);
+
 /* Make an instance of env plugin `env` with `params` and read its spaces into *obs and *act,
  * normalized and judged as every command judges them (ppo_space_problems). Returns the instance
  * (destroy with the plugin's destroy; the spaces' arrays are its own), or NULL with an error

@@ -2,12 +2,15 @@
  * ppo_sweep_private.h). Leaves out running the cells (ppo_sweep_run.c). */
 #include "config.h"
 
+#include <fcntl.h>
+
 #include <math.h>
 #include <string.h>
 
 #include "ppo_params_private.h"
 #include "ppo_pipeline_private.h"
 #include "ppo_session_private.h"
+#include "ppo_file_private.h"
 #include "ppo_sweep_private.h"
 
 /* cell names longer than this are cut and numbered, so <cell>-s<seed> stays a valid file name */
@@ -749,13 +752,10 @@ ppo_sweep_t *ppo_sweep_load(const char *path, GError **error)
 {
     gchar *text = NULL;
     gsize len = 0;
-    GError *local = NULL;
-    if (!g_file_get_contents(path, &text, &len, &local)) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: cannot read the sweep file: %s",
-                    path, local->message);
-        g_error_free(local);
+    /* a regular file of a pipeline's size: never a FIFO that blocks */
+    if (!ppo_file_read(AT_FDCWD, path, path, "sweep", 0, PPO_YAML_MAX_BYTES, PPO_ERROR_PIPELINE,
+                       &text, &len, error))
         return NULL;
-    }
     ppo_ydoc_t *doc = ppo_ydoc_load_file(path, error);
     if (doc == NULL) {
         g_free(text);

@@ -29,6 +29,8 @@
 #endif
 
 #include "ppo_checkpoint_private.h"
+#include "ppo_file_private.h"
+#include "ppo_rundir_private.h"
 #include "ppo_curves_private.h"
 #include "ppo_sweep_private.h"
 
@@ -109,7 +111,8 @@ static bool write_file(const char *dir, const char *name, const char *text, GErr
 static uint64_t metrics_last_step(const char *dir)
 {
     char *path = g_build_filename(dir, "metrics.csv", NULL);
-    const int fd = open(path, O_RDONLY | O_CLOEXEC);
+    const int fd = ppo_file_open_read(AT_FDCWD, path, path, "metrics file", PPO_FILE_NOFOLLOW, 0,
+                                      PPO_ERROR_IO, NULL, NULL);
     g_free(path);
     if (fd < 0)
         return 0;
@@ -196,7 +199,8 @@ static char *log_last_line(const char *dir, off_t offset)
     char *text = NULL;
     gsize len = 0;
     char *out = NULL;
-    if (g_file_get_contents(path, &text, &len, NULL) && (gsize)offset <= len) {
+    if (ppo_file_read(AT_FDCWD, path, path, "log", 0, 0, PPO_ERROR_IO, &text, &len, NULL) &&
+        (gsize)offset <= len) {
         char **lines = g_strsplit(text + offset, "\n", -1);
         for (guint i = 0; lines[i] != NULL; i++) {
             g_strstrip(lines[i]);
@@ -255,7 +259,9 @@ static int prepare_out(sweep_state_t *s, GError **error)
     }
     if (g_file_test(cells_path, G_FILE_TEST_EXISTS)) {
         char *old = NULL;
-        if (!g_file_get_contents(cells_path, &old, NULL, NULL) || strcmp(old, cells) != 0) {
+        if (!ppo_file_read(AT_FDCWD, cells_path, cells_path, "cells file", 0, 1u << 24,
+                           PPO_ERROR_IO, &old, NULL, NULL) ||
+            strcmp(old, cells) != 0) {
             g_set_error(error, PPO_ERROR, PPO_ERROR_USAGE,
                         "%s: holds another sweep: its cells.csv differs from the cells of %s "
                         "(a grid, set or base changed); choose another --out to run this one",
@@ -387,7 +393,10 @@ static bool start_run(sweep_state_t *s, run_t *r, GError **error)
 {
     if (g_mkdir_with_parents(r->dir, 0755) != 0)
         return io_fail(error, r->dir, "create the run directory", errno);
-    char *ckpt = ppo_checkpoint_latest(r->dir);
+    /* the sweep made it: a ppofw run, which `run --overwrite` may clear */
+    if (!ppo_rundir_mark(r->dir, error))
+        return false;
+    char *ckpt = ppo_rundir_latest_checkpoint(r->dir, NULL);
     const bool resume = ckpt != NULL;
     g_free(ckpt);
     r->start_step = resume ? metrics_last_step(r->dir) : 0;

@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,11 +26,13 @@
 #include <unistd.h>
 
 #include "ppo_crc32c_private.h"
+#include "ppo_file_private.h"
 #include "ppo_tboard_private.h"
 
 #define HEAD_BYTES 12  /* length and its CRC */
 #define FRAME_BYTES 16 /* head plus the trailing data CRC */
 #define FILE_VERSION "brain.Event:2"
+
 
 /* protobuf keys, (field << 3) | wire type */
 enum {
@@ -56,6 +59,7 @@ struct ppo_tboard {
     uint8_t *buf;    /* one encoded record (cap bytes); grows, never shrinks */
     size_t cap;      /* allocated size of buf */
     bool failed;     /* a write failed: the file may end before offset, so write no more */
+    GChecksum *digest; /* SHA-256 of the offset bytes of whole records */
 };
 
 /* ---- encoding ---- */
@@ -153,56 +157,55 @@ static bool record_write(ppo_tboard_t *tb, size_t len, GError **error)
     if (fwrite(tb->buf, 1, len + FRAME_BYTES, tb->file) != len + FRAME_BYTES) {
         int saved = errno;
         tb->failed = true;
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot write the events file: %s",
-                    tb->path, g_strerror(saved));
+        ppo_io_error(error, tb->path, "write the events file", saved, NULL);
         return false;
     }
+    g_checksum_update(tb->digest, tb->buf, (gssize)(len + FRAME_BYTES));
     tb->offset += len + FRAME_BYTES;
     return true;
 }
 
 /* ---- writing ---- */
 
-static ppo_tboard_t *writer_new(FILE *file, const char *path, uint64_t offset)
+static ppo_tboard_t *writer_new(FILE *file, const char *path, uint64_t offset, GChecksum *digest)
 {
     ppo_tboard_t *tb = g_new0(ppo_tboard_t, 1);
     tb->file = file;
     tb->path = g_strdup(path);
     tb->offset = offset;
+    tb->digest = digest != NULL ? digest : g_checksum_new(G_CHECKSUM_SHA256);
     return tb;
 }
 
 static void writer_free(ppo_tboard_t *tb)
 {
+    g_checksum_free(tb->digest);
     g_free(tb->path);
     g_free(tb->buf);
     g_free(tb);
 }
 
-ppo_tboard_t *ppo_tboard_create(const char *run_dir, double wall_time, GError **error)
+ppo_tboard_t *ppo_tboard_create_at(int tb_fd, const char *tb_dir, double wall_time,
+                                   GError **error)
 {
-    g_return_val_if_fail(run_dir != NULL, NULL);
+    g_return_val_if_fail(tb_dir != NULL, NULL);
     g_return_val_if_fail(wall_time >= 0 && wall_time < 1e10, NULL);
 
     ppo_tboard_t *tb = NULL;
-    char *dir = g_build_filename(run_dir, "tb", NULL);
     char *name = g_strdup_printf("events.out.tfevents.%010lld.%s.%ld.0", (long long)wall_time,
                                  g_get_host_name(), (long)getpid());
-    char *path = g_build_filename(dir, name, NULL);
+    char *path = g_build_filename(tb_dir, name, NULL);
 
-    /* the directory, then a fresh file: never overwrite an earlier run's events */
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
-                    "%s: cannot create the TensorBoard directory: %s", dir, g_strerror(errno));
-        goto out_free_names;
-    }
-    FILE *file = fopen(path, "wbx");
+    /* a fresh file, never through a link: never overwrite an earlier run's events */
+    const int fd = openat(tb_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    FILE *file = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (file == NULL) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot create the events file: %s", path,
-                    g_strerror(errno));
+        ppo_io_error(error, path, "create the events file", errno, NULL);
+        if (fd >= 0)
+            close(fd);
         goto out_free_names;
     }
-    tb = writer_new(file, path, 0);
+    tb = writer_new(file, path, 0, NULL);
 
     /* the first record names the format */
     size_t len = 9 + 1 + varint_size(strlen(FILE_VERSION)) + strlen(FILE_VERSION);
@@ -214,7 +217,7 @@ ppo_tboard_t *ppo_tboard_create(const char *run_dir, double wall_time, GError **
     g_assert(p == tb->buf + HEAD_BYTES + len);
     if (!record_write(tb, len, error) || !ppo_tboard_flush(tb, error)) {
         fclose(tb->file);
-        unlink(path);
+        unlinkat(tb_fd, name, 0);
         writer_free(tb);
         tb = NULL;
     }
@@ -222,6 +225,32 @@ ppo_tboard_t *ppo_tboard_create(const char *run_dir, double wall_time, GError **
 out_free_names:
     g_free(path);
     g_free(name);
+    return tb;
+}
+
+ppo_tboard_t *ppo_tboard_create(const char *run_dir, double wall_time, GError **error)
+{
+    g_return_val_if_fail(run_dir != NULL, NULL);
+    g_return_val_if_fail(wall_time >= 0 && wall_time < 1e10, NULL);
+
+    ppo_tboard_t *tb = NULL;
+    char *dir = g_build_filename(run_dir, "tb", NULL);
+    /* the directory (never a link to elsewhere), then a fresh file */
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot create the TensorBoard directory: %s", dir, g_strerror(errno));
+        g_free(dir);
+        return NULL;
+    }
+    const int tb_fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (tb_fd < 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: cannot open the TensorBoard directory: %s%s", dir, g_strerror(errno),
+                    errno == ELOOP ? " (it is a symbolic link, which ppofw does not follow)" : "");
+    } else {
+        tb = ppo_tboard_create_at(tb_fd, dir, wall_time, error);
+        close(tb_fd);
+    }
     g_free(dir);
     return tb;
 }
@@ -335,6 +364,15 @@ uint64_t ppo_tboard_offset(const ppo_tboard_t *tb)
     return tb->offset;
 }
 
+char *ppo_tboard_digest(const ppo_tboard_t *tb)
+{
+    g_return_val_if_fail(tb != NULL, NULL);
+    GChecksum *copy = g_checksum_copy(tb->digest);
+    char *hex = g_strdup(g_checksum_get_string(copy));
+    g_checksum_free(copy);
+    return hex;
+}
+
 const char *ppo_tboard_path(const ppo_tboard_t *tb)
 {
     g_return_val_if_fail(tb != NULL, NULL);
@@ -367,6 +405,7 @@ typedef struct {
     uint8_t *data;      /* payload of the last record read (cap bytes) */
     size_t cap;         /* allocated size of data */
     size_t len;         /* payload bytes of the last record read */
+    GChecksum *digest;  /* when set: every whole record's bytes are added */
 } walk_t;
 
 typedef enum {
@@ -445,6 +484,11 @@ static walk_status_t walk_next(walk_t *w, GError **error)
     }
     w->len = (size_t)len;
     w->offset += len + FRAME_BYTES;
+    if (w->digest != NULL) {
+        g_checksum_update(w->digest, head, HEAD_BYTES);
+        g_checksum_update(w->digest, w->data, (gssize)len);
+        g_checksum_update(w->digest, crc, 4);
+    }
     return WALK_RECORD;
 }
 
@@ -651,26 +695,31 @@ bool ppo_tboard_read_images(const char *path, ppo_tboard_image_fn fn, void *user
     return read_events(path, &rd, NULL, error);
 }
 
-ppo_tboard_t *ppo_tboard_reopen(const char *path, uint64_t size, GError **error)
+bool ppo_tboard_verify(int fd, const char *path, uint64_t size, const char *digest,
+                       GChecksum **digest_out, GError **error)
 {
-    g_return_val_if_fail(path != NULL, NULL);
+    g_return_val_if_fail(path != NULL, false);
 
-    ppo_tboard_t *tb = NULL;
+    bool ok = false;
     walk_t w;
     walk_status_t st = WALK_END;
-
-    FILE *file = fopen(path, "r+b");
+    const int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    FILE *file = dup_fd >= 0 ? fdopen(dup_fd, "rb") : NULL;
     if (file == NULL) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot open the events file: %s", path,
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot read the events file: %s", path,
                     g_strerror(errno));
-        return NULL;
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return false;
     }
-    if (!walk_begin(&w, file, path, error))
+    if (fseeko(file, 0, SEEK_SET) != 0 || !walk_begin(&w, file, path, error))
         goto out_close;
+    w.digest = g_checksum_new(G_CHECKSUM_SHA256);
     if (size > w.file_size) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
                     "%s: cannot resume at byte %" PRIu64 ": the file has only %" PRIu64
-                    " bytes; it was cut short or replaced since the checkpoint",
+                    " bytes; it was cut short or replaced since the checkpoint — nothing was "
+                    "changed",
                     path, size, w.file_size);
         goto out_free_walk;
     }
@@ -685,28 +734,70 @@ ppo_tboard_t *ppo_tboard_reopen(const char *path, uint64_t size, GError **error)
         g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
                     "%s: cannot resume at byte %" PRIu64 ": not a record boundary (the record "
                     "holding it starts at byte %" PRIu64 "); the checkpoint does not match this "
-                    "file",
+                    "file — nothing was changed",
                     path, size, before);
         goto out_free_walk;
     }
-
-    /* cut what follows and append from there */
-    if (size < w.file_size && ftruncate(fileno(file), (off_t)size) != 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot cut the events file: %s", path,
-                    g_strerror(errno));
+    if (digest != NULL && !ppo_digest_equal(w.digest, digest)) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO,
+                    "%s: its first %" PRIu64 " bytes differ from what the checkpoint wrote "
+                    "(SHA-256 mismatch); it was changed or belongs to another run — nothing was "
+                    "changed",
+                    path, size);
         goto out_free_walk;
     }
-    if (fseeko(file, (off_t)size, SEEK_SET) != 0) {
-        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot seek in the events file: %s", path,
-                    g_strerror(errno));
-        goto out_free_walk;
+    ok = true;
+    if (digest_out != NULL) {
+        *digest_out = w.digest;
+        w.digest = NULL;
     }
-    tb = writer_new(file, path, size);
-
 out_free_walk:
+    if (w.digest != NULL)
+        g_checksum_free(w.digest);
     g_free(w.data);
 out_close:
-    if (tb == NULL)
-        fclose(file);
+    fclose(file);
+    return ok;
+}
+
+ppo_tboard_t *ppo_tboard_adopt(int fd, const char *path, uint64_t size, GChecksum *digest,
+                               GError **error)
+{
+    /* cut what follows and append from there */
+    struct stat st;
+    if (fstat(fd, &st) != 0 || ((uint64_t)st.st_size > size && ftruncate(fd, (off_t)size) != 0) ||
+        lseek(fd, (off_t)size, SEEK_SET) < 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot cut the events file: %s", path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    FILE *file = fdopen(fd, "r+b");
+    if (file == NULL) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot open the events file: %s", path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    return writer_new(file, path, size, digest);
+}
+
+ppo_tboard_t *ppo_tboard_reopen(const char *path, uint64_t size, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+
+    const int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        g_set_error(error, PPO_ERROR, PPO_ERROR_IO, "%s: cannot open the events file: %s", path,
+                    g_strerror(errno));
+        return NULL;
+    }
+    GChecksum *digest = NULL;
+    ppo_tboard_t *tb = NULL;
+    if (ppo_tboard_verify(fd, path, size, NULL, &digest, error))
+        tb = ppo_tboard_adopt(fd, path, size, digest, error);
+    if (tb == NULL) {
+        if (digest != NULL)
+            g_checksum_free(digest);
+        close(fd);
+    }
     return tb;
 }

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "ppo_error_private.h"
 
 /* An open events file being appended to. Not thread-safe: one thread writes. */
@@ -24,6 +26,21 @@ typedef struct ppo_tboard ppo_tboard_t;
  * An existing file of that name is never overwritten. Returns NULL with a PPO_ERROR_IO error on
  * failure. (transfer full: close with ppo_tboard_close) */
 PPO_INTERNAL ppo_tboard_t *ppo_tboard_create(const char *run_dir, double wall_time, GError **error);
+
+/* The same in the open directory tb_fd (named tb_dir in messages): the new file is created with
+ * O_EXCL | O_NOFOLLOW, never through a link. */
+PPO_INTERNAL ppo_tboard_t *ppo_tboard_create_at(int tb_fd, const char *tb_dir, double wall_time,
+                                                GError **error);
+
+/* Check, without changing it, that the events file open as `fd` has whole, intact records up to
+ * exactly `size` bytes and, when `digest` is not NULL, that those bytes have that SHA-256 (hex).
+ * A mismatch is a PPO_ERROR_CHECKPOINT error. *digest_out (may be NULL) receives the running
+ * digest of the prefix (transfer full). */
+PPO_INTERNAL bool ppo_tboard_verify(int fd, const char *path, uint64_t size, const char *digest,
+                                    GChecksum **digest_out, GError **error);
+/* Cut the verified file `fd` back to `size` and append from there; takes fd and digest. */
+PPO_INTERNAL ppo_tboard_t *ppo_tboard_adopt(int fd, const char *path, uint64_t size,
+                                            GChecksum *digest, GError **error);
 
 /* Reopen the events file at `path` to append after cutting it to `size` bytes (on resume, with
  * the offset a checkpoint stored). Refuses, with a PPO_ERROR_IO error, a size beyond the end of
@@ -54,6 +71,9 @@ PPO_INTERNAL bool ppo_tboard_flush(ppo_tboard_t *tb, GError **error);
 /* Bytes of whole records in the file so far, flushed or not: what a checkpoint stores for
  * ppo_tboard_reopen. */
 PPO_INTERNAL uint64_t ppo_tboard_offset(const ppo_tboard_t *tb);
+
+/* SHA-256 (hex) of those bytes. (transfer full) */
+PPO_INTERNAL char *ppo_tboard_digest(const ppo_tboard_t *tb);
 
 /* The file's path. (transfer none: valid until ppo_tboard_close) */
 PPO_INTERNAL const char *ppo_tboard_path(const ppo_tboard_t *tb);

@@ -143,8 +143,11 @@ static bool grad_chunk_alloc(ppo_trainer_t *tr, ppo_grad_chunk_t *c, uint32_t G,
 static void grad_chunk_free(ppo_trainer_t *tr, ppo_grad_chunk_t *c)
 {
     for (uint32_t p = 0; p < 2; p++) {
-        if (c->ws[p] != NULL)
+        if (c->ws[p] != NULL) {
+            ppo_plugin_enter(tr->model->plugin, "ws_destroy");
             tr->model->plugin->vt.policy.ws_destroy(tr->model->inst, c->ws[p]);
+            ppo_plugin_leave();
+        }
         free(c->obs[p]);
         g_free(c->error[p]);
     }
@@ -168,7 +171,9 @@ static bool plan_parts(ppo_trainer_t *tr, GError **error)
     int *part = g_new(int, MAX(m->n_segments, 1u));
     uint32_t count[2] = {0, 0}, none = 0;
     for (uint32_t s = 0; s < m->n_segments; s++) {
+        ppo_plugin_enter(pp, "segment_part");
         part[s] = pp->vt.policy.segment_part(m->inst, s);
+        ppo_plugin_leave();
         if (part[s] == 0 || part[s] == 1)
             count[part[s]]++;
         else if (part[s] == -1)
@@ -270,6 +275,11 @@ static bool check_memory(const ppo_trainer_t *tr, GError **error)
     return true;
 }
 
+ppo_guard_row_t *ppo_trainer_env_row(ppo_trainer_t *tr, uint32_t worker)
+{
+    return worker < tr->n_env_rows ? &tr->env_rows[worker] : NULL;
+}
+
 void ppo_trainer_free(ppo_trainer_t *tr)
 {
     if (tr == NULL)
@@ -286,6 +296,7 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     }
     if (tr->model != NULL) {
         const ppo_policy_vtable_t *vt = &tr->model->plugin->vt.policy;
+        ppo_plugin_enter(tr->model->plugin, "ws_destroy");
         for (uint32_t c = 0; tr->collect_ws != NULL && c < tr->n_env_chunks; c++)
             if (tr->collect_ws[c] != NULL)
                 vt->ws_destroy(tr->model->inst, tr->collect_ws[c]);
@@ -294,7 +305,11 @@ void ppo_trainer_free(ppo_trainer_t *tr)
         for (uint32_t w = 0; tr->value_ws != NULL && w < tr->n_value_ws; w++)
             if (tr->value_ws[w] != NULL)
                 vt->ws_destroy(tr->model->inst, tr->value_ws[w]);
+        ppo_plugin_leave();
     }
+    for (uint32_t w = 0; tr->env_rows != NULL && w < tr->n_env_rows; w++)
+        ppo_guard_row_clear(&tr->env_rows[w]);
+    g_free(tr->env_rows);
     g_free(tr->collect_ws);
     g_free(tr->chunk_status);
     g_free(tr->chunk_message);
@@ -303,15 +318,24 @@ void ppo_trainer_free(ppo_trainer_t *tr)
     for (uint32_t k = 0; tr->value_error != NULL && k < tr->n_value_tasks; k++)
         g_free(tr->value_error[k]);
     g_free(tr->value_error);
-    if (tr->adv_inst != NULL)
+    if (tr->adv_inst != NULL) {
+        ppo_plugin_enter(tr->session->advantage, "destroy");
         tr->session->advantage->vt.advantage.destroy(tr->adv_inst);
-    if (tr->opt_inst != NULL)
+        ppo_plugin_leave();
+    }
+    if (tr->opt_inst != NULL) {
+        ppo_plugin_enter(tr->session->optimizer, "destroy");
         tr->session->optimizer->vt.optimizer.destroy(tr->opt_inst);
+        ppo_plugin_leave();
+    }
     ppo_model_free(tr->model);
     /* env 0 owns the space arrays, so it goes last */
     for (uint32_t i = tr->N; tr->slots != NULL && i-- > 0;)
-        if (tr->slots[i].inst != NULL)
+        if (tr->slots[i].inst != NULL) {
+            ppo_plugin_enter(tr->session->env, "destroy");
             tr->session->env->vt.env.destroy(tr->slots[i].inst);
+            ppo_plugin_leave();
+        }
     g_free(tr->slots);
     free(tr->ro.block);
     free(tr->env_actions);
@@ -565,6 +589,17 @@ ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error)
     }
 
     tr->pool = ppo_pool_new(pl->ppo.threads);
+    /* each worker hands envs a guarded row: a write past it is caught, not spread into the
+     * rollout (ppo_guard_private.h) */
+    tr->n_env_rows = ppo_pool_threads(tr->pool);
+    tr->env_rows = g_new0(ppo_guard_row_t, tr->n_env_rows);
+    for (uint32_t w = 0; w < tr->n_env_rows; w++) {
+        char *what = g_strdup_printf("its observation row (%zu bytes) in training", tr->env_rb);
+        const bool guarded = ppo_guard_row_init(&tr->env_rows[w], tr->env_rb, what, error);
+        g_free(what);
+        if (!guarded)
+            goto fail;
+    }
     /* a policy with parts acts without its value function; the values come batched after */
     tr->batched_values = tr->n_parts == 2;
     if (tr->batched_values) {

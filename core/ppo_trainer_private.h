@@ -14,6 +14,7 @@
 
 #include "ppo_comm_private.h"
 #include "ppo_eval_private.h"
+#include "ppo_guard_private.h"
 #include "ppo_model_private.h"
 #include "ppo_normalizer_private.h"
 #include "ppo_objective_private.h"
@@ -180,6 +181,8 @@ typedef struct ppo_trainer {
 
     /* collection */
     ppo_pool_t *pool;
+    ppo_guard_row_t *env_rows;     /* (n_env_rows) per pool worker: the guarded row envs write */
+    uint32_t n_env_rows;
     uint32_t n_env_chunks;
     void **collect_ws;             /* (n_env_chunks) policy workspaces */
     int *chunk_status;             /* (n_env_chunks) a collection task's failure code */
@@ -295,6 +298,9 @@ typedef struct ppo_run_output {
  * the machine has are refused before allocating. (transfer full: ppo_trainer_free) */
 PPO_INTERNAL ppo_trainer_t *ppo_trainer_new(ppo_session_t *session, GError **error);
 PPO_INTERNAL void ppo_trainer_free(ppo_trainer_t *trainer);
+
+/* The guarded row pool worker `worker` hands envs (NULL when there is none). */
+PPO_INTERNAL ppo_guard_row_t *ppo_trainer_env_row(ppo_trainer_t *trainer, uint32_t worker);
 
 /* Run iterations until ppo.total_steps (or until `max_iterations` when > 0), reporting through
  * `out`. Returns false with the error that stopped it. */

@@ -47,9 +47,9 @@ bool ppo_update_estimate(ppo_trainer_t *tr, GError **error)
         .last_values = tr->ro.last_values,
     };
     const ppo_plugin_t *ap = tr->session->advantage;
-    ppo_plugin_set_current(ap);
+    ppo_plugin_enter(ap, "estimate");
     int rc = ap->vt.advantage.estimate(tr->adv_inst, &view, tr->ro.advantages, tr->ro.returns);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         *error = ppo_plugin_error(ap, "estimate", rc);
         return false;
@@ -306,7 +306,7 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
     const ppo_policy_vtable_t *vt = &pp->vt.policy;
     const ppo_recurrent_vtable_t *rec = tr->model->rec;
     const float *obs = c->obs[slot];
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "evaluate");
     int rc = rec != NULL
                  ? rec->evaluate(tr->model->inst, c->ws[0], c->count / tr->L, tr->L, obs,
                                  c->actions, c->old_dist, c->start_state, c->starts, c->logp,
@@ -318,7 +318,7 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
                                         c->old_dist, c->logp, c->entropy, kl, NULL)
                     : vt->evaluate_part(tr->model->inst, c->ws[1], 1, c->count, obs, NULL, NULL,
                                         NULL, NULL, NULL, c->value);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         chunk_fail(c, slot, pp, part == PART_BOTH ? "evaluate" : "evaluate_part", rc);
         return;
@@ -338,7 +338,7 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
             memset(c->grads + tr->part_off[part][r], 0, tr->part_len[part][r] * sizeof(float));
     }
     float *dkl = use_kl ? c->dkl : NULL;
-    ppo_plugin_set_current(pp);
+    ppo_plugin_enter(pp, "backward");
     rc = rec != NULL
              ? rec->backward(tr->model->inst, c->ws[0], c->count / tr->L, tr->L, c->dlogp,
                              c->dentropy, dkl, c->dvalue, c->grads)
@@ -349,7 +349,7 @@ static void grad_task(void *vctx, uint32_t k, uint32_t worker)
                                     dkl, NULL, c->grads)
                 : vt->backward_part(tr->model->inst, c->ws[1], 1, c->count, NULL, NULL, NULL,
                                     c->dvalue, c->grads);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0)
         chunk_fail(c, slot, pp, part == PART_BOTH ? "backward" : "backward_part", rc);
     (void)worker;
@@ -521,10 +521,10 @@ static void step_task(void *vctx, uint32_t s, uint32_t worker)
     if (ctx->clip_coef != 1.0f)
         scale(m->grads + j0, j1 - j0, ctx->clip_coef);
     const ppo_plugin_t *op = tr->session->optimizer;
-    ppo_plugin_set_current(op);
+    ppo_plugin_enter(op, "step_range");
     const int rc = op->vt.optimizer.step_range(tr->opt_inst, m->params, m->grads, m->opt_state,
                                                m->n_params, j0, j1, ctx->lr, tr->opt_steps);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     tr->slice_status[s] = rc;
     if (rc != 0)
         ppo_plugin_error_keep(op, "step_range", rc, &tr->slice_error[s]);
@@ -554,10 +554,10 @@ static bool optimizer_step(ppo_trainer_t *tr, double lr, float coef, bool *finit
     }
     if (coef != 1.0f)
         scale(m->grads, m->n_params, coef);
-    ppo_plugin_set_current(op);
+    ppo_plugin_enter(op, "step");
     const int rc = op->vt.optimizer.step(tr->opt_inst, m->params, m->grads, m->opt_state,
                                          m->n_params, lr, tr->opt_steps);
-    ppo_plugin_set_current(NULL);
+    ppo_plugin_leave();
     if (rc != 0) {
         *error = ppo_plugin_error(op, "step", rc);
         return false;
@@ -746,15 +746,22 @@ bool ppo_update_run(ppo_trainer_t *tr, double lr, double clip, ppo_update_stats_
                     stats->skipped++;
                     continue;
                 }
+                /* before the first optimizer step the learning rate had no part in it */
+                const bool initial = tr->opt_steps == 0;
                 g_set_error(error, PPO_ERROR, PPO_ERROR_NUMERIC,
                             "the %s is %s at iteration %" G_GUINT64_FORMAT ", epoch %u, "
-                            "minibatch %u (policy loss %g, value loss %g, gradient norm %g); "
-                            "lower the learning rate, turn on normalize.obs/normalize.reward, or "
-                            "set on_nan: skip_update",
+                            "minibatch %u (policy loss %g, value loss %g, gradient norm %g); %s",
                             isfinite(loss) ? "gradient" : "loss",
                             isnan(isfinite(loss) ? norm : loss) ? "NaN" : "infinite",
                             tr->iteration + 1, epoch + 1, m + 1, s.policy_loss / mb,
-                            s.value_loss / mb, norm);
+                            s.value_loss / mb, norm,
+                            initial ? "no optimizer step has run yet, so it comes from the "
+                                      "initial policy or the data, not the learning rate: check "
+                                      "policy.params (an initial log-std or gain far out of "
+                                      "range?) and the env's observations and rewards"
+                                    : "lower the learning rate, turn on "
+                                      "normalize.obs/normalize.reward, or set on_nan: "
+                                      "skip_update");
                 return false;
             }
             float coef = 1.0f;

@@ -17,6 +17,7 @@
 
 #include <yaml.h>
 
+#include "ppo_file_private.h"
 #include "ppo_yaml_private.h"
 
 /* A node while the document is built: the public part plus bookkeeping. */
@@ -25,6 +26,7 @@ typedef struct {
     GPtrArray *keys;    /* mapping: key nodes */
     GPtrArray *values;  /* sequence items or mapping values */
     GPtrArray *merges;  /* mapping: nodes named by `<<` keys, applied at the end */
+    GHashTable *index;  /* mapping of many keys: key text -> key node (duplicates in O(1)) */
     uint64_t weight;    /* nodes in the full expansion of this subtree (saturating) */
     uint32_t height;    /* levels below this node in the expansion */
 } node_t;
@@ -62,6 +64,8 @@ static void node_free(gpointer data)
         g_ptr_array_free(node->values, TRUE);
     if (node->merges != NULL)
         g_ptr_array_free(node->merges, TRUE);
+    if (node->index != NULL)
+        g_hash_table_destroy(node->index);
     g_free(node);
 }
 
@@ -167,15 +171,36 @@ typedef struct {
     node_t *pend_key;  /* mapping: the key waiting for its value */
 } frame_t;
 
+/* A mapping with more keys than this finds them through a hash table. */
+#define MAP_INDEX_MIN 16
+
 /* Find a key in a mapping under construction. */
 static node_t *map_find(node_t *map, const char *text)
 {
+    if (map->index != NULL)
+        return g_hash_table_lookup(map->index, text);
     for (guint i = 0; i < map->keys->len; i++) {
         node_t *k = g_ptr_array_index(map->keys, i);
         if (strcmp(k->pub.text, text) == 0)
             return k;
     }
     return NULL;
+}
+
+/* Add a key to a mapping under construction (with its value: callers keep them in step). */
+static void map_add_key(node_t *map, node_t *key)
+{
+    g_ptr_array_add(map->keys, key);
+    if (map->index == NULL && map->keys->len >= MAP_INDEX_MIN) {
+        /* many keys: from now on, a hash table (a quadratic scan took minutes at 50,000) */
+        map->index = g_hash_table_new(g_str_hash, g_str_equal);
+        for (guint i = 0; i < map->keys->len; i++) {
+            node_t *k = g_ptr_array_index(map->keys, i);
+            g_hash_table_insert(map->index, k->pub.text, k);
+        }
+    } else if (map->index != NULL) {
+        g_hash_table_insert(map->index, key->pub.text, key);
+    }
 }
 
 static bool is_merge_key(const node_t *key)
@@ -254,7 +279,7 @@ static bool attach(ppo_ydoc_t *doc, frame_t *frame, node_t *child, ppo_mark_t at
         }
         return true;
     }
-    g_ptr_array_add(parent->keys, key);
+    map_add_key(parent, key);
     g_ptr_array_add(parent->values, child);
     node_sync(parent);
     return true;
@@ -272,7 +297,7 @@ static void apply_merges(node_t *map)
             node_t *k = g_ptr_array_index(src->keys, i);
             if (map_find(map, k->pub.text) != NULL)
                 continue;
-            g_ptr_array_add(map->keys, k);
+            map_add_key(map, k);
             g_ptr_array_add(map->values, g_ptr_array_index(src->values, i));
         }
     }
@@ -293,8 +318,12 @@ static bool check_tag(const ppo_ydoc_t *doc, const yaml_char_t *tag, ppo_mark_t 
         return true;
     }
     if (strcmp(t, YAML_INT_TAG) == 0 || strcmp(t, YAML_FLOAT_TAG) == 0 ||
-        strcmp(t, YAML_BOOL_TAG) == 0 || strcmp(t, YAML_NULL_TAG) == 0 ||
-        strcmp(t, YAML_SEQ_TAG) == 0 || strcmp(t, YAML_MAP_TAG) == 0 || strcmp(t, "!") == 0)
+        strcmp(t, YAML_BOOL_TAG) == 0 || strcmp(t, YAML_NULL_TAG) == 0) {
+        /* an explicit type: !!int "5" is the number 5, however it is quoted */
+        *plain = true;
+        return true;
+    }
+    if (strcmp(t, YAML_SEQ_TAG) == 0 || strcmp(t, YAML_MAP_TAG) == 0 || strcmp(t, "!") == 0)
         return true;
     char *shown = g_strescape(t, NULL);
     ppo_mark_error(error, mark, "unsupported tag \"%s\"; remove it", shown);
@@ -321,6 +350,27 @@ static void parser_error(const ppo_ydoc_t *doc, const yaml_parser_t *parser, con
                        "tab with spaces",
                        problem);
         return;
+    }
+    /* libyaml gives up on a plain key after 1024 characters with one of several unrelated
+     * messages: look for such a token on the line before the problem */
+    if (text != NULL && at <= len) {
+        size_t line = at;
+        while (line > 0 && text[line - 1] != '\n')
+            line--;
+        size_t run = 0, run_start = line;
+        for (size_t i = line; i < at; i++) {
+            if (strchr(" \t,[]{}", text[i]) != NULL) {
+                run = 0;
+                run_start = i + 1;
+            } else if (++run >= 1024) {
+                ppo_mark_t km = {doc->source, (uint32_t)parser->problem_mark.line + 1,
+                                 (uint32_t)(run_start - line) + 1};
+                ppo_mark_error(error, km,
+                               "a key longer than 1024 characters (YAML's limit for a plain "
+                               "key); a pipeline's keys are short names — shorten it");
+                return;
+            }
+        }
     }
     if (parser->context != NULL) {
         ppo_mark_t cm = mark_from(doc, parser->context_mark);
@@ -497,7 +547,8 @@ ppo_ydoc_t *ppo_ydoc_parse(const char *source, const char *text, size_t len, GEr
 
 ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO (or a device) given as a pipeline must not block the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE, "%s: cannot open the pipeline: %s%s",
@@ -516,11 +567,14 @@ ppo_ydoc_t *ppo_ydoc_load_file(const char *path, GError **error)
     }
     if (!S_ISREG(st.st_mode)) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
-                    "%s: not a regular file%s; give the path of a pipeline .yaml file", path,
-                    S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
+                    "%s: not a regular file (it is %s); give the path of a pipeline .yaml file",
+                    path, ppo_file_kind(st.st_mode));
         close(fd);
         return NULL;
     }
+    const int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     if ((uint64_t)st.st_size > PPO_YAML_MAX_BYTES) {
         g_set_error(error, PPO_ERROR, PPO_ERROR_PIPELINE,
                     "%s: %jd bytes is too large for a pipeline (limit %u bytes)", path,

@@ -13,7 +13,8 @@ dist_doc_DATA = \
 	docs/mpi.md \
 	docs/ablations.md \
 	docs/ablation-advantage.svg \
-	docs/ablation-objective.svg
+	docs/ablation-objective.svg \
+	docs/ablation-memory.svg
 
 # The manual pages. ppofw(1) and ppofw-COMMAND(1), one per command `ppofw help` lists, are written
 # by the built program (`ppofw help --man [COMMAND]`, cli/cli_man.c) from the commands' option

@@ -33,29 +33,20 @@
 #include <ppofw/ppofw.h>
 
 #include "cnn_private.h"
-#include "policy_common.h"
+#include "net.h"
 
 #define CNN_MAX_WIDTH 65536.0 /* largest filter count or dense width the schema accepts */
 #define CNN_MAX_KERNEL 1024.0 /* largest kernel, stride or padding the schema accepts */
 #define CNN_NO_SEGMENT UINT32_MAX
 
-/* the parts of an evaluate: the distribution (part 0), the value function (part 1) */
-#define CNN_PART_DIST 1u
-#define CNN_PART_VALUE 2u
-
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
 typedef struct cnn_ws {
     uint32_t max_batch; /* rows a call may have */
-    uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: CNN_PART_DIST | CNN_PART_VALUE */
-    int has_old;        /* the last evaluate() had old_dist */
-    float *obs;         /* (B, D) evaluate's observations */
+    net_kept_t kept;    /* what the last evaluate() keeps for backward */
     float **h[2];       /* per trunk, (n_layers) each (B, width): the layers' activated outputs */
     float *head_out;    /* (B, n_out) the policy head layer's outputs */
     float *dist;        /* (B, P) distribution parameters */
     float *value;       /* (B) values */
-    float *actions;     /* (B, A) evaluate's actions */
-    float *old_dist;    /* (B, P) evaluate's old distribution */
     float *ddist;       /* (B, P) d loss / d dist */
     float *dhead;       /* (B, n_out) d loss / d head outputs */
     float *d0;          /* (B, max_width) layer deltas */
@@ -159,6 +150,9 @@ static const ppo_param_spec_t cnn_params[] = {
         PPO_PARAM_SPEC_INIT,
         .type = PPO_PARAM_DOUBLE,
         .name = "log_std_init",
+        .flags = PPO_PARAM_HAS_MIN | PPO_PARAM_HAS_MAX,
+        .min = -20.0,
+        .max = 20.0,
         .default_value = "0.0",
         .doc = "initial log standard deviation of a Gaussian head (box actions)",
     },
@@ -183,12 +177,12 @@ static const cnn_preset_t presets[2] = {
 
 static inline const float *seg_ptr(const cnn_t *m, const float *base, uint32_t seg)
 {
-    return base + m->tab.offset[seg];
+    return net_seg(&m->table, base, seg);
 }
 
 static inline float *grad_ptr(const cnn_t *m, float *base, uint32_t seg)
 {
-    return base + m->tab.offset[seg];
+    return net_grad(&m->table, base, seg);
 }
 
 /* Width (floats per row) of layer l's output. */
@@ -208,8 +202,7 @@ static void cnn_destroy(void *inst)
         free(m->trunk[t].conv);
         free(m->trunk[t].dense);
     }
-    pc_head_free(&m->head);
-    pc_table_free(&m->tab);
+    net_table_free(&m->table);
     free(m);
 }
 
@@ -220,7 +213,7 @@ static int check_obs(cnn_t *m, const ppo_host_t *host, const ppo_space_t *obs)
         host->error(host,
                     "the observation space is %s; cnn needs an image: a box of rank 3 "
                     "(channels, height, width) or 2 (height, width)",
-                    obs == NULL ? "missing" : pc_space_kind_name(obs->kind));
+                    obs == NULL ? "missing" : net_space_kind_name(obs->kind));
         return -1;
     }
     const uint32_t rank = obs->struct_size > PPO_SPACE_SIZE_1_0 ? obs->rank : 0;
@@ -242,9 +235,7 @@ static int check_obs(cnn_t *m, const ppo_host_t *host, const ppo_space_t *obs)
         return -1;
     }
     m->D = obs->dim;
-    m->obs_u8 = obs->dtype == PPO_DTYPE_UINT8 && obs->struct_size > PPO_SPACE_SIZE_1_0;
-    m->obs_low = obs->low;
-    m->obs_high = obs->high;
+    m->obs_space = obs;
     return 0;
 }
 
@@ -327,7 +318,7 @@ static int build_trunk(cnn_t *m, const ppo_host_t *host, cnn_trunk_t *tr, const 
                        int ortho)
 {
     const double gain = sqrt(2.0);
-    char name[PC_NAME_LEN];
+    char name[NET_NAME_LEN];
     uint32_t C = m->C, H = m->H, W = m->W;
     for (uint32_t l = 0; l < lay->n_conv; l++) {
         cnn_conv_t *cv = &tr->conv[l];
@@ -363,20 +354,19 @@ static int build_trunk(cnn_t *m, const ppo_host_t *host, cnn_trunk_t *tr, const 
         }
         cv->out_size = C * H * W;
         snprintf(name, sizeof(name), "%sconv.%u", prefix, l);
-        cv->weight = pc_table_add_layer(
-            &m->tab, name, cv->shape.in_channels * cv->shape.kernel_h * cv->shape.kernel_w, C,
-            ortho, gain);
+        net_layer_t as_linear; /* W (O, C KH KW) is declared as a Linear layer's */
+        net_add_linear(&m->table, &as_linear, name,
+                       cv->shape.in_channels * cv->shape.kernel_h * cv->shape.kernel_w, C, ortho,
+                       gain);
+        cv->weight = as_linear.weight;
         const size_t ws = ppo_conv_workspace_floats(&cv->shape);
         m->conv_ws = ws > m->conv_ws ? ws : m->conv_ws;
     }
     uint32_t width = C * H * W;
     for (uint32_t l = 0; l < lay->n_dense; l++) {
-        cnn_dense_t *dl = &tr->dense[l];
-        dl->in = width;
-        dl->out = (uint32_t)dense[l];
         snprintf(name, sizeof(name), "%sdense.%u", prefix, l);
-        dl->weight = pc_table_add_layer(&m->tab, name, dl->in, dl->out, ortho, gain);
-        width = dl->out;
+        net_add_linear(&m->table, &tr->dense[l], name, width, (uint32_t)dense[l], ortho, gain);
+        width = tr->dense[l].out;
     }
     m->latent = width;
     return 0;
@@ -392,8 +382,9 @@ static void *cnn_create(const ppo_host_t *host, const ppo_params_t *params,
     }
     m->host = host;
     if (check_obs(m, host, setup->obs_space) != 0 ||
-        pc_head_init(&m->head, host, "cnn", setup->act_space) != 0)
+        net_dist_init(&m->dist, host, setup, "cnn", 1) != 0)
         goto out_free;
+    m->act_space = setup->act_space;
     m->activation = ppo_params_get_enum_index(params, "activation") == 1 ? PPO_ACTIVATION_TANH
                                                                          : PPO_ACTIVATION_RELU;
     m->share = ppo_params_get_bool(params, "share_trunk");
@@ -410,11 +401,11 @@ static void *cnn_create(const ppo_host_t *host, const ppo_params_t *params,
 
     /* the segment table: 2 per layer of each trunk, the heads, log_std */
     const uint32_t max_segs = 2 * ((m->n_conv + m->n_dense) * m->n_trunks + 2) + 1;
-    if (pc_table_init(&m->tab, max_segs) != 0)
+    if (net_table_init(&m->table, max_segs) != 0)
         goto out_oom;
     for (uint32_t t = 0; t < m->n_trunks; t++) {
         m->trunk[t].conv = calloc(m->n_conv, sizeof(cnn_conv_t));
-        m->trunk[t].dense = calloc(m->n_dense > 0 ? m->n_dense : 1, sizeof(cnn_dense_t));
+        m->trunk[t].dense = calloc(m->n_dense > 0 ? m->n_dense : 1, sizeof(net_layer_t));
         if (m->trunk[t].conv == NULL || m->trunk[t].dense == NULL)
             goto out_oom;
     }
@@ -423,21 +414,20 @@ static void *cnn_create(const ppo_host_t *host, const ppo_params_t *params,
     if (build_trunk(m, host, &m->trunk[0], m->share ? "" : "pi.", &lay, filters, kernels, strides,
                     padding, dense, ortho) != 0)
         goto out_free;
-    m->pi_head = (cnn_dense_t){.in = m->latent, .out = m->head.n_out};
-    m->pi_head.weight =
-        pc_table_add_layer(&m->tab, "pi_head", m->latent, m->head.n_out, ortho, 0.01);
+    net_add_linear(&m->table, &m->pi_head, "pi_head", m->latent, m->dist.n_out, ortho, 0.01);
     if (!m->share && build_trunk(m, host, &m->trunk[1], "vf.", &lay, filters, kernels, strides,
                                  padding, dense, ortho) != 0)
         goto out_free;
-    m->vf_head = (cnn_dense_t){.in = m->latent, .out = 1};
-    m->vf_head.weight = pc_table_add_layer(&m->tab, "vf_head", m->latent, 1, ortho, 1.0);
+    net_add_linear(&m->table, &m->vf_head, "vf_head", m->latent, 1, ortho, 1.0);
     m->log_std = CNN_NO_SEGMENT;
-    if (m->head.kind == PC_HEAD_GAUSSIAN)
+    if (m->dist.kind == NET_DIST_GAUSSIAN)
         m->log_std =
-            pc_table_add(&m->tab, "log_std", m->head.A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+            net_table_add(&m->table, "log_std", m->dist.A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+    if (net_table_check(&m->table, host, "cnn") != 0)
+        goto out_free;
 
     /* the widest row any delta buffer holds */
-    m->max_width = m->head.n_out;
+    m->max_width = m->dist.n_out;
     for (uint32_t l = 0; l < m->n_conv + m->n_dense; l++)
         m->max_width = layer_width(m, l) > m->max_width ? layer_width(m, l) : m->max_width;
     return m;
@@ -452,13 +442,13 @@ out_free:
 static const ppo_segment_t *cnn_segments(void *inst, uint32_t *n_segments)
 {
     cnn_t *m = inst;
-    *n_segments = m->tab.n;
-    return m->tab.segs;
+    *n_segments = m->table.tab.n_segments;
+    return m->table.tab.segments;
 }
 
 static uint32_t cnn_dist_size(void *inst)
 {
-    return ((cnn_t *)inst)->head.P;
+    return ((cnn_t *)inst)->dist.P;
 }
 
 static void cnn_bind(void *inst, const float *params)
@@ -474,7 +464,7 @@ static double cnn_forward_flops(void *inst)
         trunk += ppo_conv_flops(&m->trunk[0].conv[l].shape);
     for (uint32_t l = 0; l < m->n_dense; l++)
         trunk += 2.0 * m->trunk[0].dense[l].in * m->trunk[0].dense[l].out;
-    return trunk * m->n_trunks + 2.0 * m->latent * (m->head.n_out + 1.0);
+    return trunk * m->n_trunks + 2.0 * m->latent * (m->dist.n_out + 1.0);
 }
 
 /* ---- workspaces ---- */
@@ -492,6 +482,26 @@ static void cnn_ws_destroy(void *inst, void *wsp)
     free(ws);
 }
 
+/* Point the buffers into the arena (sizes only while it has no block). */
+static void ws_layout(const cnn_t *m, cnn_ws_t *ws, net_arena_t *a, uint64_t B)
+{
+    ws->kept.obs = net_take(a, B * m->D);
+    for (uint32_t t = 0; t < m->n_trunks; t++)
+        for (uint32_t l = 0; l < m->n_conv + m->n_dense; l++)
+            ws->h[t][l] = net_take(a, B * layer_width(m, l));
+    ws->head_out = net_take(a, B * m->dist.n_out);
+    ws->dist = net_take(a, B * m->dist.P);
+    ws->value = net_take(a, B);
+    ws->kept.actions = net_take(a, B * m->dist.A);
+    ws->kept.old_dist = net_take(a, B * m->dist.P);
+    ws->ddist = net_take(a, B * m->dist.P);
+    ws->dhead = net_take(a, B * m->dist.n_out);
+    ws->d0 = net_take(a, B * m->max_width);
+    ws->d1 = net_take(a, B * m->max_width);
+    ws->d2 = net_take(a, B * m->max_width);
+    ws->conv_ws = net_take(a, m->conv_ws);
+}
+
 static void *cnn_ws_create(void *inst, uint32_t max_batch)
 {
     cnn_t *m = inst;
@@ -507,37 +517,12 @@ static void *cnn_ws_create(void *inst, uint32_t max_batch)
         goto out_free;
 
     /* lay the buffers out once to size the block, then again to point into it */
-    float *base = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        size_t at = 0;
-#define TAKE(ptr, n)                                                                               \
-    do {                                                                                           \
-        (ptr) = base != NULL ? base + at : NULL;                                                   \
-        at += pc_line_floats(n);                                                                   \
-    } while (0)
-        TAKE(ws->obs, B * m->D);
-        for (uint32_t t = 0; t < m->n_trunks; t++)
-            for (uint32_t l = 0; l < L; l++)
-                TAKE(ws->h[t][l], B * layer_width(m, l));
-        TAKE(ws->head_out, B * m->head.n_out);
-        TAKE(ws->dist, B * m->head.P);
-        TAKE(ws->value, B);
-        TAKE(ws->actions, B * m->head.A);
-        TAKE(ws->old_dist, B * m->head.P);
-        TAKE(ws->ddist, B * m->head.P);
-        TAKE(ws->dhead, B * m->head.n_out);
-        TAKE(ws->d0, B * m->max_width);
-        TAKE(ws->d1, B * m->max_width);
-        TAKE(ws->d2, B * m->max_width);
-        TAKE(ws->conv_ws, m->conv_ws);
-#undef TAKE
-        if (pass == 0) {
-            ws->block = pc_ws_alloc(m->host, at, "cnn", max_batch);
-            if (ws->block == NULL)
-                goto out_free_quiet;
-            base = ws->block;
-        }
-    }
+    net_arena_t arena = {0};
+    ws_layout(m, ws, &arena, B);
+    if (net_arena_alloc(&arena, m->host, "a cnn", max_batch) != 0)
+        goto out_free_quiet;
+    ws->block = arena.base;
+    ws_layout(m, ws, &arena, B);
     return ws;
 
 out_free:
@@ -566,25 +551,19 @@ static const float *forward_trunk(const cnn_t *m, cnn_ws_t *ws, uint32_t t, uint
         ppo_activation_forward(m->activation, B * cv->out_size, y);
         x = y;
     }
-    for (uint32_t l = 0; l < m->n_dense; l++) {
-        const cnn_dense_t *dl = &tr->dense[l];
-        float *y = ws->h[t][m->n_conv + l];
-        ppo_linear_forward(B, dl->in, dl->out, x, seg_ptr(m, m->params, dl->weight),
-                           seg_ptr(m, m->params, dl->weight + 1), y);
-        ppo_activation_forward(m->activation, B * dl->out, y);
-        x = y;
-    }
-    return x;
+    return net_dense_forward(&m->table, m->params, m->activation, B, tr->dense, m->n_dense, x,
+                             ws->h[t] + m->n_conv);
 }
 
 /* ws->dist (B, P) from the latent z (B, latent). */
 static void forward_dist(const cnn_t *m, cnn_ws_t *ws, uint32_t B, const float *z)
 {
-    const cnn_dense_t *H = &m->pi_head;
+    const net_layer_t *H = &m->pi_head;
     ppo_linear_forward(B, H->in, H->out, z, seg_ptr(m, m->params, H->weight),
                        seg_ptr(m, m->params, H->weight + 1), ws->head_out);
-    pc_head_dist(&m->head, B, ws->head_out,
-                 m->log_std != CNN_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL, ws->dist);
+    net_dist_forward(&m->dist, B, ws->head_out,
+                     m->log_std != CNN_NO_SEGMENT ? seg_ptr(m, m->params, m->log_std) : NULL,
+                     ws->dist);
 }
 
 /* Values (B) from the observations, or from the shared trunk's output z. */
@@ -592,7 +571,7 @@ static void forward_value(const cnn_t *m, cnn_ws_t *ws, uint32_t B, const float 
                           const float *z, float *value_out)
 {
     const float *x = m->share ? z : forward_trunk(m, ws, 1, B, obs);
-    const cnn_dense_t *H = &m->vf_head;
+    const net_layer_t *H = &m->vf_head;
     ppo_linear_forward(B, H->in, 1, x, seg_ptr(m, m->params, H->weight),
                        seg_ptr(m, m->params, H->weight + 1), value_out);
 }
@@ -600,16 +579,7 @@ static void forward_value(const cnn_t *m, cnn_ws_t *ws, uint32_t B, const float 
 /* Common checks of a computing call; 0 or -1 after host->error. */
 static int check_call(const cnn_t *m, const cnn_ws_t *ws, uint32_t B, const char *what)
 {
-    if (m->params == NULL) {
-        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
-        return -1;
-    }
-    if (ws == NULL || B > ws->max_batch) {
-        m->host->error(m->host, "%s of %u rows on a workspace made for %u", what, B,
-                       ws != NULL ? ws->max_batch : 0);
-        return -1;
-    }
-    return 0;
+    return net_check_call(m->host, m->params, ws, ws != NULL ? ws->max_batch : 0, B, what);
 }
 
 /* ---- act / value / evaluate ---- */
@@ -629,15 +599,15 @@ static int cnn_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
         m->host->error(m->host, "act: sampling needs the rows' streams (rngs is NULL)");
         return -1;
     }
-    ws->B = 0; /* the activations no longer belong to an evaluate() */
+    ws->kept.B = 0; /* the activations no longer belong to an evaluate() */
     const float *z = forward_trunk(m, ws, 0, B, obs);
     forward_dist(m, ws, B, z);
     /* value_out NULL (allowed because the policy has parts): no value function */
     if (value_out != NULL)
         forward_value(m, ws, B, obs, z, value_out);
     if (dist_out != NULL)
-        memcpy(dist_out, ws->dist, (size_t)B * m->head.P * sizeof(float));
-    pc_head_act(&m->head, B, ws->dist, rngs, deterministic, actions_out, logp_out);
+        memcpy(dist_out, ws->dist, (size_t)B * m->dist.P * sizeof(float));
+    net_dist_act(&m->dist, B, ws->dist, rngs, deterministic, actions_out, logp_out);
     return 0;
 }
 
@@ -649,13 +619,13 @@ static int cnn_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
         return -1;
     if (B == 0)
         return 0;
-    ws->B = 0;
+    ws->kept.B = 0;
     const float *z = m->share ? forward_trunk(m, ws, 0, B, obs) : NULL;
     forward_value(m, ws, B, obs, z, value_out);
     return 0;
 }
 
-/* evaluate() of the parts in `parts` (CNN_PART_*): the distribution's outputs, the values, or
+/* evaluate() of the parts in `parts` (NET_PART_*): the distribution's outputs, the values, or
  * both; the same arithmetic either way. */
 static int evaluate_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, const float *obs,
                           const float *actions, const float *old_dist, float *logp_out,
@@ -663,31 +633,26 @@ static int evaluate_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, co
 {
     if (check_call(m, ws, B, "evaluate") != 0)
         return -1;
-    ws->B = 0;
+    ws->kept.B = 0;
     if (B == 0)
         return 0;
 
     /* keep the inputs backward needs */
-    memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
+    net_keep_inputs(&ws->kept, &m->dist, parts, B, m->D, obs, actions, old_dist);
     const float *z = NULL;
-    if (parts & CNN_PART_DIST) {
-        memcpy(ws->actions, actions, (size_t)B * m->head.A * sizeof(float));
-        ws->has_old = old_dist != NULL;
-        if (old_dist != NULL)
-            memcpy(ws->old_dist, old_dist, (size_t)B * m->head.P * sizeof(float));
-        z = forward_trunk(m, ws, 0, B, ws->obs);
+    if (parts & NET_PART_DIST) {
+        z = forward_trunk(m, ws, 0, B, ws->kept.obs);
         forward_dist(m, ws, B, z);
     }
-    if (parts & CNN_PART_VALUE) {
-        forward_value(m, ws, B, ws->obs, z, ws->value);
+    if (parts & NET_PART_VALUE) {
+        forward_value(m, ws, B, ws->kept.obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
-    if (parts & CNN_PART_DIST)
-        pc_head_evaluate(&m->head, B, ws->dist, ws->actions, ws->has_old ? ws->old_dist : NULL,
-                         logp_out, entropy_out, kl_out);
-    ws->B = B;
-    ws->parts = parts;
+    if (parts & NET_PART_DIST)
+        net_kept_evaluate(&ws->kept, &m->dist, B, ws->dist, logp_out, entropy_out, kl_out);
+    ws->kept.B = B;
+    ws->kept.parts = parts;
     return 0;
 }
 
@@ -695,7 +660,7 @@ static int cnn_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
                         const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
                         float *value_out)
 {
-    return evaluate_parts(inst, wsp, CNN_PART_DIST | CNN_PART_VALUE, B, obs, actions, old_dist,
+    return evaluate_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, obs, actions, old_dist,
                           logp_out, entropy_out, kl_out, value_out);
 }
 
@@ -703,22 +668,10 @@ static int cnn_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 static int cnn_segment_part(void *inst, uint32_t segment)
 {
     const cnn_t *m = inst;
-    if (m->share || segment >= m->tab.n)
+    if (m->share || segment >= m->table.tab.n_segments)
         return -1;
-    const char *name = m->tab.segs[segment].name;
+    const char *name = m->table.tab.segments[segment].name;
     return strncmp(name, "vf.", 3) == 0 || strncmp(name, "vf_head.", 8) == 0 ? 1 : 0;
-}
-
-/* The CNN_PART_* of part `part` (0 or 1) of a policy with separate trunks; 0 after host->error
- * otherwise. */
-static uint32_t part_bits(const cnn_t *m, uint32_t part, const char *what)
-{
-    if (m->share || part > 1) {
-        m->host->error(m->host, "%s(%u) on a policy that is %s", what, part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
-        return 0;
-    }
-    return part == 0 ? CNN_PART_DIST : CNN_PART_VALUE;
 }
 
 static int cnn_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
@@ -726,7 +679,7 @@ static int cnn_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *entropy_out, float *kl_out, float *value_out)
 {
     cnn_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "evaluate_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "evaluate_part");
     if (parts == 0)
         return -1;
     return evaluate_parts(m, wsp, parts, B, obs, actions, old_dist, logp_out, entropy_out, kl_out,
@@ -742,20 +695,18 @@ static void backward_trunk(const cnn_t *m, cnn_ws_t *ws, uint32_t t, uint32_t B,
 {
     const cnn_trunk_t *tr = &m->trunk[t];
     float *other = d == ws->d0 ? ws->d1 : ws->d0;
-    for (uint32_t l = m->n_conv + m->n_dense; l-- > 0;) {
-        const float *x = l > 0 ? ws->h[t][l - 1] : ws->obs;
+    float *const *h = ws->h[t];
+    /* the dense layers, back to d loss / d (the last conv layer's activated output) */
+    d = net_dense_backward(&m->table, m->params, m->activation, B, tr->dense, m->n_dense,
+                           h + m->n_conv, h[m->n_conv - 1], d, other, 1, grad);
+    other = d == ws->d0 ? ws->d1 : ws->d0;
+    for (uint32_t l = m->n_conv; l-- > 0;) {
+        const cnn_conv_t *cv = &tr->conv[l];
         float *dx = l > 0 ? other : NULL;
-        ppo_activation_backward(m->activation, B * layer_width(m, l), ws->h[t][l], d);
-        if (l >= m->n_conv) {
-            const cnn_dense_t *dl = &tr->dense[l - m->n_conv];
-            ppo_linear_backward(B, dl->in, dl->out, x, seg_ptr(m, m->params, dl->weight), d, dx,
-                                grad_ptr(m, grad, dl->weight), grad_ptr(m, grad, dl->weight + 1));
-        } else {
-            const cnn_conv_t *cv = &tr->conv[l];
-            ppo_conv_backward(&cv->shape, B, x, seg_ptr(m, m->params, cv->weight), d, dx,
-                              grad_ptr(m, grad, cv->weight), grad_ptr(m, grad, cv->weight + 1),
-                              ws->conv_ws);
-        }
+        ppo_activation_backward(m->activation, B * cv->out_size, h[l], d);
+        ppo_conv_backward(&cv->shape, B, l > 0 ? h[l - 1] : ws->kept.obs,
+                          seg_ptr(m, m->params, cv->weight), d, dx, grad_ptr(m, grad, cv->weight),
+                          grad_ptr(m, grad, cv->weight + 1), ws->conv_ws);
         other = d;
         d = dx;
     }
@@ -772,58 +723,32 @@ static int backward_parts(cnn_t *m, cnn_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (ws->B != B || (ws->parts & parts) != parts) {
-        m->host->error(m->host,
-                       "backward of %u rows, but the last call on this workspace was %s; call "
-                       "evaluate on the same rows first",
-                       B,
-                       ws->B == 0   ? "not an evaluate"
-                       : ws->B != B ? "an evaluate of another size"
-                                    : "an evaluate of the other part");
+    net_dloss_t dl = {dlogp, dentropy, dkl, dvalue};
+    if (net_backward_begin(m->host, &ws->kept, parts, B, &dl) != 0)
         return -1;
-    }
-    if (!(parts & CNN_PART_DIST))
-        dlogp = dentropy = dkl = NULL;
-    if (!(parts & CNN_PART_VALUE))
-        dvalue = NULL;
     const uint32_t L = m->n_conv + m->n_dense;
-    const cnn_dense_t *PH = &m->pi_head, *VH = &m->vf_head;
     const float *z = ws->h[0][L - 1];
     float *dz = ws->d0; /* d loss / d z */
-    int have_dz = 0;
-    const float *old = ws->has_old ? ws->old_dist : NULL;
-    const float *dkl_used = ws->has_old ? dkl : NULL;
 
     /* the distribution head */
-    if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
-        pc_head_backward(&m->head, B, ws->dist, ws->actions, old, dlogp, dentropy, dkl_used,
-                         ws->ddist, ws->dhead,
-                         m->log_std != CNN_NO_SEGMENT ? grad_ptr(m, grad_out, m->log_std) : NULL);
-        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), ws->dhead, dz,
-                            grad_ptr(m, grad_out, PH->weight),
-                            grad_ptr(m, grad_out, PH->weight + 1));
-        have_dz = 1;
-    }
+    int have_dz = net_backward_head(
+        &m->table, m->params, &m->dist, &ws->kept, B, &m->pi_head, z, ws->dist, &dl, ws->ddist,
+        ws->dhead, m->log_std != CNN_NO_SEGMENT ? grad_ptr(m, grad_out, m->log_std) : NULL, dz,
+        grad_out);
 
     /* a shared trunk also carries the value head's gradient */
-    if (dvalue != NULL && m->share) {
-        float *dv = have_dz ? ws->d2 : dz;
-        ppo_linear_backward(B, VH->in, 1, z, seg_ptr(m, m->params, VH->weight), dvalue, dv,
-                            grad_ptr(m, grad_out, VH->weight),
-                            grad_ptr(m, grad_out, VH->weight + 1));
-        if (dv == ws->d2)
-            for (size_t i = 0; i < (size_t)B * m->latent; i++)
-                dz[i] += ws->d2[i];
-        have_dz = 1;
-    }
+    if (dl.dvalue != NULL && m->share)
+        have_dz = net_backward_value_head(&m->table, m->params, B, &m->vf_head, z, dl.dvalue, dz,
+                                          have_dz, ws->d2, grad_out);
     if (have_dz)
         backward_trunk(m, ws, 0, B, dz, grad_out);
 
     /* the separate value trunk */
-    if (dvalue != NULL && !m->share) {
+    if (dl.dvalue != NULL && !m->share) {
+        const net_layer_t *VH = &m->vf_head;
         float *dv = ws->d0;
         ppo_linear_backward(B, VH->in, 1, ws->h[1][L - 1], seg_ptr(m, m->params, VH->weight),
-                            dvalue, dv, grad_ptr(m, grad_out, VH->weight),
+                            dl.dvalue, dv, grad_ptr(m, grad_out, VH->weight),
                             grad_ptr(m, grad_out, VH->weight + 1));
         backward_trunk(m, ws, 1, B, dv, grad_out);
     }
@@ -834,7 +759,7 @@ static int cnn_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
                         const float *dentropy, const float *dkl, const float *dvalue,
                         float *grad_out)
 {
-    return backward_parts(inst, wsp, CNN_PART_DIST | CNN_PART_VALUE, B, dlogp, dentropy, dkl,
+    return backward_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, dlogp, dentropy, dkl,
                           dvalue, grad_out);
 }
 
@@ -843,7 +768,7 @@ static int cnn_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *grad_out)
 {
     cnn_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "backward_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "backward_part");
     if (parts == 0)
         return -1;
     return backward_parts(m, wsp, parts, B, dlogp, dentropy, dkl, dvalue, grad_out);

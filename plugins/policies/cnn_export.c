@@ -1,15 +1,15 @@
 /* cnn_export — export_c of the cnn policy: one dependency-free C99 file that computes the
  * deterministic action from a raw observation (the contract is PPO_EXPORT_CONTRACT in
- * <ppofw/policy.h>).
+ * <ppofw/policy.h>), written with libppofw's code-generation helpers (<ppofw/codegen.h>) through
+ * libpolicynet's (net.h).
  *
  * The file holds the policy trunk's conv and dense layers and the policy head as static const
  * float arrays and a function ppo_policy_act that runs them on the observation (the env's bytes
  * for a uint8 space, scaled inside as ppofw scales them): the first largest logit, each
  * component's, or the Gaussian's mean. Each convolution output is summed over (channel, kernel
  * row, kernel column) in that order from zero, then the bias, as libppofw's conv kernels sum it;
- * the shared pieces (preamble, observation loading, Linear, activations, the action) come from
- * policy_export.c. The two activation buffers live on the stack (the file's comment says how
- * much).
+ * the convolution is the one function written here, the rest is codegen.h's. The two activation
+ * buffers live on the stack (the file's comment says how much).
  *
  * Left out: the value trunk and head, sampling, any allocation or global state in the output.
  */
@@ -18,7 +18,7 @@
 #include <ppofw/ppofw.h>
 
 #include "cnn_private.h"
-#include "policy_export.h"
+#include "net.h"
 
 static const char export_conv[] =
     "/* y (O, Ho, Wo) = the convolution of x (C, H, W) with w (O, C, KH, KW) plus b (O), zero\n"
@@ -51,17 +51,32 @@ static const char export_conv[] =
     "}\n"
     "\n";
 
-/* One layer's weight and bias arrays, ppo_policy_<layer>_weight/_bias; 0, or -1 when not
- * finite. */
-static int layer_arrays(FILE *out, const cnn_t *m, const float *params, const char *layer,
-                        uint32_t weight, uint32_t rows, uint32_t cols)
+/* The file's summary: the network in one line and the stack it needs; *width gets the widest
+ * buffer (floats). */
+static void summary(const cnn_t *m, char *buf, size_t size, uint32_t *width)
 {
-    char name[64];
-    snprintf(name, sizeof(name), "ppo_policy_%s_weight", layer);
-    if (pe_array(out, name, params + m->tab.offset[weight], rows, cols) != 0)
-        return -1;
-    snprintf(name, sizeof(name), "ppo_policy_%s_bias", layer);
-    return pe_array(out, name, params + m->tab.offset[weight + 1], rows, 1);
+    const cnn_trunk_t *tr = &m->trunk[0];
+    const char *act_name = m->activation == PPO_ACTIVATION_RELU ? "relu" : "tanh";
+    *width = m->D > m->dist.n_out ? m->D : m->dist.n_out;
+    size_t at = (size_t)snprintf(buf, size, "Network: %ux%ux%u image", m->C, m->H, m->W);
+    for (uint32_t l = 0; l < m->n_conv && at < size; l++) {
+        const ppo_conv_shape_t *s = &tr->conv[l].shape;
+        at += (size_t)snprintf(buf + at, size - at, " -> conv %u %ux%u/%u pad %u = %ux%ux%u (%s)",
+                               s->out_channels, s->kernel_h, s->kernel_w, s->stride_h, s->pad_h,
+                               s->out_channels, s->out_height, s->out_width, act_name);
+        *width = tr->conv[l].out_size > *width ? tr->conv[l].out_size : *width;
+    }
+    for (uint32_t l = 0; l < m->n_dense && at < size; l++) {
+        at +=
+            (size_t)snprintf(buf + at, size - at, " -> dense %u (%s)", tr->dense[l].out, act_name);
+        *width = tr->dense[l].out > *width ? tr->dense[l].out : *width;
+    }
+    if (at < size)
+        snprintf(buf + at, size - at,
+                 " -> %u %s.\nppo_policy_act keeps two buffers of %u floats on the stack.\n"
+                 "Arithmetic is float, in the order the ppofw plugin uses, so the actions match\n"
+                 "its deterministic act.",
+                 m->dist.n_out, m->dist.kind == NET_DIST_GAUSSIAN ? "means" : "logits", *width);
 }
 
 int cnn_export_write(const cnn_t *m, const float *params, const ppo_obs_norm_t *norm, FILE *out)
@@ -71,74 +86,38 @@ int cnn_export_write(const cnn_t *m, const float *params, const ppo_obs_norm_t *
         return -1;
     }
     const cnn_trunk_t *tr = &m->trunk[0];
-    const ppo_space_kind_t act = m->head.kind == PC_HEAD_CATEGORICAL ? PPO_SPACE_DISCRETE
-                                 : m->head.kind == PC_HEAD_MULTI     ? PPO_SPACE_MULTI_DISCRETE
-                                                                     : PPO_SPACE_BOX;
-    pe_spec_t spec = {
-        .policy = "cnn",
-        .D = m->D,
-        .obs_u8 = m->obs_u8,
-        .obs_low = m->obs_low,
-        .obs_high = m->obs_high,
-        .act = act,
-        .n_out = m->head.n_out,
-        .A = m->head.A,
-        .nvec = m->head.nvec,
+    const ppo_codegen_policy_t pol = {
+        .struct_size = sizeof(pol),
+        .obs_space = m->obs_space,
+        .act_space = m->act_space,
         .norm = norm,
     };
-    if (pe_check(m->host, &spec) != 0)
+    char text[2048];
+    uint32_t width = 0;
+    summary(m, text, sizeof(text), &width);
+    if (net_export_begin(out, m->host, &pol, text) != 0)
         return -1;
 
-    /* the network in one line, and the widest buffer */
-    char network[1024];
-    size_t at = (size_t)snprintf(network, sizeof(network), "%ux%ux%u image", m->C, m->H, m->W);
-    const char *act_name = m->activation == PPO_ACTIVATION_RELU ? "relu" : "tanh";
-    uint32_t width = m->D > m->head.n_out ? m->D : m->head.n_out;
-    for (uint32_t l = 0; l < m->n_conv && at < sizeof(network); l++) {
-        const ppo_conv_shape_t *s = &tr->conv[l].shape;
-        at += (size_t)snprintf(network + at, sizeof(network) - at,
-                               " -> conv %u %ux%u/%u pad %u = %ux%ux%u (%s)", s->out_channels,
-                               s->kernel_h, s->kernel_w, s->stride_h, s->pad_h, s->out_channels,
-                               s->out_height, s->out_width, act_name);
-        width = tr->conv[l].out_size > width ? tr->conv[l].out_size : width;
-    }
-    for (uint32_t l = 0; l < m->n_dense && at < sizeof(network); l++) {
-        at += (size_t)snprintf(network + at, sizeof(network) - at, " -> dense %u (%s)",
-                               tr->dense[l].out, act_name);
-        width = tr->dense[l].out > width ? tr->dense[l].out : width;
-    }
-    if (at < sizeof(network))
-        snprintf(network + at, sizeof(network) - at,
-                 " -> %u %s.\n * ppo_policy_act keeps two buffers of %u floats on the stack",
-                 m->head.n_out, act == PPO_SPACE_BOX ? "means" : "logits", width);
-    pe_preamble(out, &spec, network);
-
-    /* the constants */
-    pe_obs_constants(out, &spec);
+    /* the weights, then the functions */
     char layer[32];
     for (uint32_t l = 0; l < m->n_conv; l++) {
-        const cnn_conv_t *cv = &tr->conv[l];
         snprintf(layer, sizeof(layer), "conv_%u", l);
-        if (layer_arrays(out, m, params, layer, cv->weight, cv->shape.out_channels,
-                         cv->shape.in_channels * cv->shape.kernel_h * cv->shape.kernel_w) != 0)
-            return pe_not_finite(m->host);
+        if (net_export_layer(out, m->host, &m->table, params, tr->conv[l].weight, layer) != 0)
+            return -1;
     }
-    for (uint32_t l = 0; l < m->n_dense; l++) {
-        snprintf(layer, sizeof(layer), "dense_%u", l);
-        if (layer_arrays(out, m, params, layer, tr->dense[l].weight, tr->dense[l].out,
-                         tr->dense[l].in) != 0)
-            return pe_not_finite(m->host);
-    }
-    if (layer_arrays(out, m, params, "pi_head", m->pi_head.weight, m->pi_head.out, m->pi_head.in) !=
-        0)
-        return pe_not_finite(m->host);
-
-    /* the code: the layers alternate between the two buffers, each activated but the head */
-    pe_helpers(out, m->activation == PPO_ACTIVATION_RELU, 1);
+    if (net_export_layers(out, m->host, &m->table, params, tr->dense, m->n_dense, "dense") != 0 ||
+        net_export_layer(out, m->host, &m->table, params, m->pi_head.weight, "pi_head") != 0)
+        return -1;
+    ppo_codegen_linear_fn(out);
+    ppo_codegen_activation_fn(out, m->activation);
     fputs(export_conv, out);
-    pe_act_begin(out, &spec, width);
+
+    /* ppo_policy_act: the layers alternate between the two buffers, each activated but the head */
+    ppo_codegen_act_begin(out, &pol);
+    fprintf(out, "    float buf0[%u], buf1[%u];\n", width, width);
+    ppo_codegen_obs_input(out, &pol, "buf0");
     static const char *const bufs[2] = {"buf0", "buf1"};
-    int cur = 0;
+    int next = 1;
     for (uint32_t l = 0; l < m->n_conv; l++) {
         const ppo_conv_shape_t *s = &tr->conv[l].shape;
         fprintf(out,
@@ -146,22 +125,13 @@ int cnn_export_write(const cnn_t *m, const float *params, const ppo_obs_norm_t *
                 "                    ppo_policy_conv_%u_weight, ppo_policy_conv_%u_bias, %s);\n",
                 s->in_channels, s->in_height, s->in_width, s->out_channels, s->kernel_h,
                 s->kernel_w, s->stride_h, s->stride_w, s->pad_h, s->pad_w, s->out_height,
-                s->out_width, bufs[cur], l, l, bufs[1 - cur]);
-        cur = 1 - cur;
-        fprintf(out, "    ppo_policy_activate(%u, %s);\n", tr->conv[l].out_size, bufs[cur]);
+                s->out_width, bufs[1 - next], l, l, bufs[next]);
+        ppo_codegen_activation(out, m->activation, tr->conv[l].out_size, bufs[next]);
+        next = 1 - next;
     }
-    for (uint32_t l = 0; l < m->n_dense; l++) {
-        fprintf(out,
-                "    ppo_policy_linear(%u, %u, %s, ppo_policy_dense_%u_weight, "
-                "ppo_policy_dense_%u_bias, %s);\n",
-                tr->dense[l].in, tr->dense[l].out, bufs[cur], l, l, bufs[1 - cur]);
-        cur = 1 - cur;
-        fprintf(out, "    ppo_policy_activate(%u, %s);\n", tr->dense[l].out, bufs[cur]);
-    }
-    fprintf(out,
-            "    ppo_policy_linear(%u, %u, %s, ppo_policy_pi_head_weight, ppo_policy_pi_head_bias, "
-            "%s);\n",
-            m->pi_head.in, m->pi_head.out, bufs[cur], bufs[1 - cur]);
-    pe_act_end(out, &spec, bufs[1 - cur]);
-    return pe_finish(out, m->host);
+    const char *x = net_export_dense(out, tr->dense, m->n_dense, "dense", bufs[1 - next],
+                                     m->activation, bufs, &next);
+    ppo_codegen_dense(out, m->pi_head.in, m->pi_head.out, x, "ppo_policy_pi_head_weight",
+                      "ppo_policy_pi_head_bias", bufs[next], PPO_ACTIVATION_IDENTITY);
+    return net_export_end(out, m->host, &pol, m->pi_head.out, bufs[next]);
 }

@@ -112,7 +112,7 @@ static void add_stack(lstm_t *m, lstm_stack_t *st, const char *prefix, uint32_t 
     st->n = n;
     st->in = in;
     st->state_off = state_off;
-    st->seg = m->table.n_segs;
+    st->seg = m->table.tab.n_segments;
     for (uint32_t k = 0; k < n; k++)
         for (int j = 0; j < 4; j++) {
             char name[NET_NAME_LEN];
@@ -152,6 +152,7 @@ static void *lstm_create(const ppo_host_t *host, const ppo_params_t *params,
         goto out_oom;
     m->host = host;
     m->obs = setup->obs_space;
+    m->act = setup->act_space;
     m->D = setup->obs_space->dim;
     m->dist = dist;
     m->activation = net_param_activation(params);
@@ -202,6 +203,10 @@ static void *lstm_create(const ppo_host_t *host, const ppo_params_t *params,
     if (dist.kind == NET_DIST_GAUSSIAN)
         m->log_std =
             net_table_add(&m->table, "log_std", dist.A, 1, PPO_INIT_CONSTANT, log_std_init, 0.0);
+    if (net_table_check(&m->table, host, "lstm") != 0) {
+        lstm_destroy(m);
+        return NULL;
+    }
     return m;
 
 out_free:
@@ -217,8 +222,8 @@ out_free_quiet:
 static const ppo_segment_t *lstm_segments(void *inst, uint32_t *n_segments)
 {
     lstm_t *m = inst;
-    *n_segments = m->table.n_segs;
-    return m->table.segs;
+    *n_segments = m->table.tab.n_segments;
+    return m->table.tab.segments;
 }
 
 static uint32_t lstm_dist_size(void *inst)
@@ -344,16 +349,7 @@ static void *lstm_ws_create(void *inst, uint32_t max_batch)
 /* Common checks of a computing call over `rows` rows; 0 or -1 after host->error. */
 static int check_call(const lstm_t *m, const lstm_ws_t *ws, uint64_t rows, const char *what)
 {
-    if (m->params == NULL) {
-        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
-        return -1;
-    }
-    if (ws == NULL || rows > ws->max_batch) {
-        m->host->error(m->host, "%s of %llu rows on a workspace made for %u", what,
-                       (unsigned long long)rows, ws != NULL ? ws->max_batch : 0);
-        return -1;
-    }
-    return 0;
+    return net_check_call(m->host, m->params, ws, ws != NULL ? ws->max_batch : 0, rows, what);
 }
 
 /* Gather layer `off`'s (h, c) of n rows of states (stride S) into ws->state (n, 2H), or scatter

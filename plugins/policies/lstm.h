@@ -36,6 +36,7 @@ typedef struct lstm_stack {
 typedef struct lstm {
     const ppo_host_t *host;      /* host services, valid until destroy */
     const ppo_space_t *obs;      /* observation space (the core's, valid until destroy) */
+    const ppo_space_t *act;      /* action space (the core's, valid until destroy) */
     uint32_t D;                  /* observation size */
     net_dist_t dist;             /* the action distribution */
     ppo_activation_t activation; /* of every dense hidden layer */

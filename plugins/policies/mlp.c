@@ -80,23 +80,14 @@ typedef struct mlp {
 } mlp_t;
 
 /* Everything one call writes, for up to max_batch rows; one aligned block backs the floats. */
-/* the parts of an evaluate: the distribution (part 0), the value function (part 1) */
-#define MLP_PART_DIST 1u
-#define MLP_PART_VALUE 2u
-
 typedef struct mlp_ws {
     uint32_t max_batch; /* rows a call may have */
-    uint32_t B;         /* rows of the last evaluate(); 0 when backward has nothing to use */
-    uint32_t parts;     /* what the last evaluate computed: MLP_PART_DIST | MLP_PART_VALUE */
-    int has_old;        /* the last evaluate() had old_dist */
-    float *obs;         /* (B, D) evaluate's observations */
+    net_kept_t kept;    /* what the last evaluate() keeps for backward */
     float **pi_h;       /* (n_pi) each (B, width): outputs of the pi hidden layers */
     float **vf_h;       /* (n_vf) each (B, width): outputs of the value hidden layers */
     float *mean;        /* (B, A) Gaussian means */
     float *dist;        /* (B, P) distribution parameters */
     float *value;       /* (B) values */
-    float *actions;     /* (B, A) evaluate's actions */
-    float *old_dist;    /* (B, P) evaluate's old distribution */
     float *z2;          /* gSDE: (B, latent) squared latent */
     float *sig2t;       /* gSDE: (A, latent) exp(2 log_std), transposed */
     float *var;         /* gSDE: (B, A) action variance + MLP_SDE_EPS */
@@ -259,6 +250,10 @@ static void *mlp_create(const ppo_host_t *host, const ppo_params_t *params,
     else if (m->head == MLP_HEAD_GSDE)
         m->log_std = net_table_add(&m->table, "log_std", m->latent, m->A, PPO_INIT_CONSTANT,
                                    log_std_init, 0.0);
+    if (net_table_check(&m->table, host, "mlp") != 0) {
+        mlp_destroy(m);
+        return NULL;
+    }
 
     /* gSDE: one exploration matrix and step counter per env */
     if (m->head == MLP_HEAD_GSDE && m->n_envs > 0) {
@@ -280,8 +275,8 @@ out_oom:
 static const ppo_segment_t *mlp_segments(void *inst, uint32_t *n_segments)
 {
     mlp_t *m = inst;
-    *n_segments = m->table.n_segs;
-    return m->table.segs;
+    *n_segments = m->table.tab.n_segments;
+    return m->table.tab.segments;
 }
 
 static uint32_t mlp_dist_size(void *inst)
@@ -312,7 +307,7 @@ static void mlp_ws_destroy(void *inst, void *wsp)
 /* Point the buffers into the arena (sizes only while it has no block). */
 static void ws_layout(const mlp_t *m, mlp_ws_t *ws, net_arena_t *a, uint64_t B)
 {
-    ws->obs = net_take(a, B * m->D);
+    ws->kept.obs = net_take(a, B * m->D);
     for (uint32_t k = 0; k < m->n_pi; k++)
         ws->pi_h[k] = net_take(a, B * m->pi[k].out);
     for (uint32_t k = 0; k < m->n_vf; k++)
@@ -320,8 +315,8 @@ static void ws_layout(const mlp_t *m, mlp_ws_t *ws, net_arena_t *a, uint64_t B)
     ws->mean = net_take(a, B * m->A);
     ws->dist = net_take(a, B * m->P);
     ws->value = net_take(a, B);
-    ws->actions = net_take(a, B * m->A);
-    ws->old_dist = net_take(a, B * m->P);
+    ws->kept.actions = net_take(a, B * m->A);
+    ws->kept.old_dist = net_take(a, B * m->P);
     if (m->head == MLP_HEAD_GSDE) {
         ws->z2 = net_take(a, B * m->latent);
         ws->sig2t = net_take(a, (uint64_t)m->A * m->latent);
@@ -422,16 +417,7 @@ static void forward_value(const mlp_t *m, mlp_ws_t *ws, uint32_t B, const float 
 /* Common checks of a computing call; 0 or -1 after host->error. */
 static int check_call(const mlp_t *m, const mlp_ws_t *ws, uint32_t B, const char *what)
 {
-    if (m->params == NULL) {
-        m->host->error(m->host, "%s before bind(): the policy has no parameters", what);
-        return -1;
-    }
-    if (ws == NULL || B > ws->max_batch) {
-        m->host->error(m->host, "%s of %u rows on a workspace made for %u", what, B,
-                       ws != NULL ? ws->max_batch : 0);
-        return -1;
-    }
-    return 0;
+    return net_check_call(m->host, m->params, ws, ws != NULL ? ws->max_batch : 0, B, what);
 }
 
 /* ---- gSDE noise ---- */
@@ -515,7 +501,7 @@ static int mlp_act(void *inst, void *wsp, uint32_t B, const float *obs, const ui
         m->host->error(m->host, "act: gSDE needs each row's env index (env_index is NULL)");
         return -1;
     }
-    ws->B = 0; /* the activations no longer belong to an evaluate() */
+    ws->kept.B = 0; /* the activations no longer belong to an evaluate() */
 
     const float *z = forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h);
     forward_dist(m, ws, B, z);
@@ -542,13 +528,13 @@ static int mlp_value(void *inst, void *wsp, uint32_t B, const float *obs, float 
         return -1;
     if (B == 0)
         return 0;
-    ws->B = 0;
+    ws->kept.B = 0;
     const float *trunk = m->share ? forward_layers(m, B, m->pi, m->n_pi, obs, ws->pi_h) : NULL;
     forward_value(m, ws, B, obs, trunk, value_out);
     return 0;
 }
 
-/* evaluate() of the parts in `parts` (MLP_PART_*): the distribution's outputs, the values, or
+/* evaluate() of the parts in `parts` (NET_PART_*): the distribution's outputs, the values, or
  * both; the same arithmetic either way. */
 static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, const float *obs,
                           const float *actions, const float *old_dist, float *logp_out,
@@ -556,32 +542,26 @@ static int evaluate_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
 {
     if (check_call(m, ws, B, "evaluate") != 0)
         return -1;
-    ws->B = 0;
+    ws->kept.B = 0;
     if (B == 0)
         return 0;
 
     /* keep the inputs backward needs */
-    memcpy(ws->obs, obs, (size_t)B * m->D * sizeof(float));
+    net_keep_inputs(&ws->kept, &m->dist, parts, B, m->D, obs, actions, old_dist);
     const float *z = NULL;
-    if (parts & MLP_PART_DIST) {
-        memcpy(ws->actions, actions, (size_t)B * m->A * sizeof(float));
-        ws->has_old = old_dist != NULL;
-        if (old_dist != NULL)
-            memcpy(ws->old_dist, old_dist, (size_t)B * m->P * sizeof(float));
-        z = forward_layers(m, B, m->pi, m->n_pi, ws->obs, ws->pi_h);
+    if (parts & NET_PART_DIST) {
+        z = forward_layers(m, B, m->pi, m->n_pi, ws->kept.obs, ws->pi_h);
         forward_dist(m, ws, B, z);
     }
-    if (parts & MLP_PART_VALUE) {
-        forward_value(m, ws, B, ws->obs, z, ws->value);
+    if (parts & NET_PART_VALUE) {
+        forward_value(m, ws, B, ws->kept.obs, z, ws->value);
         if (value_out != NULL)
             memcpy(value_out, ws->value, (size_t)B * sizeof(float));
     }
-    if (parts & MLP_PART_DIST) {
-        const float *old = ws->has_old ? ws->old_dist : NULL;
-        net_dist_evaluate(&m->dist, B, ws->dist, ws->actions, old, logp_out, entropy_out, kl_out);
-    }
-    ws->B = B;
-    ws->parts = parts;
+    if (parts & NET_PART_DIST)
+        net_kept_evaluate(&ws->kept, &m->dist, B, ws->dist, logp_out, entropy_out, kl_out);
+    ws->kept.B = B;
+    ws->kept.parts = parts;
     return 0;
 }
 
@@ -589,7 +569,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
                         const float *old_dist, float *logp_out, float *entropy_out, float *kl_out,
                         float *value_out)
 {
-    return evaluate_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, obs, actions, old_dist,
+    return evaluate_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, obs, actions, old_dist,
                           logp_out, entropy_out, kl_out, value_out);
 }
 
@@ -597,7 +577,7 @@ static int mlp_evaluate(void *inst, void *wsp, uint32_t B, const float *obs, con
 static int mlp_segment_part(void *inst, uint32_t segment)
 {
     const mlp_t *m = inst;
-    if (m->share || segment >= m->table.n_segs)
+    if (m->share || segment >= m->table.tab.n_segments)
         return -1;
     const net_layer_t *VH = &m->vf_head;
     /* the value branch's segments: its hidden layers' and its head's weights and biases */
@@ -607,24 +587,12 @@ static int mlp_segment_part(void *inst, uint32_t segment)
     return segment == VH->weight || segment == VH->weight + 1 ? 1 : 0;
 }
 
-/* The MLP_PART_* of part `part` (0 or 1) of a policy with separate networks; 0 after
- * host->error otherwise. */
-static uint32_t part_bits(const mlp_t *m, uint32_t part, const char *what)
-{
-    if (m->share || part > 1) {
-        m->host->error(m->host, "%s(%u) on a policy that is %s", what, part,
-                       m->share ? "one part (share_trunk: true)" : "two parts, 0 and 1");
-        return 0;
-    }
-    return part == 0 ? MLP_PART_DIST : MLP_PART_VALUE;
-}
-
 static int mlp_evaluate_part(void *inst, void *wsp, uint32_t part, uint32_t B, const float *obs,
                              const float *actions, const float *old_dist, float *logp_out,
                              float *entropy_out, float *kl_out, float *value_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "evaluate_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "evaluate_part");
     if (parts == 0)
         return -1;
     return evaluate_parts(m, wsp, parts, B, obs, actions, old_dist, logp_out, entropy_out, kl_out,
@@ -665,65 +633,39 @@ static int backward_parts(mlp_t *m, mlp_ws_t *ws, uint32_t parts, uint32_t B, co
         return -1;
     if (B == 0)
         return 0;
-    if (ws->B != B || (ws->parts & parts) != parts) {
-        m->host->error(m->host,
-                       "backward of %u rows, but the last call on this workspace was %s; call "
-                       "evaluate on the same rows first",
-                       B,
-                       ws->B == 0   ? "not an evaluate"
-                       : ws->B != B ? "an evaluate of another size"
-                                    : "an evaluate of the other part");
+    net_dloss_t dl = {dlogp, dentropy, dkl, dvalue};
+    if (net_backward_begin(m->host, &ws->kept, parts, B, &dl) != 0)
         return -1;
-    }
-    if (!(parts & MLP_PART_DIST))
-        dlogp = dentropy = dkl = NULL;
-    if (!(parts & MLP_PART_VALUE))
-        dvalue = NULL;
-    const net_layer_t *PH = &m->pi_head, *VH = &m->vf_head;
-    const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->obs;
+    const float *z = m->n_pi > 0 ? ws->pi_h[m->n_pi - 1] : ws->kept.obs;
     float *dz = m->n_pi > 0 ? ws->d0 : NULL; /* d loss / d z, when z is a hidden layer */
-    int have_dz = 0;
-    const float *old = ws->has_old ? ws->old_dist : NULL;
-    const float *dkl_used = ws->has_old ? dkl : NULL;
 
-    /* the distribution head */
-    if (dlogp != NULL || dentropy != NULL || dkl_used != NULL) {
-        float *dlog_std = m->head == MLP_HEAD_GAUSSIAN ? grad_ptr(m, grad_out, m->log_std) : NULL;
-        const float *dy = net_dist_backward(&m->dist, B, ws->dist, ws->actions, old, dlogp,
-                                            dentropy, dkl_used, ws->ddist, ws->dhead, dlog_std);
-        if (m->head == MLP_HEAD_GSDE)
-            backward_sde_log_std(m, ws, B, grad_out);
-        ppo_linear_backward(B, PH->in, PH->out, z, seg_ptr(m, m->params, PH->weight), dy, dz,
-                            grad_ptr(m, grad_out, PH->weight),
-                            grad_ptr(m, grad_out, PH->weight + 1));
-        have_dz = dz != NULL;
-    }
+    /* the distribution head (gSDE's log_std: through the rows' log-stds in ws->ddist) */
+    float *dlog_std = m->head == MLP_HEAD_GAUSSIAN ? grad_ptr(m, grad_out, m->log_std) : NULL;
+    int have_dz = net_backward_head(&m->table, m->params, &m->dist, &ws->kept, B, &m->pi_head, z,
+                                    ws->dist, &dl, ws->ddist, ws->dhead, dlog_std, dz, grad_out);
+    if (have_dz && m->head == MLP_HEAD_GSDE)
+        backward_sde_log_std(m, ws, B, grad_out);
+    have_dz = have_dz && dz != NULL;
 
     /* a shared trunk also carries the value head's gradient */
-    if (dvalue != NULL && m->share) {
-        float *dv = dz == NULL ? NULL : have_dz ? ws->d2 : dz;
-        ppo_linear_backward(B, VH->in, 1, z, seg_ptr(m, m->params, VH->weight), dvalue, dv,
-                            grad_ptr(m, grad_out, VH->weight),
-                            grad_ptr(m, grad_out, VH->weight + 1));
-        if (dv == ws->d2)
-            for (size_t i = 0; i < (size_t)B * m->latent; i++)
-                dz[i] += ws->d2[i];
-        have_dz = dz != NULL;
-    }
+    if (dl.dvalue != NULL && m->share)
+        have_dz = net_backward_value_head(&m->table, m->params, B, &m->vf_head, z, dl.dvalue, dz,
+                                          have_dz, ws->d2, grad_out);
     if (have_dz)
         net_dense_backward(&m->table, m->params, m->activation, B, m->pi, m->n_pi, ws->pi_h,
-                           ws->obs, dz, dz == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
+                           ws->kept.obs, dz, dz == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
 
     /* the separate value branch */
-    if (dvalue != NULL && !m->share) {
-        const float *xv = m->n_vf > 0 ? ws->vf_h[m->n_vf - 1] : ws->obs;
+    if (dl.dvalue != NULL && !m->share) {
+        const net_layer_t *VH = &m->vf_head;
+        const float *xv = m->n_vf > 0 ? ws->vf_h[m->n_vf - 1] : ws->kept.obs;
         float *dv = m->n_vf > 0 ? ws->d0 : NULL;
-        ppo_linear_backward(B, VH->in, 1, xv, seg_ptr(m, m->params, VH->weight), dvalue, dv,
+        ppo_linear_backward(B, VH->in, 1, xv, seg_ptr(m, m->params, VH->weight), dl.dvalue, dv,
                             grad_ptr(m, grad_out, VH->weight),
                             grad_ptr(m, grad_out, VH->weight + 1));
         if (dv != NULL)
             net_dense_backward(&m->table, m->params, m->activation, B, m->vf, m->n_vf, ws->vf_h,
-                               ws->obs, dv, dv == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
+                               ws->kept.obs, dv, dv == ws->d0 ? ws->d1 : ws->d0, 0, grad_out);
     }
     return 0;
 }
@@ -732,7 +674,7 @@ static int mlp_backward(void *inst, void *wsp, uint32_t B, const float *dlogp,
                         const float *dentropy, const float *dkl, const float *dvalue,
                         float *grad_out)
 {
-    return backward_parts(inst, wsp, MLP_PART_DIST | MLP_PART_VALUE, B, dlogp, dentropy, dkl,
+    return backward_parts(inst, wsp, NET_PART_DIST | NET_PART_VALUE, B, dlogp, dentropy, dkl,
                           dvalue, grad_out);
 }
 
@@ -741,7 +683,7 @@ static int mlp_backward_part(void *inst, void *wsp, uint32_t part, uint32_t B, c
                              float *grad_out)
 {
     mlp_t *m = inst;
-    const uint32_t parts = part_bits(m, part, "backward_part");
+    const uint32_t parts = net_part_bits(m->host, m->share, part, "backward_part");
     if (parts == 0)
         return -1;
     return backward_parts(m, wsp, parts, B, dlogp, dentropy, dkl, dvalue, grad_out);
@@ -813,35 +755,15 @@ static int mlp_export_c(void *inst, const float *params, const ppo_obs_norm_t *n
         m->host->error(m->host, "export_c needs the parameters and an output file");
         return -1;
     }
-    const uint32_t n_layers = m->n_pi + 1;
-    uint32_t *widths = malloc((n_layers + 1) * sizeof(*widths));
-    const float **weights = malloc(n_layers * sizeof(*weights));
-    const float **biases = malloc(n_layers * sizeof(*biases));
-    int rc = -1;
-    if (widths == NULL || weights == NULL || biases == NULL) {
-        m->host->error(m->host, "out of memory exporting the policy");
-        goto out_free;
-    }
     /* the deterministic action needs only the pi branch: hidden layers, then the head */
-    widths[0] = m->D;
-    for (uint32_t k = 0; k < n_layers; k++) {
-        const net_layer_t *L = k < m->n_pi ? &m->pi[k] : &m->pi_head;
-        widths[k + 1] = L->out;
-        weights[k] = seg_ptr(m, params, L->weight);
-        biases[k] = seg_ptr(m, params, L->weight + 1);
-    }
     const ppo_codegen_policy_t pol = {
         .struct_size = sizeof(pol),
         .obs_space = m->obs_space,
         .act_space = m->act_space,
         .norm = norm,
     };
-    rc = mlp_export_write(out, m->host, &pol, m->activation, n_layers, widths, weights, biases);
-out_free:
-    free(widths);
-    free(weights);
-    free(biases);
-    return rc;
+    return mlp_export_write(out, m->host, &pol, m->activation, &m->table, params, m->pi, m->n_pi,
+                            &m->pi_head);
 }
 
 static const ppo_policy_vtable_t mlp_vtable = {

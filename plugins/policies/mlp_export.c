@@ -1,13 +1,15 @@
 /* mlp_export — export_c of the mlp policy: one dependency-free C99 file that computes the
  * deterministic action from a raw observation (the contract PPO_EXPORT_CONTRACT of policy.h),
- * written with libppofw's code-generation helpers (<ppofw/codegen.h>).
+ * written with libppofw's code-generation helpers (<ppofw/codegen.h>) through libpolicynet's
+ * (net.h).
  *
  * The file holds the weights of the policy branch (hidden layers and head) as static const float
  * arrays, the observation scaling and normalization the core applied in training, and
  * ppo_policy_act: the index of the first largest logit for discrete actions (of each component's
- * logits for multi-discrete ones), the Gaussian's mean for box actions (unclipped). The helpers repeat ppo_tanh and the small-batch path of
- * ppo_linear_forward with the same constants, so the file computes what the plugin computes: bit
- * for bit where neither uses fused multiply-adds, to float rounding otherwise.
+ * logits for multi-discrete ones), the Gaussian's mean for box actions (unclipped). The helpers
+ * repeat ppo_tanh and the small-batch path of ppo_linear_forward with the same constants, so the
+ * file computes what the plugin computes: bit for bit where neither uses fused multiply-adds, to
+ * float rounding otherwise.
  *
  * Left out: the value branch, sampling, and any allocation or global state in the output.
  */
@@ -17,85 +19,47 @@
 
 #include "mlp_export.h"
 
-/* "ppo_policy_pi_K_weight" for hidden layer K, "ppo_policy_pi_head_weight" for the last layer */
-static void layer_name(char *buf, size_t size, uint32_t k, uint32_t n_layers, const char *what)
-{
-    if (k + 1 < n_layers)
-        snprintf(buf, size, "ppo_policy_pi_%u_%s", k, what);
-    else
-        snprintf(buf, size, "ppo_policy_pi_head_%s", what);
-}
-
 /* "Network: 4 observations -> 64 (tanh) -> 3 logits." and the arithmetic's promise */
-static void summary(char *buf, size_t size, const char *act_name, uint32_t n_layers,
-                    const uint32_t *widths, int discrete)
+static void summary(char *buf, size_t size, const char *act_name, uint32_t D, const net_layer_t *pi,
+                    uint32_t n_pi, uint32_t n_out, int discrete)
 {
-    int len = snprintf(buf, size, "Network: %u observations", widths[0]);
-    for (uint32_t k = 1; k < n_layers && len >= 0 && (size_t)len < size; k++)
-        len += snprintf(buf + len, size - (size_t)len, " -> %u (%s)", widths[k], act_name);
+    int len = snprintf(buf, size, "Network: %u observations", D);
+    for (uint32_t k = 0; k < n_pi && len >= 0 && (size_t)len < size; k++)
+        len += snprintf(buf + len, size - (size_t)len, " -> %u (%s)", pi[k].out, act_name);
     if (len >= 0 && (size_t)len < size)
         snprintf(buf + len, size - (size_t)len,
                  " -> %u %s.\nArithmetic is float, in the order the ppofw plugin uses, so the "
                  "actions match\nits deterministic act.",
-                 widths[n_layers], discrete ? "logits" : "means");
+                 n_out, discrete ? "logits" : "means");
 }
 
 int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
-                     ppo_activation_t act, uint32_t n_layers, const uint32_t *widths,
-                     const float *const *weights, const float *const *biases)
+                     ppo_activation_t act, const net_table_t *t, const float *params,
+                     const net_layer_t *pi, uint32_t n_pi, const net_layer_t *head)
 {
-    const int discrete = pol->act_space->kind == PPO_SPACE_DISCRETE;
-    const uint32_t n_out = widths[n_layers];
-    char text[1024], w_name[64], b_name[64];
-    summary(text, sizeof(text), act == PPO_ACTIVATION_RELU ? "relu" : "tanh", n_layers, widths,
-            pol->act_space->kind != PPO_SPACE_BOX);
-    if (ppo_codegen_preamble(out, pol, text) != 0) {
-        host->error(host,
-                    "export_c: the observation normalizer does not fit the policy (dimension %u "
-                    "for %u observations, or a value that is not finite)",
-                    pol->norm != NULL ? pol->norm->dim : 0, widths[0]);
+    const uint32_t D = pol->obs_space->dim;
+    char text[1024];
+    summary(text, sizeof(text), act == PPO_ACTIVATION_RELU ? "relu" : "tanh", D, pi, n_pi,
+            head->out, pol->act_space->kind != PPO_SPACE_BOX);
+    if (net_export_begin(out, host, pol, text) != 0 ||
+        net_export_layers(out, host, t, params, pi, n_pi, "pi") != 0 ||
+        net_export_layer(out, host, t, params, head->weight, "pi_head") != 0)
         return -1;
-    }
-
-    /* the weights, then the functions */
-    for (uint32_t k = 0; k < n_layers; k++) {
-        layer_name(w_name, sizeof(w_name), k, n_layers, "weight");
-        layer_name(b_name, sizeof(b_name), k, n_layers, "bias");
-        if (ppo_codegen_floats(out, w_name, weights[k], widths[k + 1], widths[k]) != 0 ||
-            ppo_codegen_floats(out, b_name, biases[k], widths[k + 1], 1) != 0) {
-            host->error(host, "export_c: the parameters hold a NaN or Inf; nothing to export");
-            return -1;
-        }
-    }
     ppo_codegen_linear_fn(out);
-    if (n_layers > 1)
+    if (n_pi > 0)
         ppo_codegen_activation_fn(out, act);
 
     /* ppo_policy_act: the layers alternate between two buffers, all but the head activated */
-    uint32_t width = 0;
-    for (uint32_t k = 0; k <= n_layers; k++)
-        width = widths[k] > width ? widths[k] : width;
+    uint32_t width = D > head->out ? D : head->out;
+    for (uint32_t k = 0; k < n_pi; k++)
+        width = pi[k].out > width ? pi[k].out : width;
     ppo_codegen_act_begin(out, pol);
     fprintf(out, "    float buf0[%u], buf1[%u];\n", width, width);
     ppo_codegen_obs_input(out, pol, "buf0");
     static const char *const bufs[2] = {"buf0", "buf1"};
-    int cur = 0;
-    for (uint32_t k = 0; k < n_layers; k++) {
-        layer_name(w_name, sizeof(w_name), k, n_layers, "weight");
-        layer_name(b_name, sizeof(b_name), k, n_layers, "bias");
-        ppo_codegen_dense(out, widths[k], widths[k + 1], bufs[cur], w_name, b_name, bufs[1 - cur],
-                          k + 1 < n_layers ? act : PPO_ACTIVATION_IDENTITY);
-        cur = 1 - cur;
-    }
-    if (discrete)
-        ppo_codegen_argmax(out, n_out, bufs[cur]);
-    else if (pol->act_space->kind == PPO_SPACE_MULTI_DISCRETE)
-        ppo_codegen_multi_argmax(out, pol, bufs[cur]);
-    else
-        ppo_codegen_gaussian_mean(out, n_out, bufs[cur]);
-    if (ppo_codegen_act_end(out) != 0) {
-        host->error(host, "export_c: writing the C file failed");
-        return -1;
-    }
-    return 0;
+    int next = 1;
+    const char *x = net_export_dense(out, pi, n_pi, "pi", "buf0", act, bufs, &next);
+    ppo_codegen_dense(out, head->in, head->out, x, "ppo_policy_pi_head_weight",
+                      "ppo_policy_pi_head_bias", bufs[next], PPO_ACTIVATION_IDENTITY);
+    return net_export_end(out, host, pol, head->out, bufs[next]);
 }

@@ -10,12 +10,13 @@
 
 #include <ppofw/ppofw.h>
 
-/* Write the C file for a chain of n_layers Linear layers (the hidden ones, each activated with
- * `act`, then the head) of the policy `pol` (its spaces and observation normalization): widths
- * (n_layers + 1) are the input size then each layer's output size, weights and biases (n_layers)
- * point into the parameters. 0, or -1 after host->error. */
+#include "net.h"
+
+/* Write the C file for the policy branch of `pol` (its spaces and observation normalization):
+ * the hidden layers pi (n_pi, each activated with `act`) then the head, their parameters in
+ * params as the table t lays them out. 0, or -1 after host->error. */
 int mlp_export_write(FILE *out, const ppo_host_t *host, const ppo_codegen_policy_t *pol,
-                     ppo_activation_t act, uint32_t n_layers, const uint32_t *widths,
-                     const float *const *weights, const float *const *biases);
+                     ppo_activation_t act, const net_table_t *t, const float *params,
+                     const net_layer_t *pi, uint32_t n_pi, const net_layer_t *head);
 
 #endif /* MLP_EXPORT_H */

@@ -831,14 +831,27 @@ START_TEST(test_cli_run_refuses_an_existing_run_dir_unless_overwrite)
     char *old = write_text(run_dir, "pipeline.yaml", "# an earlier run\n", -1);
     char *notes = write_text(run_dir, "notes.txt", "kept\n", -1);
 
-    result_t r = run("run", path, "--run-dir", run_dir, "--quiet", NULL);
+    /* a directory that is not a ppofw run is never written, with or without --overwrite */
     char *prefix = g_strdup_printf("ppofw: %s: ", run_dir);
-    expect_one_line(&r, 2, prefix, "the run directory exists", "pass --overwrite", NULL);
-    result_clear(&r);
+    for (int k = 0; k < 2; k++) {
+        result_t r = k == 0 ? run("run", path, "--run-dir", run_dir, "--quiet", NULL)
+                            : run("run", path, "--run-dir", run_dir, "--overwrite", "--quiet",
+                                  NULL);
+        expect_one_line(&r, 2, prefix, "is not a ppofw run", "choose another --run-dir", NULL);
+        result_clear(&r);
+    }
     char *text = NULL;
     ck_assert(g_file_get_contents(old, &text, NULL, NULL));
     ck_assert_str_eq(text, "# an earlier run\n");
     g_free(text);
+
+    /* a ppofw run: refused without --overwrite, replaced with it (files of its own only) */
+    char *marker = write_text(run_dir, ".ppofw-run",
+                              "run_id: 0123456789abcdef0123456789abcdef\n", -1);
+    g_free(marker);
+    result_t r = run("run", path, "--run-dir", run_dir, "--quiet", NULL);
+    expect_one_line(&r, 2, prefix, "the run directory exists", "pass --overwrite", NULL);
+    result_clear(&r);
 
     r = run("run", path, "--run-dir", run_dir, "--overwrite", "--quiet", NULL);
     ck_assert_msg(WEXITSTATUS(r.status) == 0, "--overwrite: exit %d: %s", WEXITSTATUS(r.status),

@@ -20,6 +20,7 @@
 
 #include "image_read.h"
 #include "ppo_checkpoint_private.h"
+#include "ppo_rundir_private.h"
 #include "ppo_test.h"
 
 /* Run the ppofw program with args (NULL-terminated); returns its exit status, stdout in *out
@@ -54,7 +55,7 @@ static int ppofw_argv(char **out, const char *const *args)
 
 static char *newest_checkpoint(const char *run_dir)
 {
-    char *path = ppo_checkpoint_latest(run_dir);
+    char *path = ppo_rundir_latest_checkpoint(run_dir, NULL);
     ck_assert_msg(path != NULL, "no checkpoint in %s", run_dir);
     return path;
 }

@@ -21,6 +21,7 @@
 
 #include "image_read.h"
 #include "ppo_checkpoint_private.h"
+#include "ppo_rundir_private.h"
 #include "ppo_tboard_private.h"
 #include "sdk/sdk_test.h"
 
@@ -81,7 +82,7 @@ static char *short_checkpoint(const char *config, const char *name, const char *
     ck_assert(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
                            NULL, &err, &status, NULL));
     ck_assert_msg(g_spawn_check_wait_status(status, NULL), "training %s failed: %s", config, err);
-    char *ckpt = ppo_checkpoint_latest(dir);
+    char *ckpt = ppo_rundir_latest_checkpoint(dir, NULL);
     ck_assert_msg(ckpt != NULL, "no checkpoint in %s", dir);
     g_free(err);
     g_free(prog);
@@ -452,7 +453,7 @@ START_TEST(test_run_with_eval_record_on_an_env_that_cannot_draw_warns_and_trains
     expect_exit(&r, 0, "run with eval.record on fx_env");
     assert_contains(r.err, "eval.record", "cannot be recorded",
                     "training goes on without recordings", NULL);
-    char *ckpt = ppo_checkpoint_latest(run);
+    char *ckpt = ppo_rundir_latest_checkpoint(run, NULL);
     ck_assert_ptr_nonnull(ckpt);
     g_free(ckpt);
     sdk_run_clear(&r);

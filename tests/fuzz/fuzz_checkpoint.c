@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_util.h"
 #include "ppo_checkpoint_private.h"
 #include "ppo_crc32c_private.h"
-#include "ppo_plugin_private.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -36,35 +36,18 @@ static ppo_trainer_t *trainer;
 static char *path;
 static int fd = -1;
 
-static void die(const char *what, GError *error)
-{
-    fprintf(stderr, "fuzz_checkpoint: %s: %s\n", what, error != NULL ? error->message : "");
-    exit(1);
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    ppo_log_set_level(PPO_LOG_ERROR);
     GError *error = NULL;
-    const char *src = g_getenv("PPO_TEST_SRCDIR");
-    char *file = g_build_filename(src != NULL ? src : PPO_ABS_SRCDIR, "tests", "fuzz",
-                                  "ckpt-pipeline.yaml", NULL);
-    search = ppo_search_new(NULL);
-    pipeline = ppo_pipeline_load(file, NULL, &error);
-    if (pipeline == NULL)
-        die("the harness pipeline", error);
-    session = ppo_session_open(pipeline, search, &error);
-    if (session == NULL)
-        die("the harness session", error);
+    fuzz_open_pipeline("fuzz_checkpoint", NULL, &search, &pipeline, &session);
     trainer = ppo_trainer_new(session, &error);
     if (trainer == NULL)
-        die("the harness trainer", error);
-    g_free(file);
+        fuzz_die("fuzz_checkpoint", "the harness trainer", error);
     fd = g_file_open_tmp("ppo-fuzz-XXXXXX.ckpt", &path, &error);
     if (fd < 0)
-        die("a temporary file", error);
+        fuzz_die("fuzz_checkpoint", "a temporary file", error);
     return 0;
 }
 

@@ -6,7 +6,10 @@
 # BUILD_DIR is a build configured with `CC=clang configure --enable-fuzzing` (the harnesses are
 # built here if needed). Seeds: fuzz_pipeline gets configs/*.yaml, tests/data/pipelines/*.yaml
 # (the bad-input catalogue) and tests/fuzz/corpus/pipeline/; fuzz_checkpoint gets the real
-# checkpoints of a short run of tests/fuzz/ckpt-pipeline.yaml and tests/fuzz/corpus/checkpoint/.
+# checkpoints of a short run of tests/fuzz/ckpt-pipeline.yaml and tests/fuzz/corpus/checkpoint/;
+# fuzz_ckpt_sections the same checkpoints without their header and CRC (it writes those);
+# fuzz_resume the directory of the same run with TensorBoard on, packed by the harness itself
+# (FUZZ_RESUME_PACK).
 # The growing corpora, logs and any crash inputs stay in OUT_DIR (default BUILD_DIR/fuzz-out),
 # so a later run continues where this one stopped. Prints the executions of each harness; exits
 # non-zero when a harness found a crash, a leak or a timeout (its input is in OUT_DIR).
@@ -20,10 +23,11 @@ out=${3:-$build/fuzz-out}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-make -C "$build" -s tests/fuzz/fuzz_pipeline tests/fuzz/fuzz_checkpoint >/dev/null
+harnesses="pipeline checkpoint ckpt_sections resume"
+make -C "$build" -s $(for h in $harnesses; do printf 'tests/fuzz/fuzz_%s ' "$h"; done) >/dev/null
 
 # seeds
-mkdir -p "$out/pipeline" "$out/checkpoint" "$out/sandbox"
+mkdir -p "$out/pipeline" "$out/checkpoint" "$out/ckpt_sections" "$out/resume" "$out/sandbox"
 cp "$src"/configs/*.yaml "$src"/tests/data/pipelines/*.yaml "$out/pipeline/"
 cp "$src"/configs/sweeps/*.yaml "$out/pipeline/" 2>/dev/null || true
 cp "$src"/tests/fuzz/corpus/pipeline/* "$out/pipeline/" 2>/dev/null || true
@@ -33,13 +37,22 @@ ASAN_OPTIONS=detect_leaks=0 "${PPOFW:-$build/ppofw}" run "$src/tests/fuzz/ckpt-p
     --run-dir "$out/ckpt-run" -q
 for f in "$out"/ckpt-run/checkpoints/*.ckpt; do
     cp "$f" "$out/checkpoint/seed-$(basename "$f")"
+    # the section table alone: after the 24-byte header, before the 4-byte CRC
+    size=$(wc -c <"$f")
+    tail -c +25 "$f" | head -c $((size - 28)) >"$out/ckpt_sections/seed-$(basename "$f")"
 done
+# fuzz_resume's pipeline writes TensorBoard events too: a run of its own
+rm -rf "$out/resume-run"
+ASAN_OPTIONS=detect_leaks=0 "${PPOFW:-$build/ppofw}" run "$src/tests/fuzz/ckpt-pipeline.yaml" \
+    --set log.tensorboard=true --run-dir "$out/resume-run" -q
+FUZZ_RESUME_PACK="$out/resume-run" FUZZ_RESUME_OUT="$out/resume/seed-run" \
+    "$build/tests/fuzz/fuzz_resume" >/dev/null 2>&1
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export PPO_TEST_SRCDIR="$src"
 status=0
-for h in pipeline checkpoint; do
+for h in $harnesses; do
     dict=
     [ -f "$src/tests/fuzz/$h.dict" ] && dict="-dict=$src/tests/fuzz/$h.dict"
     log="$out/fuzz_$h.log"

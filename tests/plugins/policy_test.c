@@ -1,6 +1,9 @@
 /* policy_test — the helpers of tests/plugins/policy_test.h. */
 #include "config.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "policy_test.h"
@@ -111,22 +114,223 @@ void pt_check_parts(const pt_policy_t *p, int shared, uint32_t B, const float *o
     vt->ws_destroy(p->inst, ws1);
 }
 
-void pt_run_or_fail(char **argv)
+void pt_check_act_value_evaluate(const pt_policy_t *p, uint32_t B, const float *obs, int parts,
+                                 const char *label)
 {
-    char *out = NULL, *err = NULL;
-    int status = 0;
-    GError *error = NULL;
-    gboolean ok =
-        g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
-    ck_assert_msg(ok, "cannot run %s: %s", argv[0], ok ? "" : error->message);
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s %s failed:\n%s%s", argv[0], argv[1],
-                  out, err);
-    g_free(out);
-    g_free(err);
+    const ppo_policy_vtable_t *vt = p->vt;
+    void *ws = vt->ws_create(p->inst, B);
+    ck_assert_ptr_nonnull(ws);
+    uint32_t *env_index = g_new(uint32_t, B);
+    ppo_rng_t *streams = g_new(ppo_rng_t, B);
+    ppo_rng_t **rngs = g_new(ppo_rng_t *, B);
+    for (uint32_t b = 0; b < B; b++) {
+        env_index[b] = b;
+        ppo_rng_seed(&streams[b], 5, "act", b);
+        rngs[b] = &streams[b];
+    }
+    float *act = g_new(float, (size_t)B * p->A), *d_act = g_new(float, (size_t)B * p->P);
+    float *act2 = g_new(float, (size_t)B * p->A), *f = g_new(float, 8 * (size_t)B);
+    float *lp_act = f, *v_act = f + B, *v = f + 2 * B, *lp = f + 3 * B, *h = f + 4 * B,
+          *kl = f + 5 * B, *ve = f + 6 * B, *lp2 = f + 7 * B;
+    for (int step = 0; step < 3; step++) {
+        ck_assert_int_eq(
+            vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
+        /* value() is act's value */
+        ck_assert_int_eq(vt->value(p->inst, ws, B, obs, v), 0);
+        ck_assert_msg(memcmp(v, v_act, sizeof(float) * B) == 0, "%s: value differs", label);
+        /* evaluate's logp of act's own sample is act's logp; KL to its own dist is 0 */
+        ck_assert_int_eq(vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve), 0);
+        ck_assert_msg(memcmp(lp, lp_act, sizeof(float) * B) == 0, "%s: logp differs", label);
+        ck_assert_msg(memcmp(ve, v_act, sizeof(float) * B) == 0, "%s: values differ", label);
+        for (uint32_t b = 0; b < B; b++)
+            ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
+    }
+    /* deterministic: no streams needed; the mean, or each component's first largest logit */
+    ck_assert_int_eq(vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act), 0);
+    const ppo_space_t *as = p->act_space;
+    for (uint32_t b = 0; b < B; b++) {
+        const float *row = d_act + (size_t)b * p->P;
+        if (as->kind == PPO_SPACE_BOX) {
+            for (uint32_t k = 0; k < p->A; k++)
+                ck_assert(act[b * p->A + k] == row[k]);
+            continue;
+        }
+        uint32_t at = 0;
+        for (uint32_t k = 0; k < p->A; k++) {
+            const uint32_t n = as->kind == PPO_SPACE_MULTI_DISCRETE ? as->nvec[k] : p->P;
+            uint32_t best = 0;
+            for (uint32_t j = 1; j < n; j++)
+                best = row[at + j] > row[at + best] ? j : best;
+            ck_assert_float_eq(act[b * p->A + k], (float)best);
+            at += n;
+        }
+    }
+    /* with parts, act may skip the value function and samples the same */
+    if (parts) {
+        for (uint32_t b = 0; b < B; b++)
+            ppo_rng_seed(&streams[b], 5, "act", b);
+        ck_assert_int_eq(
+            vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
+        for (uint32_t b = 0; b < B; b++)
+            ppo_rng_seed(&streams[b], 5, "act", b);
+        ck_assert_int_eq(vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL),
+                         0);
+        ck_assert(memcmp(act, act2, sizeof(float) * B * p->A) == 0);
+        ck_assert(memcmp(lp_act, lp2, sizeof(float) * B) == 0);
+    }
+    g_free(env_index);
+    g_free(streams);
+    g_free(rngs);
+    g_free(act);
+    g_free(act2);
+    g_free(d_act);
+    g_free(f);
+    vt->ws_destroy(p->inst, ws);
 }
 
-gboolean pt_export_run(const char *dir, const char *c_path, const pt_export_kind_t *k,
-                       const char *in_path, const char *out_path)
+/* One thread's calls of pt_check_two_threads. */
+typedef struct pt_thread_job {
+    const pt_policy_t *p;
+    void *ws;
+    int iterations;
+    uint32_t B;
+    const float *obs, *actions, *old, *coef;
+    float *out;  /* (4, B) logp, entropy, kl, value */
+    float *grad; /* (n_params) */
+    int rc;
+} pt_thread_job_t;
+
+static gpointer thread_run(gpointer data)
+{
+    pt_thread_job_t *j = data;
+    const pt_policy_t *p = j->p;
+    for (int it = 0; it < j->iterations && j->rc == 0; it++) {
+        memset(j->grad, 0, sizeof(float) * p->n_params);
+        j->rc |= p->vt->evaluate(p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
+                                 j->out + j->B, j->out + 2 * j->B, j->out + 3 * j->B);
+        j->rc |= p->vt->backward(p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef, j->grad);
+    }
+    return NULL;
+}
+
+void pt_check_two_threads(const pt_policy_t *p, int iterations, const uint32_t Bs[2],
+                          float *const obs[2], float *const actions[2], float *const old[2],
+                          float *const coef[2])
+{
+    pt_thread_job_t jobs[2];
+    float *ref_out[2], *ref_grad[2];
+    for (int t = 0; t < 2; t++) {
+        jobs[t] = (pt_thread_job_t){.p = p,
+                                    .ws = p->vt->ws_create(p->inst, Bs[t]),
+                                    .iterations = iterations,
+                                    .B = Bs[t],
+                                    .obs = obs[t],
+                                    .actions = actions[t],
+                                    .old = old[t],
+                                    .coef = coef[t],
+                                    .out = g_new0(float, 4 * (size_t)Bs[t]),
+                                    .grad = g_new0(float, p->n_params)};
+        ck_assert_ptr_nonnull(jobs[t].ws);
+    }
+    /* sequential reference */
+    for (int t = 0; t < 2; t++) {
+        thread_run(&jobs[t]);
+        ck_assert_int_eq(jobs[t].rc, 0);
+        ref_out[t] = g_memdup2(jobs[t].out, sizeof(float) * 4 * Bs[t]);
+        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
+    }
+    GThread *th[2];
+    for (int t = 0; t < 2; t++)
+        th[t] = g_thread_new("policy-test", thread_run, &jobs[t]);
+    for (int t = 0; t < 2; t++) {
+        g_thread_join(th[t]);
+        ck_assert_int_eq(jobs[t].rc, 0);
+        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(float) * 4 * Bs[t]) == 0);
+        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
+    }
+    for (int t = 0; t < 2; t++) {
+        p->vt->ws_destroy(p->inst, jobs[t].ws);
+        g_free(jobs[t].out);
+        g_free(jobs[t].grad);
+        g_free(ref_out[t]);
+        g_free(ref_grad[t]);
+    }
+}
+
+double pt_fd_segments(const ppo_segment_t *segs, uint32_t n_segs, const float *grad, pt_fd_fn fd,
+                      void *ctx, double tol, int zero_ok, const char *label)
+{
+    double worst = 0.0;
+    size_t off = 0;
+    for (uint32_t k = 0; k < n_segs; k++) {
+        const size_t n = (size_t)segs[k].rows * segs[k].cols;
+        double diff2 = 0.0, an2 = 0.0, fd2 = 0.0;
+        size_t left_out = 0;
+        for (size_t i = off; i < off + n; i++) {
+            const double d = fd(ctx, k, i);
+            if (isnan(d)) {
+                left_out++;
+                continue;
+            }
+            diff2 += (d - grad[i]) * (d - grad[i]);
+            an2 += (double)grad[i] * grad[i];
+            fd2 += d * d;
+        }
+        ck_assert_msg(left_out * 10 <= n, "%s: %zu of the %zu parameters of %s left out (kinks)",
+                      label, left_out, n, segs[k].name);
+        const double rel = sqrt(diff2) / fmax(sqrt(fmax(an2, fd2)), 1e-6);
+        ck_assert_msg(rel < tol, "%s: segment %s gradient off by %.3g (|grad| %.3g)", label,
+                      segs[k].name, rel, sqrt(an2));
+        ck_assert_msg(sqrt(an2) > 0.0 || (zero_ok && sqrt(fd2) == 0.0),
+                      "%s: segment %s has no gradient", label, segs[k].name);
+        worst = fmax(worst, rel);
+        off += n;
+    }
+    return worst;
+}
+
+void pt_check_backward_adds(const float *grad, const float *grad2, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ck_assert_msg(fabsf(grad2[i] - 2 * grad[i]) <= 1e-5f * (fabsf(grad[i]) + 1e-3f),
+                      "backward did not add into grad_out at %zu", i);
+}
+
+char *pt_export_write(const ppo_policy_vtable_t *vt, void *inst, const float *theta,
+                      const ppo_obs_norm_t *norm, const char *dir, const char *proto)
+{
+    char *c_path = g_build_filename(dir, "policy.c", NULL);
+    FILE *f = fopen(c_path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(vt->export_c(inst, theta, norm, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+    char *source = NULL;
+    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
+    ck_assert_msg(strstr(source, proto) != NULL, "no \"%s\" in the exported file", proto);
+    ck_assert(strstr(source, "#define PPO_POLICY_OBS_DIM") != NULL);
+    ck_assert(strstr(source, "#define PPO_POLICY_ACT_DIM") != NULL);
+    ck_assert(strstr(source, "malloc") == NULL);
+    g_free(source);
+    return c_path;
+}
+
+void pt_check_export_refuses_nan(const ppo_policy_vtable_t *vt, void *inst, const float *theta)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_lt(vt->export_c(inst, theta, NULL, f), 0);
+    fclose(f);
+    free(buf);
+    char *msg = ppo_host_take_error();
+    ck_assert_ptr_nonnull(msg);
+    ck_assert_msg(strstr(msg, "NaN") != NULL, "message: %s", msg);
+    g_free(msg);
+}
+
+gboolean pt_export_run(const char *dir, const char *c_path, const char *in_path,
+                       const char *out_path)
 {
     char *cc = g_find_program_in_path("cc");
     if (cc == NULL) {
@@ -135,30 +339,60 @@ gboolean pt_export_run(const char *dir, const char *c_path, const pt_export_kind
     }
     char *obj = g_build_filename(dir, "policy.o", NULL);
     char *drv_src = ppo_test_src_path("tests/plugins/policy_export_driver.c");
-    char *drv_obj = g_build_filename(dir, "driver.o", NULL);
+    char *inc = g_strdup_printf("-I%s", dir);
     char *prog = g_build_filename(dir, "policy", NULL);
-    char *def_obs = g_strdup_printf("-DPOLICY_DRIVER_OBS_DIM=%u", k->obs_dim);
-    char *def_act = g_strdup_printf("-DPOLICY_DRIVER_ACT_DIM=%u", k->act_dim);
-    char *def_kind = g_strdup_printf("-DPOLICY_DRIVER_KIND=%d", k->kind);
-    char *def_u8 = g_strdup_printf("-DPOLICY_DRIVER_UINT8=%d", k->uint8);
     char *cc_policy[] = {cc,        "-std=c99", "-O2",          "-pedantic", "-Wall", "-Wextra",
                          "-Werror", "-c",       (char *)c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,     "-std=c99", "-O2",   def_obs, def_act, def_kind,
-                         def_u8, "-c",       drv_src, "-o",    drv_obj, NULL};
-    char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
+    char *cc_prog[] = {cc,  "-std=c99", "-O2", "-pedantic", "-Wall", "-Wextra", "-Werror",
+                       inc, drv_src,    "-o",  prog,        "-lm",   NULL};
     char *run[] = {prog, (char *)in_path, (char *)out_path, NULL};
-    pt_run_or_fail(cc_policy);
-    pt_run_or_fail(cc_driver);
-    pt_run_or_fail(cc_link);
-    pt_run_or_fail(run);
+    ppo_test_run_ok(cc_policy);
+    ppo_test_run_ok(cc_prog);
+    ppo_test_run_ok(run);
     g_free(obj);
     g_free(drv_src);
-    g_free(drv_obj);
+    g_free(inc);
     g_free(prog);
-    g_free(def_obs);
-    g_free(def_act);
-    g_free(def_kind);
-    g_free(def_u8);
     g_free(cc);
     return TRUE;
+}
+
+double pt_export_compare_act(const ppo_policy_vtable_t *vt, void *inst, uint32_t D, uint32_t A,
+                             uint32_t P, int box, uint32_t N, const float *seen,
+                             const char *out_path, const char *label)
+{
+    void *ws = vt->ws_create(inst, N);
+    ck_assert_ptr_nonnull(ws);
+    float *acts = g_new(float, (size_t)N *A), *chunked = g_new(float, (size_t)N *A);
+    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N *P);
+    ck_assert_int_eq(vt->act(inst, ws, N, seen, NULL, NULL, 1, acts, lp, v, d), 0);
+    for (uint32_t b = 0; b < N; b += 8)
+        ck_assert_int_eq(vt->act(inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL, 1,
+                                 chunked + (size_t)b * A, lp, v, d),
+                         0);
+    char *text = NULL;
+    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
+    char *cursor = text;
+    double worst = 0.0;
+    for (size_t i = 0; i < (size_t)N * A; i++) {
+        char *end = NULL;
+        const double x = box ? strtod(cursor, &end) : (double)strtol(cursor, &end, 10);
+        ck_assert_msg(end != cursor, "%s: the exported program wrote too few actions (%zu)", label,
+                      i);
+        cursor = end;
+        if (!box)
+            ck_assert_msg(x == acts[i] && x == chunked[i],
+                          "%s: action %zu: exported %g, plugin %g (chunked %g)", label, i, x,
+                          (double)acts[i], (double)chunked[i]);
+        else
+            worst = fmax(worst, fmax(fabs(x - acts[i]), fabs(x - chunked[i])));
+    }
+    g_free(text);
+    g_free(acts);
+    g_free(chunked);
+    g_free(lp);
+    g_free(v);
+    g_free(d);
+    vt->ws_destroy(inst, ws);
+    return worst;
 }

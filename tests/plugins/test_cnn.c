@@ -146,6 +146,13 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
+/* The policy as policy_test's checks see it. */
+static pt_policy_t pt_of(const pol_t *p)
+{
+    return (pt_policy_t){p->vt,         p->inst, p->segs, p->n_segs, p->n_params,
+                         &p->act_space, p->D,    p->A,    p->P};
+}
+
 /* Weights uniform in +-1.5/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
 static void pol_randomize(pol_t *p, GRand *r)
 {
@@ -219,6 +226,7 @@ typedef struct fd_data {
     pol_t *p;
     void *ws;
     uint32_t B;
+    int relu; /* relu networks: longer steps, kinks left out */
     float *obs, *actions, *old, *c[4];
 } fd_data_t;
 
@@ -235,6 +243,23 @@ static double fd_loss(const void *ctx)
     return L;
 }
 
+/* The central difference in parameter i: steps of 2^-8, or 2^-6 for relu networks (whose units sit
+ * far from their kinks: a longer step, less rounding); with relu, a step that still crosses a
+ * kink of some unit shows as two step sizes that disagree, and the parameter is left out (NAN). */
+static double fd_one(void *ctx, uint32_t seg, size_t i)
+{
+    fd_data_t *f = ctx;
+    (void)seg;
+    const float h = f->relu ? 0x1p-6f : 0x1p-8f;
+    const double fd = pt_central_difference(f->p->theta, i, h, fd_loss, f);
+    if (f->relu) {
+        const double fd_small = pt_central_difference(f->p->theta, i, h / 4, fd_loss, f);
+        if (fabs(fd - fd_small) > 10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2))
+            return NAN;
+    }
+    return fd;
+}
+
 /* The image the FD policies see: 2 channels of 7 x 6. */
 static const uint32_t fd_shape[3] = {2, 7, 6};
 
@@ -245,6 +270,7 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     f.p = pol_new(fc->yaml, 3, fd_shape, fc->act);
     pol_t *p = f.p;
     const int relu = strstr(fc->yaml, "tanh") == NULL;
+    f.relu = relu;
     if (relu)
         pol_randomize_away_from_kinks(p, r);
     else
@@ -261,47 +287,15 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad), 0);
 
-    double worst = 0.0;
-    size_t off = 0;
-    for (uint32_t k = 0; k < p->n_segs; k++) {
-        const size_t n = (size_t)p->segs[k].rows * p->segs[k].cols;
-        double diff2 = 0.0, an2 = 0.0, fd2 = 0.0;
-        size_t kinks = 0;
-        for (size_t i = off; i < off + n; i++) {
-            /* relu's units sit far from their kinks: a longer step, less rounding */
-            const float h = relu ? 0x1p-6f : 0x1p-8f;
-            const double fd = pt_central_difference(p->theta, i, h, fd_loss, &f);
-            /* with relu, a step that still crosses a kink of some unit shows as two step sizes
-             * that disagree: such a parameter is left out (a few may be) */
-            if (relu) {
-                const double fd_small = pt_central_difference(p->theta, i, h / 4, fd_loss, &f);
-                if (fabs(fd - fd_small) >
-                    10 * FD_TOL * fmax(fmax(fabs(fd), fabs(fd_small)), 1e-2)) {
-                    kinks++;
-                    continue;
-                }
-            }
-            diff2 += (fd - grad[i]) * (fd - grad[i]);
-            an2 += (double)grad[i] * grad[i];
-            fd2 += fd * fd;
-        }
-        ck_assert_msg(kinks * 10 <= n, "%s: %zu of the %zu parameters of %s sit at relu kinks",
-                      fc->yaml, kinks, n, p->segs[k].name);
-        const double rel = sqrt(diff2) / fmax(sqrt(fmax(an2, fd2)), 1e-6);
-        ck_assert_msg(rel < FD_TOL, "%s B=%u: segment %s gradient off by %.3g (|grad| %.3g)",
-                      fc->yaml, fc->B, p->segs[k].name, rel, sqrt(an2));
-        ck_assert_msg(sqrt(an2) > 0.0, "%s: segment %s has no gradient", fc->yaml, p->segs[k].name);
-        worst = fmax(worst, rel);
-        off += n;
-    }
+    char label[256];
+    snprintf(label, sizeof(label), "%s B=%u", fc->yaml, fc->B);
+    const double worst = pt_fd_segments(p->segs, p->n_segs, grad, fd_one, &f, FD_TOL, 0, label);
 
     /* backward adds: a second pass doubles the gradient */
     float *grad2 = g_memdup2(grad, sizeof(float) * p->n_params);
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad2), 0);
-    for (size_t i = 0; i < p->n_params; i++)
-        ck_assert_msg(fabsf(grad2[i] - 2 * grad[i]) <= 1e-5f * (fabsf(grad[i]) + 1e-3f),
-                      "backward did not add into grad_out at %zu", i);
+    pt_check_backward_adds(grad, grad2, p->n_params);
 
     g_free(grad);
     g_free(grad2);
@@ -541,68 +535,12 @@ START_TEST(test_cnn_act_value_evaluate_agree)
             const uint32_t B = 6;
             pol_t *p = pol_new(consistency_yaml[c], 3, fd_shape, kind);
             pol_randomize(p, r);
-            void *ws = p->vt->ws_create(p->inst, B);
             float *obs = pt_rand_floats(r, (size_t)B * p->D, -1, 1);
-            uint32_t env_index[6];
-            ppo_rng_t streams[6];
-            ppo_rng_t *rngs[6];
-            for (uint32_t b = 0; b < B; b++) {
-                env_index[b] = b;
-                ppo_rng_seed(&streams[b], 5, "act", b);
-                rngs[b] = &streams[b];
-            }
-            float act[18], lp_act[6], v_act[6], d_act[60], v[6], lp[6], h[6], kl[6], ve[6];
-            ck_assert_uint_le(p->P, 10);
-            for (int step = 0; step < 3; step++) {
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                    0);
-                ck_assert_int_eq(p->vt->value(p->inst, ws, B, obs, v), 0);
-                ck_assert(memcmp(v, v_act, sizeof(float) * B) == 0);
-                ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve),
-                                 0);
-                ck_assert(memcmp(lp, lp_act, sizeof(float) * B) == 0);
-                ck_assert(memcmp(ve, v_act, sizeof(float) * B) == 0);
-                for (uint32_t b = 0; b < B; b++)
-                    ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
-            }
-            /* deterministic: the first largest logit of each component, or the mean */
-            ck_assert_int_eq(
-                p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act), 0);
-            for (uint32_t b = 0; b < B; b++) {
-                const float *row = d_act + b * p->P;
-                if (kind == ACT_BOX) {
-                    for (uint32_t k = 0; k < p->A; k++)
-                        ck_assert(act[b * p->A + k] == row[k]);
-                    continue;
-                }
-                uint32_t at = 0;
-                for (uint32_t k = 0; k < p->A; k++) {
-                    const uint32_t n = kind == ACT_MULTI ? p->nvec[k] : p->P;
-                    uint32_t best = 0;
-                    for (uint32_t j = 1; j < n; j++)
-                        best = row[at + j] > row[at + best] ? j : best;
-                    ck_assert_float_eq(act[b * p->A + k], (float)best);
-                    at += n;
-                }
-            }
-            /* with parts, act may skip the value function and samples the same */
-            if (strstr(consistency_yaml[c], "share_trunk: false") != NULL) {
-                float act2[18], lp2[6];
-                for (uint32_t b = 0; b < B; b++)
-                    ppo_rng_seed(&streams[b], 5, "act", b);
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act),
-                    0);
-                for (uint32_t b = 0; b < B; b++)
-                    ppo_rng_seed(&streams[b], 5, "act", b);
-                ck_assert_int_eq(
-                    p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act2, lp2, NULL, NULL), 0);
-                ck_assert(memcmp(act, act2, sizeof(float) * B * p->A) == 0);
-                ck_assert(memcmp(lp_act, lp2, sizeof(float) * B) == 0);
-            }
+            const pt_policy_t pp = pt_of(p);
+            pt_check_act_value_evaluate(&pp, B, obs,
+                                        strstr(consistency_yaml[c], "share_trunk: false") != NULL,
+                                        consistency_yaml[c]);
             g_free(obs);
-            p->vt->ws_destroy(p->inst, ws);
             pol_free(p);
         }
     g_rand_free(r);
@@ -657,7 +595,7 @@ START_TEST(test_cnn_parts_equal_evaluate_and_backward_and_stay_in_their_segments
             float *d[4];
             for (int k = 0; k < 4; k++)
                 d[k] = pt_rand_floats(r, B, -1, 1);
-            const pt_policy_t pp = {p->vt, p->inst, p->segs, p->n_segs, p->n_params};
+            const pt_policy_t pp = pt_of(p);
             pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
             for (int k = 0; k < 4; k++)
                 g_free(d[k]);
@@ -710,76 +648,26 @@ END_TEST
 
 /* ---- threads ---- */
 
-typedef struct thread_job {
-    pol_t *p;
-    void *ws;
-    uint32_t B;
-    const float *obs, *actions, *old, *coef;
-    float out[4 * MAX_B]; /* logp, entropy, kl, value */
-    float *grad;          /* (n_params) */
-    int rc;
-} thread_job_t;
-
-static gpointer thread_run(gpointer data)
-{
-    thread_job_t *j = data;
-    for (int it = 0; it < 20 && j->rc == 0; it++) {
-        memset(j->grad, 0, sizeof(float) * j->p->n_params);
-        j->rc |= j->p->vt->evaluate(j->p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
-                                    j->out + MAX_B, j->out + 2 * MAX_B, j->out + 3 * MAX_B);
-        j->rc |= j->p->vt->backward(j->p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef,
-                                    j->grad);
-    }
-    return NULL;
-}
-
 START_TEST(test_cnn_two_workspaces_on_two_threads_match_sequential_calls)
 {
     GRand *r = g_rand_new_with_seed(55);
     const uint32_t shape[3] = {4, 10, 10};
     pol_t *p = pol_new("{share_trunk: false}", 3, shape, ACT_MULTI);
     pol_randomize(p, r);
-    thread_job_t jobs[2];
     const uint32_t Bs[2] = {7, 40};
+    float *obs[2], *actions[2], *old[2], *coef[2];
     for (int t = 0; t < 2; t++) {
-        thread_job_t *j = &jobs[t];
-        memset(j, 0, sizeof(*j));
-        j->p = p;
-        j->B = Bs[t];
-        j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = pt_rand_floats(r, (size_t)j->B * p->D, 0, 1);
-        float *a, *o;
-        make_samples(p, r, j->B, &a, &o);
-        j->actions = a;
-        j->old = o;
-        j->coef = pt_rand_floats(r, j->B, -1, 1);
-        j->grad = g_new0(float, p->n_params);
+        obs[t] = pt_rand_floats(r, (size_t)Bs[t] * p->D, 0, 1);
+        make_samples(p, r, Bs[t], &actions[t], &old[t]);
+        coef[t] = pt_rand_floats(r, Bs[t], -1, 1);
     }
-    float ref_out[2][4 * MAX_B];
-    float *ref_grad[2];
+    const pt_policy_t pp = pt_of(p);
+    pt_check_two_threads(&pp, 20, Bs, obs, actions, old, coef);
     for (int t = 0; t < 2; t++) {
-        thread_run(&jobs[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        memcpy(ref_out[t], jobs[t].out, sizeof(ref_out[t]));
-        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
-    }
-    GThread *th[2];
-    for (int t = 0; t < 2; t++)
-        th[t] = g_thread_new("cnn-test", thread_run, &jobs[t]);
-    for (int t = 0; t < 2; t++) {
-        g_thread_join(th[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(ref_out[t])) == 0);
-        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
-    }
-    for (int t = 0; t < 2; t++) {
-        p->vt->ws_destroy(p->inst, jobs[t].ws);
-        g_free((float *)jobs[t].obs);
-        g_free((float *)jobs[t].actions);
-        g_free((float *)jobs[t].old);
-        g_free((float *)jobs[t].coef);
-        g_free(jobs[t].grad);
-        g_free(ref_grad[t]);
+        g_free(obs[t]);
+        g_free(actions[t]);
+        g_free(old[t]);
+        g_free(coef[t]);
     }
     pol_free(p);
     g_rand_free(r);
@@ -966,30 +854,23 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     const ppo_obs_norm_t norm = {sizeof(norm), 1, D, 0, mean, var, 1e-8, 2.5};
 
     char *dir = ppo_test_tmpdir();
-    char *c_path = g_build_filename(dir, "policy.c", NULL);
-    FILE *f = fopen(c_path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(p->vt->export_c(p->inst, p->theta, u8 ? NULL : &norm, f), 0);
-    fclose(f);
-    char *source = NULL;
-    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
     const char *obs_decl = u8 ? "const unsigned char *obs" : "const double *obs";
     char *proto = g_strdup_printf(kind == ACT_DISCRETE ? "int ppo_policy_act(%s)"
                                   : kind == ACT_MULTI  ? "void ppo_policy_act(%s, int *action)"
                                                        : "void ppo_policy_act(%s, double *action)",
                                   obs_decl);
-    ck_assert_msg(strstr(source, proto) != NULL, "no \"%s\" in the export", proto);
-    ck_assert(strstr(source, "#define PPO_POLICY_OBS_DIM") != NULL);
-    ck_assert(strstr(source, "malloc") == NULL);
+    char *c_path = pt_export_write(p->vt, p->inst, p->theta, u8 ? NULL : &norm, dir, proto);
+    g_free(proto);
+    char *source = NULL;
+    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
     ck_assert((strstr(source, "#define PPO_POLICY_OBS_UINT8 1") != NULL) == u8);
     ck_assert((strstr(source, "#define PPO_POLICY_NVEC {3, 2, 4}") != NULL) == (kind == ACT_MULTI));
-    g_free(proto);
     g_free(source);
 
     /* the observations: what the env writes, and the floats the core hands the policy */
     float *seen = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
-    f = fopen(in_path, "w");
+    FILE *f = fopen(in_path, "w");
     for (size_t i = 0; i < (size_t)N * D; i++) {
         const uint32_t c = (uint32_t)(i % D);
         if (u8) {
@@ -1008,58 +889,16 @@ static void check_export(const char *yaml, uint32_t rank, const uint32_t *shape,
     fclose(f);
 
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    const pt_export_kind_t ek = {D, p->A, (int)kind, u8};
-    if (!pt_export_run(dir, c_path, &ek, in_path, out_path)) {
-        ppo_test_rm_tree(dir);
-        g_free(seen);
-        g_free(mean);
-        g_free(var);
-        g_free(c_path);
-        g_free(in_path);
-        g_free(out_path);
-        g_free(dir);
-        pol_free(p);
-        g_rand_free(r);
-        return;
+    if (pt_export_run(dir, c_path, in_path, out_path)) {
+        /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
+        const double worst = pt_export_compare_act(p->vt, p->inst, D, p->A, p->P, kind == ACT_BOX,
+                                                   N, seen, out_path, yaml);
+        ck_assert_msg(worst <= 1e-5, "exported means differ by %.3g", worst);
+        printf("export_c (%s, %s): %d observations, actions agree (max mean difference %.2g)\n",
+               yaml, u8 ? "uint8" : "float", N, worst);
     }
-
-    /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
-    void *ws = p->vt->ws_create(p->inst, N);
-    float *acts = g_new(float, (size_t)N * p->A), *chunked = g_new(float, (size_t)N * p->A);
-    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N * p->P);
-    ck_assert_int_eq(p->vt->act(p->inst, ws, N, seen, NULL, NULL, 1, acts, lp, v, d), 0);
-    for (uint32_t b = 0; b < N; b += 8)
-        ck_assert_int_eq(p->vt->act(p->inst, ws, MIN(8, N - b), seen + (size_t)b * D, NULL, NULL, 1,
-                                    chunked + (size_t)b * p->A, lp, v, d),
-                         0);
-    char *text = NULL;
-    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
-    char *cursor = text;
-    double worst = 0.0;
-    for (size_t i = 0; i < (size_t)N * p->A; i++) {
-        char *end = NULL;
-        const double x = kind == ACT_BOX ? strtod(cursor, &end) : (double)strtol(cursor, &end, 10);
-        ck_assert_msg(end != cursor, "the exported program wrote too few actions (%zu)", i);
-        cursor = end;
-        if (kind != ACT_BOX)
-            ck_assert_msg(x == acts[i] && x == chunked[i],
-                          "%s: action %zu: exported %g, plugin %g (chunked %g)", yaml, i, x,
-                          (double)acts[i], (double)chunked[i]);
-        else
-            worst = fmax(worst, fmax(fabs(x - acts[i]), fabs(x - chunked[i])));
-    }
-    ck_assert_msg(worst <= 1e-5, "exported means differ by %.3g", worst);
-    printf("export_c (%s, %s): %d observations, actions agree (max mean difference %.2g)\n", yaml,
-           u8 ? "uint8" : "float", N, worst);
 
     ppo_test_rm_tree(dir);
-    g_free(text);
-    g_free(acts);
-    g_free(chunked);
-    g_free(lp);
-    g_free(v);
-    g_free(d);
-    p->vt->ws_destroy(p->inst, ws);
     g_free(seen);
     g_free(mean);
     g_free(var);
@@ -1094,16 +933,7 @@ START_TEST(test_cnn_export_c_refuses_non_finite_parameters)
 {
     pol_t *p = pol_new("{" NET "}", 3, fd_shape, ACT_DISCRETE);
     p->theta[3] = NAN;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_lt(p->vt->export_c(p->inst, p->theta, NULL, f), 0);
-    fclose(f);
-    free(buf);
-    char *msg = ppo_host_take_error();
-    ck_assert_ptr_nonnull(msg);
-    ck_assert(strstr(msg, "NaN") != NULL);
-    g_free(msg);
+    pt_check_export_refuses_nan(p->vt, p->inst, p->theta);
     pol_free(p);
 }
 END_TEST

@@ -22,7 +22,7 @@
 
 #include <glib/gstdio.h>
 
-#include "ppo_test.h"
+#include "policy_test.h"
 
 #define FD_TOL 2e-3
 /* the `discrete` argument of the helpers below: 0 box, 1 discrete, MULTI multi-discrete; with
@@ -120,12 +120,11 @@ static void pol_free(pol_t *p)
     g_free(p);
 }
 
-static size_t seg_offset(const pol_t *p, uint32_t k)
+/* The policy as policy_test's checks see it. */
+static pt_policy_t pt_of(const pol_t *p)
 {
-    size_t off = 0;
-    for (uint32_t j = 0; j < k; j++)
-        off += (size_t)p->segs[j].rows * p->segs[j].cols;
-    return off;
+    return (pt_policy_t){p->vt,  p->inst, p->segs, p->n_segs, p->n_params, &p->act_space,
+                         p->D,   p->A,    p->P};
 }
 
 /* Weights uniform in +-1.2/sqrt(fan_in), biases in +-0.3, log_std in [-0.6, 0.2]. */
@@ -133,7 +132,7 @@ static void pol_randomize(pol_t *p, GRand *r)
 {
     for (uint32_t k = 0; k < p->n_segs; k++) {
         const ppo_segment_t *s = &p->segs[k];
-        float *v = p->theta + seg_offset(p, k);
+        float *v = p->theta + pt_seg_offset(p->segs, k);
         for (size_t i = 0; i < (size_t)s->rows * s->cols; i++) {
             if (strcmp(s->name, "log_std") == 0)
                 v[i] = (float)g_rand_double_range(r, -0.6, 0.2);
@@ -143,14 +142,6 @@ static void pol_randomize(pol_t *p, GRand *r)
                 v[i] = (float)g_rand_double_range(r, -1.2, 1.2) / sqrtf((float)s->cols);
         }
     }
-}
-
-static float *rand_floats(GRand *r, size_t n, double lo, double hi)
-{
-    float *v = g_new(float, n);
-    for (size_t i = 0; i < n; i++)
-        v[i] = (float)g_rand_double_range(r, lo, hi);
-    return v;
 }
 
 /* Actions and an old distribution that fit the policy's head. */
@@ -193,10 +184,13 @@ typedef struct fd_data {
     uint32_t B;
     float *obs, *actions, *old, *c[4];
     float *dmean; /* gSDE: (B, A) d loss / d mean at the unperturbed parameters */
+    int relu, sde;
+    const float *grad; /* backward's gradient */
 } fd_data_t;
 
-static double fd_loss(const fd_data_t *f)
+static double fd_loss(const void *ctx)
 {
+    const fd_data_t *f = ctx;
     float lp[64], h[64], kl[64], v[64];
     ck_assert_int_eq(
         f->p->vt->evaluate(f->p->inst, f->ws, f->B, f->obs, f->actions, f->old, lp, h, kl, v), 0);
@@ -210,8 +204,9 @@ static double fd_loss(const fd_data_t *f)
 /* gSDE holds the latent constant on the variance path (SB3 detaches it), so the trunk's exact
  * gradient is that of the loss through the means and the value only: sum dmean * mean + c4 V,
  * with dmean fixed at the unperturbed parameters. */
-static double fd_loss_mean_path(const fd_data_t *f)
+static double fd_loss_mean_path(const void *ctx)
 {
+    const fd_data_t *f = ctx;
     float a[256], lp[64], v[64], d[256];
     ck_assert_uint_le(f->B * f->p->P, 256);
     ck_assert_int_eq(f->p->vt->act(f->p->inst, f->ws, f->B, f->obs, NULL, NULL, 1, a, lp, v, d), 0);
@@ -224,19 +219,21 @@ static double fd_loss_mean_path(const fd_data_t *f)
     return L;
 }
 
-/* Central difference of `loss` in parameter i with step h. */
-static double fd_one(fd_data_t *f, double (*loss)(const fd_data_t *), size_t i, float h)
+/* The central difference in parameter i of segment seg, step 2^-8 (through the means' path for
+ * gSDE's trunk); with relu, a kink inside the step shows as a disagreement with backward that a
+ * smaller step removes, and the closer of the two is taken. */
+static double fd_one(void *ctx, uint32_t seg, size_t i)
 {
-    float *theta = f->p->theta;
-    const float v = theta[i];
-    theta[i] = v + h;
-    const double up_step = (double)theta[i] - v;
-    const double up = loss(f);
-    theta[i] = v - h;
-    const double dn_step = (double)v - theta[i];
-    const double dn = loss(f);
-    theta[i] = v;
-    return (up - dn) / (up_step + dn_step);
+    fd_data_t *f = ctx;
+    double (*loss)(const void *) =
+        f->sde && g_str_has_prefix(f->p->segs[seg].name, "pi.") ? fd_loss_mean_path : fd_loss;
+    double fd = pt_central_difference(f->p->theta, i, 0x1p-8f, loss, f);
+    if (f->relu && fabs(fd - f->grad[i]) > 10 * FD_TOL * fmax(fabs(fd), 1e-2)) {
+        const double fd_small = pt_central_difference(f->p->theta, i, 0x1p-10f, loss, f);
+        if (fabs(fd_small - f->grad[i]) < fabs(fd - f->grad[i]))
+            fd = fd_small;
+    }
+    return fd;
 }
 
 /* Check every segment's gradient; returns the largest relative error of a segment. */
@@ -246,18 +243,18 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     fd_data_t f = {.B = fc->B};
     f.p = pol_new(fc->yaml, 3, fc->discrete, fc->n_or_a, 4);
     pol_t *p = f.p;
-    const int relu = strstr(fc->yaml, "relu") != NULL;
+    f.relu = strstr(fc->yaml, "relu") != NULL;
     pol_randomize(p, r);
     f.ws = p->vt->ws_create(p->inst, f.B);
     ck_assert_ptr_nonnull(f.ws);
-    f.obs = rand_floats(r, (size_t)f.B * p->D, -1.5, 1.5);
+    f.obs = pt_rand_floats(r, (size_t)f.B * p->D, -1.5, 1.5);
     make_samples(p, r, f.B, &f.actions, &f.old);
     for (int k = 0; k < 4; k++)
-        f.c[k] = rand_floats(r, f.B, -1.0, 1.0);
+        f.c[k] = pt_rand_floats(r, f.B, -1.0, 1.0);
 
     /* gSDE: the loss's derivatives with respect to the means, from the dist helpers */
-    const int sde = strstr(fc->yaml, "sde: true") != NULL;
-    if (sde) {
+    f.sde = strstr(fc->yaml, "sde: true") != NULL;
+    if (f.sde) {
         float a[256], lp[64], v[64], d[256], dd[256];
         ck_assert_int_eq(p->vt->act(p->inst, f.ws, f.B, f.obs, NULL, NULL, 1, a, lp, v, d), 0);
         ppo_gaussian_backward(f.B, p->A, d, f.actions, f.old, f.c[0], f.c[1], f.c[2], dd);
@@ -271,41 +268,16 @@ static double fd_check(const fd_case_t *fc, uint64_t seed)
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad), 0);
 
-    double worst = 0.0;
-    size_t off = 0;
-    for (uint32_t k = 0; k < p->n_segs; k++) {
-        const size_t n = (size_t)p->segs[k].rows * p->segs[k].cols;
-        double diff2 = 0.0, an2 = 0.0, fd2 = 0.0;
-        double (*loss)(const fd_data_t *) =
-            sde && g_str_has_prefix(p->segs[k].name, "pi.") ? fd_loss_mean_path : fd_loss;
-        for (size_t i = off; i < off + n; i++) {
-            double fd = fd_one(&f, loss, i, 0x1p-8f);
-            /* a relu kink inside the step shows as a disagreement that a smaller step removes */
-            if (relu && fabs(fd - grad[i]) > 10 * FD_TOL * fmax(fabs(fd), 1e-2)) {
-                const double fd_small = fd_one(&f, loss, i, 0x1p-10f);
-                if (fabs(fd_small - grad[i]) < fabs(fd - grad[i]))
-                    fd = fd_small;
-            }
-            diff2 += (fd - grad[i]) * (fd - grad[i]);
-            an2 += (double)grad[i] * grad[i];
-            fd2 += fd * fd;
-        }
-        const double rel = sqrt(diff2) / fmax(sqrt(fmax(an2, fd2)), 1e-6);
-        ck_assert_msg(rel < FD_TOL, "%s B=%u: segment %s gradient off by %.3g (|grad| %.3g)",
-                      fc->yaml, fc->B, p->segs[k].name, rel, sqrt(an2));
-        ck_assert_msg(sqrt(an2) > 0.0 || sqrt(fd2) == 0.0, "%s: segment %s has no gradient",
-                      fc->yaml, p->segs[k].name);
-        worst = fmax(worst, rel);
-        off += n;
-    }
+    f.grad = grad;
+    char label[256];
+    snprintf(label, sizeof(label), "%s B=%u", fc->yaml, fc->B);
+    const double worst = pt_fd_segments(p->segs, p->n_segs, grad, fd_one, &f, FD_TOL, 1, label);
 
     /* backward adds: a second pass doubles the gradient */
     float *grad2 = g_memdup2(grad, sizeof(float) * p->n_params);
     fd_loss(&f);
     ck_assert_int_eq(p->vt->backward(p->inst, f.ws, f.B, f.c[0], f.c[1], f.c[2], f.c[3], grad2), 0);
-    for (size_t i = 0; i < p->n_params; i++)
-        ck_assert_msg(fabsf(grad2[i] - 2 * grad[i]) <= 1e-5f * (fabsf(grad[i]) + 1e-3f),
-                      "backward did not add into grad_out at %zu", i);
+    pt_check_backward_adds(grad, grad2, p->n_params);
 
     g_free(grad);
     g_free(grad2);
@@ -528,47 +500,10 @@ START_TEST(test_mlp_act_value_evaluate_agree)
     for (int c = 0; c < (int)G_N_ELEMENTS(consistency_yaml); c++) {
         const uint32_t B = 6;
         pol_t *p = consistency_policy(c, r, B);
-        void *ws = p->vt->ws_create(p->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
-        uint32_t env_index[6];
-        ppo_rng_t streams[6];
-        ppo_rng_t *rngs[6];
-        for (uint32_t b = 0; b < B; b++) {
-            env_index[b] = b;
-            ppo_rng_seed(&streams[b], 5, "act", b);
-            rngs[b] = &streams[b];
-        }
-        float act[18], lp_act[6], v_act[6], d_act[36], v[6], lp[6], h[6], kl[6], ve[6];
-        for (int step = 0; step < 3; step++) {
-            ck_assert_int_eq(
-                p->vt->act(p->inst, ws, B, obs, env_index, rngs, 0, act, lp_act, v_act, d_act), 0);
-            /* value() is act's value */
-            ck_assert_int_eq(p->vt->value(p->inst, ws, B, obs, v), 0);
-            ck_assert(memcmp(v, v_act, sizeof(float) * B) == 0);
-            /* evaluate's logp of act's own sample is act's logp; KL to its own dist is 0 */
-            ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, act, d_act, lp, h, kl, ve), 0);
-            ck_assert(memcmp(lp, lp_act, sizeof(float) * B) == 0);
-            ck_assert(memcmp(ve, v_act, sizeof(float) * B) == 0);
-            for (uint32_t b = 0; b < B; b++)
-                ck_assert_float_eq_tol(kl[b], 0.0f, 1e-6f);
-        }
-        /* deterministic: no streams needed; the mean, or the first largest logit */
-        ck_assert_int_eq(p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, act, lp_act, v_act, d_act),
-                         0);
-        for (uint32_t b = 0; b < B; b++) {
-            const float *row = d_act + b * p->P;
-            if (consistency_discrete[c]) {
-                uint32_t best = 0;
-                for (uint32_t k = 1; k < p->P; k++)
-                    best = row[k] > row[best] ? k : best;
-                ck_assert_float_eq(act[b], (float)best);
-            } else {
-                for (uint32_t k = 0; k < p->A; k++)
-                    ck_assert(act[b * p->A + k] == row[k]);
-            }
-        }
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
+        const pt_policy_t pp = pt_of(p);
+        pt_check_act_value_evaluate(&pp, B, obs, 0, consistency_yaml[c]);
         g_free(obs);
-        p->vt->ws_destroy(p->inst, ws);
         pol_free(p);
     }
     g_rand_free(r);
@@ -582,82 +517,18 @@ START_TEST(test_mlp_parts_equal_evaluate_and_backward_and_stay_in_their_segments
         const uint32_t B = 7;
         pol_t *p = consistency_policy(c, r, B);
         const int shared = strstr(consistency_yaml[c], "share_trunk: true") != NULL;
-        int part[32];
-        ck_assert_uint_le(p->n_segs, 32);
-        for (uint32_t k = 0; k < p->n_segs; k++) {
-            part[k] = p->vt->segment_part(p->inst, k);
-            /* a shared trunk is one part; separate networks put vf.* in part 1, the rest in 0 */
-            const int want = shared ? -1 : g_str_has_prefix(p->segs[k].name, "vf") ? 1 : 0;
-            ck_assert_msg(part[k] == want, "%s: segment %s is in part %d", consistency_yaml[c],
-                          p->segs[k].name, part[k]);
-        }
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2), *actions, *old;
         make_samples(p, r, B, &actions, &old);
         float *d[4];
         for (int k = 0; k < 4; k++)
-            d[k] = rand_floats(r, B, -1, 1);
-        void *ws = p->vt->ws_create(p->inst, B), *ws0 = p->vt->ws_create(p->inst, B),
-             *ws1 = p->vt->ws_create(p->inst, B);
-        float lp[7], h[7], kl[7], v[7], lp0[7], h0[7], kl0[7], v1[7];
-        ck_assert_int_eq(p->vt->evaluate(p->inst, ws, B, obs, actions, old, lp, h, kl, v), 0);
-        float *whole = g_new0(float, p->n_params), *split = g_new0(float, p->n_params);
-        ck_assert_int_eq(p->vt->backward(p->inst, ws, B, d[0], d[1], d[2], d[3], whole), 0);
-        if (shared) {
-            ck_assert_int_lt(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            g_free(ppo_host_take_error());
-        } else {
-            /* part 1 first, on its own workspace, then part 0: neither disturbs the other */
-            const float sentinel = 777.0f;
-            for (size_t i = 0; i < p->n_params; i++)
-                split[i] = sentinel;
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + seg_offset(p, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 1));
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws1, 1, B, obs, NULL, NULL, NULL, NULL,
-                                                  NULL, v1),
-                             0);
-            ck_assert_int_eq(p->vt->evaluate_part(p->inst, ws0, 0, B, obs, actions, old, lp0, h0,
-                                                  kl0, NULL),
-                             0);
-            ck_assert(memcmp(v1, v, sizeof(float) * B) == 0);
-            ck_assert(memcmp(lp0, lp, sizeof(float) * B) == 0);
-            ck_assert(memcmp(h0, h, sizeof(float) * B) == 0);
-            ck_assert(memcmp(kl0, kl, sizeof(float) * B) == 0);
-            /* part 1's backward touches only part 1's segments (the sentinel survives) */
-            ck_assert_int_eq(p->vt->backward_part(p->inst, ws1, 1, B, NULL, NULL, NULL, d[3],
-                                                  split),
-                             0);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                for (size_t i = 0; part[k] == 0 && i < (size_t)p->segs[k].rows * p->segs[k].cols;
-                     i++)
-                    ck_assert_msg(split[seg_offset(p, k) + i] == sentinel,
-                                  "%s: part 1 wrote segment %s", consistency_yaml[c],
-                                  p->segs[k].name);
-            for (uint32_t k = 0; k < p->n_segs; k++)
-                memset(split + seg_offset(p, k), 0,
-                       sizeof(float) * p->segs[k].rows * p->segs[k].cols * (part[k] == 0));
-            ck_assert_int_eq(
-                p->vt->backward_part(p->inst, ws0, 0, B, d[0], d[1], d[2], NULL, split), 0);
-            /* together they are backward's gradient, bit for bit */
-            ck_assert(memcmp(split, whole, sizeof(float) * p->n_params) == 0);
-            /* a part's backward needs that part's evaluate on the workspace */
-            ck_assert_int_lt(p->vt->backward_part(p->inst, ws1, 0, B, d[0], d[1], d[2], NULL,
-                                                  split),
-                             0);
-            g_free(ppo_host_take_error());
-        }
-        g_free(whole);
-        g_free(split);
+            d[k] = pt_rand_floats(r, B, -1, 1);
+        const pt_policy_t pp = pt_of(p);
+        pt_check_parts(&pp, shared, B, obs, actions, old, d, consistency_yaml[c]);
         for (int k = 0; k < 4; k++)
             g_free(d[k]);
         g_free(obs);
         g_free(actions);
         g_free(old);
-        p->vt->ws_destroy(p->inst, ws);
-        p->vt->ws_destroy(p->inst, ws0);
-        p->vt->ws_destroy(p->inst, ws1);
         pol_free(p);
     }
     g_rand_free(r);
@@ -674,7 +545,7 @@ START_TEST(test_mlp_streams_alone_decide_the_samples)
         pol_t *p = consistency_policy(c, r, B), *q = consistency_policy(c, r, B);
         memcpy(q->theta, p->theta, sizeof(float) * p->n_params);
         void *wp = p->vt->ws_create(p->inst, B), *wq = q->vt->ws_create(q->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
         uint32_t env_index[5] = {4, 2, 0, 1, 3};
         ppo_rng_t sp[5], sq[5];
         ppo_rng_t *rp[5], *rq[5];
@@ -708,7 +579,7 @@ START_TEST(test_mlp_rows_in_one_call_equal_rows_one_at_a_time)
         const uint32_t B = 40; /* above the BLAS threshold; single rows take the small path */
         pol_t *p = consistency_policy(c, r, B);
         void *ws = p->vt->ws_create(p->inst, B);
-        float *obs = rand_floats(r, (size_t)B * p->D, -2, 2);
+        float *obs = pt_rand_floats(r, (size_t)B * p->D, -2, 2);
         float *acts = g_new(float, (size_t)B * p->A), *dist = g_new(float, (size_t)B * p->P);
         float lp[40], v[40], h[40], lpe[40], ve[40];
         ck_assert_int_eq(p->vt->act(p->inst, ws, B, obs, NULL, NULL, 1, acts, lp, v, dist), 0);
@@ -756,76 +627,25 @@ END_TEST
 
 /* ---- threads ---- */
 
-typedef struct thread_job {
-    pol_t *p;
-    void *ws;
-    uint32_t B;
-    const float *obs, *actions, *old, *coef;
-    float out[4 * 64]; /* logp, entropy, kl, value */
-    float *grad;       /* (n_params) */
-    int rc;
-} thread_job_t;
-
-static gpointer thread_run(gpointer data)
-{
-    thread_job_t *j = data;
-    for (int it = 0; it < 200 && j->rc == 0; it++) {
-        memset(j->grad, 0, sizeof(float) * j->p->n_params);
-        j->rc |= j->p->vt->evaluate(j->p->inst, j->ws, j->B, j->obs, j->actions, j->old, j->out,
-                                    j->out + 64, j->out + 128, j->out + 192);
-        j->rc |= j->p->vt->backward(j->p->inst, j->ws, j->B, j->coef, j->coef, j->coef, j->coef,
-                                    j->grad);
-    }
-    return NULL;
-}
-
 START_TEST(test_mlp_two_workspaces_on_two_threads_match_sequential_calls)
 {
     GRand *r = g_rand_new_with_seed(34);
     pol_t *p = pol_new("{pi_hidden: [32, 32], vf_hidden: [32], sde: true}", 6, 0, 2, 2);
     pol_randomize(p, r);
-    thread_job_t jobs[2];
     const uint32_t Bs[2] = {7, 40};
+    float *obs[2], *actions[2], *old[2], *coef[2];
     for (int t = 0; t < 2; t++) {
-        thread_job_t *j = &jobs[t];
-        memset(j, 0, sizeof(*j));
-        j->p = p;
-        j->B = Bs[t];
-        j->ws = p->vt->ws_create(p->inst, j->B);
-        j->obs = rand_floats(r, (size_t)j->B * p->D, -2, 2);
-        float *a, *o;
-        make_samples(p, r, j->B, &a, &o);
-        j->actions = a;
-        j->old = o;
-        j->coef = rand_floats(r, j->B, -1, 1);
-        j->grad = g_new0(float, p->n_params);
+        obs[t] = pt_rand_floats(r, (size_t)Bs[t] * p->D, -2, 2);
+        make_samples(p, r, Bs[t], &actions[t], &old[t]);
+        coef[t] = pt_rand_floats(r, Bs[t], -1, 1);
     }
-    /* sequential reference */
-    float ref_out[2][4 * 64];
-    float *ref_grad[2];
+    const pt_policy_t pp = pt_of(p);
+    pt_check_two_threads(&pp, 200, Bs, obs, actions, old, coef);
     for (int t = 0; t < 2; t++) {
-        thread_run(&jobs[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        memcpy(ref_out[t], jobs[t].out, sizeof(ref_out[t]));
-        ref_grad[t] = g_memdup2(jobs[t].grad, sizeof(float) * p->n_params);
-    }
-    GThread *th[2];
-    for (int t = 0; t < 2; t++)
-        th[t] = g_thread_new("mlp-test", thread_run, &jobs[t]);
-    for (int t = 0; t < 2; t++) {
-        g_thread_join(th[t]);
-        ck_assert_int_eq(jobs[t].rc, 0);
-        ck_assert(memcmp(ref_out[t], jobs[t].out, sizeof(ref_out[t])) == 0);
-        ck_assert(memcmp(ref_grad[t], jobs[t].grad, sizeof(float) * p->n_params) == 0);
-    }
-    for (int t = 0; t < 2; t++) {
-        p->vt->ws_destroy(p->inst, jobs[t].ws);
-        g_free((float *)jobs[t].obs);
-        g_free((float *)jobs[t].actions);
-        g_free((float *)jobs[t].old);
-        g_free((float *)jobs[t].coef);
-        g_free(jobs[t].grad);
-        g_free(ref_grad[t]);
+        g_free(obs[t]);
+        g_free(actions[t]);
+        g_free(old[t]);
+        g_free(coef[t]);
     }
     pol_free(p);
     g_rand_free(r);
@@ -964,7 +784,7 @@ START_TEST(test_mlp_gsde_noise_follows_the_sample_frequency)
         pol_t *p = pol_new(yaml, 3, 0, 2, 2);
         pol_randomize(p, r);
         void *ws = p->vt->ws_create(p->inst, 1);
-        float *obs = rand_floats(r, 3, -1, 1);
+        float *obs = pt_rand_floats(r, 3, -1, 1);
         ppo_rng_t rng;
         ppo_rng_seed(&rng, 3, "act", 1);
         ppo_rng_t *rngs[1] = {&rng};
@@ -1045,7 +865,7 @@ START_TEST(test_mlp_gsde_noise_state_round_trips)
     pol_randomize(p, r);
     ck_assert_uint_eq(p->vt->state_size(p->inst), n_envs * (2 + 6 * 2));
     void *ws = p->vt->ws_create(p->inst, n_envs);
-    float *obs = rand_floats(r, 3 * n_envs, -1, 1);
+    float *obs = pt_rand_floats(r, 3 * n_envs, -1, 1);
     const uint32_t env_index[3] = {0, 1, 2};
     ppo_rng_t streams[3];
     ppo_rng_t *rngs[3];
@@ -1123,46 +943,21 @@ static void check_export(const char *yaml, int kind, uint32_t D, uint32_t n_or_a
     }
     const ppo_obs_norm_t norm = {sizeof(norm), 1, D, 0, mean, var, 1e-8, 2.5};
 
-    char *dir = g_dir_make_tmp("mlp-export-XXXXXX", NULL);
-    ck_assert_ptr_nonnull(dir);
-    char *c_path = g_build_filename(dir, "policy.c", NULL);
-    FILE *f = fopen(c_path, "w");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_int_eq(p->vt->export_c(p->inst, p->theta, &norm, f), 0);
-    fclose(f);
-    char *source = NULL;
-    ck_assert(g_file_get_contents(c_path, &source, NULL, NULL));
+    char *dir = ppo_test_tmpdir();
     const char *obs_param = u8 ? "const unsigned char *obs" : "const double *obs";
     char *signature = g_strdup_printf(multi      ? "void ppo_policy_act(%s, int *action)"
                                       : discrete ? "int ppo_policy_act(%s)"
                                                  : "void ppo_policy_act(%s, double *action)",
                                       obs_param);
-    ck_assert_msg(strstr(source, signature) != NULL, "no \"%s\" in the file", signature);
+    char *c_path = pt_export_write(p->vt, p->inst, p->theta, &norm, dir, signature);
     g_free(signature);
-    ck_assert(strstr(source, "#define PPO_POLICY_OBS_DIM") != NULL);
-    ck_assert(strstr(source, "#define PPO_POLICY_ACT_DIM") != NULL);
-    ck_assert(strstr(source, "malloc") == NULL);
-    g_free(source);
-
-    /* the rest needs a C compiler */
-    char *cc = g_find_program_in_path("cc");
-    if (cc == NULL) {
-        printf("export_c (%s): no C compiler \"cc\" on PATH, compile step skipped\n", yaml);
-        g_unlink(c_path);
-        g_rmdir(dir);
-        g_free(c_path);
-        g_free(dir);
-        pol_free(p);
-        g_rand_free(r);
-        return;
-    }
 
     /* observations as an env writes them (floats, or bytes the core scales to [0, 1]), and as
      * the core normalizes them */
     double *raw = g_new(double, (size_t)N *D);
     float *normed = g_new(float, (size_t)N *D);
     char *in_path = g_build_filename(dir, "obs.txt", NULL);
-    f = fopen(in_path, "w");
+    FILE *f = fopen(in_path, "w");
     for (size_t i = 0; i < (size_t)N * D; i++) {
         const uint32_t c = (uint32_t)(i % D);
         double seen;
@@ -1182,92 +977,31 @@ static void check_export(const char *yaml, int kind, uint32_t D, uint32_t n_or_a
     }
     fclose(f);
 
-    /* build: the generated file alone with warnings as errors, the driver, the program */
-    char *obj = g_build_filename(dir, "policy.o", NULL);
-    char *drv_src = ppo_test_src_path("tests/plugins/mlp_export_driver.c");
-    char *drv_obj = g_build_filename(dir, "driver.o", NULL);
-    char *prog = g_build_filename(dir, "policy", NULL);
+    /* build: the generated file alone with warnings as errors, the driver around it, run */
     char *out_path = g_build_filename(dir, "actions.txt", NULL);
-    char *def_obs = g_strdup_printf("-DMLP_DRIVER_OBS_DIM=%u", D);
-    char *def_act = g_strdup_printf(multi      ? "-DMLP_DRIVER_MULTI=%u"
-                                    : discrete ? "-DMLP_DRIVER_DISCRETE=%u"
-                                               : "-DMLP_DRIVER_ACT_DIM=%u",
-                                    n_or_a);
-    char *cc_policy[] = {cc,        "-std=c99", "-O2",  "-pedantic", "-Wall", "-Wextra",
-                         "-Werror", "-c",       c_path, "-o",        obj,     NULL};
-    char *cc_driver[] = {cc,      "-std=c99", "-O2", def_obs, def_act,
-                         u8 ? "-DMLP_DRIVER_UINT8=1" : "-DMLP_DRIVER_DOUBLE=1",
-                         "-c",    drv_src,    "-o",  drv_obj, NULL};
-    char *cc_link[] = {cc, drv_obj, obj, "-lm", "-o", prog, NULL};
-    char *run[] = {prog, in_path, out_path, NULL};
-    ppo_test_run_ok(cc_policy);
-    ppo_test_run_ok(cc_driver);
-    ppo_test_run_ok(cc_link);
-    ppo_test_run_ok(run);
-
-    /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
-    void *ws = p->vt->ws_create(p->inst, N);
-    float *acts = g_new(float, (size_t)N * p->A), *chunked = g_new(float, (size_t)N * p->A);
-    float *lp = g_new(float, N), *v = g_new(float, N), *d = g_new(float, (size_t)N * p->P);
-    ck_assert_int_eq(p->vt->act(p->inst, ws, N, normed, NULL, NULL, 1, acts, lp, v, d), 0);
-    for (uint32_t b = 0; b < N; b += 8)
-        ck_assert_int_eq(p->vt->act(p->inst, ws, MIN(8, N - b), normed + (size_t)b * D, NULL, NULL,
-                                    1, chunked + (size_t)b * p->A, lp, v, d),
-                         0);
-
-    char *text = NULL;
-    ck_assert(g_file_get_contents(out_path, &text, NULL, NULL));
-    char *cursor = text;
-    double worst = 0.0, worst_chunked = 0.0;
-    for (size_t i = 0; i < (size_t)N * p->A; i++) {
-        char *end = NULL;
-        const double x = discrete ? (double)strtol(cursor, &end, 10) : strtod(cursor, &end);
-        ck_assert_msg(end != cursor, "the exported program wrote too few actions (%zu)", i);
-        cursor = end;
+    if (pt_export_run(dir, c_path, in_path, out_path)) {
+        /* the plugin's deterministic act: all rows at once, and in collection-sized chunks */
+        const double worst = pt_export_compare_act(p->vt, p->inst, D, p->A, p->P, !discrete, N,
+                                                   normed, out_path, yaml);
         if (discrete) {
-            ck_assert_msg(x == acts[i] && x == chunked[i],
-                          "observation %zu: exported action %g, plugin %g (chunked %g)", i, x,
-                          (double)acts[i], (double)chunked[i]);
+            printf("export_c (%s%s%s): %d observations, every action identical to the "
+                   "plugin's\n",
+                   yaml, multi ? ", multi-discrete" : "", u8 ? ", uint8 observations" : "", N);
         } else {
-            worst = fmax(worst, fabs(x - acts[i]));
-            worst_chunked = fmax(worst_chunked, fabs(x - chunked[i]));
+            printf("export_c (%s): %d observations, max |exported - plugin| %.3g (one call and "
+                   "chunks of 8)\n",
+                   yaml, N, worst);
+            ck_assert_msg(worst <= 1e-5, "exported actions differ by %.3g", worst);
         }
     }
-    if (discrete) {
-        printf("export_c (%s%s%s): %d observations, every action identical to the plugin's\n",
-               yaml, multi ? ", multi-discrete" : "", u8 ? ", uint8 observations" : "", N);
-    } else {
-        printf("export_c (%s): %d observations, max |exported - plugin| %.3g (one call), %.3g "
-               "(chunks of 8)\n",
-               yaml, N, worst, worst_chunked);
-        ck_assert_msg(worst <= 1e-5 && worst_chunked <= 1e-5, "exported actions differ by %.3g",
-                      fmax(worst, worst_chunked));
-    }
 
-    const char *const files[] = {c_path, in_path, obj, drv_obj, prog, out_path};
-    for (size_t i = 0; i < G_N_ELEMENTS(files); i++)
-        g_unlink(files[i]);
-    g_rmdir(dir);
-    g_free(text);
-    g_free(acts);
-    g_free(chunked);
-    g_free(lp);
-    g_free(v);
-    g_free(d);
-    p->vt->ws_destroy(p->inst, ws);
+    ppo_test_rm_tree(dir);
     g_free(raw);
     g_free(normed);
     g_free(c_path);
     g_free(in_path);
-    g_free(obj);
-    g_free(drv_src);
-    g_free(drv_obj);
-    g_free(prog);
     g_free(out_path);
-    g_free(def_obs);
-    g_free(def_act);
     g_free(dir);
-    g_free(cc);
     pol_free(p);
     g_rand_free(r);
 }
@@ -1300,16 +1034,7 @@ START_TEST(test_mlp_export_c_refuses_non_finite_parameters)
 {
     pol_t *p = pol_new("{pi_hidden: [4]}", 3, 1, 2, 1);
     p->theta[0] = NAN;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ck_assert_int_lt(p->vt->export_c(p->inst, p->theta, NULL, f), 0);
-    fclose(f);
-    free(buf);
-    char *msg = ppo_host_take_error();
-    ck_assert_ptr_nonnull(msg);
-    ck_assert(strstr(msg, "NaN") != NULL);
-    g_free(msg);
+    pt_check_export_refuses_nan(p->vt, p->inst, p->theta);
     pol_free(p);
 }
 END_TEST

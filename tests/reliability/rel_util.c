@@ -14,11 +14,13 @@
 #include <string.h>
 #include <grp.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
+#include "ppo_crc32c_private.h"
 #include "rel_util.h"
 
 static const char *build_dir(void)
@@ -51,6 +53,12 @@ char *rel_read(const char *path, gsize *len)
     if (len != NULL)
         *len = n;
     return text;
+}
+
+/* g_ptr_array_sort passes pointers to the elements */
+static int strcmp_ptrs(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* ---- processes ---- */
@@ -449,10 +457,14 @@ void rel_assert_same_state(const char *a, const char *b)
     char **la = g_strsplit(ta, "\n", -1), **lb = g_strsplit(tb, "\n", -1);
     ck_assert_uint_eq(g_strv_length(la), g_strv_length(lb));
     for (guint i = 0; la[i] != NULL; i++)
-        /* time_s, and the byte offsets into files whose time columns vary in width */
+        /* time_s, the byte offsets into files whose time columns vary in width and their
+         * digests, and the run's identity */
         if (!g_str_has_prefix(la[i], "time_s=") && !g_str_has_prefix(la[i], "metrics_offset=") &&
             !g_str_has_prefix(la[i], "episodes_offset=") &&
-            !g_str_has_prefix(la[i], "tboard_offset=") && !g_str_has_prefix(la[i], "tboard_file="))
+            !g_str_has_prefix(la[i], "tboard_offset=") && !g_str_has_prefix(la[i], "tboard_file=") &&
+            !g_str_has_prefix(la[i], "run_id=") && !g_str_has_prefix(la[i], "metrics_digest=") &&
+            !g_str_has_prefix(la[i], "episodes_digest=") &&
+            !g_str_has_prefix(la[i], "tboard_digest="))
             ck_assert_msg(strcmp(la[i], lb[i]) == 0, "INFO differs: \"%s\" vs \"%s\"", la[i],
                           lb[i]);
     g_strfreev(la);
@@ -522,4 +534,188 @@ void rel_assert_params_finite(const char *ckpt)
     for (gsize i = 0; i < n / sizeof(float); i++)
         ck_assert_msg(isfinite(x[i]), "%s: parameter %zu is %g", ckpt, (size_t)i, (double)x[i]);
     g_bytes_unref(parm);
+}
+
+/* ---- trees and crafted files ---- */
+
+char **rel_dir_names(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d == NULL)
+        return NULL;
+    GPtrArray *names = g_ptr_array_new();
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL)
+        g_ptr_array_add(names, g_strdup(name));
+    g_dir_close(d);
+    g_ptr_array_sort(names, strcmp_ptrs);
+    g_ptr_array_add(names, NULL);
+    return (char **)g_ptr_array_free(names, FALSE);
+}
+
+static void digest_dir(GChecksum *sum, const char *root, const char *rel)
+{
+    char *dir = rel[0] != '\0' ? g_build_filename(root, rel, NULL) : g_strdup(root);
+    char **names = rel_dir_names(dir);
+    if (names == NULL) {
+        g_free(dir);
+        return;
+    }
+    for (char **np = names; *np != NULL; np++) {
+        const char *n = *np;
+        char *sub = rel[0] != '\0' ? g_build_filename(rel, n, NULL) : g_strdup(n);
+        char *path = g_build_filename(root, sub, NULL);
+        struct stat st;
+        ck_assert_msg(lstat(path, &st) == 0, "lstat %s: %s", path, g_strerror(errno));
+        char head[128];
+        g_snprintf(head, sizeof(head), "|%o|%jd|", (unsigned)st.st_mode, (intmax_t)st.st_size);
+        g_checksum_update(sum, (const guchar *)sub, -1);
+        g_checksum_update(sum, (const guchar *)head, -1);
+        if (S_ISLNK(st.st_mode)) {
+            char *target = g_file_read_link(path, NULL);
+            g_checksum_update(sum, (const guchar *)(target != NULL ? target : ""), -1);
+            g_free(target);
+        } else if (S_ISREG(st.st_mode)) {
+            gsize len;
+            char *data = rel_read(path, &len);
+            g_checksum_update(sum, (const guchar *)data, (gssize)len);
+            g_free(data);
+        } else if (S_ISDIR(st.st_mode)) {
+            digest_dir(sum, root, sub);
+        }
+        g_free(path);
+        g_free(sub);
+    }
+    g_strfreev(names);
+    g_free(dir);
+}
+
+char *rel_tree_digest(const char *dir)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    digest_dir(sum, dir, "");
+    char *hex = g_strdup(g_checksum_get_string(sum));
+    g_checksum_free(sum);
+    return hex;
+}
+
+void rel_ckpt_craft(const char *src, const char *dst, const char *tag, const void *payload,
+                    size_t len)
+{
+    gsize n;
+    char *data = rel_read(src, &n);
+    ck_assert_msg(n >= 28 && memcmp(data, "PPOFWCKP", 8) == 0, "%s is not a checkpoint", src);
+    GByteArray *out = g_byte_array_new();
+    g_byte_array_append(out, (const guint8 *)data, 24);
+    gsize at = 24;
+    bool done = false;
+    while (at + 12 <= n - 4) {
+        uint64_t sec;
+        memcpy(&sec, data + at + 4, 8);
+        ck_assert_msg(sec <= n - 4 - at - 12, "%s: a section runs past the end", src);
+        const bool match = memcmp(data + at, tag, 4) == 0 && !done;
+        const uint64_t new_len = match ? len : sec;
+        g_byte_array_append(out, (const guint8 *)data + at, 4);
+        g_byte_array_append(out, (const guint8 *)&new_len, 8);
+        g_byte_array_append(out, match ? payload : (const guint8 *)data + at + 12,
+                            (guint)new_len);
+        done |= match;
+        at += 12 + sec;
+    }
+    if (!done) {
+        const uint64_t new_len = len;
+        g_byte_array_append(out, (const guint8 *)tag, 4);
+        g_byte_array_append(out, (const guint8 *)&new_len, 8);
+        g_byte_array_append(out, payload, (guint)len);
+    }
+    const uint32_t crc = ppo_crc32c_update(0, out->data, out->len);
+    g_byte_array_append(out, (const guint8 *)&crc, 4);
+    GError *error = NULL;
+    ck_assert_msg(g_file_set_contents(dst, (const char *)out->data, out->len, &error), "%s",
+                  error != NULL ? error->message : "");
+    g_byte_array_free(out, TRUE);
+    g_free(data);
+}
+
+void rel_ckpt_set_info(const char *src, const char *dst, const char *key, const char *value)
+{
+    GBytes *info = rel_ckpt_section(src, "INFO");
+    gsize n;
+    const char *p = g_bytes_get_data(info, &n);
+    GString *text = g_string_new(NULL);
+    char *old = g_strndup(p, n);
+    char **lines = g_strsplit(old, "\n", -1);
+    bool set = false;
+    const size_t klen = strlen(key);
+    for (char **l = lines; *l != NULL; l++) {
+        if (**l == '\0')
+            continue;
+        if (strncmp(*l, key, klen) == 0 && (*l)[klen] == '=') {
+            g_string_append_printf(text, "%s=%s\n", key, value);
+            set = true;
+        } else {
+            g_string_append_printf(text, "%s\n", *l);
+        }
+    }
+    if (!set)
+        g_string_append_printf(text, "%s=%s\n", key, value);
+    rel_ckpt_craft(src, dst, "INFO", text->str, text->len);
+    g_strfreev(lines);
+    g_free(old);
+    g_string_free(text, TRUE);
+    g_bytes_unref(info);
+}
+
+void rel_ckpt_edit_pipeline(const char *src, const char *dst, const char *from, const char *to)
+{
+    GBytes *pipe = rel_ckpt_section(src, "PIPE");
+    gsize n;
+    const char *p = g_bytes_get_data(pipe, &n);
+    char *text = g_strndup(p, n);
+    ck_assert_msg(strstr(text, from) != NULL, "%s's pipeline lacks \"%s\"", src, from);
+    char **parts = g_strsplit(text, from, -1);
+    char *edited = g_strjoinv(to, parts);
+    rel_ckpt_craft(src, dst, "PIPE", edited, strlen(edited));
+    g_free(edited);
+    g_strfreev(parts);
+    g_free(text);
+    g_bytes_unref(pipe);
+}
+
+char *rel_fifo(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    ck_assert_msg(mkfifo(path, 0644) == 0, "mkfifo %s: %s", path, g_strerror(errno));
+    return path;
+}
+
+void rel_train(const char *pipeline, const char *run_dir, ...)
+{
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) "run");
+    g_ptr_array_add(args, (gpointer)pipeline);
+    g_ptr_array_add(args, (gpointer) "--run-dir");
+    g_ptr_array_add(args, (gpointer)run_dir);
+    g_ptr_array_add(args, (gpointer) "-q");
+    va_list ap;
+    va_start(ap, run_dir);
+    for (const char *a = va_arg(ap, const char *); a != NULL; a = va_arg(ap, const char *))
+        g_ptr_array_add(args, (gpointer)a);
+    va_end(ap);
+    g_ptr_array_add(args, NULL);
+    rel_proc_t p;
+    rel_opts_t o = {0};
+    rel_start(&p, &o, (const char *const *)args->pdata);
+    rel_wait(&p, &o);
+    rel_expect(&p, 0, NULL);
+    rel_proc_clear(&p);
+    g_ptr_array_free(args, TRUE);
+}
+
+const char *rel_bad_dir(void)
+{
+    static char *dir;
+    if (dir == NULL)
+        dir = g_build_filename(build_dir(), "tests", "reliability", "bad", ".libs", NULL);
+    return dir;
 }

@@ -95,4 +95,35 @@ void rel_assert_same_episodes(const char *csv_a, const char *csv_b);
 /* Fail unless every float of the checkpoint's PARM section is finite. */
 void rel_assert_params_finite(const char *ckpt);
 
+/* A SHA-256 over a directory tree as it is, links not followed: every entry's path relative to
+ * `dir`, its type and permission bits, a regular file's bytes, a link's target (FIFOs and
+ * devices are never opened). Two equal digests mean nothing in the tree was created, changed,
+ * truncated or removed. (transfer full) */
+char *rel_tree_digest(const char *dir);
+
+/* The names in directory `dir`, sorted, or NULL when it cannot be listed. (transfer full:
+ * g_strfreev) */
+char **rel_dir_names(const char *dir);
+
+/* Write to `dst` the checkpoint `src` with the payload of section `tag` replaced by `len` bytes
+ * (the section is added at the end when missing), the CRC recomputed: a crafted checkpoint that
+ * passes every integrity check. */
+void rel_ckpt_craft(const char *src, const char *dst, const char *tag, const void *payload,
+                    size_t len);
+/* The same with one INFO value set (added when missing). */
+void rel_ckpt_set_info(const char *src, const char *dst, const char *key, const char *value);
+/* The same with the PIPE section's text `from` replaced by `to` (every occurrence). */
+void rel_ckpt_edit_pipeline(const char *src, const char *dst, const char *from, const char *to);
+
+/* `ppofw run PIPELINE --run-dir RUN_DIR -q` plus the NULL-terminated extra arguments; fails the
+ * test unless it exits 0. */
+void rel_train(const char *pipeline, const char *run_dir, ...) G_GNUC_NULL_TERMINATED;
+
+/* The build tree's tests/reliability/bad/.libs: plugin files that misbehave when loaded, in no
+ * search path. (transfer none) */
+const char *rel_bad_dir(void);
+
+/* Make a FIFO at dir/name (transfer full: its path). */
+char *rel_fifo(const char *dir, const char *name);
+
 #endif /* REL_UTIL_H */

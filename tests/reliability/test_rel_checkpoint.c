@@ -253,7 +253,9 @@ START_TEST(test_checkpoint_of_another_gamma_is_refused_on_resume_with_exit_5)
     rel_opts_t o = {0};
     rel_proc_t p;
     rel_run(&p, &o, "run", f.pipeline, "--resume", ckpt, "--run-dir", f.run_dir, "-q", NULL);
-    char *head = g_strdup_printf("ppofw: %s: the checkpoint's pipeline has \"advantage: ", ckpt);
+    char *head = g_strdup_printf("ppofw: %s: the checkpoint's pipeline has "
+                                 "\"advantage.params.gamma: ",
+                                 ckpt);
     rel_expect(&p, 5, head, "gamma: 0.9", "gamma: 0.99",
                "only ppo.total_steps may change on resume", NULL);
     g_free(head);

@@ -57,8 +57,8 @@ START_TEST(test_plugin_crash_in_step_exits_3_naming_the_plugin_with_checkpoints_
     ck_assert_uint_eq(rel_snapshot_count(before, ".ckpt"), 2);
 
     rel_run(&p, &o, "run", pl, "--resume", run_dir, "--set", "ppo.total_steps=1024", "-q", NULL);
-    rel_expect(&p, 3, "ppofw: plugin \"rel_env_fault\" (", "rel_env_fault.so) crashed with ",
-               crashes[_i].signal, "the last checkpoint is intact", "Fix the plugin", NULL);
+    rel_expect(&p, 3, "ppofw: plugin \"rel_env_fault\" (", "rel_env_fault.so) crashed in step with ",
+               crashes[_i].signal, "the last checkpoint is intact", "fix the plugin", NULL);
     rel_proc_clear(&p);
     rel_assert_preserved(before);
 

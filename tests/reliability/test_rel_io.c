@@ -194,8 +194,11 @@ START_TEST(test_disk_full_while_writing_metrics_exits_5_keeping_earlier_rows)
     rel_opts_t o = {.fsize_limit = csv_size + 16};
     rel_run(&p, &o, "run", pl, "--resume", run_dir, "--set", "ppo.total_steps=256", "-q", NULL);
     char *head = g_strdup_printf("ppofw: %s: cannot ", csv);
-    rel_expect(&p, 5, head, "File too large", "free some disk space",
-               "the run can be resumed from its last checkpoint", NULL);
+    char *resume = g_strdup_printf("the run can be resumed from its last checkpoint (step 128) "
+                                   "once there is room: ppofw run --resume %s",
+                                   run_dir);
+    rel_expect(&p, 5, head, "File too large", "free some disk space", resume, NULL);
+    g_free(resume);
     rel_proc_clear(&p);
     rel_assert_preserved(snap);
 

@@ -57,8 +57,8 @@ START_TEST(test_one_signal_checkpoints_exits_and_resumes_to_the_uninterrupted_re
     ck_assert_ptr_nonnull(latest);
     char *step = rel_ckpt_info(latest, "global_step");
     char *said = g_strdup_printf("ppofw: interrupted by %s at step %s; a checkpoint is in %s/"
-                                 "checkpoints — continue with: ppofw run %s --resume %s",
-                                 stops[_i].name, step, cut, pl, cut);
+                                 "checkpoints — continue with: ppofw run --resume %s",
+                                 stops[_i].name, step, cut, cut);
     rel_expect(&p, stops[_i].code, said, NULL);
     rel_proc_clear(&p);
     ck_assert_uint_eq(rel_metrics_rows(cut), g_ascii_strtoull(step, NULL, 10) / 256);

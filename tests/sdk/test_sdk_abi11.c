@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "ppo_checkpoint_private.h"
+#include "ppo_rundir_private.h"
 #include "sdk/sdk_test.h"
 
 /* Build both examples into `dir` against the headers of `include` (NULL-terminated -I dirs). */
@@ -112,7 +113,7 @@ static void assert_same_parameters(const char *run_a, const char *dir_a, const c
     const char *runs[2] = {run_a, run_b}, *dirs[2] = {dir_a, dir_b};
     ppo_loaded_policy_t *lp[2];
     for (int i = 0; i < 2; i++) {
-        char *ckpt = ppo_checkpoint_latest(runs[i]);
+        char *ckpt = ppo_rundir_latest_checkpoint(runs[i], NULL);
         ck_assert_msg(ckpt != NULL, "no checkpoint in %s", runs[i]);
         const char *extra[] = {dirs[i], NULL};
         ppo_search_t *search = ppo_search_new(extra);

@@ -263,7 +263,7 @@ START_TEST(test_check_env_and_check_policy_exit_0_on_shipped_plugins)
 {
     sdk_run_t r = sdk_ppofw(NULL, NULL, "check-env", "cartpole", "--episodes", "3", NULL);
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    assert_contains(r.out, "check-env cartpole: 20 checks, none failed", "check-env");
+    assert_contains(r.out, "check-env cartpole: 21 checks, none failed", "check-env");
     sdk_run_clear(&r);
     r = sdk_ppofw(NULL, NULL, "check-policy", "mlp", "--params", "{pi_hidden: [8], vf_hidden: [8]}",
                   NULL);
