@@ -19,6 +19,11 @@ dist_configs_DATA = \
 	configs/ant.yaml \
 	configs/ant-cleanrl.yaml \
 	configs/inverted-pendulum.yaml \
+	configs/minatar-asterix.yaml \
+	configs/minatar-breakout.yaml \
+	configs/minatar-freeway.yaml \
+	configs/minatar-seaquest.yaml \
+	configs/minatar-space-invaders.yaml \
 	configs/cartpole-novel.yaml \
 	configs/pendulum-novel.yaml \
 	configs/mountaincar-continuous-novel.yaml

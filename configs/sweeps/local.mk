@@ -5,4 +5,5 @@ sweepsdir = $(pkgdatadir)/configs/sweeps
 dist_sweeps_DATA = \
 	configs/sweeps/ablation-advantage.yaml \
 	configs/sweeps/ablation-objective.yaml \
+	configs/sweeps/minatar.yaml \
 	configs/sweeps/memory.yaml

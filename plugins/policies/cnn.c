@@ -239,7 +239,24 @@ static int check_obs(cnn_t *m, const ppo_host_t *host, const ppo_space_t *obs)
     return 0;
 }
 
-/* The layer lists: a preset's, or the params' with preset: none. 0, or -1 after host->error. */
+/* Whether the list v[0..n) is the list want[0..want_n). */
+static int list_is(const int64_t *v, size_t n, const int64_t *want, size_t want_n)
+{
+    return n == want_n && (n == 0 || memcmp(v, want, n * sizeof *v) == 0);
+}
+
+/* Layer list i (of conv_filters, conv_kernels, conv_strides, conv_padding, dense) of a preset. */
+static const int64_t *preset_list(const cnn_preset_t *p, size_t i, size_t *n)
+{
+    *n = i < 4 ? p->n_conv : p->n_dense;
+    const int64_t *const lists[] = {p->filters, p->kernels, p->strides, p->padding, p->dense};
+    return lists[i];
+}
+
+/* The layer lists: a preset's, or the params' with preset: none. With a preset, a layer list
+ * that is given must be the preset's own or the default (the schema's defaults are the minatar
+ * preset's lists): a pipeline written back with every key (a run's pipeline.yaml, a checkpoint's)
+ * holds the defaults. 0, or -1 after host->error. */
 static int read_layers(const ppo_host_t *host, const ppo_params_t *params, cnn_preset_t *out,
                        const int64_t **filters, const int64_t **kernels, const int64_t **strides,
                        const int64_t **padding, const int64_t **dense)
@@ -248,8 +265,14 @@ static int read_layers(const ppo_host_t *host, const ppo_params_t *params, cnn_p
                                                "conv_padding", "dense"};
     const int preset = ppo_params_get_enum_index(params, "preset");
     if (preset == 0 || preset == 1) {
-        for (size_t i = 0; i < PPO_ARRAY_LEN(layer_params); i++)
-            if (strcmp(ppo_params_where(params, layer_params[i]), "default") != 0) {
+        for (size_t i = 0; i < PPO_ARRAY_LEN(layer_params); i++) {
+            const int64_t *given, *own, *dflt;
+            size_t n_own, n_dflt;
+            const size_t n = ppo_params_get_int_list(params, layer_params[i], &given);
+            own = preset_list(&presets[preset], i, &n_own);
+            dflt = preset_list(&presets[0], i, &n_dflt);
+            if (strcmp(ppo_params_where(params, layer_params[i]), "default") != 0 &&
+                !list_is(given, n, own, n_own) && !list_is(given, n, dflt, n_dflt)) {
                 host->error(host,
                             "%s: %s is given, but preset %s decides the layers; set preset: "
                             "none to give the layers yourself, or drop %s",
@@ -257,6 +280,7 @@ static int read_layers(const ppo_host_t *host, const ppo_params_t *params, cnn_p
                             preset_choices[preset], layer_params[i]);
                 return -1;
             }
+        }
         *out = presets[preset];
         *filters = out->filters;
         *kernels = out->kernels;

@@ -712,6 +712,52 @@ START_TEST(test_cnn_refuses_what_it_cannot_build_and_says_how_to_fix_it)
 }
 END_TEST
 
+/* A pipeline written back with every key (a run's pipeline.yaml, a checkpoint's) holds the
+ * default layer lists next to the preset; they, or the preset's own lists, build the preset's
+ * network, so such a run can be evaluated and resumed. */
+START_TEST(test_cnn_preset_builds_its_network_from_a_pipeline_written_back_with_every_key)
+{
+    const uint32_t atari[3] = {4, 84, 84}, minatar[3] = {4, 10, 10};
+    static const char defaults[] = "conv_filters: [16], conv_kernels: [3], conv_strides: [1], "
+                                   "conv_padding: [0], dense: [128]";
+    static const char nature_lists[] = "conv_filters: [32, 64, 64], conv_kernels: [8, 4, 3], "
+                                       "conv_strides: [4, 2, 1], conv_padding: [0, 0, 0], "
+                                       "dense: [512]";
+    pol_t *want = pol_new("{preset: nature}", 3, atari, ACT_DISCRETE);
+    char *text = g_strdup_printf("{preset: nature, %s}", defaults);
+    pol_t *p = pol_new(text, 3, atari, ACT_DISCRETE);
+    ck_assert_uint_eq(p->n_params, want->n_params);
+    ck_assert_uint_eq(p->n_segs, want->n_segs);
+    ck_assert_str_eq(p->segs[2].name, "conv.1.weight");
+    pol_free(p);
+    g_free(text);
+    text = g_strdup_printf("{preset: nature, %s}", nature_lists);
+    p = pol_new(text, 3, atari, ACT_DISCRETE);
+    ck_assert_uint_eq(p->n_params, want->n_params);
+    pol_free(p);
+    g_free(text);
+    pol_free(want);
+
+    /* the defaults are the minatar preset's lists, with or without the preset */
+    want = pol_new("", 3, minatar, ACT_DISCRETE);
+    text = g_strdup_printf("{preset: minatar, %s}", defaults);
+    p = pol_new(text, 3, minatar, ACT_DISCRETE);
+    ck_assert_uint_eq(p->n_params, want->n_params);
+    pol_free(p);
+    g_free(text);
+    p = pol_new("{preset: none}", 3, minatar, ACT_DISCRETE);
+    ck_assert_uint_eq(p->n_params, want->n_params);
+    ck_assert_uint_eq(p->n_segs, want->n_segs);
+    ck_assert_double_eq(p->vt->forward_flops(p->inst), want->vt->forward_flops(want->inst));
+    pol_free(p);
+    pol_free(want);
+
+    /* a list that is neither the preset's nor the default is still refused */
+    expect_refusal("{preset: nature, dense: [256]}", 3, atari, ACT_DISCRETE,
+                   (const char *const[]){"dense is given", "preset: none", NULL});
+}
+END_TEST
+
 START_TEST(test_cnn_refuses_action_spaces_it_cannot_handle)
 {
     ppo_plugin_t *plugin = ppo_test_plugin("cnn");
@@ -1010,6 +1056,7 @@ static Suite *cnn_suite(void)
     tcase_add_test(tc, test_cnn_backward_matches_finite_differences_multi_discrete);
     tcase_add_test(tc, test_cnn_minatar_preset_has_the_minatar_network);
     tcase_add_test(tc, test_cnn_nature_preset_has_the_nature_cnn);
+    tcase_add_test(tc, test_cnn_preset_builds_its_network_from_a_pipeline_written_back_with_every_key);
     tcase_add_test(tc, test_cnn_core_initializes_orthogonally_with_cleanrl_gains);
     tcase_add_test(tc, test_cnn_declared_init_follows_ortho_init);
     tcase_add_test(tc, test_cnn_act_value_evaluate_agree);
