@@ -129,6 +129,18 @@ START_TEST(test_check_policy_passes_the_mlp_on_every_space_kind_it_accepts)
 }
 END_TEST
 
+/* The shipped lstm starts near the entropy's maximum (a 0.01-gain policy head), where the entropy's
+ * derivatives through the recurrent weights are about the loss's rounding: the relative error
+ * of such a segment measures rounding, and no element disagrees beyond it, so it passes. */
+START_TEST(test_check_policy_passes_the_shipped_lstm_at_the_entropys_maximum)
+{
+    ppo_check_report_t *r = check_policy(ppo_test_plugin("lstm"), "", 0);
+    assert_none_failed(r, "lstm");
+    ck_assert_int_eq(sdk_item(r, "discrete/backward-entropy")->status, PPO_CHECK_OK);
+    ppo_check_report_free(r);
+}
+END_TEST
+
 START_TEST(test_check_policy_reports_kinks_only_for_a_network_with_kinks)
 {
     const ppo_plugin_t *mlp = ppo_test_plugin("mlp");
@@ -455,6 +467,7 @@ static Suite *check_policy_suite(void)
     tcase_set_timeout(mlp, 600);
     tcase_add_test(mlp, test_check_policy_passes_the_mlp_on_every_space_kind_it_accepts);
     tcase_add_test(mlp, test_check_policy_reports_kinks_only_for_a_network_with_kinks);
+    tcase_add_test(mlp, test_check_policy_passes_the_shipped_lstm_at_the_entropys_maximum);
     tcase_add_test(mlp, test_check_policy_skips_the_space_its_params_refuse);
     tcase_add_test(mlp, test_check_policy_takes_the_spaces_of_an_env);
     suite_add_tcase(s, mlp);
