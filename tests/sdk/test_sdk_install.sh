@@ -130,8 +130,10 @@ else
     echo "skipped: man is not installed (apt-get install man-db groff-base), so the pages were" \
         "not rendered"
 fi
+# roff writes a path's hyphens as \- (a prefix such as ppofw-0.1.0/_inst has some)
+docdir_roff=$(printf '%s' "$docdir" | sed 's/-/\\-/g')
 for page in "$man3dir/ppofw-plugin.3" "$man3dir/ppofw-check.3" "$man1dir/ppofw.1"; do
-    grep -q "$docdir" "$root$page" || fail "$page does not name the installed docs in $docdir"
+    grep -qF -e "$docdir" -e "$docdir_roff" "$root$page" || fail "$page does not name the installed docs in $docdir"
 done
 grep -q '\\-\\-set' "$root$man1dir/ppofw-run.1" || fail "ppofw-run.1 does not list run's options"
 
