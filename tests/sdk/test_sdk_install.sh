@@ -62,9 +62,11 @@ step() {
 ppofw="$root$bindir/ppofw"
 strict="-O2 -Wall -Wextra -Wno-unused-parameter -Werror"
 export PKG_CONFIG_PATH="$root$pkgconfigdir"
+# the examples' programs find the installed libraries as a user's would after ldconfig, also
+# under a prefix the dynamic linker does not search (make distcheck's)
+export LD_LIBRARY_PATH="$root$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 if [ -n "$root" ]; then
     export PKG_CONFIG_SYSROOT_DIR="$root"
-    export LD_LIBRARY_PATH="$root$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
     export PPOFW_PLUGIN_PATH="$root$plugindir"
 else
     unset PPOFW_PLUGIN_PATH
