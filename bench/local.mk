@@ -4,7 +4,7 @@ EXTRA_DIST += bench/run-bench.sh bench/solve-time.sh bench/run-vs-bench.sh bench
 	bench/RESULTS.md \
 	bench/classic-control.sh bench/classic-control.md bench/mujoco.sh bench/mujoco.md \
 	bench/learning.sh bench/memory.sh bench/memory.md bench/minatar.sh bench/minatar.md \
-	bench/mpi.sh bench/MPI.md bench/cnn.sh bench/cnn-minatar-shaped.yaml
+	bench/mpi.sh bench/MPI.md bench/cnn.sh bench/cnn-minatar-shaped.yaml bench/torch_minatar.py
 
 # conv_bench: the convolution kernels' GFLOP/s in isolation (bench/conv.md). Built by make check
 # so it cannot rot; run by hand.

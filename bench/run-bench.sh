@@ -104,11 +104,45 @@ bench() {
         row "bench-cleanrl-cartpole" "1" "$j"
     j=$(bench "$cleanrl" --set ppo.threads=2) && [ -n "$j" ] &&
         row "bench-cleanrl-cartpole" "2" "$j"
+    for th in 1 2; do
+        j=$(bench "$top/configs/cartpole.yaml" --set ppo.threads=$th) && [ -n "$j" ] &&
+            row "cartpole" "$th" "$j"
+    done
     j=$(bench "$top/configs/cartpole.yaml" --set env.num_envs=64) && [ -n "$j" ] &&
         row "cartpole, 64 envs" "all" "$j"
+    for th in 1 2; do
+        j=$(bench "$top/configs/minatar-breakout.yaml" --set ppo.threads=$th) && [ -n "$j" ] &&
+            row "minatar-breakout" "$th" "$j"
+    done
     echo
     echo "Targets (issue 20): on bench-cleanrl-cartpole fraction of peak >= 0.40 with two threads"
-    echo "and >= 0.30 with one; 0 allocations per iteration."
+    echo "and >= 0.30 with one; two threads >= 1.6x one on bench-cleanrl-cartpole and cartpole;"
+    echo "0 allocations per iteration. (Issue 14): minatar-breakout on two threads >= 0.25 of the"
+    echo "two-core peak."
+    echo
+    echo "## The MinAtar network in PyTorch (bench/torch_minatar.py)"
+    echo
+    if python3 -c 'import torch' 2>/dev/null; then
+        echo "The network and PPO iteration of configs/minatar-breakout.yaml in PyTorch, env left"
+        echo "out (random grids; ppofw's rows above include its env), against ppofw's training"
+        echo "steps/s on the same threads, measured one after the other:"
+        echo
+        echo "| threads | PyTorch steps/s (network side only) | ppofw train steps/s (end to end) | ppofw / PyTorch |"
+        echo "|---|---|---|---|"
+        for th in 1 2; do
+            tj=$(python3 "$here/torch_minatar.py" "$th" 6)
+            t=$(json_get "$tj" steps_per_s)
+            v=$(json_str "$tj" torch)
+            j=$(bench "$top/configs/minatar-breakout.yaml" --set ppo.threads=$th)
+            p=$(json_get "$j" train_sps)
+            awk -v th="$th" -v t="$t" -v p="$p" \
+                'BEGIN { printf "| %s | %.0f | %.0f | %.1fx |\n", th, t, p, p / t }'
+        done
+        echo
+        echo "PyTorch $v (Debian's python3-torch), torch.set_num_threads(threads)."
+    else
+        echo "Not measured: PyTorch is not installed here (apt-get install python3-torch)."
+    fi
     if [ -z "${BENCH_SKIP_RUNVS:-}" ]; then
         echo
         echo "## ppofw run against ppofw bench (bench/run-vs-bench.sh)"
