@@ -4,7 +4,7 @@
 # setting), with the final ep_return_mean (mean raw return of the last 100 training episodes),
 # the first step at which the mean of the last 20 episodes of episodes.csv reached the row's
 # target, the wall time and a curve per run; then the mean over seeds against the library's
-# published figure. Writes bench/mujoco.md.
+# published figure. Writes bench/mujoco.md, keeping what was written by hand below its "## Notes".
 #
 #   bench/mujoco.sh [PPOFW]        PPOFW defaults to ./ppofw (run from the build tree)
 #   MUJOCO_ONLY="hopper walker2d"  only those configs
@@ -108,6 +108,11 @@ done
     echo "| config | library | mean final | std over seeds | reference | within the reference |"
     echo "| --- | --- | --- | --- | --- | --- |"
     cat "$summary"
+    # what was written by hand below "## Notes" stays
+    if [ -f "$out" ] && grep -q '^## Notes' "$out"; then
+        echo
+        sed -n '/^## Notes/,$p' "$out"
+    fi
 } >> "$out.tmp"
 rm -f "$summary"
 mv "$out.tmp" "$out"
