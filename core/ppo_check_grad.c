@@ -7,10 +7,10 @@
  * step actually taken is the denominator), the loss is summed in double, and a disagreement is
  * retried with h/4 and h/16. A point where no step agrees is left out as lying on a kink only when
  * it looks like one: the one-sided slopes on its two sides differ by a jump of the same sign and
- * about the same size at steps h and h/4 (a derivative that jumps, as at relu's 0, whereas the
- * slopes of a smooth function converge and rounding noise grows as the step shrinks), and the jump
- * is well above the loss's rounding. Any other point counts with its best step, so a network
- * without kinks never reports one. A recurrent policy's evaluate runs over the checker's
+ * about the same size at two consecutive steps, h and h/4 or h/4 and h/16 (a derivative that
+ * jumps, as at relu's 0, whereas the slopes of a smooth function converge and rounding noise
+ * grows as the step shrinks), and the jump is above the loss's rounding. Any other point counts
+ * with its best step, so a network without kinks never reports one. A recurrent policy's evaluate runs over the checker's
  * sequences, whose episode starts fall inside them, so the differences go through time and
  * through the resets.
  *
@@ -74,16 +74,31 @@ static bool fd_agrees(double fd, double an, double scale)
     return fabs(fd - an) <= 1e-5 * scale + 1e-3 * fmax(fabs(fd), fabs(an));
 }
 
-/* Whether the slopes at steps h (jump0) and h/4 (jump1) show a kink inside the smaller step: a
- * jump of one sign and about one size at both, well above what the loss's rounding (about
- * 2^-22 of `scale`) makes of a one-sided slope at step h/4. */
-static bool looks_like_kink(double jump0, double jump1, double scale)
+/* Whether the slopes at a step (jump0) and at a quarter of it, `small` (jump1), show a kink
+ * inside the smaller step, and above what the loss's rounding (about 2^-22 of `scale`) makes of
+ * a one-sided slope at step `small`. A kink at distance d from the point makes the one-sided
+ * slopes jump by J (1 - d / step) at every step longer than d, so the jump keeps its sign and
+ * keeps more than 0.4 of itself from a step to its quarter while d is below about a sixth of the
+ * longer step; a smooth loss's jump is its second derivative times the step, a quarter. */
+static bool looks_like_kink(double jump0, double jump1, double scale, double small)
 {
-    const double noise = 4.0 * 0x1p-22 * scale / (POL_FD_H / 4.0);
-    if (!(fabs(jump1) > 4.0 * noise) || jump0 * jump1 <= 0.0)
+    const double noise = 0x1p-22 * scale / small;
+    if (!(fabs(jump1) > noise) || jump0 * jump1 <= 0.0)
         return false;
-    const double ratio = jump0 / jump1;
-    return ratio > 0.7 && ratio < 1.5;
+    const double ratio = jump1 / jump0;
+    return ratio > 0.4 && ratio < 1.5;
+}
+
+/* Whether a point no step agrees on lies on a kink: at some step and its quarter (h and h/4, or
+ * h/4 and h/16) the one-sided slopes jump alike. The larger step may cross other kinks of the
+ * batch's rows that the smaller ones do not, so each pair of steps tried is looked at. */
+static bool on_kink(double jump[POL_FD_STEPS][POL_N_PATHS], int steps, int k, double scale)
+{
+    for (int j = 0; j + 1 < steps && j + 1 < POL_FD_STEPS; j++)
+        if (looks_like_kink(jump[j][k], jump[j + 1][k], scale,
+                            POL_FD_H / (double)(1 << (2 * (j + 1)))))
+            return true;
+    return false;
 }
 
 /* Which parameters to difference: all of them up to fd_max, else an even stride per segment. */
@@ -210,7 +225,7 @@ void pol_check_backward(pol_ctx_t *c)
                     if (fabs(fd[j][k] - an) < fabs(best - an))
                         best = fd[j][k];
                 if (steps >= 2 && !fd_agrees(best, an, scale[k]) &&
-                    looks_like_kink(jump[0][k], jump[1][k], scale[k])) {
+                    on_kink(jump, steps, k, scale[k])) {
                     kinks++;
                     continue;
                 }
@@ -275,8 +290,8 @@ void pol_check_backward(pol_ctx_t *c)
     if (kinks > 0) {
         const double share = (double)kinks / (double)(checked * POL_N_PATHS);
         pol_add(c, share > 0.05 ? PPO_CHECK_WARN : PPO_CHECK_OK, "backward-kinks",
-                "%zu of %zu differences lay on a kink (the one-sided slopes jump, as at relu's 0, "
-                "at every step tried) and were left out%s",
+                "%zu of %zu differences lay on a kink (the one-sided slopes jump alike at two "
+                "step sizes, as at relu's 0) and were left out%s",
                 kinks, checked * POL_N_PATHS,
                 share > 0.05 ? "; that many suggests a non-smooth loss, not just relu kinks" : "");
     }
