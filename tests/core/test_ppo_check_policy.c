@@ -21,6 +21,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "ppo_session_private.h"
 #include "sdk/sdk_test.h"
@@ -151,6 +152,58 @@ START_TEST(test_check_policy_passes_a_relu_mlp_whose_differences_cross_kinks)
         char *what = g_strdup_printf("relu mlp, seed %" G_GUINT64_FORMAT, seed);
         assert_none_failed(r, what);
         g_free(what);
+        ppo_check_report_free(r);
+    }
+}
+END_TEST
+
+/* The shipped mlp's backward (whole, or a part's), with the first 64 gradients it adds (rows of
+ * the first layer's weight) made 3% too large: a defect in a network with kinks. */
+static ppo_policy_vtable_t real_mlp;
+enum { SCALED = 64 };
+
+static int backward_3pc_off(void *inst, void *ws, uint32_t B, const float *dlogp,
+                            const float *dentropy, const float *dkl, const float *dvalue,
+                            float *grad_out)
+{
+    float before[SCALED];
+    memcpy(before, grad_out, sizeof(before));
+    const int rc = real_mlp.backward(inst, ws, B, dlogp, dentropy, dkl, dvalue, grad_out);
+    for (int i = 0; i < SCALED; i++)
+        grad_out[i] = before[i] + 1.03f * (grad_out[i] - before[i]);
+    return rc;
+}
+
+static int backward_part_3pc_off(void *inst, void *ws, uint32_t part, uint32_t B,
+                                 const float *dlogp, const float *dentropy, const float *dkl,
+                                 const float *dvalue, float *grad_out)
+{
+    float before[SCALED];
+    memcpy(before, grad_out, sizeof(before));
+    const int rc =
+        real_mlp.backward_part(inst, ws, part, B, dlogp, dentropy, dkl, dvalue, grad_out);
+    for (int i = 0; i < SCALED; i++)
+        grad_out[i] = before[i] + 1.03f * (grad_out[i] - before[i]);
+    return rc;
+}
+
+/* Leaving kinks out must not hide a wrong gradient: the same relu network at the same seeds, with
+ * its backward 3% off on part of the first layer, fails the gradient check there. */
+START_TEST(test_check_policy_fails_a_relu_mlp_whose_backward_is_3_percent_off)
+{
+    const ppo_plugin_t *mlp = ppo_test_plugin("mlp");
+    real_mlp = mlp->vt.policy;
+    ppo_plugin_t off = *mlp;
+    off.vt.policy.backward = backward_3pc_off;
+    off.vt.policy.backward_part = backward_part_3pc_off;
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        ppo_check_policy_options_t opt = ppo_check_policy_defaults();
+        opt.seed = seed;
+        ppo_check_report_t *r = check_with(&off, "{activation: relu}", &opt);
+        const ppo_check_item_t *logp = sdk_item(r, "discrete/backward-logp");
+        ck_assert_msg(logp->status == PPO_CHECK_FAIL, "seed %" G_GUINT64_FORMAT ": %s", seed,
+                      logp->detail);
+        ck_assert_ptr_nonnull(strstr(logp->detail, "pi.0.weight"));
         ppo_check_report_free(r);
     }
 }
@@ -482,6 +535,7 @@ static Suite *check_policy_suite(void)
     tcase_set_timeout(mlp, 600);
     tcase_add_test(mlp, test_check_policy_passes_the_mlp_on_every_space_kind_it_accepts);
     tcase_add_test(mlp, test_check_policy_passes_a_relu_mlp_whose_differences_cross_kinks);
+    tcase_add_test(mlp, test_check_policy_fails_a_relu_mlp_whose_backward_is_3_percent_off);
     tcase_add_test(mlp, test_check_policy_reports_kinks_only_for_a_network_with_kinks);
     tcase_add_test(mlp, test_check_policy_passes_the_shipped_lstm_at_the_entropys_maximum);
     tcase_add_test(mlp, test_check_policy_skips_the_space_its_params_refuse);
