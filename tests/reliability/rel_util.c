@@ -43,6 +43,25 @@ char *rel_write(const char *dir, const char *name, const char *text)
     return path;
 }
 
+char *rel_cartpole_pipeline(const char *dir, const char *name, int seed, int total_steps)
+{
+    char *file = g_strdup_printf("%s.yaml", name);
+    char *text = g_strdup_printf(
+        "name: %s\n"
+        "seed: %d\n"
+        "env: {plugin: cartpole, num_envs: 2}\n"
+        "policy: {plugin: mlp, params: {pi_hidden: [16], vf_hidden: [16]}}\n"
+        "advantage: {plugin: gae}\n"
+        "optimizer: {plugin: adam}\n"
+        "ppo: {total_steps: %d, rollout_steps: 32, epochs: 1, minibatches: 2}\n"
+        "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n",
+        name, seed, total_steps);
+    char *path = rel_write(dir, file, text);
+    g_free(text);
+    g_free(file);
+    return path;
+}
+
 char *rel_read(const char *path, gsize *len)
 {
     char *text = NULL;

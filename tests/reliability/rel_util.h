@@ -43,6 +43,10 @@ typedef struct {
 
 /* Write text to dir/name and return the path (transfer full). */
 char *rel_write(const char *dir, const char *name, const char *text);
+/* DIR/NAME.yaml: a small cartpole pipeline (2 envs, mlp 16/16, 32-step rollouts, 2 minibatches,
+ * a checkpoint every 64 steps, 100 kept) named `name`, with `seed` and `total_steps`.
+ * (transfer full: g_free) */
+char *rel_cartpole_pipeline(const char *dir, const char *name, int seed, int total_steps);
 /* Read a whole file (transfer full); fails the test when it cannot. */
 char *rel_read(const char *path, gsize *len);
 

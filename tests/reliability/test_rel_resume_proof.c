@@ -18,15 +18,7 @@
 
 static char *pipeline(const char *dir)
 {
-    return rel_write(dir, "proof.yaml",
-                     "name: rel-proof\n"
-                     "seed: 3\n"
-                     "env: {plugin: cartpole, num_envs: 2}\n"
-                     "policy: {plugin: mlp, params: {pi_hidden: [16], vf_hidden: [16]}}\n"
-                     "advantage: {plugin: gae}\n"
-                     "optimizer: {plugin: adam}\n"
-                     "ppo: {total_steps: 192, rollout_steps: 32, epochs: 1, minibatches: 2}\n"
-                     "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n");
+    return rel_cartpole_pipeline(dir, "rel-proof", 3, 192);
 }
 
 /* Resume run_dir (from ckpt, or its newest when NULL; with pipeline pl, or the checkpoint's when

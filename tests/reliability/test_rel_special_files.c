@@ -19,15 +19,7 @@
 
 static char *pipeline(const char *dir)
 {
-    return rel_write(dir, "special.yaml",
-                     "name: rel-special\n"
-                     "seed: 4\n"
-                     "env: {plugin: cartpole, num_envs: 2}\n"
-                     "policy: {plugin: mlp, params: {pi_hidden: [16], vf_hidden: [16]}}\n"
-                     "advantage: {plugin: gae}\n"
-                     "optimizer: {plugin: adam}\n"
-                     "ppo: {total_steps: 128, rollout_steps: 32, epochs: 1, minibatches: 2}\n"
-                     "checkpoint: {every_seconds: null, every_steps: 64, keep: 100}\n");
+    return rel_cartpole_pipeline(dir, "rel-special", 4, 128);
 }
 
 START_TEST(test_a_fifo_given_as_an_input_file_is_refused_without_blocking)
