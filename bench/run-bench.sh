@@ -124,9 +124,9 @@ bench() {
     echo
     # the first Python that has PyTorch (Debian's python3-torch is /usr/bin/python3's)
     py=
-    for p in python3 /usr/bin/python3; do
-        if "$p" -c 'import torch' 2>/dev/null; then
-            py=$p
+    for cand in python3 /usr/bin/python3; do
+        if "$cand" -c 'import torch' 2>/dev/null; then
+            py=$cand
             break
         fi
     done
@@ -138,16 +138,20 @@ bench() {
         echo "| threads | PyTorch steps/s (network side only) | ppofw train steps/s (end to end) | ppofw / PyTorch |"
         echo "|---|---|---|---|"
         for th in 1 2; do
-            tj=$("$py" "$here/torch_minatar.py" "$th" 6)
-            t=$(json_get "$tj" steps_per_s)
-            v=$(json_str "$tj" torch)
+            # a side that fails leaves its row marked, not the table unwritten
+            tj=$("$py" "$here/torch_minatar.py" "$th" 6) || tj=
             j=$(bench "$top/configs/minatar-breakout.yaml" --set ppo.threads=$th)
-            p=$(json_get "$j" train_sps)
-            awk -v th="$th" -v t="$t" -v p="$p" \
+            if [ -z "$tj" ] || [ -z "$j" ]; then
+                echo "| $th | $([ -n "$tj" ] && echo - || echo failed) |" \
+                    "$([ -n "$j" ] && echo - || echo failed) | - |"
+                continue
+            fi
+            awk -v th="$th" -v t="$(json_get "$tj" steps_per_s)" -v p="$(json_get "$j" train_sps)" \
                 'BEGIN { printf "| %s | %.0f | %.0f | %.1fx |\n", th, t, p, p / t }'
         done
         echo
-        echo "PyTorch $v (Debian's python3-torch), torch.set_num_threads(threads)."
+        echo "PyTorch $("$py" -c 'import torch; print(torch.__version__)') (Debian's" \
+            "python3-torch), torch.set_num_threads(threads)."
     else
         echo "Not measured: PyTorch is not installed here (apt-get install python3-torch)."
     fi
