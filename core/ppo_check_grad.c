@@ -91,7 +91,8 @@ static bool looks_like_kink(double jump0, double jump1, double scale, double sma
 
 /* Whether a point no step agrees on lies on a kink: at some step and its quarter (h and h/4, or
  * h/4 and h/16) the one-sided slopes jump alike. The larger step may cross other kinks of the
- * batch's rows that the smaller ones do not, so each pair of the `steps` steps tried (at most POL_FD_STEPS) is looked at. */
+ * batch's rows that the smaller ones do not, so each pair of the `steps` steps tried (at most
+ * POL_FD_STEPS) is looked at. */
 static bool on_kink(double jump[POL_FD_STEPS][POL_N_PATHS], int steps, int k, double scale)
 {
     for (int j = 0; j + 1 < steps; j++)
